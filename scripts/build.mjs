@@ -1,0 +1,38 @@
+// npm run build: the AssemblyScript core in two precisions, then the TypeScript bundles.
+//   dist/core.wasm    f32, SIMD (training, sampling, evaluation)
+//   dist/core64.wasm  f64 (gradient checks)
+// Skips the wasm step when its outputs are newer than every source file.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const dist = join(root, "dist");
+mkdirSync(dist, { recursive: true });
+
+function newestMtime(dir) {
+  let t = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    t = Math.max(t, f.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const asc = join(root, "node_modules", ".bin", "asc");
+const wasmSrc = join(root, "src", "wasm");
+const builds = [
+  { out: "core.wasm", args: ["--use", "real=f32", "--enable", "simd"] },
+  { out: "core64.wasm", args: ["--use", "real=f64"] },
+];
+const srcTime = Math.max(newestMtime(wasmSrc), statSync(new URL(import.meta.url).pathname).mtimeMs);
+for (const b of builds) {
+  const out = join(dist, b.out);
+  if (existsSync(out) && statSync(out).mtimeMs > srcTime) continue;
+  execFileSync(asc, [join(wasmSrc, "index.ts"), "-o", out, "-O3", "--runtime", "stub", "--noAssert", ...b.args], { stdio: "inherit" });
+}
+
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" };
+await esbuild.build({ ...common, entryPoints: { cli: "src/cli/main.ts", bench: "test/benchmarks/trainingThroughput.ts" }, outdir: dist });

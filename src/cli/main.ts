@@ -1,0 +1,405 @@
+// rnn-lab: the command-line face of the engine (train, sample, eval, gradcheck).
+// Every failure a user can cause ends in one line on stderr and a non-zero exit, never a stack trace.
+
+import { parseArgs } from "node:util";
+import { basename, extname } from "node:path";
+import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
+import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
+import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
+import { InputError, readCorpus, readTextFile } from "../engine/corpusFile";
+import { lossOnText } from "../engine/evaluate";
+import { gradientCheck } from "../engine/gradientCheck";
+import { CellType, ModelSpec, describeSpec, validateSpec } from "../engine/modelSpec";
+import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
+import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/trainOptions";
+import { InitScheme } from "../engine/initialise";
+import { NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
+
+class UsageError extends Error {}
+
+const USAGE = `usage:
+  rnn-lab train FILE... [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
+                        [--lr F] [--optimizer adam|adamw|rmsprop|sgd] [--clip F] [--dropout F] [--weight-decay F]
+                        [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--json]
+  rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
+  rnn-lab eval CKPT FILE [--json]
+  rnn-lab gradcheck [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--json]
+Run 'rnn-lab help' for every option.`;
+
+const HELP = `${USAGE}
+
+train options (defaults in brackets):
+  --cell lstm|gru|rnn [lstm]   --nonlinearity tanh|relu [tanh] (rnn)   --layers N [2]   --hidden N [128]
+  --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [0]
+  --batch N [50]   --seq N [50]   --optimizer adam|adamw|rmsprop|sgd [adam]   --lr F [0.002]
+  --momentum F [0.9]   --alpha F [0.99]   --beta1 F [0.9]   --beta2 F [0.999]   --eps F [1e-8]
+  --weight-decay F [0]   --clip F [5; 0 = off]   --lr-decay F [1]   --lr-decay-every N [0]
+  --init small|scaled|xavier|orthogonal [scaled]   --forget-bias F [1]   --seed N [1]
+  --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
+  --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
+  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json`;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: Record<string, "string" | "boolean">, positionals: [number, number]): { flags: Flags; files: string[] } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: Object.fromEntries(Object.entries(options).map(([k, type]) => [k, { type }])),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]);
+  }
+  const files = parsed.positionals;
+  if (files.length < positionals[0]) throw new UsageError(`missing ${positionals[0] === 1 ? "an argument" : "arguments"}\n${USAGE}`);
+  if (files.length > positionals[1]) throw new UsageError(`unexpected argument ${JSON.stringify(files[positionals[1]])}`);
+  return { flags: parsed.values as Flags, files };
+}
+
+function num(flags: Flags, name: string, fallback: number, integer = false): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`--${name} needs ${integer ? "an integer" : "a number"}, not ${JSON.stringify(raw)}`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  if (!allowed.includes(raw as T)) throw new UsageError(`--${name} must be one of ${allowed.join(", ")}, not ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+// ---------------------------------------------------------------- output
+
+class Reporter {
+  constructor(readonly json: boolean) {}
+  private liveLine = false;
+  /** A JSON line (json mode) or nothing. */
+  record(obj: Record<string, unknown>): void {
+    if (this.json) process.stdout.write(JSON.stringify(obj) + "\n");
+  }
+  /** Human text on stderr (never in json mode). */
+  say(text: string): void {
+    if (this.json) return;
+    this.endLive();
+    process.stderr.write(text + "\n");
+  }
+  live(text: string): void {
+    if (this.json) return;
+    if (process.stderr.isTTY) {
+      process.stderr.write("\r" + text.slice(0, (process.stderr.columns || 120) - 1) + "\x1b[K");
+      this.liveLine = true;
+    } else {
+      process.stderr.write(text + "\n");
+    }
+  }
+  endLive(): void {
+    if (this.liveLine) process.stderr.write("\n");
+    this.liveLine = false;
+  }
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return (h ? `${h}:${String(m).padStart(2, "0")}` : String(m)) + ":" + String(r).padStart(2, "0");
+}
+
+function bar(fraction: number, width = 20): string {
+  const f = Math.max(0, Math.min(1, fraction));
+  const full = Math.round(f * width);
+  return "[" + "#".repeat(full) + ".".repeat(width - full) + "]";
+}
+
+// ---------------------------------------------------------------- train
+
+const TRAIN_FLAGS = {
+  cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", peephole: "boolean",
+  coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", lr: "string",
+  optimizer: "string", momentum: "string", alpha: "string", beta1: "string", beta2: "string", eps: "string",
+  "weight-decay": "string", clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string",
+  "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
+  seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
+  out: "string", resume: "string", threads: "string", json: "boolean",
+} as const;
+
+// Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
+const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
+  "seq", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
+  "init", "forget-bias", "seed", "val-frac", "vocab-cap"];
+
+interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
+
+async function train(args: string[]): Promise<number> {
+  const { flags, files } = parse(args, TRAIN_FLAGS, [1, 1000]);
+  const out = new Reporter(flags.json === true);
+  const threads = num(flags, "threads", 1, true);
+  if (threads < 1) throw new UsageError("--threads must be at least 1");
+  if (threads > 1) throw new UsageError(`--threads ${threads}: this version trains on one thread; data-parallel training is not built yet (use --threads 1)`);
+  const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
+  if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
+  const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
+  if (!(budget.amount > 0)) throw new UsageError(`--${budget.kind} must be positive`);
+
+  const corpus = readCorpus(files);
+  let resumeFrom: Model | null = null;
+  let spec: ModelSpec, vocab: CharVocabulary, options: TrainOptions;
+  if (typeof flags.resume === "string") {
+    const fixed = RUN_DEFINING.filter((k) => flags[k] !== undefined);
+    if (fixed.length) throw new UsageError(`--${fixed[0]} cannot change when resuming: the checkpoint fixes the model and its training settings`);
+    resumeFrom = loadCheckpoint(flags.resume);
+    const t = resumeFrom.training;
+    if (!t) throw new UsageError(`${flags.resume} holds weights only (no optimizer state); it cannot be resumed exactly`);
+    if (t.corpus.sha256 !== corpus.sha256) {
+      throw new InputError(`the training text differs from the one this run was started on (${t.corpus.files.join(", ")}, ${t.corpus.chars} characters); resuming needs the same text`);
+    }
+    ({ spec, vocab, } = resumeFrom);
+    options = t.options;
+  } else {
+    const cell = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
+    const built = CharVocabulary.fromText(corpus.text, num(flags, "vocab-cap", DEFAULT_VOCAB_CAP, true));
+    vocab = built.vocab;
+    if (built.report.mappedToUnk > 0) {
+      out.say(`note: ${built.report.distinct} distinct characters exceed --vocab-cap; the ${built.report.mappedToUnk} rarest (${(100 * built.report.unkShare).toFixed(2)}% of the text) become <unk>`);
+      out.record({ type: "vocabulary", distinct: built.report.distinct, mapped_to_unk: built.report.mappedToUnk, unk_share: built.report.unkShare });
+    }
+    spec = {
+      cell,
+      nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
+      layers: num(flags, "layers", 2, true),
+      hidden: num(flags, "hidden", 128, true),
+      embed: num(flags, "embed", 0, true),
+      vocabSize: vocab.size,
+      peephole: flags.peephole === true,
+      coupled: flags.coupled === true,
+      residual: flags.residual === true,
+    };
+    const d = DEFAULT_TRAIN_OPTIONS;
+    options = {
+      batch: num(flags, "batch", d.batch, true), seq: num(flags, "seq", d.seq, true), lr: num(flags, "lr", d.lr),
+      optimizer: oneOf<OptimizerName>(flags, "optimizer", ["adam", "adamw", "rmsprop", "sgd"], d.optimizer),
+      momentum: num(flags, "momentum", d.momentum), alpha: num(flags, "alpha", d.alpha), beta1: num(flags, "beta1", d.beta1),
+      beta2: num(flags, "beta2", d.beta2), eps: num(flags, "eps", d.eps),
+      weightDecay: num(flags, "weight-decay", flags.optimizer === "adamw" ? 0.01 : d.weightDecay),
+      clip: num(flags, "clip", d.clip), dropout: num(flags, "dropout", d.dropout), lrDecay: num(flags, "lr-decay", d.lrDecay),
+      lrDecayEvery: num(flags, "lr-decay-every", d.lrDecayEvery, true), seed: num(flags, "seed", d.seed, true),
+      init: oneOf<InitScheme>(flags, "init", ["small", "scaled", "xavier", "orthogonal"], d.init),
+      forgetBias: num(flags, "forget-bias", d.forgetBias), valFraction: num(flags, "val-frac", d.valFraction),
+    };
+    validateSpec(spec);
+  }
+
+  const encoded = vocab.encode(corpus.text);
+  const split = splitCorpus(encoded, options.valFraction);
+  const trainer = new Trainer(spec, vocab, split, options,
+    { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom);
+  const outPath = typeof flags.out === "string" ? flags.out
+    : typeof flags.resume === "string" ? flags.resume
+    : `${basename(files[0], extname(files[0]))}.${spec.cell}.safetensors`;
+  const evalEvery = num(flags, "eval-every", 200, true);
+  const sampleEvery = num(flags, "sample-every", 0, true);
+  const checkpointEvery = num(flags, "checkpoint-every", 500, true);
+
+  const startStep = trainer.step;
+  const startEpoch = trainer.epoch;
+  const targetSteps = budget.kind === "steps" ? startStep + budget.amount : Infinity;
+  const targetEpoch = budget.kind === "epochs" ? startEpoch + budget.amount : Infinity;
+  const deadline = budget.kind === "seconds" ? budget.amount : Infinity;
+
+  out.say(`${resumeFrom ? "resuming" : "training"} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters`);
+  out.say(`corpus ${corpus.files.join(", ")}: ${split.train.length.toLocaleString("en")} training + ${split.val.length.toLocaleString("en")} validation characters; ${trainer.batches.windowsPerEpoch} steps per epoch`);
+  out.record({ type: "start", resumed: resumeFrom !== null, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.windowsPerEpoch, out: outPath });
+
+  let stopRequested = false;
+  const onSigint = () => { stopRequested = true; };
+  process.on("SIGINT", onSigint);
+
+  const save = () => saveCheckpoint(outPath, trainer.snapshot());
+  const t0 = performance.now();
+  const elapsedBefore = trainer.elapsedSeconds;
+  let lastReport = t0, lastReportStep = startStep, charsPerSecond = 0;
+  let valLoss: number | null = null;
+  const elapsed = () => (performance.now() - t0) / 1000;
+  const doneFraction = () => budget.kind === "steps" ? (trainer.step - startStep) / budget.amount
+    : budget.kind === "seconds" ? elapsed() / deadline
+    : (trainer.epoch - startEpoch + trainer.window / trainer.batches.windowsPerEpoch) / budget.amount;
+
+  let exitCode = 0;
+  try {
+    while (trainer.step < targetSteps && trainer.epoch < targetEpoch && elapsed() < deadline && !stopRequested) {
+      const r = trainer.trainStep();
+      trainer.elapsedSeconds = elapsedBefore + elapsed();
+      const now = performance.now();
+      if (now - lastReport > 500 || r.step === targetSteps) {
+        charsPerSecond = ((r.step - lastReportStep) * trainer.charsPerStep) / ((now - lastReport) / 1000);
+        lastReport = now;
+        lastReportStep = r.step;
+        const f = doneFraction();
+        const eta = f > 0 ? (elapsed() * (1 - f)) / f : NaN;
+        out.record({ type: "progress", step: r.step, epoch: r.epoch, loss: r.loss, grad_norm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars_per_s: Math.round(charsPerSecond), elapsed_s: +elapsed().toFixed(3) });
+        out.live(`${bar(f)} ${(100 * f).toFixed(0).padStart(3)}%  step ${r.step}  loss ${r.loss.toFixed(3)}${valLoss !== null ? `  val ${valLoss.toFixed(3)}` : ""}  |g| ${r.gradNorm.toFixed(2)}  ${Math.round(charsPerSecond).toLocaleString("en")} chars/s  ETA ${Number.isFinite(eta) ? clock(eta) : "?"}`);
+      }
+      if (evalEvery > 0 && r.step % evalEvery === 0) {
+        valLoss = trainer.evaluate();
+        if (valLoss !== null) out.record({ type: "eval", step: r.step, val_loss: valLoss });
+      }
+      if (sampleEvery > 0 && r.step % sampleEvery === 0) {
+        const text = new Sampler(trainer.snapshot(), r.step).generate(200, { temperature: 0.8, topK: 0, topP: 1 });
+        out.record({ type: "sample", step: r.step, text });
+        out.say(`--- sample at step ${r.step} ---\n${text}\n---`);
+      }
+      if (checkpointEvery > 0 && r.step % checkpointEvery === 0) save();
+    }
+  } catch (e) {
+    if (!(e instanceof NonFiniteLossError)) throw e;
+    // The state is as before the bad step: its parameters are the last good ones.
+    save();
+    out.endLive();
+    process.stderr.write(`rnn-lab: error: ${e.message}; the last good state is saved in ${outPath}\n`);
+    out.record({ type: "error", step: e.step, message: e.message, checkpoint: outPath });
+    exitCode = 1;
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  if (exitCode !== 0) return exitCode;
+  valLoss = trainer.evaluate();
+  save();
+  const seconds = elapsed();
+  const steps = trainer.step - startStep;
+  const summary = {
+    type: "summary", step: trainer.step, steps, epoch: trainer.epoch, loss: trainer.lastLoss, val_loss: valLoss,
+    best_val_loss: trainer.bestValLoss, seconds: +seconds.toFixed(3), chars_per_s: Math.round((steps * trainer.charsPerStep) / seconds),
+    checkpoint: outPath, interrupted: stopRequested,
+  };
+  out.record(summary);
+  out.say(`${stopRequested ? "interrupted" : "done"}: ${steps} steps in ${clock(seconds)} (${summary.chars_per_s.toLocaleString("en")} chars/s); loss ${trainer.lastLoss.toFixed(4)}, validation ${valLoss === null ? "n/a" : valLoss.toFixed(4)} nats/char`);
+  out.say(`checkpoint: ${outPath}   (continue with: rnn-lab train ${files.join(" ")} --resume ${outPath} --steps N)`);
+  return stopRequested ? 130 : 0;
+}
+
+// ---------------------------------------------------------------- sample
+
+async function sample(args: string[]): Promise<number> {
+  const { flags, files } = parse(args, { prime: "string", length: "string", temperature: "string", "top-k": "string", "top-p": "string", seed: "string", json: "boolean" }, [1, 1]);
+  const model = loadCheckpoint(files[0]);
+  const length = num(flags, "length", 500, true);
+  if (length < 0 || length > 10_000_000) throw new UsageError("--length must be from 0 to 10,000,000");
+  const options: SampleOptions = {
+    temperature: num(flags, "temperature", DEFAULT_SAMPLE_OPTIONS.temperature),
+    topK: num(flags, "top-k", DEFAULT_SAMPLE_OPTIONS.topK, true),
+    topP: num(flags, "top-p", DEFAULT_SAMPLE_OPTIONS.topP),
+  };
+  if (options.temperature < 0) throw new UsageError("--temperature must be 0 or more (0 = always the most likely character)");
+  if (options.topK < 0) throw new UsageError("--top-k must be 0 (off) or more");
+  if (!(options.topP > 0 && options.topP <= 1)) throw new UsageError("--top-p must be in (0, 1]");
+  const seed = num(flags, "seed", 1, true);
+  const sampler = new Sampler(model, seed);
+  const prime = typeof flags.prime === "string" ? flags.prime : "";
+  if (prime) sampler.prime(prime);
+  const t0 = performance.now();
+  if (flags.json) {
+    const text = sampler.generate(length, options);
+    const seconds = (performance.now() - t0) / 1000;
+    process.stdout.write(JSON.stringify({ type: "sample", prime, text, seed, ...options, chars_per_s: Math.round(length / seconds) }) + "\n");
+  } else {
+    process.stdout.write(prime);
+    let buffered = "";
+    sampler.generate(length, options, (c) => {
+      buffered += c.char;
+      if (buffered.length >= 64) { process.stdout.write(buffered); buffered = ""; }
+    });
+    process.stdout.write(buffered + "\n");
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- eval
+
+async function evaluate(args: string[]): Promise<number> {
+  const { flags, files } = parse(args, { json: "boolean" }, [2, 2]);
+  const model = loadCheckpoint(files[0]);
+  const text = readTextFile(files[1]);
+  const r = lossOnText(model, model.vocab.encode(text));
+  if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
+  else process.stdout.write(`${files[1]}: ${r.loss.toFixed(4)} nats/char (${r.bitsPerChar.toFixed(4)} bits/char) over ${r.predicted.toLocaleString("en")} predicted characters\n`);
+  return 0;
+}
+
+// ---------------------------------------------------------------- gradcheck
+
+const GRADCHECK_THRESHOLD = 1e-6;
+
+async function gradcheck(args: string[]): Promise<number> {
+  const { flags } = parse(args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
+    peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
+  const spec: ModelSpec = {
+    cell: oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm"),
+    nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
+    layers: num(flags, "layers", 2, true),
+    hidden: num(flags, "hidden", 8, true),
+    embed: num(flags, "embed", 0, true),
+    vocabSize: num(flags, "vocab", 7, true),
+    peephole: flags.peephole === true,
+    coupled: flags.coupled === true,
+    residual: flags.residual === true,
+  };
+  validateSpec(spec);
+  if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
+  const dropout = num(flags, "dropout", 0);
+  if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
+  const results = gradientCheck(spec, { dropout, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
+  const worst = Math.max(...results.map((r) => r.maxRelError));
+  const pass = worst < GRADCHECK_THRESHOLD;
+  if (flags.json) {
+    for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADCHECK_THRESHOLD }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADCHECK_THRESHOLD, pass }) + "\n");
+  } else {
+    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADCHECK_THRESHOLD}\n`);
+    const w = Math.max(...results.map((r) => r.name.length));
+    for (const r of results) {
+      process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADCHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
+    }
+    process.stdout.write(pass ? `passed: worst relative error ${worst.toExponential(2)}\n` : `FAILED: worst relative error ${worst.toExponential(2)}\n`);
+  }
+  return pass ? 0 : 1;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "train": return train(rest);
+    case "sample": return sample(rest);
+    case "eval": return evaluate(rest);
+    case "gradcheck": return gradcheck(rest);
+    case "help": case "--help": case "-h":
+      process.stdout.write(HELP + "\n");
+      return 0;
+    case undefined:
+      throw new UsageError(USAGE);
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const known = e instanceof UsageError || e instanceof InputError || e instanceof CheckpointError ||
+      (e instanceof Error && /^(invalid |the text|the vocabulary|vocabulary|this checkpoint)/.test(e.message)) ||
+      (e instanceof Error && e.message.includes("fewer than one batch needs"));
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`rnn-lab: error: ${message}\n`);
+    if (!known && process.env.RNN_LAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    else if (!known) process.stderr.write("rnn-lab: this looks like a bug in RNN Lab; run again with RNN_LAB_DEBUG=1 for details\n");
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,40 @@
+// Checkpoints on disk: written atomically (temporary file in the same folder, fsync, rename), so a
+// crash mid-write leaves the previous checkpoint whole; read with errors that name the file.
+
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "./checkpoint";
+
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    const fd = openSync(tmp, "w");
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function saveCheckpoint(path: string, model: Model): void {
+  writeFileAtomic(path, encodeCheckpoint(model));
+}
+
+export function loadCheckpoint(path: string): Model {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CheckpointError(code === "ENOENT" ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(e)}`);
+  }
+  return decodeCheckpoint(bytes, path);
+}

@@ -1,0 +1,164 @@
+// Mirrors the exports of src/wasm/index.ts (names, argument order, buffer layouts) and is the only
+// code that calls them. One Core = one wasm instance = one model at one batch shape.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type Precision = "f32" | "f64";
+export type RealArray = Float32Array | Float64Array;
+
+export enum CellCode { RnnTanh = 0, RnnRelu = 1, Lstm = 2, Gru = 3 }
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4 }
+export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
+export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
+
+/** One tensor of the parameter block, as the core lays it out ([rows, cols] row-major). */
+export interface TensorSlot {
+  kind: TensorKind;
+  layer: number; // -1 for embedding and head
+  offset: number; // elements into the block
+  rows: number;
+  cols: number;
+}
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  configure(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number): number;
+  setShape(batch: number, steps: number): void;
+  setSteps(steps: number): void;
+  forward(training: number, dropout: number, withLoss: number): number;
+  backward(recordFlow: number): void;
+  carryState(): void;
+  resetState(): void;
+  zeroGrads(): void;
+  clipGradients(maxNorm: number): number;
+  optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
+  fillRandom(ptr: number, n: number, std: number): void;
+  sampleRow(row: number, temperature: number, topK: number, topP: number): number;
+  rngSeed(seed: number): void;
+  rngGetState(word: number): number;
+  rngSetState(a: number, b: number, c: number, d: number): void;
+  rngNextU32(): number;
+  realBytes(): number;
+  getParamCount(): number;
+  paramsPtr(): number;
+  gradsPtr(): number;
+  moment1Ptr(): number;
+  moment2Ptr(): number;
+  getTensorCount(): number;
+  tensorField(index: number, field: number): number;
+  inputsPtr(): number;
+  targetsPtr(): number;
+  logitsPtr(): number;
+  gradFlowPtr(): number;
+  hiddenPtr(layer: number): number;
+  cellPtr(layer: number): number;
+  gatesPtr(layer: number): number;
+  sampleProbsPtr(): number;
+  gateRows(): number;
+}
+
+const moduleCache = new Map<Precision, WebAssembly.Module>();
+
+/** dist/ holds core.wasm and core64.wasm next to the bundled JavaScript that loads them. */
+function wasmPath(precision: Precision): string {
+  return join(__dirname, precision === "f32" ? "core.wasm" : "core64.wasm");
+}
+
+export function compiledCore(precision: Precision): WebAssembly.Module {
+  let m = moduleCache.get(precision);
+  if (!m) {
+    m = new WebAssembly.Module(readFileSync(wasmPath(precision)));
+    moduleCache.set(precision, m);
+  }
+  return m;
+}
+
+export interface CoreShape {
+  cell: CellCode;
+  layers: number;
+  vocab: number;
+  embed: number; // 0 = one-hot
+  hidden: number;
+  flags: number;
+}
+
+export class Core {
+  readonly precision: Precision;
+  private readonly x: CoreExports;
+  readonly paramCount: number;
+  readonly tensors: TensorSlot[];
+  batch = 1;
+  maxSteps = 1;
+
+  constructor(shape: CoreShape, precision: Precision = "f32") {
+    this.precision = precision;
+    const instance = new WebAssembly.Instance(compiledCore(precision), { env: { abort: coreAbort } });
+    this.x = instance.exports as unknown as CoreExports;
+    const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
+    if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    this.paramCount = n;
+    this.tensors = [];
+    for (let i = 0; i < this.x.getTensorCount(); i++) {
+      const f = (k: number) => this.x.tensorField(i, k);
+      this.tensors.push({ offset: f(0), rows: f(1), cols: f(2), kind: f(3) as TensorKind, layer: f(4) });
+    }
+  }
+
+  private view(ptr: number, length: number): RealArray {
+    const buf = this.x.memory.buffer;
+    return this.precision === "f32" ? new Float32Array(buf, ptr, length) : new Float64Array(buf, ptr, length);
+  }
+
+  // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
+  params(): RealArray { return this.view(this.x.paramsPtr(), this.paramCount); }
+  grads(): RealArray { return this.view(this.x.gradsPtr(), this.paramCount); }
+  moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
+  moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
+  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr(), this.batch * this.maxSteps); }
+  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr(), this.batch * this.maxSteps); }
+  /** [steps·batch, vocab], time-major. */
+  logits(vocab: number): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * vocab); }
+  /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
+  gradFlow(layers: number): RealArray { return this.view(this.x.gradFlowPtr(), layers * this.maxSteps); }
+  /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
+  hiddenStates(layer: number, hidden: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
+  cellStates(layer: number, hidden: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
+  /** [maxSteps·batch, gateRows] activations of the last forward pass. */
+  gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
+  sampleProbs(vocab: number): RealArray { return this.view(this.x.sampleProbsPtr(), vocab); }
+  tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
+
+  setShape(batch: number, steps: number): void {
+    this.x.setShape(batch, steps);
+    this.batch = batch;
+    this.maxSteps = steps;
+  }
+  setSteps(steps: number): void { this.x.setSteps(steps); }
+  forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
+  backward(recordFlow = false): void { this.x.backward(recordFlow ? 1 : 0); }
+  carryState(): void { this.x.carryState(); }
+  resetState(): void { this.x.resetState(); }
+  zeroGrads(): void { this.x.zeroGrads(); }
+  clipGradients(maxNorm: number): number { return this.x.clipGradients(maxNorm); }
+  optimizerStep(kind: OptimizerCode, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void {
+    this.x.optimizerStep(kind, lr, a, b, eps, weightDecay, step);
+  }
+  /** N(0,1)·std when std > 0, U(−bound, bound) when given as {uniform: bound}. */
+  fillRandom(target: RealArray, spread: number | { uniform: number }): void {
+    const std = typeof spread === "number" ? spread : -spread.uniform;
+    this.x.fillRandom(target.byteOffset, target.length, std);
+  }
+  sampleRow(row: number, temperature: number, topK: number, topP: number): number { return this.x.sampleRow(row, temperature, topK, topP); }
+  seed(seed: number): void { this.x.rngSeed(seed >>> 0); }
+  rngState(): [number, number, number, number] {
+    return [0, 1, 2, 3].map((w) => this.x.rngGetState(w) >>> 0) as [number, number, number, number];
+  }
+  setRngState(s: readonly number[]): void { this.x.rngSetState(s[0], s[1], s[2], s[3]); }
+  nextU32(): number { return this.x.rngNextU32() >>> 0; }
+  memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+}
+
+function coreAbort(): never {
+  throw new Error("the numeric core aborted (an internal assertion failed)");
+}

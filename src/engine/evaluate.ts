@@ -1,0 +1,64 @@
+// Measuring loss without training: over validation streams (fast, batched) and over one text read
+// from its start (every character predicted from everything before it, batch 1).
+
+import { Core } from "./coreAbi";
+import { Model } from "./checkpoint";
+import { coreShape } from "./modelSpec";
+
+/**
+ * Mean loss in nats per character over `data` cut into up to `batch` streams read in windows of
+ * `steps`, state carried from zero. Shrinks the batch (and window) when the text is short.
+ */
+export function meanLossOverStreams(core: Core, data: Int32Array, batch: number, steps: number): number {
+  const n = data.length - 1;
+  const B = Math.max(1, Math.min(batch, Math.floor(n / steps)));
+  const T = Math.min(steps, n);
+  const streamLength = Math.floor(n / B);
+  core.setShape(B, T);
+  core.resetState();
+  let total = 0, count = 0;
+  for (let start = 0; start + 1 <= streamLength; start += T) {
+    const len = Math.min(T, streamLength - start);
+    core.setSteps(len);
+    const inputs = core.inputs(), targets = core.targets();
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < len; t++) {
+        inputs[t * B + b] = data[b * streamLength + start + t];
+        targets[t * B + b] = data[b * streamLength + start + t + 1];
+      }
+    }
+    total += core.forward(false, 0, true) * len * B;
+    count += len * B;
+    core.carryState();
+  }
+  return total / count;
+}
+
+export interface TextLoss {
+  loss: number; // mean nats per predicted character
+  bitsPerChar: number;
+  predicted: number; // characters predicted (all but the first)
+}
+
+/** The text read once from its start at batch 1: characters 2…n each predicted from all before. */
+export function lossOnText(model: Model, encoded: Int32Array, window = 256): TextLoss {
+  if (encoded.length < 2) throw new Error("the text needs at least 2 characters to predict one");
+  const core = new Core(coreShape(model.spec));
+  core.params().set(model.params);
+  core.setShape(1, window);
+  let total = 0;
+  const n = encoded.length - 1;
+  for (let start = 0; start < n; start += window) {
+    const len = Math.min(window, n - start);
+    core.setSteps(len);
+    const inputs = core.inputs(), targets = core.targets();
+    for (let t = 0; t < len; t++) {
+      inputs[t] = encoded[start + t];
+      targets[t] = encoded[start + t + 1];
+    }
+    total += core.forward(false, 0, true) * len;
+    core.carryState();
+  }
+  const loss = total / n;
+  return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
+}

@@ -1,0 +1,61 @@
+// GRU pointwise step in PyTorch's convention, forward and backward, over one timestep of the batch:
+//   r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r ∘ hn), h' = (1 − z) ∘ n + z ∘ h
+// where x_* = x·W_ih + b_ih and h_* = h·W_hh + b_hh (gate order r, z, n), hn = h_n.
+// Shapes: G[B, 3H] in: x projections, out: activations r, z, n; HH[B, 3H] the h projections;
+//   hn, hPrev, h: [B, H].
+
+import { at } from "./arena";
+import { sigmoid, tanhr } from "./mathx";
+
+export function gruForwardStep(G: usize, HH: usize, hn: usize, hPrev: usize, h: usize, B: i32, H: i32): void {
+  const GH = 3 * H;
+  for (let b = 0; b < B; b++) {
+    const g = at(G, b * GH);
+    const q = at(HH, b * GH);
+    const row = b * H;
+    for (let j = 0; j < H; j++) {
+      const r = sigmoid(load<real>(at(g, j)) + load<real>(at(q, j)));
+      const z = sigmoid(load<real>(at(g, H + j)) + load<real>(at(q, H + j)));
+      const hnj = load<real>(at(q, 2 * H + j));
+      const n = tanhr(load<real>(at(g, 2 * H + j)) + r * hnj);
+      const hp = load<real>(at(hPrev, row + j));
+      store<real>(at(g, j), r);
+      store<real>(at(g, H + j), z);
+      store<real>(at(g, 2 * H + j), n);
+      store<real>(at(hn, row + j), hnj);
+      store<real>(at(h, row + j), (<real>1 - z) * n + z * hp);
+    }
+  }
+}
+
+/**
+ * dh: ∂L/∂h_t [B, H]. Writes dG[B, 3H] (gradient of the x projections), dGhh[B, 3H] (of the h
+ * projections: equal to dG except the n part, which is scaled by r) and dhPrev = dh ∘ z, the direct
+ * path to h_{t-1}; the caller adds dGhh·W_hhᵀ.
+ */
+export function gruBackwardStep(G: usize, hn: usize, hPrev: usize, dh: usize, dG: usize, dGhh: usize, dhPrev: usize, B: i32, H: i32): void {
+  const GH = 3 * H;
+  for (let b = 0; b < B; b++) {
+    const g = at(G, b * GH);
+    const d = at(dG, b * GH);
+    const dq = at(dGhh, b * GH);
+    const row = b * H;
+    for (let j = 0; j < H; j++) {
+      const r = load<real>(at(g, j));
+      const z = load<real>(at(g, H + j));
+      const n = load<real>(at(g, 2 * H + j));
+      const hp = load<real>(at(hPrev, row + j));
+      const dhj = load<real>(at(dh, row + j));
+      const dnPre = dhj * (<real>1 - z) * (<real>1 - n * n);
+      const dzPre = dhj * (hp - n) * z * (<real>1 - z);
+      const drPre = dnPre * load<real>(at(hn, row + j)) * r * (<real>1 - r);
+      store<real>(at(d, j), drPre);
+      store<real>(at(d, H + j), dzPre);
+      store<real>(at(d, 2 * H + j), dnPre);
+      store<real>(at(dq, j), drPre);
+      store<real>(at(dq, H + j), dzPre);
+      store<real>(at(dq, 2 * H + j), dnPre * r);
+      store<real>(at(dhPrev, row + j), dhj * z);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// The core's exports. Everything crosses the boundary as numbers and addresses of flat buffers in
+// this module's memory; src/engine/coreAbi.ts mirrors this list and is its only caller.
+
+import { adamStep, globalNorm, rmspropStep, scaleBlock, sgdStep } from "./optim";
+import { getParamCount, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, paramsPtr, sampleOrderPtr, sampleProbsPtr, vocabSize } from "./network";
+import { at } from "./arena";
+import { rngNormal, rngUniform } from "./rng";
+import { sampleFromLogits } from "./sample";
+
+export {
+  configure, setShape, setSteps, forward, backward, carryState, resetState,
+  getParamCount, paramsPtr, gradsPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
+  inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
+  hiddenPtr, cellPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
+} from "./network";
+export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
+
+/** Bytes per element of this build: 4 (training core) or 8 (gradient-check core). */
+export function realBytes(): i32 { return <i32>sizeof<real>(); }
+
+export function zeroGrads(): void {
+  memory.fill(gradsPtr(), 0, <usize>getParamCount() << alignof<real>());
+}
+
+/** Global-norm clipping: if ‖g‖ > maxNorm, g ← g·maxNorm/‖g‖ (maxNorm ≤ 0: never). Returns ‖g‖ before. */
+export function clipGradients(maxNorm: f64): f64 {
+  const n = getParamCount();
+  const norm = globalNorm(gradsPtr(), n);
+  if (maxNorm > 0 && norm > maxNorm) scaleBlock(gradsPtr(), n, <real>(maxNorm / norm));
+  return norm;
+}
+
+export const OPT_SGD = 0;
+export const OPT_RMSPROP = 1;
+export const OPT_ADAM = 2;
+export const OPT_ADAMW = 3;
+
+/**
+ * One update of the whole block. a, b: momentum (SGD), alpha (RMSprop), beta1 and beta2 (Adam/AdamW).
+ * step counts from 1 (Adam's bias correction).
+ */
+export function optimizerStep(kind: i32, lr: f64, a: f64, b: f64, eps: f64, weightDecay: f64, step: i32): void {
+  const n = getParamCount();
+  const p = paramsPtr(), g = gradsPtr(), m = moment1Ptr(), v = moment2Ptr();
+  if (kind == OPT_SGD) sgdStep(p, g, m, n, <real>lr, <real>a, <real>weightDecay);
+  else if (kind == OPT_RMSPROP) rmspropStep(p, g, v, n, <real>lr, <real>a, <real>eps, <real>weightDecay);
+  else adamStep(p, g, m, v, n, <real>lr, <real>a, <real>b, <real>eps, <real>weightDecay, kind == OPT_ADAMW, step);
+}
+
+/** Fills n reals at ptr with N(0,1)·std (std > 0) or U(−bound, bound) (std ≤ 0, bound = −std). */
+export function fillRandom(ptr: usize, n: i32, std: f64): void {
+  for (let k = 0; k < n; k++) {
+    const x = std > 0 ? rngNormal() * std : (rngUniform() * 2.0 - 1.0) * -std;
+    store<real>(at(ptr, k), <real>x);
+  }
+}
+
+/** Samples from row `row` of the logits; the distribution used is left at sampleProbsPtr(). */
+export function sampleRow(row: i32, temperature: f64, topK: i32, topP: f64): i32 {
+  const V = vocabSize();
+  return sampleFromLogits(at(logitsPtr(), row * V), sampleProbsPtr(), sampleOrderPtr(), V, temperature, topK, topP);
+}

@@ -1,0 +1,92 @@
+// LSTM pointwise step, forward and backward, over one timestep of the batch.
+// Shapes (row-major, B = batch rows, H = hidden units, gate order i, f, g, o as in PyTorch):
+//   G[B, 4H]  in: pre-activations (x·W_ih + h·W_hh + b_ih + b_hh); out: activations i, f, g, o
+//   cPrev, c, tanhC, h: [B, H]
+// Options: peepholes (i and f see c_{t-1}, o sees c_t, through diagonal weights pI, pF, pO) and
+// a coupled input–forget gate (f = 1 − i; the f rows of the weights are then unused).
+
+import { at } from "./arena";
+import { sigmoid, tanhr } from "./mathx";
+
+export function lstmForwardStep(G: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32,
+                                pI: usize, pF: usize, pO: usize, coupled: bool): void {
+  const GH = 4 * H;
+  for (let b = 0; b < B; b++) {
+    const g = at(G, b * GH);
+    const row = b * H;
+    for (let j = 0; j < H; j++) {
+      const cp = load<real>(at(cPrev, row + j));
+      let iPre = load<real>(at(g, j));
+      let fPre = load<real>(at(g, H + j));
+      if (pI != 0) {
+        iPre += load<real>(at(pI, j)) * cp;
+        fPre += load<real>(at(pF, j)) * cp;
+      }
+      const i = sigmoid(iPre);
+      const f = coupled ? <real>1 - i : sigmoid(fPre);
+      const gg = tanhr(load<real>(at(g, 2 * H + j)));
+      const cc = f * cp + i * gg;
+      let oPre = load<real>(at(g, 3 * H + j));
+      if (pO != 0) oPre += load<real>(at(pO, j)) * cc;
+      const o = sigmoid(oPre);
+      const tc = tanhr(cc);
+      store<real>(at(g, j), i);
+      store<real>(at(g, H + j), f);
+      store<real>(at(g, 2 * H + j), gg);
+      store<real>(at(g, 3 * H + j), o);
+      store<real>(at(c, row + j), cc);
+      store<real>(at(tanhC, row + j), tc);
+      store<real>(at(h, row + j), o * tc);
+    }
+  }
+}
+
+/**
+ * dh: ∂L/∂h_t [B, H] (from above and from step t+1); dc: in ∂L/∂c_t carried from step t+1, out ∂L/∂c_{t-1}.
+ * Writes dG[B, 4H] = ∂L/∂(pre-activations); adds peephole gradients into gPI, gPF, gPO.
+ */
+export function lstmBackwardStep(G: usize, cPrev: usize, tanhC: usize, dh: usize, dc: usize, dG: usize, B: i32, H: i32,
+                                 pI: usize, pF: usize, pO: usize, gPI: usize, gPF: usize, gPO: usize, coupled: bool): void {
+  const GH = 4 * H;
+  for (let b = 0; b < B; b++) {
+    const g = at(G, b * GH);
+    const d = at(dG, b * GH);
+    const row = b * H;
+    for (let j = 0; j < H; j++) {
+      const i = load<real>(at(g, j));
+      const f = load<real>(at(g, H + j));
+      const gg = load<real>(at(g, 2 * H + j));
+      const o = load<real>(at(g, 3 * H + j));
+      const tc = load<real>(at(tanhC, row + j));
+      const cp = load<real>(at(cPrev, row + j));
+      const dhj = load<real>(at(dh, row + j));
+      const doPre = dhj * tc * o * (<real>1 - o);
+      let dcj = load<real>(at(dc, row + j)) + dhj * o * (<real>1 - tc * tc);
+      if (pO != 0) {
+        dcj += doPre * load<real>(at(pO, j));
+        const c = f * cp + i * gg;
+        store<real>(at(gPO, j), load<real>(at(gPO, j)) + doPre * c);
+      }
+      const dgPre = dcj * i * (<real>1 - gg * gg);
+      let diPre: real, dfPre: real;
+      if (coupled) {
+        diPre = dcj * (gg - cp) * i * (<real>1 - i);
+        dfPre = 0;
+      } else {
+        diPre = dcj * gg * i * (<real>1 - i);
+        dfPre = dcj * cp * f * (<real>1 - f);
+      }
+      let dcPrev = dcj * f;
+      if (pI != 0) {
+        dcPrev += diPre * load<real>(at(pI, j)) + dfPre * load<real>(at(pF, j));
+        store<real>(at(gPI, j), load<real>(at(gPI, j)) + diPre * cp);
+        store<real>(at(gPF, j), load<real>(at(gPF, j)) + dfPre * cp);
+      }
+      store<real>(at(d, j), diPre);
+      store<real>(at(d, H + j), dfPre);
+      store<real>(at(d, 2 * H + j), dgPre);
+      store<real>(at(d, 3 * H + j), doPre);
+      store<real>(at(dc, row + j), dcPrev);
+    }
+  }
+}

@@ -1,0 +1,23 @@
+// Vanilla RNN pointwise step: h_t = f(a), a = x·W_ih + h_{t-1}·W_hh + b_ih + b_hh, f = tanh or ReLU.
+// Shapes: G[B, H] in: a; out: h_t (kept for backward). h: [B, H].
+
+import { at } from "./arena";
+import { tanhr } from "./mathx";
+
+export function rnnForwardStep(G: usize, h: usize, n: i32, relu: bool): void {
+  for (let k = 0; k < n; k++) {
+    const a = load<real>(at(G, k));
+    const y = relu ? (a > 0 ? a : <real>0) : tanhr(a);
+    store<real>(at(G, k), y);
+    store<real>(at(h, k), y);
+  }
+}
+
+/** dG = dh ∘ f'(a), written in terms of the stored output y = f(a). */
+export function rnnBackwardStep(G: usize, dh: usize, dG: usize, n: i32, relu: bool): void {
+  for (let k = 0; k < n; k++) {
+    const y = load<real>(at(G, k));
+    const d = load<real>(at(dh, k));
+    store<real>(at(dG, k), relu ? (y > 0 ? d : <real>0) : d * (<real>1 - y * y));
+  }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+"""PyTorch reference for `npm run bench`: the same char-rnn training configurations, run the way RNN
+Lab runs them (one-hot input as a frozen identity embedding, Adam, global-norm clip 5, truncated
+BPTT with carried state), timed on one thread. Prints one JSON line per configuration.
+
+usage: torchBaseline.py CORPUS SECONDS CONFIG_JSON
+"""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # Debian's torch does not tie this to set_num_threads
+import torch  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+class CharModel(torch.nn.Module):
+    def __init__(self, cell, vocab, hidden, layers):
+        super().__init__()
+        self.embed = torch.nn.Embedding(vocab, vocab)
+        self.embed.weight.data = torch.eye(vocab)
+        self.embed.weight.requires_grad_(False)
+        rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+        self.rnn = rnn(vocab, hidden, layers)
+        self.head = torch.nn.Linear(hidden, vocab)
+
+    def forward(self, x, state):
+        y, state = self.rnn(self.embed(x), state)
+        return self.head(y), state
+
+
+def detach(state):
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def train_rate(data, vocab, cfg, seconds):
+    torch.manual_seed(1)
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
+    B, T = cfg["batch"], cfg["seq"]
+    L = (len(data) - 1) // B
+    streams = torch.stack([data[b * L:(b + 1) * L + 1] for b in range(B)], 1)  # [L+1, B]
+    state, w, steps = None, 0, 0
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def step():
+        nonlocal state, w
+        x, y = streams[w * T:(w + 1) * T], streams[w * T + 1:(w + 1) * T + 1]
+        logits, state = model(x, state)
+        loss = loss_fn(logits.reshape(-1, vocab), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        state = detach(state)
+        w = (w + 1) % (L // T)
+
+    for _ in range(2):
+        step()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        step()
+        steps += 1
+    return steps * B * T / (time.perf_counter() - t0)
+
+
+def sample_rate(vocab, cfg, seconds):
+    torch.manual_seed(1)
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
+    x, state, n = torch.zeros(1, 1, dtype=torch.long), None, 0
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            logits, state = model(x, state)
+            x = torch.multinomial(torch.softmax(logits[0, 0], -1), 1).view(1, 1)
+            n += 1
+    return n / (time.perf_counter() - t0)
+
+
+def main():
+    corpus, seconds, configs = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3])
+    text = open(corpus, encoding="utf-8").read()
+    chars = sorted(set(text))
+    index = {c: i for i, c in enumerate(chars)}
+    data = torch.tensor([index[c] for c in text], dtype=torch.long)
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
+    for cfg in configs:
+        rate = sample_rate(len(chars), cfg, seconds) if cfg.get("sample") else train_rate(data, len(chars), cfg, seconds)
+        print(json.dumps({"name": cfg["name"], "chars_per_s": rate}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
