@@ -27,7 +27,7 @@ interface CoreExports {
   setShape(batch: number, steps: number): void;
   setSteps(steps: number): void;
   forward(training: number, dropout: number, withLoss: number): number;
-  backward(recordFlow: number): void;
+  backward(flags: number): void;
   carryState(): void;
   resetState(): void;
   zeroGrads(): void;
@@ -53,6 +53,8 @@ interface CoreExports {
   gradFlowPtr(): number;
   hiddenPtr(layer: number): number;
   cellPtr(layer: number): number;
+  stateGradPtr(layer: number): number;
+  cellGradPtr(layer: number): number;
   gatesPtr(layer: number): number;
   sampleProbsPtr(): number;
   gateRows(): number;
@@ -124,6 +126,9 @@ export class Core {
   /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
   hiddenStates(layer: number, hidden: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
   cellStates(layer: number, hidden: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
+  /** [batch, hidden] ∂L/∂h_0 after backward (in: ∂L/∂h_T for backward(_, true)). */
+  stateGrad(layer: number, hidden: number): RealArray { return this.view(this.x.stateGradPtr(layer), this.batch * hidden); }
+  cellGrad(layer: number, hidden: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * hidden); }
   /** [maxSteps·batch, gateRows] activations of the last forward pass. */
   gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
   sampleProbs(vocab: number): RealArray { return this.view(this.x.sampleProbsPtr(), vocab); }
@@ -136,7 +141,8 @@ export class Core {
   }
   setSteps(steps: number): void { this.x.setSteps(steps); }
   forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
-  backward(recordFlow = false): void { this.x.backward(recordFlow ? 1 : 0); }
+  /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
+  backward(recordFlow = false, stateGradIn = false): void { this.x.backward((recordFlow ? 1 : 0) | (stateGradIn ? 2 : 0)); }
   carryState(): void { this.x.carryState(); }
   resetState(): void { this.x.resetState(); }
   zeroGrads(): void { this.x.zeroGrads(); }

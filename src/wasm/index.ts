@@ -11,7 +11,7 @@ export {
   configure, setShape, setSteps, forward, backward, carryState, resetState,
   getParamCount, paramsPtr, gradsPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
   inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
-  hiddenPtr, cellPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
+  hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
 } from "./network";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 

@@ -74,7 +74,9 @@ const F_WHHT = 18;  // [GH, H] W_hh transposed, made once per backward pass
 const F_WIHT = 19;  // [GH, In]
 const F_IN = 20;    // address of the input actually used by this forward pass
 const F_DROP = 21;  // 1 when this forward pass used dropout on the layer's input
-const LAYER_FIELDS = 22;
+const F_DH0 = 22;   // [B, H] state gradient: in ∂L/∂h_T from a later window (when asked), out ∂L/∂h_0
+const F_DC0 = 23;   // [B, H] the same for the LSTM cell state
+const LAYER_FIELDS = 24;
 const layerTable = memory.data(MAX_LAYERS * LAYER_FIELDS * 4, 16);
 
 @inline function lf(l: i32, f: i32): usize { return <usize>load<u32>(layerTable + ((<usize>(l * LAYER_FIELDS + f)) << 2)); }
@@ -177,6 +179,8 @@ export function setShape(batch: i32, steps: i32): void {
     setLf(l, F_DY, allocReal(R * H));
     setLf(l, F_WHHT, allocReal(GH * H));
     setLf(l, F_WIHT, allocReal(GH * In));
+    setLf(l, F_DH0, allocReal(B * H));
+    setLf(l, F_DC0, allocReal(B * H));
   }
 }
 
@@ -270,8 +274,18 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
 
 // ---- backward ----
 
-/** Adds ∂(mean loss)/∂θ of the last forward pass into the gradient block. recordFlow fills gradFlow. */
-export function backward(recordFlow: bool): void {
+export const BACKWARD_RECORD_FLOW = 1;
+export const BACKWARD_STATE_GRAD_IN = 2;
+
+/**
+ * Adds ∂(mean loss)/∂θ of the last forward pass into the gradient block and leaves ∂L/∂(initial
+ * state) in the state-gradient buffers. Flags: RECORD_FLOW fills gradFlow; STATE_GRAD_IN adds the
+ * gradient already in the state-gradient buffers to the final state (full BPTT across windows);
+ * without it the window is truncated, as in training.
+ */
+export function backward(flags: i32): void {
+  const recordFlow = (flags & BACKWARD_RECORD_FLOW) != 0;
+  const stateGradIn = (flags & BACKWARD_STATE_GRAD_IN) != 0;
   const R = T * B;
   const top = lf(L - 1, F_Y);
   gemm(top, 1, H, dLogits, grad(headWOff), H, R, V, true);
@@ -283,8 +297,14 @@ export function backward(recordFlow: bool): void {
     const G = lf(l, F_G), dG = lf(l, F_DG), dGhh = lf(l, F_DGHH), dY = lf(l, F_DY), Hs = lf(l, F_H);
     const whhT = lf(l, F_WHHT);
     transpose(param(lf(l, F_WHH)), whhT, H, GH);
-    memory.fill(dhNext, 0, <usize>(B * H) << alignof<real>());
-    if (cell == CELL_LSTM) memory.fill(dc, 0, <usize>(B * H) << alignof<real>());
+    const stateBytes = <usize>(B * H) << alignof<real>();
+    if (stateGradIn) {
+      memory.copy(dhNext, lf(l, F_DH0), stateBytes);
+      if (cell == CELL_LSTM) memory.copy(dc, lf(l, F_DC0), stateBytes);
+    } else {
+      memory.fill(dhNext, 0, stateBytes);
+      if (cell == CELL_LSTM) memory.fill(dc, 0, stateBytes);
+    }
     for (let t = T - 1; t >= 0; t--) {
       const n = B * H;
       const dYt = at(dY, t * n);
@@ -311,6 +331,8 @@ export function backward(recordFlow: bool): void {
         gemm(dg, GH, 1, whhT, dhNext, B, GH, H, false);
       }
     }
+    memory.copy(lf(l, F_DH0), dhNext, stateBytes);
+    if (cell == CELL_LSTM) memory.copy(lf(l, F_DC0), dc, stateBytes);
     // Weight gradients as three big products over all T·B rows at once.
     gemm(Hs, 1, H, dGhh, grad(lf(l, F_WHH)), H, R, GH, true);
     addColumnSums(dG, grad(lf(l, F_BIH)), R, GH);
@@ -389,6 +411,9 @@ export function getMaxSteps(): i32 { return Tmax; }
 /** [(T+1)·B, H]: row block 0 is the initial (carried) state, block t+1 the state after step t. */
 export function hiddenPtr(layer: i32): usize { return lf(layer, F_H); }
 export function cellPtr(layer: i32): usize { return lf(layer, F_C); }
+/** [B, H] ∂L/∂h_0 after backward; the incoming ∂L/∂h_T before backward(STATE_GRAD_IN). */
+export function stateGradPtr(layer: i32): usize { return lf(layer, F_DH0); }
+export function cellGradPtr(layer: i32): usize { return lf(layer, F_DC0); }
 /** [T·B, GH] gate activations of the last forward pass. */
 export function gatesPtr(layer: i32): usize { return lf(layer, F_G); }
 export function sampleProbsPtr(): usize { return sampleProbs; }

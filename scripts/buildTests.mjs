@@ -1,0 +1,14 @@
+// Bundles each test/unit/*.test.ts into out/test/ for `node --test`, next to copies of the wasm
+// cores (the engine loads them from its own folder).
+
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import * as esbuild from "esbuild";
+
+const root = new URL("..", import.meta.url).pathname;
+const out = join(root, "out", "test");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const entries = readdirSync(join(root, "test", "unit")).filter((f) => f.endsWith(".test.ts")).map((f) => join(root, "test", "unit", f));
+await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" });
+for (const w of ["core.wasm", "core64.wasm"]) copyFileSync(join(root, "dist", w), join(out, w));

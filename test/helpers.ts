@@ -1,0 +1,45 @@
+// Shared by the unit tests: where things are, comparing arrays with tolerances, running the CLI.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** Tests run from out/test/ (bundled); the project root is two folders up. */
+export const projectRoot = join(__dirname, "..", "..");
+export const cliPath = join(projectRoot, "dist", "cli.js");
+export const bundledCorpus = join(projectRoot, "media", "corpus", "tinyshakespeare.txt");
+
+export function tempDir(prefix = "rnnlab-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface Tolerance { atol: number; rtol: number }
+
+/** Every |a − e| ≤ atol + rtol·|e|; the message names the worst element. Returns the worst |a − e|. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): number {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
+  let worst = 0, worstAt = -1, worstExcess = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    if (!(d <= tol.atol + tol.rtol * Math.abs(expected[i]))) {
+      const excess = Number.isNaN(d) ? Infinity : d - (tol.atol + tol.rtol * Math.abs(expected[i]));
+      if (excess > worstExcess || worstAt < 0) { worstAt = i; worstExcess = excess; }
+    }
+    if (d > worst || Number.isNaN(d)) worst = d;
+  }
+  assert.ok(worstAt < 0, `${what}: element ${worstAt} is ${actual[worstAt]}, expected ${expected[worstAt]} (atol ${tol.atol}, rtol ${tol.rtol})`);
+  return worst;
+}
+
+export interface CliResult { status: number; stdout: string; stderr: string }
+
+export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: options.cwd, input: options.input, encoding: "utf8", env: { ...process.env, RNN_LAB_DEBUG: "" } });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function jsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+}
