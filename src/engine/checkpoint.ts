@@ -61,6 +61,10 @@ export function paramCount(spec: ModelSpec): number {
 
 export function encodeCheckpoint(model: Model): Uint8Array {
   const slots = tensorSlots(model.spec);
+  const total = paramCount(model.spec);
+  for (const [what, block] of [["parameters", model.params], ["first moments", model.training?.moment1], ["second moments", model.training?.moment2]] as const) {
+    if (block && block.length !== total) throw new CheckpointError(`cannot write a checkpoint: ${block.length} ${what} for a model of ${total}`);
+  }
   const tensors: NamedTensor[] = [];
   const addBlock = (prefix: string, block: Float32Array) => {
     for (const slot of slots) {

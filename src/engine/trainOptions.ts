@@ -41,7 +41,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   const num = (v: number, lo: number, hi: number, name: string) => { if (!Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, not ${v}`); };
   int(o.batch, 1, 4096, "batch");
   int(o.seq, 1, 4096, "seq");
-  num(o.lr, 0, 1e6, "lr");
+  num(o.lr, 0, Number.MAX_VALUE, "lr");
   if (!["sgd", "rmsprop", "adam", "adamw"].includes(o.optimizer)) bad(`optimizer must be sgd, rmsprop, adam or adamw, not ${o.optimizer}`);
   num(o.momentum, 0, 0.9999, "momentum");
   num(o.alpha, 0, 0.9999, "alpha");
