@@ -54,7 +54,7 @@ function parse(args: string[], options: Record<string, "string" | "boolean">, po
     throw new UsageError((e as Error).message.split("\n")[0]);
   }
   const files = parsed.positionals;
-  if (files.length < positionals[0]) throw new UsageError(`missing ${positionals[0] === 1 ? "an argument" : "arguments"}\n${USAGE}`);
+  if (files.length < positionals[0]) throw new UsageError(`missing ${positionals[0] === 1 ? "an argument" : "arguments"}; run 'rnn-lab help' for usage`);
   if (files.length > positionals[1]) throw new UsageError(`unexpected argument ${JSON.stringify(files[positionals[1]])}`);
   return { flags: parsed.values as Flags, files };
 }
@@ -384,9 +384,10 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP + "\n");
       return 0;
     case undefined:
-      throw new UsageError(USAGE);
+      process.stderr.write(USAGE + "\n");
+      return 2;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are train, sample, eval, gradcheck and help`);
   }
 }
 
