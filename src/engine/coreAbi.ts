@@ -30,6 +30,7 @@ interface CoreExports {
   backward(flags: number): void;
   carryState(): void;
   resetState(): void;
+  freezeWeights(frozen: number): void;
   zeroGrads(): void;
   clipGradients(maxNorm: number): number;
   optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
@@ -144,6 +145,8 @@ export class Core {
   /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
   backward(recordFlow = false, stateGradIn = false): void { this.x.backward((recordFlow ? 1 : 0) | (stateGradIn ? 2 : 0)); }
   carryState(): void { this.x.carryState(); }
+  /** A promise not to change the parameters (until called with false): forward passes stop re-packing them. */
+  freezeWeights(frozen = true): void { this.x.freezeWeights(frozen ? 1 : 0); }
   resetState(): void { this.x.resetState(); }
   zeroGrads(): void { this.x.zeroGrads(); }
   clipGradients(maxNorm: number): number { return this.x.clipGradients(maxNorm); }

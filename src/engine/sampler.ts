@@ -25,6 +25,7 @@ export class Sampler {
   constructor(readonly model: Model, seed: number) {
     this.core = new Core(coreShape(model.spec));
     this.core.params().set(model.params);
+    this.core.freezeWeights();
     this.core.setShape(1, 1);
     this.core.seed(seed);
   }

@@ -1,138 +1,201 @@
-// Dense products. Every product the forward and backward passes need is one kernel:
+// Dense products. Every product of the forward and backward passes is
 //
-//   C[i, j] (+)= Σ_p A[i·rs + p·ps] · B[p·N + j]      i < M, p < P, j < N
+//   C[i, j] (+)= Σ_p A[i·rs + p·ps] · B[p, j]      i < M, p < P, j < N, C row-major of width N
 //
-// with B and C row-major of width N. A·B is (rs = P, ps = 1); Aᵀ·B is (rs = 1, ps = width of A);
-// A·Bᵀ is A·(transpose of B), with the transpose made once per window by `transpose`.
-// The f32 core runs a 4×16 register-blocked f32x4 micro-kernel (16 accumulators); the f64 core
-// (gradient checks) runs the plain loop.
+// A·B is (rs = P, ps = 1); Aᵀ·B is (rs = 1, ps = width of A). B is first packed into panels of 16
+// columns, each panel P rows × 16 contiguous values (zero-padded past N), so the micro-kernel reads
+// B sequentially with no cache-set aliasing from power-of-two row strides. A·Bᵀ packs from the
+// transposed source directly. A weight used at every timestep is packed once per window
+// (packPanels* + gemmPacked); other products pack KC rows of B at a time into a scratch buffer.
+//
+// Blocking: for each KC-row slab of B, for each MC-row block of A, for each panel, for each 4 rows:
+// the 4×16 micro-kernel keeps 16 f32x4 accumulators in registers; a panel slab (KC·64 B) stays in
+// L1 across the MC rows, the A block (MC·KC·4 B) in L2 across panels.
+// The f64 core (gradient checks) takes the plain loops: same maths, no SIMD.
 
 import { at } from "./arena";
 
-export function gemm(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool): void {
+export const PANEL = 16;
+export const KC = 256;
+const MC = 64;
+
+@inline export function paddedWidth(N: i32): i32 { return (N + PANEL - 1) & ~(PANEL - 1); }
+
+/** Elements a packed copy of a [P, N] matrix needs. */
+export function packedSize(P: i32, N: i32): i32 { return P * paddedWidth(N); }
+
+/** dst ← panels of B[P, N] (row-major, row stride ldb). */
+export function packPanels(B: usize, ldb: i32, P: i32, N: i32, dst: usize): void {
+  const panels = paddedWidth(N) / PANEL;
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * PANEL;
+    const width = min(PANEL, N - j0);
+    const panel = at(dst, jp * P * PANEL);
+    for (let p = 0; p < P; p++) {
+      const src = at(B, p * ldb + j0), out = at(panel, p * PANEL);
+      if (width == PANEL) {
+        memory.copy(out, src, <usize>PANEL << alignof<real>());
+      } else {
+        for (let c = 0; c < PANEL; c++) store<real>(at(out, c), c < width ? load<real>(at(src, c)) : <real>0);
+      }
+    }
+  }
+}
+
+/** dst ← panels of Sᵀ, for S[N, P] row-major: the B of A·Sᵀ. */
+export function packPanelsTransposed(S: usize, P: i32, N: i32, dst: usize): void {
+  const panels = paddedWidth(N) / PANEL;
+  for (let jp = 0; jp < panels; jp++) {
+    const j0 = jp * PANEL;
+    const width = min(PANEL, N - j0);
+    const panel = at(dst, jp * P * PANEL);
+    for (let c = 0; c < PANEL; c++) {
+      if (c < width) {
+        const row = at(S, (j0 + c) * P);
+        for (let p = 0; p < P; p++) store<real>(at(panel, p * PANEL + c), load<real>(at(row, p)));
+      } else {
+        for (let p = 0; p < P; p++) store<real>(at(panel, p * PANEL + c), 0);
+      }
+    }
+  }
+}
+
+/** C (+)= A·B with B already packed (packPanels / packPanelsTransposed, all P rows). */
+export function gemmPacked(A: usize, rs: i32, ps: i32, Bp: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool): void {
   if (!accumulate) memory.fill(C, 0, <usize>(M * N) << alignof<real>());
   if (M == 0 || N == 0 || P == 0) return;
-  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) gemmSimd(A, rs, ps, B, C, M, P, N);
-  else gemmScalar(A, rs, ps, B, C, M, P, N);
+  for (let p0 = 0; p0 < P; p0 += KC) {
+    const kc = min(KC, P - p0);
+    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, Bp + (<usize>(p0 * PANEL) << alignof<real>()), P, C, M, kc, N);
+  }
 }
 
-function gemmScalar(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32): void {
-  for (let i = 0; i < M; i++) {
-    const c = at(C, i * N);
-    for (let p = 0; p < P; p++) {
-      const a = load<real>(at(A, i * rs + p * ps));
-      if (a == 0) continue;
-      const b = at(B, p * N);
-      for (let j = 0; j < N; j++) {
-        const cj = c + (<usize>j << alignof<real>());
-        store<real>(cj, load<real>(cj) + a * load<real>(b + (<usize>j << alignof<real>())));
+/** C (+)= A·B for B[P, N] row-major, packing KC rows of B at a time into `scratch` (≥ KC·paddedWidth(N)). */
+export function gemm(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool, scratch: usize): void {
+  if (!accumulate) memory.fill(C, 0, <usize>(M * N) << alignof<real>());
+  if (M == 0 || N == 0 || P == 0) return;
+  for (let p0 = 0; p0 < P; p0 += KC) {
+    const kc = min(KC, P - p0);
+    packPanels(at(B, p0 * N), N, kc, N, scratch);
+    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, scratch, kc, C, M, kc, N);
+  }
+}
+
+/** C (+)= A·Sᵀ for S[N, P] row-major; `scratch` ≥ packedSize(P, N). */
+export function gemmTransposedB(A: usize, rs: i32, ps: i32, S: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool, scratch: usize): void {
+  packPanelsTransposed(S, P, N, scratch);
+  gemmPacked(A, rs, ps, scratch, C, M, P, N, accumulate);
+}
+
+// kc rows of every panel starting at Bp; panels are panelRows rows long.
+function blockProduct(A: usize, rs: i32, ps: i32, Bp: usize, panelRows: i32, C: usize, M: i32, kc: i32, N: i32): void {
+  const panels = paddedWidth(N) / PANEL;
+  const panelStride = <usize>(panelRows * PANEL) << alignof<real>();
+  const rsB = <usize>rs << alignof<real>(), psB = <usize>ps << alignof<real>(), rowB = <usize>N << alignof<real>();
+  for (let i0 = 0; i0 < M; i0 += MC) {
+    const i1 = min(M, i0 + MC);
+    for (let jp = 0; jp < panels; jp++) {
+      const j0 = jp * PANEL;
+      const b = Bp + <usize>jp * panelStride;
+      const full = j0 + PANEL <= N;
+      let i = i0;
+      for (; i + 4 <= i1; i += 4) {
+        const a = A + <usize>i * rsB, c = C + <usize>i * rowB + (<usize>j0 << alignof<real>());
+        if (full) micro4x16(a, rsB, psB, b, c, rowB, kc);
+        else edgeTile(a, rsB, psB, b, c, rowB, kc, 4, N - j0);
+      }
+      for (; i < i1; i++) {
+        const a = A + <usize>i * rsB, c = C + <usize>i * rowB + (<usize>j0 << alignof<real>());
+        if (full) micro1x16(a, psB, b, c, kc);
+        else edgeTile(a, rsB, psB, b, c, rowB, kc, 1, N - j0);
       }
     }
   }
 }
 
-// f32 only: byte offsets below assume 4-byte elements.
-function gemmSimd(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32): void {
-  const rsB = <usize>rs << 2, psB = <usize>ps << 2, rowB = <usize>N << 2;
-  const n16 = N & ~15, n4 = N & ~3;
-  let i = 0;
-  for (; i + 4 <= M; i += 4) {
-    const a0 = A + <usize>i * rsB;
-    const c0 = C + <usize>i * rowB;
-    let j = 0;
-    for (; j < n16; j += 16) microKernel4x16(a0, rsB, psB, B + (<usize>j << 2), rowB, c0 + (<usize>j << 2), P);
-    for (; j < n4; j += 4) microKernel4x4(a0, rsB, psB, B + (<usize>j << 2), rowB, c0 + (<usize>j << 2), P);
-    for (; j < N; j++) {
-      for (let r = 0; r < 4; r++) {
-        let s: f32 = 0;
-        const ar = a0 + <usize>r * rsB;
-        for (let p = 0; p < P; p++) s += load<f32>(ar + <usize>p * psB) * load<f32>(B + <usize>p * rowB + (<usize>j << 2));
-        const cp = c0 + <usize>r * rowB + (<usize>j << 2);
-        store<f32>(cp, load<f32>(cp) + s);
-      }
+const edgeBuffer = memory.data(4 * PANEL * 8, 16);
+
+// The last, partial panel: compute a full tile into a side buffer, copy back the valid columns.
+function edgeTile(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: usize, kc: i32, rows: i32, width: i32): void {
+  const tileRowB = <usize>PANEL << alignof<real>();
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < PANEL; k++) {
+      store<real>(edgeBuffer + <usize>r * tileRowB + (<usize>k << alignof<real>()), k < width ? load<real>(c + <usize>r * rowB + (<usize>k << alignof<real>())) : <real>0);
     }
   }
-  for (; i < M; i++) {
-    const a0 = A + <usize>i * rsB;
-    const c0 = C + <usize>i * rowB;
-    let j = 0;
-    for (; j < n16; j += 16) microKernel1x16(a0, psB, B + (<usize>j << 2), rowB, c0 + (<usize>j << 2), P);
-    for (; j < N; j++) {
-      let s: f32 = 0;
-      for (let p = 0; p < P; p++) s += load<f32>(a0 + <usize>p * psB) * load<f32>(B + <usize>p * rowB + (<usize>j << 2));
-      const cp = c0 + (<usize>j << 2);
-      store<f32>(cp, load<f32>(cp) + s);
+  if (rows == 4) micro4x16(a, rsB, psB, b, edgeBuffer, tileRowB, kc);
+  else micro1x16(a, psB, b, edgeBuffer, kc);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < width; k++) {
+      store<real>(c + <usize>r * rowB + (<usize>k << alignof<real>()), load<real>(edgeBuffer + <usize>r * tileRowB + (<usize>k << alignof<real>())));
     }
   }
 }
 
-// C[0..4, 0..16] += A[0..4, :] · B[:, 0..16]; strides in bytes.
-@inline function microKernel4x16(a: usize, rsB: usize, psB: usize, b: usize, rowB: usize, c: usize, P: i32): void {
-  let c00 = v128.load(c), c01 = v128.load(c, 16), c02 = v128.load(c, 32), c03 = v128.load(c, 48);
+// C[0..4, 0..16] += A[0..4, 0..kc] · panel[0..kc, 0..16]; byte strides. Two passes of 4×8 keep
+// 8 accumulators + 2 B vectors + 1 broadcast within x64's 16 vector registers (a single 4×16 pass
+// needs 21 and spills).
+@inline function micro4x16(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: usize, kc: i32): void {
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    micro4x8(a, rsB, psB, b, c, rowB, kc);
+    micro4x8(a, rsB, psB, b + 32, c + 32, rowB, kc);
+  } else {
+    for (let r = 0; r < 4; r++) microScalar(a + <usize>r * rsB, psB, b, c + <usize>r * rowB, kc);
+  }
+}
+
+// f32 only: 8 columns (two f32x4) of 4 rows; the panel's rows are 64 bytes apart.
+@inline function micro4x8(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: usize, kc: i32): void {
   const c1 = c + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
-  let c10 = v128.load(c1), c11 = v128.load(c1, 16), c12 = v128.load(c1, 32), c13 = v128.load(c1, 48);
-  let c20 = v128.load(c2), c21 = v128.load(c2, 16), c22 = v128.load(c2, 32), c23 = v128.load(c2, 48);
-  let c30 = v128.load(c3), c31 = v128.load(c3, 16), c32 = v128.load(c3, 32), c33 = v128.load(c3, 48);
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c1), c11 = v128.load(c1, 16);
+  let c20 = v128.load(c2), c21 = v128.load(c2, 16);
+  let c30 = v128.load(c3), c31 = v128.load(c3, 16);
   let ap = a, bp = b;
-  for (let p = 0; p < P; p++) {
-    const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
-    let x = f32x4.splat(load<f32>(ap));
+  const a1 = rsB, a2 = 2 * rsB, a3 = 3 * rsB;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
     c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
-    c02 = f32x4.add(c02, f32x4.mul(x, b2)); c03 = f32x4.add(c03, f32x4.mul(x, b3));
-    x = f32x4.splat(load<f32>(ap + rsB));
+    x = v128.load32_splat(ap + a1);
     c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
-    c12 = f32x4.add(c12, f32x4.mul(x, b2)); c13 = f32x4.add(c13, f32x4.mul(x, b3));
-    x = f32x4.splat(load<f32>(ap + 2 * rsB));
+    x = v128.load32_splat(ap + a2);
     c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
-    c22 = f32x4.add(c22, f32x4.mul(x, b2)); c23 = f32x4.add(c23, f32x4.mul(x, b3));
-    x = f32x4.splat(load<f32>(ap + 3 * rsB));
+    x = v128.load32_splat(ap + a3);
     c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    c32 = f32x4.add(c32, f32x4.mul(x, b2)); c33 = f32x4.add(c33, f32x4.mul(x, b3));
     ap += psB;
-    bp += rowB;
+    bp += 64;
   }
-  v128.store(c, c00); v128.store(c, c01, 16); v128.store(c, c02, 32); v128.store(c, c03, 48);
-  v128.store(c1, c10); v128.store(c1, c11, 16); v128.store(c1, c12, 32); v128.store(c1, c13, 48);
-  v128.store(c2, c20); v128.store(c2, c21, 16); v128.store(c2, c22, 32); v128.store(c2, c23, 48);
-  v128.store(c3, c30); v128.store(c3, c31, 16); v128.store(c3, c32, 32); v128.store(c3, c33, 48);
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+  v128.store(c3, c30); v128.store(c3, c31, 16);
 }
 
-@inline function microKernel4x4(a: usize, rsB: usize, psB: usize, b: usize, rowB: usize, c: usize, P: i32): void {
-  const c1 = c + rowB, c2 = c1 + rowB, c3 = c2 + rowB;
-  let x0 = v128.load(c), x1 = v128.load(c1), x2 = v128.load(c2), x3 = v128.load(c3);
-  let ap = a, bp = b;
-  for (let p = 0; p < P; p++) {
-    const bv = v128.load(bp);
-    x0 = f32x4.add(x0, f32x4.mul(f32x4.splat(load<f32>(ap)), bv));
-    x1 = f32x4.add(x1, f32x4.mul(f32x4.splat(load<f32>(ap + rsB)), bv));
-    x2 = f32x4.add(x2, f32x4.mul(f32x4.splat(load<f32>(ap + 2 * rsB)), bv));
-    x3 = f32x4.add(x3, f32x4.mul(f32x4.splat(load<f32>(ap + 3 * rsB)), bv));
-    ap += psB;
-    bp += rowB;
+@inline function micro1x16(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    let c0 = v128.load(c), c1 = v128.load(c, 16), c2 = v128.load(c, 32), c3 = v128.load(c, 48);
+    let ap = a, bp = b;
+    for (let p = 0; p < kc; p++) {
+      const x = v128.load32_splat(ap);
+      c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
+      c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
+      c2 = f32x4.add(c2, f32x4.mul(x, v128.load(bp, 32)));
+      c3 = f32x4.add(c3, f32x4.mul(x, v128.load(bp, 48)));
+      ap += psB;
+      bp += 64;
+    }
+    v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+  } else {
+    microScalar(a, psB, b, c, kc);
   }
-  v128.store(c, x0); v128.store(c1, x1); v128.store(c2, x2); v128.store(c3, x3);
 }
 
-// One row: the batch-1 matrix–vector product of sampling and hovers lands here.
-@inline function microKernel1x16(a: usize, psB: usize, b: usize, rowB: usize, c: usize, P: i32): void {
-  let c0 = v128.load(c), c1 = v128.load(c, 16), c2 = v128.load(c, 32), c3 = v128.load(c, 48);
-  let ap = a, bp = b;
-  for (let p = 0; p < P; p++) {
-    const x = f32x4.splat(load<f32>(ap));
-    c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
-    c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(x, v128.load(bp, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(x, v128.load(bp, 48)));
-    ap += psB;
-    bp += rowB;
-  }
-  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
-}
-
-/** dst[N, M] = src[M, N]ᵀ */
-export function transpose(src: usize, dst: usize, M: i32, N: i32): void {
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) store<real>(at(dst, j * M + i), load<real>(at(src, i * N + j)));
+function microScalar(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {
+  for (let k = 0; k < PANEL; k++) {
+    let s = load<real>(at(c, k));
+    for (let p = 0; p < kc; p++) s += load<real>(a + <usize>p * psB) * load<real>(at(b, p * PANEL + k));
+    store<real>(at(c, k), s);
   }
 }
 

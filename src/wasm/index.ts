@@ -8,7 +8,7 @@ import { rngNormal, rngUniform } from "./rng";
 import { sampleFromLogits } from "./sample";
 
 export {
-  configure, setShape, setSteps, forward, backward, carryState, resetState,
+  configure, setShape, setSteps, forward, backward, carryState, resetState, freezeWeights,
   getParamCount, paramsPtr, gradsPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
   inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
   hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
@@ -59,4 +59,25 @@ export function fillRandom(ptr: usize, n: i32, std: f64): void {
 export function sampleRow(row: i32, temperature: f64, topK: i32, topP: f64): i32 {
   const V = vocabSize();
   return sampleFromLogits(at(logitsPtr(), row * V), sampleProbsPtr(), sampleOrderPtr(), V, temperature, topK, topP);
+}
+
+// ---- kernel benchmark (npm run bench): the packed product alone, on buffers of its own ----
+import { gemmPacked, packPanels, packedSize } from "./gemm";
+import { allocReal } from "./arena";
+
+let benchA: usize = 0, benchB: usize = 0, benchC: usize = 0;
+
+/** Allocates A[M, P], packed B[P, N] (from random values) and C[M, N]; call after configure(). */
+export function benchGemmSetup(M: i32, P: i32, N: i32): void {
+  benchA = allocReal(M * P);
+  const raw = allocReal(P * N);
+  benchB = allocReal(packedSize(P, N));
+  benchC = allocReal(M * N);
+  fillRandom(benchA, M * P, 1);
+  fillRandom(raw, P * N, 1);
+  packPanels(raw, N, P, N, benchB);
+}
+
+export function benchGemmRun(M: i32, P: i32, N: i32, reps: i32): void {
+  for (let r = 0; r < reps; r++) gemmPacked(benchA, P, 1, benchB, benchC, M, P, N, false);
 }

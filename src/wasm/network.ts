@@ -8,7 +8,7 @@
 // PyTorch-named tensors. Gate order within a layer is PyTorch's: LSTM i,f,g,o; GRU r,z,n.
 
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
-import { addColumnSums, fillRows, gemm, transpose } from "./gemm";
+import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { gruBackwardStep, gruForwardStep } from "./gru";
 import { softmaxCrossEntropy } from "./head";
 import { lstmBackwardStep, lstmForwardStep } from "./lstm";
@@ -70,13 +70,14 @@ const F_MASK = 14;  // [T·B, H] dropout mask, already scaled by 1/(1 − p)
 const F_DG = 15;    // [T·B, GH] ∂L/∂ gate pre-activations (input side)
 const F_DGHH = 16;  // [T·B, GH] the same for the recurrent side (differs only for GRU)
 const F_DY = 17;    // [T·B, H] ∂L/∂ layer output
-const F_WHHT = 18;  // [GH, H] W_hh transposed, made once per backward pass
-const F_WIHT = 19;  // [GH, In]
+const F_WHHP = 18;  // W_hh packed in 16-column panels (gemm.ts), made once per forward pass
+const F_WHHTP = 19; // W_hhᵀ packed likewise, made once per backward pass
 const F_IN = 20;    // address of the input actually used by this forward pass
 const F_DROP = 21;  // 1 when this forward pass used dropout on the layer's input
 const F_DH0 = 22;   // [B, H] state gradient: in ∂L/∂h_T from a later window (when asked), out ∂L/∂h_0
 const F_DC0 = 23;   // [B, H] the same for the LSTM cell state
-const LAYER_FIELDS = 24;
+const F_WIHP = 24;  // W_ih packed (layers fed by a dense input)
+const LAYER_FIELDS = 25;
 const layerTable = memory.data(MAX_LAYERS * LAYER_FIELDS * 4, 16);
 
 @inline function lf(l: i32, f: i32): usize { return <usize>load<u32>(layerTable + ((<usize>(l * LAYER_FIELDS + f)) << 2)); }
@@ -91,7 +92,10 @@ let inputs: usize = 0, targets: usize = 0;      // i32 [T·B]
 let embedded: usize = 0;                        // [T·B, E] gathered embedding rows
 let dEmbedded: usize = 0;                       // [T·B, E]
 let logits: usize = 0, dLogits: usize = 0;      // [T·B, V]
-let headWT: usize = 0;                          // [V, H]
+let headWP: usize = 0;                          // head weight packed
+let gemmScratch: usize = 0;                     // packing space for products with a changing B
+let weightsFrozen = false;                      // the engine promised not to change the parameters …
+let packedFresh = false;                        // … and the packed copies were made after it did
 let dh: usize = 0, dc: usize = 0, dhNext: usize = 0, hhScratch: usize = 0;
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
@@ -156,7 +160,11 @@ export function setShape(batch: i32, steps: i32): void {
   dEmbedded = E > 0 ? allocReal(R * E) : 0;
   logits = allocReal(R * V);
   dLogits = allocReal(R * V);
-  headWT = allocReal(V * H);
+  headWP = allocReal(packedSize(H, V));
+  let maxIn = 0;
+  for (let l = 0; l < L; l++) maxIn = max(maxIn, inWidth(l));
+  gemmScratch = allocReal(max(KC * paddedWidth(max(GH, V)), max(packedSize(GH, maxIn), packedSize(V, H))));
+  packedFresh = false;
   dh = allocReal(B * H);
   dc = allocReal(B * H);
   dhNext = allocReal(B * H);
@@ -177,8 +185,9 @@ export function setShape(batch: i32, steps: i32): void {
     setLf(l, F_DG, allocReal(R * GH));
     setLf(l, F_DGHH, cell == CELL_GRU ? allocReal(R * GH) : lf(l, F_DG));
     setLf(l, F_DY, allocReal(R * H));
-    setLf(l, F_WHHT, allocReal(GH * H));
-    setLf(l, F_WIHT, allocReal(GH * In));
+    setLf(l, F_WHHP, allocReal(packedSize(H, GH)));
+    setLf(l, F_WHHTP, allocReal(packedSize(GH, H)));
+    setLf(l, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
     setLf(l, F_DH0, allocReal(B * H));
     setLf(l, F_DC0, allocReal(B * H));
   }
@@ -197,9 +206,10 @@ export function setSteps(steps: i32): void {
  */
 export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   const R = T * B;
+  if (!(weightsFrozen && packedFresh)) packWeights();
   for (let l = 0; l < L; l++) {
     const G = lf(l, F_G);
-    const wih = param(lf(l, F_WIH)), whh = param(lf(l, F_WHH));
+    const wih = param(lf(l, F_WIH)), whhP = lf(l, F_WHHP);
     const bih = param(lf(l, F_BIH)), bhh = param(lf(l, F_BHH));
     const foldBiases = cell != CELL_GRU; // GRU keeps b_hh inside r ∘ (W_hn h + b_hn)
     let input: usize = 0;
@@ -242,23 +252,23 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
     setLf(l, F_IN, input);
     if (input != 0) {
       fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
-      gemm(input, inWidth(l), 1, wih, G, R, inWidth(l), GH, true);
+      gemmPacked(input, inWidth(l), 1, lf(l, F_WIHP), G, R, inWidth(l), GH, true);
     }
     const Hs = lf(l, F_H);
     for (let t = 0; t < T; t++) {
       const g = at(G, t * B * GH);
       const hPrev = at(Hs, t * B * H), hOut = at(Hs, (t + 1) * B * H);
       if (cell == CELL_LSTM) {
-        gemm(hPrev, H, 1, whh, g, B, H, GH, true);
+        gemmPacked(hPrev, H, 1, whhP, g, B, H, GH, true);
         const Cs = lf(l, F_C);
         lstmForwardStep(g, at(Cs, t * B * H), at(Cs, (t + 1) * B * H), at(lf(l, F_TC), t * B * H), hOut, B, H,
           peephole ? param(lf(l, F_PI)) : 0, peephole ? param(lf(l, F_PF)) : 0, peephole ? param(lf(l, F_PO)) : 0, coupled);
       } else if (cell == CELL_GRU) {
         fillRows(hhScratch, B, GH, bhh, 0);
-        gemm(hPrev, H, 1, whh, hhScratch, B, H, GH, true);
+        gemmPacked(hPrev, H, 1, whhP, hhScratch, B, H, GH, true);
         gruForwardStep(g, hhScratch, at(lf(l, F_HN), t * B * H), hPrev, hOut, B, H);
       } else {
-        gemm(hPrev, H, 1, whh, g, B, H, GH, true);
+        gemmPacked(hPrev, H, 1, whhP, g, B, H, GH, true);
         rnnForwardStep(g, hOut, B * H, cell == CELL_RNN_RELU);
       }
     }
@@ -268,7 +278,7 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
     }
   }
   fillRows(logits, R, V, param(headBOff), 0);
-  gemm(lf(L - 1, F_Y), H, 1, param(headWOff), logits, R, H, V, true);
+  gemmPacked(lf(L - 1, F_Y), H, 1, headWP, logits, R, H, V, true);
   return withLoss ? softmaxCrossEntropy(logits, targets, dLogits, R, V) : 0;
 }
 
@@ -288,15 +298,14 @@ export function backward(flags: i32): void {
   const stateGradIn = (flags & BACKWARD_STATE_GRAD_IN) != 0;
   const R = T * B;
   const top = lf(L - 1, F_Y);
-  gemm(top, 1, H, dLogits, grad(headWOff), H, R, V, true);
+  gemm(top, 1, H, dLogits, grad(headWOff), H, R, V, true, gemmScratch);
   addColumnSums(dLogits, grad(headBOff), R, V);
-  transpose(param(headWOff), headWT, H, V);
-  gemm(dLogits, V, 1, headWT, lf(L - 1, F_DY), R, V, H, false);
+  gemmTransposedB(dLogits, V, 1, param(headWOff), lf(L - 1, F_DY), R, V, H, false, gemmScratch);
 
   for (let l = L - 1; l >= 0; l--) {
     const G = lf(l, F_G), dG = lf(l, F_DG), dGhh = lf(l, F_DGHH), dY = lf(l, F_DY), Hs = lf(l, F_H);
-    const whhT = lf(l, F_WHHT);
-    transpose(param(lf(l, F_WHH)), whhT, H, GH);
+    const whhTP = lf(l, F_WHHTP);
+    packPanelsTransposed(param(lf(l, F_WHH)), GH, H, whhTP);
     const stateBytes = <usize>(B * H) << alignof<real>();
     if (stateGradIn) {
       memory.copy(dhNext, lf(l, F_DH0), stateBytes);
@@ -321,20 +330,20 @@ export function backward(flags: i32): void {
         lstmBackwardStep(g, at(lf(l, F_C), t * n), at(lf(l, F_TC), t * n), dh, dc, dg, B, H,
           pOn ? param(lf(l, F_PI)) : 0, pOn ? param(lf(l, F_PF)) : 0, pOn ? param(lf(l, F_PO)) : 0,
           pOn ? grad(lf(l, F_PI)) : 0, pOn ? grad(lf(l, F_PF)) : 0, pOn ? grad(lf(l, F_PO)) : 0, coupled);
-        gemm(dg, GH, 1, whhT, dhNext, B, GH, H, false);
+        gemmPacked(dg, GH, 1, whhTP, dhNext, B, GH, H, false);
       } else if (cell == CELL_GRU) {
         const dq = at(dGhh, t * B * GH);
         gruBackwardStep(g, at(lf(l, F_HN), t * n), at(Hs, t * n), dh, dg, dq, dhNext, B, H);
-        gemm(dq, GH, 1, whhT, dhNext, B, GH, H, true);
+        gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, true);
       } else {
         rnnBackwardStep(g, dh, dg, n, cell == CELL_RNN_RELU);
-        gemm(dg, GH, 1, whhT, dhNext, B, GH, H, false);
+        gemmPacked(dg, GH, 1, whhTP, dhNext, B, GH, H, false);
       }
     }
     memory.copy(lf(l, F_DH0), dhNext, stateBytes);
     if (cell == CELL_LSTM) memory.copy(lf(l, F_DC0), dc, stateBytes);
     // Weight gradients as three big products over all T·B rows at once.
-    gemm(Hs, 1, H, dGhh, grad(lf(l, F_WHH)), H, R, GH, true);
+    gemm(Hs, 1, H, dGhh, grad(lf(l, F_WHH)), H, R, GH, true, gemmScratch);
     addColumnSums(dG, grad(lf(l, F_BIH)), R, GH);
     addColumnSums(dGhh, grad(lf(l, F_BHH)), R, GH);
     const In = inWidth(l);
@@ -348,11 +357,10 @@ export function backward(flags: i32): void {
       }
       continue;
     }
-    gemm(input, 1, In, dG, grad(lf(l, F_WIH)), In, R, GH, true);
-    const wihT = lf(l, F_WIHT);
-    transpose(param(lf(l, F_WIH)), wihT, In, GH);
+    gemm(input, 1, In, dG, grad(lf(l, F_WIH)), In, R, GH, true, gemmScratch);
+    const wih = param(lf(l, F_WIH));
     if (l == 0) {
-      gemm(dG, GH, 1, wihT, dEmbedded, R, GH, E, false);
+      gemmTransposedB(dG, GH, 1, wih, dEmbedded, R, GH, E, false, gemmScratch);
       const ge = grad(<usize>embedOff);
       for (let r = 0; r < R; r++) {
         const dst = at(ge, load<i32>(atI32(inputs, r)) * E), src = at(dEmbedded, r * E);
@@ -360,7 +368,7 @@ export function backward(flags: i32): void {
       }
     } else {
       const dBelow = lf(l - 1, F_DY);
-      gemm(dG, GH, 1, wihT, dBelow, R, GH, H, false);
+      gemmTransposedB(dG, GH, 1, wih, dBelow, R, GH, H, false, gemmScratch);
       if (residual) {
         for (let k = 0; k < R * H; k++) store<real>(at(dBelow, k), load<real>(at(dBelow, k)) + load<real>(at(dY, k)));
       }
@@ -370,6 +378,25 @@ export function backward(flags: i32): void {
       }
     }
   }
+}
+
+/** Packed copies of the weights the forward pass multiplies by (gemm.ts). */
+function packWeights(): void {
+  for (let l = 0; l < L; l++) {
+    packPanels(param(lf(l, F_WHH)), GH, H, GH, lf(l, F_WHHP));
+    if (lf(l, F_WIHP) != 0) packPanels(param(lf(l, F_WIH)), GH, inWidth(l), GH, lf(l, F_WIHP));
+  }
+  packPanels(param(headWOff), V, H, V, headWP);
+  packedFresh = true;
+}
+
+/**
+ * The engine promises not to change the parameters from now on (a sampler, a hover): the forward
+ * pass then packs them once instead of at every call. Writing parameters later needs frozen = false.
+ */
+export function freezeWeights(frozen: bool): void {
+  weightsFrozen = frozen;
+  packedFresh = false;
 }
 
 // ---- carried state ----
