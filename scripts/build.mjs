@@ -35,4 +35,14 @@ for (const b of builds) {
 }
 
 const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" };
-await esbuild.build({ ...common, entryPoints: { cli: "src/cli/main.ts", bench: "test/benchmarks/trainingThroughput.ts" }, outdir: dist });
+await esbuild.build({
+  ...common,
+  entryPoints: {
+    cli: "src/cli/main.ts",
+    bench: "test/benchmarks/trainingThroughput.ts",
+    extension: "src/extension/extension.ts",
+    gradientCheckWorker: "src/extension/gradientCheckWorker.ts",
+  },
+  external: ["vscode"],
+  outdir: dist,
+});

@@ -59,6 +59,8 @@ interface CoreExports {
   gatesPtr(layer: number): number;
   sampleProbsPtr(): number;
   gateRows(): number;
+  benchGemmSetup(M: number, P: number, N: number): void;
+  benchGemmRun(M: number, P: number, N: number, reps: number): void;
 }
 
 const moduleCache = new Map<Precision, WebAssembly.Module>();
@@ -166,6 +168,15 @@ export class Core {
   setRngState(s: readonly number[]): void { this.x.rngSetState(s[0], s[1], s[2], s[3]); }
   nextU32(): number { return this.x.rngNextU32() >>> 0; }
   memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+  /** GFLOP/s of the packed matrix product alone on [M, P]·[P, N] (allocates; for benchmarks only). */
+  kernelGflops(M: number, P: number, N: number, seconds: number): number {
+    this.x.benchGemmSetup(M, P, N);
+    this.x.benchGemmRun(M, P, N, 3);
+    let reps = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) { this.x.benchGemmRun(M, P, N, 10); reps += 10; }
+    return (2 * M * P * N * reps) / ((performance.now() - t0) / 1000) / 1e9;
+  }
 }
 
 function coreAbort(): never {

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
+import { Core } from "../../src/engine/coreAbi";
 import { ModelSpec } from "../../src/engine/modelSpec";
 import { Sampler } from "../../src/engine/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
@@ -92,6 +93,8 @@ function main(): void {
   const configs = CONFIGS.filter((c) => !only || c.name.toLowerCase().includes(only.toLowerCase()));
   const text = readFileSync(corpusPath, "utf8");
   process.stdout.write(`RNN Lab benchmark: ${configs.length} configurations, ${seconds} s each, corpus ${text.length.toLocaleString("en")} characters, one thread\n`);
+  const kernel = new Core({ cell: 2, layers: 1, vocab: 2, embed: 0, hidden: 1, flags: 0 }).kernelGflops(32, 1024, 320, Math.min(seconds, 2));
+  process.stdout.write(`  matrix product 32×1024×320 (packed f32x4 kernel): ${kernel.toFixed(1)} GFLOP/s\n`);
   const results = configs.map((c) => {
     const r = ours(c, text, seconds);
     process.stdout.write(`  ${c.name}: ${Math.round(r.rate).toLocaleString("en")} chars/s\n`);
