@@ -6,7 +6,8 @@ import { basename, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
-import { InputError, readCorpus, readTextFile } from "../engine/corpusFile";
+import { readCorpus, readTextFile } from "../engine/corpusFile";
+import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
 import { gradientCheck } from "../engine/gradientCheck";
 import { CellType, ModelSpec, describeSpec, validateSpec } from "../engine/modelSpec";
@@ -394,9 +395,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    const known = e instanceof UsageError || e instanceof InputError || e instanceof CheckpointError ||
-      (e instanceof Error && /^(invalid |the text|the vocabulary|vocabulary|this checkpoint)/.test(e.message)) ||
-      (e instanceof Error && e.message.includes("fewer than one batch needs"));
+    const known = e instanceof UsageError || e instanceof InputError || e instanceof CheckpointError;
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`rnn-lab: error: ${message}\n`);
     if (!known && process.env.RNN_LAB_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);

@@ -1,6 +1,7 @@
 // Characters are Unicode code points (so 中文 and emoji are one symbol each, never UTF-16 halves).
 // Over the cap, the rarest characters share one <unk> symbol.
 
+import { InputError } from "./inputError";
 export const UNK = "<unk>";
 export const DEFAULT_VOCAB_CAP = 5000;
 
@@ -21,20 +22,20 @@ export class CharVocabulary {
   private readonly index = new Map<string, number>();
 
   constructor(json: VocabularyJson) {
-    if (!Array.isArray(json.chars) || json.chars.length < 2) throw new Error("vocabulary needs at least 2 characters");
+    if (!Array.isArray(json.chars) || json.chars.length < 2) throw new InputError("vocabulary needs at least 2 characters");
     this.chars = json.chars.slice();
     this.unk = json.unk ?? -1;
     this.chars.forEach((c, i) => {
-      if (typeof c !== "string") throw new Error(`vocabulary entry ${i} is not a string`);
-      if (i !== this.unk && [...c].length !== 1) throw new Error(`vocabulary entry ${i} is not one character: ${JSON.stringify(c)}`);
-      if (this.index.has(c)) throw new Error(`vocabulary lists ${JSON.stringify(c)} twice`);
+      if (typeof c !== "string") throw new InputError(`vocabulary entry ${i} is not a string`);
+      if (i !== this.unk && [...c].length !== 1) throw new InputError(`vocabulary entry ${i} is not one character: ${JSON.stringify(c)}`);
+      if (this.index.has(c)) throw new InputError(`vocabulary lists ${JSON.stringify(c)} twice`);
       this.index.set(c, i);
     });
-    if (this.unk >= this.chars.length) throw new Error("vocabulary's <unk> index is out of range");
+    if (this.unk >= this.chars.length) throw new InputError("vocabulary's <unk> index is out of range");
   }
 
   static fromText(text: string, cap = DEFAULT_VOCAB_CAP): { vocab: CharVocabulary; report: VocabularyReport } {
-    if (!Number.isInteger(cap) || cap < 2) throw new Error(`the vocabulary cap must be at least 2, not ${cap}`);
+    if (!Number.isInteger(cap) || cap < 2) throw new InputError(`the vocabulary cap must be at least 2, not ${cap}`);
     const counts = new Map<string, number>();
     let total = 0;
     for (const ch of text) {
@@ -43,7 +44,7 @@ export class CharVocabulary {
     }
     if (counts.size < 2) {
       const only = counts.size === 1 ? ` (only ${JSON.stringify([...counts.keys()][0])})` : "";
-      throw new Error(`the text needs at least 2 distinct characters to learn anything${only}`);
+      throw new InputError(`the text needs at least 2 distinct characters to learn anything${only}`);
     }
     const byCodePoint = (a: string, b: string) => a.codePointAt(0)! - b.codePointAt(0)!;
     let kept = [...counts.keys()];
@@ -75,7 +76,7 @@ export class CharVocabulary {
     const out: number[] = [];
     for (const ch of text) {
       const i = this.indexOf(ch);
-      if (i < 0) throw new Error(`the text contains ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
+      if (i < 0) throw new InputError(`the text contains ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
       out.push(i);
     }
     return Int32Array.from(out);

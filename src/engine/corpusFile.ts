@@ -2,10 +2,9 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
+import { InputError } from "./inputError";
 
 export const MAX_CORPUS_BYTES = 512 * 1024 * 1024;
-
-export class InputError extends Error {}
 
 export function readTextFile(path: string): string {
   let size: number;

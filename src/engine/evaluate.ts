@@ -1,6 +1,7 @@
 // Measuring loss without training: over validation streams (fast, batched) and over one text read
 // from its start (every character predicted from everything before it, batch 1).
 
+import { InputError } from "./inputError";
 import { Core } from "./coreAbi";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
@@ -42,7 +43,7 @@ export interface TextLoss {
 
 /** The text read once from its start at batch 1: characters 2…n each predicted from all before. */
 export function lossOnText(model: Model, encoded: Int32Array, window = 256): TextLoss {
-  if (encoded.length < 2) throw new Error("the text needs at least 2 characters to predict one");
+  if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
   core.setShape(1, window);

@@ -1,6 +1,7 @@
 // What a model is, independent of the core's memory layout, and how its tensors are named and shaped
 // in PyTorch's state_dict (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head").
 
+import { InputError } from "./inputError";
 import { CellCode, CoreFlag, CoreShape, TensorKind, TensorSlot } from "./coreAbi";
 
 export type CellType = "rnn" | "lstm" | "gru";
@@ -21,7 +22,7 @@ export interface ModelSpec {
 export const MAX_LAYERS = 4;
 
 export function validateSpec(spec: ModelSpec): void {
-  const bad = (why: string): never => { throw new Error(`invalid model: ${why}`); };
+  const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
   if (!["rnn", "lstm", "gru"].includes(spec.cell)) bad(`cell must be rnn, lstm or gru, not ${spec.cell}`);
   if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${spec.nonlinearity}`);
   if (!Number.isInteger(spec.layers) || spec.layers < 1 || spec.layers > MAX_LAYERS) bad(`layers must be 1 to ${MAX_LAYERS}, not ${spec.layers}`);

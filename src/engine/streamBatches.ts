@@ -2,6 +2,7 @@
 // steps [w·T, (w+1)·T) and the targets are the same positions shifted by one. The hidden state is
 // carried from one window to the next; a new epoch starts the streams again from zero state.
 
+import { InputError } from "./inputError";
 export class StreamBatches {
   readonly streamLength: number;
   readonly windowsPerEpoch: number;
@@ -10,7 +11,7 @@ export class StreamBatches {
     this.streamLength = Math.floor((data.length - 1) / batch);
     this.windowsPerEpoch = Math.floor(this.streamLength / steps);
     if (this.windowsPerEpoch < 1) {
-      throw new Error(`${what} has ${data.length} characters, fewer than one batch needs (batch ${batch} × (seq ${steps}) + 1 = ${batch * steps + 1}); use more text or a smaller --batch/--seq`);
+      throw new InputError(`${what} has ${data.length} characters, fewer than one batch needs (batch ${batch} × (seq ${steps}) + 1 = ${batch * steps + 1}); use more text or a smaller --batch/--seq`);
     }
   }
 

@@ -1,5 +1,6 @@
 // Hyperparameters of a training run, their defaults and their checks.
 
+import { InputError } from "./inputError";
 import { OptimizerCode } from "./coreAbi";
 import { INIT_SCHEMES, InitScheme } from "./initialise";
 
@@ -36,7 +37,7 @@ export function optimizerCode(name: OptimizerName): OptimizerCode {
 }
 
 export function validateTrainOptions(o: TrainOptions): void {
-  const bad = (why: string): never => { throw new Error(`invalid training option: ${why}`); };
+  const bad = (why: string): never => { throw new InputError(`invalid training option: ${why}`); };
   const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, not ${v}`); };
   const num = (v: number, lo: number, hi: number, name: string) => { if (!Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, not ${v}`); };
   int(o.batch, 1, 4096, "batch");

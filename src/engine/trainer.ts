@@ -2,6 +2,7 @@
 // step per window. Everything that decides the next step (parameters, moments, generator state,
 // window position, carried hidden state) is in the snapshot, so a resumed run continues exactly.
 
+import { InputError } from "./inputError";
 import { Core } from "./coreAbi";
 import { CharVocabulary } from "./charVocabulary";
 import { Model, TrainingState } from "./checkpoint";
@@ -72,7 +73,7 @@ export class Trainer {
 
   private restore(model: Model): void {
     const t = model.training;
-    if (!t) throw new Error("this checkpoint has no training state to continue from (it holds weights only)");
+    if (!t) throw new InputError("this checkpoint has no training state to continue from (it holds weights only)");
     this.core.params().set(model.params);
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CharVocabulary, UNK } from "../../src/engine/charVocabulary";
-import { InputError, decodeText } from "../../src/engine/corpusFile";
+import { decodeText } from "../../src/engine/corpusFile";
+import { InputError } from "../../src/engine/inputError";
 import { StreamBatches } from "../../src/engine/streamBatches";
 
 describe("vocabulary", () => {
