@@ -1,6 +1,9 @@
 // npm run build: the AssemblyScript core in two precisions, then the TypeScript bundles.
-//   dist/core.wasm    f32, SIMD (training, sampling, evaluation)
-//   dist/core64.wasm  f64 (gradient checks)
+//   dist/core-relaxed.wasm  f32, SIMD with relaxed (fused) multiply-add
+//   dist/core.wasm          f32, SIMD128
+//   dist/core-scalar.wasm   f32, no SIMD (runs anywhere)
+//   dist/core64.wasm        f64 (gradient checks)
+// The engine picks the first f32 build the runtime validates (src/engine/coreAbi.ts).
 // Skips the wasm step when its outputs are newer than every source file.
 
 import { execFileSync } from "node:child_process";
@@ -24,7 +27,9 @@ function newestMtime(dir) {
 const asc = join(root, "node_modules", ".bin", "asc");
 const wasmSrc = join(root, "src", "wasm");
 const builds = [
+  { out: "core-relaxed.wasm", args: ["--use", "real=f32", "--enable", "simd", "--enable", "relaxed-simd"] },
   { out: "core.wasm", args: ["--use", "real=f32", "--enable", "simd"] },
+  { out: "core-scalar.wasm", args: ["--use", "real=f32"] },
   { out: "core64.wasm", args: ["--use", "real=f64"] },
 ];
 const srcTime = Math.max(newestMtime(wasmSrc), statSync(new URL(import.meta.url).pathname).mtimeMs);

@@ -5,6 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 export type Precision = "f32" | "f64";
+/** f32 kernel builds, fastest first; "f64" is the gradient-check core. */
+export type KernelVariant = "relaxed" | "simd" | "scalar";
+export const KERNEL_VARIANTS: KernelVariant[] = ["relaxed", "simd", "scalar"];
 export type RealArray = Float32Array | Float64Array;
 
 export enum CellCode { RnnTanh = 0, RnnRelu = 1, Lstm = 2, Gru = 3 }
@@ -63,20 +66,62 @@ interface CoreExports {
   benchGemmRun(M: number, P: number, N: number, reps: number): void;
 }
 
-const moduleCache = new Map<Precision, WebAssembly.Module>();
+type Build = KernelVariant | "f64";
+const WASM_FILES: Record<Build, string> = { relaxed: "core-relaxed.wasm", simd: "core.wasm", scalar: "core-scalar.wasm", f64: "core64.wasm" };
+const moduleCache = new Map<Build, WebAssembly.Module>();
+let chosenVariant: KernelVariant | null = null;
 
-/** dist/ holds core.wasm and core64.wasm next to the bundled JavaScript that loads them. */
-function wasmPath(precision: Precision): string {
-  return join(__dirname, precision === "f32" ? "core.wasm" : "core64.wasm");
+/** dist/ holds the cores next to the bundled JavaScript that loads them. */
+function wasmBytes(build: Build): Buffer<ArrayBuffer> {
+  return readFileSync(join(__dirname, WASM_FILES[build])) as Buffer<ArrayBuffer>;
 }
 
-export function compiledCore(precision: Precision): WebAssembly.Module {
-  let m = moduleCache.get(precision);
+function compiled(build: Build): WebAssembly.Module {
+  let m = moduleCache.get(build);
   if (!m) {
-    m = new WebAssembly.Module(readFileSync(wasmPath(precision)));
-    moduleCache.set(precision, m);
+    if (build === "relaxed") enableRelaxedSimd();
+    m = new WebAssembly.Module(wasmBytes(build));
+    moduleCache.set(build, m);
   }
   return m;
+}
+
+/**
+ * Node 20's V8 has relaxed SIMD behind a flag (VS Code's Electron and Node 22 have it on); setting
+ * it only enables decoding of those instructions, so it is harmless where they are never used.
+ */
+function enableRelaxedSimd(): void {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    // not Node: WebAssembly.validate below decides
+  }
+}
+
+/**
+ * The f32 build this runtime runs fastest: the first of relaxed, simd, scalar that it validates.
+ * RNN_LAB_KERNEL=relaxed|simd|scalar forces one (benchmarks, tests, a runtime that misbehaves).
+ */
+export function kernelVariant(): KernelVariant {
+  if (chosenVariant) return chosenVariant;
+  const forced = process.env.RNN_LAB_KERNEL as KernelVariant | undefined;
+  if (forced && !KERNEL_VARIANTS.includes(forced)) throw new Error(`RNN_LAB_KERNEL must be one of ${KERNEL_VARIANTS.join(", ")}, not ${forced}`);
+  enableRelaxedSimd();
+  const usable = (v: KernelVariant) => WebAssembly.validate(wasmBytes(v));
+  if (forced) {
+    if (!usable(forced)) throw new Error(`RNN_LAB_KERNEL=${forced}: this runtime cannot run that build`);
+    chosenVariant = forced;
+  } else {
+    chosenVariant = KERNEL_VARIANTS.find(usable) ?? "scalar";
+  }
+  return chosenVariant;
+}
+
+/** Whether this runtime can run a given build (tests run every one it can). */
+export function variantAvailable(v: KernelVariant): boolean {
+  enableRelaxedSimd();
+  return WebAssembly.validate(wasmBytes(v));
 }
 
 export interface CoreShape {
@@ -90,15 +135,18 @@ export interface CoreShape {
 
 export class Core {
   readonly precision: Precision;
+  readonly variant: KernelVariant | "f64";
   private readonly x: CoreExports;
   readonly paramCount: number;
   readonly tensors: TensorSlot[];
   batch = 1;
   maxSteps = 1;
 
-  constructor(shape: CoreShape, precision: Precision = "f32") {
+  /** precision f64 is the gradient-check core; an f32 core uses `variant`, or the fastest this runtime runs. */
+  constructor(shape: CoreShape, precision: Precision = "f32", variant?: KernelVariant) {
     this.precision = precision;
-    const instance = new WebAssembly.Instance(compiledCore(precision), { env: { abort: coreAbort } });
+    this.variant = precision === "f64" ? "f64" : variant ?? kernelVariant();
+    const instance = new WebAssembly.Instance(compiled(this.variant), { env: { abort: coreAbort } });
     this.x = instance.exports as unknown as CoreExports;
     const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
     if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);

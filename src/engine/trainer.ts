@@ -3,7 +3,7 @@
 // window position, carried hidden state) is in the snapshot, so a resumed run continues exactly.
 
 import { InputError } from "./inputError";
-import { Core } from "./coreAbi";
+import { Core, KernelVariant } from "./coreAbi";
 import { CharVocabulary } from "./charVocabulary";
 import { Model, TrainingState } from "./checkpoint";
 import { meanLossOverStreams } from "./evaluate";
@@ -58,11 +58,12 @@ export class Trainer {
     readonly options: TrainOptions,
     readonly corpus: TrainingState["corpus"],
     resumeFrom: Model | null = null,
+    variant?: KernelVariant, // default: the fastest build this runtime runs
   ) {
     validateSpec(spec);
     validateTrainOptions(options);
     this.batches = new StreamBatches(data.train, options.batch, options.seq);
-    this.core = new Core(coreShape(spec));
+    this.core = new Core(coreShape(spec), "f32", variant);
     this.core.setShape(options.batch, options.seq);
     if (resumeFrom) this.restore(resumeFrom);
     else {
@@ -139,7 +140,7 @@ export class Trainer {
   /** Mean validation loss (nats/char) over the whole validation text; null when there is none. */
   evaluate(): number | null {
     if (this.data.val.length < 2) return null;
-    if (!this.evalCore) this.evalCore = new Core(coreShape(this.spec));
+    if (!this.evalCore) this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
     this.evalCore.params().set(this.core.params());
     const loss = meanLossOverStreams(this.evalCore, this.data.val, this.options.batch, this.options.seq);
     this.lastValLoss = loss;

@@ -14,6 +14,7 @@
 // The f64 core (gradient checks) takes the plain loops: same maths, no SIMD.
 
 import { at } from "./arena";
+import { addInto, addTo } from "./vec";
 
 export const PANEL = 16;
 export const KC = 256;
@@ -132,6 +133,12 @@ function edgeTile(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: us
   }
 }
 
+// a·b + c: one fused instruction where the runtime has relaxed SIMD (the core-relaxed build).
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // C[0..4, 0..16] += A[0..4, 0..kc] · panel[0..kc, 0..16]; byte strides. Two passes of 4×8 keep
 // 8 accumulators + 2 B vectors + 1 broadcast within x64's 16 vector registers (a single 4×16 pass
 // needs 21 and spills).
@@ -156,13 +163,13 @@ function edgeTile(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: us
   for (let p = 0; p < kc; p++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let x = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0)); c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
     x = v128.load32_splat(ap + a1);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0)); c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
     x = v128.load32_splat(ap + a2);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0)); c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
     x = v128.load32_splat(ap + a3);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0)); c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30); c31 = madd(x, b1, c31);
     ap += psB;
     bp += 64;
   }
@@ -178,10 +185,10 @@ function edgeTile(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: us
     let ap = a, bp = b;
     for (let p = 0; p < kc; p++) {
       const x = v128.load32_splat(ap);
-      c0 = f32x4.add(c0, f32x4.mul(x, v128.load(bp)));
-      c1 = f32x4.add(c1, f32x4.mul(x, v128.load(bp, 16)));
-      c2 = f32x4.add(c2, f32x4.mul(x, v128.load(bp, 32)));
-      c3 = f32x4.add(c3, f32x4.mul(x, v128.load(bp, 48)));
+      c0 = madd(x, v128.load(bp), c0);
+      c1 = madd(x, v128.load(bp, 16), c1);
+      c2 = madd(x, v128.load(bp, 32), c2);
+      c3 = madd(x, v128.load(bp, 48), c3);
       ap += psB;
       bp += 64;
     }
@@ -201,23 +208,14 @@ function microScalar(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {
 
 /** out[j] += Σ_i X[i, j] over M rows of width N (bias gradients). */
 export function addColumnSums(X: usize, out: usize, M: i32, N: i32): void {
-  for (let i = 0; i < M; i++) {
-    const row = at(X, i * N);
-    for (let j = 0; j < N; j++) {
-      const o = at(out, j);
-      store<real>(o, load<real>(o) + load<real>(row + (<usize>j << alignof<real>())));
-    }
-  }
+  for (let i = 0; i < M; i++) addInto(out, at(X, i * N), N);
 }
 
 /** Every row of X[M, N] set to b1 (+ b2 when b2 != 0). */
 export function fillRows(X: usize, M: i32, N: i32, b1: usize, b2: usize): void {
   for (let i = 0; i < M; i++) {
     const row = at(X, i * N);
-    for (let j = 0; j < N; j++) {
-      let v = load<real>(at(b1, j));
-      if (b2 != 0) v += load<real>(at(b2, j));
-      store<real>(row + (<usize>j << alignof<real>()), v);
-    }
+    if (b2 != 0) addTo(row, b1, b2, N);
+    else memory.copy(row, b1, <usize>N << alignof<real>());
   }
 }

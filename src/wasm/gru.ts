@@ -5,7 +5,7 @@
 //   hn, hPrev, h: [B, H].
 
 import { at } from "./arena";
-import { sigmoid, tanhr } from "./mathx";
+import { sigmoid, sigmoidSimd, tanhSimd, tanhr } from "./mathx";
 
 export function gruForwardStep(G: usize, HH: usize, hn: usize, hPrev: usize, h: usize, B: i32, H: i32): void {
   const GH = 3 * H;
@@ -13,7 +13,23 @@ export function gruForwardStep(G: usize, HH: usize, hn: usize, hPrev: usize, h: 
     const g = at(G, b * GH);
     const q = at(HH, b * GH);
     const row = b * H;
-    for (let j = 0; j < H; j++) {
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      const one = f32x4.splat(1);
+      for (; j + 4 <= H; j += 4) {
+        const r = sigmoidSimd(f32x4.add(v128.load(at(g, j)), v128.load(at(q, j))));
+        const z = sigmoidSimd(f32x4.add(v128.load(at(g, H + j)), v128.load(at(q, H + j))));
+        const hnj = v128.load(at(q, 2 * H + j));
+        const n = tanhSimd(f32x4.add(v128.load(at(g, 2 * H + j)), f32x4.mul(r, hnj)));
+        const hp = v128.load(at(hPrev, row + j));
+        v128.store(at(g, j), r);
+        v128.store(at(g, H + j), z);
+        v128.store(at(g, 2 * H + j), n);
+        v128.store(at(hn, row + j), hnj);
+        v128.store(at(h, row + j), f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, hp)));
+      }
+    }
+    for (; j < H; j++) {
       const r = sigmoid(load<real>(at(g, j)) + load<real>(at(q, j)));
       const z = sigmoid(load<real>(at(g, H + j)) + load<real>(at(q, H + j)));
       const hnj = load<real>(at(q, 2 * H + j));

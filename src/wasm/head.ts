@@ -3,7 +3,7 @@
 // the gradient of that mean.
 
 import { at, atI32 } from "./arena";
-import { expr } from "./mathx";
+import { expSimd, expr } from "./mathx";
 
 export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usize, R: i32, V: i32): f64 {
   let total: f64 = 0;
@@ -14,7 +14,18 @@ export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usiz
     let mx = load<real>(row);
     for (let j = 1; j < V; j++) mx = max<real>(mx, load<real>(at(row, j)));
     let sum: f64 = 0;
-    for (let j = 0; j < V; j++) {
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      const m = f32x4.splat(<f32>mx);
+      let acc = f32x4.splat(0);
+      for (; j + 4 <= V; j += 4) {
+        const e = expSimd(f32x4.sub(v128.load(at(row, j)), m));
+        v128.store(at(drow, j), e);
+        acc = f32x4.add(acc, e);
+      }
+      sum = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+    }
+    for (; j < V; j++) {
       const e = expr(load<real>(at(row, j)) - mx);
       store<real>(at(drow, j), e);
       sum += <f64>e;

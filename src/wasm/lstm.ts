@@ -6,7 +6,7 @@
 // a coupled input–forget gate (f = 1 − i; the f rows of the weights are then unused).
 
 import { at } from "./arena";
-import { sigmoid, tanhr } from "./mathx";
+import { sigmoid, sigmoidSimd, tanhSimd, tanhr } from "./mathx";
 
 export function lstmForwardStep(G: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32,
                                 pI: usize, pF: usize, pO: usize, coupled: bool): void {
@@ -14,7 +14,35 @@ export function lstmForwardStep(G: usize, cPrev: usize, c: usize, tanhC: usize, 
   for (let b = 0; b < B; b++) {
     const g = at(G, b * GH);
     const row = b * H;
-    for (let j = 0; j < H; j++) {
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      const one = f32x4.splat(1);
+      for (; j + 4 <= H; j += 4) {
+        const cp = v128.load(at(cPrev, row + j));
+        let iPre = v128.load(at(g, j));
+        let fPre = v128.load(at(g, H + j));
+        if (pI != 0) {
+          iPre = f32x4.add(iPre, f32x4.mul(v128.load(at(pI, j)), cp));
+          fPre = f32x4.add(fPre, f32x4.mul(v128.load(at(pF, j)), cp));
+        }
+        const i = sigmoidSimd(iPre);
+        const f = coupled ? f32x4.sub(one, i) : sigmoidSimd(fPre);
+        const gg = tanhSimd(v128.load(at(g, 2 * H + j)));
+        const cc = f32x4.add(f32x4.mul(f, cp), f32x4.mul(i, gg));
+        let oPre = v128.load(at(g, 3 * H + j));
+        if (pO != 0) oPre = f32x4.add(oPre, f32x4.mul(v128.load(at(pO, j)), cc));
+        const o = sigmoidSimd(oPre);
+        const tc = tanhSimd(cc);
+        v128.store(at(g, j), i);
+        v128.store(at(g, H + j), f);
+        v128.store(at(g, 2 * H + j), gg);
+        v128.store(at(g, 3 * H + j), o);
+        v128.store(at(c, row + j), cc);
+        v128.store(at(tanhC, row + j), tc);
+        v128.store(at(h, row + j), f32x4.mul(o, tc));
+      }
+    }
+    for (; j < H; j++) {
       const cp = load<real>(at(cPrev, row + j));
       let iPre = load<real>(at(g, j));
       let fPre = load<real>(at(g, H + j));

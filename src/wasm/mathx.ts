@@ -26,3 +26,36 @@
   const y = (<real>1 - t) / (<real>1 + t);
   return x < 0 ? -y : y;
 }
+
+// ---- f32x4 versions (f32 core with SIMD only) ----
+// exp: x = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for exactness), e^r by Cephes' expf
+// polynomial, 2^n by writing n + 127 into the exponent bits. Inputs are clamped to [−87.3, 88.3],
+// where both the result and 2^n stay normal floats. About 1 ulp, like Mathf.exp.
+
+@inline export function expSimd(v: v128): v128 {
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-87.3)), f32x4.splat(88.3));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
+  r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(y, scale);
+}
+
+@inline export function sigmoidSimd(x: v128): v128 {
+  const one = f32x4.splat(1);
+  return f32x4.div(one, f32x4.add(one, expSimd(f32x4.neg(x))));
+}
+
+@inline export function tanhSimd(x: v128): v128 {
+  const one = f32x4.splat(1);
+  const e = expSimd(f32x4.mul(f32x4.splat(-2), f32x4.abs(x)));
+  const y = f32x4.div(f32x4.sub(one, e), f32x4.add(one, e));
+  return v128.or(y, v128.and(x, i32x4.splat(0x80000000)));
+}

@@ -14,6 +14,7 @@ import { softmaxCrossEntropy } from "./head";
 import { lstmBackwardStep, lstmForwardStep } from "./lstm";
 import { rnnBackwardStep, rnnForwardStep } from "./rnn";
 import { rngUniform } from "./rng";
+import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
 export const CELL_RNN_TANH = 0;
 export const CELL_RNN_RELU = 1;
@@ -218,12 +219,9 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
         // one-hot input: x·W_ih is row x of W_ih
         for (let r = 0; r < R; r++) {
           const x = load<i32>(atI32(inputs, r));
-          const src = at(wih, x * GH), dst = at(G, r * GH);
-          for (let j = 0; j < GH; j++) {
-            let v = load<real>(at(src, j)) + load<real>(at(bih, j));
-            if (foldBiases) v += load<real>(at(bhh, j));
-            store<real>(at(dst, j), v);
-          }
+          const dst = at(G, r * GH);
+          addTo(dst, at(wih, x * GH), bih, GH);
+          if (foldBiases) addInto(dst, bhh, GH);
         }
       } else {
         const table = param(<usize>embedOff);
@@ -273,8 +271,7 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
       }
     }
     if (residual && l > 0) {
-      const Y = lf(l, F_Y), h1 = at(Hs, B * H);
-      for (let k = 0; k < R * H; k++) store<real>(at(Y, k), load<real>(at(h1, k)) + load<real>(at(input, k)));
+      addTo(lf(l, F_Y), at(Hs, B * H), input, R * H);
     }
   }
   fillRows(logits, R, V, param(headBOff), 0);
@@ -317,13 +314,8 @@ export function backward(flags: i32): void {
     for (let t = T - 1; t >= 0; t--) {
       const n = B * H;
       const dYt = at(dY, t * n);
-      let sq: f64 = 0;
-      for (let k = 0; k < n; k++) {
-        const v = load<real>(at(dYt, k)) + load<real>(at(dhNext, k));
-        store<real>(at(dh, k), v);
-        if (recordFlow) sq += <f64>v * <f64>v;
-      }
-      if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sq));
+      addTo(dh, dYt, dhNext, n);
+      if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(dh, n)));
       const g = at(G, t * B * GH), dg = at(dG, t * B * GH);
       if (cell == CELL_LSTM) {
         const pOn = peephole;
@@ -352,8 +344,7 @@ export function backward(flags: i32): void {
       // one-hot: scatter-add each row of dG into the W_ih row of its input character
       const gw = grad(lf(l, F_WIH));
       for (let r = 0; r < R; r++) {
-        const dst = at(gw, load<i32>(atI32(inputs, r)) * GH), src = at(dG, r * GH);
-        for (let j = 0; j < GH; j++) store<real>(at(dst, j), load<real>(at(dst, j)) + load<real>(at(src, j)));
+        addInto(at(gw, load<i32>(atI32(inputs, r)) * GH), at(dG, r * GH), GH);
       }
       continue;
     }
@@ -363,19 +354,13 @@ export function backward(flags: i32): void {
       gemmTransposedB(dG, GH, 1, wih, dEmbedded, R, GH, E, false, gemmScratch);
       const ge = grad(<usize>embedOff);
       for (let r = 0; r < R; r++) {
-        const dst = at(ge, load<i32>(atI32(inputs, r)) * E), src = at(dEmbedded, r * E);
-        for (let j = 0; j < E; j++) store<real>(at(dst, j), load<real>(at(dst, j)) + load<real>(at(src, j)));
+        addInto(at(ge, load<i32>(atI32(inputs, r)) * E), at(dEmbedded, r * E), E);
       }
     } else {
       const dBelow = lf(l - 1, F_DY);
       gemmTransposedB(dG, GH, 1, wih, dBelow, R, GH, H, false, gemmScratch);
-      if (residual) {
-        for (let k = 0; k < R * H; k++) store<real>(at(dBelow, k), load<real>(at(dBelow, k)) + load<real>(at(dY, k)));
-      }
-      if (lf(l, F_DROP) != 0) {
-        const mask = lf(l, F_MASK);
-        for (let k = 0; k < R * H; k++) store<real>(at(dBelow, k), load<real>(at(dBelow, k)) * load<real>(at(mask, k)));
-      }
+      if (residual) addInto(dBelow, dY, R * H);
+      if (lf(l, F_DROP) != 0) mulInto(dBelow, lf(l, F_MASK), R * H);
     }
   }
 }

@@ -2,10 +2,19 @@
 // Shapes: G[B, H] in: a; out: h_t (kept for backward). h: [B, H].
 
 import { at } from "./arena";
-import { tanhr } from "./mathx";
+import { tanhSimd, tanhr } from "./mathx";
 
 export function rnnForwardStep(G: usize, h: usize, n: i32, relu: bool): void {
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) {
+      const a = v128.load(at(G, k));
+      const y = relu ? f32x4.max(a, f32x4.splat(0)) : tanhSimd(a);
+      v128.store(at(G, k), y);
+      v128.store(at(h, k), y);
+    }
+  }
+  for (; k < n; k++) {
     const a = load<real>(at(G, k));
     const y = relu ? (a > 0 ? a : <real>0) : tanhr(a);
     store<real>(at(G, k), y);

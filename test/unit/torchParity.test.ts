@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Core, OptimizerCode } from "../../src/engine/coreAbi";
+import { Core, KERNEL_VARIANTS, KernelVariant, OptimizerCode, variantAvailable } from "../../src/engine/coreAbi";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/modelSpec";
 import { expectClose, projectRoot } from "../helpers";
 
@@ -30,8 +30,8 @@ interface ModelFixture {
 const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "torchFixtures.json"), "utf8"));
 const TOL = { atol: 1e-5, rtol: 1e-5 };
 
-function loadCase(f: ModelFixture): Core {
-  const core = new Core(coreShape(f.spec));
+function loadCase(f: ModelFixture, variant: KernelVariant): Core {
+  const core = new Core(coreShape(f.spec), "f32", variant);
   core.setShape(f.batch, f.steps);
   const params = core.params();
   assert.equal(core.tensors.length, Object.keys(f.params).length, "same number of tensors as the PyTorch model");
@@ -51,10 +51,11 @@ function loadCase(f: ModelFixture): Core {
   return core;
 }
 
-describe("parity with PyTorch (f32 core, tolerance 1e-5)", () => {
+for (const variant of KERNEL_VARIANTS) describe(`parity with PyTorch (f32 ${variant} core, tolerance 1e-5)`, () => {
+  test("this runtime runs the build", () => assert.ok(variantAvailable(variant), `${variant} build does not validate here`));
   for (const f of fixtures.models as ModelFixture[]) {
     test(f.name, () => {
-      const core = loadCase(f);
+      const core = loadCase(f, variant);
       const loss = core.forward(false, 0, true);
       expectClose(core.logits(f.spec.vocabSize), f.logits, TOL, "logits");
       expectClose([loss], [f.loss], TOL, "loss");

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
-import { Core, TensorKind } from "../../src/engine/coreAbi";
+import { Core, KERNEL_VARIANTS, TensorKind } from "../../src/engine/coreAbi";
 import { lossOnText } from "../../src/engine/evaluate";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
@@ -60,6 +60,16 @@ describe("training", () => {
     assert.equal(resumed.step, 30);
     assert.ok(Buffer.from(Float32Array.from(resumed.core.params()).buffer).equals(Buffer.from(Float32Array.from(straight.core.params()).buffer)));
     assert.equal(resumed.lastLoss, straight.lastLoss);
+  });
+
+  test("every kernel variant trains the same model to the same loss (they differ only in rounding)", () => {
+    const losses = KERNEL_VARIANTS.map((v) => {
+      const t = new Trainer(makeTrainer().spec, vocab, splitCorpus(data, 0.1), { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 16, lr: 1e-2, valFraction: 0.1 }, { files: [], sha256: "", chars: 0, trainChars: 0 }, null, v);
+      assert.equal(t.core.variant, v);
+      for (let k = 0; k < 20; k++) t.trainStep();
+      return t.evaluate()!;
+    });
+    for (const l of losses) assert.ok(Math.abs(l - losses[0]) < 1e-3, losses.join(" "));
   });
 
   test("memory does not grow after warm-up", () => {

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Core, Precision } from "../../src/engine/coreAbi";
+import { Core, KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/coreAbi";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { expectClose } from "../helpers";
 
@@ -13,14 +13,14 @@ function spec(cell: ModelSpec["cell"], extra: Partial<ModelSpec> = {}): ModelSpe
   return { cell, nonlinearity: "tanh", layers: 2, hidden: 6, embed: 0, vocabSize: 7, peephole: false, coupled: false, residual: false, ...extra };
 }
 
-function makeCore(s: ModelSpec, precision: Precision, steps: number, params: Float64Array): Core {
-  const core = new Core(coreShape(s), precision);
+function makeCore(s: ModelSpec, precision: Precision, steps: number, params: Float64Array, variant?: KernelVariant): Core {
+  const core = new Core(coreShape(s), precision, variant);
   core.setShape(B, steps);
   core.params().set(params);
   return core;
 }
 
-function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: number }): void {
+function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: number }, variant?: KernelVariant): void {
   const probe = new Core(coreShape(s), "f64");
   probe.seed(11);
   probe.fillRandom(probe.params(), 0.4);
@@ -28,7 +28,7 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
   const xs: number[] = [], ys: number[] = [];
   for (let k = 0; k < K * T * B; k++) { xs.push(probe.nextU32() % s.vocabSize); ys.push(probe.nextU32() % s.vocabSize); }
 
-  const whole = makeCore(s, precision, K * T, params);
+  const whole = makeCore(s, precision, K * T, params, variant);
   whole.inputs().set(xs);
   whole.targets().set(ys);
   whole.zeroGrads();
@@ -36,7 +36,7 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
   whole.backward();
   const wholeLogits = whole.logits(s.vocabSize);
 
-  const win = makeCore(s, precision, T, params);
+  const win = makeCore(s, precision, T, params, variant);
   const n = T * B;
   const logits: number[] = [];
   const startStates: Float64Array[][] = [];
@@ -88,7 +88,7 @@ function setState(core: Core, s: ModelSpec, st: Float64Array[]): void {
 describe("windows with carried state equal the whole sequence", () => {
   for (const cell of ["rnn", "lstm", "gru"] as const) {
     test(`${cell}, f64 core (to 1e-12)`, () => compare(spec(cell), "f64", { atol: 1e-12, rtol: 1e-10 }));
-    test(`${cell}, f32 core (to 1e-6)`, () => compare(spec(cell), "f32", { atol: 1e-6, rtol: 1e-5 }));
+    for (const v of KERNEL_VARIANTS) test(`${cell}, f32 ${v} core (to 1e-6)`, () => compare(spec(cell), "f32", { atol: 1e-6, rtol: 1e-5 }, v));
   }
   test("LSTM with peepholes, residual layers and an embedding, f64", () => compare(spec("lstm", { peephole: true, residual: true, embed: 3 }), "f64", { atol: 1e-12, rtol: 1e-10 }));
   test("truncated BPTT (no state gradient) differs from full BPTT", () => {

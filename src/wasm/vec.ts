@@ -1,0 +1,40 @@
+// Small vector loops over `real` arrays, SIMD in the f32 core, plain loops in the f64 core.
+
+import { at } from "./arena";
+
+/** dst[k] += src[k] */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.add(v128.load(at(dst, k)), v128.load(at(src, k))));
+  }
+  for (; k < n; k++) store<real>(at(dst, k), load<real>(at(dst, k)) + load<real>(at(src, k)));
+}
+
+/** dst[k] = a[k] + b[k] */
+export function addTo(dst: usize, a: usize, b: usize, n: i32): void {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.add(v128.load(at(a, k)), v128.load(at(b, k))));
+  }
+  for (; k < n; k++) store<real>(at(dst, k), load<real>(at(a, k)) + load<real>(at(b, k)));
+}
+
+/** dst[k] *= src[k] */
+export function mulInto(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.mul(v128.load(at(dst, k)), v128.load(at(src, k))));
+  }
+  for (; k < n; k++) store<real>(at(dst, k), load<real>(at(dst, k)) * load<real>(at(src, k)));
+}
+
+/** Σ x[k]², accumulated in f64 per lane. */
+export function sumSquares(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let k = 0; k < n; k++) {
+    const v = <f64>load<real>(at(x, k));
+    s += v * v;
+  }
+  return s;
+}
