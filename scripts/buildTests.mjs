@@ -1,5 +1,5 @@
 // Bundles each test/unit/*.test.ts into out/test/ for `node --test`, next to copies of the wasm
-// cores (the engine loads them from its own folder).
+// cores and the training-thread script (the engine loads them from its own folder).
 
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -11,4 +11,4 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const entries = readdirSync(join(root, "test", "unit")).filter((f) => f.endsWith(".test.ts")).map((f) => join(root, "test", "unit", f));
 await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" });
-for (const w of ["core-relaxed.wasm", "core.wasm", "core-scalar.wasm", "core64.wasm"]) copyFileSync(join(root, "dist", w), join(out, w));
+for (const w of ["core-relaxed.wasm", "core.wasm", "core-scalar.wasm", "core64.wasm", "shardWorker.js"]) copyFileSync(join(root, "dist", w), join(out, w));

@@ -2,6 +2,7 @@
 // Every failure a user can cause ends in one line on stderr and a non-zero exit, never a stack trace.
 
 import { parseArgs } from "node:util";
+import { availableParallelism } from "node:os";
 import { basename, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
@@ -141,9 +142,8 @@ interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 async function train(args: string[]): Promise<number> {
   const { flags, files } = parse(args, TRAIN_FLAGS, [1, 1000]);
   const out = new Reporter(flags.json === true);
-  const threads = num(flags, "threads", 1, true);
-  if (threads < 1) throw new UsageError("--threads must be at least 1");
-  if (threads > 1) throw new UsageError(`--threads ${threads}: this version trains on one thread; data-parallel training is not built yet (use --threads 1)`);
+  const threads = num(flags, "threads", defaultThreads(), true);
+  if (threads < 1 || threads > 64) throw new UsageError("--threads must be from 1 to 64");
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
@@ -200,7 +200,33 @@ async function train(args: string[]): Promise<number> {
   const encoded = vocab.encode(corpus.text);
   const split = splitCorpus(encoded, options.valFraction);
   const trainer = new Trainer(spec, vocab, split, options,
-    { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom);
+    { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
+  try {
+    return await trainLoop(trainer, { flags, files, out, budget, resumed: resumeFrom !== null, spec, corpusFiles: corpus.files, split });
+  } finally {
+    trainer.dispose();
+  }
+}
+
+/** Cores − 1 (one stays with the editor or the rest of the machine), at least 1. */
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+interface LoopContext {
+  flags: Flags;
+  files: string[];
+  out: Reporter;
+  budget: Budget;
+  resumed: boolean;
+  spec: ModelSpec;
+  corpusFiles: string[];
+  split: { train: Int32Array; val: Int32Array };
+}
+
+async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
+  const { flags, files, out, budget, spec, split } = ctx;
+  const options = trainer.options;
   const outPath = typeof flags.out === "string" ? flags.out
     : typeof flags.resume === "string" ? flags.resume
     : `${basename(files[0], extname(files[0]))}.${spec.cell}.safetensors`;
@@ -214,9 +240,10 @@ async function train(args: string[]): Promise<number> {
   const targetEpoch = budget.kind === "epochs" ? startEpoch + budget.amount : Infinity;
   const deadline = budget.kind === "seconds" ? budget.amount : Infinity;
 
-  out.say(`${resumeFrom ? "resuming" : "training"} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters`);
-  out.say(`corpus ${corpus.files.join(", ")}: ${split.train.length.toLocaleString("en")} training + ${split.val.length.toLocaleString("en")} validation characters; ${trainer.batches.windowsPerEpoch} steps per epoch`);
-  out.record({ type: "start", resumed: resumeFrom !== null, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.windowsPerEpoch, out: outPath });
+  out.say(`${ctx.resumed ? "resuming" : "training"} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters`);
+  out.say(`corpus ${ctx.corpusFiles.join(", ")}: ${split.train.length.toLocaleString("en")} training + ${split.val.length.toLocaleString("en")} validation characters; ${trainer.batches.windowsPerEpoch} steps per epoch`);
+  out.say(`${trainer.threads} thread${trainer.threads > 1 ? "s" : ""}, ${trainer.core.variant} kernels`);
+  out.record({ type: "start", resumed: ctx.resumed, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.windowsPerEpoch, threads: trainer.threads, kernels: trainer.core.variant, out: outPath });
 
   let stopRequested = false;
   const onSigint = () => { stopRequested = true; };

@@ -34,6 +34,9 @@ interface CoreExports {
   carryState(): void;
   resetState(): void;
   freezeWeights(frozen: number): void;
+  setDropoutKey(key: number, offset: number, total: number): void;
+  finalHiddenPtr(layer: number): number;
+  finalCellPtr(layer: number): number;
   zeroGrads(): void;
   clipGradients(maxNorm: number): number;
   optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
@@ -195,6 +198,11 @@ export class Core {
   /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
   backward(recordFlow = false, stateGradIn = false): void { this.x.backward((recordFlow ? 1 : 0) | (stateGradIn ? 2 : 0)); }
   carryState(): void { this.x.carryState(); }
+  /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + batch) of total. */
+  setDropoutKey(key: number, offset = 0, total = this.batch): void { this.x.setDropoutKey(key >>> 0, offset, total); }
+  /** [batch, hidden] state after the last step of the last forward pass. */
+  finalHidden(layer: number, hidden: number): RealArray { return this.view(this.x.finalHiddenPtr(layer), this.batch * hidden); }
+  finalCell(layer: number, hidden: number): RealArray { return this.view(this.x.finalCellPtr(layer), this.batch * hidden); }
   /** A promise not to change the parameters (until called with false): forward passes stop re-packing them. */
   freezeWeights(frozen = true): void { this.x.freezeWeights(frozen ? 1 : 0); }
   resetState(): void { this.x.resetState(); }

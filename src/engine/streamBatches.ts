@@ -15,14 +15,17 @@ export class StreamBatches {
     }
   }
 
-  /** Fills inputs and targets, time-major [T·B], for window `w` (0 ≤ w < windowsPerEpoch). */
-  fill(w: number, inputs: Int32Array, targets: Int32Array): void {
-    const B = this.batch, T = this.steps;
-    for (let b = 0; b < B; b++) {
+  /**
+   * Fills inputs and targets, time-major [T·(b1 − b0)], with streams [b0, b1) of window `w`
+   * (0 ≤ w < windowsPerEpoch); a shard on another thread takes its own range of streams.
+   */
+  fill(w: number, inputs: Int32Array, targets: Int32Array, b0 = 0, b1 = this.batch): void {
+    const B = b1 - b0, T = this.steps;
+    for (let b = b0; b < b1; b++) {
       const start = b * this.streamLength + w * T;
       for (let t = 0; t < T; t++) {
-        inputs[t * B + b] = this.data[start + t];
-        targets[t * B + b] = this.data[start + t + 1];
+        inputs[t * B + b - b0] = this.data[start + t];
+        targets[t * B + b - b0] = this.data[start + t + 1];
       }
     }
   }

@@ -1,6 +1,10 @@
 // A training run: truncated BPTT over char-rnn stream batches, global-norm clipping, one optimizer
-// step per window. Everything that decides the next step (parameters, moments, generator state,
-// window position, carried hidden state) is in the snapshot, so a resumed run continues exactly.
+// step per window. Everything that decides the next step (parameters, moments, window position,
+// carried hidden state) is in the snapshot, so a resumed run continues exactly.
+// With threads > 1 the batch's streams are split into shards: the main thread runs the first,
+// worker threads the others (shardPool.ts), and the shard gradients are summed, weighted by shard
+// size, before one optimizer step. Dropout masks and data do not depend on the split, so any thread
+// count gives the same run up to float summation order, and a fixed count gives it bit for bit.
 
 import { InputError } from "./inputError";
 import { Core, KernelVariant } from "./coreAbi";
@@ -9,6 +13,8 @@ import { Model, TrainingState } from "./checkpoint";
 import { meanLossOverStreams } from "./evaluate";
 import { initialiseParameters } from "./initialise";
 import { ModelSpec, coreShape, validateSpec } from "./modelSpec";
+import { ShardPool } from "./shardPool";
+import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
 import { TrainOptions, learningRateAt, optimizerCode, validateTrainOptions } from "./trainOptions";
 
@@ -38,9 +44,27 @@ export function splitCorpus(data: Int32Array, valFraction: number): CorpusSplit 
   return { train: data.subarray(0, data.length - nVal), val: data.subarray(data.length - nVal) };
 }
 
+/** Splits B streams into n contiguous shards, sizes differing by at most one. */
+export function shardStreams(batch: number, n: number): { b0: number; b1: number }[] {
+  const out: { b0: number; b1: number }[] = [];
+  for (let k = 0, b0 = 0; k < n; k++) {
+    const b1 = b0 + Math.floor(batch / n) + (k < batch % n ? 1 : 0);
+    out.push({ b0, b1 });
+    b0 = b1;
+  }
+  return out;
+}
+
 export class Trainer {
+  /** The main thread's core: runs the first shard, holds the optimizer state, applies updates. */
   readonly core: Core;
   readonly batches: StreamBatches;
+  readonly threads: number;
+  private readonly mainShard: { b0: number; b1: number };
+  private readonly pool: ShardPool | null = null;
+  /** Carried state of all streams before the next step, and the state the step in progress leaves. */
+  private readonly state: CarriedState;
+  private readonly nextState: CarriedState;
   private evalCore: Core | null = null;
   step = 0;
   epoch = 0;
@@ -59,17 +83,33 @@ export class Trainer {
     readonly corpus: TrainingState["corpus"],
     resumeFrom: Model | null = null,
     variant?: KernelVariant, // default: the fastest build this runtime runs
+    threads = 1,
   ) {
     validateSpec(spec);
     validateTrainOptions(options);
-    this.batches = new StreamBatches(data.train, options.batch, options.seq);
+    if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
+    this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
+    const shared = this.threads > 1;
+    const trainData = shared ? copyToShared(data.train) : data.train;
+    this.batches = new StreamBatches(trainData, options.batch, options.seq);
+    const shards = shardStreams(options.batch, this.threads);
+    this.mainShard = shards[0];
     this.core = new Core(coreShape(spec), "f32", variant);
-    this.core.setShape(options.batch, options.seq);
+    this.core.setShape(this.mainShard.b1 - this.mainShard.b0, options.seq);
+    this.state = carriedState(spec.layers, options.batch, spec.hidden, spec.cell === "lstm", shared);
+    this.nextState = carriedState(spec.layers, options.batch, spec.hidden, spec.cell === "lstm", shared);
     if (resumeFrom) this.restore(resumeFrom);
-    else {
-      initialiseParameters(this.core, spec, options.init, options.forgetBias, options.seed);
-      this.core.seed(options.seed ^ 0x5eed5eed); // the dropout stream, apart from the init stream
+    else initialiseParameters(this.core, spec, options.init, options.forgetBias, options.seed);
+    if (shared) {
+      this.pool = new ShardPool(spec, this.core.variant as KernelVariant, options.batch, options.seq, options.dropout, this.core.paramCount,
+        trainData, shards.slice(1), this.state, this.nextState);
+      this.pool.publishParams(this.core.params());
     }
+  }
+
+  /** Stops the worker threads (a Trainer with threads = 1 has none). */
+  dispose(): void {
+    this.pool?.dispose();
   }
 
   private restore(model: Model): void {
@@ -79,12 +119,8 @@ export class Trainer {
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);
     this.core.setRngState(t.rng);
-    const { layers, hidden } = this.spec;
-    const B = this.options.batch;
-    for (let l = 0; l < layers; l++) {
-      this.core.hiddenStates(l, hidden).set(t.hidden.subarray(l * B * hidden, (l + 1) * B * hidden));
-      if (t.cell) this.core.cellStates(l, hidden).set(t.cell.subarray(l * B * hidden, (l + 1) * B * hidden));
-    }
+    this.state.h.set(t.hidden);
+    if (t.cell && this.state.c) this.state.c.set(t.cell);
     this.step = t.step;
     this.epoch = t.epoch;
     this.window = t.window;
@@ -98,33 +134,58 @@ export class Trainer {
   get charsPerStep(): number { return this.options.batch * this.options.seq; }
 
   /** One window: forward, backward, clip, update, carry the state. Throws NonFiniteLossError and leaves the state as before the step. */
-  trainStep(recordGradFlow = false): StepReport {
+  trainStep(): StepReport {
     const o = this.options;
     const core = this.core;
-    const rngBefore = core.rngState();
-    this.batches.fill(this.window, core.inputs(), core.targets());
-    core.zeroGrads();
-    const loss = core.forward(true, o.dropout, true);
-    core.backward(recordGradFlow);
-    const gradNorm = core.clipGradients(o.clip);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      core.setRngState(rngBefore);
-      throw new NonFiniteLossError(this.step, loss, gradNorm);
+    const { layers, hidden } = this.spec;
+    const job = { window: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
+    this.pool?.start(job);
+    const { b0, b1 } = this.mainShard;
+    let loss = runShard(core, this.batches, layers, hidden, b0, b1, job, this.state, this.nextState);
+    if (this.pool) {
+      this.pool.finish();
+      loss = this.combineShards(loss);
     }
+    const gradNorm = core.clipGradients(o.clip);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(this.step, loss, gradNorm);
     const lr = learningRateAt(o, this.step);
     const [a, b] = o.optimizer === "sgd" ? [o.momentum, 0] : o.optimizer === "rmsprop" ? [o.alpha, 0] : [o.beta1, o.beta2];
     core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, this.step + 1);
-    core.carryState();
+    this.pool?.publishParams(core.params());
     this.step++;
     this.charsSeen += this.charsPerStep;
     this.lastLoss = loss;
     this.window++;
     if (this.window >= this.batches.windowsPerEpoch) {
+      // a new epoch starts every stream again from zero state
       this.window = 0;
       this.epoch++;
-      core.resetState();
+      this.state.h.fill(0);
+      this.state.c?.fill(0);
+    } else {
+      this.state.h.set(this.nextState.h);
+      if (this.state.c) this.state.c.set(this.nextState.c!);
     }
     return { step: this.step, epoch: this.epoch, loss, gradNorm, clipped: o.clip > 0 && gradNorm > o.clip, lr };
+  }
+
+  /**
+   * Main core's gradient ← Σ_k (B_k / B)·g_k over all shards (each g_k a mean over its own rows);
+   * returns the loss combined the same way.
+   */
+  private combineShards(mainLoss: number): number {
+    const pool = this.pool!;
+    const B = this.options.batch;
+    const g = this.core.grads();
+    const w0 = (this.mainShard.b1 - this.mainShard.b0) / B;
+    for (let k = 0; k < g.length; k++) g[k] *= w0;
+    let loss = mainLoss * w0;
+    pool.shards.forEach((shard, i) => {
+      const w = (shard.b1 - shard.b0) / B, gi = pool.grads[i];
+      for (let k = 0; k < g.length; k++) g[k] += w * gi[k];
+      loss += w * pool.losses[i];
+    });
+    return loss;
   }
 
   /** Per-tensor gradient norms of the last backward pass (after clipping, if it clipped). */
@@ -150,14 +211,8 @@ export class Trainer {
 
   /** The model and everything needed to continue, as copies. */
   snapshot(): Model {
-    const { layers, hidden } = this.spec;
-    const B = this.options.batch;
-    const h = new Float32Array(layers * B * hidden);
-    const c = this.spec.cell === "lstm" ? new Float32Array(layers * B * hidden) : null;
-    for (let l = 0; l < layers; l++) {
-      h.set(this.core.hiddenStates(l, hidden).subarray(0, B * hidden), l * B * hidden);
-      if (c) c.set(this.core.cellStates(l, hidden).subarray(0, B * hidden), l * B * hidden);
-    }
+    const h = Float32Array.from(this.state.h);
+    const c = this.state.c ? Float32Array.from(this.state.c) : null;
     return {
       spec: this.spec,
       vocab: this.vocab,
@@ -181,4 +236,10 @@ export class Trainer {
       },
     };
   }
+}
+
+function copyToShared(data: Int32Array): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(data.byteLength));
+  out.set(data);
+  return out;
 }

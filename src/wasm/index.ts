@@ -8,7 +8,7 @@ import { rngNormal, rngUniform } from "./rng";
 import { sampleFromLogits } from "./sample";
 
 export {
-  configure, setShape, setSteps, forward, backward, carryState, resetState, freezeWeights,
+  configure, setShape, setSteps, forward, backward, carryState, resetState, freezeWeights, setDropoutKey, finalHiddenPtr, finalCellPtr,
   getParamCount, paramsPtr, gradsPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
   inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
   hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,

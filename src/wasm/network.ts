@@ -13,7 +13,7 @@ import { gruBackwardStep, gruForwardStep } from "./gru";
 import { softmaxCrossEntropy } from "./head";
 import { lstmBackwardStep, lstmForwardStep } from "./lstm";
 import { rnnBackwardStep, rnnForwardStep } from "./rnn";
-import { rngUniform } from "./rng";
+import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
 export const CELL_RNN_TANH = 0;
@@ -100,6 +100,17 @@ let packedFresh = false;                        // … and the packed copies wer
 let dh: usize = 0, dc: usize = 0, dhNext: usize = 0, hhScratch: usize = 0;
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
+// Dropout masks are a hash of (key, layer, step, global stream, unit), not a sequential stream, so a
+// shard of the batch on another thread draws exactly the mask the whole batch would.
+let dropoutKey: u32 = 0;
+let streamOffset = 0, totalStreams = 1;
+
+/** key: fixed per optimizer step (the engine mixes seed and step); this core holds streams [offset, offset + B) of total. */
+export function setDropoutKey(key: u32, offset: i32, total: i32): void {
+  dropoutKey = key;
+  streamOffset = offset;
+  totalStreams = total;
+}
 
 function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : H; }
 
@@ -237,10 +248,16 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
       if (useDropout) {
         const mask = lf(l, F_MASK), xin = lf(l, F_XIN);
         const keepScale = <real>(1.0 / (1.0 - dropout));
-        for (let k = 0; k < R * H; k++) {
-          const m = rngUniform() >= dropout ? keepScale : <real>0;
-          store<real>(at(mask, k), m);
-          store<real>(at(xin, k), m * load<real>(at(below, k)));
+        for (let t = 0; t < T; t++) {
+          for (let b = 0; b < B; b++) {
+            const row = (t * B + b) * H;
+            const unit0 = <u32>(((l * Tmax + t) * totalStreams + streamOffset + b) * H);
+            for (let j = 0; j < H; j++) {
+              const m = hashUniform(dropoutKey, unit0 + <u32>j) >= dropout ? keepScale : <real>0;
+              store<real>(at(mask, row + j), m);
+              store<real>(at(xin, row + j), m * load<real>(at(below, row + j)));
+            }
+          }
         }
         input = xin;
       } else {
@@ -387,6 +404,10 @@ export function freezeWeights(frozen: bool): void {
 // ---- carried state ----
 
 /** The state after the last step becomes the initial state of the next window (char-rnn's scheme). */
+/** The final state of the last window, [B, H] of layer l (what carryState would make initial). */
+export function finalHiddenPtr(layer: i32): usize { return at(lf(layer, F_H), T * B * H); }
+export function finalCellPtr(layer: i32): usize { return cell == CELL_LSTM ? at(lf(layer, F_C), T * B * H) : 0; }
+
 export function carryState(): void {
   const bytes = <usize>(B * H) << alignof<real>();
   for (let l = 0; l < L; l++) {

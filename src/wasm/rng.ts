@@ -60,3 +60,14 @@ export function rngNormal(): f64 {
   const v = rngUniform();
   return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
 }
+
+/** A uniform in [0, 1) that depends only on (key, index): murmur3's finalizer over both. */
+@inline export function hashUniform(key: u32, index: u32): f64 {
+  let x = key ^ (index * 0x9e3779b9);
+  x = (x ^ (x >> 16)) * 0x85ebca6b;
+  x = (x ^ (x >> 13)) * 0xc2b2ae35;
+  x ^= x >> 16;
+  x = (x + key) * 0x9e3779b9;
+  x ^= x >> 15;
+  return <f64>(x >> 8) * (1.0 / 16777216.0);
+}

@@ -91,6 +91,14 @@ describe("rnn-lab train / sample / eval / gradcheck", () => {
     assert.ok(Math.abs(theirs.loss - (ours.loss as number)) < 1e-4, `PyTorch ${theirs.loss} vs RNN Lab ${ours.loss}`);
   });
 
+  test("train --threads 2 runs two training threads and reports them", () => {
+    const r = runCli(["train", corpus, ...SMALL, "--steps", "6", "--threads", "2", "--dropout", "0.1", "--out", join(dir, "threads.safetensors"), "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = jsonLines(r.stdout);
+    assert.equal(lines[0].threads, 2);
+    assert.equal(lines[lines.length - 1].step, 6);
+  });
+
   test("sample: same seed, same text; temperature 0 ignores the seed; the prime is echoed", () => {
     const a = runCli(["sample", model, "--length", "120", "--seed", "4", "--prime", "ROMEO:"]);
     const b = runCli(["sample", model, "--length", "120", "--seed", "4", "--prime", "ROMEO:"]);
@@ -176,7 +184,7 @@ describe("bad input: one clear line, non-zero exit, nothing half-written", () =>
     expectOneLineError(runCli(["train", corpus, "--hidden", "many"]), /--hidden needs an integer/, 2);
     expectOneLineError(runCli(["train", corpus, "--steps", "3", "--seconds", "4"]), /one of --steps, --seconds, --epochs/, 2);
     expectOneLineError(runCli(["train", corpus, "--resume", join(dir, "model.safetensors"), "--cell", "gru"]), /--cell cannot change when resuming/, 2);
-    expectOneLineError(runCli(["train", corpus, "--threads", "2"]), /one thread/, 2);
+    expectOneLineError(runCli(["train", corpus, "--threads", "0"]), /--threads must be from 1 to 64/, 2);
     expectOneLineError(runCli(["frobnicate"]), /unknown command "frobnicate"/, 2);
     expectOneLineError(runCli(["sample", join(dir, "model.safetensors"), "--top-p", "0"]), /--top-p must be in \(0, 1\]/, 2);
   });
