@@ -105,6 +105,16 @@ function blockProduct(A: usize, rs: i32, ps: i32, Bp: usize, panelRows: i32, C: 
         if (full) micro4x16(a, rsB, psB, b, c, rowB, kc);
         else edgeTile(a, rsB, psB, b, c, rowB, kc, 4, N - j0);
       }
+      // 1–3 rows left: one tile of that height (a row at a time would reread the panel per row)
+      const left = i1 - i;
+      if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) { // a compile-time test: the other builds lack these tiles
+        if (left > 1 && full) {
+          const a = A + <usize>i * rsB, c = C + <usize>i * rowB + (<usize>j0 << alignof<real>());
+          if (left == 3) { micro3x8(a, rsB, psB, b, c, rowB, kc); micro3x8(a, rsB, psB, b + 32, c + 32, rowB, kc); }
+          else { micro2x8(a, rsB, psB, b, c, rowB, kc); micro2x8(a, rsB, psB, b + 32, c + 32, rowB, kc); }
+          i = i1;
+        }
+      }
       for (; i < i1; i++) {
         const a = A + <usize>i * rsB, c = C + <usize>i * rowB + (<usize>j0 << alignof<real>());
         if (full) micro1x16(a, psB, b, c, kc);
@@ -177,6 +187,48 @@ function edgeTile(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: us
   v128.store(c1, c10); v128.store(c1, c11, 16);
   v128.store(c2, c20); v128.store(c2, c21, 16);
   v128.store(c3, c30); v128.store(c3, c31, 16);
+}
+
+// f32 only: the 3- and 2-row tiles for what the 4-row blocks leave.
+@inline function micro3x8(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: usize, kc: i32): void {
+  const c1 = c + rowB, c2 = c1 + rowB;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c1), c11 = v128.load(c1, 16);
+  let c20 = v128.load(c2), c21 = v128.load(c2, 16);
+  let ap = a, bp = b;
+  const a1 = rsB, a2 = 2 * rsB;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(ap + a1);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    x = v128.load32_splat(ap + a2);
+    c20 = madd(x, b0, c20); c21 = madd(x, b1, c21);
+    ap += psB;
+    bp += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
+  v128.store(c2, c20); v128.store(c2, c21, 16);
+}
+
+@inline function micro2x8(a: usize, rsB: usize, psB: usize, b: usize, c: usize, rowB: usize, kc: i32): void {
+  const c1 = c + rowB;
+  let c00 = v128.load(c), c01 = v128.load(c, 16);
+  let c10 = v128.load(c1), c11 = v128.load(c1, 16);
+  let ap = a, bp = b;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd(x, b0, c00); c01 = madd(x, b1, c01);
+    x = v128.load32_splat(ap + rsB);
+    c10 = madd(x, b0, c10); c11 = madd(x, b1, c11);
+    ap += psB;
+    bp += 64;
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c1, c10); v128.store(c1, c11, 16);
 }
 
 @inline function micro1x16(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {

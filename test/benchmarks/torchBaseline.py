@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """PyTorch reference for `npm run bench`: the same char-rnn training configurations, run the way RNN
 Lab runs them (one-hot input as a frozen identity embedding, Adam, global-norm clip 5, truncated
-BPTT with carried state), timed on one thread. Prints one JSON line per configuration.
+BPTT with carried state). Prints one JSON line per configuration and torch thread count.
 
-usage: torchBaseline.py CORPUS SECONDS CONFIG_JSON
+usage: torchBaseline.py CORPUS SECONDS CONFIG_JSON TORCH_THREADS[,…]
+       torchBaseline.py CORPUS SECONDS quality TORCH_THREADS   (train LSTM 2x128 for SECONDS, print val loss)
+The OpenBLAS thread count comes from OPENBLAS_NUM_THREADS, which must be set before this starts.
 """
 import json
 import os
@@ -12,8 +14,6 @@ import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # Debian's torch does not tie this to set_num_threads
 import torch  # noqa: E402
-
-torch.set_num_threads(1)
 
 
 class CharModel(torch.nn.Module):
@@ -66,6 +66,51 @@ def train_rate(data, vocab, cfg, seconds):
     return steps * B * T / (time.perf_counter() - t0)
 
 
+def val_loss(model, val, vocab, B=50, T=50):
+    """Mean loss over the validation text cut into B streams read in windows of T, as RNN Lab does."""
+    n = len(val) - 1
+    B = max(1, min(B, n // T))
+    L = n // B
+    streams = torch.stack([val[b * L:(b + 1) * L + 1] for b in range(B)], 1)
+    total, count, state = 0.0, 0, None
+    with torch.no_grad():
+        for start in range(0, L, T):
+            ln = min(T, L - start)
+            x, y = streams[start:start + ln], streams[start + 1:start + ln + 1]
+            logits, state = model(x, state)
+            total += float(torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))) * ln * B
+            count += ln * B
+    return total / count
+
+
+def quality(data, vocab, seconds):
+    """LSTM 2x128, batch 50, seq 50, Adam 2e-3, clip 5, trained for `seconds` on the first 95 %."""
+    n_val = int(len(data) * 0.05)
+    train, val = data[:len(data) - n_val], data[len(data) - n_val:]
+    torch.manual_seed(1)
+    model = CharModel("lstm", vocab, 128, 2)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
+    B, T = 50, 50
+    L = (len(train) - 1) // B
+    streams = torch.stack([train[b * L:(b + 1) * L + 1] for b in range(B)], 1)
+    state, w, steps = None, 0, 0
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        x, y = streams[w * T:(w + 1) * T], streams[w * T + 1:(w + 1) * T + 1]
+        logits, state = model(x, state)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+        state = detach(state)
+        w += 1
+        steps += 1
+        if w == L // T:
+            w, state = 0, None
+    return {"steps": steps, "val_loss": val_loss(model, val, vocab)}
+
+
 def sample_rate(vocab, cfg, seconds):
     torch.manual_seed(1)
     model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
@@ -80,15 +125,23 @@ def sample_rate(vocab, cfg, seconds):
 
 
 def main():
-    corpus, seconds, configs = sys.argv[1], float(sys.argv[2]), json.loads(sys.argv[3])
+    corpus, seconds = sys.argv[1], float(sys.argv[2])
     text = open(corpus, encoding="utf-8").read()
     chars = sorted(set(text))
     index = {c: i for i, c in enumerate(chars)}
     data = torch.tensor([index[c] for c in text], dtype=torch.long)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-    for cfg in configs:
-        rate = sample_rate(len(chars), cfg, seconds) if cfg.get("sample") else train_rate(data, len(chars), cfg, seconds)
-        print(json.dumps({"name": cfg["name"], "chars_per_s": rate}), flush=True)
+    blas = int(os.environ["OPENBLAS_NUM_THREADS"])
+    print(json.dumps({"torch": torch.__version__}), flush=True)
+    if sys.argv[3] == "quality":
+        torch.set_num_threads(int(sys.argv[4]))
+        print(json.dumps({"quality": quality(data, len(chars), seconds), "torch_threads": int(sys.argv[4]), "blas_threads": blas}), flush=True)
+        return
+    configs = json.loads(sys.argv[3])
+    for threads in [int(t) for t in sys.argv[4].split(",")]:
+        torch.set_num_threads(threads)
+        for cfg in configs:
+            rate = sample_rate(len(chars), cfg, seconds) if cfg.get("sample") else train_rate(data, len(chars), cfg, seconds)
+            print(json.dumps({"name": cfg["name"], "torch_threads": threads, "blas_threads": blas, "chars_per_s": rate}), flush=True)
 
 
 if __name__ == "__main__":

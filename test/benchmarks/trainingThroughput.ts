@@ -1,10 +1,16 @@
 // npm run bench: training and sampling throughput of the core on the bundled corpus, against PyTorch
-// (one thread) measured in the same run when /usr/bin/python3 has torch. Prints a table of ratios.
-//   npm run bench -- --seconds 5      time per configuration (default 4)
+// measured in the same run when /usr/bin/python3 has torch. Prints tables of same-run ratios.
+//   npm run bench -- --seconds 5      time per measurement (default 4)
 //   npm run bench -- --only lstm      configurations whose name contains the word
+//   npm run bench -- --quality        also: validation loss after 120 s of LSTM 2×128, RNN Lab vs PyTorch
+//
+// RNN Lab runs each training configuration on 1 and 2 threads. PyTorch runs on every combination of
+// torch threads × OpenBLAS threads in {1, 2}² (Debian's build does not tie the two; both are set);
+// "1/1" is the single-thread reference and "best" the fastest setting.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { Core } from "../../src/engine/coreAbi";
@@ -34,80 +40,167 @@ const CONFIGS: BenchConfig[] = [
 
 const root = join(__dirname, "..");
 const corpusPath = join(root, "media", "corpus", "tinyshakespeare.txt");
+const torchScript = join(root, "test", "benchmarks", "torchBaseline.py");
+const PYTHON = "/usr/bin/python3";
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-function ours(cfg: BenchConfig, text: string, seconds: number): { rate: number; memoryMiB: number } {
-  const { vocab } = CharVocabulary.fromText(text);
-  const spec: ModelSpec = { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
-  const data = vocab.encode(text);
-  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: cfg.batch, seq: cfg.seq, valFraction: 0 };
-  const trainer = new Trainer(spec, vocab, splitCorpus(data, 0), options, { files: [corpusPath], sha256: "", chars: data.length, trainChars: data.length });
-  if (cfg.sample) {
-    const sampler = new Sampler(trainer.snapshot(), 1);
-    sampler.generate(200, { temperature: 1, topK: 0, topP: 1 });
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) {
-      sampler.generate(500, { temperature: 1, topK: 0, topP: 1 });
-      n += 500;
-    }
-    return { rate: n / ((performance.now() - t0) / 1000), memoryMiB: 0 };
-  }
-  trainer.trainStep();
-  trainer.trainStep();
-  let steps = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000) {
-    trainer.trainStep();
-    steps++;
-  }
-  const rate = (steps * cfg.batch * cfg.seq) / ((performance.now() - t0) / 1000);
-  return { rate, memoryMiB: trainer.core.memoryBytes() / 2 ** 20 };
+function specFor(cfg: BenchConfig, vocabSize: number): ModelSpec {
+  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false };
 }
 
-function pytorch(configs: BenchConfig[], seconds: number): Map<string, number> | string {
-  const python = "/usr/bin/python3";
-  if (!existsSync(python)) return "no /usr/bin/python3";
-  const probe = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
-  if (probe.status !== 0) return "/usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0-pthread)";
-  const r = spawnSync(python, [join(root, "test", "benchmarks", "torchBaseline.py"), corpusPath, String(seconds), JSON.stringify(configs)], {
-    encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" },
-  });
-  if (r.status !== 0) return `PyTorch baseline failed: ${r.stderr.trim().split("\n").pop()}`;
-  const rates = new Map<string, number>();
-  for (const line of r.stdout.trim().split("\n")) {
-    const o = JSON.parse(line);
-    if (o.name) rates.set(o.name, o.chars_per_s);
-    else process.stdout.write(`PyTorch ${o.torch}, ${o.threads} thread(s), OPENBLAS_NUM_THREADS=1\n`);
+/** Multiply–adds per character of the forward pass (one-hot input is a gather: no product). */
+function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
+  const G = cfg.hidden * (cfg.cell === "lstm" ? 4 : cfg.cell === "gru" ? 3 : 1);
+  let macs = cfg.hidden * V;
+  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + cfg.hidden * G;
+  return macs;
+}
+
+function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: number): { rate: number; memoryMiB: number } {
+  const { vocab } = CharVocabulary.fromText(text);
+  const data = vocab.encode(text);
+  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: cfg.batch, seq: cfg.seq, valFraction: 0 };
+  const trainer = new Trainer(specFor(cfg, vocab.size), vocab, splitCorpus(data, 0), options, { files: [corpusPath], sha256: "", chars: data.length, trainChars: data.length }, null, undefined, threads);
+  try {
+    trainer.trainStep();
+    trainer.trainStep();
+    let steps = 0;
+    const t0 = performance.now();
+    while (performance.now() - t0 < seconds * 1000) {
+      trainer.trainStep();
+      steps++;
+    }
+    return { rate: (steps * cfg.batch * cfg.seq) / ((performance.now() - t0) / 1000), memoryMiB: trainer.core.memoryBytes() / 2 ** 20 };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+function sampleRate(cfg: BenchConfig, text: string, seconds: number): number {
+  const { vocab } = CharVocabulary.fromText(text);
+  const data = vocab.encode(text.slice(0, 20000));
+  const trainer = new Trainer(specFor(cfg, vocab.size), vocab, splitCorpus(data, 0), { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 16, valFraction: 0 }, { files: [], sha256: "", chars: 0, trainChars: 0 });
+  const sampler = new Sampler(trainer.snapshot(), 1);
+  sampler.generate(200, { temperature: 1, topK: 0, topP: 1 });
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) {
+    sampler.generate(500, { temperature: 1, topK: 0, topP: 1 });
+    n += 500;
+  }
+  return n / ((performance.now() - t0) / 1000);
+}
+
+/** Memory of a long run: a small model for 100,000 steps, wasm memory and RSS before and after. */
+function memorySoak(): string {
+  const text = readFileSync(corpusPath, "utf8").slice(0, 50000);
+  const { vocab } = CharVocabulary.fromText(text);
+  const data = vocab.encode(text);
+  const spec: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 8, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
+  const t = new Trainer(spec, vocab, splitCorpus(data, 0.05), { ...DEFAULT_TRAIN_OPTIONS, batch: 2, seq: 4, dropout: 0.1 }, { files: [], sha256: "", chars: 0, trainChars: 0 });
+  for (let k = 0; k < 1000; k++) t.trainStep();
+  t.evaluate();
+  const wasm0 = t.core.memoryBytes(), rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  for (let k = 0; k < 100_000; k++) {
+    t.trainStep();
+    if (k % 20_000 === 0) t.evaluate();
+  }
+  const wasm1 = t.core.memoryBytes(), rss1 = process.memoryUsage().rss;
+  return `100,000 steps (LSTM 2×8, batch 2, seq 4) in ${((performance.now() - t0) / 1000).toFixed(1)} s: wasm memory ${wasm0} → ${wasm1} bytes, RSS ${(rss0 / 2 ** 20).toFixed(1)} → ${(rss1 / 2 ** 20).toFixed(1)} MiB`;
+}
+
+interface TorchRate { chars_per_s: number; torch_threads: number; blas_threads: number }
+
+function torchAvailable(): string | null {
+  if (!existsSync(PYTHON)) return "no /usr/bin/python3";
+  if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return "/usr/bin/python3 has no torch (apt-get install python3-torch libopenblas0-pthread)";
+  return null;
+}
+
+function runTorch(args: string[], blasThreads: number): Record<string, unknown>[] {
+  const r = spawnSync(PYTHON, [torchScript, corpusPath, ...args], { encoding: "utf8", env: { ...process.env, OPENBLAS_NUM_THREADS: String(blasThreads), OMP_NUM_THREADS: "1" } });
+  if (r.status !== 0) throw new Error(`PyTorch baseline failed: ${r.stderr.trim().split("\n").pop()}`);
+  return r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+}
+
+function torchRates(configs: BenchConfig[], seconds: number): Map<string, TorchRate[]> {
+  const rates = new Map<string, TorchRate[]>();
+  for (const blas of [1, 2]) {
+    for (const o of runTorch([String(seconds), JSON.stringify(configs), "1,2"], blas)) {
+      if (o.torch) { if (blas === 1) process.stdout.write(`PyTorch ${o.torch}\n`); continue; }
+      const list = rates.get(o.name as string) ?? [];
+      list.push(o as unknown as TorchRate);
+      rates.set(o.name as string, list);
+    }
   }
   return rates;
 }
+
+function fmt(n: number | undefined): string { return n === undefined ? "n/a" : Math.round(n).toLocaleString("en"); }
+function ratio(a: number, b: number | undefined): string { return b ? (a / b).toFixed(2) + "×" : "n/a"; }
 
 function main(): void {
   const seconds = Number(arg("seconds") ?? 4);
   const only = arg("only");
   const configs = CONFIGS.filter((c) => !only || c.name.toLowerCase().includes(only.toLowerCase()));
   const text = readFileSync(corpusPath, "utf8");
-  process.stdout.write(`RNN Lab benchmark: ${configs.length} configurations, ${seconds} s each, corpus ${text.length.toLocaleString("en")} characters, one thread\n`);
-  const kernel = new Core({ cell: 2, layers: 1, vocab: 2, embed: 0, hidden: 1, flags: 0 }).kernelGflops(32, 1024, 320, Math.min(seconds, 2));
-  process.stdout.write(`  matrix product 32×1024×320 (packed f32x4 kernel): ${kernel.toFixed(1)} GFLOP/s\n`);
-  const results = configs.map((c) => {
-    const r = ours(c, text, seconds);
-    process.stdout.write(`  ${c.name}: ${Math.round(r.rate).toLocaleString("en")} chars/s\n`);
-    return r;
+  const V = CharVocabulary.fromText(text).vocab.size;
+  const probe = new Core({ cell: 2, layers: 1, vocab: 2, embed: 0, hidden: 1, flags: 0 });
+  process.stdout.write(`RNN Lab benchmark: ${seconds} s per measurement, corpus ${text.length.toLocaleString("en")} characters, ${probe.variant} kernels, ${availableParallelism()} cores\n`);
+  const kernel = probe.kernelGflops(32, 1024, 320, Math.min(seconds, 2));
+  process.stdout.write(`  matrix product 32×1024×320, one thread: ${kernel.toFixed(1)} GFLOP/s\n`);
+  const ours = configs.map((c) => {
+    if (c.sample) {
+      const r = sampleRate(c, text, seconds);
+      process.stdout.write(`  ${c.name}: ${fmt(r)} chars/s\n`);
+      return { one: r, two: NaN, memoryMiB: 0 };
+    }
+    const one = trainRate(c, text, seconds, 1), two = trainRate(c, text, seconds, 2);
+    process.stdout.write(`  ${c.name}: ${fmt(one.rate)} chars/s on 1 thread, ${fmt(two.rate)} on 2\n`);
+    return { one: one.rate, two: two.rate, memoryMiB: two.memoryMiB };
   });
-  const torch = pytorch(configs, seconds);
-  if (typeof torch === "string") process.stdout.write(`(no PyTorch comparison: ${torch})\n`);
-  process.stdout.write("\n| configuration | RNN Lab chars/s | PyTorch chars/s | ratio | wasm memory MiB |\n|---|---:|---:|---:|---:|\n");
+  const missing = torchAvailable();
+  const torch = missing ? null : torchRates(configs, seconds);
+  if (missing) process.stdout.write(`(no PyTorch comparison: ${missing})\n`);
+
+  process.stdout.write("\n| configuration | RNN Lab 1 thread | RNN Lab 2 threads | PyTorch 1/1 | PyTorch best (torch/BLAS threads) | 1 thread vs 1/1 | 2 threads vs best | GFLOP/s 1 / 2 threads | wasm MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   configs.forEach((c, i) => {
-    const t = typeof torch === "string" ? undefined : torch.get(c.name);
-    const ratio = t ? (results[i].rate / t).toFixed(2) + "×" : "n/a";
-    process.stdout.write(`| ${c.name} | ${Math.round(results[i].rate).toLocaleString("en")} | ${t ? Math.round(t).toLocaleString("en") : "n/a"} | ${ratio} | ${results[i].memoryMiB ? results[i].memoryMiB.toFixed(1) : "-"} |\n`);
+    const list = torch?.get(c.name) ?? [];
+    const single = list.find((r) => r.torch_threads === 1 && r.blas_threads === 1);
+    const best = list.reduce<TorchRate | undefined>((b, r) => (!b || r.chars_per_s > b.chars_per_s ? r : b), undefined);
+    const o = ours[i];
+    if (c.sample) {
+      process.stdout.write(`| ${c.name} | ${fmt(o.one)} | – | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.one, best?.chars_per_s)} (1 thread) | – | – |\n`);
+      return;
+    }
+    const flopsPerChar = 6 * forwardMacsPerChar(c, V); // forward 2·MAC, backward ≈ twice the forward
+    process.stdout.write(`| ${c.name} | ${fmt(o.one)} | ${fmt(o.two)} | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.two, best?.chars_per_s)} | ${(o.one * flopsPerChar / 1e9).toFixed(1)} / ${(o.two * flopsPerChar / 1e9).toFixed(1)} | ${o.memoryMiB.toFixed(1)} |\n`);
   });
+  process.stdout.write(`\nmemory: ${memorySoak()}\n`);
+  if (process.argv.includes("--quality")) quality(text, torch);
+}
+
+/** Validation loss after 120 s of LSTM 2×128 (batch 50, seq 50, Adam, clip 5): RNN Lab on 2 threads vs PyTorch at its best setting. */
+function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
+  const seconds = 120;
+  const { vocab } = CharVocabulary.fromText(text);
+  const data = vocab.encode(text);
+  const cfg = CONFIGS[0];
+  const t = new Trainer(specFor(cfg, vocab.size), vocab, splitCorpus(data, 0.05), { ...DEFAULT_TRAIN_OPTIONS }, { files: [], sha256: "", chars: 0, trainChars: 0 }, null, undefined, 2);
+  const t0 = performance.now();
+  while (performance.now() - t0 < seconds * 1000) t.trainStep();
+  t.dispose();
+  const ours = t.evaluate()!;
+  process.stdout.write(`\nquality: RNN Lab, 2 threads, ${t.step} steps in ${seconds} s: validation loss ${ours.toFixed(4)} nats/char\n`);
+  const best = torch?.get(cfg.name)?.reduce((b, r) => (r.chars_per_s > b.chars_per_s ? r : b));
+  if (!best) return;
+  const r = runTorch([String(seconds), "quality", String(best.torch_threads)], best.blas_threads).find((o) => o.quality) as { quality: { steps: number; val_loss: number } };
+  process.stdout.write(`quality: PyTorch ${best.torch_threads}/${best.blas_threads} threads, ${r.quality.steps} steps in ${seconds} s: validation loss ${r.quality.val_loss.toFixed(4)} nats/char\n`);
 }
 
 main();
