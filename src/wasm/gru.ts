@@ -56,7 +56,25 @@ export function gruBackwardStep(G: usize, hn: usize, hPrev: usize, dh: usize, dG
     const d = at(dG, b * GH);
     const dq = at(dGhh, b * GH);
     const row = b * H;
-    for (let j = 0; j < H; j++) {
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      const one = f32x4.splat(1);
+      for (; j + 4 <= H; j += 4) {
+        const r = v128.load(at(g, j)), z = v128.load(at(g, H + j)), n = v128.load(at(g, 2 * H + j));
+        const hp = v128.load(at(hPrev, row + j)), dhj = v128.load(at(dh, row + j));
+        const dnPre = f32x4.mul(f32x4.mul(dhj, f32x4.sub(one, z)), f32x4.sub(one, f32x4.mul(n, n)));
+        const dzPre = f32x4.mul(f32x4.mul(dhj, f32x4.sub(hp, n)), f32x4.mul(z, f32x4.sub(one, z)));
+        const drPre = f32x4.mul(f32x4.mul(dnPre, v128.load(at(hn, row + j))), f32x4.mul(r, f32x4.sub(one, r)));
+        v128.store(at(d, j), drPre);
+        v128.store(at(d, H + j), dzPre);
+        v128.store(at(d, 2 * H + j), dnPre);
+        v128.store(at(dq, j), drPre);
+        v128.store(at(dq, H + j), dzPre);
+        v128.store(at(dq, 2 * H + j), f32x4.mul(dnPre, r));
+        v128.store(at(dhPrev, row + j), f32x4.mul(dhj, z));
+      }
+    }
+    for (; j < H; j++) {
       const r = load<real>(at(g, j));
       const z = load<real>(at(g, H + j));
       const n = load<real>(at(g, 2 * H + j));

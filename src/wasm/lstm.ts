@@ -80,7 +80,31 @@ export function lstmBackwardStep(G: usize, cPrev: usize, tanhC: usize, dh: usize
     const g = at(G, b * GH);
     const d = at(dG, b * GH);
     const row = b * H;
-    for (let j = 0; j < H; j++) {
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      // Without peepholes (their gradients sum over the batch; the scalar loop below does them).
+      if (pI == 0 && pO == 0) {
+        const one = f32x4.splat(1), zero = f32x4.splat(0);
+        for (; j + 4 <= H; j += 4) {
+          const i = v128.load(at(g, j)), f = v128.load(at(g, H + j));
+          const gg = v128.load(at(g, 2 * H + j)), o = v128.load(at(g, 3 * H + j));
+          const tc = v128.load(at(tanhC, row + j)), cp = v128.load(at(cPrev, row + j));
+          const dhj = v128.load(at(dh, row + j));
+          const doPre = f32x4.mul(f32x4.mul(dhj, tc), f32x4.mul(o, f32x4.sub(one, o)));
+          const dcj = f32x4.add(v128.load(at(dc, row + j)), f32x4.mul(f32x4.mul(dhj, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+          const dgPre = f32x4.mul(f32x4.mul(dcj, i), f32x4.sub(one, f32x4.mul(gg, gg)));
+          const di = f32x4.mul(i, f32x4.sub(one, i));
+          const diPre = coupled ? f32x4.mul(f32x4.mul(dcj, f32x4.sub(gg, cp)), di) : f32x4.mul(f32x4.mul(dcj, gg), di);
+          const dfPre = coupled ? zero : f32x4.mul(f32x4.mul(dcj, cp), f32x4.mul(f, f32x4.sub(one, f)));
+          v128.store(at(d, j), diPre);
+          v128.store(at(d, H + j), dfPre);
+          v128.store(at(d, 2 * H + j), dgPre);
+          v128.store(at(d, 3 * H + j), doPre);
+          v128.store(at(dc, row + j), f32x4.mul(dcj, f));
+        }
+      }
+    }
+    for (; j < H; j++) {
       const i = load<real>(at(g, j));
       const f = load<real>(at(g, H + j));
       const gg = load<real>(at(g, 2 * H + j));

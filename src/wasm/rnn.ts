@@ -24,7 +24,15 @@ export function rnnForwardStep(G: usize, h: usize, n: i32, relu: bool): void {
 
 /** dG = dh ∘ f'(a), written in terms of the stored output y = f(a). */
 export function rnnBackwardStep(G: usize, dh: usize, dG: usize, n: i32, relu: bool): void {
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    const one = f32x4.splat(1), zero = f32x4.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const y = v128.load(at(G, k)), d = v128.load(at(dh, k));
+      v128.store(at(dG, k), relu ? v128.bitselect(d, zero, f32x4.gt(y, zero)) : f32x4.mul(d, f32x4.sub(one, f32x4.mul(y, y))));
+    }
+  }
+  for (; k < n; k++) {
     const y = load<real>(at(G, k));
     const d = load<real>(at(dh, k));
     store<real>(at(dG, k), relu ? (y > 0 ? d : <real>0) : d * (<real>1 - y * y));
