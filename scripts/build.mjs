@@ -47,6 +47,7 @@ await esbuild.build({
     bench: "test/benchmarks/trainingThroughput.ts",
     extension: "src/extension/extension.ts",
     gradientCheckWorker: "src/extension/gradientCheckWorker.ts",
+    trainingWorker: "src/extension/trainingWorker.ts",
     shardWorker: "src/engine/shardWorker.ts",
   },
   external: ["vscode"],

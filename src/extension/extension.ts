@@ -1,20 +1,83 @@
 // The VS Code side of RNN Lab: thin glue over the engine, which runs in worker threads.
-// This first version contributes one command, "RNN Lab: Run Gradient Check".
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
-import { join } from "node:path";
-import type { ModelSpec } from "../engine/modelSpec";
+import { availableParallelism } from "node:os";
+import { basename, join } from "node:path";
+import type { CellType, ModelSpec } from "../engine/modelSpec";
 import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { TrainingRun } from "./trainingRun";
 
 const THRESHOLD = 1e-6;
+let activeRun: TrainingRun | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel("RNN Lab", { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand("rnnLab.runGradientCheck", () => runGradientCheck(context, log)));
+  context.subscriptions.push(
+    log,
+    vscode.commands.registerCommand("rnnLab.runGradientCheck", () => runGradientCheck(context, log)),
+    vscode.commands.registerCommand("rnnLab.trainOnCurrentFile", () => trainOnCurrentFile(context, log)),
+    vscode.commands.registerCommand("rnnLab.stopTraining", () => {
+      if (activeRun) activeRun.stop();
+      else void vscode.window.showInformationMessage("RNN Lab: nothing is training.");
+    }),
+    { dispose: () => activeRun?.dispose() },
+  );
 }
 
-export function deactivate(): void {}
+export function deactivate(): void {
+  activeRun?.dispose();
+}
+
+/** rnnLab.threads, where 0 means cores − 1 (one stays with the editor), at least 1. */
+export function trainingThreads(): number {
+  const configured = vscode.workspace.getConfiguration("rnnLab").get<number>("threads", 0);
+  return configured > 0 ? Math.floor(configured) : Math.max(1, availableParallelism() - 1);
+}
+
+async function trainOnCurrentFile(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<TrainingRun | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    void vscode.window.showErrorMessage("RNN Lab: open a text file to train on first.");
+    return undefined;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri) ?? vscode.workspace.workspaceFolders?.[0];
+  if (!folder || folder.uri.scheme !== "file") {
+    void vscode.window.showErrorMessage("RNN Lab: runs are saved in the workspace; open a folder first.");
+    return undefined;
+  }
+  if (activeRun) {
+    void vscode.window.showWarningMessage("RNN Lab: a model is already training; stop it first (RNN Lab: Stop Training).");
+    return undefined;
+  }
+  const config = vscode.workspace.getConfiguration("rnnLab");
+  const cells: (vscode.QuickPickItem & { cell: CellType })[] = [
+    { label: "LSTM", description: "long short-term memory", cell: "lstm" },
+    { label: "GRU", description: "gated recurrent unit", cell: "gru" },
+    { label: "RNN", description: "vanilla tanh RNN", cell: "rnn" },
+  ];
+  const defaultCell = config.get<CellType>("cell", "lstm");
+  const picked = await vscode.window.showQuickPick([...cells.filter((c) => c.cell === defaultCell), ...cells.filter((c) => c.cell !== defaultCell)], { title: "RNN Lab: cell type" });
+  if (!picked) return undefined;
+  const text = editor.document.getText();
+  const name = basename(editor.document.fileName);
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const outDir = join(folder.uri.fsPath, config.get<string>("runsFolder", ".rnnlab"), `${name}-${picked.cell}-${stamp}`);
+  const model: Pick<ModelSpec, "cell" | "layers" | "hidden"> = { cell: picked.cell, layers: config.get<number>("layers", 2), hidden: config.get<number>("hiddenSize", 128) };
+  const run = new TrainingRun(context.extensionPath, {
+    type: "train", name, text, outDir, model,
+    options: { batch: config.get<number>("batch", 50), seq: config.get<number>("seq", 50) },
+    seconds: config.get<number>("trainingSeconds", 60), threads: trainingThreads(), evalEvery: 100,
+  }, log);
+  activeRun = run;
+  context.subscriptions.push(run);
+  void run.finishedEvent.then((e) => {
+    if (activeRun === run) activeRun = undefined;
+    if (e.type === "done") void vscode.window.showInformationMessage(`RNN Lab: trained ${e.step} steps on ${name}; validation loss ${e.valLoss?.toFixed(3) ?? "n/a"} nats/char.`);
+    else if (e.type === "error") void vscode.window.showErrorMessage(`RNN Lab: training failed: ${e.message}`);
+  });
+  return run;
+}
 
 function checkedModels(): ModelSpec[] {
   const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
