@@ -16,7 +16,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     log,
     vscode.commands.registerCommand("rnnLab.runGradientCheck", () => runGradientCheck(context, log)),
-    vscode.commands.registerCommand("rnnLab.trainOnCurrentFile", () => trainOnCurrentFile(context, log)),
+    vscode.commands.registerCommand("rnnLab.trainOnCurrentFile", (args?: TrainArgs) => trainOnCurrentFile(context, log, args)),
     vscode.commands.registerCommand("rnnLab.stopTraining", () => {
       if (activeRun) activeRun.stop();
       else void vscode.window.showInformationMessage("RNN Lab: nothing is training.");
@@ -35,7 +35,12 @@ export function trainingThreads(): number {
   return configured > 0 ? Math.floor(configured) : Math.max(1, availableParallelism() - 1);
 }
 
-async function trainOnCurrentFile(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<TrainingRun | undefined> {
+/** Arguments a caller (a button, a test) may pass instead of answering the quick pick. */
+interface TrainArgs {
+  cell?: CellType;
+}
+
+async function trainOnCurrentFile(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, args?: TrainArgs): Promise<TrainingRun | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showErrorMessage("RNN Lab: open a text file to train on first.");
@@ -57,7 +62,8 @@ async function trainOnCurrentFile(context: vscode.ExtensionContext, log: vscode.
     { label: "RNN", description: "vanilla tanh RNN", cell: "rnn" },
   ];
   const defaultCell = config.get<CellType>("cell", "lstm");
-  const picked = await vscode.window.showQuickPick([...cells.filter((c) => c.cell === defaultCell), ...cells.filter((c) => c.cell !== defaultCell)], { title: "RNN Lab: cell type" });
+  const picked = args?.cell ? cells.find((c) => c.cell === args.cell)
+    : await vscode.window.showQuickPick([...cells.filter((c) => c.cell === defaultCell), ...cells.filter((c) => c.cell !== defaultCell)], { title: "RNN Lab: cell type" });
   if (!picked) return undefined;
   const text = editor.document.getText();
   const name = basename(editor.document.fileName);

@@ -1,0 +1,155 @@
+// Runs RNN Lab in a real VS Code: code-server 4.100.3 (VS Code 1.100.3, a real Node extension host)
+// driven by Debian's Chromium through playwright-core. @vscode/test-electron cannot download VS
+// Code on these machines; this does what it does with what can be had (test/vscode/installCodeServer.sh).
+//   1. the mocha suite (suite/extension.test.ts) inside the extension host, via the workbench payload
+//   2. the same as a person: command palette → "RNN Lab: Train Model on Current File" → quick pick →
+//      status bar → notification, with screenshots in .test-output/vscode/
+// Prints "N passed, N failed" and exits non-zero on any failure.
+
+import { ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, Page } from "playwright-core";
+
+const root = join(__dirname, "..", "..");
+const codeServer = join(root, ".vscode-test", "code-server", "node_modules", ".bin", "code-server");
+const shots = join(root, ".test-output", "vscode");
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function makeWorkspace(): string {
+  const ws = mkdtempSync(join(tmpdir(), "rnnlab-ws-"));
+  writeFileSync(join(ws, "corpus.txt"), readFileSync(join(root, "media", "corpus", "tinyshakespeare.txt"), "utf8").slice(0, 60000));
+  return ws;
+}
+
+async function startCodeServer(port: number): Promise<{ proc: ChildProcess; userData: string }> {
+  const userData = mkdtempSync(join(tmpdir(), "rnnlab-ud-"));
+  mkdirSync(join(userData, "User"), { recursive: true });
+  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ "security.workspace.trust.enabled": false, "workbench.startupEditor": "none", "window.commandCenter": false }));
+  const extensions = mkdtempSync(join(tmpdir(), "rnnlab-ext-"));
+  const proc = spawn(codeServer, ["--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
+    "--user-data-dir", userData, "--extensions-dir", extensions], { env: { ...process.env, EXTENSIONS_GALLERY: "{}" }, detached: true, stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { proc, userData };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error("code-server did not start within 20 s");
+}
+
+function stop(proc: ChildProcess): void {
+  // code-server leaves file-watcher children: end its whole process group
+  try { process.kill(-proc.pid!, "SIGTERM"); } catch { /* already gone */ }
+}
+
+async function waitWorkbench(page: Page): Promise<void> {
+  await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
+}
+
+async function runSuite(page: Page, port: number, ws: string): Promise<{ passed: number; failed: number }> {
+  const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [["extensionDevelopmentPath", remote(root)], ["extensionTestsPath", remote(join(root, "out", "vscode", "suite", "index.js"))], ["skipWelcome", "true"]];
+  let output = "";
+  const exit = new Promise<number>((resolve) => {
+    void page.exposeFunction("codeAutomationExit", (code: number) => resolve(code));
+    void page.exposeFunction("codeAutomationLog", (_type: string, args: unknown[]) => {
+      const line = args.map(String).join(" ");
+      output += line + "\n";
+      process.stdout.write(`  [extension host] ${line}\n`);
+    });
+  });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await waitWorkbench(page);
+  const code = await Promise.race([exit, new Promise<number>((r) => setTimeout(() => r(-1), 240_000))]);
+  await page.screenshot({ path: join(shots, "suite-end.png") });
+  const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
+  const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0) + (code === 0 ? 0 : passed === 0 ? 1 : 0);
+  if (code === -1) process.stdout.write("  the suite did not finish within 240 s\n");
+  return { passed, failed: code === 0 ? failed : Math.max(1, failed) };
+}
+
+async function runAsPerson(page: Page, port: number, ws: string): Promise<string[]> {
+  const problems: string[] = [];
+  const payload = [["extensionDevelopmentPath", `vscode-remote://127.0.0.1:${port}${root}`], ["skipWelcome", "true"]];
+  mkdirSync(join(ws, ".vscode"), { recursive: true });
+  writeFileSync(join(ws, ".vscode", "settings.json"), JSON.stringify({ "rnnLab.trainingSeconds": 8, "rnnLab.hiddenSize": 64, "rnnLab.layers": 1, "rnnLab.threads": 2 }));
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await waitWorkbench(page);
+  await page.waitForTimeout(2500);
+  await page.keyboard.press("Control+P");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type("corpus.txt");
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".monaco-editor .view-line", { timeout: 20_000 });
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type("RNN Lab: Train Model on Current File");
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 20_000 });
+  await page.screenshot({ path: join(shots, "cell-pick.png") });
+  await page.keyboard.press("Enter");
+  try {
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".statusbar-item")).some((e) => /RNN Lab: step \d+/.test(e.textContent ?? "")), undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(shots, "training-status-bar.png") });
+  } catch {
+    problems.push("the status bar never showed training progress");
+  }
+  try {
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item-message")).some((e) => /RNN Lab: trained \d+ steps/.test(e.textContent ?? "")), undefined, { timeout: 60_000 });
+    await page.screenshot({ path: join(shots, "training-done.png") });
+  } catch {
+    problems.push("no 'trained N steps' notification");
+    await page.screenshot({ path: join(shots, "training-done-missing.png") });
+  }
+  const runs = join(ws, ".rnnlab");
+  const checkpoint = existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, "model.safetensors")));
+  if (!checkpoint) problems.push("no checkpoint under .rnnlab/");
+  return problems;
+}
+
+async function main(): Promise<number> {
+  if (!existsSync(codeServer)) {
+    process.stdout.write("code-server is not installed: run test/vscode/installCodeServer.sh (as root, Debian)\n");
+    return 1;
+  }
+  rmSync(shots, { recursive: true, force: true });
+  mkdirSync(shots, { recursive: true });
+  const port = await freePort();
+  const { proc } = await startCodeServer(port);
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  let passed = 0, failed = 0;
+  try {
+    const suite = await runSuite(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port, makeWorkspace());
+    passed += suite.passed;
+    failed += suite.failed;
+    const problems = await runAsPerson(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port, makeWorkspace());
+    for (const p of problems) process.stdout.write(`  UI: ${p}\n`);
+    if (problems.length) failed++;
+    else passed++;
+    process.stdout.write(`  UI: trained from the command palette; screenshots in ${shots}\n`);
+  } finally {
+    await browser.close();
+    stop(proc);
+  }
+  process.stdout.write(`vscode: ${passed} passed, ${failed} failed\n`);
+  return failed ? 1 : 0;
+}
+
+void main().then((code) => { process.exitCode = code; }, (e) => { process.stdout.write(`vscode: ${String(e)}\n`); process.exitCode = 1; });

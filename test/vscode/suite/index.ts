@@ -1,0 +1,13 @@
+// The integration suite, in the form @vscode/test-electron runs: run() is called inside a real
+// extension host (here code-server's, see ../runInCodeServer.ts) and runs mocha.
+
+import Mocha from "mocha";
+import { join } from "node:path";
+
+export function run(): Promise<void> {
+  const mocha = new Mocha({ ui: "bdd", timeout: 120_000, color: false, reporter: "spec" });
+  mocha.addFile(join(__dirname, "extension.test.js"));
+  return new Promise((resolve, reject) => {
+    mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
+  });
+}
