@@ -11,6 +11,9 @@ export class TrainingRun implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private finished = false;
   private readonly done: Promise<TrainingEvent>;
+  /** As the worker reported when it started. */
+  threads: number | undefined;
+  kernels: string | undefined;
 
   constructor(extensionPath: string, readonly request: TrainRequest, private readonly log: vscode.LogOutputChannel) {
     this.status = vscode.window.createStatusBarItem("rnnLab.training", vscode.StatusBarAlignment.Left, 10);
@@ -49,6 +52,8 @@ export class TrainingRun implements vscode.Disposable {
   private onEvent(e: TrainingEvent): void {
     switch (e.type) {
       case "started":
+        this.threads = e.threads;
+        this.kernels = e.kernels;
         this.log.info(`training ${e.description} on ${this.request.name}: ${e.params.toLocaleString()} parameters, ${e.trainChars.toLocaleString()} training + ${e.valChars.toLocaleString()} validation characters, ${e.threads} thread(s), ${e.kernels} kernels`);
         break;
       case "progress":

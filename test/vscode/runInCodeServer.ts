@@ -9,6 +9,7 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { format } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, Page } from "playwright-core";
@@ -68,7 +69,8 @@ async function runSuite(page: Page, port: number, ws: string): Promise<{ passed:
   const exit = new Promise<number>((resolve) => {
     void page.exposeFunction("codeAutomationExit", (code: number) => resolve(code));
     void page.exposeFunction("codeAutomationLog", (_type: string, args: unknown[]) => {
-      const line = args.map(String).join(" ");
+      const line = format(...(args as [unknown, ...unknown[]])); // mocha logs printf-style
+      if (/additional builtin extensions|ChatSessionStore|workbench contribution/.test(line)) return;
       output += line + "\n";
       process.stdout.write(`  [extension host] ${line}\n`);
     });
@@ -94,9 +96,10 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
   await page.keyboard.press("Control+P");
   await page.waitForSelector(".quick-input-widget input");
   await page.keyboard.type("corpus.txt");
-  await page.waitForTimeout(800);
+  await page.waitForFunction(() => Array.from(document.querySelectorAll(".quick-input-list .monaco-list-row")).some((e) => (e.textContent ?? "").includes("corpus.txt")), undefined, { timeout: 20_000 });
   await page.keyboard.press("Enter");
   await page.waitForSelector(".monaco-editor .view-line", { timeout: 20_000 });
+  await page.screenshot({ path: join(shots, "file-open.png") });
   await page.keyboard.press("Control+Shift+P");
   await page.waitForSelector(".quick-input-widget input");
   await page.keyboard.type("RNN Lab: Train Model on Current File");
