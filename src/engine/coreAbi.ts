@@ -183,7 +183,7 @@ export class Core {
   /** [batch, hidden] ∂L/∂h_0 after backward (in: ∂L/∂h_T for backward(_, true)). */
   stateGrad(layer: number, hidden: number): RealArray { return this.view(this.x.stateGradPtr(layer), this.batch * hidden); }
   cellGrad(layer: number, hidden: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * hidden); }
-  /** [maxSteps·batch, gateRows] activations of the last forward pass. */
+  /** [maxSteps·batch, gateRows] activations of the last forward pass; read them before backward(), which reuses the buffer. */
   gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
   sampleProbs(vocab: number): RealArray { return this.view(this.x.sampleProbsPtr(), vocab); }
   tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }

@@ -68,7 +68,8 @@ const F_HN = 11;    // [T·B, H] W_hn·h + b_hn (GRU)
 const F_Y = 12;     // [T·B, H] layer output (H shifted by one step, or H + input with residual)
 const F_XIN = 13;   // [T·B, In] the layer's input as used (after dropout), for l ≥ 1
 const F_MASK = 14;  // [T·B, H] dropout mask, already scaled by 1/(1 − p)
-const F_DG = 15;    // [T·B, GH] ∂L/∂ gate pre-activations (input side)
+const F_DG = 15;    // [T·B, GH] ∂L/∂ gate pre-activations (input side): the G buffer itself, overwritten
+                    // step by step in backward (a step's activations are not needed after its gradients)
 const F_DGHH = 16;  // [T·B, GH] the same for the recurrent side (differs only for GRU)
 const F_DY = 17;    // [T·B, H] ∂L/∂ layer output
 const F_WHHP = 18;  // W_hh packed in 16-column panels (gemm.ts), made once per forward pass
@@ -194,7 +195,7 @@ export function setShape(batch: i32, steps: i32): void {
     setLf(l, F_Y, residual && l > 0 ? allocReal(R * H) : lf(l, F_H) + (<usize>(B * H) << alignof<real>()));
     setLf(l, F_XIN, l > 0 ? allocReal(R * H) : 0);
     setLf(l, F_MASK, l > 0 ? allocReal(R * H) : 0);
-    setLf(l, F_DG, allocReal(R * GH));
+    setLf(l, F_DG, lf(l, F_G));
     setLf(l, F_DGHH, cell == CELL_GRU ? allocReal(R * GH) : lf(l, F_DG));
     setLf(l, F_DY, allocReal(R * H));
     setLf(l, F_WHHP, allocReal(packedSize(H, GH)));
@@ -447,7 +448,7 @@ export function cellPtr(layer: i32): usize { return lf(layer, F_C); }
 /** [B, H] ∂L/∂h_0 after backward; the incoming ∂L/∂h_T before backward(STATE_GRAD_IN). */
 export function stateGradPtr(layer: i32): usize { return lf(layer, F_DH0); }
 export function cellGradPtr(layer: i32): usize { return lf(layer, F_DC0); }
-/** [T·B, GH] gate activations of the last forward pass. */
+/** [T·B, GH] gate activations of the last forward pass (backward overwrites them with their gradients). */
 export function gatesPtr(layer: i32): usize { return lf(layer, F_G); }
 export function sampleProbsPtr(): usize { return sampleProbs; }
 export function sampleOrderPtr(): usize { return sampleOrder; }

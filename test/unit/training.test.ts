@@ -102,8 +102,8 @@ describe("training", () => {
     t.batches.fill(0, core.inputs(), core.targets());
     core.zeroGrads();
     core.forward(false, 0, true);
+    const H = 32, gates = Float32Array.from(core.gates(0));
     core.backward(true);
-    const H = 32, gates = core.gates(0);
     for (let r = 0; r < 16 * 8; r++) {
       for (let j = 0; j < H; j++) {
         for (const g of [0, 1, 3]) { const v = gates[r * 4 * H + g * H + j]; assert.ok(v > 0 && v < 1, `sigmoid gate ${g}: ${v}`); }
