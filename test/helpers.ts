@@ -35,8 +35,9 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
 
 export interface CliResult { status: number; stdout: string; stderr: string }
 
+/** Runs in a fresh temporary folder unless told otherwise, so default output paths never land in the project. */
 export function runCli(args: string[], options: { cwd?: string; input?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: options.cwd, input: options.input, encoding: "utf8", env: { ...process.env, RNN_LAB_DEBUG: "" } });
+  const r = spawnSync(process.execPath, [cliPath, ...args], { cwd: options.cwd ?? tempDir("rnnlab-cli-"), input: options.input, encoding: "utf8", env: { ...process.env, RNN_LAB_DEBUG: "" } });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
