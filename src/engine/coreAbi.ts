@@ -52,6 +52,8 @@ interface CoreExports {
   gradsPtr(): number;
   moment1Ptr(): number;
   moment2Ptr(): number;
+  gradScratchPtr(): number;
+  accumulateScratchGrads(selfScale: number, scratchScale: number): void;
   getTensorCount(): number;
   tensorField(index: number, field: number): number;
   inputsPtr(): number;
@@ -169,6 +171,11 @@ export class Core {
   // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
   params(): RealArray { return this.view(this.x.paramsPtr(), this.paramCount); }
   grads(): RealArray { return this.view(this.x.gradsPtr(), this.paramCount); }
+  /** g ← selfScale·g + scratchScale·other (another shard's gradient block, same layout). */
+  accumulateGrads(other: ArrayLike<number>, selfScale: number, scratchScale: number): void {
+    this.view(this.x.gradScratchPtr(), this.paramCount).set(other);
+    this.x.accumulateScratchGrads(selfScale, scratchScale);
+  }
   moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
   moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
   inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr(), this.batch * this.maxSteps); }

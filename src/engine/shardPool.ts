@@ -35,6 +35,7 @@ export interface ShardWorkerInit {
   params: Float32Array;
   grads: Float32Array; // this worker's slot
   losses: Float64Array;
+  shardMs: Float64Array; // per worker: milliseconds its last shard took, copies included
   errorText: Uint8Array;
   current: CarriedState;
   next: CarriedState;
@@ -47,17 +48,19 @@ export class ShardPool {
   readonly params: Float32Array;
   readonly grads: Float32Array[] = [];
   readonly losses: Float64Array;
+  readonly shardMs: Float64Array;
 
   constructor(spec: ModelSpec, variant: KernelVariant, batch: number, steps: number, dropout: number, paramCount: number, data: Int32Array,
               readonly shards: { b0: number; b1: number }[], current: CarriedState, next: CarriedState) {
     this.params = new Float32Array(new SharedArrayBuffer(paramCount * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
+    this.shardMs = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
     shards.forEach((shard, index) => {
       const grads = new Float32Array(new SharedArrayBuffer(paramCount * 4));
       this.grads.push(grads);
       const init: ShardWorkerInit = {
         index, spec, variant, batch, steps, b0: shard.b0, b1: shard.b1, dropout, paramCount, data,
-        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, errorText: this.errorText, current, next,
+        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, shardMs: this.shardMs, errorText: this.errorText, current, next,
       };
       const worker = new Worker(join(__dirname, "shardWorker.js"), { workerData: init });
       worker.unref(); // a pool never keeps a finished program alive

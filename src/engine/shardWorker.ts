@@ -19,10 +19,12 @@ for (;;) {
   generation = Atomics.load(w.ctrl, CTRL_GENERATION);
   if (Atomics.load(w.ctrl, CTRL_STOP)) break;
   try {
+    const t0 = performance.now();
     core.params().set(w.params);
     const job = { window: Atomics.load(w.ctrl, CTRL_WINDOW), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
     w.losses[w.index] = runShard(core, batches, w.spec.layers, w.spec.hidden, w.b0, w.b1, job, w.current, w.next);
     w.grads.set(core.grads());
+    w.shardMs[w.index] = performance.now() - t0;
   } catch (e) {
     w.errorText.set(new TextEncoder().encode(String(e instanceof Error ? e.message : e)).subarray(0, w.errorText.length));
     Atomics.store(w.ctrl, CTRL_ERROR, w.index + 1);

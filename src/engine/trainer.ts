@@ -74,6 +74,8 @@ export class Trainer {
   lastValLoss: number | null = null;
   elapsedSeconds = 0;
   charsSeen = 0;
+  /** Milliseconds the last step spent: own shard, waiting for the other threads, summing shards, clipping and updating. */
+  lastStepTimings = { shard: 0, workerShard: 0, wait: 0, combine: 0, update: 0 };
 
   constructor(
     readonly spec: ModelSpec,
@@ -139,19 +141,26 @@ export class Trainer {
     const core = this.core;
     const { layers, hidden } = this.spec;
     const job = { window: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
+    const t0 = performance.now();
     this.pool?.start(job);
     const { b0, b1 } = this.mainShard;
     let loss = runShard(core, this.batches, layers, hidden, b0, b1, job, this.state, this.nextState);
+    const t1 = performance.now();
+    let t2 = t1;
     if (this.pool) {
       this.pool.finish();
+      t2 = performance.now();
       loss = this.combineShards(loss);
     }
+    const t3 = performance.now();
     const gradNorm = core.clipGradients(o.clip);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(this.step, loss, gradNorm);
     const lr = learningRateAt(o, this.step);
     const [a, b] = o.optimizer === "sgd" ? [o.momentum, 0] : o.optimizer === "rmsprop" ? [o.alpha, 0] : [o.beta1, o.beta2];
     core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, this.step + 1);
     this.pool?.publishParams(core.params());
+    const workerShard = this.pool ? Math.max(...this.pool.shardMs) : 0;
+    this.lastStepTimings = { shard: t1 - t0, workerShard, wait: t2 - t1, combine: t3 - t2, update: performance.now() - t3 };
     this.step++;
     this.charsSeen += this.charsPerStep;
     this.lastLoss = loss;
@@ -176,13 +185,11 @@ export class Trainer {
   private combineShards(mainLoss: number): number {
     const pool = this.pool!;
     const B = this.options.batch;
-    const g = this.core.grads();
     const w0 = (this.mainShard.b1 - this.mainShard.b0) / B;
-    for (let k = 0; k < g.length; k++) g[k] *= w0;
     let loss = mainLoss * w0;
     pool.shards.forEach((shard, i) => {
-      const w = (shard.b1 - shard.b0) / B, gi = pool.grads[i];
-      for (let k = 0; k < g.length; k++) g[k] += w * gi[k];
+      const w = (shard.b1 - shard.b0) / B;
+      this.core.accumulateGrads(pool.grads[i], i === 0 ? w0 : 1, w);
       loss += w * pool.losses[i];
     });
     return loss;

@@ -1,15 +1,15 @@
 // The core's exports. Everything crosses the boundary as numbers and addresses of flat buffers in
 // this module's memory; src/engine/coreAbi.ts mirrors this list and is its only caller.
 
-import { adamStep, globalNorm, rmspropStep, scaleBlock, sgdStep } from "./optim";
-import { getParamCount, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, paramsPtr, sampleOrderPtr, sampleProbsPtr, vocabSize } from "./network";
+import { adamStep, axpbyBlock, globalNorm, rmspropStep, scaleBlock, sgdStep } from "./optim";
+import { getParamCount, gradScratchPtr, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, paramsPtr, sampleOrderPtr, sampleProbsPtr, vocabSize } from "./network";
 import { at } from "./arena";
 import { rngNormal, rngUniform } from "./rng";
 import { sampleFromLogits } from "./sample";
 
 export {
   configure, setShape, setSteps, forward, backward, carryState, resetState, freezeWeights, setDropoutKey, finalHiddenPtr, finalCellPtr,
-  getParamCount, paramsPtr, gradsPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
+  getParamCount, paramsPtr, gradsPtr, gradScratchPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
   inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
   hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
 } from "./network";
@@ -20,6 +20,11 @@ export function realBytes(): i32 { return <i32>sizeof<real>(); }
 
 export function zeroGrads(): void {
   memory.fill(gradsPtr(), 0, <usize>getParamCount() << alignof<real>());
+}
+
+/** g ← selfScale·g + scratchScale·(the gradient block copied into gradScratchPtr()). */
+export function accumulateScratchGrads(selfScale: f64, scratchScale: f64): void {
+  axpbyBlock(gradsPtr(), gradScratchPtr(), getParamCount(), <real>selfScale, <real>scratchScale);
 }
 
 /** Global-norm clipping: if ‖g‖ > maxNorm, g ← g·maxNorm/‖g‖ (maxNorm ≤ 0: never). Returns ‖g‖ before. */

@@ -53,6 +53,7 @@ let residual = false;
 // ---- parameter block and tensor table ----
 let paramCount = 0;
 let params: usize = 0, grads: usize = 0, moment1: usize = 0, moment2: usize = 0;
+let gradScratch: usize = 0; // another thread's gradient, copied in to be summed (data-parallel training)
 let tensorCount = 0;
 const TENSOR_FIELDS = 5; // offset, rows, cols, kind, layer
 const tensorTable = memory.data(64 * TENSOR_FIELDS * 4, 16);
@@ -157,6 +158,7 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
   grads = allocReal(paramCount);
   moment1 = allocReal(paramCount);
   moment2 = allocReal(paramCount);
+  gradScratch = allocReal(paramCount);
   shapeMark = arenaMark();
   setShape(1, 1);
   return paramCount;
@@ -431,6 +433,7 @@ export function paramsPtr(): usize { return params; }
 export function gradsPtr(): usize { return grads; }
 export function moment1Ptr(): usize { return moment1; }
 export function moment2Ptr(): usize { return moment2; }
+export function gradScratchPtr(): usize { return gradScratch; }
 export function getTensorCount(): i32 { return tensorCount; }
 export function tensorField(index: i32, field: i32): i32 {
   return load<i32>(tensorTable + <usize>((index * TENSOR_FIELDS + field) * 4));

@@ -4,10 +4,28 @@
 import { at } from "./arena";
 import { sqrtr } from "./mathx";
 
+// The f32 core runs each loop four lanes at a time. Every lane does the same IEEE operations in the
+// same order as the scalar loop, so the SIMD and scalar builds update identically; only the global
+// norm's f64 sum is reassociated (two f64x2 accumulators).
+
+const SIMD = sizeof<real>() == 4 && ASC_FEATURE_SIMD;
+
 /** ‖g‖₂ over the block, accumulated in f64. */
 export function globalNorm(grads: usize, n: i32): f64 {
   let s: f64 = 0;
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (SIMD) {
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const x = v128.load(at(grads, k));
+      const a = f64x2.promote_low_f32x4(x), b = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
+      lo = f64x2.add(lo, f64x2.mul(a, a));
+      hi = f64x2.add(hi, f64x2.mul(b, b));
+    }
+    const t = f64x2.add(lo, hi);
+    s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  }
+  for (; k < n; k++) {
     const g = <f64>load<real>(at(grads, k));
     s += g * g;
   }
@@ -15,7 +33,24 @@ export function globalNorm(grads: usize, n: i32): f64 {
 }
 
 export function scaleBlock(block: usize, n: i32, factor: real): void {
-  for (let k = 0; k < n; k++) store<real>(at(block, k), load<real>(at(block, k)) * factor);
+  let k = 0;
+  if (SIMD) {
+    const f = f32x4.splat(<f32>factor);
+    for (; k + 4 <= n; k += 4) v128.store(at(block, k), f32x4.mul(v128.load(at(block, k)), f));
+  }
+  for (; k < n; k++) store<real>(at(block, k), load<real>(at(block, k)) * factor);
+}
+
+/** dst ← a·dst + b·src (summing data-parallel shards' gradients). */
+export function axpbyBlock(dst: usize, src: usize, n: i32, a: real, b: real): void {
+  let k = 0;
+  if (SIMD) {
+    const va = f32x4.splat(<f32>a), vb = f32x4.splat(<f32>b);
+    for (; k + 4 <= n; k += 4) {
+      v128.store(at(dst, k), f32x4.add(f32x4.mul(va, v128.load(at(dst, k))), f32x4.mul(vb, v128.load(at(src, k)))));
+    }
+  }
+  for (; k < n; k++) store<real>(at(dst, k), a * load<real>(at(dst, k)) + b * load<real>(at(src, k)));
 }
 
 /** momentum buffer m ← μ·m + (g + λ·p); p ← p − lr·m (μ = 0: plain SGD). */
@@ -50,7 +85,25 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: rea
   const bc2Sqrt = <real>Math.sqrt(1.0 - Math.pow(<f64>beta2, <f64>step));
   const stepSize = lr / bc1;
   const decay = decoupled ? <real>1 - lr * weightDecay : <real>1;
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (SIMD) {
+    const b1 = f32x4.splat(<f32>beta1), b2 = f32x4.splat(<f32>beta2);
+    const ob1 = f32x4.splat(<f32>(<real>1 - beta1)), ob2 = f32x4.splat(<f32>(<real>1 - beta2));
+    const wd = f32x4.splat(<f32>weightDecay), dec = f32x4.splat(<f32>decay);
+    const ss = f32x4.splat(<f32>stepSize), bc2 = f32x4.splat(<f32>bc2Sqrt), ve = f32x4.splat(<f32>eps);
+    for (; k + 4 <= n; k += 4) {
+      let pk = v128.load(at(p, k));
+      let gk = v128.load(at(g, k));
+      if (!decoupled) gk = f32x4.add(gk, f32x4.mul(wd, pk));
+      else pk = f32x4.mul(pk, dec);
+      const mk = f32x4.add(f32x4.mul(b1, v128.load(at(m, k))), f32x4.mul(ob1, gk));
+      const vk = f32x4.add(f32x4.mul(b2, v128.load(at(v, k))), f32x4.mul(f32x4.mul(ob2, gk), gk));
+      v128.store(at(m, k), mk);
+      v128.store(at(v, k), vk);
+      v128.store(at(p, k), f32x4.sub(pk, f32x4.div(f32x4.mul(ss, mk), f32x4.add(f32x4.div(f32x4.sqrt(vk), bc2), ve))));
+    }
+  }
+  for (; k < n; k++) {
     let pk = load<real>(at(p, k));
     let gk = load<real>(at(g, k));
     if (!decoupled) gk += weightDecay * pk;

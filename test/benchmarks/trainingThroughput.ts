@@ -64,7 +64,14 @@ function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
   return macs;
 }
 
-function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: number): { rate: number; memoryMiB: number } {
+type StepTimings = Trainer["lastStepTimings"];
+
+/** "main shard 55.1 | worker shard 57.0 | wait 3.2 | sum 0.4 | clip+update 0.9 ms": where a step's time goes. */
+function formatTimings(t: StepTimings): string {
+  return `main shard ${t.shard.toFixed(1)} | slowest worker shard ${t.workerShard.toFixed(1)} | wait ${t.wait.toFixed(1)} | sum shards ${t.combine.toFixed(1)} | clip+update ${t.update.toFixed(1)} ms`;
+}
+
+function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: number): { rate: number; memoryMiB: number; timings: StepTimings } {
   const { vocab } = CharVocabulary.fromText(text);
   const data = vocab.encode(text);
   const options = { ...DEFAULT_TRAIN_OPTIONS, batch: cfg.batch, seq: cfg.seq, valFraction: 0 };
@@ -73,12 +80,16 @@ function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: num
     trainer.trainStep();
     trainer.trainStep();
     let steps = 0;
+    const sum: StepTimings = { shard: 0, workerShard: 0, wait: 0, combine: 0, update: 0 };
     const t0 = performance.now();
     while (performance.now() - t0 < seconds * 1000) {
       trainer.trainStep();
       steps++;
+      for (const k of Object.keys(sum) as (keyof StepTimings)[]) sum[k] += trainer.lastStepTimings[k];
     }
-    return { rate: (steps * cfg.batch * cfg.seq) / ((performance.now() - t0) / 1000), memoryMiB: trainer.core.memoryBytes() / 2 ** 20 };
+    const rate = (steps * cfg.batch * cfg.seq) / ((performance.now() - t0) / 1000);
+    for (const k of Object.keys(sum) as (keyof StepTimings)[]) sum[k] /= steps;
+    return { rate, memoryMiB: trainer.core.memoryBytes() / 2 ** 20, timings: sum };
   } finally {
     trainer.dispose();
   }
@@ -166,7 +177,7 @@ function main(): void {
   const rounds = Number(arg("rounds") ?? 2);
   const missing = torchAvailable();
   if (missing) process.stdout.write(`(no PyTorch comparison: ${missing})\n`);
-  const ours = configs.map(() => ({ one: 0, two: 0, memoryMiB: 0 }));
+  const ours = configs.map(() => ({ one: 0, two: 0, memoryMiB: 0, timings: "" }));
   const torchLists = new Map<string, TorchRate[]>();
   for (let round = 1; round <= rounds; round++) {
     configs.forEach((c, i) => {
@@ -176,6 +187,7 @@ function main(): void {
       } else {
         const one = trainRate(c, text, seconds, 1), two = trainRate(c, text, seconds, 2);
         o.one = Math.max(o.one, one.rate);
+        if (two.rate > o.two) o.timings = formatTimings(two.timings);
         o.two = Math.max(o.two, two.rate);
         o.memoryMiB = two.memoryMiB;
       }
@@ -200,6 +212,8 @@ function main(): void {
     const flopsPerChar = 6 * forwardMacsPerChar(c, V); // forward 2·MAC, backward ≈ twice the forward
     process.stdout.write(`| ${c.name} | ${fmt(o.one)} | ${fmt(o.two)} | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.two, best?.chars_per_s)} | ${(o.one * flopsPerChar / 1e9).toFixed(1)} / ${(o.two * flopsPerChar / 1e9).toFixed(1)} | ${o.memoryMiB.toFixed(1)} |\n`);
   });
+  process.stdout.write("\nWhere a 2-thread step's time goes (mean over the best round):\n");
+  configs.forEach((c, i) => { if (!c.sample) process.stdout.write(`  ${c.name}: ${ours[i].timings}\n`); });
   process.stdout.write(`\nmemory: ${memorySoak()}\n`);
   if (process.argv.includes("--quality")) quality(text, torch);
 }
