@@ -35,7 +35,15 @@ export function packPanels(B: usize, ldb: i32, P: i32, N: i32, dst: usize): void
     for (let p = 0; p < P; p++) {
       const src = at(B, p * ldb + j0), out = at(panel, p * PANEL);
       if (width == PANEL) {
-        memory.copy(out, src, <usize>PANEL << alignof<real>());
+        if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+          // four vector moves: V8 turns a 64-byte memory.copy into a runtime call, several times slower
+          v128.store(out, v128.load(src));
+          v128.store(out, v128.load(src, 16), 16);
+          v128.store(out, v128.load(src, 32), 32);
+          v128.store(out, v128.load(src, 48), 48);
+        } else {
+          memory.copy(out, src, <usize>PANEL << alignof<real>());
+        }
       } else {
         for (let c = 0; c < PANEL; c++) store<real>(at(out, c), c < width ? load<real>(at(src, c)) : <real>0);
       }
