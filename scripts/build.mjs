@@ -39,7 +39,7 @@ for (const b of builds) {
   execFileSync(asc, [join(wasmSrc, "index.ts"), "-o", out, "-O3", "--runtime", "stub", "--noAssert", ...b.args], { stdio: "inherit" });
 }
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" };
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" } };
 await esbuild.build({
   ...common,
   entryPoints: {
@@ -47,6 +47,7 @@ await esbuild.build({
     bench: "test/benchmarks/trainingThroughput.ts",
     extension: "src/extension/extension.ts",
     gradientCheckWorker: "src/extension/gradientCheckWorker.ts",
+    interopWorker: "src/extension/interopWorker.ts",
     trainingWorker: "src/extension/trainingWorker.ts",
     shardWorker: "src/engine/shardWorker.ts",
   },

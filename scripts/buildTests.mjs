@@ -10,13 +10,14 @@ const out = join(root, "out", "test");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const entries = readdirSync(join(root, "test", "unit")).filter((f) => f.endsWith(".test.ts")).map((f) => join(root, "test", "unit", f));
-await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning" });
+// onnxruntime-web stays in node_modules: it loads its own .wasm files from there
+await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" }, external: ["onnxruntime-web"] });
 // The real-VS-Code suite (run inside the extension host) and its runner (test/vscode/).
 const vscodeOut = join(root, "out", "vscode");
 rmSync(vscodeOut, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: { "suite/index": "test/vscode/suite/index.ts", "suite/extension.test": "test/vscode/suite/extension.test.ts", runInCodeServer: "test/vscode/runInCodeServer.ts" },
-  outdir: vscodeOut, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning",
+  outdir: vscodeOut, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" },
   external: ["vscode", "mocha", "playwright-core"],
 });
 for (const w of ["core-relaxed.wasm", "core.wasm", "core-scalar.wasm", "core64.wasm", "shardWorker.js"]) copyFileSync(join(root, "dist", w), join(out, w));

@@ -1,4 +1,4 @@
-// rnn-lab: the command-line face of the engine (train, sample, eval, gradcheck).
+// rnn-lab: the command-line face of the engine (train, sample, eval, gradcheck, import, export).
 // Every failure a user can cause ends in one line on stderr and a non-zero exit, never a stack trace.
 
 import { parseArgs } from "node:util";
@@ -11,10 +11,12 @@ import { readCorpus, readTextFile } from "../engine/corpusFile";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
 import { gradientCheck } from "../engine/gradientCheck";
-import { CellType, ModelSpec, describeSpec, validateSpec } from "../engine/modelSpec";
+import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/modelSpec";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
 import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/trainOptions";
 import { InitScheme } from "../engine/initialise";
+import { exportModel, readTorchWeights } from "../engine/interopFiles";
+import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
 import { NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
@@ -26,6 +28,8 @@ const USAGE = `usage:
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
   rnn-lab gradcheck [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity tanh|relu] [--json]
+  rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option.`;
 
 const HELP = `${USAGE}
@@ -39,16 +43,24 @@ train options (defaults in brackets):
   --init small|scaled|xavier|orthogonal [scaled]   --forget-bias F [1]   --seed N [1]
   --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
   --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
-  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json`;
+  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
 
-type Flags = Record<string, string | boolean | undefined>;
+import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding or one-hot input,
+  nn.RNN/LSTM/GRU, nn.Linear). VOCAB is a JSON list of characters or the training text (its sorted
+  distinct characters). Prefixes embed./encoder./rnn./lstm./gru./head./fc./decoder. are recognised;
+  --map old_prefix.=rnn. renames others.
+export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
+  as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
+  README.md, weights, and data.txt from --data or the run's corpus).`;
 
-function parse(args: string[], options: Record<string, "string" | "boolean">, positionals: [number, number]): { flags: Flags; files: string[] } {
+type Flags = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[], options: Record<string, "string" | "boolean" | "strings">, positionals: [number, number]): { flags: Flags; files: string[] } {
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: Object.fromEntries(Object.entries(options).map(([k, type]) => [k, { type }])),
+      options: Object.fromEntries(Object.entries(options).map(([k, type]) => [k, type === "strings" ? { type: "string", multiple: true } : { type }])),
       allowPositionals: true,
       strict: true,
     });
@@ -399,6 +411,40 @@ async function gradcheck(args: string[]): Promise<number> {
   return pass ? 0 : 1;
 }
 
+// ---------------------------------------------------------------- import / export
+
+async function importWeights(args: string[]): Promise<number> {
+  const { flags, files } = parse(args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", json: "boolean" }, [1, 1]);
+  if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
+  if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
+  const result = readTorchWeights(files[0], flags.vocab, { map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", ["tanh", "relu"], "tanh") });
+  saveCheckpoint(flags.out, result.model);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ type: "import", out: flags.out, model: result.model.spec, parameters: result.model.params.length, renamed: result.renamed }) + "\n");
+  } else {
+    process.stdout.write(`${result.summary}\nwrote ${flags.out}\n`);
+  }
+  return 0;
+}
+
+async function exportWeights(args: string[]): Promise<number> {
+  const { flags, files } = parse(args, { format: "string", out: "string", data: "strings", force: "boolean", json: "boolean" }, [1, 1]);
+  if (flags.format === undefined) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.join(", ")}`);
+  const format = oneOf<ExportFormat>(flags, "format", EXPORT_FORMATS, "safetensors");
+  if (typeof flags.out !== "string") throw new UsageError(`--out is required: ${format === "pytorch" ? "a folder for the project" : "the file to write"}`);
+  const r = exportModel({ checkpoint: files[0], format, out: flags.out, data: flags.data as string[] | undefined, force: flags.force === true });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify({ type: "export", format, out: r.out, bytes: r.bytes, files: r.files, data: r.data }) + "\n");
+  } else {
+    process.stdout.write(`wrote ${r.out} (${format}, ${r.bytes.toLocaleString("en")} bytes${format === "pytorch" ? `, ${r.files.length} files` : ""})\n`);
+    if (format === "pytorch") {
+      process.stdout.write(r.data ? `training text: ${r.data.join(", ")} → data.txt\n` : "no training text included (the run's corpus is not there); pass --data FILE, or give train.py --data\n");
+      process.stdout.write(`next: cd ${r.out} && python3 train.py --steps 100   (or torchrun --nproc_per_node 2 train.py …)\n`);
+    }
+  }
+  return 0;
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(argv: string[]): Promise<number> {
@@ -408,6 +454,8 @@ async function main(argv: string[]): Promise<number> {
     case "sample": return sample(rest);
     case "eval": return evaluate(rest);
     case "gradcheck": return gradcheck(rest);
+    case "import": return importWeights(rest);
+    case "export": return exportWeights(rest);
     case "help": case "--help": case "-h":
       process.stdout.write(HELP + "\n");
       return 0;
@@ -415,7 +463,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are train, sample, eval, gradcheck and help`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are train, sample, eval, gradcheck, import, export and help`);
   }
 }
 

@@ -59,7 +59,8 @@ export function paramCount(spec: ModelSpec): number {
   return tensorSlots(spec).reduce((n, s) => n + s.rows * s.cols, 0);
 }
 
-export function encodeCheckpoint(model: Model): Uint8Array {
+/** `extraMetadata` adds string entries to __metadata__ (readers ignore what they do not know). */
+export function encodeCheckpoint(model: Model, extraMetadata: Record<string, string> = {}): Uint8Array {
   const slots = tensorSlots(model.spec);
   const total = paramCount(model.spec);
   for (const [what, block] of [["parameters", model.params], ["first moments", model.training?.moment1], ["second moments", model.training?.moment2]] as const) {
@@ -74,6 +75,7 @@ export function encodeCheckpoint(model: Model): Uint8Array {
   };
   addBlock("", model.params);
   const metadata: Record<string, string> = {
+    ...extraMetadata,
     format: CHECKPOINT_FORMAT,
     format_version: String(CHECKPOINT_VERSION),
     model: JSON.stringify(model.spec),

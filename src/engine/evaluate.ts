@@ -63,3 +63,36 @@ export function lossOnText(model: Model, encoded: Int32Array, window = 256): Tex
   const loss = total / n;
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
 }
+
+export interface WindowOutput {
+  logits: Float32Array; // [T, B, V] time-major
+  h: Float32Array; // final hidden state [layers, B, hidden]
+  c: Float32Array | null; // final LSTM cell state
+}
+
+/**
+ * Logits of one window: `ids` time-major [T·B], starting from state h0/c0 ([layers, B, hidden];
+ * zeros when omitted). The reference the exporters' tests compare other runtimes against.
+ */
+export function windowLogits(model: Model, ids: Int32Array, batch: number, h0?: Float32Array, c0?: Float32Array): WindowOutput {
+  const { spec } = model;
+  const T = ids.length / batch, H = spec.hidden, V = spec.vocabSize;
+  if (!Number.isInteger(T) || T < 1) throw new InputError(`${ids.length} ids do not make whole steps of batch ${batch}`);
+  const core = new Core(coreShape(spec));
+  core.params().set(model.params);
+  core.setShape(batch, T);
+  core.resetState();
+  for (let l = 0; l < spec.layers; l++) {
+    if (h0) core.hiddenStates(l, H).set(h0.subarray(l * batch * H, (l + 1) * batch * H));
+    if (c0 && spec.cell === "lstm") core.cellStates(l, H).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
+  }
+  core.inputs().set(ids);
+  core.forward(false, 0, false);
+  const h = new Float32Array(spec.layers * batch * H);
+  const c = spec.cell === "lstm" ? new Float32Array(spec.layers * batch * H) : null;
+  for (let l = 0; l < spec.layers; l++) {
+    h.set(core.finalHidden(l, H), l * batch * H);
+    c?.set(core.finalCell(l, H), l * batch * H);
+  }
+  return { logits: Float32Array.from(core.logits(V).subarray(0, T * batch * V)), h, c };
+}

@@ -1,0 +1,93 @@
+// Import and export on disk, shared by the CLI and the extension: read and check everything first,
+// then write atomically, so a refused input leaves no file behind and a crash leaves no half file.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import { Model } from "./checkpoint";
+import { loadCheckpoint, writeFileAtomic } from "./checkpointFile";
+import { readCorpus, readTextFile } from "./corpusFile";
+import { InputError } from "./inputError";
+import { ExportFormat, exportOnnx, exportSafetensors, pytorchProject } from "./modelExport";
+import { SafetensorsError, decodeSafetensors } from "./safetensors";
+import { ImportOptions, ImportResult, importTorchWeights, vocabularyFrom } from "./torchImport";
+
+const MAX_WEIGHTS_BYTES = 4 * 1024 ** 3;
+
+/** Reads and checks a PyTorch state_dict and its vocabulary; writes nothing. */
+export function readTorchWeights(weightsPath: string, vocabPath: string, options: ImportOptions = {}): ImportResult {
+  let bytes: Uint8Array;
+  try {
+    const size = statSync(weightsPath).size;
+    if (size > MAX_WEIGHTS_BYTES) throw new InputError(`${weightsPath} is ${(size / 2 ** 30).toFixed(1)} GiB; a char model's weights are far smaller`);
+    bytes = readFileSync(weightsPath);
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(code === "ENOENT" ? `${weightsPath} does not exist` : `cannot read ${weightsPath}: ${code ?? String(e)}`);
+  }
+  let file;
+  try {
+    file = decodeSafetensors(bytes);
+  } catch (e) {
+    if (e instanceof SafetensorsError) throw new InputError(`${weightsPath}: not a valid safetensors file: ${e.message}${bytes.length >= 8 && bytes[0] === 0x50 && bytes[1] === 0x4b ? " (this looks like a torch.save zip; save the state_dict with safetensors.torch.save_file)" : ""}`);
+    throw e;
+  }
+  if (file.metadata.format === "rnn-lab") throw new InputError(`${weightsPath} is already an RNN Lab checkpoint; open it directly`);
+  const vocab = vocabularyFrom(readTextFile(vocabPath), extname(vocabPath).toLowerCase() === ".json");
+  try {
+    return importTorchWeights(file, vocab, options);
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${basename(weightsPath)}: ${e.message}`);
+    throw e;
+  }
+}
+
+export interface ExportRequest {
+  checkpoint: string;
+  format: ExportFormat;
+  out: string;
+  /** Training text for the PyTorch project; default: the run's own corpus files when they still exist. */
+  data?: string[];
+  /** Replace an existing output. */
+  force?: boolean;
+}
+
+export interface ExportResult {
+  out: string;
+  bytes: number;
+  files: string[];
+  data: string[] | null; // the text files bundled as data.txt
+}
+
+export function exportModel(req: ExportRequest): ExportResult {
+  const model: Model = loadCheckpoint(req.checkpoint);
+  if (existsSync(req.out) && !req.force) {
+    const isDir = statSync(req.out).isDirectory();
+    if (!isDir || readdirSync(req.out).length > 0) throw new InputError(`${req.out} already exists; choose another path or pass --force to replace it`);
+  }
+  if (req.format === "safetensors" || req.format === "onnx") {
+    const bytes = req.format === "onnx" ? exportOnnx(model) : exportSafetensors(model);
+    if (existsSync(req.out) && statSync(req.out).isDirectory()) throw new InputError(`${req.out} is a folder; give a file name`);
+    writeFileAtomic(req.out, bytes);
+    return { out: req.out, bytes: bytes.length, files: [req.out], data: null };
+  }
+  const dataFiles = req.data ?? model.training?.corpus.files.filter((f) => existsSync(f)) ?? [];
+  const useData = dataFiles.length > 0 && (req.data !== undefined || dataFiles.length === model.training?.corpus.files.length);
+  const corpus = useData ? readCorpus(dataFiles).text : null;
+  const files = pytorchProject(model, corpus);
+  // the whole folder is written beside its destination, then renamed into place
+  const staging = join(dirname(req.out), `.${basename(req.out)}.${process.pid}.tmp`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    for (const [name, bytes] of files) writeFileAtomic(join(staging, name), bytes);
+    if (existsSync(req.out)) rmSync(req.out, { recursive: true, force: true });
+    renameSync(staging, req.out);
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  let bytes = 0;
+  for (const b of files.values()) bytes += b.length;
+  return { out: req.out, bytes, files: [...files.keys()].map((f) => join(req.out, f)), data: useData ? dataFiles : null };
+}
