@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import type { CellType, ModelSpec } from "../engine/modelSpec";
 import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { exportModel, importPyTorchWeights } from "./interopCommands";
 import { TrainingRun } from "./trainingRun";
 
 const THRESHOLD = 1e-6;
@@ -17,6 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
     log,
     vscode.commands.registerCommand("rnnLab.runGradientCheck", () => runGradientCheck(context, log)),
     vscode.commands.registerCommand("rnnLab.trainOnCurrentFile", (args?: TrainArgs) => trainOnCurrentFile(context, log, args)),
+    vscode.commands.registerCommand("rnnLab.importPyTorchWeights", () => importPyTorchWeights(context.extensionPath, log)),
+    vscode.commands.registerCommand("rnnLab.exportModel", (uri?: vscode.Uri) => exportModel(context.extensionPath, log, uri instanceof vscode.Uri ? uri : undefined)),
     vscode.commands.registerCommand("rnnLab.stopTraining", () => {
       if (activeRun) activeRun.stop();
       else void vscode.window.showInformationMessage("RNN Lab: nothing is training.");
