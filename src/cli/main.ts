@@ -44,6 +44,8 @@ train options (defaults in brackets):
   --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
   --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
   --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
+  --init-from CKPT   a new run from a checkpoint's weights (an imported model, say): its architecture
+                     and vocabulary, fresh optimizer, any text the vocabulary covers
 
 import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding or one-hot input,
   nn.RNN/LSTM/GRU, nn.Linear). VOCAB is a JSON list of characters or the training text (its sorted
@@ -141,8 +143,11 @@ const TRAIN_FLAGS = {
   "weight-decay": "string", clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string",
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
-  out: "string", resume: "string", threads: "string", json: "boolean",
+  out: "string", resume: "string", "init-from": "string", threads: "string", json: "boolean",
 } as const;
+
+// Flags that shape the model: fixed by the checkpoint with --init-from.
+const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap"];
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
@@ -177,23 +182,32 @@ async function train(args: string[]): Promise<number> {
     options = t.options;
   } else {
     const cell = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
-    const built = CharVocabulary.fromText(corpus.text, num(flags, "vocab-cap", DEFAULT_VOCAB_CAP, true));
-    vocab = built.vocab;
-    if (built.report.mappedToUnk > 0) {
-      out.say(`note: ${built.report.distinct} distinct characters exceed --vocab-cap; the ${built.report.mappedToUnk} rarest (${(100 * built.report.unkShare).toFixed(2)}% of the text) become <unk>`);
-      out.record({ type: "vocabulary", distinct: built.report.distinct, mapped_to_unk: built.report.mappedToUnk, unk_share: built.report.unkShare });
+    if (typeof flags["init-from"] === "string") {
+      const fixed = MODEL_DEFINING.filter((k) => flags[k] !== undefined);
+      if (fixed.length) throw new UsageError(`--${fixed[0]} cannot be given with --init-from: the checkpoint fixes the model and its vocabulary`);
+      resumeFrom = loadCheckpoint(flags["init-from"]);
+      resumeFrom = { ...resumeFrom, training: null };
+      vocab = resumeFrom.vocab;
+      spec = resumeFrom.spec;
+    } else {
+      const built = CharVocabulary.fromText(corpus.text, num(flags, "vocab-cap", DEFAULT_VOCAB_CAP, true));
+      vocab = built.vocab;
+      if (built.report.mappedToUnk > 0) {
+        out.say(`note: ${built.report.distinct} distinct characters exceed --vocab-cap; the ${built.report.mappedToUnk} rarest (${(100 * built.report.unkShare).toFixed(2)}% of the text) become <unk>`);
+        out.record({ type: "vocabulary", distinct: built.report.distinct, mapped_to_unk: built.report.mappedToUnk, unk_share: built.report.unkShare });
+      }
+      spec = {
+        cell,
+        nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
+        layers: num(flags, "layers", 2, true),
+        hidden: num(flags, "hidden", 128, true),
+        embed: num(flags, "embed", 0, true),
+        vocabSize: vocab.size,
+        peephole: flags.peephole === true,
+        coupled: flags.coupled === true,
+        residual: flags.residual === true,
+      };
     }
-    spec = {
-      cell,
-      nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
-      layers: num(flags, "layers", 2, true),
-      hidden: num(flags, "hidden", 128, true),
-      embed: num(flags, "embed", 0, true),
-      vocabSize: vocab.size,
-      peephole: flags.peephole === true,
-      coupled: flags.coupled === true,
-      residual: flags.residual === true,
-    };
     const d = DEFAULT_TRAIN_OPTIONS;
     options = {
       batch: num(flags, "batch", d.batch, true), seq: num(flags, "seq", d.seq, true), lr: num(flags, "lr", d.lr),
@@ -214,7 +228,7 @@ async function train(args: string[]): Promise<number> {
   const trainer = new Trainer(spec, vocab, split, options,
     { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
   try {
-    return await trainLoop(trainer, { flags, files, out, budget, resumed: resumeFrom !== null, spec, corpusFiles: corpus.files, split });
+    return await trainLoop(trainer, { flags, files, out, budget, resumed: resumeFrom?.training != null, spec, corpusFiles: corpus.files, split });
   } finally {
     trainer.dispose();
   }

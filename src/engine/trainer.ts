@@ -116,8 +116,9 @@ export class Trainer {
 
   private restore(model: Model): void {
     const t = model.training;
-    if (!t) throw new InputError("this checkpoint has no training state to continue from (it holds weights only)");
     this.core.params().set(model.params);
+    // weights only (an import, an export): a new run from these weights, fresh optimizer and state
+    if (!t) return;
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);
     this.core.setRngState(t.rng);

@@ -160,6 +160,16 @@ describe("PyTorch weights in and out", () => {
     assert.equal(ok.status, 0, ok.stderr);
     assert.equal((jsonLines(ok.stdout)[0].model as ModelSpec).cell, "gru");
     assert.deepEqual(Array.from(loadCheckpoint(join(dir, "x.safetensors")).params), Array.from(model.params));
+    // an imported model trains further: a new run from its weights (Adam moves each by ≤ lr per step)
+    writeFileSync(join(dir, "text.txt"), "abc defg, 中文!\n".repeat(30));
+    const more = runCli(["train", join(dir, "text.txt"), "--init-from", join(dir, "x.safetensors"), "--steps", "3", "--batch", "2", "--seq", "8", "--out", join(dir, "more.safetensors"), "--json"]);
+    assert.equal(more.status, 0, more.stderr);
+    const after = loadCheckpoint(join(dir, "more.safetensors"));
+    assert.equal(after.training!.step, 3);
+    const moved = Math.max(...Array.from(after.params, (v, i) => Math.abs(v - model.params[i])));
+    assert.ok(moved > 0 && moved < 3 * 0.002 * 1.01, `parameters moved by ${moved} from the imported ones`);
+    const refused = runCli(["train", join(dir, "text.txt"), "--init-from", join(dir, "x.safetensors"), "--hidden", "9"]);
+    assert.match(refused.stderr, /--hidden cannot be given with --init-from/);
   });
 });
 
