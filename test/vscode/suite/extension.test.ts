@@ -15,9 +15,11 @@ describe("RNN Lab in VS Code", () => {
     await ext.activate();
   });
 
-  it("registers its commands", async () => {
+  it("registers every command it contributes", async () => {
     const commands = await vscode.commands.getCommands(true);
-    for (const c of ["rnnLab.trainOnCurrentFile", "rnnLab.stopTraining", "rnnLab.runGradientCheck"]) assert.ok(commands.includes(c), c);
+    const contributed = (vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string }[]).map((c) => c.command);
+    assert.ok(contributed.includes("rnnLab.importPyTorchWeights") && contributed.includes("rnnLab.exportModel"), contributed.join(", "));
+    for (const c of contributed) assert.ok(commands.includes(c), c);
   });
 
   interface Run { threads?: number; kernels?: string; finishedEvent: Promise<{ type: string; checkpoint?: string; step?: number; message?: string }> }
