@@ -53,6 +53,16 @@ function reorderBlocks(data: Float32Array, H: number, cols: number, order: numbe
   return out;
 }
 
+function joined(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 export function exportOnnx(model: Model): Uint8Array {
   const { spec } = model;
   const H = spec.hidden, V = spec.vocabSize, L = spec.layers;
@@ -83,8 +93,8 @@ export function exportOnnx(model: Model): Uint8Array {
     const G = order.length;
     inits.push({ name: `W_l${l}`, dims: [1, G * H, inWidth], data: reorderBlocks(torch(TensorKind.WeightIh, l), H, inWidth, order) });
     inits.push({ name: `R_l${l}`, dims: [1, G * H, H], data: reorderBlocks(torch(TensorKind.WeightHh, l), H, H, order) });
-    const bias = concat([reorderBlocks(torch(TensorKind.BiasIh, l), H, 1, order), reorderBlocks(torch(TensorKind.BiasHh, l), H, 1, order)].map((a) => new Uint8Array(a.buffer)));
-    inits.push({ name: `B_l${l}`, dims: [1, 2 * G * H], data: new Float32Array(bias.buffer) });
+    const bias = joined([reorderBlocks(torch(TensorKind.BiasIh, l), H, 1, order), reorderBlocks(torch(TensorKind.BiasHh, l), H, 1, order)]);
+    inits.push({ name: `B_l${l}`, dims: [1, 2 * G * H], data: bias });
     inits.push({ name: `layer_l${l}`, dims: [1], data: BigInt64Array.of(BigInt(l)) });
     nodes.push(node("Gather", ["h0", `layer_l${l}`], [`h0_l${l}`], `h0_l${l}`, [{ name: "axis", i: 0 }]));
     const inputs = [x, `W_l${l}`, `R_l${l}`, `B_l${l}`, "", `h0_l${l}`];
@@ -96,7 +106,7 @@ export function exportOnnx(model: Model): Uint8Array {
       outputs.push(`cn_l${l}`);
       if (spec.peephole) {
         const p = [TensorKind.PeepI, TensorKind.PeepO, TensorKind.PeepF].map((k) => torch(k, l));
-        inits.push({ name: `P_l${l}`, dims: [1, 3 * H], data: new Float32Array(concat(p.map((a) => new Uint8Array(a.buffer))).buffer) });
+        inits.push({ name: `P_l${l}`, dims: [1, 3 * H], data: joined(p) });
         inputs.push(`P_l${l}`);
       }
     }

@@ -3,33 +3,17 @@
 
 import { at } from "./arena";
 import { sqrtr } from "./mathx";
+import { sumSquares } from "./vec";
 
 // The f32 core runs each loop four lanes at a time. Every lane does the same IEEE operations in the
-// same order as the scalar loop, so the SIMD and scalar builds update identically; only the global
-// norm's f64 sum is reassociated (two f64x2 accumulators).
+// same order as the scalar loop, so the SIMD and scalar builds update identically (the global norm's
+// f64 sum, in vec.ts, is the one loop whose order differs).
 
 const SIMD = sizeof<real>() == 4 && ASC_FEATURE_SIMD;
 
 /** ‖g‖₂ over the block, accumulated in f64. */
 export function globalNorm(grads: usize, n: i32): f64 {
-  let s: f64 = 0;
-  let k = 0;
-  if (SIMD) {
-    let lo = f64x2.splat(0), hi = f64x2.splat(0);
-    for (; k + 4 <= n; k += 4) {
-      const x = v128.load(at(grads, k));
-      const a = f64x2.promote_low_f32x4(x), b = f64x2.promote_low_f32x4(i32x4.shuffle(x, x, 2, 3, 0, 1));
-      lo = f64x2.add(lo, f64x2.mul(a, a));
-      hi = f64x2.add(hi, f64x2.mul(b, b));
-    }
-    const t = f64x2.add(lo, hi);
-    s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
-  }
-  for (; k < n; k++) {
-    const g = <f64>load<real>(at(grads, k));
-    s += g * g;
-  }
-  return Math.sqrt(s);
+  return Math.sqrt(sumSquares(grads, n));
 }
 
 export function scaleBlock(block: usize, n: i32, factor: real): void {

@@ -29,10 +29,22 @@ export function mulInto(dst: usize, src: usize, n: i32): void {
   for (; k < n; k++) store<real>(at(dst, k), load<real>(at(dst, k)) * load<real>(at(src, k)));
 }
 
-/** Σ x[k]², accumulated in f64 per lane. */
+/** Σ x[k]², accumulated in f64 (with SIMD: two f64x2 accumulators, so a different summation order). */
 export function sumSquares(x: usize, n: i32): f64 {
   let s: f64 = 0;
-  for (let k = 0; k < n; k++) {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    let lo = f64x2.splat(0), hi = f64x2.splat(0);
+    for (; k + 4 <= n; k += 4) {
+      const v = v128.load(at(x, k));
+      const a = f64x2.promote_low_f32x4(v), b = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      lo = f64x2.add(lo, f64x2.mul(a, a));
+      hi = f64x2.add(hi, f64x2.mul(b, b));
+    }
+    const t = f64x2.add(lo, hi);
+    s = f64x2.extract_lane(t, 0) + f64x2.extract_lane(t, 1);
+  }
+  for (; k < n; k++) {
     const v = <f64>load<real>(at(x, k));
     s += v * v;
   }

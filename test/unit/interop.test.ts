@@ -150,7 +150,7 @@ describe("PyTorch weights in and out", () => {
     assert.deepEqual(Array.from(loadCheckpoint(exported).params), Array.from(model.params));
     // the same weights under PyTorch-style names, imported back through the CLI
     const renamed = new Map([...decodeSafetensors(readFileSync(exported)).tensors].map(([n, t]) => [n.replace("embed.", "my_emb.").replace("head.", "fc."), t]));
-    writeFileSync(join(dir, "torch.safetensors"), encodeSafetensors([...renamed.values()].map((t, i) => ({ ...t, name: [...renamed.keys()][i] })), {}));
+    writeFileSync(join(dir, "torch.safetensors"), encodeSafetensors([...renamed].map(([name, t]) => ({ ...t, name })), {}));
     writeFileSync(join(dir, "vocab.json"), JSON.stringify(model.vocab.chars));
     const noMap = runCli(["import", join(dir, "torch.safetensors"), "--vocab", join(dir, "vocab.json"), "--out", join(dir, "x.safetensors")]);
     assert.notEqual(noMap.status, 0);
