@@ -1,0 +1,187 @@
+// One training run in its run folder (see runStore.ts), one step per call: checkpoints every N
+// steps, validation every M, keep-best, samples, the budget, and continuing after a crash from the
+// last checkpoint exactly as if it had never stopped. Host-agnostic: the VS Code worker, tests and
+// benchmarks drive it the same way.
+
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { CharVocabulary } from "./charVocabulary";
+import { Model } from "./checkpoint";
+import { loadCheckpoint, saveCheckpoint } from "./checkpointFile";
+import type { KernelVariant } from "./coreAbi";
+import { InputError } from "./inputError";
+import { Sampler } from "./sampler";
+import {
+  ModelManifest, RunManifest, RunState, acquireRunLock, bestCheckpointPath, corpusPath, listStepCheckpoints, metricsPath,
+  pruneStepCheckpoints, readModelManifest, readRunManifest, releaseRunLock, samplesPath, stepCheckpointPath, truncateMetrics,
+  updateRunManifest,
+} from "./runStore";
+import { StepReport, Trainer, splitCorpus } from "./trainer";
+
+export interface StepOutcome {
+  report: StepReport;
+  valLoss: number | null; // when this step evaluated
+  improved: boolean; // … and beat the best so far (best.safetensors rewritten)
+  checkpoint: string | null; // when this step wrote a periodic checkpoint
+  sample: string | null;
+  finished: boolean; // the budget is spent
+}
+
+export interface RunStart {
+  /** "fresh": initialised; "resumed": from this run's own last checkpoint (after a crash or a pause in another session); "continued": from the parent's checkpoint. */
+  how: "fresh" | "resumed" | "continued" | "from-weights";
+  step: number;
+}
+
+export class RunDriver {
+  readonly trainer: Trainer;
+  readonly model: ModelManifest;
+  manifest: RunManifest;
+  readonly start: RunStart;
+  private readonly startStep: number;
+  private readonly startElapsed: number;
+  private closed = false;
+
+  private constructor(readonly modelDir: string, readonly dir: string, trainer: Trainer, model: ModelManifest, manifest: RunManifest, start: RunStart) {
+    this.trainer = trainer;
+    this.model = model;
+    this.manifest = manifest;
+    this.start = start;
+    this.startStep = manifest.startStep ?? start.step;
+    this.startElapsed = manifest.startElapsed ?? trainer.elapsedSeconds;
+    this.manifest = updateRunManifest(dir, { state: "training", message: null, startStep: this.startStep, startElapsed: this.startElapsed, step: trainer.step });
+  }
+
+  /**
+   * Opens a run folder for training: takes its lock (a StoreError if another process trains it),
+   * then starts fresh, continues from its parent's checkpoint, or resumes from its own last one.
+   */
+  static open(modelDir: string, dir: string, variant?: KernelVariant): RunDriver {
+    const model = readModelManifest(modelDir);
+    let manifest = readRunManifest(dir);
+    acquireRunLock(dir);
+    try {
+      if (!existsSync(corpusPath(modelDir))) throw new InputError(`${corpusPath(modelDir)} is missing: the model's training text is gone, so its runs cannot continue`);
+      const text = readFileSync(corpusPath(modelDir), "utf8");
+      const vocab = new CharVocabulary(model.vocab);
+      const own = listStepCheckpoints(dir);
+      let from: Model | null = null;
+      let start: RunStart = { how: "fresh", step: 0 };
+      if (own.length) {
+        const last = own[own.length - 1];
+        from = loadCheckpoint(last.path);
+        start = { how: "resumed", step: last.step };
+        truncateMetrics(dir, last.step);
+      } else if (manifest.parent) {
+        from = loadCheckpoint(manifest.parent.checkpoint);
+        start = from.training ? { how: "continued", step: from.training.step } : { how: "from-weights", step: 0 };
+        truncateMetrics(dir, -1);
+      } else {
+        truncateMetrics(dir, -1);
+      }
+      if (from && JSON.stringify(from.vocab.toJSON()) !== JSON.stringify(vocab.toJSON())) {
+        throw new InputError("the checkpoint's vocabulary differs from the model's; it belongs to another model");
+      }
+      const options = from?.training && start.how !== "from-weights" ? from.training.options : manifest.options;
+      if (options !== manifest.options) manifest = updateRunManifest(dir, { options });
+      const data = vocab.encode(text);
+      const split = splitCorpus(data, options.valFraction);
+      const trainer = new Trainer(model.spec, vocab, split, options, { files: model.corpus.files, sha256: model.corpus.sha256, chars: data.length, trainChars: split.train.length },
+        from, variant, manifest.plan.threads);
+      return new RunDriver(modelDir, dir, trainer, model, manifest, start);
+    } catch (e) {
+      releaseRunLock(dir);
+      throw e;
+    }
+  }
+
+  /** Fraction of the budget spent (steps or seconds, whichever is nearer its end). */
+  get fraction(): number {
+    const { steps, seconds } = this.manifest.plan.budget;
+    const f1 = steps ? (this.trainer.step - this.startStep) / steps : 0;
+    const f2 = seconds ? (this.trainer.elapsedSeconds - this.startElapsed) / seconds : 0;
+    return Math.min(1, Math.max(f1, f2));
+  }
+
+  get budgetSpent(): boolean {
+    const { steps, seconds } = this.manifest.plan.budget;
+    return (steps !== undefined && this.trainer.step - this.startStep >= steps)
+      || (seconds !== undefined && this.trainer.elapsedSeconds - this.startElapsed >= seconds);
+  }
+
+  /** One optimizer step and whatever falls due after it. Throws NonFiniteLossError (state as before the step). */
+  step(): StepOutcome {
+    const t = this.trainer;
+    const plan = this.manifest.plan;
+    const t0 = performance.now();
+    const report = t.trainStep();
+    t.elapsedSeconds += (performance.now() - t0) / 1000;
+    this.record({ type: "step", step: report.step, loss: report.loss, grad_norm: report.gradNorm, clipped: report.clipped, lr: report.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3) });
+    let valLoss: number | null = null, improved = false, checkpoint: string | null = null, sample: string | null = null;
+    if (plan.evalEvery > 0 && report.step % plan.evalEvery === 0) ({ valLoss, improved } = this.evaluate());
+    if (plan.sampleEvery > 0 && report.step % plan.sampleEvery === 0) sample = this.sample();
+    if (plan.checkpointEvery > 0 && report.step % plan.checkpointEvery === 0) checkpoint = this.checkpoint();
+    return { report, valLoss, improved, checkpoint, sample, finished: this.budgetSpent };
+  }
+
+  private evaluate(): { valLoss: number | null; improved: boolean } {
+    const before = this.trainer.bestValLoss;
+    const valLoss = this.trainer.evaluate();
+    if (valLoss === null) return { valLoss, improved: false };
+    const improved = before === null || valLoss < before;
+    this.record({ type: "eval", step: this.trainer.step, val_loss: valLoss, chars: this.trainer.charsSeen, seconds: +this.trainer.elapsedSeconds.toFixed(3) });
+    if (improved) saveCheckpoint(bestCheckpointPath(this.dir), this.trainer.snapshot());
+    this.manifest = updateRunManifest(this.dir, { step: this.trainer.step, lastValLoss: valLoss, bestValLoss: this.trainer.bestValLoss });
+    return { valLoss, improved };
+  }
+
+  private sample(): string {
+    const step = this.trainer.step;
+    const text = new Sampler(this.trainer.snapshot(), step).generate(this.manifest.plan.sampleLength, { temperature: 0.8, topK: 0, topP: 1 });
+    appendFileSync(samplesPath(this.dir), `--- step ${step} ---\n${text}\n`);
+    this.record({ type: "sample", step, text });
+    return text;
+  }
+
+  /** Writes a periodic checkpoint now (also what pausing and stopping do) and keeps the newest few. */
+  checkpoint(): string {
+    const path = stepCheckpointPath(this.dir, this.trainer.step);
+    saveCheckpoint(path, this.trainer.snapshot());
+    pruneStepCheckpoints(this.dir, this.manifest.plan.keepCheckpoints);
+    this.manifest = updateRunManifest(this.dir, { step: this.trainer.step });
+    return path;
+  }
+
+  setState(state: RunState): void {
+    this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
+  }
+
+  /** The end of the run: a last validation and checkpoint, the final state, the lock released. */
+  finish(state: "done" | "stopped"): { valLoss: number | null; checkpoint: string } {
+    const { valLoss } = this.evaluate();
+    const checkpoint = this.checkpoint();
+    this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
+    this.close();
+    return { valLoss, checkpoint };
+  }
+
+  /** A failure: the last checkpoint stays as it is (a NaN step never reaches one); the reason goes in run.json. */
+  fail(message: string): void {
+    try {
+      this.manifest = updateRunManifest(this.dir, { state: "failed", message });
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops the threads and gives the lock back; the run folder stays as it is (a later open resumes it). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.trainer.dispose();
+    releaseRunLock(this.dir);
+  }
+
+  private record(o: object): void {
+    appendFileSync(metricsPath(this.dir), JSON.stringify(o) + "\n");
+  }
+}

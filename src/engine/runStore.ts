@@ -1,0 +1,313 @@
+// Models and runs on disk, under the workspace's runs folder (".rnnlab" by default):
+//
+//   <model>/model.json            what the model is: spec, vocabulary, where its text came from
+//   <model>/corpus.txt            the training text as it was when the model was made, so a run
+//                                 continues exactly even if the source file changes or disappears
+//   <model>/runs/<run>/run.json   one training run: settings, budget, state, best validation loss
+//   <model>/runs/<run>/metrics.jsonl, samples.txt
+//   <model>/runs/<run>/checkpoints/step-NNNNNNNN.safetensors, best.safetensors
+//   <model>/runs/<run>/run.lock   held by the process that trains it: one writer per run folder
+//
+// JSON files are written atomically; readers treat anything unreadable as a damaged entry, never
+// as a reason to fail the listing.
+
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { writeFileAtomic } from "./checkpointFile";
+import { InputError } from "./inputError";
+import type { ModelSpec } from "./modelSpec";
+import type { VocabularyJson } from "./charVocabulary";
+import type { TrainOptions } from "./trainOptions";
+
+export const STORE_VERSION = 1;
+
+export interface ModelManifest {
+  version: number;
+  name: string; // shown in the explorer; renaming changes only this
+  created: string; // ISO time
+  spec: ModelSpec;
+  vocab: VocabularyJson;
+  corpus: { files: string[]; chars: number; sha256: string };
+}
+
+export type RunState = "queued" | "training" | "paused" | "done" | "stopped" | "failed";
+
+export interface RunBudget { steps?: number; seconds?: number }
+
+export interface RunPlan {
+  budget: RunBudget;
+  threads: number;
+  checkpointEvery: number; // steps between checkpoints (and the most work a crash can lose)
+  keepCheckpoints: number; // periodic checkpoints kept besides best.safetensors
+  evalEvery: number; // steps between validation losses
+  sampleEvery: number; // steps between samples written to samples.txt (0 = none)
+  sampleLength: number;
+}
+
+export interface RunManifest {
+  version: number;
+  id: string;
+  created: string;
+  options: TrainOptions;
+  plan: RunPlan;
+  /** A run that started from another run's checkpoint. */
+  parent: { run: string; checkpoint: string; step: number } | null;
+  state: RunState;
+  message: string | null; // why it failed, for the explorer's tooltip
+  step: number;
+  bestValLoss: number | null;
+  lastValLoss: number | null;
+  /** Where this run began (step and cumulative training seconds), set when it first trains: its budget counts from here. */
+  startStep?: number;
+  startElapsed?: number;
+  updated: string;
+}
+
+export interface RunLock { pid: number; host: string; since: string }
+
+export class StoreError extends InputError {}
+
+export const modelManifestPath = (modelDir: string) => join(modelDir, "model.json");
+export const corpusPath = (modelDir: string) => join(modelDir, "corpus.txt");
+export const runDir = (modelDir: string, runId: string) => join(modelDir, "runs", runId);
+export const runManifestPath = (dir: string) => join(dir, "run.json");
+export const metricsPath = (dir: string) => join(dir, "metrics.jsonl");
+export const samplesPath = (dir: string) => join(dir, "samples.txt");
+export const checkpointsDir = (dir: string) => join(dir, "checkpoints");
+export const bestCheckpointPath = (dir: string) => join(checkpointsDir(dir), "best.safetensors");
+export const stepCheckpointPath = (dir: string, step: number) => join(checkpointsDir(dir), `step-${String(step).padStart(8, "0")}.safetensors`);
+const lockPath = (dir: string) => join(dir, "run.lock");
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n"));
+}
+
+function readJson<T>(path: string): T {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new StoreError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new StoreError(`${path} is not valid JSON (damaged?)`);
+  }
+}
+
+function checkVersion(path: string, version: unknown): void {
+  if (typeof version !== "number") throw new StoreError(`${path} has no format version`);
+  if (version > STORE_VERSION) throw new StoreError(`${path} was written by a newer RNN Lab (format ${version}; this version reads up to ${STORE_VERSION}); update RNN Lab to use it`);
+}
+
+export function readModelManifest(modelDir: string): ModelManifest {
+  const path = modelManifestPath(modelDir);
+  const m = readJson<ModelManifest>(path);
+  checkVersion(path, m.version);
+  if (typeof m.name !== "string" || !m.spec || !m.vocab) throw new StoreError(`${path} is missing its name, spec or vocabulary`);
+  return m;
+}
+
+export function readRunManifest(dir: string): RunManifest {
+  const path = runManifestPath(dir);
+  const r = readJson<RunManifest>(path);
+  checkVersion(path, r.version);
+  if (typeof r.id !== "string" || !r.options || !r.plan) throw new StoreError(`${path} is missing its id, options or plan`);
+  return r;
+}
+
+/** A folder name from a free-form name: letters (any script), digits, dot, dash, underscore. */
+export function slug(name: string): string {
+  const s = name.normalize("NFC").replace(/[^\p{L}\p{N}._-]+/gu, "-").replace(/^[-.]+|-+$/g, "").slice(0, 60);
+  return s || "model";
+}
+
+/** A new folder under `parent` named `base`, `base-2`, … whichever is free. */
+function freshFolder(parent: string, base: string): string {
+  for (let k = 1; ; k++) {
+    const dir = join(parent, k === 1 ? base : `${base}-${k}`);
+    if (!existsSync(dir)) return dir;
+  }
+}
+
+/** Creates a model folder with its manifest and a copy of its training text. */
+export function createModel(root: string, manifest: Omit<ModelManifest, "version" | "created">, text: string): string {
+  const dir = freshFolder(root, slug(manifest.name));
+  writeFileAtomic(corpusPath(dir), new TextEncoder().encode(text));
+  writeJsonAtomic(modelManifestPath(dir), { version: STORE_VERSION, created: new Date().toISOString(), ...manifest });
+  return dir;
+}
+
+/** Creates a run folder (state "queued") and returns its path. */
+export function createRun(modelDir: string, options: TrainOptions, plan: RunPlan, parent: RunManifest["parent"]): string {
+  const runsRoot = join(modelDir, "runs");
+  const existing = existsSync(runsRoot) ? readdirSync(runsRoot).length : 0;
+  const created = new Date().toISOString();
+  const dir = freshFolder(runsRoot, `${String(existing + 1).padStart(3, "0")}-${created.slice(0, 19).replace(/[:T]/g, "-")}`);
+  const manifest: RunManifest = {
+    version: STORE_VERSION, id: dir.slice(runsRoot.length + 1), created, options, plan, parent, state: "queued", message: null,
+    step: parent?.step ?? 0, bestValLoss: null, lastValLoss: null, updated: created,
+  };
+  writeJsonAtomic(runManifestPath(dir), manifest);
+  return dir;
+}
+
+export function updateRunManifest(dir: string, change: Partial<RunManifest>): RunManifest {
+  const next = { ...readRunManifest(dir), ...change, updated: new Date().toISOString() };
+  writeJsonAtomic(runManifestPath(dir), next);
+  return next;
+}
+
+/** Periodic checkpoints, oldest first, with their step. */
+export function listStepCheckpoints(dir: string): { step: number; path: string }[] {
+  const cdir = checkpointsDir(dir);
+  if (!existsSync(cdir)) return [];
+  return readdirSync(cdir)
+    .map((f) => ({ f, m: /^step-(\d+)\.safetensors$/.exec(f) }))
+    .filter((x) => x.m)
+    .map((x) => ({ step: Number(x.m![1]), path: join(cdir, x.f) }))
+    .sort((a, b) => a.step - b.step);
+}
+
+/** Deletes all but the newest `keep` periodic checkpoints. */
+export function pruneStepCheckpoints(dir: string, keep: number): void {
+  const all = listStepCheckpoints(dir);
+  for (const c of all.slice(0, Math.max(0, all.length - Math.max(1, keep)))) rmSync(c.path, { force: true });
+}
+
+/** Drops metric lines recorded after `step` (they belong to work a crash lost and will be redone). */
+export function truncateMetrics(dir: string, step: number): void {
+  const path = metricsPath(dir);
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, "utf8").split("\n").filter((line) => {
+    if (!line) return false;
+    try {
+      const s = (JSON.parse(line) as { step?: number }).step;
+      return typeof s !== "number" || s <= step;
+    } catch {
+      return false; // a line cut by the crash
+    }
+  });
+  writeFileAtomic(path, new TextEncoder().encode(kept.map((l) => l + "\n").join("")));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export function readLock(dir: string): RunLock | null {
+  try {
+    return JSON.parse(readFileSync(lockPath(dir), "utf8")) as RunLock;
+  } catch {
+    return null;
+  }
+}
+
+/** Held by a process that still runs (or by another machine, which we cannot ask). */
+export function lockIsLive(lock: RunLock | null): boolean {
+  if (!lock) return false;
+  if (lock.host !== hostname()) return true;
+  return processAlive(lock.pid);
+}
+
+/**
+ * Takes the run's lock for this process, or throws a StoreError naming who holds it. A lock left by
+ * a process that no longer runs (a crash, a closed window) is taken over.
+ */
+export function acquireRunLock(dir: string): void {
+  const path = lockPath(dir);
+  const mine: RunLock = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      try {
+        writeSync(fd, JSON.stringify(mine));
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        throw new StoreError(`cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); is the workspace read-only?`);
+      }
+      const held = readLock(dir);
+      if (held && held.pid === process.pid && held.host === mine.host) return;
+      if (lockIsLive(held)) {
+        throw new StoreError(`this run is being trained by another window or process (pid ${held!.pid} on ${held!.host} since ${held!.since}); only one may write to it`);
+      }
+      rmSync(path, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new StoreError(`could not take the lock of ${dir}`);
+}
+
+export function releaseRunLock(dir: string): void {
+  const held = readLock(dir);
+  if (held && held.pid === process.pid && held.host === hostname()) rmSync(lockPath(dir), { force: true });
+}
+
+export interface StoredRun {
+  dir: string;
+  manifest: RunManifest | null;
+  error: string | null;
+  /** "training" or "paused" in run.json, but nobody holds the lock: a closed window or a crash. */
+  interrupted: boolean;
+  checkpoints: { step: number; path: string }[];
+  best: string | null;
+}
+
+export interface StoredModel {
+  dir: string;
+  manifest: ModelManifest | null;
+  error: string | null;
+  runs: StoredRun[];
+}
+
+function readRun(dir: string): StoredRun {
+  const checkpoints = listStepCheckpoints(dir);
+  const best = existsSync(bestCheckpointPath(dir)) ? bestCheckpointPath(dir) : null;
+  try {
+    const manifest = readRunManifest(dir);
+    const interrupted = (manifest.state === "training" || manifest.state === "paused") && !lockIsLive(readLock(dir));
+    return { dir, manifest, error: null, interrupted, checkpoints, best };
+  } catch (e) {
+    return { dir, manifest: null, error: (e as Error).message, interrupted: false, checkpoints, best };
+  }
+}
+
+/** Every model folder under `root`, newest run last; damaged entries come back with their error. */
+export function listModels(root: string): StoredModel[] {
+  if (!existsSync(root)) return [];
+  const models: StoredModel[] = [];
+  for (const name of readdirSync(root).sort()) {
+    const dir = join(root, name);
+    if (!statSync(dir).isDirectory() || !existsSync(modelManifestPath(dir))) continue;
+    let manifest: ModelManifest | null = null, error: string | null = null;
+    try {
+      manifest = readModelManifest(dir);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    const runsRoot = join(dir, "runs");
+    const runs = existsSync(runsRoot) ? readdirSync(runsRoot).sort().map((r) => readRun(join(runsRoot, r))) : [];
+    models.push({ dir, manifest, error, runs });
+  }
+  return models;
+}
+
+/** The newest checkpoint of a model: the last periodic one of its newest run that has one. */
+export function latestCheckpoint(model: StoredModel): { run: StoredRun; step: number; path: string } | null {
+  for (let k = model.runs.length - 1; k >= 0; k--) {
+    const run = model.runs[k];
+    const last = run.checkpoints[run.checkpoints.length - 1];
+    if (last) return { run, ...last };
+  }
+  return null;
+}
