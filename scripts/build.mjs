@@ -49,6 +49,7 @@ await esbuild.build({
     gradientCheckWorker: "src/extension/gradientCheckWorker.ts",
     interopWorker: "src/extension/interopWorker.ts",
     trainingWorker: "src/extension/trainingWorker.ts",
+    modelWorker: "src/extension/modelWorker.ts",
     shardWorker: "src/engine/shardWorker.ts",
   },
   external: ["vscode"],

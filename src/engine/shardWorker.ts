@@ -7,8 +7,10 @@ import { coreShape } from "./modelSpec";
 import { CTRL_DONE, CTRL_ERROR, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, CTRL_WINDOW, ShardWorkerInit } from "./shardPool";
 import { runShard } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
+import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "./threadPriority";
 
 const w = workerData as ShardWorkerInit;
+if (process.env[LOW_PRIORITY_ENV]) lowerThisThreadPriority();
 const core = new Core(coreShape(w.spec), "f32", w.variant);
 core.setShape(w.b1 - w.b0, w.steps);
 const batches = new StreamBatches(w.data, w.batch, w.steps);

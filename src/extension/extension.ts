@@ -1,134 +1,262 @@
-// The VS Code side of RNN Lab: thin glue over the engine, which runs in worker threads.
+// The VS Code side of RNN Lab: registers the commands, the model explorer, hovers, surprisal
+// highlighting and the file-loss lens, and wires them to the workers that do the work.
+// Activation only creates objects; files are read and workers started later, when needed.
+
+const moduleLoadedAt = performance.now();
 
 import * as vscode from "vscode";
-import { Worker } from "node:worker_threads";
-import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import type { CellType, ModelSpec } from "../engine/modelSpec";
-import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { modelManifestPath, readModelManifest, updateRunManifest, writeJsonAtomic } from "../engine/runStore";
+import { FileLossLens } from "./fileLossLens";
+import { runGradientCheck } from "./gradientCheckCommand";
 import { exportModel, importPyTorchWeights } from "./interopCommands";
-import { TrainingRun } from "./trainingRun";
+import { ModelClient } from "./modelClient";
+import { ExplorerNode, ModelExplorer, bestOrLatest } from "./modelExplorer";
+import { PredictionHover } from "./predictionHover";
+import { SurprisalHighlighter } from "./surprisalHighlighter";
+import { TrainArgs, TrainCommands } from "./trainCommands";
+import { TrainingQueue } from "./trainingQueue";
 
-const THRESHOLD = 1e-6;
-let activeRun: TrainingRun | undefined;
+const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: the integration tests look inside through it. */
+export interface RnnLabApi {
+  queue: TrainingQueue;
+  explorer: ModelExplorer;
+  client: ModelClient;
+  surprisal: SurprisalHighlighter;
+  activationMs: number;
+}
+
+export function activate(context: vscode.ExtensionContext): RnnLabApi {
+  const t0 = performance.now();
   const log = vscode.window.createOutputChannel("RNN Lab", { log: true });
+  const queue = new TrainingQueue(context.extensionPath, log);
+  const client = new ModelClient(context.extensionPath, () => vscode.workspace.getConfiguration("rnnLab").get("hover.contextCharacters", 256));
+  const active = () => context.workspaceState.get<string>(ACTIVE_KEY);
+  const explorer = new ModelExplorer(queue, active);
+  const train = new TrainCommands(queue, log);
+  const surprisal = new SurprisalHighlighter(client);
+  const lens = new FileLossLens(client);
+  const tree = vscode.window.createTreeView("rnnLab.models", { treeDataProvider: explorer, showCollapseAll: true });
+  const languages = () => vscode.workspace.getConfiguration("rnnLab").get<string[]>("languages", ["plaintext", "markdown"]).map((language) => ({ language }));
+
+  /** Makes a checkpoint the model hovers, highlighting and sampling use. */
+  const setActive = async (checkpoint: string, quiet = false): Promise<boolean> => {
+    try {
+      const m = await client.load(checkpoint);
+      await context.workspaceState.update(ACTIVE_KEY, checkpoint);
+      explorer.refreshSoon();
+      log.info(`active model: ${checkpoint} (${m.spec.cell} ${m.spec.layers}×${m.spec.hidden})`);
+      if (!quiet) void vscode.window.setStatusBarMessage(vscode.l10n.t("RNN Lab: {0} is the active model", vscode.workspace.asRelativePath(checkpoint)), 4000);
+      return true;
+    } catch (e) {
+      log.error(`cannot load ${checkpoint}: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot use this checkpoint: {0}", (e as Error).message));
+      return false;
+    }
+  };
+
+  /** The active model, or an offer to train one when there is none. */
+  const needModel = async (): Promise<boolean> => {
+    if (client.model) return true;
+    const saved = active();
+    if (saved && existsSync(saved) && (await setActive(saved, true))) return true;
+    const trainOne = vscode.l10n.t("Train on Current File");
+    const answer = await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: there is no active model yet."), trainOne);
+    if (answer === trainOne) void vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");
+    return false;
+  };
+
+  const target = (node?: ExplorerNode) => ModelExplorer.target(node ?? tree.selection[0]);
+
+  let lastFinished: { modelDir: string } | null = null;
+  // A finished run becomes the active model when there is none, or when it continues the active one's model.
+  queue.onDidChange(() => {
+    const last = lastFinished;
+    lastFinished = null;
+    if (!last) return;
+    const current = active();
+    if (current && existsSync(current) && !current.startsWith(last.modelDir + "/")) return;
+    void (async () => {
+      await explorer.refresh();
+      const model = explorer.storedModels.find((m) => m.dir === last.modelDir);
+      const checkpoint = model && bestOrLatest(model);
+      if (checkpoint) await setActive(checkpoint, true);
+    })();
+  });
+  const track = <T extends { finishedEvent: Promise<{ type: string }>; run: { modelDir: string; label: string } } | undefined>(run: T): T => {
+    void run?.finishedEvent.then((e) => {
+      if (e.type === "done") lastFinished = { modelDir: run.run.modelDir };
+      const done = e as { type: string; step?: number; valLoss?: number | null; message?: string };
+      if (e.type === "done") void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: trained {0} to step {1}; validation loss {2} nats/char.", run.run.label, done.step ?? 0, done.valLoss?.toFixed(3) ?? "n/a"));
+      else void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: training failed: {0}", done.message ?? ""));
+      explorer.refreshSoon();
+    });
+    return run;
+  };
+
+  const register = (id: string, f: (...args: never[]) => unknown) => vscode.commands.registerCommand(id, f as (...args: unknown[]) => unknown);
   context.subscriptions.push(
-    log,
-    vscode.commands.registerCommand("rnnLab.runGradientCheck", () => runGradientCheck(context, log)),
-    vscode.commands.registerCommand("rnnLab.trainOnCurrentFile", (args?: TrainArgs) => trainOnCurrentFile(context, log, args)),
-    vscode.commands.registerCommand("rnnLab.importPyTorchWeights", () => importPyTorchWeights(context.extensionPath, log)),
-    vscode.commands.registerCommand("rnnLab.exportModel", (uri?: vscode.Uri) => exportModel(context.extensionPath, log, uri instanceof vscode.Uri ? uri : undefined)),
-    vscode.commands.registerCommand("rnnLab.stopTraining", () => {
-      if (activeRun) activeRun.stop();
-      else void vscode.window.showInformationMessage("RNN Lab: nothing is training.");
+    log, queue, client, explorer, tree, surprisal, lens,
+    vscode.languages.registerHoverProvider(languages(), new PredictionHover(client)),
+    vscode.languages.registerCodeLensProvider(languages(), lens),
+    vscode.workspace.onDidChangeTextDocument((e) => client.noteChange(e)),
+    vscode.workspace.onDidCloseTextDocument((d) => client.forget(d)),
+    register("rnnLab.trainOnCurrentFile", (args?: TrainArgs) => train.trainOnCurrentFile(args).then(track)),
+    register("rnnLab.trainOnWorkspaceFiles", (args?: TrainArgs) => train.trainOnWorkspaceFiles(args).then(track)),
+    register("rnnLab.trainOnSelection", (args?: TrainArgs) => train.trainOnSelection(args).then(track)),
+    register("rnnLab.trainOnBundledCorpus", (args?: TrainArgs) => train.trainOnCurrentFile({ ...args, file: join(context.extensionPath, "media", "corpus", "tinyshakespeare.txt") }).then(track)),
+    register("rnnLab.continueTraining", (node?: ExplorerNode, args?: TrainArgs) => {
+      const t = node ? target(node) : {};
+      const resumeInPlace = node?.kind === "run" && (node.state === "interrupted" || node.state === "paused");
+      return train.continueTraining(t.modelDir ? { modelDir: t.modelDir, checkpoint: t.checkpoint, runDir: resumeInPlace ? t.runDir : undefined } : undefined, args).then(track);
     }),
-    { dispose: () => activeRun?.dispose() },
+    register("rnnLab.stopTraining", (node?: ExplorerNode) => {
+      if (node?.kind === "run" && node.state === "queued") return queue.cancelQueued(node.run.dir);
+      if (queue.active) queue.active.stop();
+      else void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: nothing is training."));
+    }),
+    register("rnnLab.pauseResumeTraining", () => {
+      const a = queue.active;
+      if (!a) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: nothing is training."));
+      if (a.paused) a.resume();
+      else a.pause();
+    }),
+    register("rnnLab.trainingActions", async () => {
+      const a = queue.active;
+      if (!a) return;
+      const items = [
+        { label: a.paused ? "$(debug-continue) " + vscode.l10n.t("Resume Training") : "$(debug-pause) " + vscode.l10n.t("Pause Training"), command: "rnnLab.pauseResumeTraining" },
+        { label: "$(debug-stop) " + vscode.l10n.t("Stop Training"), command: "rnnLab.stopTraining" },
+        { label: "$(output) " + vscode.l10n.t("Show Log"), command: "rnnLab.showLog" },
+      ];
+      const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: {0} at step {1}", a.run.label, a.step) });
+      if (picked) void vscode.commands.executeCommand(picked.command);
+    }),
+    register("rnnLab.showLog", () => log.show()),
+    register("rnnLab.refreshModels", () => explorer.refresh()),
+    register("rnnLab.setActiveModel", async (node?: ExplorerNode) => {
+      const checkpoint = target(node).checkpoint;
+      if (!checkpoint) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: this has no checkpoint yet."));
+      return setActive(checkpoint);
+    }),
+    register("rnnLab.sampleText", async (node?: ExplorerNode, args?: { prime?: string; length?: number; open?: boolean }) => {
+      const checkpoint = node ? target(node).checkpoint : undefined;
+      if (checkpoint) { if (!(await setActive(checkpoint, true))) return undefined; } else if (!(await needModel())) return undefined;
+      const c = vscode.workspace.getConfiguration("rnnLab");
+      const prime = args?.prime ?? await vscode.window.showInputBox({ title: vscode.l10n.t("RNN Lab: sample text"), prompt: vscode.l10n.t("Text to start from (may be empty)"), value: "" });
+      if (prime === undefined) return undefined;
+      let text: string;
+      try {
+        text = await client.sample(prime, args?.length ?? c.get("sampleLength", 500), c.get("sampleTemperature", 0.8), 0, 1, Math.floor(Math.random() * 2 ** 31));
+      } catch (e) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
+        return undefined;
+      }
+      if (args?.open !== false) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ content: prime + text, language: "plaintext" }));
+      return prime + text;
+    }),
+    register("rnnLab.evaluateModelOnCurrentFile", async () => {
+      const doc = vscode.window.activeTextEditor?.document;
+      if (!doc) return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: open a text file to train on first."));
+      if (!(await needModel())) return undefined;
+      try {
+        const r = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t("RNN Lab: evaluating") }, () => client.fileLoss(doc.getText()));
+        const msg = vscode.l10n.t("RNN Lab: {0}: {1} nats/char ({2} bits/char) over {3} characters.", basename(doc.fileName), r.loss.toFixed(4), (r.loss / Math.LN2).toFixed(4), r.predicted.toLocaleString());
+        log.info(msg);
+        void vscode.window.showInformationMessage(msg);
+        return r;
+      } catch (e) {
+        void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
+        return undefined;
+      }
+    }),
+    register("rnnLab.runGradientCheck", (node?: ExplorerNode) => {
+      const dir = target(node).modelDir;
+      let spec;
+      try { spec = dir ? readModelManifest(dir).spec : undefined; } catch { spec = undefined; }
+      return runGradientCheck(context.extensionPath, log, spec);
+    }),
+    register("rnnLab.toggleSurprisal", async () => {
+      const c = vscode.workspace.getConfiguration("rnnLab");
+      const on = !c.get<boolean>("surprisal.enabled", false);
+      await c.update("surprisal.enabled", on, vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+      if (on) await needModel();
+    }),
+    register("rnnLab.revealModel", (node?: ExplorerNode) => {
+      const t = target(node);
+      const path = node?.kind === "checkpoint" ? t.checkpoint : t.runDir ?? t.modelDir;
+      if (path) void vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(path));
+    }),
+    register("rnnLab.renameModel", async (node?: ExplorerNode) => {
+      const dir = target(node).modelDir;
+      if (!dir) return;
+      const m = readModelManifest(dir);
+      const name = await vscode.window.showInputBox({ title: vscode.l10n.t("RNN Lab: rename model"), value: m.name, validateInput: (v) => (v.trim() ? null : vscode.l10n.t("A name cannot be empty")) });
+      if (!name) return;
+      writeJsonAtomic(modelManifestPath(dir), { ...m, name: name.trim() });
+      explorer.refreshSoon();
+    }),
+    register("rnnLab.deleteModel", async (node?: ExplorerNode, args?: { confirm?: boolean }) => {
+      const t = target(node);
+      const path = node?.kind === "checkpoint" ? t.checkpoint : node?.kind === "run" ? t.runDir : t.modelDir;
+      if (!path) return;
+      if ((t.runDir && queue.isActive(t.runDir)) || (node?.kind === "model" && queue.active?.run.modelDir === t.modelDir)) {
+        return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: stop its training before deleting it."));
+      }
+      const del = vscode.l10n.t("Delete");
+      const ok = args?.confirm === false ? del : await vscode.window.showWarningMessage(vscode.l10n.t("RNN Lab: delete {0}? Its files are moved to the trash where the system has one.", vscode.workspace.asRelativePath(path)), { modal: true }, del);
+      if (ok !== del) return;
+      const current = active();
+      await vscode.workspace.fs.delete(vscode.Uri.file(path), { recursive: true, useTrash: args?.confirm !== false });
+      if (current && (current === path || current.startsWith(path + "/"))) {
+        await context.workspaceState.update(ACTIVE_KEY, undefined);
+        client.unload();
+      }
+      await explorer.refresh();
+    }),
+    register("rnnLab.importPyTorchWeights", () => importPyTorchWeights(context.extensionPath, log).then((r) => { explorer.refreshSoon(); return r; })),
+    register("rnnLab.exportModel", (arg?: vscode.Uri | ExplorerNode) => {
+      const checkpoint = arg instanceof vscode.Uri ? arg : arg ? (target(arg).checkpoint ? vscode.Uri.file(target(arg).checkpoint!) : undefined) : undefined;
+      return exportModel(context.extensionPath, log, checkpoint);
+    }),
   );
+  void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", false);
+
+  // The rest reads files: after activation returns.
+  setTimeout(() => void startup(), 0);
+  async function startup(): Promise<void> {
+    await explorer.refresh();
+    const saved = active();
+    if (saved && existsSync(saved)) await setActive(saved, true);
+    await offerToResume();
+  }
+
+  /** Runs left "training" by a closed window or a crash: continue them from their last checkpoint. */
+  async function offerToResume(): Promise<void> {
+    const policy = vscode.workspace.getConfiguration("rnnLab").get<"ask" | "always" | "never">("resumeInterruptedRuns", "ask");
+    if (policy === "never") return;
+    for (const model of explorer.storedModels) {
+      for (const run of model.runs.filter((r) => r.interrupted && r.manifest)) {
+        if (!run.checkpoints.length) {
+          updateRunManifest(run.dir, { state: "failed", message: "interrupted before its first checkpoint" });
+          continue;
+        }
+        const go = vscode.l10n.t("Continue");
+        const answer = policy === "always" ? go : await vscode.window.showInformationMessage(
+          vscode.l10n.t("RNN Lab: training of {0} was interrupted at step {1}. Continue from its last checkpoint?", model.manifest?.name ?? basename(model.dir), run.checkpoints[run.checkpoints.length - 1].step), go);
+        if (answer === go) track(await train.continueTraining({ modelDir: model.dir, runDir: run.dir }, { whenBusy: "queue" }));
+      }
+    }
+  }
+
+  const activationMs = performance.now() - t0;
+  log.info(`activated in ${activationMs.toFixed(1)} ms (module load to ready: ${(performance.now() - moduleLoadedAt).toFixed(1)} ms)`);
+  return { queue, explorer, client, surprisal, activationMs };
 }
 
 export function deactivate(): void {
-  activeRun?.dispose();
-}
-
-/** rnnLab.threads, where 0 means cores − 1 (one stays with the editor), at least 1. */
-export function trainingThreads(): number {
-  const configured = vscode.workspace.getConfiguration("rnnLab").get<number>("threads", 0);
-  return configured > 0 ? Math.floor(configured) : Math.max(1, availableParallelism() - 1);
-}
-
-/** Arguments a caller (a button, a test) may pass instead of answering the quick pick. */
-interface TrainArgs {
-  cell?: CellType;
-}
-
-async function trainOnCurrentFile(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, args?: TrainArgs): Promise<TrainingRun | undefined> {
-  const editor = vscode.window.activeTextEditor;
-  if (!editor) {
-    void vscode.window.showErrorMessage("RNN Lab: open a text file to train on first.");
-    return undefined;
-  }
-  const folder = vscode.workspace.getWorkspaceFolder(editor.document.uri) ?? vscode.workspace.workspaceFolders?.[0];
-  if (!folder || folder.uri.scheme !== "file") {
-    void vscode.window.showErrorMessage("RNN Lab: runs are saved in the workspace; open a folder first.");
-    return undefined;
-  }
-  if (activeRun) {
-    void vscode.window.showWarningMessage("RNN Lab: a model is already training; stop it first (RNN Lab: Stop Training).");
-    return undefined;
-  }
-  const config = vscode.workspace.getConfiguration("rnnLab");
-  const cells: (vscode.QuickPickItem & { cell: CellType })[] = [
-    { label: "LSTM", description: "long short-term memory", cell: "lstm" },
-    { label: "GRU", description: "gated recurrent unit", cell: "gru" },
-    { label: "RNN", description: "vanilla tanh RNN", cell: "rnn" },
-  ];
-  const defaultCell = config.get<CellType>("cell", "lstm");
-  const picked = args?.cell ? cells.find((c) => c.cell === args.cell)
-    : await vscode.window.showQuickPick([...cells.filter((c) => c.cell === defaultCell), ...cells.filter((c) => c.cell !== defaultCell)], { title: "RNN Lab: cell type" });
-  if (!picked) return undefined;
-  const text = editor.document.getText();
-  const name = basename(editor.document.fileName);
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const outDir = join(folder.uri.fsPath, config.get<string>("runsFolder", ".rnnlab"), `${name}-${picked.cell}-${stamp}`);
-  const model: Pick<ModelSpec, "cell" | "layers" | "hidden"> = { cell: picked.cell, layers: config.get<number>("layers", 2), hidden: config.get<number>("hiddenSize", 128) };
-  const run = new TrainingRun(context.extensionPath, {
-    type: "train", name, text, outDir, model,
-    options: { batch: config.get<number>("batch", 50), seq: config.get<number>("seq", 50) },
-    seconds: config.get<number>("trainingSeconds", 60), threads: trainingThreads(), evalEvery: 100,
-  }, log);
-  activeRun = run;
-  context.subscriptions.push(run);
-  void run.finishedEvent.then((e) => {
-    if (activeRun === run) activeRun = undefined;
-    if (e.type === "done") void vscode.window.showInformationMessage(`RNN Lab: trained ${e.step} steps on ${name}; validation loss ${e.valLoss?.toFixed(3) ?? "n/a"} nats/char.`);
-    else if (e.type === "error") void vscode.window.showErrorMessage(`RNN Lab: training failed: ${e.message}`);
-  });
-  return run;
-}
-
-function checkedModels(): ModelSpec[] {
-  const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
-  const specs: ModelSpec[] = [];
-  for (const layers of [1, 2]) {
-    specs.push({ ...base, cell: "rnn", layers }, { ...base, cell: "lstm", layers }, { ...base, cell: "lstm", layers, peephole: true }, { ...base, cell: "gru", layers });
-  }
-  return specs;
-}
-
-async function runGradientCheck(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): Promise<void> {
-  log.show(true);
-  log.info("gradient check: analytic vs finite-difference gradients (f64), threshold " + THRESHOLD);
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: "RNN Lab: gradient check", cancellable: true }, (progress, token) =>
-    new Promise<void>((resolve) => {
-      const worker = new Worker(join(context.extensionPath, "dist", "gradientCheckWorker.js"));
-      const specs = checkedModels();
-      let done = 0, worst = 0;
-      const finish = () => { void worker.terminate(); resolve(); };
-      token.onCancellationRequested(finish);
-      worker.on("error", (e) => { log.error(`gradient check failed: ${e.message}`); void vscode.window.showErrorMessage(`RNN Lab: gradient check failed: ${e.message}`); finish(); });
-      worker.on("message", (m: GradientCheckReply) => {
-        if (m.type === "result") {
-          done++;
-          progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
-          const w = Math.max(...m.tensors.map((t) => t.maxRelError));
-          worst = Math.max(worst, w);
-          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < THRESHOLD ? "ok" : "FAIL"}`);
-          for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
-        } else if (m.type === "done") {
-          const ok = worst < THRESHOLD;
-          const text = `RNN Lab: gradient check ${ok ? "passed" : "FAILED"} for ${done} models (worst relative error ${worst.toExponential(2)}).`;
-          if (ok) void vscode.window.showInformationMessage(text);
-          else void vscode.window.showErrorMessage(text);
-          finish();
-        } else {
-          log.error(m.message);
-          void vscode.window.showErrorMessage(`RNN Lab: ${m.message}`);
-          finish();
-        }
-      });
-      const request: GradientCheckRequest = { type: "gradientCheck", specs };
-      worker.postMessage(request);
-    }));
+  // everything is in context.subscriptions
 }

@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ExportFormat } from "../engine/modelExport";
+import { runsRoot } from "./settings";
 import { InteropReply, InteropRequest, isInteropReply } from "../protocol/interopWorker";
 
 /** Runs one request in a fresh worker; the worker ends with the reply. */
@@ -20,69 +21,65 @@ function runInWorker(extensionPath: string, request: InteropRequest): Promise<In
   });
 }
 
-function runsFolder(): string | undefined {
-  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === "file");
-  return folder ? join(folder.uri.fsPath, vscode.workspace.getConfiguration("rnnLab").get<string>("runsFolder", ".rnnlab")) : undefined;
-}
-
 export async function importPyTorchWeights(extensionPath: string, log: vscode.LogOutputChannel): Promise<string | undefined> {
-  const root = runsFolder();
+  const root = runsRoot();
   if (!root) {
-    void vscode.window.showErrorMessage("RNN Lab: imported models are saved in the workspace; open a folder first.");
+    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: imported models are saved in the workspace; open a folder first."));
     return undefined;
   }
-  const [weights] = await vscode.window.showOpenDialog({ title: "RNN Lab: PyTorch weights (a state_dict saved as .safetensors)", filters: { safetensors: ["safetensors"] }, canSelectMany: false }) ?? [];
+  const [weights] = await vscode.window.showOpenDialog({ title: vscode.l10n.t("RNN Lab: PyTorch weights (a state_dict saved as .safetensors)"), filters: { safetensors: ["safetensors"] }, canSelectMany: false }) ?? [];
   if (!weights) return undefined;
-  const [vocab] = await vscode.window.showOpenDialog({ title: "RNN Lab: vocabulary (a JSON list of characters, or the training text)", canSelectMany: false, defaultUri: vscode.Uri.file(dirname(weights.fsPath)) }) ?? [];
+  const [vocab] = await vscode.window.showOpenDialog({ title: vscode.l10n.t("RNN Lab: vocabulary (a JSON list of characters, or the training text)"), canSelectMany: false, defaultUri: vscode.Uri.file(dirname(weights.fsPath)) }) ?? [];
   if (!vocab) return undefined;
   const common = { weights: weights.fsPath, vocab: vocab.fsPath, map: [] as string[], nonlinearity: "tanh" as const };
   const inspected = await runInWorker(extensionPath, { type: "inspect", ...common });
   if (inspected.type !== "inspected") {
     const message = inspected.type === "error" ? inspected.message : "unexpected reply";
     log.error(`import: ${message}`);
-    void vscode.window.showErrorMessage(`RNN Lab: cannot import: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot import: {0}", message));
     return undefined;
   }
-  const choice = await vscode.window.showInformationMessage(`RNN Lab: import ${basename(weights.fsPath)}?`, { modal: true, detail: inspected.summary }, "Import");
-  if (choice !== "Import") return undefined;
+  const importLabel = vscode.l10n.t("Import");
+  const choice = await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: import {0}?", basename(weights.fsPath)), { modal: true, detail: inspected.summary }, importLabel);
+  if (choice !== importLabel) return undefined;
   const stem = basename(weights.fsPath, extname(weights.fsPath));
   let out = join(root, `imported-${stem}`, "model.safetensors");
   for (let k = 2; existsSync(out); k++) out = join(root, `imported-${stem}-${k}`, "model.safetensors");
   const r = await runInWorker(extensionPath, { type: "import", ...common, out });
   if (r.type !== "imported") {
-    void vscode.window.showErrorMessage(`RNN Lab: import failed: ${r.type === "error" ? r.message : "unexpected reply"}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: import failed: {0}", r.type === "error" ? r.message : "unexpected reply"));
     return undefined;
   }
   log.info(`imported ${weights.fsPath} → ${r.out}\n${r.summary}`);
-  void vscode.window.showInformationMessage(`RNN Lab: imported ${r.summary.split("\n")[0]} as ${vscode.workspace.asRelativePath(r.out)}.`);
+  void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: imported {0} as {1}.", r.summary.split("\n")[0], vscode.workspace.asRelativePath(r.out)));
   return r.out;
 }
 
-const FORMATS: (vscode.QuickPickItem & { format: ExportFormat })[] = [
-  { label: "safetensors", description: "weights + vocabulary for PyTorch's load_state_dict", format: "safetensors" },
-  { label: "ONNX", description: "LSTM/GRU/RNN operators, state as input and output", format: "onnx" },
-  { label: "PyTorch project", description: "model.py, train.py (python or torchrun), weights, data", format: "pytorch" },
+const formats = (): (vscode.QuickPickItem & { format: ExportFormat })[] => [
+  { label: "safetensors", description: vscode.l10n.t("weights + vocabulary for PyTorch's load_state_dict"), format: "safetensors" },
+  { label: "ONNX", description: vscode.l10n.t("LSTM/GRU/RNN operators, state as input and output"), format: "onnx" },
+  { label: vscode.l10n.t("PyTorch project"), description: vscode.l10n.t("model.py, train.py (python or torchrun), weights, data"), format: "pytorch" },
 ];
 
 /** `checkpoint`: a .safetensors file from the explorer's context menu, or asked for. */
 export async function exportModel(extensionPath: string, log: vscode.LogOutputChannel, checkpoint?: vscode.Uri): Promise<string | undefined> {
-  const source = checkpoint ?? (await vscode.window.showOpenDialog({ title: "RNN Lab: checkpoint to export", filters: { safetensors: ["safetensors"] }, canSelectMany: false, defaultUri: runsFolder() ? vscode.Uri.file(runsFolder()!) : undefined }))?.[0];
+  const source = checkpoint ?? (await vscode.window.showOpenDialog({ title: vscode.l10n.t("RNN Lab: checkpoint to export"), filters: { safetensors: ["safetensors"] }, canSelectMany: false, defaultUri: runsRoot() ? vscode.Uri.file(runsRoot()!) : undefined }))?.[0];
   if (!source) return undefined;
-  const picked = await vscode.window.showQuickPick(FORMATS, { title: `RNN Lab: export ${basename(source.fsPath)} as` });
+  const picked = await vscode.window.showQuickPick(formats(), { title: vscode.l10n.t("RNN Lab: export {0} as", basename(source.fsPath)) });
   if (!picked) return undefined;
   const stem = basename(source.fsPath, ".safetensors");
   const suggested = join(dirname(source.fsPath), picked.format === "pytorch" ? `${stem}-pytorch` : `${stem}.export.${picked.format === "onnx" ? "onnx" : "safetensors"}`);
-  const target = await vscode.window.showSaveDialog({ title: picked.format === "pytorch" ? "RNN Lab: folder for the PyTorch project" : "RNN Lab: export to", defaultUri: vscode.Uri.file(suggested) });
+  const target = await vscode.window.showSaveDialog({ title: picked.format === "pytorch" ? vscode.l10n.t("RNN Lab: folder for the PyTorch project") : vscode.l10n.t("RNN Lab: export to"), defaultUri: vscode.Uri.file(suggested) });
   if (!target) return undefined;
   // the save dialog has already asked whether to replace an existing file
   const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch" });
   if (r.type !== "exported") {
     const message = r.type === "error" ? r.message : "unexpected reply";
     log.error(`export: ${message}`);
-    void vscode.window.showErrorMessage(`RNN Lab: export failed: ${message}`);
+    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: export failed: {0}", message));
     return undefined;
   }
   log.info(`exported ${source.fsPath} as ${picked.format} → ${r.out} (${r.bytes} bytes)`);
-  void vscode.window.showInformationMessage(`RNN Lab: exported ${basename(source.fsPath)} as ${picked.label} (${(r.bytes / 1024).toFixed(0)} KiB).`);
+  void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: exported {0} as {1} ({2} KiB).", basename(source.fsPath), picked.label, (r.bytes / 1024).toFixed(0)));
   return r.out;
 }

@@ -1,79 +1,113 @@
-// A training run off the extension host's thread. Steps run one per turn of the event loop, so a
-// stop request is seen within one step; the checkpoint and metrics go to the run's folder.
+// A training run off the extension host's thread, at lower CPU priority than the editor. One step
+// per turn of the event loop, so pause and stop are seen within a step; the run driver writes the
+// checkpoints, metrics and samples into the run's folder.
 
-import { appendFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { parentPort } from "node:worker_threads";
-import { CharVocabulary } from "../engine/charVocabulary";
 import { paramCount } from "../engine/checkpoint";
-import { saveCheckpoint } from "../engine/checkpointFile";
-import { ModelSpec, describeSpec, validateSpec } from "../engine/modelSpec";
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../engine/trainOptions";
-import { NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
-import type { ToTrainingWorker, TrainRequest, TrainingEvent } from "../protocol/trainingWorker";
+import { describeSpec } from "../engine/modelSpec";
+import { RunDriver } from "../engine/runDriver";
+import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/threadPriority";
+import type { ToTrainingWorker, TrainingEvent } from "../protocol/trainingWorker";
 
 const port = parentPort;
 if (!port) throw new Error("trainingWorker runs only as a worker thread");
 const send = (e: TrainingEvent) => port.postMessage(e);
-let stopRequested = false;
+process.env[LOW_PRIORITY_ENV] = "1"; // inherited by the shard threads this worker starts
+lowerThisThreadPriority();
+
+let driver: RunDriver | null = null;
+let paused = false, stopRequested = false, scheduled = false;
+let lastReport = { time: 0, step: 0 };
 
 port.on("message", (m: ToTrainingWorker) => {
-  if (m?.type === "stop") stopRequested = true;
-  else if (m?.type === "train") {
-    try {
-      start(m);
-    } catch (e) {
-      send({ type: "error", message: e instanceof Error ? e.message : String(e) });
-    }
+  switch (m?.type) {
+    case "open": return open(m.modelDir, m.runDir);
+    case "pause":
+      if (driver && !paused) {
+        paused = true;
+        const checkpoint = driver.checkpoint();
+        driver.setState("paused");
+        send({ type: "paused", step: driver.trainer.step, checkpoint });
+      }
+      return;
+    case "resume":
+      if (driver && paused) {
+        paused = false;
+        driver.setState("training");
+        send({ type: "resumed", step: driver.trainer.step });
+        schedule();
+      }
+      return;
+    case "stop":
+      stopRequested = true;
+      if (paused) { paused = false; schedule(); }
+      return;
   }
 });
 
-function start(r: TrainRequest): void {
-  const { vocab } = CharVocabulary.fromText(r.text);
-  const spec: ModelSpec = { cell: r.model.cell, nonlinearity: "tanh", layers: r.model.layers, hidden: r.model.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
-  validateSpec(spec);
-  const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...r.options };
-  const data = vocab.encode(r.text);
-  const split = splitCorpus(data, options.valFraction);
-  const trainer = new Trainer(spec, vocab, split, options, { files: [r.name], sha256: "", chars: data.length, trainChars: split.train.length }, null, undefined, r.threads);
-  mkdirSync(r.outDir, { recursive: true });
-  const checkpoint = join(r.outDir, "model.safetensors");
-  const metrics = join(r.outDir, "metrics.jsonl");
-  const record = (o: object) => appendFileSync(metrics, JSON.stringify(o) + "\n");
-  send({ type: "started", params: paramCount(spec), description: describeSpec(spec), trainChars: split.train.length, valChars: split.val.length, threads: trainer.threads, kernels: String(trainer.core.variant) });
-  const t0 = performance.now();
-  let lastReport = 0;
-  const elapsed = () => (performance.now() - t0) / 1000;
-  const finish = () => {
-    const valLoss = trainer.evaluate();
-    saveCheckpoint(checkpoint, trainer.snapshot());
-    trainer.dispose();
-    const seconds = elapsed();
-    record({ type: "done", step: trainer.step, val_loss: valLoss });
-    send({ type: "done", step: trainer.step, valLoss, checkpoint, seconds, charsPerSecond: (trainer.step * trainer.charsPerStep) / seconds, stopped: stopRequested });
-  };
-  const step = () => {
-    try {
-      if (stopRequested || elapsed() >= r.seconds) return finish();
-      const s = trainer.trainStep();
-      const now = performance.now();
-      record({ type: "step", step: s.step, loss: s.loss, grad_norm: s.gradNorm, lr: s.lr });
-      if (now - lastReport > 250) {
-        lastReport = now;
-        send({ type: "progress", step: s.step, epoch: s.epoch, loss: s.loss, gradNorm: s.gradNorm, charsPerSecond: (s.step * trainer.charsPerStep) / elapsed(), fraction: Math.min(1, elapsed() / r.seconds) });
-      }
-      if (r.evalEvery > 0 && s.step % r.evalEvery === 0) {
-        const valLoss = trainer.evaluate();
-        if (valLoss !== null) {
-          record({ type: "eval", step: s.step, val_loss: valLoss });
-          send({ type: "eval", step: s.step, valLoss });
-        }
-      }
-      setImmediate(step);
-    } catch (e) {
-      trainer.dispose();
-      send({ type: "error", message: e instanceof NonFiniteLossError || e instanceof Error ? e.message : String(e) });
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function open(modelDir: string, runDir: string): void {
+  try {
+    driver = RunDriver.open(modelDir, runDir);
+  } catch (e) {
+    send({ type: "error", message: message(e), step: null });
+    return;
+  }
+  const t = driver.trainer;
+  send({
+    type: "started", how: driver.start.how, step: t.step, params: paramCount(t.spec), description: describeSpec(t.spec),
+    trainChars: t.data.train.length, valChars: t.data.val.length, threads: t.threads, kernels: String(t.core.variant),
+  });
+  lastReport = { time: performance.now(), step: t.step };
+  schedule();
+}
+
+function schedule(): void {
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(step);
+  }
+}
+
+function step(): void {
+  scheduled = false;
+  const d = driver;
+  if (!d || paused) return;
+  try {
+    if (stopRequested || d.budgetSpent) return finish(d);
+    const o = d.step();
+    const now = performance.now();
+    if (now - lastReport.time > 250 || o.finished) {
+      const charsPerSecond = ((o.report.step - lastReport.step) * d.trainer.charsPerStep) / ((now - lastReport.time) / 1000);
+      const f = d.fraction;
+      const secondsSoFar = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
+      send({
+        type: "progress", step: o.report.step, epoch: o.report.epoch, loss: o.report.loss, gradNorm: o.report.gradNorm, clipped: o.report.clipped,
+        lr: o.report.lr, charsPerSecond, fraction: f, etaSeconds: f > 0 ? (secondsSoFar * (1 - f)) / f : null,
+      });
+      lastReport = { time: now, step: o.report.step };
     }
-  };
-  setImmediate(step);
+    if (o.valLoss !== null) send({ type: "eval", step: o.report.step, valLoss: o.valLoss, improved: o.improved });
+    if (o.checkpoint) send({ type: "checkpoint", step: o.report.step, path: o.checkpoint });
+    if (o.sample !== null) send({ type: "sample", step: o.report.step, text: o.sample });
+    schedule();
+  } catch (e) {
+    // a non-finite loss leaves the state as before the step; the last checkpoint stays the last good one
+    const msg = message(e);
+    try { d.fail(msg); } catch { /* the folder may be gone: the error below says what happened */ }
+    driver = null;
+    send({ type: "error", message: msg, step: d.trainer.step });
+  }
+}
+
+function finish(d: RunDriver): void {
+  const stopped = stopRequested && !d.budgetSpent;
+  const seconds = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
+  const steps = d.trainer.step - (d.manifest.startStep ?? 0);
+  const { valLoss, checkpoint } = d.finish(stopped ? "stopped" : "done");
+  driver = null;
+  send({ type: "done", step: d.trainer.step, valLoss, checkpoint, seconds, charsPerSecond: (steps * d.trainer.charsPerStep) / Math.max(seconds, 1e-9), stopped });
 }

@@ -1,31 +1,43 @@
-// Messages between the extension host and a training worker (dist/trainingWorker.js).
-// The host sends one TrainRequest, then at most one StopRequest; the worker answers with
-// TrainingEvents and ends with "done" or "error".
+// Messages between the extension host and a training worker (dist/trainingWorker.js). The host
+// sends one OpenRun, then any number of pause/resume and at most one stop; the worker answers with
+// TrainingEvents and ends with "done" or "error". The worker trains one run at a time.
 
-import type { ModelSpec } from "../engine/modelSpec";
-import type { TrainOptions } from "../engine/trainOptions";
-
-export interface TrainRequest {
-  type: "train";
-  name: string; // what the text is called in messages (a file name)
-  text: string; // the training text, as the editor has it (saved or not)
-  outDir: string; // the run's folder: model.safetensors and metrics.jsonl go there
-  model: Pick<ModelSpec, "cell" | "layers" | "hidden">;
-  options: Partial<TrainOptions>;
-  seconds: number; // time budget
-  threads: number;
-  evalEvery: number; // steps
+export interface OpenRun {
+  type: "open";
+  modelDir: string;
+  runDir: string; // created by the host (runStore.createRun); the worker takes its lock
 }
 
-export interface StopRequest {
-  type: "stop";
-}
-
-export type ToTrainingWorker = TrainRequest | StopRequest;
+export type ToTrainingWorker = OpenRun | { type: "pause" } | { type: "resume" } | { type: "stop" };
 
 export type TrainingEvent =
-  | { type: "started"; params: number; description: string; trainChars: number; valChars: number; threads: number; kernels: string }
-  | { type: "progress"; step: number; epoch: number; loss: number; gradNorm: number; charsPerSecond: number; fraction: number }
-  | { type: "eval"; step: number; valLoss: number }
+  | { type: "started"; how: "fresh" | "resumed" | "continued" | "from-weights"; step: number; params: number; description: string; trainChars: number; valChars: number; threads: number; kernels: string }
+  | { type: "progress"; step: number; epoch: number; loss: number; gradNorm: number; clipped: boolean; lr: number; charsPerSecond: number; fraction: number; etaSeconds: number | null }
+  | { type: "eval"; step: number; valLoss: number; improved: boolean }
+  | { type: "checkpoint"; step: number; path: string }
+  | { type: "sample"; step: number; text: string }
+  | { type: "paused"; step: number; checkpoint: string }
+  | { type: "resumed"; step: number }
   | { type: "done"; step: number; valLoss: number | null; checkpoint: string; seconds: number; charsPerSecond: number; stopped: boolean }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string; step: number | null };
+
+const num = (v: unknown) => typeof v === "number";
+const str = (v: unknown) => typeof v === "string";
+
+/** The host checks every event before acting on it. */
+export function isTrainingEvent(m: unknown): m is TrainingEvent {
+  if (typeof m !== "object" || m === null) return false;
+  const e = m as Record<string, unknown>;
+  switch (e.type) {
+    case "started": return str(e.how) && num(e.step) && num(e.params) && str(e.description) && num(e.threads) && str(e.kernels);
+    case "progress": return num(e.step) && num(e.loss) && num(e.gradNorm) && num(e.charsPerSecond) && num(e.fraction);
+    case "eval": return num(e.step) && num(e.valLoss);
+    case "checkpoint": return num(e.step) && str(e.path);
+    case "sample": return num(e.step) && str(e.text);
+    case "paused": return num(e.step) && str(e.checkpoint);
+    case "resumed": return num(e.step);
+    case "done": return num(e.step) && str(e.checkpoint) && num(e.seconds);
+    case "error": return str(e.message);
+    default: return false;
+  }
+}

@@ -1,0 +1,61 @@
+// RNN Lab: Run Gradient Check: analytic gradients against central finite differences (f64), in a
+// worker; for one model's architecture (from the explorer) or for every cell type.
+
+import * as vscode from "vscode";
+import { Worker } from "node:worker_threads";
+import { join } from "node:path";
+import type { ModelSpec } from "../engine/modelSpec";
+import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+
+export const GRADIENT_CHECK_THRESHOLD = 1e-6;
+
+/** Small versions of the architectures: the check is about the maths, not the size. */
+function checkedModels(like?: ModelSpec): ModelSpec[] {
+  const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
+  if (like) return [{ ...like, hidden: 4, vocabSize: 6, embed: like.embed ? 3 : 0 }];
+  const specs: ModelSpec[] = [];
+  for (const layers of [1, 2]) {
+    specs.push({ ...base, cell: "rnn", layers }, { ...base, cell: "lstm", layers }, { ...base, cell: "lstm", layers, peephole: true }, { ...base, cell: "gru", layers });
+  }
+  return specs;
+}
+
+export interface GradientCheckSummary { models: number; worst: number; passed: boolean }
+
+export function runGradientCheck(extensionPath: string, log: vscode.LogOutputChannel, like?: ModelSpec): Thenable<GradientCheckSummary | undefined> {
+  log.show(true);
+  log.info(`gradient check: analytic vs finite-difference gradients (f64), threshold ${GRADIENT_CHECK_THRESHOLD}`);
+  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: gradient check"), cancellable: true }, (progress, token) =>
+    new Promise<GradientCheckSummary | undefined>((resolve) => {
+      const worker = new Worker(join(extensionPath, "dist", "gradientCheckWorker.js"));
+      const specs = checkedModels(like);
+      let done = 0, worst = 0;
+      const finish = (r: GradientCheckSummary | undefined) => { void worker.terminate(); resolve(r); };
+      token.onCancellationRequested(() => finish(undefined));
+      worker.on("error", (e) => { log.error(`gradient check failed: ${e.message}`); void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: gradient check failed: {0}", e.message)); finish(undefined); });
+      worker.on("message", (m: GradientCheckReply) => {
+        if (m?.type === "result") {
+          done++;
+          progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
+          const w = Math.max(...m.tensors.map((t) => t.maxRelError));
+          worst = Math.max(worst, w);
+          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
+          for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
+        } else if (m?.type === "done") {
+          const passed = worst < GRADIENT_CHECK_THRESHOLD;
+          const text = passed ? vscode.l10n.t("RNN Lab: gradient check passed for {0} models (worst relative error {1}).", done, worst.toExponential(2))
+            : vscode.l10n.t("RNN Lab: gradient check FAILED for {0} models (worst relative error {1}).", done, worst.toExponential(2));
+          if (passed) void vscode.window.showInformationMessage(text);
+          else void vscode.window.showErrorMessage(text);
+          finish({ models: done, worst, passed });
+        } else {
+          const message = typeof m?.message === "string" ? m.message : "unreadable reply";
+          log.error(message);
+          void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", message));
+          finish(undefined);
+        }
+      });
+      const request: GradientCheckRequest = { type: "gradientCheck", specs };
+      worker.postMessage(request);
+    }));
+}

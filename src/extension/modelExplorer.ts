@@ -1,0 +1,206 @@
+// The "Models" tree in the RNN Lab sidebar: models in the runs folder → their runs → each run's
+// checkpoints and files; then checkpoints found elsewhere in the workspace (imports). Rebuilt from
+// disk when the queue reports progress or the runs folder changes.
+
+import * as vscode from "vscode";
+import { basename, relative } from "node:path";
+import { paramCount } from "../engine/checkpoint";
+import { describeSpec } from "../engine/modelSpec";
+import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samplesPath } from "../engine/runStore";
+import { existsSync } from "node:fs";
+import type { TrainingQueue } from "./trainingQueue";
+import { runsRoot } from "./settings";
+
+export type ModelState = "training" | "paused" | "queued" | "interrupted" | "done" | "stopped" | "failed" | "new";
+
+export type ExplorerNode =
+  | { kind: "model"; model: StoredModel; state: ModelState }
+  | { kind: "run"; model: StoredModel; run: StoredRun; state: ModelState }
+  | { kind: "checkpoint"; model: StoredModel | null; path: string; step: number | null; best: boolean }
+  | { kind: "file"; path: string; label: string }
+  | { kind: "others"; paths: string[] };
+
+export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private models: StoredModel[] = [];
+  private others: string[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+
+  constructor(private readonly queue: TrainingQueue, private readonly activeCheckpoint: () => string | undefined) {
+    this.subscriptions.push(queue.onDidChange(() => this.refreshSoon()));
+    const root = runsRoot();
+    if (root) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), "**/{model.json,run.json,*.safetensors}"));
+      this.subscriptions.push(watcher, watcher.onDidCreate(() => this.refreshSoon()), watcher.onDidDelete(() => this.refreshSoon()), watcher.onDidChange(() => this.refreshSoon()));
+    }
+  }
+
+  /** Coalesces bursts (a checkpoint writes several files) into one re-read. */
+  refreshSoon(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(); }, 150);
+  }
+
+  async refresh(): Promise<void> {
+    const root = runsRoot();
+    this.models = root ? listModels(root) : [];
+    try {
+      const found = await vscode.workspace.findFiles("**/*.safetensors", "**/node_modules/**", 500);
+      this.others = found.map((u) => u.fsPath).filter((p) => !root || relative(root, p).startsWith("..") || !this.models.some((m) => p.startsWith(m.dir + "/"))).sort();
+    } catch {
+      this.others = [];
+    }
+    void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", this.models.length > 0 || this.others.length > 0);
+    this.changed.fire(undefined);
+  }
+
+  get storedModels(): readonly StoredModel[] { return this.models; }
+
+  stateOf(model: StoredModel): ModelState {
+    const last = model.runs[model.runs.length - 1];
+    return last ? this.runState(last) : "new";
+  }
+
+  runState(run: StoredRun): ModelState {
+    if (this.queue.isActive(run.dir)) return this.queue.active!.paused ? "paused" : "training";
+    if (this.queue.queued.some((q) => q.runDir === run.dir)) return "queued";
+    if (run.interrupted) return "interrupted";
+    if (!run.manifest) return "failed";
+    return run.manifest.state === "queued" ? "stopped" : run.manifest.state;
+  }
+
+  getChildren(node?: ExplorerNode): ExplorerNode[] {
+    if (!node) {
+      const models: ExplorerNode[] = this.models.map((m) => ({ kind: "model", model: m, state: this.stateOf(m) }));
+      return this.others.length ? [...models, { kind: "others", paths: this.others }] : models;
+    }
+    switch (node.kind) {
+      case "model": return node.model.runs.map((r): ExplorerNode => ({ kind: "run", model: node.model, run: r, state: this.runState(r) })).reverse();
+      case "run": {
+        const { run } = node;
+        const out: ExplorerNode[] = [];
+        if (run.best) out.push({ kind: "checkpoint", model: node.model, path: run.best, step: null, best: true });
+        for (const c of [...run.checkpoints].reverse()) out.push({ kind: "checkpoint", model: node.model, path: c.path, step: c.step, best: false });
+        if (existsSync(samplesPath(run.dir))) out.push({ kind: "file", path: samplesPath(run.dir), label: vscode.l10n.t("samples") });
+        if (existsSync(metricsPath(run.dir))) out.push({ kind: "file", path: metricsPath(run.dir), label: vscode.l10n.t("metrics") });
+        return out;
+      }
+      case "others": return node.paths.map((p) => ({ kind: "checkpoint", model: null, path: p, step: null, best: false }));
+      default: return [];
+    }
+  }
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    const active = this.activeCheckpoint();
+    switch (node.kind) {
+      case "model": {
+        const { model, state } = node;
+        const m = model.manifest;
+        const item = new vscode.TreeItem(m?.name ?? basename(model.dir), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `model:${model.dir}`;
+        if (!m) {
+          item.description = vscode.l10n.t("damaged");
+          item.tooltip = model.error ?? undefined;
+          item.iconPath = new vscode.ThemeIcon("warning");
+          item.contextValue = "rnnLab.damaged";
+          return item;
+        }
+        const best = model.runs.reduce<number | null>((b, r) => r.manifest?.bestValLoss != null && (b === null || r.manifest.bestValLoss < b) ? r.manifest.bestValLoss : b, null);
+        const isActive = !!active && active.startsWith(model.dir + "/");
+        item.description = [`${m.spec.cell.toUpperCase()} ${m.spec.layers}×${m.spec.hidden}`, vscode.l10n.t("{0} params", compact(paramCount(m.spec))),
+          best !== null ? vscode.l10n.t("best {0}", best.toFixed(3)) : null, stateLabel(state), isActive ? vscode.l10n.t("active") : null].filter(Boolean).join(" · ");
+        const tip = new vscode.MarkdownString();
+        tip.appendMarkdown(`**${escape(m.name)}**\n\n`);
+        tip.appendMarkdown(`${escape(describeSpec(m.spec))}, ${paramCount(m.spec).toLocaleString()} ${vscode.l10n.t("parameters")}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t("Corpus")}: ${escape(m.corpus.files.join(", "))} (${m.corpus.chars.toLocaleString()} ${vscode.l10n.t("characters")}, ${m.spec.vocabSize} ${vscode.l10n.t("distinct")})\n\n`);
+        if (best !== null) tip.appendMarkdown(`${vscode.l10n.t("Best validation loss")}: ${best.toFixed(4)} ${vscode.l10n.t("nats/char")}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t("State")}: ${stateLabel(state)}`);
+        item.tooltip = tip;
+        item.iconPath = stateIcon(state);
+        item.contextValue = `rnnLab.model.${state}`;
+        return item;
+      }
+      case "run": {
+        const { run, state } = node;
+        const r = run.manifest;
+        const item = new vscode.TreeItem(r ? vscode.l10n.t("run {0}", r.id) : basename(run.dir), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `run:${run.dir}`;
+        item.description = r ? [vscode.l10n.t("step {0}", r.step), r.bestValLoss !== null ? vscode.l10n.t("best {0}", r.bestValLoss.toFixed(3)) : null, stateLabel(state)].filter(Boolean).join(" · ") : vscode.l10n.t("damaged");
+        item.tooltip = r?.message ?? run.error ?? (state === "interrupted" ? vscode.l10n.t("Interrupted (window closed or crashed); Continue Training resumes it from its last checkpoint.") : undefined);
+        item.iconPath = stateIcon(state);
+        item.contextValue = `rnnLab.run.${state}`;
+        return item;
+      }
+      case "checkpoint": {
+        const label = node.best ? vscode.l10n.t("best") : node.step !== null ? vscode.l10n.t("step {0}", node.step) : basename(node.path);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.None);
+        item.id = `checkpoint:${node.path}`;
+        item.resourceUri = vscode.Uri.file(node.path);
+        item.description = [node.model ? null : vscode.workspace.asRelativePath(node.path), node.path === active ? vscode.l10n.t("active") : null].filter(Boolean).join(" · ") || undefined;
+        item.tooltip = node.path;
+        item.iconPath = new vscode.ThemeIcon(node.path === active ? "pass-filled" : node.best ? "star" : "package");
+        item.contextValue = node.model ? "rnnLab.checkpoint" : "rnnLab.checkpoint.loose";
+        item.command = { command: "rnnLab.setActiveModel", title: vscode.l10n.t("Set as Active Model"), arguments: [node] };
+        return item;
+      }
+      case "file": {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.resourceUri = vscode.Uri.file(node.path);
+        item.iconPath = new vscode.ThemeIcon(node.label === vscode.l10n.t("samples") ? "note" : "graph-line");
+        item.command = { command: "vscode.open", title: vscode.l10n.t("Open"), arguments: [vscode.Uri.file(node.path)] };
+        return item;
+      }
+      case "others": {
+        const item = new vscode.TreeItem(vscode.l10n.t("Other checkpoints in the workspace"), vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = "others";
+        item.iconPath = new vscode.ThemeIcon("folder-library");
+        return item;
+      }
+    }
+  }
+
+  /** The model folder a node belongs to, and the checkpoint it stands for (the newest one for a model or run). */
+  static target(node: ExplorerNode | undefined): { modelDir?: string; checkpoint?: string; runDir?: string } {
+    if (!node) return {};
+    switch (node.kind) {
+      case "model": return { modelDir: node.model.dir, checkpoint: bestOrLatest(node.model) };
+      case "run": return { modelDir: node.model.dir, runDir: node.run.dir, checkpoint: node.run.checkpoints[node.run.checkpoints.length - 1]?.path };
+      case "checkpoint": return { modelDir: node.model?.dir, checkpoint: node.path };
+      default: return {};
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.refreshTimer);
+    for (const s of this.subscriptions) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+/** A model's best checkpoint if one exists (best.safetensors of its newest run that has one), else its newest. */
+export function bestOrLatest(model: StoredModel): string | undefined {
+  for (let k = model.runs.length - 1; k >= 0; k--) if (model.runs[k].best) return model.runs[k].best!;
+  return latestCheckpoint(model)?.path;
+}
+
+function stateLabel(state: ModelState): string {
+  return {
+    training: vscode.l10n.t("training"), paused: vscode.l10n.t("paused"), queued: vscode.l10n.t("queued"), interrupted: vscode.l10n.t("interrupted"),
+    done: vscode.l10n.t("done"), stopped: vscode.l10n.t("stopped"), failed: vscode.l10n.t("failed"), new: vscode.l10n.t("new"),
+  }[state];
+}
+
+function stateIcon(state: ModelState): vscode.ThemeIcon {
+  const icons: Record<ModelState, string> = { training: "sync~spin", paused: "debug-pause", queued: "clock", interrupted: "debug-disconnect", done: "check", stopped: "circle-slash", failed: "error", new: "circle-outline" };
+  return new vscode.ThemeIcon(icons[state]);
+}
+
+function compact(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}K` : String(n);
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, "\\$&");
+}

@@ -1,0 +1,209 @@
+// Training runs as the editor sees them: one trains at a time (in its own worker), the others wait
+// in a queue. The active run owns a status-bar item, a cancellable progress notification and its
+// lines in the log; pausing writes a checkpoint and keeps the worker; disposing stops everything.
+
+import * as vscode from "vscode";
+import { Worker } from "node:worker_threads";
+import { basename, join } from "node:path";
+import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runStore";
+import { TrainingEvent, ToTrainingWorker, isTrainingEvent } from "../protocol/trainingWorker";
+
+export interface QueuedRun {
+  modelDir: string;
+  runDir: string;
+  label: string; // the model's name, for messages
+}
+
+type Finished = Extract<TrainingEvent, { type: "done" } | { type: "error" }>;
+
+export class ActiveRun implements vscode.Disposable {
+  private readonly worker: Worker;
+  private readonly status: vscode.StatusBarItem;
+  private finished = false;
+  private readonly done: Promise<Finished>;
+  private progress: { report: (v: { message?: string; increment?: number }) => void } | null = null;
+  private reported = 0;
+  paused = false;
+  step = 0;
+  threads: number | undefined;
+  kernels: string | undefined;
+  lastLoss: number | null = null;
+  lastValLoss: number | null = null;
+
+  constructor(extensionPath: string, readonly run: QueuedRun, private readonly log: vscode.LogOutputChannel, private readonly onChange: () => void) {
+    this.status = vscode.window.createStatusBarItem("rnnLab.training", vscode.StatusBarAlignment.Left, 10);
+    this.status.name = vscode.l10n.t("RNN Lab training");
+    this.status.text = "$(sync~spin) " + vscode.l10n.t("RNN Lab: starting {0}", run.label);
+    this.status.command = "rnnLab.trainingActions";
+    this.status.tooltip = vscode.l10n.t("RNN Lab is training {0}; click for Pause, Resume, Stop", run.label);
+    this.status.show();
+    this.worker = new Worker(join(extensionPath, "dist", "trainingWorker.js"));
+    this.done = new Promise((resolve) => {
+      this.worker.on("message", (e: unknown) => {
+        if (!isTrainingEvent(e)) return log.warn(`ignored an unreadable message from the training worker: ${JSON.stringify(e)?.slice(0, 200)}`);
+        this.onEvent(e);
+        if (e.type === "done" || e.type === "error") resolve(e);
+      });
+      this.worker.on("error", (err) => {
+        const e: Finished = { type: "error", message: err.message, step: null };
+        this.onEvent(e);
+        resolve(e);
+      });
+    });
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: training {0}", run.label), cancellable: true }, (progress, token) => {
+      this.progress = progress;
+      token.onCancellationRequested(() => this.stop());
+      return this.done;
+    });
+    this.post({ type: "open", modelDir: run.modelDir, runDir: run.runDir });
+  }
+
+  /** Resolves with the run's last event ("done" or "error"). */
+  get finishedEvent(): Promise<Finished> { return this.done; }
+
+  stop(): void { if (!this.finished) this.post({ type: "stop" }); }
+  pause(): void { if (!this.finished && !this.paused) this.post({ type: "pause" }); }
+  resume(): void { if (!this.finished && this.paused) this.post({ type: "resume" }); }
+
+  private post(m: ToTrainingWorker): void {
+    this.worker.postMessage(m);
+  }
+
+  private onEvent(e: TrainingEvent): void {
+    const name = this.run.label;
+    switch (e.type) {
+      case "started":
+        this.threads = e.threads;
+        this.kernels = e.kernels;
+        this.step = e.step;
+        this.log.info(`${name}: ${e.how === "fresh" ? "training" : e.how === "resumed" ? `resuming at step ${e.step}` : e.how === "continued" ? `continuing from step ${e.step}` : "training from imported weights"} ${e.description}; ${e.params.toLocaleString("en")} parameters, ${e.trainChars.toLocaleString("en")} training + ${e.valChars.toLocaleString("en")} validation characters, ${e.threads} thread(s), ${e.kernels} kernels; run folder ${this.run.runDir}`);
+        break;
+      case "progress": {
+        this.step = e.step;
+        this.lastLoss = e.loss;
+        const eta = e.etaSeconds === null ? "?" : clock(e.etaSeconds);
+        const line = vscode.l10n.t("step {0} · loss {1} · {2} chars/s · ETA {3}", e.step, e.loss.toFixed(3), Math.round(e.charsPerSecond).toLocaleString(), eta);
+        this.status.text = `$(sync~spin) RNN Lab: ${line}`;
+        const pct = Math.round(100 * e.fraction);
+        this.progress?.report({ message: line, increment: pct - this.reported });
+        this.reported = pct;
+        this.log.trace(`${name}: step ${e.step} loss ${e.loss.toFixed(4)} |g| ${e.gradNorm.toFixed(3)}${e.clipped ? " (clipped)" : ""} lr ${e.lr.toExponential(2)}`);
+        break;
+      }
+      case "eval":
+        this.lastValLoss = e.valLoss;
+        this.log.info(`${name}: step ${e.step}: validation loss ${e.valLoss.toFixed(4)} nats/char${e.improved ? " (best so far: best.safetensors)" : ""}`);
+        this.onChange();
+        break;
+      case "checkpoint":
+        this.log.info(`${name}: checkpoint at step ${e.step}: ${basename(e.path)}`);
+        this.onChange();
+        break;
+      case "sample":
+        this.log.info(`${name}: sample at step ${e.step}:\n${e.text}`);
+        break;
+      case "paused":
+        this.paused = true;
+        this.status.text = "$(debug-pause) " + vscode.l10n.t("RNN Lab: paused at step {0}", e.step);
+        this.log.info(`${name}: paused at step ${e.step} (checkpoint ${basename(e.checkpoint)})`);
+        this.onChange();
+        break;
+      case "resumed":
+        this.paused = false;
+        this.log.info(`${name}: resumed at step ${e.step}`);
+        this.onChange();
+        break;
+      case "done":
+        this.log.info(`${name}: ${e.stopped ? "stopped" : "done"} at step ${e.step}: ${e.seconds.toFixed(1)} s (${Math.round(e.charsPerSecond).toLocaleString("en")} chars/s), validation ${e.valLoss === null ? "n/a" : e.valLoss.toFixed(4)} nats/char; checkpoint ${e.checkpoint}`);
+        this.finish();
+        break;
+      case "error":
+        this.log.error(`${name}: training failed${e.step === null ? "" : ` at step ${e.step}`}: ${e.message}`);
+        this.finish();
+        break;
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status.dispose();
+    void this.worker.terminate();
+    this.onChange();
+  }
+
+  /**
+   * Closing the window: the worker ends and the lock is given back; the run keeps its "training"
+   * state and last checkpoint, so it shows as interrupted and resumes from there.
+   */
+  dispose(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.status.dispose();
+    void this.worker.terminate().then(() => releaseRunLock(this.run.runDir));
+  }
+}
+
+export class TrainingQueue implements vscode.Disposable {
+  active: ActiveRun | null = null;
+  private readonly waiting: QueuedRun[] = [];
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel) {}
+
+  get queued(): readonly QueuedRun[] { return this.waiting; }
+
+  /** Starts the run now, or after the ones already waiting. Returns the run once it starts. */
+  enqueue(run: QueuedRun): Promise<ActiveRun> {
+    return new Promise((resolve) => {
+      (run as QueuedRun & { started?: (r: ActiveRun) => void }).started = resolve;
+      this.waiting.push(run);
+      this.log.info(`${run.label}: ${this.active ? `queued behind ${this.active.run.label}` : "starting"}`);
+      this.next();
+      this.changed.fire();
+    });
+  }
+
+  isActive(runDir: string): boolean { return this.active?.run.runDir === runDir; }
+
+  private next(): void {
+    if (this.active) return;
+    const run = this.waiting.shift();
+    if (!run) return;
+    const active = new ActiveRun(this.extensionPath, run, this.log, () => this.changed.fire());
+    this.active = active;
+    (run as QueuedRun & { started?: (r: ActiveRun) => void }).started?.(active);
+    void active.finishedEvent.then(() => {
+      if (this.active === active) this.active = null;
+      this.next();
+      this.changed.fire();
+    });
+  }
+
+  /** Removes a waiting run (its folder stays, as "stopped" with no steps). */
+  cancelQueued(runDir: string): void {
+    const i = this.waiting.findIndex((r) => r.runDir === runDir);
+    if (i < 0) return;
+    this.waiting.splice(i, 1);
+    try {
+      if (readRunManifest(runDir).state === "queued") updateRunManifest(runDir, { state: "stopped" });
+    } catch {
+      // its folder is gone: nothing to record
+    }
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    this.waiting.length = 0;
+    this.active?.dispose();
+    this.active = null;
+    this.changed.dispose();
+  }
+}
+
+export function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return h ? `${h}:${String(m).padStart(2, "0")}:${String(r).padStart(2, "0")}` : `${m}:${String(r).padStart(2, "0")}`;
+}

@@ -1,0 +1,50 @@
+// Messages between the extension host and the model worker (dist/modelWorker.js), which holds the
+// active model for hovers, surprisal highlighting, file losses and sampling. Requests carry an id;
+// each gets exactly one reply with the same id. Document text travels only when its version changed.
+
+import type { ModelSpec } from "../engine/modelSpec";
+import type { Prediction } from "../engine/textPredictor";
+
+export interface DocumentText { doc: string; version: number; text: string; changedFrom?: number }
+
+export type ModelRequest =
+  | { type: "load"; id: number; checkpoint: string; contextChars: number }
+  | { type: "predict"; id: number; doc: string; version: number; offset: number; k: number; text?: DocumentText }
+  | { type: "surprisal"; id: number; doc: string; version: number; start: number; end: number; text?: DocumentText }
+  | { type: "fileLoss"; id: number; text: string }
+  | { type: "sample"; id: number; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
+  | { type: "forget"; id: number; doc: string };
+
+export interface LoadedModel { checkpoint: string; spec: ModelSpec; params: number; step: number | null; valLoss: number | null }
+
+export type ModelResult =
+  | { type: "load"; model: LoadedModel }
+  | { type: "predict"; prediction: Prediction }
+  | { type: "surprisal"; start: number; bits: Float32Array }
+  | { type: "fileLoss"; loss: number; predicted: number }
+  | { type: "sample"; text: string }
+  | { type: "forget" };
+
+export type ModelReply =
+  | { id: number; ok: true; result: ModelResult }
+  /** `stale`: the worker holds a newer or different text than the request assumed; ask again with the text. */
+  | { id: number; ok: false; message: string; stale?: boolean };
+
+/** The host checks every reply before acting on it. */
+export function isModelReply(m: unknown): m is ModelReply {
+  if (typeof m !== "object" || m === null) return false;
+  const r = m as Record<string, unknown>;
+  if (typeof r.id !== "number") return false;
+  if (r.ok === false) return typeof r.message === "string";
+  if (r.ok !== true || typeof r.result !== "object" || r.result === null) return false;
+  const x = r.result as Record<string, unknown>;
+  switch (x.type) {
+    case "load": return typeof x.model === "object" && x.model !== null;
+    case "predict": return typeof x.prediction === "object" && x.prediction !== null && Array.isArray((x.prediction as Prediction).top);
+    case "surprisal": return typeof x.start === "number" && x.bits instanceof Float32Array;
+    case "fileLoss": return typeof x.loss === "number" && typeof x.predicted === "number";
+    case "sample": return typeof x.text === "string";
+    case "forget": return true;
+    default: return false;
+  }
+}

@@ -1,0 +1,46 @@
+// Every user-facing string of the extension goes through vscode.l10n (or package.nls) and has a
+// Simplified Chinese translation with the same placeholders.
+
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { projectRoot } from "../helpers";
+
+const read = (p: string) => readFileSync(join(projectRoot, p), "utf8");
+const sources = readdirSync(join(projectRoot, "src", "extension")).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("src", "extension", f)) }));
+const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
+
+test("every vscode.l10n.t string has a zh-cn translation with the same placeholders", () => {
+  const bundle = JSON.parse(read("l10n/bundle.l10n.zh-cn.json")) as Record<string, string>;
+  const used = new Set<string>();
+  for (const { text } of sources) {
+    for (const m of text.matchAll(/vscode\.l10n\.t\(\s*("(?:[^"\\]|\\.)*")/g)) used.add(JSON.parse(m[1]) as string);
+  }
+  assert.ok(used.size > 100, `${used.size} strings found`);
+  for (const s of used) {
+    assert.ok(bundle[s], `no translation for ${JSON.stringify(s)}`);
+    assert.equal(placeholders(bundle[s]), placeholders(s), `placeholders of ${JSON.stringify(s)}`);
+  }
+  for (const k of Object.keys(bundle)) assert.ok(used.has(k), `unused translation ${JSON.stringify(k)}`);
+});
+
+test("no message, quick pick title or prompt is a bare string literal", () => {
+  for (const { f, text } of sources) {
+    const bare = text.match(/show(Error|Information|Warning)Message\(\s*[`"]|(title|prompt|placeHolder): [`"]/g);
+    assert.equal(bare, null, `${f}: ${bare?.join(", ")}`);
+  }
+});
+
+test("package.json's %keys% are in package.nls.json and package.nls.zh-cn.json", () => {
+  const pkg = read("package.json");
+  const en = JSON.parse(read("package.nls.json")) as Record<string, string>;
+  const zh = JSON.parse(read("package.nls.zh-cn.json")) as Record<string, string>;
+  const keys = [...pkg.matchAll(/"%([^%"]+)%"/g)].map((m) => m[1]);
+  assert.ok(keys.length > 40);
+  for (const k of keys) {
+    assert.ok(en[k], `package.nls.json lacks ${k}`);
+    assert.ok(zh[k] && zh[k] !== en[k] || k === "displayName" || k === "view.container", `package.nls.zh-cn.json lacks a translation of ${k}`);
+  }
+  assert.deepEqual(Object.keys(zh).sort(), Object.keys(en).sort());
+});
