@@ -2,6 +2,7 @@
 // crash mid-write leaves the previous checkpoint whole; read with errors that name the file.
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "./checkpoint";
 
@@ -20,6 +21,25 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** The same, off the calling thread (libuv's pool): for the extension host, where an fsync must not stall the editor. */
+export async function writeFileAtomicAsync(path: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    const file = await open(tmp, "w");
+    try {
+      await file.writeFile(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
     throw e;
   }
 }

@@ -14,7 +14,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { writeFileAtomic } from "./checkpointFile";
+import { writeFileAtomic, writeFileAtomicAsync } from "./checkpointFile";
 import { InputError } from "./inputError";
 import type { ModelSpec } from "./modelSpec";
 import type { VocabularyJson } from "./charVocabulary";
@@ -83,6 +83,10 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n"));
 }
 
+function writeJsonAtomicAsync(path: string, value: unknown): Promise<void> {
+  return writeFileAtomicAsync(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n"));
+}
+
 function readJson<T>(path: string): T {
   let text: string;
   try {
@@ -132,16 +136,16 @@ function freshFolder(parent: string, base: string): string {
   }
 }
 
-/** Creates a model folder with its manifest and a copy of its training text. */
-export function createModel(root: string, manifest: Omit<ModelManifest, "version" | "created">, text: string): string {
+/** Creates a model folder with its manifest and a copy of its training text (async: the editor calls it). */
+export async function createModel(root: string, manifest: Omit<ModelManifest, "version" | "created">, text: string): Promise<string> {
   const dir = freshFolder(root, slug(manifest.name));
-  writeFileAtomic(corpusPath(dir), new TextEncoder().encode(text));
-  writeJsonAtomic(modelManifestPath(dir), { version: STORE_VERSION, created: new Date().toISOString(), ...manifest });
+  await writeFileAtomicAsync(corpusPath(dir), new TextEncoder().encode(text));
+  await writeJsonAtomicAsync(modelManifestPath(dir), { version: STORE_VERSION, created: new Date().toISOString(), ...manifest });
   return dir;
 }
 
 /** Creates a run folder (state "queued") and returns its path. */
-export function createRun(modelDir: string, options: TrainOptions, plan: RunPlan, parent: RunManifest["parent"]): string {
+export async function createRun(modelDir: string, options: TrainOptions, plan: RunPlan, parent: RunManifest["parent"]): Promise<string> {
   const runsRoot = join(modelDir, "runs");
   const existing = existsSync(runsRoot) ? readdirSync(runsRoot).length : 0;
   const created = new Date().toISOString();
@@ -150,7 +154,7 @@ export function createRun(modelDir: string, options: TrainOptions, plan: RunPlan
     version: STORE_VERSION, id: dir.slice(runsRoot.length + 1), created, options, plan, parent, state: "queued", message: null,
     step: parent?.step ?? 0, bestValLoss: null, lastValLoss: null, updated: created,
   };
-  writeJsonAtomic(runManifestPath(dir), manifest);
+  await writeJsonAtomicAsync(runManifestPath(dir), manifest);
   return dir;
 }
 

@@ -71,28 +71,18 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
 
   const target = (node?: ExplorerNode) => ModelExplorer.target(node ?? tree.selection[0]);
 
-  let lastFinished: { modelDir: string } | null = null;
-  // A finished run becomes the active model when there is none, or when it continues the active one's model.
-  queue.onDidChange(() => {
-    const last = lastFinished;
-    lastFinished = null;
-    if (!last) return;
-    const current = active();
-    if (current && existsSync(current) && !current.startsWith(last.modelDir + "/")) return;
-    void (async () => {
-      await explorer.refresh();
-      const model = explorer.storedModels.find((m) => m.dir === last.modelDir);
-      const checkpoint = model && bestOrLatest(model);
-      if (checkpoint) await setActive(checkpoint, true);
-    })();
-  });
+  /** Reports how a run ended; a finished run becomes the active model when there is none, or when it continues the active one's model. */
   const track = <T extends { finishedEvent: Promise<{ type: string }>; run: { modelDir: string; label: string } } | undefined>(run: T): T => {
-    void run?.finishedEvent.then((e) => {
-      if (e.type === "done") lastFinished = { modelDir: run.run.modelDir };
+    void run?.finishedEvent.then(async (e) => {
       const done = e as { type: string; step?: number; valLoss?: number | null; message?: string };
       if (e.type === "done") void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: trained {0} to step {1}; validation loss {2} nats/char.", run.run.label, done.step ?? 0, done.valLoss?.toFixed(3) ?? "n/a"));
       else void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: training failed: {0}", done.message ?? ""));
-      explorer.refreshSoon();
+      await explorer.refresh();
+      const current = active();
+      if (e.type !== "done" || (current && existsSync(current) && !current.startsWith(run.run.modelDir + "/"))) return;
+      const model = explorer.storedModels.find((m) => m.dir === run.run.modelDir);
+      const checkpoint = model && bestOrLatest(model);
+      if (checkpoint) await setActive(checkpoint, true);
     });
     return run;
   };

@@ -4,10 +4,9 @@
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
-import { DocumentText, LoadedModel, ModelRequest, ModelResult, isModelReply } from "../protocol/modelWorker";
+import { DocumentText, LoadedModel, ModelRequest, ModelRequestBody, ModelResult, isModelReply } from "../protocol/modelWorker";
 
 type Pending = { resolve: (r: ModelResult) => void; reject: (e: Error) => void };
-type Request = ModelRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never : never;
 
 export class ModelClient implements vscode.Disposable {
   private worker: Worker | null = null;
@@ -48,7 +47,7 @@ export class ModelClient implements vscode.Disposable {
     return w;
   }
 
-  private request(r: Request): Promise<ModelResult> {
+  private request(r: ModelRequestBody): Promise<ModelResult> {
     const id = this.nextId++;
     const w = this.start();
     return new Promise((resolve, reject) => {
@@ -70,11 +69,8 @@ export class ModelClient implements vscode.Disposable {
       }
       return m;
     } catch (e) {
-      if (this.loaded === loading) {
-        this.loaded = null;
-        this.model = null;
-        this.changed.fire(null);
-      }
+      // the worker keeps the model it had (a failed load replaces nothing), and so do we
+      if (this.loaded === loading) this.loaded = null;
       throw e;
     }
   }
@@ -102,7 +98,7 @@ export class ModelClient implements vscode.Disposable {
   }
 
   /** Sends a request about a document, with its text when the worker's copy is out of date (and once more if the worker says so). */
-  private async aboutDocument<T extends ModelResult>(doc: vscode.TextDocument, make: (d: { doc: string; version: number; text?: DocumentText }) => Request): Promise<T> {
+  private async aboutDocument<T extends ModelResult>(doc: vscode.TextDocument, make: (d: { doc: string; version: number; text?: DocumentText }) => ModelRequestBody): Promise<T> {
     const key = doc.uri.toString();
     const send = (force: boolean) => {
       const s = this.sent.get(key);

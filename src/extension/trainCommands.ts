@@ -147,11 +147,11 @@ export class TrainCommands {
     const spec: ModelSpec = { cell, nonlinearity: "tanh", layers: size.layers, hidden: size.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
     let modelDir: string, runDir: string;
     try {
-      modelDir = createModel(root, {
-        name: `${limited.name} · ${cell.toUpperCase()} ${size.layers}×${size.hidden}`, spec, vocab: vocab.toJSON(),
+      modelDir = await createModel(root, {
+        name: limited.name, spec, vocab: vocab.toJSON(),
         corpus: { files: limited.files, chars: [...limited.text].length, sha256: createHash("sha256").update(limited.text).digest("hex") },
       }, limited.text);
-      runDir = createRun(modelDir, trainOptions(), runPlan(budget), null);
+      runDir = await createRun(modelDir, trainOptions(), runPlan(budget), null);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message));
       return undefined;
@@ -268,7 +268,7 @@ export class TrainCommands {
         const model = loadCheckpoint(checkpoint); // reports a damaged or newer checkpoint before anything is made
         const budget = await pickBudget(args);
         if (!budget) return undefined;
-        runDir = createRun(target.modelDir, model.training?.options ?? trainOptions(), runPlan(budget), { run: basename(join(checkpoint, "..", "..")), checkpoint, step: model.training?.step ?? 0 });
+        runDir = await createRun(target.modelDir, model.training?.options ?? trainOptions(), runPlan(budget), { run: basename(join(checkpoint, "..", "..")), checkpoint, step: model.training?.step ?? 0 });
       }
       return await this.queue.enqueue({ modelDir: target.modelDir, runDir, label });
     } catch (e) {

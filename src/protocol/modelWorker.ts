@@ -15,6 +15,9 @@ export type ModelRequest =
   | { type: "sample"; id: number; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
   | { type: "forget"; id: number; doc: string };
 
+/** A request before the client numbers it. */
+export type ModelRequestBody = ModelRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never : never;
+
 export interface LoadedModel { checkpoint: string; spec: ModelSpec; params: number; step: number | null; valLoss: number | null }
 
 export type ModelResult =

@@ -4,6 +4,7 @@
 //   npm run bench -- --only lstm      configurations whose name contains the word
 //   npm run bench -- --quality        also: validation loss after 120 s of LSTM 2×128, RNN Lab vs PyTorch
 //   npm run bench -- --rounds 3       rounds (default 2); each setting's best round is reported
+//   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -22,6 +23,7 @@ import { ModelSpec } from "../../src/engine/modelSpec";
 import { Sampler } from "../../src/engine/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { hoverBenchmark } from "./hoverLatency";
 
 interface BenchConfig {
   name: string;
@@ -236,4 +238,6 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
   process.stdout.write(`quality: PyTorch ${best.torch_threads}/${best.blas_threads} threads, ${r.quality.steps} steps in ${seconds} s: validation loss ${r.quality.val_loss.toFixed(4)} nats/char\n`);
 }
 
-main();
+const only = arg("only");
+if (only !== "hover") main();
+if (!only || only === "hover") void hoverBenchmark();

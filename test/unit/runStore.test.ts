@@ -23,10 +23,10 @@ const plan = (steps: number, extra: Partial<RunPlan> = {}): RunPlan => ({
   budget: { steps }, threads: 1, checkpointEvery: 10, keepCheckpoints: 2, evalEvery: 5, sampleEvery: 0, sampleLength: 40, ...extra,
 });
 
-function newModel(root: string, name = "corpus.txt-lstm"): string {
+async function newModel(root: string, name = "corpus.txt-lstm"): Promise<string> {
   const { vocab } = CharVocabulary.fromText(text);
   const spec: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 24, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
-  return createModel(root, { name, spec, vocab: vocab.toJSON(), corpus: { files: ["corpus.txt"], chars: text.length, sha256: "x" } }, text);
+  return await createModel(root, { name, spec, vocab: vocab.toJSON(), corpus: { files: ["corpus.txt"], chars: text.length, sha256: "x" } }, text);
 }
 
 function trainToEnd(driver: RunDriver): void {
@@ -34,10 +34,10 @@ function trainToEnd(driver: RunDriver): void {
   driver.finish("done");
 }
 
-test("a run checkpoints every N steps, keeps the newest K and the best, and records metrics and samples", () => {
+test("a run checkpoints every N steps, keeps the newest K and the best, and records metrics and samples", async () => {
   const root = tempDir();
-  const modelDir = newModel(root);
-  const dir = createRun(modelDir, options, plan(35, { sampleEvery: 20 }), null);
+  const modelDir = await newModel(root);
+  const dir = await createRun(modelDir, options, plan(35, { sampleEvery: 20 }), null);
   const driver = RunDriver.open(modelDir, dir);
   assert.equal(driver.start.how, "fresh");
   assert.equal(readRunManifest(dir).state, "training");
@@ -65,14 +65,14 @@ test("a run checkpoints every N steps, keeps the newest K and the best, and reco
   assert.equal(existsSync(join(dir, "run.lock")), false, "the lock is released at the end");
 });
 
-test("a run interrupted by a crash continues from its last checkpoint exactly as if it never stopped", () => {
+test("a run interrupted by a crash continues from its last checkpoint exactly as if it never stopped", async () => {
   const root = tempDir();
   const steps = 37;
-  const straight = createRun(newModel(root, "a"), options, plan(steps), null);
+  const straight = await createRun(await newModel(root, "a"), options, plan(steps), null);
   const a = RunDriver.open(join(root, "a"), straight);
   trainToEnd(a);
 
-  const crashed = createRun(newModel(root, "b"), options, plan(steps), null);
+  const crashed = await createRun(await newModel(root, "b"), options, plan(steps), null);
   const b = RunDriver.open(join(root, "b"), crashed);
   for (let k = 0; k < 24; k++) b.step(); // checkpoint at 20; steps 21–24 are lost
   b.trainer.dispose(); // the process dies: no finish, the lock and "training" state stay behind
@@ -93,13 +93,13 @@ test("a run interrupted by a crash continues from its last checkpoint exactly as
   assert.deepEqual(stepsIn(crashed).map((r) => r.loss), stepsIn(straight).map((r) => r.loss));
 });
 
-test("Continue Training: a new run from another run's checkpoint continues its optimizer state", () => {
+test("Continue Training: a new run from another run's checkpoint continues its optimizer state", async () => {
   const root = tempDir();
-  const modelDir = newModel(root);
-  const first = createRun(modelDir, options, plan(20), null);
+  const modelDir = await newModel(root);
+  const first = await createRun(modelDir, options, plan(20), null);
   trainToEnd(RunDriver.open(modelDir, first));
   const from = latestCheckpoint(listModels(root)[0])!;
-  const second = createRun(modelDir, { ...options, lr: 1 }, plan(5), { run: from.run.manifest!.id, checkpoint: from.path, step: from.step });
+  const second = await createRun(modelDir, { ...options, lr: 1 }, plan(5), { run: from.run.manifest!.id, checkpoint: from.path, step: from.step });
   const d = RunDriver.open(modelDir, second);
   assert.deepEqual(d.start, { how: "continued", step: 20 });
   assert.equal(d.trainer.options.lr, options.lr, "a continued run keeps the checkpoint's settings");
@@ -107,10 +107,10 @@ test("Continue Training: a new run from another run's checkpoint continues its o
   assert.equal(readRunManifest(second).step, 25, "the budget counts from where it started");
 });
 
-test("one writer per run folder: a live lock refuses a second trainer with a clear message", () => {
+test("one writer per run folder: a live lock refuses a second trainer with a clear message", async () => {
   const root = tempDir();
-  const modelDir = newModel(root);
-  const dir = createRun(modelDir, options, plan(5), null);
+  const modelDir = await newModel(root);
+  const dir = await createRun(modelDir, options, plan(5), null);
   // another live process (here the test runner, standing in for a second VS Code window) holds it
   writeFileSync(join(dir, "run.lock"), JSON.stringify({ pid: process.ppid, host: hostname(), since: "now" }));
   assert.throws(() => RunDriver.open(modelDir, dir), (e: Error) => e instanceof StoreError && /another window or process \(pid \d+/.test(e.message));
@@ -122,14 +122,14 @@ test("one writer per run folder: a live lock refuses a second trainer with a cle
   assert.equal(existsSync(join(dir, "run.lock")), false);
 });
 
-test("damaged, newer-format and half-written entries are listed with their error, never thrown", () => {
+test("damaged, newer-format and half-written entries are listed with their error, never thrown", async () => {
   const root = tempDir();
-  const good = newModel(root, "good");
-  createRun(good, options, plan(5), null);
-  const broken = newModel(root, "broken");
+  const good = await newModel(root, "good");
+  await createRun(good, options, plan(5), null);
+  const broken = await newModel(root, "broken");
   writeFileSync(join(broken, "model.json"), "{ not json");
-  const newer = newModel(root, "newer");
-  const run = createRun(newer, options, plan(5), null);
+  const newer = await newModel(root, "newer");
+  const run = await createRun(newer, options, plan(5), null);
   writeFileSync(runManifestPath(run), JSON.stringify({ ...readRunManifest(run), version: 99 }));
   const models = listModels(root);
   assert.deepEqual(models.map((m) => m.dir.split("/").pop()), ["broken", "good", "newer"]);
@@ -139,14 +139,14 @@ test("damaged, newer-format and half-written entries are listed with their error
   assert.throws(() => RunDriver.open(newer, run), /newer RNN Lab/);
 });
 
-test("a runs folder that cannot be written is refused with a message that says so", () => {
+test("a runs folder that cannot be written is refused with a message that says so", async () => {
   // (chmod cannot stop root, who runs CI: a file where the folder should be fails the same way)
   const file = join(tempDir(), "not-a-folder");
   writeFileSync(file, "");
   assert.throws(() => acquireRunLock(file), (e: Error) => e instanceof StoreError && /cannot write in .*not-a-folder \(ENOTDIR\); is the workspace read-only\?/.test(e.message));
 });
 
-test("folder names keep letters of any script and drop the rest", () => {
+test("folder names keep letters of any script and drop the rest", async () => {
   assert.equal(slug("唐诗 三百首.txt / lstm"), "唐诗-三百首.txt-lstm");
   assert.equal(slug("../../etc"), "etc");
   assert.equal(slug("///"), "model");

@@ -16,13 +16,13 @@ import { bundledCorpus, projectRoot, tempDir } from "../helpers";
 
 const text = readFileSync(bundledCorpus, "utf8").slice(0, 40000);
 
-function newRun(budget: RunPlan["budget"]): { modelDir: string; runDir: string } {
+async function newRun(budget: RunPlan["budget"]): Promise<{ modelDir: string; runDir: string }> {
   const { vocab } = CharVocabulary.fromText(text);
-  const modelDir = createModel(tempDir(), {
+  const modelDir = await createModel(tempDir(), {
     name: "shakespeare", vocab: vocab.toJSON(), corpus: { files: ["s.txt"], chars: text.length, sha256: "" },
     spec: { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 32, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false },
   }, text);
-  const runDir = createRun(modelDir, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 16 }, { budget, threads: 2, checkpointEvery: 25, keepCheckpoints: 2, evalEvery: 20, sampleEvery: 30, sampleLength: 50 }, null);
+  const runDir = await createRun(modelDir, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 16 }, { budget, threads: 2, checkpointEvery: 25, keepCheckpoints: 2, evalEvery: 20, sampleEvery: 30, sampleLength: 50 }, null);
   return { modelDir, runDir };
 }
 
@@ -43,7 +43,7 @@ function run(open: { modelDir: string; runDir: string }, onEvent?: (e: TrainingE
 }
 
 test("trains on two threads for its time budget with progress, evaluations, checkpoints and samples", async () => {
-  const r = newRun({ seconds: 2 });
+  const r = await newRun({ seconds: 2 });
   const events = await run(r);
   const started = events[0];
   assert.equal(started.type, "started");
@@ -62,7 +62,7 @@ test("trains on two threads for its time budget with progress, evaluations, chec
 });
 
 test("pause writes a checkpoint and holds; resume goes on; stop ends after the current step", async () => {
-  const r = newRun({ steps: 100000 });
+  const r = await newRun({ steps: 100000 });
   let pausedAt = -1;
   const events = await run(r, (e, send) => {
     if (e.type === "progress" && pausedAt < 0) { pausedAt = 0; send({ type: "pause" }); }
@@ -87,7 +87,7 @@ test("pause writes a checkpoint and holds; resume goes on; stop ends after the c
 });
 
 test("a run another process is training is refused with a message, and left as it was", async () => {
-  const r = newRun({ steps: 5 });
+  const r = await newRun({ steps: 5 });
   writeFileSync(join(r.runDir, "run.lock"), JSON.stringify({ pid: process.ppid, host: hostname(), since: "now" }));
   const events = await run(r);
   assert.equal(events.length, 1);

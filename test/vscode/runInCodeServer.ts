@@ -89,7 +89,7 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
   const problems: string[] = [];
   const payload = [["extensionDevelopmentPath", `vscode-remote://127.0.0.1:${port}${root}`], ["skipWelcome", "true"]];
   mkdirSync(join(ws, ".vscode"), { recursive: true });
-  writeFileSync(join(ws, ".vscode", "settings.json"), JSON.stringify({ "rnnLab.trainingSeconds": 8, "rnnLab.hiddenSize": 64, "rnnLab.layers": 1, "rnnLab.threads": 2 }));
+  writeFileSync(join(ws, ".vscode", "settings.json"), JSON.stringify({ "rnnLab.trainingSeconds": 8, "rnnLab.hiddenSize": 64, "rnnLab.layers": 1, "rnnLab.threads": 2, "rnnLab.resumeInterruptedRuns": "never" }));
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await waitWorkbench(page);
   await page.waitForTimeout(2500);
@@ -105,9 +105,13 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
   await page.keyboard.type("RNN Lab: Train Model on Current File");
   await page.waitForTimeout(800);
   await page.keyboard.press("Enter");
-  await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 20_000 });
-  await page.screenshot({ path: join(shots, "cell-pick.png") });
-  await page.keyboard.press("Enter");
+  // three quick picks: cell, size, budget; the defaults come from the workspace settings
+  for (const shot of ["cell-pick", "size-pick", "budget-pick"]) {
+    await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 20_000 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(shots, `${shot}.png`) });
+    await page.keyboard.press("Enter");
+  }
   try {
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".statusbar-item")).some((e) => /RNN Lab: step \d+/.test(e.textContent ?? "")), undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(shots, "training-status-bar.png") });
@@ -115,15 +119,39 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
     problems.push("the status bar never showed training progress");
   }
   try {
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item-message")).some((e) => /RNN Lab: trained \d+ steps/.test(e.textContent ?? "")), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item-message")).some((e) => /RNN Lab: trained .* to step \d+/.test(e.textContent ?? "")), undefined, { timeout: 60_000 });
     await page.screenshot({ path: join(shots, "training-done.png") });
   } catch {
-    problems.push("no 'trained N steps' notification");
+    problems.push("no 'trained … to step N' notification");
     await page.screenshot({ path: join(shots, "training-done-missing.png") });
   }
+  // the model explorer in the RNN Lab sidebar shows the new model
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type("View: Show RNN Lab");
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Enter");
+  try {
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-list-row")).some((e) => /corpus\.txt.*LSTM 1×64.*done/.test(e.textContent ?? "")), undefined, { timeout: 20_000 });
+    await page.screenshot({ path: join(shots, "model-explorer.png") });
+  } catch {
+    problems.push("the model explorer does not show the trained model as done");
+    await page.screenshot({ path: join(shots, "model-explorer-missing.png") });
+  }
+  // hover over text in the editor and read the prediction
+  try {
+    const span = page.locator(".monaco-editor .view-line span span").nth(12);
+    await span.hover();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-hover-content")).some((e) => /RNN Lab: next character/.test(e.textContent ?? "")), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(600); // the hover fades in
+    await page.screenshot({ path: join(shots, "prediction-hover.png") });
+  } catch {
+    problems.push("no prediction hover over the text");
+    await page.screenshot({ path: join(shots, "prediction-hover-missing.png") });
+  }
   const runs = join(ws, ".rnnlab");
-  const checkpoint = existsSync(runs) && readdirSync(runs).some((d) => existsSync(join(runs, d, "model.safetensors")));
-  if (!checkpoint) problems.push("no checkpoint under .rnnlab/");
+  const checkpoint = existsSync(runs) && readdirSync(runs).some((m) => existsSync(join(runs, m, "runs")) && readdirSync(join(runs, m, "runs")).some((r) => existsSync(join(runs, m, "runs", r, "checkpoints", "best.safetensors"))));
+  if (!checkpoint) problems.push("no checkpoint under .rnnlab/<model>/runs/<run>/checkpoints/");
   return problems;
 }
 
