@@ -33,7 +33,7 @@ const SIZES: Record<Exclude<SizePreset, "custom">, { layers: number; hidden: num
   small: { layers: 1, hidden: 64 }, medium: { layers: 2, hidden: 128 }, large: { layers: 2, hidden: 256 },
 };
 
-interface Source { name: string; text: string; files: string[] }
+interface Source { name: string; text: string; files: string[]; uris?: vscode.Uri[] }
 
 function config(): vscode.WorkspaceConfiguration { return vscode.workspace.getConfiguration("rnnLab"); }
 
@@ -156,7 +156,7 @@ export class TrainCommands {
       void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message));
       return undefined;
     }
-    return this.queue.enqueue({ modelDir, runDir, label: readModelManifest(modelDir).name });
+    return this.queue.enqueue({ modelDir, runDir, label: readModelManifest(modelDir).name, sources: limited.uris });
   }
 
   /** When a run is training: queue the new one, or stop the current one first. */
@@ -181,7 +181,7 @@ export class TrainCommands {
       return undefined;
     }
     const doc = editor.document;
-    return this.start({ name: basename(doc.fileName), text: doc.getText(), files: [vscode.workspace.asRelativePath(doc.uri)] }, args);
+    return this.start({ name: basename(doc.fileName), text: doc.getText(), files: [vscode.workspace.asRelativePath(doc.uri)], uris: doc.uri.scheme === "file" ? [doc.uri] : [] }, args);
   }
 
   private async trainOnFile(uri: vscode.Uri, args: TrainArgs): Promise<ActiveRun | undefined> {
@@ -192,7 +192,7 @@ export class TrainCommands {
       void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
       return undefined;
     }
-    return this.start({ name: basename(uri.fsPath), text, files: [uri.fsPath] }, args);
+    return this.start({ name: basename(uri.fsPath), text, files: [uri.fsPath], uris: [uri] }, args);
   }
 
   async trainOnSelection(args: TrainArgs = {}): Promise<ActiveRun | undefined> {

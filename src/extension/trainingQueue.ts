@@ -12,6 +12,7 @@ export interface QueuedRun {
   modelDir: string;
   runDir: string;
   label: string; // the model's name, for messages
+  sources?: vscode.Uri[]; // files the text came from: a change or deletion during training is reported
 }
 
 type Finished = Extract<TrainingEvent, { type: "done" } | { type: "error" }>;
@@ -56,6 +57,26 @@ export class ActiveRun implements vscode.Disposable {
       return this.done;
     });
     this.post({ type: "open", modelDir: run.modelDir, runDir: run.runDir });
+    for (const uri of run.sources ?? []) this.watchSource(uri);
+  }
+
+  private readonly watchers: vscode.Disposable[] = [];
+  /** Set when a source file changed or was deleted during the run (the user was told once). */
+  sourceEvent: "changed" | "deleted" | null = null;
+
+  /** The run trains on the copy in its model folder; tell the user that editing the source changes nothing in it. */
+  private watchSource(uri: vscode.Uri): void {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, ".."), uri.path.split("/").pop()!));
+    const notice = (how: "changed" | "deleted") => {
+      this.log.info(`${this.run.label}: ${uri.fsPath} was ${how} during training; the run goes on with the text as it was when it started (${join(this.run.modelDir, "corpus.txt")})`);
+      if (this.sourceEvent) return;
+      this.sourceEvent = how;
+      const text = how === "changed"
+        ? vscode.l10n.t("RNN Lab: {0} changed during training. This run goes on with the text as it was when it started (a copy is in the model folder); train again to use the new text.", vscode.workspace.asRelativePath(uri))
+        : vscode.l10n.t("RNN Lab: {0} was deleted during training. Nothing is lost: this run trains on the copy in the model folder.", vscode.workspace.asRelativePath(uri));
+      void vscode.window.showInformationMessage(text);
+    };
+    this.watchers.push(watcher, watcher.onDidChange(() => notice("changed")), watcher.onDidDelete(() => notice("deleted")));
   }
 
   /** Resolves with the run's last event ("done" or "error"). */
@@ -127,6 +148,7 @@ export class ActiveRun implements vscode.Disposable {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    for (const w of this.watchers) w.dispose();
     this.status.dispose();
     void this.worker.terminate();
     this.onChange();
@@ -139,6 +161,7 @@ export class ActiveRun implements vscode.Disposable {
   dispose(): void {
     if (this.finished) return;
     this.finished = true;
+    for (const w of this.watchers) w.dispose();
     this.status.dispose();
     void this.worker.terminate().then(() => releaseRunLock(this.run.runDir));
   }

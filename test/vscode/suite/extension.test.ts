@@ -203,6 +203,18 @@ describe("RNN Lab in VS Code", () => {
     assert.equal(done.step, 80, "60 steps before, 20 more to its budget of 80");
   });
 
+  it("a training file deleted during training: the user is told, and the run finishes on its copy", async () => {
+    const file = join(ws(), "doomed.txt");
+    writeFileSync(file, readFileSync(corpus().fsPath, "utf8").slice(0, 20000));
+    const run = await vscode.commands.executeCommand<Run & { sourceEvent: string | null }>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 150, file });
+    await until("a few steps", () => (api.queue.active?.step ?? 0) > 2);
+    await vscode.workspace.fs.delete(vscode.Uri.file(file));
+    await until("the deletion noticed", () => run.sourceEvent === "deleted");
+    const done = await run.finishedEvent;
+    assert.equal(done.type, "done", done.message);
+    assert.equal(done.step, 150);
+  });
+
   it("bad input: a binary file, a damaged checkpoint and a newer-format checkpoint are refused without losing the active model", async () => {
     const before = api.client.model?.checkpoint;
     assert.ok(before);
