@@ -28,6 +28,9 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
+  /** The workspace-wide search for checkpoints outside model folders is due (not redone for every checkpoint a run writes). */
+  private othersStale = true;
+
   constructor(private readonly queue: TrainingQueue, private readonly activeCheckpoint: () => string | undefined) {
     this.subscriptions.push(queue.onDidChange(() => this.refreshSoon()));
     const root = runsRoot();
@@ -35,23 +38,37 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), "**/{model.json,run.json,*.safetensors}"));
       this.subscriptions.push(watcher, watcher.onDidCreate(() => this.refreshSoon()), watcher.onDidDelete(() => this.refreshSoon()), watcher.onDidChange(() => this.refreshSoon()));
     }
+    const loose = vscode.workspace.createFileSystemWatcher("**/*.safetensors", false, true, false);
+    const onLoose = (uri: vscode.Uri) => {
+      if (!this.inModelFolder(uri.fsPath)) { this.othersStale = true; this.refreshSoon(); }
+    };
+    this.subscriptions.push(loose, loose.onDidCreate(onLoose), loose.onDidDelete(onLoose));
+  }
+
+  private inModelFolder(path: string): boolean {
+    return this.models.some((m) => path.startsWith(m.dir + "/"));
   }
 
   /** Coalesces bursts (a checkpoint writes several files) into one re-read. */
   refreshSoon(): void {
     if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(); }, 150);
+    this.refreshTimer = setTimeout(() => { this.refreshTimer = undefined; void this.refresh(false); }, 150);
   }
 
-  async refresh(): Promise<void> {
+  /** Re-reads the runs folder; with `rescan` (the default) also searches the workspace for other checkpoints. */
+  async refresh(rescan = true): Promise<void> {
     const root = runsRoot();
     this.models = root ? listModels(root) : [];
-    try {
-      const found = await vscode.workspace.findFiles("**/*.safetensors", "**/node_modules/**", 500);
-      this.others = found.map((u) => u.fsPath).filter((p) => !root || relative(root, p).startsWith("..") || !this.models.some((m) => p.startsWith(m.dir + "/"))).sort();
-    } catch {
-      this.others = [];
+    if (rescan || this.othersStale) {
+      this.othersStale = false;
+      try {
+        const found = await vscode.workspace.findFiles("**/*.safetensors", "**/node_modules/**", 500);
+        this.others = found.map((u) => u.fsPath).filter((p) => !root || relative(root, p).startsWith("..") || !this.inModelFolder(p)).sort();
+      } catch {
+        this.others = [];
+      }
     }
+    this.others = this.others.filter((p) => !this.inModelFolder(p));
     void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", this.models.length > 0 || this.others.length > 0);
     this.changed.fire(undefined);
   }

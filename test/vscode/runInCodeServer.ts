@@ -85,6 +85,15 @@ async function runSuite(page: Page, port: number, ws: string): Promise<{ passed:
   return { passed, failed: code === 0 ? failed : Math.max(1, failed) };
 }
 
+/** Runs a command as a person does: Ctrl+Shift+P, its title, Enter. */
+async function fromCommandPalette(page: Page, title: string): Promise<void> {
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type(title);
+  await page.waitForTimeout(800);
+  await page.keyboard.press("Enter");
+}
+
 async function runAsPerson(page: Page, port: number, ws: string): Promise<string[]> {
   const problems: string[] = [];
   const payload = [["extensionDevelopmentPath", `vscode-remote://127.0.0.1:${port}${root}`], ["skipWelcome", "true"]];
@@ -100,11 +109,7 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
   await page.keyboard.press("Enter");
   await page.waitForSelector(".monaco-editor .view-line", { timeout: 20_000 });
   await page.screenshot({ path: join(shots, "file-open.png") });
-  await page.keyboard.press("Control+Shift+P");
-  await page.waitForSelector(".quick-input-widget input");
-  await page.keyboard.type("RNN Lab: Train Model on Current File");
-  await page.waitForTimeout(800);
-  await page.keyboard.press("Enter");
+  await fromCommandPalette(page, "RNN Lab: Train Model on Current File");
   // three quick picks: cell, size, budget; the defaults come from the workspace settings
   for (const shot of ["cell-pick", "size-pick", "budget-pick"]) {
     await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 20_000 });
@@ -126,11 +131,7 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
     await page.screenshot({ path: join(shots, "training-done-missing.png") });
   }
   // the model explorer in the RNN Lab sidebar shows the new model
-  await page.keyboard.press("Control+Shift+P");
-  await page.waitForSelector(".quick-input-widget input");
-  await page.keyboard.type("View: Show RNN Lab");
-  await page.waitForTimeout(800);
-  await page.keyboard.press("Enter");
+  await fromCommandPalette(page, "View: Show RNN Lab");
   try {
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-list-row")).some((e) => /corpus\.txt.*LSTM 1×64.*done/.test(e.textContent ?? "")), undefined, { timeout: 20_000 });
     await page.screenshot({ path: join(shots, "model-explorer.png") });
