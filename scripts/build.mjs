@@ -51,7 +51,14 @@ await esbuild.build({
     trainingWorker: "src/extension/trainingWorker.ts",
     modelWorker: "src/extension/modelWorker.ts",
     shardWorker: "src/engine/shardWorker.ts",
+    insightWorker: "src/extension/insightWorker.ts",
   },
   external: ["vscode"],
   outdir: dist,
+});
+
+// The panels' browser bundles (webview/): one per panel, no Node, minified.
+await esbuild.build({
+  entryPoints: ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck"].map((p) => `webview/${p}.ts`),
+  outdir: join(dist, "webview"), bundle: true, platform: "browser", target: "chrome120", format: "iife", minify: true, sourcemap: false, logLevel: "warning",
 });

@@ -19,6 +19,7 @@ import { StepReport, Trainer, splitCorpus } from "./trainer";
 
 export interface StepOutcome {
   report: StepReport;
+  tensorNorms: number[]; // ‖∂L/∂θ‖ per tensor before clipping, in the core's tensor order
   valLoss: number | null; // when this step evaluated
   improved: boolean; // … and beat the best so far (best.safetensors rewritten)
   checkpoint: string | null; // when this step wrote a periodic checkpoint
@@ -115,12 +116,15 @@ export class RunDriver {
     const t0 = performance.now();
     const report = t.trainStep();
     t.elapsedSeconds += (performance.now() - t0) / 1000;
-    this.record({ type: "step", step: report.step, loss: report.loss, grad_norm: report.gradNorm, clipped: report.clipped, lr: report.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3) });
+    // per-tensor norms before clipping (the core has already scaled them all by clip/‖g‖ if it clipped)
+    const unclip = report.clipped ? report.gradNorm / t.options.clip : 1;
+    const tensorNorms = t.tensorGradNorms().map((x) => +(x.norm * unclip).toPrecision(4));
+    this.record({ type: "step", step: report.step, loss: report.loss, grad_norm: report.gradNorm, clipped: report.clipped, lr: report.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3), tensor_norms: tensorNorms });
     let valLoss: number | null = null, improved = false, checkpoint: string | null = null, sample: string | null = null;
     if (plan.evalEvery > 0 && report.step % plan.evalEvery === 0) ({ valLoss, improved } = this.evaluate());
     if (plan.sampleEvery > 0 && report.step % plan.sampleEvery === 0) sample = this.sample();
     if (plan.checkpointEvery > 0 && report.step % plan.checkpointEvery === 0) checkpoint = this.checkpoint();
-    return { report, valLoss, improved, checkpoint, sample, finished: this.budgetSpent };
+    return { report, tensorNorms, valLoss, improved, checkpoint, sample, finished: this.budgetSpent };
   }
 
   private evaluate(): { valLoss: number | null; improved: boolean } {

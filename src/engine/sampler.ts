@@ -16,6 +16,8 @@ export interface SampledChar {
   index: number;
   char: string;
   probability: number; // under the distribution it was drawn from
+  /** The most likely characters of that distribution, most likely first (when asked for). */
+  alternatives?: { index: number; probability: number }[];
 }
 
 export class Sampler {
@@ -42,12 +44,16 @@ export class Sampler {
     this.last = index;
   }
 
-  next(options: SampleOptions): SampledChar {
+  /** Draws one character; `alternatives` > 0 also returns that many of the likeliest choices. */
+  next(options: SampleOptions, alternatives = 0): SampledChar {
     if (this.last < 0) this.feed(this.startIndex());
     const index = this.core.sampleRow(0, options.temperature, options.topK, options.topP);
-    const probability = this.core.sampleProbs(this.model.spec.vocabSize)[index];
+    const probs = this.core.sampleProbs(this.model.spec.vocabSize);
+    const probability = probs[index];
+    const out: SampledChar = { index, char: this.model.vocab.chars[index], probability };
+    if (alternatives > 0) out.alternatives = topOf(probs, alternatives);
     this.feed(index);
-    return { index, char: this.model.vocab.chars[index], probability };
+    return out;
   }
 
   generate(length: number, options: SampleOptions, onChar?: (c: SampledChar) => void): string {
@@ -64,4 +70,17 @@ export class Sampler {
   private startIndex(): number {
     return this.model.vocab.has("\n") ? this.model.vocab.indexOf("\n") : 0;
   }
+}
+
+/** The k largest entries, largest first (k is small: one pass keeping a sorted short list). */
+function topOf(p: ArrayLike<number>, k: number): { index: number; probability: number }[] {
+  const top: { index: number; probability: number }[] = [];
+  for (let j = 0; j < p.length; j++) {
+    if (top.length === k && p[j] <= top[k - 1].probability) continue;
+    let at = top.length;
+    while (at > 0 && top[at - 1].probability < p[j]) at--;
+    top.splice(at, 0, { index: j, probability: p[j] });
+    if (top.length > k) top.pop();
+  }
+  return top;
 }

@@ -9,10 +9,11 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { modelManifestPath, readModelManifest, updateRunManifest, writeJsonAtomic } from "../engine/runStore";
 import { FileLossLens } from "./fileLossLens";
-import { runGradientCheck } from "./gradientCheckCommand";
 import { exportModel, importPyTorchWeights } from "./interopCommands";
 import { ModelClient } from "./modelClient";
 import { ExplorerNode, ModelExplorer, bestOrLatest } from "./modelExplorer";
+import { PanelContext } from "./panels/panelContext";
+import { registerPanels } from "./panels/panelCommands";
 import { PredictionHover } from "./predictionHover";
 import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands } from "./trainCommands";
@@ -26,6 +27,7 @@ export interface RnnLabApi {
   explorer: ModelExplorer;
   client: ModelClient;
   surprisal: SurprisalHighlighter;
+  panels: PanelContext;
   activationMs: number;
 }
 
@@ -39,7 +41,8 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const train = new TrainCommands(queue, log);
   const surprisal = new SurprisalHighlighter(client);
   const lens = new FileLossLens(client);
-  const tree = vscode.window.createTreeView("rnnLab.models", { treeDataProvider: explorer, showCollapseAll: true });
+  const tree = vscode.window.createTreeView("rnnLab.models", { treeDataProvider: explorer, showCollapseAll: true, canSelectMany: true });
+  const panels: PanelContext = { extensionUri: context.extensionUri, extensionPath: context.extensionPath, log, queue, open: new Set() };
   const languages = () => vscode.workspace.getConfiguration("rnnLab").get<string[]>("languages", ["plaintext", "markdown"]).map((language) => ({ language }));
 
   /** Makes a checkpoint the model hovers, highlighting and sampling use. */
@@ -163,12 +166,6 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
         return undefined;
       }
     }),
-    register("rnnLab.runGradientCheck", (node?: ExplorerNode) => {
-      const dir = target(node).modelDir;
-      let spec;
-      try { spec = dir ? readModelManifest(dir).spec : undefined; } catch { spec = undefined; }
-      return runGradientCheck(context.extensionPath, log, spec);
-    }),
     register("rnnLab.toggleSurprisal", async () => {
       const c = vscode.workspace.getConfiguration("rnnLab");
       const on = !c.get<boolean>("surprisal.enabled", false);
@@ -213,6 +210,10 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
       return exportModel(context.extensionPath, log, checkpoint);
     }),
   );
+  context.subscriptions.push(...registerPanels({
+    ctx: panels, explorer, train, track: track as <T>(run: T) => T,
+    activeCheckpoint: async () => ((await needModel()) ? client.model?.checkpoint : undefined),
+  }), { dispose: () => { for (const p of [...panels.open]) p.host.dispose(); } });
   void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", false);
 
   // The rest reads files: after activation returns.
@@ -244,7 +245,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (module load to ready: ${(performance.now() - moduleLoadedAt).toFixed(1)} ms)`);
-  return { queue, explorer, client, surprisal, activationMs };
+  return { queue, explorer, client, surprisal, panels, activationMs };
 }
 
 export function deactivate(): void {

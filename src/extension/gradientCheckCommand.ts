@@ -4,7 +4,9 @@
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
+import { DEFAULT_GRADCHECK_OPTIONS, stepFor } from "../engine/gradientCheck";
 import type { ModelSpec } from "../engine/modelSpec";
+import type { TensorCheckRow } from "../protocol/webview";
 import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
 
 export const GRADIENT_CHECK_THRESHOLD = 1e-6;
@@ -22,17 +24,33 @@ function checkedModels(like?: ModelSpec): ModelSpec[] {
 
 export interface GradientCheckSummary { models: number; worst: number; passed: boolean }
 
-export function runGradientCheck(extensionPath: string, log: vscode.LogOutputChannel, like?: ModelSpec): Thenable<GradientCheckSummary | undefined> {
-  log.show(true);
+/** Where the results go besides the log: the gradient-check report panel. */
+export interface GradientCheckReport {
+  start(settings: Record<string, string | number>, threshold: number, models: number): void;
+  result(model: string, tensors: TensorCheckRow[]): void;
+  done(passed: boolean, worst: number): void;
+  failed(message: string): void;
+}
+
+export function checkLabel(spec: ModelSpec): string {
+  return `${spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : spec.cell.toUpperCase()}${spec.peephole ? " with peepholes" : ""}${spec.coupled ? ", coupled gates" : ""}, ${spec.layers} layer${spec.layers > 1 ? "s" : ""}`;
+}
+
+export function runGradientCheck(extensionPath: string, log: vscode.LogOutputChannel, like?: ModelSpec, report?: GradientCheckReport): Thenable<GradientCheckSummary | undefined> {
   log.info(`gradient check: analytic vs finite-difference gradients (f64), threshold ${GRADIENT_CHECK_THRESHOLD}`);
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: gradient check"), cancellable: true }, (progress, token) =>
     new Promise<GradientCheckSummary | undefined>((resolve) => {
       const worker = new Worker(join(extensionPath, "dist", "gradientCheckWorker.js"));
       const specs = checkedModels(like);
+      const o = DEFAULT_GRADCHECK_OPTIONS;
+      report?.start({
+        precision: "f64 core", "finite differences": "central, (f(θ+ε) − f(θ−ε)) / 2ε", "ε": [...new Set(specs.map((s) => stepFor(s)))].join(", "),
+        "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": 4, vocabulary: 6, "weight std": o.weightScale, seed: o.seed,
+      }, GRADIENT_CHECK_THRESHOLD, specs.length);
       let done = 0, worst = 0;
       const finish = (r: GradientCheckSummary | undefined) => { void worker.terminate(); resolve(r); };
       token.onCancellationRequested(() => finish(undefined));
-      worker.on("error", (e) => { log.error(`gradient check failed: ${e.message}`); void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: gradient check failed: {0}", e.message)); finish(undefined); });
+      worker.on("error", (e) => { log.error(`gradient check failed: ${e.message}`); report?.failed(e.message); void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: gradient check failed: {0}", e.message)); finish(undefined); });
       worker.on("message", (m: GradientCheckReply) => {
         if (m?.type === "result") {
           done++;
@@ -41,8 +59,10 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           worst = Math.max(worst, w);
           log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
+          report?.result(checkLabel(m.spec), m.tensors);
         } else if (m?.type === "done") {
           const passed = worst < GRADIENT_CHECK_THRESHOLD;
+          report?.done(passed, worst);
           const text = passed ? vscode.l10n.t("RNN Lab: gradient check passed for {0} models (worst relative error {1}).", done, worst.toExponential(2))
             : vscode.l10n.t("RNN Lab: gradient check FAILED for {0} models (worst relative error {1}).", done, worst.toExponential(2));
           if (passed) void vscode.window.showInformationMessage(text);
@@ -51,6 +71,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
         } else {
           const message = typeof m?.message === "string" ? m.message : "unreadable reply";
           log.error(message);
+          report?.failed(message);
           void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", message));
           finish(undefined);
         }

@@ -24,8 +24,12 @@ export interface TrainArgs {
   steps?: number;
   glob?: string; // Train on Workspace Files
   whenBusy?: "queue" | "stop";
-  text?: string; // train on this text (the welcome view's "bundled corpus" button passes a file instead)
   file?: string;
+  /** Set by experiments: the exact model, options that differ from the settings, the model's name, and a callback with the run folder once made. */
+  spec?: ModelSpec;
+  options?: Partial<TrainOptions>;
+  name?: string;
+  onCreated?: (runDir: string) => void;
 }
 
 export type SizePreset = "small" | "medium" | "large" | "custom";
@@ -137,21 +141,23 @@ export class TrainCommands {
       void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, (e as Error).message));
       return undefined;
     }
-    const cell = await pickCell(args);
+    const cell = args.spec?.cell ?? await pickCell(args);
     if (!cell) return undefined;
-    const size = await pickSize(args);
+    const size = args.spec ?? await pickSize(args);
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
     if (!(await this.makeRoom(args))) return undefined;
-    const spec: ModelSpec = { cell, nonlinearity: "tanh", layers: size.layers, hidden: size.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
+    const spec: ModelSpec = args.spec ? { ...args.spec, vocabSize: vocab.size }
+      : { cell, nonlinearity: "tanh", layers: size.layers, hidden: size.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
     let modelDir: string, runDir: string;
     try {
       modelDir = await createModel(root, {
-        name: limited.name, spec, vocab: vocab.toJSON(),
+        name: args.name ?? limited.name, spec, vocab: vocab.toJSON(),
         corpus: { files: limited.files, chars: [...limited.text].length, sha256: createHash("sha256").update(limited.text).digest("hex") },
       }, limited.text);
-      runDir = await createRun(modelDir, trainOptions(), runPlan(budget), null);
+      runDir = await createRun(modelDir, { ...trainOptions(), ...args.options }, runPlan(budget), null);
+      args.onCreated?.(runDir);
     } catch (e) {
       void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message));
       return undefined;
@@ -182,6 +188,16 @@ export class TrainCommands {
     }
     const doc = editor.document;
     return this.start({ name: basename(doc.fileName), text: doc.getText(), files: [vscode.workspace.asRelativePath(doc.uri)], uris: doc.uri.scheme === "file" ? [doc.uri] : [] }, args);
+  }
+
+  /** Trains on text the caller has (an experiment on the current file), named as given. */
+  trainOnText(name: string, text: string, files: string[], args: TrainArgs): Promise<ActiveRun | undefined> {
+    return this.start({ name, text, files }, args);
+  }
+
+  /** The vocabulary size a text would have (experiments size their models before training). */
+  vocabularySize(text: string): number {
+    return CharVocabulary.fromText(text, config().get("vocabularyCap", 5000)).vocab.size;
   }
 
   private async trainOnFile(uri: vscode.Uri, args: TrainArgs): Promise<ActiveRun | undefined> {

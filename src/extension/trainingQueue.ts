@@ -30,24 +30,28 @@ export class ActiveRun implements vscode.Disposable {
   kernels: string | undefined;
   lastLoss: number | null = null;
   lastValLoss: number | null = null;
+  lastProgress: Extract<TrainingEvent, { type: "progress" }> | null = null;
+  private readonly events = new vscode.EventEmitter<TrainingEvent>();
+  /** Every event of the run, after the status bar and log have it (the dashboard listens). */
+  readonly onEvent = this.events.event;
 
   constructor(extensionPath: string, readonly run: QueuedRun, private readonly log: vscode.LogOutputChannel, private readonly onChange: () => void) {
     this.status = vscode.window.createStatusBarItem("rnnLab.training", vscode.StatusBarAlignment.Left, 10);
     this.status.name = vscode.l10n.t("RNN Lab training");
     this.status.text = "$(sync~spin) " + vscode.l10n.t("RNN Lab: starting {0}", run.label);
-    this.status.command = "rnnLab.trainingActions";
-    this.status.tooltip = vscode.l10n.t("RNN Lab is training {0}; click for Pause, Resume, Stop", run.label);
+    this.status.command = { title: vscode.l10n.t("Open Training Dashboard"), command: "rnnLab.openTrainingDashboard", arguments: [{ runDir: run.runDir }] };
+    this.status.tooltip = vscode.l10n.t("RNN Lab is training {0}; click for its dashboard", run.label);
     this.status.show();
     this.worker = new Worker(join(extensionPath, "dist", "trainingWorker.js"));
     this.done = new Promise((resolve) => {
       this.worker.on("message", (e: unknown) => {
         if (!isTrainingEvent(e)) return log.warn(`ignored an unreadable message from the training worker: ${JSON.stringify(e)?.slice(0, 200)}`);
-        this.onEvent(e);
+        this.handle(e);
         if (e.type === "done" || e.type === "error") resolve(e);
       });
       this.worker.on("error", (err) => {
         const e: Finished = { type: "error", message: err.message, step: null };
-        this.onEvent(e);
+        this.handle(e);
         resolve(e);
       });
     });
@@ -90,7 +94,14 @@ export class ActiveRun implements vscode.Disposable {
     this.worker.postMessage(m);
   }
 
-  private onEvent(e: TrainingEvent): void {
+  private handle(e: TrainingEvent): void {
+    this.report(e);
+    if (e.type === "progress") this.lastProgress = e;
+    this.events.fire(e);
+    if (e.type === "done" || e.type === "error") this.events.dispose();
+  }
+
+  private report(e: TrainingEvent): void {
     const name = this.run.label;
     switch (e.type) {
       case "started":
@@ -159,6 +170,7 @@ export class ActiveRun implements vscode.Disposable {
    * state and last checkpoint, so it shows as interrupted and resumes from there.
    */
   dispose(): void {
+    this.events.dispose();
     if (this.finished) return;
     this.finished = true;
     for (const w of this.watchers) w.dispose();

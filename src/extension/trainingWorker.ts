@@ -6,6 +6,7 @@ import { parentPort } from "node:worker_threads";
 import { paramCount } from "../engine/checkpoint";
 import { describeSpec } from "../engine/modelSpec";
 import { RunDriver } from "../engine/runDriver";
+import type { StepMetric } from "../engine/runMetrics";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/threadPriority";
 import type { ToTrainingWorker, TrainingEvent } from "../protocol/trainingWorker";
 
@@ -65,6 +66,9 @@ function open(modelDir: string, runDir: string): void {
   schedule();
 }
 
+/** Every step since the last progress event: the dashboard draws them all. */
+let unsent: StepMetric[] = [];
+
 function schedule(): void {
   if (!scheduled) {
     scheduled = true;
@@ -79,6 +83,8 @@ function step(): void {
   try {
     if (stopRequested || d.budgetSpent) return finish(d);
     const o = d.step();
+    const r = o.report;
+    unsent.push({ step: r.step, loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars: d.trainer.charsSeen, seconds: d.trainer.elapsedSeconds, tensorNorms: o.tensorNorms });
     const now = performance.now();
     if (now - lastReport.time > 250 || o.finished) {
       const charsPerSecond = ((o.report.step - lastReport.step) * d.trainer.charsPerStep) / ((now - lastReport.time) / 1000);
@@ -86,8 +92,9 @@ function step(): void {
       const secondsSoFar = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
       send({
         type: "progress", step: o.report.step, epoch: o.report.epoch, loss: o.report.loss, gradNorm: o.report.gradNorm, clipped: o.report.clipped,
-        lr: o.report.lr, charsPerSecond, fraction: f, etaSeconds: f > 0 ? (secondsSoFar * (1 - f)) / f : null,
+        lr: o.report.lr, charsPerSecond, fraction: f, etaSeconds: f > 0 ? (secondsSoFar * (1 - f)) / f : null, steps: unsent,
       });
+      unsent = [];
       lastReport = { time: now, step: o.report.step };
     }
     if (o.valLoss !== null) send({ type: "eval", step: o.report.step, valLoss: o.valLoss, improved: o.improved });

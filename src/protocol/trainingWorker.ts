@@ -2,6 +2,8 @@
 // sends one OpenRun, then any number of pause/resume and at most one stop; the worker answers with
 // TrainingEvents and ends with "done" or "error". The worker trains one run at a time.
 
+import type { StepMetric } from "../engine/runMetrics";
+
 export interface OpenRun {
   type: "open";
   modelDir: string;
@@ -12,7 +14,7 @@ export type ToTrainingWorker = OpenRun | { type: "pause" } | { type: "resume" } 
 
 export type TrainingEvent =
   | { type: "started"; how: "fresh" | "resumed" | "continued" | "from-weights"; step: number; params: number; description: string; trainChars: number; valChars: number; threads: number; kernels: string }
-  | { type: "progress"; step: number; epoch: number; loss: number; gradNorm: number; clipped: boolean; lr: number; charsPerSecond: number; fraction: number; etaSeconds: number | null }
+  | { type: "progress"; step: number; epoch: number; loss: number; gradNorm: number; clipped: boolean; lr: number; charsPerSecond: number; fraction: number; etaSeconds: number | null; steps: StepMetric[] }
   | { type: "eval"; step: number; valLoss: number; improved: boolean }
   | { type: "checkpoint"; step: number; path: string }
   | { type: "sample"; step: number; text: string }
@@ -30,7 +32,7 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
   const e = m as Record<string, unknown>;
   switch (e.type) {
     case "started": return str(e.how) && num(e.step) && num(e.params) && str(e.description) && num(e.threads) && str(e.kernels);
-    case "progress": return num(e.step) && num(e.loss) && num(e.gradNorm) && num(e.charsPerSecond) && num(e.fraction);
+    case "progress": return num(e.step) && num(e.loss) && num(e.gradNorm) && num(e.charsPerSecond) && num(e.fraction) && Array.isArray(e.steps);
     case "eval": return num(e.step) && num(e.valLoss);
     case "checkpoint": return num(e.step) && str(e.path);
     case "sample": return num(e.step) && str(e.text);

@@ -1,16 +1,24 @@
 // Softmax cross-entropy over the output logits.
 // logits[R, V] (R = T·B rows), targets[R] → mean loss in nats; dLogits[R, V] = (softmax − onehot) / R,
-// the gradient of that mean.
+// the gradient of that mean. A negative target is ignored (PyTorch's ignore_index): its row adds no
+// loss and gets a zero gradient, and the mean is over the other rows. The gradient-flow view uses it
+// to take the loss of the last step alone.
 
 import { at, atI32 } from "./arena";
 import { expSimd, expr } from "./mathx";
 
 export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usize, R: i32, V: i32): f64 {
   let total: f64 = 0;
-  const scale = <real>(1.0 / <f64>R);
+  let counted = 0;
+  for (let r = 0; r < R; r++) if (load<i32>(atI32(targets, r)) >= 0) counted++;
+  const scale = <real>(1.0 / <f64>max(counted, 1));
   for (let r = 0; r < R; r++) {
     const row = at(logits, r * V);
     const drow = at(dLogits, r * V);
+    if (load<i32>(atI32(targets, r)) < 0) {
+      memory.fill(drow, 0, <usize>V << alignof<real>());
+      continue;
+    }
     let mx = load<real>(row);
     for (let j = 1; j < V; j++) mx = max<real>(mx, load<real>(at(row, j)));
     let sum: f64 = 0;
@@ -37,5 +45,5 @@ export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usiz
     for (let j = 0; j < V; j++) store<real>(at(drow, j), load<real>(at(drow, j)) * inv);
     store<real>(at(drow, y), load<real>(at(drow, y)) - scale);
   }
-  return total / <f64>R;
+  return total / <f64>max(counted, 1);
 }

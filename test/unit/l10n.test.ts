@@ -8,7 +8,8 @@ import { test } from "node:test";
 import { projectRoot } from "../helpers";
 
 const read = (p: string) => readFileSync(join(projectRoot, p), "utf8");
-const sources = readdirSync(join(projectRoot, "src", "extension")).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("src", "extension", f)) }));
+// every .ts file under src/extension (panels/ included)
+const sources = (readdirSync(join(projectRoot, "src", "extension"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("src", "extension", f)) }));
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 
 test("every vscode.l10n.t string has a zh-cn translation with the same placeholders", () => {

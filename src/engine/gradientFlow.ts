@@ -1,0 +1,95 @@
+// How far back a loss reaches: ‖∂L_T/∂h_t‖ for the loss of the last character of a window alone,
+// at every earlier step t, per layer (the vanishing or exploding gradient made visible); and what
+// global-norm clipping does to one real gradient of the model, tensor by tensor.
+
+import { Core } from "./coreAbi";
+import type { Model } from "./checkpoint";
+import { coreShape, torchName } from "./modelSpec";
+
+export interface GradientFlow {
+  window: number; // T: steps per window
+  windows: number; // windows averaged
+  /** Per layer, index d = T − 1 − t (distance back from the predicted character): the geometric mean over windows of ‖∂L_T/∂h_t‖. */
+  norms: Float32Array[];
+}
+
+/**
+ * Windows of `window` characters spread evenly over `text`, each read from a zero state; the loss
+ * is the cross-entropy of the character after the window (all other targets ignored). The mean is
+ * geometric because the norms span orders of magnitude.
+ */
+export function gradientFlow(model: Model, text: string, window: number, maxWindows = 16): GradientFlow {
+  const { spec } = model;
+  const ids = model.vocab.encode(text);
+  if (!Number.isInteger(window) || window < 2) throw new RangeError(`the window must be at least 2 characters, not ${window}`);
+  if (ids.length < window + 1) throw new RangeError(`the text has ${ids.length} characters; the window needs ${window + 1}`);
+  const starts: number[] = [];
+  const count = Math.min(maxWindows, ids.length - window);
+  for (let k = 0; k < count; k++) starts.push(Math.floor((k * (ids.length - window - 1)) / Math.max(1, count - 1)));
+  const core = new Core(coreShape(spec));
+  core.params().set(model.params);
+  core.freezeWeights();
+  core.setShape(1, window);
+  const logSums = Array.from({ length: spec.layers }, () => new Float64Array(window));
+  const targets = core.targets();
+  for (const s of starts) {
+    core.resetState();
+    core.inputs().set(ids.subarray(s, s + window));
+    targets.fill(-1);
+    targets[window - 1] = ids[s + window];
+    core.forward(false, 0, true);
+    core.zeroGrads();
+    core.backward(true);
+    const flow = core.gradFlow(spec.layers);
+    for (let l = 0; l < spec.layers; l++) {
+      for (let t = 0; t < window; t++) logSums[l][window - 1 - t] += Math.log(Math.max(flow[l * window + t], 1e-38));
+    }
+  }
+  const norms = logSums.map((sums) => Float32Array.from(sums, (v) => Math.exp(v / starts.length)));
+  return { window, windows: starts.length, norms };
+}
+
+export interface ClippingEffect {
+  threshold: number; // 0: no clipping
+  globalNorm: number; // before clipping
+  scale: number; // what clipping multiplied every gradient by
+  tensors: { name: string; before: number; after: number }[];
+}
+
+/** One gradient of the mean loss over `batch` windows of `steps` characters, before and after the core clips it. */
+export function clippingEffect(model: Model, text: string, threshold: number, steps = 50, batch = 16): ClippingEffect {
+  const { spec } = model;
+  const ids = model.vocab.encode(text);
+  const T = Math.max(1, Math.min(steps, ids.length - 1));
+  if (ids.length < 2) throw new RangeError("the text needs at least 2 characters");
+  const B = Math.max(1, Math.min(batch, ids.length - T));
+  const core = new Core(coreShape(spec));
+  core.params().set(model.params);
+  core.setShape(B, T);
+  core.resetState();
+  const inputs = core.inputs(), targets = core.targets();
+  for (let b = 0; b < B; b++) {
+    const s = Math.floor((b * (ids.length - T - 1)) / Math.max(1, B - 1));
+    for (let t = 0; t < T; t++) {
+      inputs[t * B + b] = ids[s + t]; // time-major rows
+      targets[t * B + b] = ids[s + t + 1];
+    }
+  }
+  core.forward(false, 0, true);
+  core.zeroGrads();
+  core.backward();
+  const norms = () => core.tensors.map((slot) => l2(core.tensor(slot, core.grads())));
+  const before = norms();
+  const globalNorm = core.clipGradients(threshold); // threshold 0 measures without clipping
+  const after = norms();
+  return {
+    threshold, globalNorm, scale: threshold > 0 && globalNorm > threshold ? threshold / globalNorm : 1,
+    tensors: core.tensors.map((slot, k) => ({ name: torchName(slot), before: before[k], after: after[k] })),
+  };
+}
+
+function l2(v: ArrayLike<number>): number {
+  let s = 0;
+  for (let k = 0; k < v.length; k++) s += v[k] * v[k];
+  return Math.sqrt(s);
+}

@@ -1,0 +1,155 @@
+// Training dashboard controller: one panel per run. It sends the run's whole history from its
+// metrics file, then, while the run trains in this window, every step, validation and sample as the
+// worker reports them; Pause/Resume/Stop act on the run only if it is the one training here.
+
+import * as vscode from "vscode";
+import { basename } from "node:path";
+import { tensorSlots } from "../../engine/checkpoint";
+import { torchName } from "../../engine/modelSpec";
+import { StepMetric, readRunMetrics } from "../../engine/runMetrics";
+import { readModelManifest, readRunManifest } from "../../engine/runStore";
+import type { EvalColumns, RunState, RunSummary, StepColumns } from "../../protocol/webview";
+import type { ActiveRun } from "../trainingQueue";
+import { PanelContext, paramsLabel } from "./panelContext";
+import { PanelHost } from "./panelHost";
+
+export function stepColumns(rows: StepMetric[], tensorCount: number): StepColumns {
+  const n = rows.length;
+  const c: StepColumns = {
+    step: new Float64Array(n), loss: new Float32Array(n), gradNorm: new Float32Array(n), clipped: new Uint8Array(n), lr: new Float32Array(n),
+    chars: new Float64Array(n), seconds: new Float32Array(n), tensorNorms: new Float32Array(n * tensorCount).fill(NaN), tensorCount,
+  };
+  rows.forEach((r, i) => {
+    c.step[i] = r.step; c.loss[i] = r.loss; c.gradNorm[i] = r.gradNorm; c.clipped[i] = r.clipped ? 1 : 0; c.lr[i] = r.lr;
+    c.chars[i] = r.chars; c.seconds[i] = r.seconds;
+    if (r.tensorNorms && r.tensorNorms.length === tensorCount) c.tensorNorms.set(r.tensorNorms, i * tensorCount);
+  });
+  return c;
+}
+
+export function evalColumns(rows: { step: number; valLoss: number; chars: number; seconds: number }[]): EvalColumns {
+  return {
+    step: Float64Array.from(rows, (r) => r.step), valLoss: Float32Array.from(rows, (r) => r.valLoss),
+    chars: Float64Array.from(rows, (r) => r.chars), seconds: Float32Array.from(rows, (r) => r.seconds),
+  };
+}
+
+export class DashboardPanel {
+  private attached: ActiveRun | null = null;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private tensorCount = 0;
+
+  static show(ctx: PanelContext, runDir: string): DashboardPanel {
+    const existing = [...ctx.open].find((p) => p instanceof DashboardPanel && p.runDir === runDir) as DashboardPanel | undefined;
+    if (existing) {
+      existing.host.panel.reveal();
+      return existing;
+    }
+    const title = vscode.l10n.t("Training: {0}", runTitle(runDir));
+    return new DashboardPanel(ctx, PanelHost.create(ctx.extensionUri, "dashboard", title, { kind: "dashboard", runDir }, ctx.log), runDir);
+  }
+
+  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly runDir: string) {
+    ctx.open.add(this);
+    this.subscriptions.push(
+      host.onReady(() => this.sendAll()),
+      host.onMessage((m) => {
+        if (m.type !== "dashboard.control") return;
+        const active = ctx.queue.isActive(runDir) ? ctx.queue.active : null;
+        if (!active) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: this run is not training in this window."));
+        if (m.action === "pause") active.pause();
+        else if (m.action === "resume") active.resume();
+        else active.stop();
+      }),
+      ctx.queue.onDidChange(() => this.attach()),
+      host.onDidDispose(() => this.dispose()),
+    );
+    this.attach();
+  }
+
+  /** Follows the run's worker while it trains in this window. */
+  private attach(): void {
+    const active = this.ctx.queue.isActive(this.runDir) ? this.ctx.queue.active : null;
+    if (active === this.attached) return;
+    this.attached = active;
+    if (!active) return void this.sendRun(); // it finished (or never trained here): show its final state
+    this.subscriptions.push(active.onEvent((e) => {
+      switch (e.type) {
+        case "progress":
+          this.host.post({ type: "dashboard.append", steps: stepColumns(e.steps, this.tensorCount) });
+          this.host.post({ type: "dashboard.status", state: "training", step: e.step, charsPerSecond: e.charsPerSecond, etaSeconds: e.etaSeconds, fraction: e.fraction });
+          break;
+        case "eval": {
+          const last = active.lastProgress?.steps.at(-1);
+          this.host.post({ type: "dashboard.eval", step: e.step, valLoss: e.valLoss, chars: last?.chars ?? 0, seconds: last?.seconds ?? 0 });
+          break;
+        }
+        case "sample":
+          this.host.post({ type: "dashboard.sample", step: e.step, text: e.text });
+          break;
+        case "paused":
+        case "resumed":
+          this.host.post({ type: "dashboard.status", state: e.type === "paused" ? "paused" : "training", step: e.step, charsPerSecond: null, etaSeconds: null, fraction: null });
+          break;
+        case "done":
+        case "error":
+          this.sendAll(); // the file has every step, including those after the last progress event
+          break;
+      }
+    }));
+    this.sendRun();
+  }
+
+  private summary(): RunSummary {
+    const run = readRunManifest(this.runDir);
+    const model = readModelManifest(modelDirOfRun(this.runDir));
+    const names = tensorSlots(model.spec).map(torchName);
+    this.tensorCount = names.length;
+    const live = this.ctx.queue.isActive(this.runDir);
+    const state: RunState = run.state === "training" && !live ? "interrupted" : live && this.ctx.queue.active?.paused ? "paused" : run.state;
+    const b = run.plan.budget;
+    return {
+      label: `${model.name} · ${run.id}`, model: paramsLabel(model), state, clip: run.options.clip, tensorNames: names, live,
+      budget: b.steps ? vscode.l10n.t("budget {0} steps", b.steps) : vscode.l10n.t("budget {0} s", b.seconds ?? 0),
+    };
+  }
+
+  private sendRun(): void {
+    try {
+      this.host.post({ type: "dashboard.run", run: this.summary() });
+    } catch (e) {
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+    }
+  }
+
+  private sendAll(): void {
+    if (!this.host.ready) return;
+    try {
+      const run = this.summary();
+      this.host.post({ type: "dashboard.run", run });
+      const m = readRunMetrics(this.runDir);
+      this.host.post({ type: "dashboard.history", steps: stepColumns(m.steps, this.tensorCount), evals: evalColumns(m.evals), samples: m.samples.slice(-50) });
+      const p = this.attached?.lastProgress;
+      if (p) this.host.post({ type: "dashboard.status", state: run.state, step: p.step, charsPerSecond: p.charsPerSecond, etaSeconds: p.etaSeconds, fraction: p.fraction });
+    } catch (e) {
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+    }
+  }
+
+  dispose(): void {
+    this.ctx.open.delete(this);
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.length = 0;
+    this.host.dispose();
+  }
+}
+
+/** .rnnlab/<model>/runs/<run> → .rnnlab/<model> */
+export function modelDirOfRun(runDir: string): string {
+  return runDir.replace(/[\\/]runs[\\/][^\\/]+[\\/]?$/, "");
+}
+
+function runTitle(runDir: string): string {
+  try { return `${readModelManifest(modelDirOfRun(runDir)).name} · ${basename(runDir)}`; } catch { return basename(runDir); }
+}
+

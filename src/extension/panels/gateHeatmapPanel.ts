@@ -1,0 +1,73 @@
+// Gate heatmap controller: reads a text through a checkpoint in the panel's worker and sends one
+// layer's quantities at a time as typed arrays ([characters, units] each).
+
+import * as vscode from "vscode";
+import type { Activations } from "../../engine/activations";
+import { InsightClient } from "../insightClient";
+import { PanelContext, modelLabel } from "./panelContext";
+import { PanelHost } from "./panelHost";
+
+export class GateHeatmapPanel {
+  private readonly insight: InsightClient;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private activations: Promise<Activations> | null = null;
+  private layer = 0;
+
+  static show(ctx: PanelContext, checkpoint: string, text: string): GateHeatmapPanel {
+    const host = PanelHost.create(ctx.extensionUri, "gateHeatmap", vscode.l10n.t("Gates: {0}", modelLabel(checkpoint)), { kind: "gateHeatmap", checkpoint, text }, ctx.log);
+    return new GateHeatmapPanel(ctx, host, checkpoint, text);
+  }
+
+  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly checkpoint: string, private text: string) {
+    ctx.open.add(this);
+    this.insight = new InsightClient(ctx.extensionPath);
+    this.subscriptions.push(
+      this.insight,
+      host.onReady(() => void this.send()),
+      host.onMessage((m) => {
+        if (m.type !== "heatmap.request") return;
+        if (m.text !== undefined && m.text !== this.text) {
+          this.text = m.text;
+          this.activations = null;
+          host.setRestore({ kind: "gateHeatmap", checkpoint, text: m.text });
+        }
+        this.layer = m.layer;
+        void this.send();
+      }),
+      host.onDidDispose(() => this.dispose()),
+    );
+  }
+
+  /** Shows other text (the command run again on a new selection) in this panel. */
+  showText(text: string): void {
+    this.text = text;
+    this.activations = null;
+    this.host.setRestore({ kind: "gateHeatmap", checkpoint: this.checkpoint, text });
+    this.host.panel.reveal();
+    void this.send();
+  }
+
+  private async send(): Promise<void> {
+    if (!this.host.ready) return;
+    this.host.post({ type: "busy", message: vscode.l10n.t("Reading {0} characters…", Array.from(this.text).length) });
+    try {
+      this.activations ??= this.insight.request({ type: "activations", checkpoint: this.checkpoint, text: this.text }).result.then((r) => r.activations);
+      const a = await this.activations;
+      const layer = Math.min(this.layer, a.layers - 1);
+      this.host.post({
+        type: "heatmap.data", model: modelLabel(this.checkpoint), cell: a.cell, layers: a.layers, hidden: a.hidden, layer,
+        chars: a.chars, quantities: a.quantities, values: a.perLayer[layer].values,
+      });
+    } catch (e) {
+      this.activations = null;
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", (e as Error).message) });
+    }
+  }
+
+  dispose(): void {
+    this.ctx.open.delete(this);
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.length = 0;
+    this.host.dispose();
+  }
+}

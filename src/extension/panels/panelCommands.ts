@@ -1,0 +1,190 @@
+// The panels' commands (palette and explorer) and their serializers (panels come back after a
+// window reload). Each command finds what its panel shows: the explorer node it was run on, else
+// the active model or run, else it says there is none and offers to train one.
+
+import * as vscode from "vscode";
+import { existsSync } from "node:fs";
+import { basename } from "node:path";
+import { ExperimentKind, experimentVariants } from "../../engine/experiments";
+import { ModelSpec } from "../../engine/modelSpec";
+import { listModels, readModelManifest } from "../../engine/runStore";
+import { PanelKind, isPanelRestore } from "../../protocol/webview";
+import { ExplorerNode, ModelExplorer } from "../modelExplorer";
+import { runsRoot } from "../settings";
+import type { TrainCommands } from "../trainCommands";
+import { CompareRunsPanel } from "./compareRunsPanel";
+import { DashboardPanel } from "./dashboardPanel";
+import { GateHeatmapPanel } from "./gateHeatmapPanel";
+import { GenerateTextPanel } from "./generateTextPanel";
+import { GradientCheckPanel } from "./gradientCheckPanel";
+import { GradientFlowPanel } from "./gradientFlowPanel";
+import { PanelContext, corpusOf } from "./panelContext";
+import { PanelHost, VIEW_TYPES } from "./panelHost";
+
+export interface PanelDeps {
+  ctx: PanelContext;
+  explorer: ModelExplorer;
+  train: TrainCommands;
+  /** The active model's checkpoint, loading the saved one or offering to train one; undefined when there is none. */
+  activeCheckpoint: () => Promise<string | undefined>;
+  track: <T>(run: T) => T;
+}
+
+const HEATMAP_DEFAULT_CHARS = 300;
+const FLOW_TEXT_CHARS = 20_000;
+
+/** The selection, else the line the cursor is on; null without an editor. */
+function selectedText(): string | null {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) return null;
+  const s = editor.selection;
+  const text = s.isEmpty ? editor.document.lineAt(s.active.line).text : editor.document.getText(s);
+  return text.length ? text : null;
+}
+
+export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
+  const { ctx } = deps;
+  const checkpointFor = async (node?: ExplorerNode): Promise<string | undefined> => {
+    const t = ModelExplorer.target(node);
+    if (t.checkpoint) return t.checkpoint;
+    if (node) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: this has no checkpoint yet."));
+    return deps.activeCheckpoint();
+  };
+  const fail = (e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
+
+  const commands: [string, (...args: never[]) => unknown][] = [
+    ["rnnLab.openTrainingDashboard", async (arg?: ExplorerNode | { runDir: string }) => {
+      let runDir = arg && "runDir" in arg ? arg.runDir : ModelExplorer.target(arg as ExplorerNode | undefined).runDir;
+      const node = arg as ExplorerNode | undefined;
+      if (!runDir && node?.kind === "model") runDir = node.model.runs.at(-1)?.dir;
+      runDir ??= ctx.queue.active?.run.runDir;
+      runDir ??= await pickRuns(false).then((r) => r?.[0]);
+      if (!runDir) return undefined;
+      return DashboardPanel.show(ctx, runDir);
+    }],
+    ["rnnLab.showGateHeatmap", async (node?: ExplorerNode, args?: { text?: string }) => {
+      const checkpoint = await checkpointFor(node);
+      if (!checkpoint) return undefined;
+      const text = args?.text ?? selectedText() ?? corpusOf(checkpoint, HEATMAP_DEFAULT_CHARS);
+      if (!text) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: select the text to read, or put the cursor on a line."));
+      const chars = Array.from(text);
+      if (chars.length > 5000) void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: the heatmap reads the first 5,000 of {0} characters.", chars.length));
+      return GateHeatmapPanel.show(ctx, checkpoint, chars.slice(0, 5000).join(""));
+    }],
+    ["rnnLab.showGradientFlow", async (node?: ExplorerNode, args?: { text?: string; compareAll?: boolean }) => {
+      const checkpoint = await checkpointFor(node);
+      if (!checkpoint) return undefined;
+      const selected = selectedText();
+      const text = args?.text ?? (selected && selected.length > 100 ? selected : corpusOf(checkpoint, FLOW_TEXT_CHARS) ?? selected);
+      if (!text || Array.from(text).length < 3) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: select at least a few hundred characters of text for the gradient flow."));
+      return GradientFlowPanel.show(ctx, checkpoint, text, args?.compareAll);
+    }],
+    ["rnnLab.generateText", async (node?: ExplorerNode) => {
+      const checkpoint = await checkpointFor(node);
+      return checkpoint ? GenerateTextPanel.show(ctx, checkpoint) : undefined;
+    }],
+    ["rnnLab.compareRuns", async (node?: ExplorerNode, nodes?: readonly ExplorerNode[], args?: { runDirs?: string[] }) => {
+      let runDirs = args?.runDirs;
+      const chosen = (nodes?.length ? nodes : node ? [node] : []).filter((n) => n.kind === "run" || n.kind === "model");
+      if (!runDirs && chosen.length > 1) runDirs = chosen.flatMap((n) => (n.kind === "run" ? [n.run.dir] : n.kind === "model" ? n.model.runs.map((r) => r.dir) : []));
+      else if (!runDirs && chosen.length === 1) runDirs = sameCorpusRuns(chosen[0]);
+      runDirs ??= await pickRuns(true);
+      if (!runDirs?.length) return undefined;
+      return CompareRunsPanel.show(ctx, [...new Set(runDirs)]);
+    }],
+    ["rnnLab.compareCellsOnText", (args?: { kind?: ExperimentKind; seconds?: number; text?: string; name?: string }) => compareOnText(deps, args).catch(fail)],
+    ["rnnLab.runGradientCheck", (node?: ExplorerNode) => {
+      const dir = ModelExplorer.target(node).modelDir;
+      let spec: ModelSpec | undefined;
+      try { spec = dir ? readModelManifest(dir).spec : undefined; } catch { spec = undefined; }
+      return GradientCheckPanel.show(ctx, spec);
+    }],
+  ];
+
+  const serializers = (Object.keys(VIEW_TYPES) as PanelKind[]).map((kind) => vscode.window.registerWebviewPanelSerializer(VIEW_TYPES[kind], {
+    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
+      const restore = (state as { restore?: unknown } | undefined)?.restore;
+      if (!isPanelRestore(restore) || restore.kind !== kind) return panel.dispose();
+      const host = new PanelHost(ctx.extensionUri, kind, panel, restore, ctx.log);
+      switch (restore.kind) {
+        case "dashboard": if (existsSync(restore.runDir)) return void new DashboardPanel(ctx, host, restore.runDir); break;
+        case "gateHeatmap": if (existsSync(restore.checkpoint)) return void new GateHeatmapPanel(ctx, host, restore.checkpoint, restore.text); break;
+        case "gradientFlow": if (existsSync(restore.checkpoint)) return void new GradientFlowPanel(ctx, host, restore.checkpoint, restore.text); break;
+        case "generateText": if (existsSync(restore.checkpoint)) return void new GenerateTextPanel(ctx, host, restore.checkpoint); break;
+        case "compareRuns": return void new CompareRunsPanel(ctx, host, restore.runDirs.filter((d) => existsSync(d)), panel.title);
+        case "gradientCheck": return void new GradientCheckPanel(ctx, host); // the page still has its report
+      }
+      host.dispose(); // what it showed was deleted meanwhile
+    },
+  }));
+
+  return [...commands.map(([id, f]) => vscode.commands.registerCommand(id, f as (...a: unknown[]) => unknown)), ...serializers];
+}
+
+/** Every run of models trained on the same text as this node's model. */
+function sameCorpusRuns(node: ExplorerNode): string[] {
+  const model = node.kind === "run" || node.kind === "model" ? node.model : null;
+  const root = runsRoot();
+  if (!model?.manifest || !root) return [];
+  return listModels(root).filter((m) => m.manifest?.corpus.sha256 === model.manifest!.corpus.sha256).flatMap((m) => m.runs.map((r) => r.dir));
+}
+
+async function pickRuns(many: boolean): Promise<string[] | undefined> {
+  const root = runsRoot();
+  const items = (root ? listModels(root) : []).flatMap((m) => m.runs.map((r) => ({
+    label: `${m.manifest?.name ?? basename(m.dir)} · ${basename(r.dir)}`, description: r.manifest ? `${r.manifest.state}, step ${r.manifest.step}` : "", runDir: r.dir,
+  })));
+  if (!items.length) {
+    const train = vscode.l10n.t("Train on Current File");
+    if ((await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: there are no training runs yet."), train)) === train) void vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");
+    return undefined;
+  }
+  if (many) return (await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t("RNN Lab: runs to compare") }))?.map((i) => i.runDir);
+  const one = await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: which run?") });
+  return one ? [one.runDir] : undefined;
+}
+
+/**
+ * Compare Cells on This Text: trains the variants of one experiment one after another on the current
+ * file (or selection) for the same time and opens the comparison, which fills in as they train.
+ */
+async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; seconds?: number; text?: string; name?: string } = {}): Promise<CompareRunsPanel | undefined> {
+  const editor = vscode.window.activeTextEditor;
+  const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : "";
+  const text = args.text ?? (selection || editor?.document.getText() || "");
+  const name = args.name ?? (editor ? basename(editor.document.fileName) : "text");
+  if (!text) return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: open a text file to train on first."));
+  const kind = args.kind ?? (await vscode.window.showQuickPick([
+    { label: vscode.l10n.t("Cells: RNN, LSTM, GRU"), detail: vscode.l10n.t("equal parameter count, same time"), experiment: "cells" as const },
+    { label: vscode.l10n.t("Initialisation: N(0,1)·0.01, N(0,1)·sqrt(1/n), orthogonal"), experiment: "init" as const },
+    { label: vscode.l10n.t("Gradient clipping on and off"), experiment: "clipping" as const },
+  ], { title: vscode.l10n.t("RNN Lab: what to compare") }))?.experiment;
+  if (!kind) return undefined;
+  const c = vscode.workspace.getConfiguration("rnnLab");
+  const seconds = args.seconds ?? Number(await vscode.window.showInputBox({
+    title: vscode.l10n.t("RNN Lab: seconds of training for each model"), value: String(c.get("trainingSeconds", 60)),
+    validateInput: (v) => (Number(v) >= 1 && Number(v) <= 86400 ? null : vscode.l10n.t("1 to 86,400 seconds")),
+  }));
+  if (!(seconds >= 1)) return undefined;
+  let vocabSize: number;
+  try { vocabSize = deps.train.vocabularySize(text); } catch (e) { return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", name, (e as Error).message)); }
+  const base: ModelSpec = {
+    cell: c.get("cell", "lstm"), nonlinearity: "tanh", layers: c.get("layers", 2), hidden: c.get("hiddenSize", 128), embed: 0, vocabSize,
+    peephole: false, coupled: false, residual: false,
+  };
+  const variants = experimentVariants(kind, base, c.get("clip", 5));
+  const runDirs: string[] = [];
+  for (const v of variants) {
+    // the next variant is made once this one's run folder exists, so they queue in this order
+    await new Promise<void>((made) => {
+      const started = deps.train.trainOnText(`${name} · ${v.name}`, text, editor ? [vscode.workspace.asRelativePath(editor.document.uri)] : [], {
+        cell: v.spec.cell, spec: v.spec, options: v.options, seconds, whenBusy: "queue", name: `${name} · ${v.name}`,
+        onCreated: (dir) => { runDirs.push(dir); made(); },
+      });
+      void started.then((run) => { made(); deps.track(run); });
+    });
+  }
+  if (!runDirs.length) return undefined;
+  const title = { cells: vscode.l10n.t("Cells on {0}", name), init: vscode.l10n.t("Initialisation on {0}", name), clipping: vscode.l10n.t("Clipping on {0}", name) }[kind];
+  return CompareRunsPanel.show(deps.ctx, runDirs, title);
+}

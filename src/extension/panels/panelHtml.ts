@@ -1,0 +1,48 @@
+// The HTML every panel starts from: a strict Content-Security-Policy (scripts only with this page's
+// nonce, styles, fonts and images only from the extension's own files), the shared stylesheet and
+// the panel's bundle. No vscode import: the Chromium tests load the same page.
+
+import type { PanelKind } from "../../protocol/webview";
+
+export interface PanelPage {
+  kind: PanelKind;
+  title: string;
+  cspSource: string; // webview.cspSource
+  scriptUri: string; // dist/webview/<kind>.js through asWebviewUri
+  styleUri: string; // media/panels.css through asWebviewUri
+  nonce: string;
+  lang?: string;
+}
+
+export function newNonce(): string {
+  const bytes = new Uint8Array(18);
+  crypto.getRandomValues(bytes);
+  return Buffer.from(bytes).toString("base64").replace(/[^A-Za-z0-9]/g, "");
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export function panelHtml(p: PanelPage): string {
+  const csp = [
+    "default-src 'none'",
+    `img-src ${p.cspSource} data:`,
+    `style-src ${p.cspSource}`,
+    `font-src ${p.cspSource}`,
+    `script-src 'nonce-${p.nonce}'`,
+  ].join("; ");
+  return `<!DOCTYPE html>
+<html lang="${escape(p.lang ?? "en")}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escape(p.styleUri)}">
+<title>${escape(p.title)}</title>
+</head>
+<body data-panel="${p.kind}">
+<div id="status" class="status hidden" role="status"></div>
+<main id="app"></main>
+<script nonce="${p.nonce}" src="${escape(p.scriptUri)}"></script>
+</body>
+</html>`;
+}

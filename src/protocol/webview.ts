@@ -1,0 +1,170 @@
+// The one message protocol between the extension host and the webview panels. Imported by both
+// sides: no Node, no vscode, no DOM here. Large numeric payloads travel as typed arrays (VS Code
+// sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
+// sends: parseFromWebview checks every field and range and returns null for anything else.
+
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck"];
+
+/** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
+export type PanelRestore =
+  | { kind: "dashboard"; runDir: string }
+  | { kind: "gateHeatmap"; checkpoint: string; text: string }
+  | { kind: "gradientFlow"; checkpoint: string; text: string }
+  | { kind: "generateText"; checkpoint: string }
+  | { kind: "compareRuns"; runDirs: string[] }
+  | { kind: "gradientCheck" };
+
+// ---- shared payloads ----
+
+/** Training metrics as columns, one entry per optimizer step. tensorNorms: [steps, tensorCount] row-major (NaN where not recorded). */
+export interface StepColumns {
+  step: Float64Array;
+  loss: Float32Array;
+  gradNorm: Float32Array;
+  clipped: Uint8Array;
+  lr: Float32Array;
+  chars: Float64Array;
+  seconds: Float32Array;
+  tensorNorms: Float32Array;
+  tensorCount: number;
+}
+
+export interface EvalColumns { step: Float64Array; valLoss: Float32Array; chars: Float64Array; seconds: Float32Array }
+
+export type RunState = "queued" | "training" | "paused" | "done" | "stopped" | "failed" | "interrupted";
+
+export interface RunSummary {
+  label: string; // model name · run id
+  model: string; // "LSTM 2×128, 200,000 parameters"
+  state: RunState;
+  clip: number; // global-norm threshold, 0 = none
+  tensorNames: string[];
+  budget: string;
+  live: boolean; // the run trains in this window: Pause/Resume/Stop act on it
+}
+
+export interface QuantityInfo { name: string; range: "gate" | "tanh" | "unbounded" }
+
+export interface FlowSeries { label: string; cell: string; layers: number; norms: Float32Array[] }
+
+export interface ClippingSummary { threshold: number; globalNorm: number; scale: number; tensors: { name: string; before: number; after: number }[] }
+
+export interface TensorCheckRow { name: string; size: number; maxRelError: number; meanRelError: number; maxAbsError: number }
+
+export interface ComparedRun {
+  label: string;
+  state: RunState;
+  hyper: Record<string, string>;
+  step: Float64Array;
+  chars: Float64Array;
+  seconds: Float32Array;
+  loss: Float32Array;
+  eval: EvalColumns;
+}
+
+// ---- host → webview ----
+
+export type ToWebview =
+  | { type: "restore"; restore: PanelRestore }
+  | { type: "dashboard.run"; run: RunSummary }
+  | { type: "dashboard.history"; steps: StepColumns; evals: EvalColumns; samples: { step: number; text: string }[] }
+  | { type: "dashboard.append"; steps: StepColumns }
+  | { type: "dashboard.eval"; step: number; valLoss: number; chars: number; seconds: number }
+  | { type: "dashboard.sample"; step: number; text: string }
+  | { type: "dashboard.status"; state: RunState; step: number; charsPerSecond: number | null; etaSeconds: number | null; fraction: number | null }
+  | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }
+  | { type: "flow.data"; model: string; window: number; windows: number; series: FlowSeries[]; clipping: ClippingSummary | null; candidates: { label: string; cell: string }[]; selected: number[] }
+  | { type: "generate.model"; model: string; vocab: string[]; k: number }
+  | { type: "generate.chunk"; chars: string[]; probs: Float32Array; alternatives: Int32Array; alternativeProbs: Float32Array }
+  | { type: "generate.done"; stopped: boolean }
+  | { type: "compare.data"; title: string; runs: ComparedRun[]; differing: string[] }
+  | { type: "check.start"; settings: Record<string, string | number>; threshold: number; models: number }
+  | { type: "check.result"; model: string; tensors: TensorCheckRow[] }
+  | { type: "check.done"; passed: boolean; worst: number }
+  | { type: "busy"; message: string }
+  | { type: "failed"; message: string };
+
+// ---- webview → host ----
+
+export type FromWebview =
+  | { type: "ready" }
+  /** What the webview drew, in numbers (the integration tests read it; the log records it at trace level). */
+  | { type: "rendered"; summary: Record<string, number | string | boolean> }
+  | { type: "dashboard.control"; action: "pause" | "resume" | "stop" }
+  | { type: "heatmap.request"; layer: number; text?: string }
+  | { type: "flow.request"; window: number; compare: number[] }
+  | { type: "generate.start"; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
+  | { type: "generate.stop" }
+  | { type: "generate.copy"; text: string }
+  | { type: "generate.insert"; text: string };
+
+export const LIMITS = {
+  typedText: 5000, // characters of text a heatmap reads
+  prime: 10_000,
+  generateLength: 100_000,
+  flowWindow: [2, 1000] as const,
+  copiedText: 1_000_000,
+  summaryKeys: 64,
+};
+
+const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi;
+const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && Number.isFinite(v) && v >= lo && v <= hi;
+const isStr = (v: unknown, max: number): v is string => typeof v === "string" && v.length <= max;
+
+/** The message if it is one this panel accepts, with every field in range; otherwise null. */
+export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | null {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return null;
+  const x = m as Record<string, unknown>;
+  switch (x.type) {
+    case "ready": return { type: "ready" };
+    case "rendered": {
+      if (typeof x.summary !== "object" || x.summary === null || Array.isArray(x.summary)) return null;
+      const entries = Object.entries(x.summary as Record<string, unknown>);
+      if (entries.length > LIMITS.summaryKeys) return null;
+      if (!entries.every(([, v]) => typeof v === "boolean" || (typeof v === "number" && !Number.isNaN(v)) || isStr(v, 1000))) return null;
+      return { type: "rendered", summary: Object.fromEntries(entries) as Record<string, number | string | boolean> };
+    }
+  }
+  switch (kind) {
+    case "dashboard":
+      if (x.type === "dashboard.control" && (x.action === "pause" || x.action === "resume" || x.action === "stop")) return { type: x.type, action: x.action };
+      return null;
+    case "gateHeatmap":
+      if (x.type === "heatmap.request" && isInt(x.layer, 0, 3) && (x.text === undefined || (isStr(x.text, LIMITS.typedText) && x.text.length > 0))) {
+        return x.text === undefined ? { type: x.type, layer: x.layer } : { type: x.type, layer: x.layer, text: x.text };
+      }
+      return null;
+    case "gradientFlow":
+      if (x.type === "flow.request" && isInt(x.window, ...LIMITS.flowWindow) && Array.isArray(x.compare) && x.compare.length <= 8 && x.compare.every((i) => isInt(i, 0, 1000))) {
+        return { type: x.type, window: x.window, compare: [...new Set(x.compare as number[])] };
+      }
+      return null;
+    case "generateText":
+      if (x.type === "generate.start" && isStr(x.prime, LIMITS.prime) && isInt(x.length, 1, LIMITS.generateLength) && isNum(x.temperature, 0, 10)
+        && isInt(x.topK, 0, 1_000_000) && isNum(x.topP, 0.001, 1) && isInt(x.seed, 0, 2 ** 32 - 1)) {
+        return { type: x.type, prime: x.prime, length: x.length, temperature: x.temperature, topK: x.topK, topP: x.topP, seed: x.seed };
+      }
+      if (x.type === "generate.stop") return { type: x.type };
+      if ((x.type === "generate.copy" || x.type === "generate.insert") && isStr(x.text, LIMITS.copiedText)) return { type: x.type, text: x.text };
+      return null;
+    default:
+      return null; // compareRuns and gradientCheck only show what the host sends
+  }
+}
+
+/** The webview's saved state (vscode.setState): the host's restore record and the panel's own view settings. */
+export interface WebviewState { restore?: PanelRestore; view?: Record<string, unknown> }
+
+export function isPanelRestore(v: unknown): v is PanelRestore {
+  if (typeof v !== "object" || v === null) return false;
+  const r = v as Record<string, unknown>;
+  switch (r.kind) {
+    case "dashboard": return typeof r.runDir === "string";
+    case "gateHeatmap": case "gradientFlow": return typeof r.checkpoint === "string" && typeof r.text === "string";
+    case "generateText": return typeof r.checkpoint === "string";
+    case "compareRuns": return Array.isArray(r.runDirs) && r.runDirs.every((d) => typeof d === "string");
+    case "gradientCheck": return true;
+    default: return false;
+  }
+}

@@ -1,0 +1,230 @@
+// Training dashboard (one run): loss against step or characters, learning rate, gradient norm before
+// and after clipping with the threshold, per-tensor gradient norms, samples, and Pause/Resume/Stop.
+
+import type { EvalColumns, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
+import { Chart, Point, chartBox, makeChart, seriesColor } from "./charts";
+import { onThemeChange } from "./theme";
+import { button, checkbox, dropdown } from "./toolkit";
+import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+
+interface History { steps: StepColumns[]; evals: EvalColumns; samples: { step: number; text: string }[] }
+
+let run: RunSummary | null = null;
+let history: History = { steps: [], evals: emptyEvals(), samples: [] };
+let xAxis = viewSetting<"step" | "chars">("xAxis", "step");
+const shownTensors = new Set<number>(viewSetting<number[]>("tensors", []));
+let status: Extract<ToWebview, { type: "dashboard.status" }> | null = null;
+
+function emptyEvals(): EvalColumns { return { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }; }
+
+const app = document.getElementById("app")!;
+const header = document.createElement("header");
+const title = document.createElement("h1");
+const facts = document.createElement("div");
+facts.className = "facts";
+facts.setAttribute("aria-live", "polite");
+const controls = document.createElement("div");
+controls.className = "controls";
+const pause = button("Pause", () => post({ type: "dashboard.control", action: "pause" }), { title: "Pause training (writes a checkpoint)" });
+const resume = button("Resume", () => post({ type: "dashboard.control", action: "resume" }));
+const stop = button("Stop", () => post({ type: "dashboard.control", action: "stop" }), { secondary: true, title: "Stop training (writes a checkpoint)" });
+const axis = dropdown("x-axis", "Horizontal axis", [{ value: "step", label: "Step" }, { value: "chars", label: "Characters seen" }], xAxis, (v) => {
+  xAxis = v as typeof xAxis;
+  saveViewSetting("xAxis", xAxis);
+  draw();
+});
+controls.append(pause, resume, stop, axis.element);
+header.append(title, facts, controls);
+
+const loss = chartBox("loss-chart", "Training and validation loss");
+const grad = chartBox("grad-chart", "Gradient norm before and after clipping");
+const lr = chartBox("lr-chart", "Learning rate", 140);
+const tensorBox = document.createElement("div");
+tensorBox.className = "checks";
+tensorBox.setAttribute("role", "group");
+tensorBox.setAttribute("aria-label", "Per-tensor gradient norms");
+const tensors = chartBox("tensor-chart", "Per-tensor gradient norms before clipping");
+const samples = document.createElement("section");
+samples.className = "samples";
+samples.setAttribute("aria-label", "Generated samples");
+app.append(header, section("Loss (nats/char)", loss.box), section("Gradient norm", grad.box), section("Learning rate", lr.box),
+  section("Per-tensor gradient norm", tensorBox, tensors.box), section("Samples", samples));
+
+function section(name: string, ...content: HTMLElement[]): HTMLElement {
+  const s = document.createElement("section");
+  const h = document.createElement("h2");
+  h.textContent = name;
+  s.append(h, ...content);
+  return s;
+}
+
+let charts: Chart[] = [];
+
+function concatColumns(parts: StepColumns[]): StepColumns {
+  const n = parts.reduce((a, p) => a + p.step.length, 0);
+  const k = parts.find((p) => p.tensorCount > 0)?.tensorCount ?? 0;
+  const out: StepColumns = {
+    step: new Float64Array(n), loss: new Float32Array(n), gradNorm: new Float32Array(n), clipped: new Uint8Array(n), lr: new Float32Array(n),
+    chars: new Float64Array(n), seconds: new Float32Array(n), tensorNorms: new Float32Array(n * k).fill(NaN), tensorCount: k,
+  };
+  let at = 0;
+  for (const p of parts) {
+    out.step.set(p.step, at); out.loss.set(p.loss, at); out.gradNorm.set(p.gradNorm, at); out.clipped.set(p.clipped, at);
+    out.lr.set(p.lr, at); out.chars.set(p.chars, at); out.seconds.set(p.seconds, at);
+    if (p.tensorCount === k && k > 0) out.tensorNorms.set(p.tensorNorms, at * k);
+    at += p.step.length;
+  }
+  return out;
+}
+
+function points(x: ArrayLike<number>, y: ArrayLike<number>, f: (v: number, i: number) => number = (v) => v): Point[] {
+  const out: Point[] = [];
+  for (let i = 0; i < x.length; i++) {
+    const v = f(y[i], i);
+    if (Number.isFinite(v)) out.push({ x: x[i], y: v });
+  }
+  return out;
+}
+
+function lineChart(canvas: HTMLCanvasElement, datasets: { label: string; data: Point[]; dashed?: boolean; color?: string }[], yType: "linear" | "logarithmic", xLabel: string) {
+  return makeChart(canvas, {
+    type: "line",
+    data: {
+      datasets: datasets.map((d, k) => ({
+        label: d.label, data: d.data, borderColor: d.color ?? seriesColor(k), backgroundColor: d.color ?? seriesColor(k),
+        borderWidth: 1.5, pointRadius: d.data.length < 40 ? 2 : 0, borderDash: d.dashed ? [6, 4] : [], parsing: false, normalized: true,
+      })),
+    },
+    options: {
+      scales: { x: { type: "linear", title: { display: true, text: xLabel } }, y: { type: yType } },
+      plugins: { decimation: { enabled: true, algorithm: "lttb", samples: 1000 }, legend: { position: "bottom" } },
+      interaction: { mode: "nearest", intersect: false },
+    },
+  });
+}
+
+function draw(): void {
+  for (const c of charts) c.destroy();
+  charts = [];
+  const s = concatColumns(history.steps);
+  const e = history.evals;
+  const x = xAxis === "step" ? s.step : s.chars, ex = xAxis === "step" ? e.step : e.chars;
+  const xLabel = xAxis === "step" ? "step" : "characters seen";
+  charts.push(lineChart(loss.canvas, [
+    { label: "training loss", data: points(x, s.loss) },
+    { label: "validation loss", data: points(ex, e.valLoss), color: seriesColor(1) },
+  ], "linear", xLabel));
+  const clip = run?.clip ?? 0;
+  const gradSets = [
+    { label: "before clipping", data: points(x, s.gradNorm) },
+    { label: "after clipping", data: points(x, s.gradNorm, (v) => (clip > 0 ? Math.min(v, clip) : v)), color: seriesColor(2) },
+  ];
+  if (clip > 0 && x.length) gradSets.push({ label: `clip threshold ${clip}`, data: [{ x: x[0], y: clip }, { x: x[x.length - 1], y: clip }], dashed: true, color: seriesColor(3) } as never);
+  charts.push(lineChart(grad.canvas, gradSets, "logarithmic", xLabel));
+  charts.push(lineChart(lr.canvas, [{ label: "learning rate", data: points(x, s.lr) }], "linear", xLabel));
+  const names = run?.tensorNames ?? [];
+  const k = s.tensorCount;
+  charts.push(lineChart(tensors.canvas, [...shownTensors].filter((t) => t < k).map((t) => ({
+    label: names[t] ?? `tensor ${t}`, data: points(x, Float32Array.from(x, (_, i) => s.tensorNorms[i * k + t])),
+    color: seriesColor(t),
+  })), "logarithmic", xLabel));
+  drawFacts(s);
+  reportRendered({
+    steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: [...shownTensors].filter((t) => t < k).length,
+    lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
+    state: run?.state ?? "unknown", xAxis,
+  });
+}
+
+function drawFacts(s: StepColumns): void {
+  const n = s.step.length;
+  const parts: string[] = [];
+  if (run) parts.push(run.model, run.state, run.budget);
+  if (n) parts.push(`step ${s.step[n - 1].toLocaleString()}`, `loss ${s.loss[n - 1].toFixed(3)}`);
+  const ev = history.evals;
+  if (ev.step.length) parts.push(`validation ${ev.valLoss[ev.step.length - 1].toFixed(3)}`);
+  if (status?.charsPerSecond) parts.push(`${Math.round(status.charsPerSecond).toLocaleString()} chars/s`);
+  else if (n > 1 && s.seconds[n - 1] > 0) parts.push(`${Math.round(s.chars[n - 1] / s.seconds[n - 1]).toLocaleString()} chars/s`);
+  if (status?.etaSeconds != null) parts.push(`ETA ${clock(status.etaSeconds)}`);
+  facts.textContent = parts.join(" · ");
+  const live = run?.live ?? false, state = status?.state ?? run?.state;
+  pause.disabled = !live || state !== "training";
+  resume.disabled = !live || state !== "paused";
+  stop.disabled = !live || (state !== "training" && state !== "paused");
+}
+
+function clock(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, "0")}`;
+}
+
+function tensorChecks(): void {
+  tensorBox.replaceChildren(...(run?.tensorNames ?? []).map((name, t) => checkbox(`tensor-${t}`, name, shownTensors.has(t), (on) => {
+    if (on) shownTensors.add(t); else shownTensors.delete(t);
+    saveViewSetting("tensors", [...shownTensors]);
+    draw();
+  })));
+}
+
+function addSample(step: number, text: string): void {
+  const fig = document.createElement("figure");
+  const cap = document.createElement("figcaption");
+  cap.textContent = `step ${step}`;
+  const pre = document.createElement("pre");
+  pre.textContent = text;
+  fig.append(cap, pre);
+  samples.prepend(fig);
+}
+
+let redraw = 0;
+/** Live points arrive a few times a second: draw at most once per animation frame. */
+function drawSoon(): void {
+  if (!redraw) redraw = requestAnimationFrame(() => { redraw = 0; draw(); });
+}
+
+onMessage((m) => {
+  switch (m.type) {
+    case "dashboard.run":
+      run = m.run;
+      title.textContent = m.run.label;
+      document.title = m.run.label;
+      // by default the recurrent weights of the first layer: where vanishing and exploding gradients show
+      if (!shownTensors.size && m.run.tensorNames.length) shownTensors.add(Math.max(0, m.run.tensorNames.indexOf("rnn.weight_hh_l0")));
+      tensorChecks();
+      showStatus("");
+      drawSoon();
+      break;
+    case "dashboard.history":
+      history = { steps: [m.steps], evals: m.evals, samples: m.samples };
+      samples.replaceChildren();
+      for (const s of m.samples) addSample(s.step, s.text);
+      draw();
+      break;
+    case "dashboard.append":
+      history.steps.push(m.steps);
+      drawSoon();
+      break;
+    case "dashboard.eval": {
+      const e = history.evals, n = e.step.length;
+      const grow = <T extends Float64Array | Float32Array>(a: T, v: number): T => { const b = new (a.constructor as new (n: number) => T)(n + 1); b.set(a); b[n] = v; return b; };
+      history.evals = { step: grow(e.step, m.step), valLoss: grow(e.valLoss, m.valLoss), chars: grow(e.chars, m.chars), seconds: grow(e.seconds, m.seconds) };
+      drawSoon();
+      break;
+    }
+    case "dashboard.sample":
+      history.samples.push({ step: m.step, text: m.text });
+      addSample(m.step, m.text);
+      drawSoon();
+      break;
+    case "dashboard.status":
+      status = m;
+      if (run) run = { ...run, state: m.state };
+      drawSoon();
+      break;
+    case "failed":
+      showStatus(m.message);
+      break;
+  }
+});
+onThemeChange(draw);
+ready();

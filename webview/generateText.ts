@@ -1,0 +1,126 @@
+// Generated text: priming text, temperature, top-k, top-p, length and seed; characters stream in as
+// the worker draws them, each tinted by the probability it was drawn with (rare draws stand out),
+// with the alternatives on hover; Copy and Insert at Cursor.
+
+import type { ToWebview } from "../src/protocol/webview";
+import { cssVar, parseColor } from "./theme";
+import { button, textArea, textField } from "./toolkit";
+import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+
+let vocab: string[] = [];
+let k = 5;
+let text = "";
+let generating = false;
+let drawn = 0;
+let lowProbability = 0;
+
+const app = document.getElementById("app")!;
+const title = document.createElement("h1");
+const prime = textArea("prime", "Priming text", viewSetting("prime", ""), 3);
+const controls = document.createElement("div");
+controls.className = "controls";
+const fields = {
+  temperature: textField("temperature", "Temperature", String(viewSetting("temperature", 0.8)), { type: "number", size: 5 }),
+  topK: textField("top-k", "Top-k (0: all)", String(viewSetting("topK", 0)), { type: "number", size: 5 }),
+  topP: textField("top-p", "Top-p", String(viewSetting("topP", 1)), { type: "number", size: 5 }),
+  length: textField("length", "Length", String(viewSetting("length", 500)), { type: "number", size: 7 }),
+  seed: textField("seed", "Seed", String(viewSetting("seed", 1)), { type: "number", size: 10 }),
+};
+const go = button("Generate", () => start());
+const stop = button("Stop", () => post({ type: "generate.stop" }), { secondary: true });
+const copy = button("Copy", () => post({ type: "generate.copy", text }), { secondary: true });
+const insert = button("Insert at Cursor", () => post({ type: "generate.insert", text }), { secondary: true });
+controls.append(...Object.values(fields).map((f) => f.element), go, stop, copy, insert);
+const legend = document.createElement("p");
+legend.className = "muted";
+legend.textContent = "Each character is tinted by how unlikely it was when drawn: the stronger the tint, the lower its probability. Hover a character for the alternatives.";
+const out = document.createElement("div");
+out.id = "generated";
+out.className = "generated";
+out.setAttribute("aria-live", "polite");
+out.setAttribute("role", "log");
+app.append(title, prime, controls, legend, out);
+buttons();
+
+function buttons(): void {
+  go.disabled = generating || vocab.length === 0;
+  stop.disabled = !generating;
+  copy.disabled = insert.disabled = generating || text.length === 0;
+}
+
+function start(): void {
+  const num = (f: { control: { value: string } }) => Number(f.control.value);
+  const request = {
+    type: "generate.start" as const, prime: prime.value, temperature: num(fields.temperature), topK: Math.round(num(fields.topK)),
+    topP: num(fields.topP), length: Math.round(num(fields.length)), seed: Math.round(num(fields.seed)),
+  };
+  const bad = !(request.temperature >= 0 && request.temperature <= 10) ? "Temperature is 0 to 10."
+    : !(request.topK >= 0) ? "Top-k is 0 or more." : !(request.topP > 0 && request.topP <= 1) ? "Top-p is above 0 and at most 1."
+    : !(request.length >= 1 && request.length <= 100000) ? "Length is 1 to 100,000." : !(request.seed >= 0 && request.seed < 2 ** 32) ? "The seed is a whole number from 0." : "";
+  if (bad) return showStatus(bad);
+  for (const [key, value] of Object.entries(request)) if (key !== "type") saveViewSetting(key, value);
+  text = "";
+  drawn = 0;
+  lowProbability = 0;
+  out.replaceChildren();
+  const primed = document.createElement("span");
+  primed.className = "primed";
+  primed.textContent = request.prime;
+  out.append(primed);
+  generating = true;
+  showStatus("");
+  buttons();
+  post(request);
+}
+
+function appendChunk(m: Extract<ToWebview, { type: "generate.chunk" }>): void {
+  const tint = parseColor(cssVar("--vscode-charts-orange", "#d18616"));
+  const frag = document.createDocumentFragment();
+  m.chars.forEach((c, j) => {
+    const p = m.probs[j];
+    const span = document.createElement("span");
+    span.textContent = c;
+    span.className = "drawn";
+    // opacity of the tint: 0 for a sure draw, 1 for a draw of probability ≤ 1 %
+    const surprise = Math.min(1, Math.max(0, -Math.log10(Math.max(p, 1e-9)) / 2));
+    if (surprise > 0.05) span.style.backgroundColor = `rgba(${tint[0]}, ${tint[1]}, ${tint[2]}, ${(0.1 + 0.6 * surprise).toFixed(2)})`;
+    if (p < 0.1) lowProbability++;
+    const alts: string[] = [];
+    for (let q = 0; q < k; q++) {
+      const i = m.alternatives[j * k + q];
+      if (i >= 0) alts.push(`${JSON.stringify(vocab[i])} ${(100 * m.alternativeProbs[j * k + q]).toFixed(1)}%`);
+    }
+    span.title = `drew ${JSON.stringify(c)} with p = ${(100 * p).toFixed(1)}%\n${alts.join("\n")}`;
+    span.dataset.p = p.toFixed(4);
+    frag.append(span);
+  });
+  out.append(frag);
+  text += m.chars.join("");
+  drawn += m.chars.length;
+}
+
+onMessage((m) => {
+  switch (m.type) {
+    case "generate.model":
+      vocab = m.vocab;
+      k = m.k;
+      title.textContent = `Generate text with ${m.model}`;
+      buttons();
+      reportRendered({ vocab: vocab.length });
+      break;
+    case "generate.chunk":
+      appendChunk(m);
+      break;
+    case "generate.done":
+      generating = false;
+      buttons();
+      reportRendered({ chars: drawn, lowProbability, stopped: m.stopped, length: text.length });
+      break;
+    case "failed":
+      generating = false;
+      buttons();
+      showStatus(m.message);
+      break;
+  }
+});
+ready();

@@ -1,0 +1,107 @@
+// Gradient flow through time: ‖∂L_T/∂h_t‖ against the distance T − t on a log scale, for the active
+// model and, on request, other models trained on the same text (an RNN, an LSTM and a GRU side by
+// side); and what clipping by global norm does to one gradient, tensor by tensor.
+
+import type { ToWebview } from "../src/protocol/webview";
+import { Chart, chartBox, makeChart, seriesColor } from "./charts";
+import { onThemeChange } from "./theme";
+import { button, checkbox, textField } from "./toolkit";
+import { onMessage, post, ready, reportRendered, showStatus } from "./vscodeBridge";
+
+type Data = Extract<ToWebview, { type: "flow.data" }>;
+let data: Data | null = null;
+const compare = new Set<number>();
+
+const app = document.getElementById("app")!;
+const title = document.createElement("h1");
+const explain = document.createElement("p");
+explain.className = "muted";
+explain.textContent = "For windows of the text, the gradient of the last character's loss with respect to each earlier hidden state, averaged geometrically over windows. A line that falls fast is a vanishing gradient: the loss cannot reach that far back.";
+const controls = document.createElement("div");
+controls.className = "controls";
+const windowField = textField("window", "Window (characters)", "100", { type: "number", size: 6 });
+const compute = button("Compute", () => request());
+controls.append(windowField.element, compute);
+const compareBox = document.createElement("div");
+compareBox.className = "checks";
+compareBox.setAttribute("role", "group");
+compareBox.setAttribute("aria-label", "Models to compare");
+const flow = chartBox("flow-chart", "Gradient norm against distance, log scale", 340);
+const clipHeading = document.createElement("h2");
+clipHeading.textContent = "Clipping by global norm";
+const clipText = document.createElement("p");
+clipText.id = "clip-text";
+const clip = chartBox("clip-chart", "Per-tensor gradient norm before and after clipping", 260);
+app.append(title, explain, controls, compareBox, flow.box, clipHeading, clipText, clip.box);
+
+function request(): void {
+  const w = Math.round(Number(windowField.control.value));
+  if (!(w >= 2 && w <= 1000)) return showStatus("The window is 2 to 1,000 characters.");
+  showStatus("Computing…");
+  post({ type: "flow.request", window: w, compare: [...compare] });
+}
+
+let charts: Chart[] = [];
+
+function draw(): void {
+  for (const c of charts) c.destroy();
+  charts = [];
+  if (!data) return;
+  const datasets = data.series.flatMap((s, k) => s.norms.map((norms, l) => ({
+    label: s.norms.length > 1 ? `${s.label} · layer ${l + 1}` : s.label,
+    data: Array.from(norms, (y, d) => ({ x: d, y })).filter((p) => p.y > 0 && Number.isFinite(p.y)),
+    borderColor: seriesColor(k), backgroundColor: seriesColor(k), borderWidth: l === s.norms.length - 1 ? 2 : 1.2,
+    borderDash: l === s.norms.length - 1 ? [] : [5, 4], pointRadius: 0, parsing: false as const,
+  })));
+  charts.push(makeChart(flow.canvas, {
+    type: "line",
+    data: { datasets },
+    options: {
+      scales: { x: { type: "linear", title: { display: true, text: "distance back from the predicted character (T − t)" } }, y: { type: "logarithmic", title: { display: true, text: "‖∂L_T/∂h_t‖" } } },
+      plugins: { legend: { position: "bottom" } }, interaction: { mode: "nearest", intersect: false },
+    },
+  }));
+  const c = data.clipping;
+  if (c) {
+    clipText.textContent = c.threshold > 0
+      ? `Global norm ${c.globalNorm.toPrecision(4)}; threshold ${c.threshold}. ${c.scale < 1 ? `Clipping multiplies every gradient by ${c.scale.toPrecision(3)}: the direction of the update stays, its length shrinks to the threshold.` : "Below the threshold: clipping leaves this gradient unchanged."}`
+      : `Global norm ${c.globalNorm.toPrecision(4)}; this model trains without clipping.`;
+    charts.push(makeChart(clip.canvas, {
+      type: "bar",
+      data: {
+        labels: c.tensors.map((t) => t.name),
+        datasets: [
+          { label: "before clipping", data: c.tensors.map((t) => t.before), backgroundColor: seriesColor(0) },
+          { label: "after clipping", data: c.tensors.map((t) => t.after), backgroundColor: seriesColor(2) },
+        ],
+      },
+      options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
+    }));
+  }
+  // how many steps back until the norm has fallen 100-fold from its value at the predicted character
+  const reach = data.series.map((s) => {
+    const top = s.norms[s.norms.length - 1];
+    const d = top.findIndex((v) => v < top[0] / 100);
+    return d < 0 ? top.length : d;
+  });
+  reportRendered({ series: data.series.length, lines: datasets.length, window: data.window, windows: data.windows, reach100: reach.join(","), clipScale: c?.scale ?? 1 });
+}
+
+onMessage((m) => {
+  if (m.type === "flow.data") {
+    data = m;
+    title.textContent = `Gradient flow through time: ${m.model}`;
+    windowField.control.value = String(m.window);
+    compare.clear();
+    for (const i of m.selected) compare.add(i);
+    compareBox.replaceChildren(...m.candidates.map((c, i) => checkbox(`compare-${i}`, `compare with ${c.label}`, compare.has(i), (on) => {
+      if (on) compare.add(i); else compare.delete(i);
+    })));
+    showStatus("");
+    draw();
+  } else if (m.type === "failed" || m.type === "busy") {
+    showStatus(m.message);
+  }
+});
+onThemeChange(draw);
+ready();
