@@ -9,9 +9,10 @@ const root = new URL("..", import.meta.url).pathname;
 const out = join(root, "out", "test");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const entries = readdirSync(join(root, "test", "unit")).filter((f) => f.endsWith(".test.ts")).map((f) => join(root, "test", "unit", f));
+// test/unit (plain Node) and test/webview (panels in headless Chromium), flattened into out/test/
+const entries = Object.fromEntries(["unit", "webview"].flatMap((dir) => readdirSync(join(root, "test", dir)).filter((f) => f.endsWith(".test.ts")).map((f) => [f.replace(/\.ts$/, ""), join(root, "test", dir, f)])));
 // onnxruntime-web stays in node_modules: it loads its own .wasm files from there
-await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" }, external: ["onnxruntime-web"] });
+await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" }, external: ["onnxruntime-web", "playwright-core"] });
 // The real-VS-Code suite (run inside the extension host) and its runner (test/vscode/).
 const vscodeOut = join(root, "out", "vscode");
 rmSync(vscodeOut, { recursive: true, force: true });

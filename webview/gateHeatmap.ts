@@ -119,6 +119,7 @@ let satChart: Chart | null = null;
 function draw(): void {
   const cur = current();
   if (!data || !cur) return;
+  const started = performance.now();
   const T = data.chars.length, H = data.hidden;
   const { info, values } = cur;
   const limit = limitOf(info, values);
@@ -145,7 +146,7 @@ function draw(): void {
     : `−${fmt(limit)} blue → 0 background → +${fmt(limit)} red`;
   drawUnitText();
   drawSaturation();
-  reportRendered({ chars: T, units: H, layer: data.layer, quantity: info.name, sort, firstUnit: order[0], selectedUnit, cellWidth: cellW, limit });
+  reportRendered({ chars: T, units: H, layer: data.layer, quantity: info.name, sort, firstUnit: order[0], selectedUnit, cellWidth: cellW, limit, drawMs: Math.round(performance.now() - started) });
 }
 
 function drawStrip(T: number, w: number): void {

@@ -57,7 +57,7 @@ function draw(): void {
     type: "line",
     data: { datasets },
     options: {
-      scales: { x: { type: "linear", title: { display: true, text: "distance back from the predicted character (T − t)" } }, y: { type: "logarithmic", title: { display: true, text: "‖∂L_T/∂h_t‖" } } },
+      scales: { x: { type: "linear", title: { display: true, text: "distance back from the predicted character (T − t)" } }, y: { type: "logarithmic", title: { display: true, text: "‖∂L_T/∂h_t‖" }, ticks: { callback: (v) => Number(v).toExponential(0) } } },
       plugins: { legend: { position: "bottom" } }, interaction: { mode: "nearest", intersect: false },
     },
   }));

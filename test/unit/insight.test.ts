@@ -1,0 +1,246 @@
+// What the panels show, checked against independent computations: the gradient flow through time
+// against PyTorch autograd (test/fixtures/generateGradientFlowFixtures.py); the recorded gates and
+// states against the cell equations evaluated here from the weights; clipping, equal-parameter
+// experiments, metrics files, sampling alternatives and the webview protocol's checks.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { recordActivations } from "../../src/engine/activations";
+import { CharVocabulary } from "../../src/engine/charVocabulary";
+import { Model, paramCount, tensorSlots } from "../../src/engine/checkpoint";
+import { Core, TensorKind } from "../../src/engine/coreAbi";
+import { windowLogits } from "../../src/engine/evaluate";
+import { experimentVariants, hiddenForParameters, parameterCount } from "../../src/engine/experiments";
+import { clippingEffect, gradientFlow } from "../../src/engine/gradientFlow";
+import { initialiseParameters } from "../../src/engine/initialise";
+import { CellType, ModelSpec, coreShape, fromTorchLayout, torchName } from "../../src/engine/modelSpec";
+import { parseRunMetrics } from "../../src/engine/runMetrics";
+import { Sampler } from "../../src/engine/sampler";
+import { LIMITS, parseFromWebview } from "../../src/protocol/webview";
+import { expectClose, projectRoot } from "../helpers";
+
+const ALPHABET = "abcdefg";
+
+function randomModel(spec: Partial<ModelSpec>, seed = 5, chars = "abcdefghij \n"): Model {
+  const full: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 8, embed: 0, vocabSize: [...chars].length, peephole: false, coupled: false, residual: false, ...spec };
+  const core = new Core(coreShape(full));
+  initialiseParameters(core, full, "scaled", 1, seed);
+  // larger weights than the initialisation, so gates leave their linear range
+  const p = core.params();
+  for (let k = 0; k < p.length; k++) p[k] *= 2.5;
+  return { spec: full, vocab: new CharVocabulary({ chars: [...chars], unk: -1 }), params: Float32Array.from(p), training: null };
+}
+
+interface FlowCase { spec: ModelSpec; params: Record<string, number[]>; inputs: number[]; target: number; loss: number; norms: number[][] }
+const flowFixtures: FlowCase[] = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "gradientFlowFixtures.json"), "utf8")).cases;
+
+function fixtureModel(f: FlowCase): Model {
+  const params = new Float32Array(paramCount(f.spec));
+  for (const slot of tensorSlots(f.spec)) fromTorchLayout(slot, f.params[torchName(slot)], params.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
+  return { spec: f.spec, vocab: new CharVocabulary({ chars: [...ALPHABET], unk: -1 }), params, training: null };
+}
+
+describe("gradient flow through time against PyTorch autograd", () => {
+  for (const f of flowFixtures) {
+    test(`${f.spec.cell}, ${f.spec.layers} layers: ‖∂L_T/∂h_t‖ per layer and distance`, () => {
+      const text = [...f.inputs, f.target].map((i) => ALPHABET[i]).join("");
+      const flow = gradientFlow(fixtureModel(f), text, f.inputs.length, 1);
+      assert.equal(flow.windows, 1);
+      for (let l = 0; l < f.spec.layers; l++) expectClose(flow.norms[l], f.norms[l], { atol: 1e-7, rtol: 2e-4 }, `layer ${l}`);
+      // the fixtures are chosen so that the norms really do change with distance
+      assert.ok(f.norms[1][0] / f.norms[1][f.inputs.length - 1] > 3, "the gradient shrinks with distance in the reference");
+    });
+
+    test(`${f.spec.cell}: a negative target is ignored, so the loss is the last step's alone`, () => {
+      const core = new Core(coreShape(f.spec));
+      core.params().set(fixtureModel(f).params);
+      core.setShape(1, f.inputs.length);
+      core.inputs().set(f.inputs);
+      core.targets().fill(-1);
+      core.targets()[f.inputs.length - 1] = f.target;
+      assert.ok(Math.abs(core.forward(false, 0, true) - f.loss) < 1e-5, "same loss as PyTorch's cross-entropy of the last step");
+    });
+  }
+
+  test("windows are averaged geometrically, and the text must be longer than the window", () => {
+    const m = randomModel({ cell: "gru" });
+    const text = "abc defg hij\nabc defg hij\n".repeat(10);
+    const one = gradientFlow(m, text, 20, 1), many = gradientFlow(m, text, 20, 8);
+    assert.equal(many.windows, 8);
+    assert.equal(many.norms[1].length, 20);
+    assert.ok(many.norms.every((n) => n.every((v) => v > 0 && Number.isFinite(v))));
+    assert.notDeepEqual(Array.from(one.norms[1]), Array.from(many.norms[1]));
+    assert.throws(() => gradientFlow(m, "abc", 20), /window needs 21/);
+  });
+});
+
+describe("recorded activations follow the cell equations", () => {
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+  const text = "a bad cafe\nfed a dace ".repeat(30); // 660 characters: more than one chunk of 256
+
+  test("LSTM: c_t = f∘c_{t−1} + i∘g and h_t = o∘tanh(c_t), gates in (0, 1), across chunk boundaries", () => {
+    const m = randomModel({ cell: "lstm" });
+    const a = recordActivations(m, text);
+    assert.deepEqual(a.quantities.map((q) => q.name), ["input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state"]);
+    const H = a.hidden, T = a.chars.length;
+    assert.equal(T, 660);
+    for (const layer of a.perLayer) {
+      const [i, f, o, g, c, h] = layer.values;
+      for (let t = 0; t < T; t++) {
+        for (let u = 0; u < H; u++) {
+          const k = t * H + u, prev = t ? c[k - H] : 0;
+          assert.ok(Math.abs(c[k] - (f[k] * prev + i[k] * g[k])) < 1e-5, `c at t=${t} u=${u}`);
+          assert.ok(Math.abs(h[k] - o[k] * Math.tanh(c[k])) < 1e-5, `h at t=${t} u=${u}`);
+          assert.ok(i[k] > 0 && i[k] < 1 && f[k] > 0 && f[k] < 1 && o[k] > 0 && o[k] < 1);
+        }
+      }
+    }
+    // the last hidden state equals the one a single whole-text forward pass ends with
+    const whole = windowLogits(m, m.vocab.encode(text), 1);
+    expectClose(a.perLayer[1].values[5].subarray((T - 1) * H), whole.h.subarray(H, 2 * H), { atol: 1e-5, rtol: 1e-5 }, "final h");
+  });
+
+  test("GRU: h_t = (1 − z)∘n + z∘h_{t−1}", () => {
+    const a = recordActivations(randomModel({ cell: "gru" }), text);
+    const H = a.hidden;
+    for (const layer of a.perLayer) {
+      const [, z, n, h] = layer.values;
+      for (let k = 0; k < h.length; k++) {
+        const prev = k >= H ? h[k - H] : 0;
+        assert.ok(Math.abs(h[k] - ((1 - z[k]) * n[k] + z[k] * prev)) < 1e-5, `h[${k}]`);
+      }
+    }
+  });
+
+  test("RNN: h_t = tanh(x_t·W_ih + h_{t−1}·W_hh + b) evaluated here from the weights", () => {
+    const m = randomModel({ cell: "rnn", layers: 1 });
+    const short = "bad cafe";
+    const a = recordActivations(m, short);
+    const H = m.spec.hidden, V = m.spec.vocabSize;
+    const slot = (kind: TensorKind) => tensorSlots(m.spec).find((s) => s.kind === kind && s.layer === 0)!;
+    const view = (kind: TensorKind) => { const s = slot(kind); return m.params.subarray(s.offset, s.offset + s.rows * s.cols); };
+    const wih = view(TensorKind.WeightIh), whh = view(TensorKind.WeightHh), bih = view(TensorKind.BiasIh), bhh = view(TensorKind.BiasHh);
+    assert.equal(slot(TensorKind.WeightIh).rows, V); // the core stores [in, out]
+    let h = new Float64Array(H);
+    m.vocab.encode(short).forEach((x, t) => {
+      const next = new Float64Array(H);
+      for (let u = 0; u < H; u++) {
+        let s = wih[x * H + u] + bih[u] + bhh[u];
+        for (let j = 0; j < H; j++) s += h[j] * whh[j * H + u];
+        next[u] = Math.tanh(s);
+      }
+      h = next;
+      expectClose(a.perLayer[0].values[0].subarray(t * H, (t + 1) * H), h, { atol: 1e-5, rtol: 1e-5 }, `h_${t}`);
+    });
+  });
+
+  test("a character outside the vocabulary and an over-long text are refused with a message", () => {
+    const m = randomModel({ cell: "lstm" });
+    assert.throws(() => recordActivations(m, "abc中"), /vocabulary does not have/);
+    assert.throws(() => recordActivations(m, "a".repeat(5001)), /at most 5000/);
+    assert.throws(() => recordActivations(m, ""), /no text/);
+  });
+
+  test("CJK text reads one step per character", () => {
+    const m = randomModel({ cell: "gru", layers: 1 }, 2, "春眠不觉晓处闻啼鸟，。\n");
+    const a = recordActivations(m, "春眠不觉晓，处处闻啼鸟。");
+    assert.equal(a.chars.length, 12);
+    assert.equal(a.perLayer[0].values[0].length, 12 * a.hidden);
+  });
+});
+
+describe("clipping by global norm on one real gradient", () => {
+  test("after = before·min(1, c/‖g‖), and ‖g‖² is the sum of the tensors' squared norms", () => {
+    const m = randomModel({ cell: "rnn", layers: 2 });
+    const text = "abc defg hij\n".repeat(20);
+    const free = clippingEffect(m, text, 0);
+    assert.equal(free.scale, 1);
+    const total = Math.sqrt(free.tensors.reduce((s, t) => s + t.before ** 2, 0));
+    assert.ok(Math.abs(total - free.globalNorm) / total < 1e-4);
+    const threshold = free.globalNorm / 4;
+    const clipped = clippingEffect(m, text, threshold);
+    assert.ok(Math.abs(clipped.scale - 0.25) < 1e-4);
+    for (const t of clipped.tensors) assert.ok(Math.abs(t.after - t.before * clipped.scale) <= 1e-5 * t.before + 1e-9, t.name);
+    assert.deepEqual(clipped.tensors.map((t) => t.name), tensorSlots(m.spec).map(torchName));
+  });
+});
+
+describe("experiments compare like with like", () => {
+  test("the closed-form parameter count equals the core's layout", () => {
+    for (const cell of ["rnn", "lstm", "gru"] as CellType[]) {
+      for (const spec of [{ layers: 1, hidden: 7, embed: 0 }, { layers: 3, hidden: 16, embed: 5 }, { layers: 2, hidden: 33, embed: 0 }]) {
+        const s: ModelSpec = { cell, nonlinearity: "tanh", vocabSize: 11, peephole: cell === "lstm" && spec.layers === 3, coupled: false, residual: false, ...spec };
+        assert.equal(parameterCount(s), paramCount(s), `${cell} ${JSON.stringify(spec)}`);
+      }
+    }
+  });
+
+  test("cells get hidden sizes of equal parameter count (within 2 %); init and clipping change one option", () => {
+    const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 128, embed: 0, vocabSize: 65, peephole: false, coupled: false, residual: false };
+    const v = experimentVariants("cells", base, 5);
+    assert.deepEqual(v.map((x) => x.spec.cell), ["lstm", "gru", "rnn"]);
+    const target = paramCount(v[0].spec);
+    for (const x of v) assert.ok(Math.abs(paramCount(x.spec) - target) / target < 0.02, `${x.name}: ${paramCount(x.spec)} vs ${target}`);
+    assert.ok(v[2].spec.hidden > v[1].spec.hidden && v[1].spec.hidden > v[0].spec.hidden);
+    assert.equal(hiddenForParameters({ ...base, cell: "lstm" }, target), 128);
+    assert.deepEqual(experimentVariants("init", base, 5).map((x) => x.options.init), ["small", "scaled", "orthogonal"]);
+    assert.deepEqual(experimentVariants("clipping", base, 5).map((x) => x.options.clip), [5, 0]);
+  });
+});
+
+describe("metrics files and sampling alternatives", () => {
+  test("metrics.jsonl: a cut last line is skipped and a re-recorded step replaces the old one", () => {
+    const lines = [
+      { type: "step", step: 1, loss: 4, grad_norm: 9, clipped: true, lr: 0.002, chars: 100, seconds: 0.1, tensor_norms: [1, 2] },
+      { type: "step", step: 2, loss: 3.5, grad_norm: 4, clipped: false, lr: 0.002, chars: 200, seconds: 0.2 },
+      { type: "eval", step: 2, val_loss: 3.6, chars: 200, seconds: 0.2 },
+      { type: "sample", step: 2, text: "To be" },
+      { type: "step", step: 2, loss: 3.4, grad_norm: 4, clipped: false, lr: 0.002, chars: 200, seconds: 0.25 },
+    ].map((o) => JSON.stringify(o)).join("\n") + '\n{"type":"step","step":3,"lo';
+    const m = parseRunMetrics(lines);
+    assert.deepEqual(m.steps.map((s) => [s.step, s.loss]), [[1, 4], [2, 3.4]]);
+    assert.deepEqual(m.steps[0].tensorNorms, [1, 2]);
+    assert.equal(m.steps[1].tensorNorms, null);
+    assert.deepEqual(m.evals, [{ step: 2, valLoss: 3.6, chars: 200, seconds: 0.2 }]);
+    assert.deepEqual(m.samples, [{ step: 2, text: "To be" }]);
+  });
+
+  test("each drawn character comes with the likeliest alternatives of the distribution it was drawn from", () => {
+    const m = randomModel({ cell: "lstm", layers: 1 });
+    const s = new Sampler(m, 11), plain = new Sampler(m, 11);
+    for (let n = 0; n < 50; n++) {
+      const c = s.next({ temperature: 1, topK: 0, topP: 1 }, 4);
+      assert.equal(plain.next({ temperature: 1, topK: 0, topP: 1 }).index, c.index, "asking for alternatives draws the same characters");
+      const alts = c.alternatives!;
+      assert.equal(alts.length, 4);
+      for (let k = 1; k < 4; k++) assert.ok(alts[k - 1].probability >= alts[k].probability);
+      const drawnRank = alts.findIndex((a) => a.index === c.index);
+      if (drawnRank >= 0) assert.ok(Math.abs(alts[drawnRank].probability - c.probability) < 1e-7);
+      else assert.ok(c.probability <= alts[3].probability);
+    }
+  });
+});
+
+describe("the host checks every message from a webview", () => {
+  test("valid messages pass with their fields; anything else is null", () => {
+    assert.deepEqual(parseFromWebview("dashboard", { type: "dashboard.control", action: "pause" }), { type: "dashboard.control", action: "pause" });
+    assert.equal(parseFromWebview("dashboard", { type: "dashboard.control", action: "rm -rf" }), null);
+    assert.equal(parseFromWebview("gateHeatmap", { type: "dashboard.control", action: "stop" }), null, "a message of another panel");
+    assert.deepEqual(parseFromWebview("gateHeatmap", { type: "heatmap.request", layer: 1, text: "abc", extra: 1 }), { type: "heatmap.request", layer: 1, text: "abc" });
+    assert.equal(parseFromWebview("gateHeatmap", { type: "heatmap.request", layer: 7 }), null);
+    assert.equal(parseFromWebview("gateHeatmap", { type: "heatmap.request", layer: 0, text: "x".repeat(LIMITS.typedText + 1) }), null);
+    assert.deepEqual(parseFromWebview("gradientFlow", { type: "flow.request", window: 50, compare: [1, 1, 0] }), { type: "flow.request", window: 50, compare: [1, 0] });
+    assert.equal(parseFromWebview("gradientFlow", { type: "flow.request", window: 1, compare: [] }), null);
+    assert.equal(parseFromWebview("gradientFlow", { type: "flow.request", window: 50, compare: [0.5] }), null);
+    const start = { type: "generate.start", prime: "ROMEO:", length: 200, temperature: 0.8, topK: 0, topP: 0.9, seed: 3 };
+    assert.deepEqual(parseFromWebview("generateText", start), start);
+    for (const bad of [{ temperature: -1 }, { temperature: NaN }, { length: 0 }, { length: 1e9 }, { topP: 0 }, { seed: -1 }, { seed: 1.5 }, { prime: 5 }]) {
+      assert.equal(parseFromWebview("generateText", { ...start, ...bad }), null, JSON.stringify(bad));
+    }
+    assert.equal(parseFromWebview("compareRuns", { type: "generate.stop" }), null);
+    for (const junk of [null, 3, "ready", [], { type: "nope" }, { type: "rendered", summary: { a: {} } }]) assert.equal(parseFromWebview("dashboard", junk), null);
+    assert.deepEqual(parseFromWebview("compareRuns", { type: "rendered", summary: { runs: 3, axis: "step" } }), { type: "rendered", summary: { runs: 3, axis: "step" } });
+  });
+});
