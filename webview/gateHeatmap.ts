@@ -16,7 +16,9 @@ type SortMode = "unit" | "mean" | "saturation";
 let data: Data | null = null;
 let quantity = viewSetting<string>("quantity", "");
 let sort = viewSetting<SortMode>("sort", "unit");
-let cellW = viewSetting<number>("cellWidth", 6);
+/** Pixels per character column; 0 = fit the panel's width (between 2 and 24). */
+let cellSetting = viewSetting<number>("cellWidth", 0);
+let cellW = 6;
 let selectedUnit = -1;
 let focus = { t: 0, row: 0 };
 let order: Int32Array = new Int32Array(0);
@@ -33,8 +35,8 @@ const quantityPick = dropdown("quantity", "Quantity", [], "", (v) => { quantity 
 const sortPick = dropdown("sort", "Sort units by", [
   { value: "unit", label: "unit number" }, { value: "mean", label: "mean activation" }, { value: "saturation", label: "saturation" },
 ], sort, (v) => { sort = v as SortMode; saveViewSetting("sort", v); draw(); });
-const zoomPick = dropdown("cell-width", "Cell width", ["2", "4", "6", "10", "14"].map((v) => ({ value: v, label: `${v} px` })), String(cellW), (v) => {
-  cellW = Number(v); saveViewSetting("cellWidth", cellW); draw();
+const zoomPick = dropdown("cell-width", "Cell width", [{ value: "0", label: "fit width" }, ...["2", "4", "6", "10", "14"].map((v) => ({ value: v, label: `${v} px` }))], String(cellSetting), (v) => {
+  cellSetting = Number(v); saveViewSetting("cellWidth", cellSetting); draw();
 });
 controls.append(layerPick.element, quantityPick.element, sortPick.element, zoomPick.element);
 
@@ -126,6 +128,7 @@ function draw(): void {
   const bg = parseColor(themeColors().background);
   order = sortUnits(info, values, T, H, limit);
   const cellH = Math.max(2, Math.min(12, Math.floor(768 / H)));
+  cellW = cellSetting || Math.max(2, Math.min(24, Math.floor((scroller.clientWidth || 800) / T)));
   canvas.width = T;
   canvas.height = H;
   canvas.style.width = `${T * cellW}px`;

@@ -90,6 +90,8 @@ port.on("message", (r: InsightRequest) => {
         const { model, info } = load(r.checkpoint);
         return send({ id: r.id, ok: true, result: { type: "describe", model: info, vocab: model.vocab.chars } });
       }
+      default:
+        return fail((r as { id: number }).id, `unknown request ${JSON.stringify((r as { type: unknown }).type)}`);
     }
   } catch (e) {
     fail(r.id, e);

@@ -77,7 +77,6 @@ describe("gradient flow through time against PyTorch autograd", () => {
 });
 
 describe("recorded activations follow the cell equations", () => {
-  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
   const text = "a bad cafe\nfed a dace ".repeat(30); // 660 characters: more than one chunk of 256
 
   test("LSTM: c_t = f∘c_{t−1} + i∘g and h_t = o∘tanh(c_t), gates in (0, 1), across chunk boundaries", () => {

@@ -12,7 +12,7 @@ import { createServer } from "node:net";
 import { format } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, Page } from "playwright-core";
+import { chromium, Frame, Page } from "playwright-core";
 
 const root = join(__dirname, "..", "..");
 const codeServer = join(root, ".vscode-test", "code-server", "node_modules", ".bin", "code-server");
@@ -120,8 +120,13 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
   try {
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".statusbar-item")).some((e) => /RNN Lab: step \d+/.test(e.textContent ?? "")), undefined, { timeout: 30_000 });
     await page.screenshot({ path: join(shots, "training-status-bar.png") });
-  } catch {
-    problems.push("the status bar never showed training progress");
+    // clicking the status bar item opens the run's live dashboard
+    await page.locator(".statusbar-item", { hasText: /RNN Lab: step \d+/ }).first().click();
+    if (!(await panelFrame(page, "#loss-chart"))) problems.push("clicking the status bar did not open the training dashboard");
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: join(shots, "dashboard-live.png") });
+  } catch (e) {
+    problems.push(`the status bar never showed training progress (${(e as Error).message.split("\n")[0]})`);
   }
   try {
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item-message")).some((e) => /RNN Lab: trained .* to step \d+/.test(e.textContent ?? "")), undefined, { timeout: 60_000 });
@@ -150,10 +155,35 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
     problems.push("no prediction hover over the text");
     await page.screenshot({ path: join(shots, "prediction-hover-missing.png") });
   }
+  // the gate heatmap of the line under the cursor, from the command palette
+  try {
+    await page.locator(".monaco-editor .view-line").nth(2).click();
+    await fromCommandPalette(page, "RNN Lab: Show Gate Heatmap");
+    const frame = await panelFrame(page, "#heatmap");
+    if (!frame) throw new Error("no heatmap in any webview");
+    await frame.waitForFunction(() => (document.querySelector("#heatmap") as HTMLCanvasElement).width > 0, undefined, { timeout: 20_000 });
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: join(shots, "gate-heatmap.png") });
+  } catch (e) {
+    problems.push(`the gate heatmap did not draw: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "gate-heatmap-missing.png") });
+  }
   const runs = join(ws, ".rnnlab");
   const checkpoint = existsSync(runs) && readdirSync(runs).some((m) => existsSync(join(runs, m, "runs")) && readdirSync(join(runs, m, "runs")).some((r) => existsSync(join(runs, m, "runs", r, "checkpoints", "best.safetensors"))));
   if (!checkpoint) problems.push("no checkpoint under .rnnlab/<model>/runs/<run>/checkpoints/");
   return problems;
+}
+
+/** The webview frame (VS Code nests each panel's page in iframes) that has `selector`, within 30 s. */
+async function panelFrame(page: Page, selector: string): Promise<Frame | null> {
+  const end = Date.now() + 30_000;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      if (await f.$(selector).catch(() => null)) return f;
+    }
+    await page.waitForTimeout(250);
+  }
+  return null;
 }
 
 async function main(): Promise<number> {

@@ -9,10 +9,10 @@ import { readModelManifest, readRunManifest } from "../../engine/runStore";
 import type { ComparedRun } from "../../protocol/webview";
 import { evalColumns, modelDirOfRun } from "./dashboardPanel";
 import { PanelContext } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
-export class CompareRunsPanel {
-  private readonly subscriptions: vscode.Disposable[] = [];
+export class CompareRunsPanel extends PanelController {
   private timer: NodeJS.Timeout | undefined;
 
   static show(ctx: PanelContext, runDirs: string[], title = vscode.l10n.t("Compare {0} runs", runDirs.length)): CompareRunsPanel {
@@ -20,9 +20,9 @@ export class CompareRunsPanel {
     return new CompareRunsPanel(ctx, host, runDirs, title);
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly runDirs: string[], private readonly title: string) {
-    ctx.open.add(this);
-    this.subscriptions.push(host.onReady(() => this.send()), host.onDidDispose(() => this.dispose()), ctx.queue.onDidChange(() => this.send()));
+  constructor(ctx: PanelContext, host: PanelHost, readonly runDirs: string[], private readonly title: string) {
+    super(ctx, host);
+    this.subscriptions.push(host.onReady(() => this.send()), ctx.queue.onDidChange(() => this.send()));
   }
 
   private send(): void {
@@ -44,10 +44,7 @@ export class CompareRunsPanel {
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
+    super.dispose();
   }
 }
 

@@ -11,6 +11,7 @@ import { readModelManifest, readRunManifest } from "../../engine/runStore";
 import type { EvalColumns, RunState, RunSummary, StepColumns } from "../../protocol/webview";
 import type { ActiveRun } from "../trainingQueue";
 import { PanelContext, paramsLabel } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
 export function stepColumns(rows: StepMetric[], tensorCount: number): StepColumns {
@@ -34,9 +35,8 @@ export function evalColumns(rows: { step: number; valLoss: number; chars: number
   };
 }
 
-export class DashboardPanel {
+export class DashboardPanel extends PanelController {
   private attached: ActiveRun | null = null;
-  private readonly subscriptions: vscode.Disposable[] = [];
   private tensorCount = 0;
 
   static show(ctx: PanelContext, runDir: string): DashboardPanel {
@@ -49,8 +49,8 @@ export class DashboardPanel {
     return new DashboardPanel(ctx, PanelHost.create(ctx.extensionUri, "dashboard", title, { kind: "dashboard", runDir }, ctx.log), runDir);
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly runDir: string) {
-    ctx.open.add(this);
+  constructor(ctx: PanelContext, host: PanelHost, readonly runDir: string) {
+    super(ctx, host);
     this.subscriptions.push(
       host.onReady(() => this.sendAll()),
       host.onMessage((m) => {
@@ -62,7 +62,6 @@ export class DashboardPanel {
         else active.stop();
       }),
       ctx.queue.onDidChange(() => this.attach()),
-      host.onDidDispose(() => this.dispose()),
     );
     this.attach();
   }
@@ -136,12 +135,6 @@ export class DashboardPanel {
     }
   }
 
-  dispose(): void {
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
-  }
 }
 
 /** .rnnlab/<model>/runs/<run> → .rnnlab/<model> */

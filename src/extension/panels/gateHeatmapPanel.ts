@@ -5,11 +5,11 @@ import * as vscode from "vscode";
 import type { Activations } from "../../engine/activations";
 import { InsightClient } from "../insightClient";
 import { PanelContext, modelLabel } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
-export class GateHeatmapPanel {
+export class GateHeatmapPanel extends PanelController {
   private readonly insight: InsightClient;
-  private readonly subscriptions: vscode.Disposable[] = [];
   private activations: Promise<Activations> | null = null;
   private layer = 0;
 
@@ -18,8 +18,8 @@ export class GateHeatmapPanel {
     return new GateHeatmapPanel(ctx, host, checkpoint, text);
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly checkpoint: string, private text: string) {
-    ctx.open.add(this);
+  constructor(ctx: PanelContext, host: PanelHost, readonly checkpoint: string, private text: string) {
+    super(ctx, host);
     this.insight = new InsightClient(ctx.extensionPath);
     this.subscriptions.push(
       this.insight,
@@ -34,7 +34,6 @@ export class GateHeatmapPanel {
         this.layer = m.layer;
         void this.send();
       }),
-      host.onDidDispose(() => this.dispose()),
     );
   }
 
@@ -64,10 +63,4 @@ export class GateHeatmapPanel {
     }
   }
 
-  dispose(): void {
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
-  }
 }

@@ -5,13 +5,13 @@
 import * as vscode from "vscode";
 import { InsightClient } from "../insightClient";
 import { PanelContext, modelLabel } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
 const ALTERNATIVES = 5;
 
-export class GenerateTextPanel {
+export class GenerateTextPanel extends PanelController {
   private readonly insight: InsightClient;
-  private readonly subscriptions: vscode.Disposable[] = [];
   private running: number | null = null;
   private editor: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
 
@@ -20,8 +20,8 @@ export class GenerateTextPanel {
     return new GenerateTextPanel(ctx, host, checkpoint);
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly checkpoint: string) {
-    ctx.open.add(this);
+  constructor(ctx: PanelContext, host: PanelHost, readonly checkpoint: string) {
+    super(ctx, host);
     this.insight = new InsightClient(ctx.extensionPath);
     this.subscriptions.push(
       this.insight,
@@ -37,7 +37,6 @@ export class GenerateTextPanel {
           case "generate.insert": return void this.insert(m.text);
         }
       }),
-      host.onDidDispose(() => this.dispose()),
     );
   }
 
@@ -52,7 +51,8 @@ export class GenerateTextPanel {
 
   private generate(m: { prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }): void {
     if (this.running !== null) this.insight.cancel(this.running);
-    const { id, result } = this.insight.request({ type: "generate", checkpoint: this.checkpoint, ...m, alternatives: ALTERNATIVES }, (chunk) => {
+    const { prime, length, temperature, topK, topP, seed } = m;
+    const { id, result } = this.insight.request({ type: "generate", checkpoint: this.checkpoint, prime, length, temperature, topK, topP, seed, alternatives: ALTERNATIVES }, (chunk) => {
       if (this.running === id) this.host.post({ type: "generate.chunk", ...chunk });
     });
     this.running = id;
@@ -70,10 +70,4 @@ export class GenerateTextPanel {
     if (!ok) void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: the editor did not accept the text (is it read-only?)."));
   }
 
-  dispose(): void {
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
-  }
 }

@@ -7,10 +7,10 @@ import type { ModelSpec } from "../../engine/modelSpec";
 import type { ToWebview } from "../../protocol/webview";
 import { GradientCheckSummary, runGradientCheck } from "../gradientCheckCommand";
 import { PanelContext } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
-export class GradientCheckPanel {
-  private readonly subscriptions: vscode.Disposable[] = [];
+export class GradientCheckPanel extends PanelController {
   /** Everything sent so far, replayed when the page loads. */
   private readonly sent: ToWebview[] = [];
   summary: Thenable<GradientCheckSummary | undefined> | null = null;
@@ -22,11 +22,10 @@ export class GradientCheckPanel {
     return panel;
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost) {
-    ctx.open.add(this);
+  constructor(ctx: PanelContext, host: PanelHost) {
+    super(ctx, host);
     this.subscriptions.push(
       host.onReady(() => { for (const m of this.sent) host.post(m); }),
-      host.onDidDispose(() => this.dispose()),
     );
   }
 
@@ -44,10 +43,4 @@ export class GradientCheckPanel {
     });
   }
 
-  dispose(): void {
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
-  }
 }

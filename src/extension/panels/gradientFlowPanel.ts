@@ -10,13 +10,13 @@ import { InsightClient } from "../insightClient";
 import { bestOrLatest } from "../modelExplorer";
 import { runsRoot } from "../settings";
 import { PanelContext, manifestOf, modelLabel } from "./panelContext";
+import { PanelController } from "./panelController";
 import { PanelHost } from "./panelHost";
 
 interface Candidate { label: string; cell: string; checkpoint: string }
 
-export class GradientFlowPanel {
+export class GradientFlowPanel extends PanelController {
   private readonly insight: InsightClient;
-  private readonly subscriptions: vscode.Disposable[] = [];
   private window = 100;
   private selected: number[] = [];
   private candidates: Candidate[] = [];
@@ -28,8 +28,8 @@ export class GradientFlowPanel {
     return panel;
   }
 
-  constructor(private readonly ctx: PanelContext, readonly host: PanelHost, readonly checkpoint: string, private readonly text: string) {
-    ctx.open.add(this);
+  constructor(ctx: PanelContext, host: PanelHost, readonly checkpoint: string, private readonly text: string) {
+    super(ctx, host);
     this.insight = new InsightClient(ctx.extensionPath);
     this.candidates = sameCorpusModels(checkpoint);
     this.window = Math.max(2, Math.min(100, Array.from(text).length - 1));
@@ -42,7 +42,6 @@ export class GradientFlowPanel {
         this.selected = m.compare.filter((i) => i < this.candidates.length);
         void this.send();
       }),
-      host.onDidDispose(() => this.dispose()),
     );
   }
 
@@ -64,12 +63,6 @@ export class GradientFlowPanel {
     }
   }
 
-  dispose(): void {
-    this.ctx.open.delete(this);
-    for (const s of this.subscriptions) s.dispose();
-    this.subscriptions.length = 0;
-    this.host.dispose();
-  }
 }
 
 /** Other models in the workspace trained on exactly this model's text, each with its best (or latest) checkpoint. */

@@ -33,9 +33,16 @@ export interface PanelDeps {
 const HEATMAP_DEFAULT_CHARS = 300;
 const FLOW_TEXT_CHARS = 20_000;
 
+/** The text editor the user was last in (a focused panel leaves no active text editor). */
+let lastEditor: vscode.TextEditor | undefined;
+
+function currentEditor(): vscode.TextEditor | undefined {
+  return vscode.window.activeTextEditor ?? (lastEditor && vscode.window.visibleTextEditors.includes(lastEditor) ? lastEditor : undefined);
+}
+
 /** The selection, else the line the cursor is on; null without an editor. */
 function selectedText(): string | null {
-  const editor = vscode.window.activeTextEditor;
+  const editor = currentEditor();
   if (!editor) return null;
   const s = editor.selection;
   const text = s.isEmpty ? editor.document.lineAt(s.active.line).text : editor.document.getText(s);
@@ -44,6 +51,8 @@ function selectedText(): string | null {
 
 export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
   const { ctx } = deps;
+  lastEditor = vscode.window.activeTextEditor;
+  const tracking = vscode.window.onDidChangeActiveTextEditor((e) => { if (e) lastEditor = e; });
   const checkpointFor = async (node?: ExplorerNode): Promise<string | undefined> => {
     const t = ModelExplorer.target(node);
     if (t.checkpoint) return t.checkpoint;
@@ -118,7 +127,7 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
     },
   }));
 
-  return [...commands.map(([id, f]) => vscode.commands.registerCommand(id, f as (...a: unknown[]) => unknown)), ...serializers];
+  return [tracking, ...commands.map(([id, f]) => vscode.commands.registerCommand(id, f as (...a: unknown[]) => unknown)), ...serializers];
 }
 
 /** Every run of models trained on the same text as this node's model. */
@@ -149,7 +158,7 @@ async function pickRuns(many: boolean): Promise<string[] | undefined> {
  * file (or selection) for the same time and opens the comparison, which fills in as they train.
  */
 async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; seconds?: number; text?: string; name?: string } = {}): Promise<CompareRunsPanel | undefined> {
-  const editor = vscode.window.activeTextEditor;
+  const editor = currentEditor();
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : "";
   const text = args.text ?? (selection || editor?.document.getText() || "");
   const name = args.name ?? (editor ? basename(editor.document.fileName) : "text");

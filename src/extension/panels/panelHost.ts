@@ -34,6 +34,7 @@ export class PanelHost implements vscode.Disposable {
   /** The latest summaries merged, key by key. */
   rendered: RenderSummary = {};
   ignored = 0; // messages that failed the checks
+  failure: string | null = null; // the last failure the page was told about
 
   static create(extensionUri: vscode.Uri, kind: PanelKind, title: string, restore: PanelRestore, log: vscode.LogOutputChannel, column = vscode.ViewColumn.Beside): PanelHost {
     const panel = vscode.window.createWebviewPanel(VIEW_TYPES[kind], title, { viewColumn: column, preserveFocus: false }, {
@@ -83,6 +84,10 @@ export class PanelHost implements vscode.Disposable {
 
   /** Sends when the page is ready (before that the page asks for everything itself). */
   post(m: ToWebview): void {
+    if (m.type === "failed") {
+      this.failure = m.message;
+      this.log.warn(`${this.kind} panel: ${m.message}`);
+    }
     if (this.ready) void this.panel.webview.postMessage(m);
   }
 

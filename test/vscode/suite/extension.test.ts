@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
+import { parameterCount } from "../../../src/engine/experiments";
 import { readRunManifest, updateRunManifest } from "../../../src/engine/runStore";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
@@ -237,5 +238,124 @@ describe("RNN Lab in VS Code", () => {
     await api.explorer.refresh();
     const others = api.explorer.getChildren().find((n) => n.kind === "others");
     assert.ok(others, "checkpoints outside the runs folder are listed");
+  });
+
+  // ---- the webview panels (issue 4) ----
+
+  type Panel = { host: { kind: string; rendered: Record<string, unknown>; ignored: number; failure: string | null; panel: vscode.WebviewPanel; dispose(): void } };
+  const openPanels = () => [...api.panels.open] as unknown as Panel[];
+
+  /** Waits for an open panel of this kind whose page has reported drawing what `accept` wants. */
+  function rendered(kind: string, accept: (s: Record<string, unknown>) => boolean, ms = 60_000): Promise<Panel> {
+    return until(`the ${kind} panel to draw`, () => openPanels().find((p) => p.host.kind === kind && accept(p.host.rendered)), ms).catch((e: Error) => {
+      const seen = openPanels().filter((p) => p.host.kind === kind).map((p) => `drew ${JSON.stringify(p.host.rendered)}; failure: ${p.host.failure}`);
+      throw new Error(`${e.message} (${seen.join(" | ") || "no such panel open"})`);
+    });
+  }
+
+  /** What the page would send: through the host's own checks, as a message from the webview. */
+  function fromWebview(p: Panel, message: unknown): void {
+    (p.host as unknown as { receive(m: unknown): void }).receive(message);
+  }
+
+  function closeAll(): void {
+    for (const p of openPanels()) p.host.dispose();
+  }
+
+  it("each panel opens from its command and draws what the host sends", async () => {
+    const editor = await openCorpus();
+    editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(240));
+    const runDir = first.run.runDir;
+    const steps = readRunManifest(runDir).step;
+
+    await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { runDir });
+    const dash = await rendered("dashboard", (r) => r.steps === steps && r.state === "done");
+    assert.ok((dash.host.rendered.evals as number) >= 1, "validation points from the metrics file");
+
+    await vscode.commands.executeCommand("rnnLab.showGateHeatmap");
+    const heat = await rendered("gateHeatmap", (r) => r.chars === 240);
+    assert.equal(heat.host.rendered.units, api.client.model!.spec.hidden, "the active model's hidden units");
+    fromWebview(heat, { type: "heatmap.request", layer: 9 });
+    assert.equal(heat.host.ignored, 1, "a layer out of range is not part of the protocol");
+    fromWebview(heat, { type: "heatmap.request", layer: 0, text: "To be, or not to be" });
+    await rendered("gateHeatmap", (r) => r.chars === 19);
+
+    await vscode.commands.executeCommand("rnnLab.showGradientFlow");
+    const flow = await rendered("gradientFlow", (r) => (r.series as number) >= 1);
+    assert.equal(flow.host.rendered.window, 100);
+
+    await vscode.commands.executeCommand("rnnLab.generateText");
+    const gen = await rendered("generateText", (r) => (r.vocab as number) > 10);
+    fromWebview(gen, { type: "generate.start", prime: "ROMEO:", length: 120, temperature: 0.8, topK: 0, topP: 1, seed: 5 });
+    await rendered("generateText", (r) => r.chars === 120 && r.stopped === false);
+
+    await vscode.commands.executeCommand("rnnLab.compareRuns", undefined, undefined, { runDirs: [runDir] });
+    await rendered("compareRuns", (r) => r.runs === 1);
+
+    await vscode.commands.executeCommand("rnnLab.runGradientCheck");
+    const check = await rendered("gradientCheck", (r) => r.done === true, 120_000);
+    assert.equal(check.host.rendered.passed, true);
+    assert.equal(check.host.rendered.models, 8, "every cell type, 1 and 2 layers");
+    closeAll();
+    assert.equal(openPanels().length, 0, "closing a panel disposes its controller");
+  });
+
+  it("each panel opens from the model explorer on a model or a run", async () => {
+    await api.explorer.refresh();
+    const model = modelNodes().find((m) => m.model.dir === first.run.modelDir)!;
+    const run = (await api.explorer.getChildren(model)).find((n) => n.kind === "run")!;
+    const menus = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus["view/item/context"] as { command: string }[];
+    for (const [command, node, kind] of [
+      ["rnnLab.openTrainingDashboard", run, "dashboard"], ["rnnLab.showGateHeatmap", model, "gateHeatmap"], ["rnnLab.showGradientFlow", model, "gradientFlow"],
+      ["rnnLab.generateText", model, "generateText"], ["rnnLab.compareRuns", model, "compareRuns"], ["rnnLab.runGradientCheck", model, "gradientCheck"],
+    ] as const) {
+      assert.ok(menus.some((m) => m.command === command), `${command} is in the explorer's context menu`);
+      await vscode.commands.executeCommand(command, node);
+      await rendered(kind, (r) => Object.keys(r).length > 0, 120_000);
+    }
+    // from the explorer too, the heatmap reads the selection in the editor (240 characters, set above)
+    assert.equal(openPanels().find((p) => p.host.kind === "gateHeatmap")!.host.rendered.chars, 240);
+    closeAll();
+  });
+
+  it("Compare Cells on This Text trains an RNN, an LSTM and a GRU of equal size one after another and compares them", async () => {
+    await settings({ layers: 1, hiddenSize: 32 });
+    const editor = await openCorpus();
+    // the selection is the text: 8,000 characters no other model here was trained on
+    editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(8000));
+    await vscode.commands.executeCommand("rnnLab.compareCellsOnText", { kind: "cells", seconds: 2 });
+    const compare = await rendered("compareRuns", (r) => r.runs === 3);
+    const done = await until("three finished runs", async () => {
+      await api.explorer.refresh();
+      const models = modelNodes().filter((m) => m.model.manifest?.name.startsWith("corpus.txt · "));
+      return models.length === 3 && models.every((m) => m.model.runs[0]?.manifest?.state === "done") ? models : undefined;
+    }, 120_000);
+    const counts = done.map((m) => parameterCount(m.model.manifest!.spec)); // closed form; equal to the core's layout (insight.test.ts)
+    assert.deepEqual(done.map((m) => m.model.manifest!.spec.cell).sort(), ["gru", "lstm", "rnn"]);
+    for (const c of counts) assert.ok(Math.abs(c - counts[0]) / counts[0] < 0.03, `parameter counts ${counts.join(", ")}`);
+    await until("the comparison to show their curves", () => (String(compare.host.rendered.differing).includes("cell") && compare.host.rendered.best !== undefined && !String(compare.host.rendered.best).includes("n/a") ? true : undefined), 30_000);
+    // gradient flow on the same text can now compare the three cells
+    await vscode.commands.executeCommand("rnnLab.showGradientFlow", done.find((m) => m.model.manifest!.spec.cell === "rnn"), { compareAll: true });
+    await rendered("gradientFlow", (r) => r.series === 3);
+    closeAll();
+  });
+
+  it("the dashboard follows a live run, and its Pause and Resume buttons act on it", async () => {
+    await settings({ trainingSteps: 0, hiddenSize: 48 });
+    const editor = await openCorpus();
+    editor.selection = new vscode.Selection(0, 0, 0, 0);
+    const run = (await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { cell: "gru", size: "custom", seconds: 30, whenBusy: "stop" })) as unknown as Run;
+    await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { runDir: run.run.runDir });
+    const dash = await rendered("dashboard", (r) => (r.steps as number) > 0 && r.state === "training");
+    const before = dash.host.rendered.steps as number;
+    await until("more steps drawn live", () => ((dash.host.rendered.steps as number) > before ? true : undefined));
+    fromWebview(dash, { type: "dashboard.control", action: "pause" });
+    await until("paused", () => (api.queue.active?.paused ? true : undefined));
+    await rendered("dashboard", (r) => r.state === "paused");
+    fromWebview(dash, { type: "dashboard.control", action: "stop" });
+    const end = await run.finishedEvent;
+    assert.equal(end.type, "done");
+    await rendered("dashboard", (r) => r.state === "stopped");
+    closeAll();
   });
 });
