@@ -6,6 +6,7 @@ import { Chart, Point, chartBox, makeChart, seriesColor } from "./charts";
 import { onThemeChange } from "./theme";
 import { checkbox, dropdown } from "./toolkit";
 import { onMessage, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+import { t } from "./l10n";
 
 type Data = Extract<ToWebview, { type: "compare.data" }>;
 type Axis = "step" | "chars" | "seconds";
@@ -17,18 +18,18 @@ const app = document.getElementById("app")!;
 const title = document.createElement("h1");
 const controls = document.createElement("div");
 controls.className = "controls";
-const axisPick = dropdown("axis", "Horizontal axis", [
-  { value: "step", label: "Step" }, { value: "chars", label: "Characters seen" }, { value: "seconds", label: "Training time (s)" },
+const axisPick = dropdown("axis", t("Horizontal axis"), [
+  { value: "step", label: t("Step") }, { value: "chars", label: t("Characters seen") }, { value: "seconds", label: t("Training time (s)") },
 ], axis, (v) => { axis = v as Axis; saveViewSetting("axis", v); draw(); });
-const trainingBox = checkbox("show-training", "Show training loss", showTraining, (on) => { showTraining = on; saveViewSetting("training", on); draw(); });
+const trainingBox = checkbox("show-training", t("Show training loss"), showTraining, (on) => { showTraining = on; saveViewSetting("training", on); draw(); });
 controls.append(axisPick.element, trainingBox);
-const val = chartBox("val-chart", "Validation loss of each run", 320);
-const train = chartBox("train-chart", "Training loss of each run", 260);
+const val = chartBox("val-chart", t("Validation loss of each run"), 320);
+const train = chartBox("train-chart", t("Training loss of each run"), 260);
 const table = document.createElement("table");
 table.id = "hyperparameters";
 const caption = document.createElement("h2");
-caption.textContent = "Hyperparameters (differences highlighted)";
-app.append(title, controls, heading("Validation loss (nats/char)"), val.box, heading("Training loss (nats/char)"), train.box, caption, table);
+caption.textContent = t("Hyperparameters (differences highlighted)");
+app.append(title, controls, heading(t("Validation loss (nats/char)")), val.box, heading(t("Training loss (nats/char)")), train.box, caption, table);
 
 function heading(text: string): HTMLElement {
   const h = document.createElement("h2");
@@ -53,7 +54,7 @@ function series(x: ArrayLike<number>, y: ArrayLike<number>, smooth: number): Poi
 }
 
 let charts: Chart[] = [];
-const axisLabel = () => (axis === "step" ? "step" : axis === "chars" ? "characters seen" : "training seconds");
+const axisLabel = () => (axis === "step" ? t("step") : axis === "chars" ? t("characters seen") : t("training seconds"));
 
 function draw(): void {
   for (const c of charts) c.destroy();
@@ -92,7 +93,7 @@ function drawTable(): void {
   const rows = keys.map((key) => {
     const tr = document.createElement("tr");
     const differs = data!.differing.includes(key);
-    tr.append(cell("th", key), ...data!.runs.map((r) => {
+    tr.append(cell("th", t(key)), ...data!.runs.map((r) => {
       const td = cell("td", r.hyper[key] ?? "—");
       if (differs) td.className = "differs";
       return td;
@@ -113,7 +114,7 @@ onMessage((m) => {
   if (m.type === "compare.data") {
     data = m;
     title.textContent = m.title;
-    showStatus(m.runs.some((r) => r.state === "training" || r.state === "queued") ? "Some runs are still training; the curves grow as they do." : "");
+    showStatus(m.runs.some((r) => r.state === "training" || r.state === "queued") ? t("Some runs are still training; the curves grow as they do.") : "");
     draw();
   } else if (m.type === "failed" || m.type === "busy") {
     showStatus(m.message);

@@ -6,6 +6,7 @@ import { Chart, Point, chartBox, makeChart, seriesColor } from "./charts";
 import { onThemeChange } from "./theme";
 import { button, checkbox, dropdown } from "./toolkit";
 import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+import { t } from "./l10n";
 
 interface History { steps: StepColumns[]; evals: EvalColumns; samples: { step: number; text: string }[] }
 
@@ -25,10 +26,10 @@ facts.className = "facts";
 facts.setAttribute("aria-live", "polite");
 const controls = document.createElement("div");
 controls.className = "controls";
-const pause = button("Pause", () => post({ type: "dashboard.control", action: "pause" }), { title: "Pause training (writes a checkpoint)" });
-const resume = button("Resume", () => post({ type: "dashboard.control", action: "resume" }));
-const stop = button("Stop", () => post({ type: "dashboard.control", action: "stop" }), { secondary: true, title: "Stop training (writes a checkpoint)" });
-const axis = dropdown("x-axis", "Horizontal axis", [{ value: "step", label: "Step" }, { value: "chars", label: "Characters seen" }], xAxis, (v) => {
+const pause = button(t("Pause"), () => post({ type: "dashboard.control", action: "pause" }), { title: t("Pause training (writes a checkpoint)") });
+const resume = button(t("Resume"), () => post({ type: "dashboard.control", action: "resume" }));
+const stop = button(t("Stop"), () => post({ type: "dashboard.control", action: "stop" }), { secondary: true, title: t("Stop training (writes a checkpoint)") });
+const axis = dropdown("x-axis", t("Horizontal axis"), [{ value: "step", label: t("Step") }, { value: "chars", label: t("Characters seen") }], xAxis, (v) => {
   xAxis = v as typeof xAxis;
   saveViewSetting("xAxis", xAxis);
   draw();
@@ -36,19 +37,19 @@ const axis = dropdown("x-axis", "Horizontal axis", [{ value: "step", label: "Ste
 controls.append(pause, resume, stop, axis.element);
 header.append(title, facts, controls);
 
-const loss = chartBox("loss-chart", "Training and validation loss");
-const grad = chartBox("grad-chart", "Gradient norm before and after clipping");
-const lr = chartBox("lr-chart", "Learning rate", 140);
+const loss = chartBox("loss-chart", t("Training and validation loss"));
+const grad = chartBox("grad-chart", t("Gradient norm before and after clipping"));
+const lr = chartBox("lr-chart", t("Learning rate"), 140);
 const tensorBox = document.createElement("div");
 tensorBox.className = "checks";
 tensorBox.setAttribute("role", "group");
-tensorBox.setAttribute("aria-label", "Per-tensor gradient norms");
-const tensors = chartBox("tensor-chart", "Per-tensor gradient norms before clipping");
+tensorBox.setAttribute("aria-label", t("Per-tensor gradient norms"));
+const tensors = chartBox("tensor-chart", t("Per-tensor gradient norms before clipping"));
 const samples = document.createElement("section");
 samples.className = "samples";
-samples.setAttribute("aria-label", "Generated samples");
-app.append(header, section("Loss (nats/char)", loss.box), section("Gradient norm", grad.box), section("Learning rate", lr.box),
-  section("Per-tensor gradient norm", tensorBox, tensors.box), section("Samples", samples));
+samples.setAttribute("aria-label", t("Generated samples"));
+app.append(header, section(t("Loss (nats/char)"), loss.box), section(t("Gradient norm"), grad.box), section(t("Learning rate"), lr.box),
+  section(t("Per-tensor gradient norm"), tensorBox, tensors.box), section(t("Samples"), samples));
 
 function section(name: string, ...content: HTMLElement[]): HTMLElement {
   const s = document.createElement("section");
@@ -109,28 +110,28 @@ function draw(): void {
   const s = concatColumns(history.steps);
   const e = history.evals;
   const x = xAxis === "step" ? s.step : s.chars, ex = xAxis === "step" ? e.step : e.chars;
-  const xLabel = xAxis === "step" ? "step" : "characters seen";
+  const xLabel = xAxis === "step" ? t("step") : t("characters seen");
   charts.push(lineChart(loss.canvas, [
-    { label: "training loss", data: points(x, s.loss) },
-    { label: "validation loss", data: points(ex, e.valLoss), color: seriesColor(1) },
+    { label: t("training loss"), data: points(x, s.loss) },
+    { label: t("validation loss"), data: points(ex, e.valLoss), color: seriesColor(1) },
   ], "linear", xLabel));
   const clip = run?.clip ?? 0;
   const gradSets = [
-    { label: "before clipping", data: points(x, s.gradNorm) },
-    { label: "after clipping", data: points(x, s.gradNorm, (v) => (clip > 0 ? Math.min(v, clip) : v)), color: seriesColor(2) },
+    { label: t("before clipping"), data: points(x, s.gradNorm) },
+    { label: t("after clipping"), data: points(x, s.gradNorm, (v) => (clip > 0 ? Math.min(v, clip) : v)), color: seriesColor(2) },
   ];
-  if (clip > 0 && x.length) gradSets.push({ label: `clip threshold ${clip}`, data: [{ x: x[0], y: clip }, { x: x[x.length - 1], y: clip }], dashed: true, color: seriesColor(3) } as never);
+  if (clip > 0 && x.length) gradSets.push({ label: t("clip threshold {0}", clip), data: [{ x: x[0], y: clip }, { x: x[x.length - 1], y: clip }], dashed: true, color: seriesColor(3) } as never);
   charts.push(lineChart(grad.canvas, gradSets, "logarithmic", xLabel));
-  charts.push(lineChart(lr.canvas, [{ label: "learning rate", data: points(x, s.lr) }], "linear", xLabel));
+  charts.push(lineChart(lr.canvas, [{ label: t("learning rate"), data: points(x, s.lr) }], "linear", xLabel));
   const names = run?.tensorNames ?? [];
   const k = s.tensorCount;
-  charts.push(lineChart(tensors.canvas, [...shownTensors].filter((t) => t < k).map((t) => ({
-    label: names[t] ?? `tensor ${t}`, data: points(x, Float32Array.from(x, (_, i) => s.tensorNorms[i * k + t])),
-    color: seriesColor(t),
+  charts.push(lineChart(tensors.canvas, [...shownTensors].filter((j) => j < k).map((j) => ({
+    label: names[j] ?? t("tensor {0}", j), data: points(x, Float32Array.from(x, (_, i) => s.tensorNorms[i * k + j])),
+    color: seriesColor(j),
   })), "logarithmic", xLabel));
   drawFacts(s);
   reportRendered({
-    steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: [...shownTensors].filter((t) => t < k).length,
+    steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: [...shownTensors].filter((j) => j < k).length,
     lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
     state: run?.state ?? "unknown", xAxis,
   });
@@ -140,12 +141,12 @@ function drawFacts(s: StepColumns): void {
   const n = s.step.length;
   const parts: string[] = [];
   if (run) parts.push(run.model, run.state, run.budget);
-  if (n) parts.push(`step ${s.step[n - 1].toLocaleString()}`, `loss ${s.loss[n - 1].toFixed(3)}`);
+  if (n) parts.push(t("step {0}", s.step[n - 1].toLocaleString()), t("loss {0}", s.loss[n - 1].toFixed(3)));
   const ev = history.evals;
-  if (ev.step.length) parts.push(`validation ${ev.valLoss[ev.step.length - 1].toFixed(3)}`);
-  if (status?.charsPerSecond) parts.push(`${Math.round(status.charsPerSecond).toLocaleString()} chars/s`);
-  else if (n > 1 && s.seconds[n - 1] > 0) parts.push(`${Math.round(s.chars[n - 1] / s.seconds[n - 1]).toLocaleString()} chars/s`);
-  if (status?.etaSeconds != null) parts.push(`ETA ${clock(status.etaSeconds)}`);
+  if (ev.step.length) parts.push(t("validation {0}", ev.valLoss[ev.step.length - 1].toFixed(3)));
+  if (status?.charsPerSecond) parts.push(t("{0} chars/s", Math.round(status.charsPerSecond).toLocaleString()));
+  else if (n > 1 && s.seconds[n - 1] > 0) parts.push(t("{0} chars/s", Math.round(s.chars[n - 1] / s.seconds[n - 1]).toLocaleString()));
+  if (status?.etaSeconds != null) parts.push(t("ETA {0}", clock(status.etaSeconds)));
   facts.textContent = parts.join(" · ");
   const live = run?.live ?? false, state = status?.state ?? run?.state;
   pause.disabled = !live || state !== "training";
@@ -159,8 +160,8 @@ function clock(seconds: number): string {
 }
 
 function tensorChecks(): void {
-  tensorBox.replaceChildren(...(run?.tensorNames ?? []).map((name, t) => checkbox(`tensor-${t}`, name, shownTensors.has(t), (on) => {
-    if (on) shownTensors.add(t); else shownTensors.delete(t);
+  tensorBox.replaceChildren(...(run?.tensorNames ?? []).map((name, j) => checkbox(`tensor-${j}`, name, shownTensors.has(j), (on) => {
+    if (on) shownTensors.add(j); else shownTensors.delete(j);
     saveViewSetting("tensors", [...shownTensors]);
     draw();
   })));
@@ -169,7 +170,7 @@ function tensorChecks(): void {
 function addSample(step: number, text: string): void {
   const fig = document.createElement("figure");
   const cap = document.createElement("figcaption");
-  cap.textContent = `step ${step}`;
+  cap.textContent = t("step {0}", step);
   const pre = document.createElement("pre");
   pre.textContent = text;
   fig.append(cap, pre);

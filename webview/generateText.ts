@@ -6,6 +6,7 @@ import type { ToWebview } from "../src/protocol/webview";
 import { cssVar, parseColor } from "./theme";
 import { button, textArea, textField } from "./toolkit";
 import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+import { t } from "./l10n";
 
 let vocab: string[] = [];
 let k = 5;
@@ -16,24 +17,24 @@ let lowProbability = 0;
 
 const app = document.getElementById("app")!;
 const title = document.createElement("h1");
-const prime = textArea("prime", "Priming text", viewSetting("prime", ""), 3);
+const prime = textArea("prime", t("Priming text"), viewSetting("prime", ""), 3);
 const controls = document.createElement("div");
 controls.className = "controls";
 const fields = {
-  temperature: textField("temperature", "Temperature", String(viewSetting("temperature", 0.8)), { type: "number", size: 5 }),
-  topK: textField("top-k", "Top-k (0: all)", String(viewSetting("topK", 0)), { type: "number", size: 5 }),
-  topP: textField("top-p", "Top-p", String(viewSetting("topP", 1)), { type: "number", size: 5 }),
-  length: textField("length", "Length", String(viewSetting("length", 500)), { type: "number", size: 7 }),
-  seed: textField("seed", "Seed", String(viewSetting("seed", 1)), { type: "number", size: 10 }),
+  temperature: textField("temperature", t("Temperature"), String(viewSetting("temperature", 0.8)), { type: "number", size: 5 }),
+  topK: textField("top-k", t("Top-k (0: all)"), String(viewSetting("topK", 0)), { type: "number", size: 5 }),
+  topP: textField("top-p", t("Top-p"), String(viewSetting("topP", 1)), { type: "number", size: 5 }),
+  length: textField("length", t("Length"), String(viewSetting("length", 500)), { type: "number", size: 7 }),
+  seed: textField("seed", t("Seed"), String(viewSetting("seed", 1)), { type: "number", size: 10 }),
 };
-const go = button("Generate", () => start());
-const stop = button("Stop", () => post({ type: "generate.stop" }), { secondary: true });
-const copy = button("Copy", () => post({ type: "generate.copy", text }), { secondary: true });
-const insert = button("Insert at Cursor", () => post({ type: "generate.insert", text }), { secondary: true });
+const go = button(t("Generate"), () => start());
+const stop = button(t("Stop"), () => post({ type: "generate.stop" }), { secondary: true });
+const copy = button(t("Copy"), () => post({ type: "generate.copy", text }), { secondary: true });
+const insert = button(t("Insert at Cursor"), () => post({ type: "generate.insert", text }), { secondary: true });
 controls.append(...Object.values(fields).map((f) => f.element), go, stop, copy, insert);
 const legend = document.createElement("p");
 legend.className = "muted";
-legend.textContent = "Each character is tinted by how unlikely it was when drawn: the stronger the tint, the lower its probability. Hover a character for the alternatives.";
+legend.textContent = t("Each character is tinted by how unlikely it was when drawn: the stronger the tint, the lower its probability. Hover a character for the alternatives.");
 const out = document.createElement("div");
 out.id = "generated";
 out.className = "generated";
@@ -54,9 +55,9 @@ function start(): void {
     type: "generate.start" as const, prime: prime.value, temperature: num(fields.temperature), topK: Math.round(num(fields.topK)),
     topP: num(fields.topP), length: Math.round(num(fields.length)), seed: Math.round(num(fields.seed)),
   };
-  const bad = !(request.temperature >= 0 && request.temperature <= 10) ? "Temperature is 0 to 10."
-    : !(request.topK >= 0) ? "Top-k is 0 or more." : !(request.topP > 0 && request.topP <= 1) ? "Top-p is above 0 and at most 1."
-    : !(request.length >= 1 && request.length <= 100000) ? "Length is 1 to 100,000." : !(request.seed >= 0 && request.seed < 2 ** 32) ? "The seed is a whole number from 0." : "";
+  const bad = !(request.temperature >= 0 && request.temperature <= 10) ? t("Temperature is 0 to 10.")
+    : !(request.topK >= 0) ? t("Top-k is 0 or more.") : !(request.topP > 0 && request.topP <= 1) ? t("Top-p is above 0 and at most 1.")
+    : !(request.length >= 1 && request.length <= 100000) ? t("Length is 1 to 100,000.") : !(request.seed >= 0 && request.seed < 2 ** 32) ? t("The seed is a whole number from 0.") : "";
   if (bad) return showStatus(bad);
   for (const [key, value] of Object.entries(request)) if (key !== "type") saveViewSetting(key, value);
   text = "";
@@ -90,7 +91,7 @@ function appendChunk(m: Extract<ToWebview, { type: "generate.chunk" }>): void {
       const i = m.alternatives[j * k + q];
       if (i >= 0) alts.push(`${JSON.stringify(vocab[i])} ${(100 * m.alternativeProbs[j * k + q]).toFixed(1)}%`);
     }
-    span.title = `drew ${JSON.stringify(c)} with p = ${(100 * p).toFixed(1)}%\n${alts.join("\n")}`;
+    span.title = `${t("drew {0} with p = {1}%", JSON.stringify(c), (100 * p).toFixed(1))}\n${alts.join("\n")}`;
     span.dataset.p = p.toFixed(4);
     frag.append(span);
   });
@@ -104,7 +105,7 @@ onMessage((m) => {
     case "generate.model":
       vocab = m.vocab;
       k = m.k;
-      title.textContent = `Generate text with ${m.model}`;
+      title.textContent = t("Generate text with {0}", m.model);
       buttons();
       reportRendered({ vocab: vocab.length });
       break;

@@ -4,6 +4,7 @@
 
 import type { TensorCheckRow, ToWebview } from "../src/protocol/webview";
 import { onMessage, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
+import { t } from "./l10n";
 
 interface Report { settings: Record<string, string | number>; threshold: number; models: number; results: { model: string; tensors: TensorCheckRow[] }[]; done: { passed: boolean; worst: number } | null }
 
@@ -11,7 +12,7 @@ let report: Report | null = viewSetting<Report | null>("report", null);
 
 const app = document.getElementById("app")!;
 const title = document.createElement("h1");
-title.textContent = "Gradient check";
+title.textContent = t("Gradient check");
 const summary = document.createElement("p");
 summary.id = "summary";
 summary.setAttribute("aria-live", "polite");
@@ -25,33 +26,33 @@ function draw(): void {
   const r = report;
   settings.replaceChildren(...Object.entries(r.settings).flatMap(([k, v]) => {
     const dt = document.createElement("dt"), dd = document.createElement("dd");
-    dt.textContent = k;
+    dt.textContent = t(k);
     dd.textContent = String(v);
     return [dt, dd];
   }));
   tables.replaceChildren(...r.results.map((m) => {
     const section = document.createElement("section");
     const h = document.createElement("h2");
-    const worst = Math.max(...m.tensors.map((t) => t.maxRelError));
-    h.textContent = `${m.model}: ${worst < r.threshold ? "passed" : "FAILED"} (worst ${worst.toExponential(2)})`;
+    const worst = Math.max(...m.tensors.map((tensor) => tensor.maxRelError));
+    h.textContent = t("{0}: {1} (worst {2})", m.model, worst < r.threshold ? t("passed") : t("FAILED"), worst.toExponential(2));
     const table = document.createElement("table");
     const head = document.createElement("tr");
-    for (const name of ["tensor", "size", "max relative error", "mean relative error", "max absolute error", "result"]) {
+    for (const name of [t("tensor"), t("size"), t("max relative error"), t("mean relative error"), t("max absolute error"), t("result")]) {
       const th = document.createElement("th");
       th.textContent = name;
       th.scope = "col";
       head.append(th);
     }
-    table.append(head, ...m.tensors.map((t) => {
+    table.append(head, ...m.tensors.map((tensor) => {
       const tr = document.createElement("tr");
-      const pass = t.maxRelError < r.threshold;
-      for (const text of [t.name, t.size.toLocaleString(), t.maxRelError.toExponential(2), t.meanRelError.toExponential(2), t.maxAbsError.toExponential(2)]) {
+      const pass = tensor.maxRelError < r.threshold;
+      for (const text of [tensor.name, tensor.size.toLocaleString(), tensor.maxRelError.toExponential(2), tensor.meanRelError.toExponential(2), tensor.maxAbsError.toExponential(2)]) {
         const td = document.createElement("td");
         td.textContent = text;
         tr.append(td);
       }
       const result = document.createElement("td");
-      result.textContent = pass ? "pass" : "FAIL";
+      result.textContent = pass ? t("pass") : t("FAIL");
       result.className = pass ? "pass" : "fail";
       tr.append(result);
       return tr;
@@ -59,10 +60,10 @@ function draw(): void {
     section.append(h, table);
     return section;
   }));
-  const failed = r.results.flatMap((m) => m.tensors).filter((t) => t.maxRelError >= r.threshold).length;
+  const failed = r.results.flatMap((m) => m.tensors).filter((tensor) => tensor.maxRelError >= r.threshold).length;
   summary.textContent = r.done
-    ? `${r.done.passed ? "Passed" : "FAILED"}: ${r.results.length} model(s), worst relative error ${r.done.worst.toExponential(2)} against a threshold of ${r.threshold}.`
-    : `Checking ${r.results.length} of ${r.models} model(s)…`;
+    ? t("{0}: {1} model(s), worst relative error {2} against a threshold of {3}.", r.done.passed ? t("Passed") : t("FAILED"), r.results.length, r.done.worst.toExponential(2), r.threshold)
+    : t("Checking {0} of {1} model(s)…", r.results.length, r.models);
   summary.className = r.done ? (r.done.passed ? "pass" : "fail") : "";
   reportRendered({ models: r.results.length, tensors: r.results.reduce((a, m) => a + m.tensors.length, 0), failedTensors: failed, done: r.done !== null, passed: r.done?.passed ?? false });
 }

@@ -7,6 +7,7 @@ import { Chart, chartBox, makeChart, seriesColor } from "./charts";
 import { onThemeChange } from "./theme";
 import { button, checkbox, textField } from "./toolkit";
 import { onMessage, post, ready, reportRendered, showStatus } from "./vscodeBridge";
+import { t } from "./l10n";
 
 type Data = Extract<ToWebview, { type: "flow.data" }>;
 let data: Data | null = null;
@@ -16,28 +17,28 @@ const app = document.getElementById("app")!;
 const title = document.createElement("h1");
 const explain = document.createElement("p");
 explain.className = "muted";
-explain.textContent = "For windows of the text, the gradient of the last character's loss with respect to each earlier hidden state, averaged geometrically over windows. A line that falls fast is a vanishing gradient: the loss cannot reach that far back.";
+explain.textContent = t("For windows of the text, the gradient of the last character's loss with respect to each earlier hidden state, averaged geometrically over windows. A line that falls fast is a vanishing gradient: the loss cannot reach that far back.");
 const controls = document.createElement("div");
 controls.className = "controls";
-const windowField = textField("window", "Window (characters)", "100", { type: "number", size: 6 });
-const compute = button("Compute", () => request());
+const windowField = textField("window", t("Window (characters)"), "100", { type: "number", size: 6 });
+const compute = button(t("Compute"), () => request());
 controls.append(windowField.element, compute);
 const compareBox = document.createElement("div");
 compareBox.className = "checks";
 compareBox.setAttribute("role", "group");
-compareBox.setAttribute("aria-label", "Models to compare");
-const flow = chartBox("flow-chart", "Gradient norm against distance, log scale", 340);
+compareBox.setAttribute("aria-label", t("Models to compare"));
+const flow = chartBox("flow-chart", t("Gradient norm against distance, log scale"), 340);
 const clipHeading = document.createElement("h2");
-clipHeading.textContent = "Clipping by global norm";
+clipHeading.textContent = t("Clipping by global norm");
 const clipText = document.createElement("p");
 clipText.id = "clip-text";
-const clip = chartBox("clip-chart", "Per-tensor gradient norm before and after clipping", 260);
+const clip = chartBox("clip-chart", t("Per-tensor gradient norm before and after clipping"), 260);
 app.append(title, explain, controls, compareBox, flow.box, clipHeading, clipText, clip.box);
 
 function request(): void {
   const w = Math.round(Number(windowField.control.value));
-  if (!(w >= 2 && w <= 1000)) return showStatus("The window is 2 to 1,000 characters.");
-  showStatus("Computing…");
+  if (!(w >= 2 && w <= 1000)) return showStatus(t("The window is 2 to 1,000 characters."));
+  showStatus(t("Computing…"));
   post({ type: "flow.request", window: w, compare: [...compare] });
 }
 
@@ -48,7 +49,7 @@ function draw(): void {
   charts = [];
   if (!data) return;
   const datasets = data.series.flatMap((s, k) => s.norms.map((norms, l) => ({
-    label: s.norms.length > 1 ? `${s.label} · layer ${l + 1}` : s.label,
+    label: s.norms.length > 1 ? t("{0} · layer {1}", s.label, l + 1) : s.label,
     data: Array.from(norms, (y, d) => ({ x: d, y })).filter((p) => p.y > 0 && Number.isFinite(p.y)),
     borderColor: seriesColor(k), backgroundColor: seriesColor(k), borderWidth: l === s.norms.length - 1 ? 2 : 1.2,
     borderDash: l === s.norms.length - 1 ? [] : [5, 4], pointRadius: 0, parsing: false as const,
@@ -57,22 +58,22 @@ function draw(): void {
     type: "line",
     data: { datasets },
     options: {
-      scales: { x: { type: "linear", title: { display: true, text: "distance back from the predicted character (T − t)" } }, y: { type: "logarithmic", title: { display: true, text: "‖∂L_T/∂h_t‖" }, ticks: { callback: (v) => Number(v).toExponential(0) } } },
+      scales: { x: { type: "linear", title: { display: true, text: t("distance back from the predicted character (T − t)") } }, y: { type: "logarithmic", title: { display: true, text: "‖∂L_T/∂h_t‖" }, ticks: { callback: (v) => Number(v).toExponential(0) } } },
       plugins: { legend: { position: "bottom" } }, interaction: { mode: "nearest", intersect: false },
     },
   }));
   const c = data.clipping;
   if (c) {
     clipText.textContent = c.threshold > 0
-      ? `Global norm ${c.globalNorm.toPrecision(4)}; threshold ${c.threshold}. ${c.scale < 1 ? `Clipping multiplies every gradient by ${c.scale.toPrecision(3)}: the direction of the update stays, its length shrinks to the threshold.` : "Below the threshold: clipping leaves this gradient unchanged."}`
-      : `Global norm ${c.globalNorm.toPrecision(4)}; this model trains without clipping.`;
+      ? `${t("Global norm {0}; threshold {1}.", c.globalNorm.toPrecision(4), c.threshold)} ${c.scale < 1 ? t("Clipping multiplies every gradient by {0}: the direction of the update stays, its length shrinks to the threshold.", c.scale.toPrecision(3)) : t("Below the threshold: clipping leaves this gradient unchanged.")}`
+      : t("Global norm {0}; this model trains without clipping.", c.globalNorm.toPrecision(4));
     charts.push(makeChart(clip.canvas, {
       type: "bar",
       data: {
-        labels: c.tensors.map((t) => t.name),
+        labels: c.tensors.map((tensor) => tensor.name),
         datasets: [
-          { label: "before clipping", data: c.tensors.map((t) => t.before), backgroundColor: seriesColor(0) },
-          { label: "after clipping", data: c.tensors.map((t) => t.after), backgroundColor: seriesColor(2) },
+          { label: t("before clipping"), data: c.tensors.map((tensor) => tensor.before), backgroundColor: seriesColor(0) },
+          { label: t("after clipping"), data: c.tensors.map((tensor) => tensor.after), backgroundColor: seriesColor(2) },
         ],
       },
       options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
@@ -90,11 +91,11 @@ function draw(): void {
 onMessage((m) => {
   if (m.type === "flow.data") {
     data = m;
-    title.textContent = `Gradient flow through time: ${m.model}`;
+    title.textContent = t("Gradient flow through time: {0}", m.model);
     windowField.control.value = String(m.window);
     compare.clear();
     for (const i of m.selected) compare.add(i);
-    compareBox.replaceChildren(...m.candidates.map((c, i) => checkbox(`compare-${i}`, `compare with ${c.label}`, compare.has(i), (on) => {
+    compareBox.replaceChildren(...m.candidates.map((c, i) => checkbox(`compare-${i}`, t("compare with {0}", c.label), compare.has(i), (on) => {
       if (on) compare.add(i); else compare.delete(i);
     })));
     showStatus("");

@@ -10,14 +10,28 @@ import { projectRoot } from "../helpers";
 const read = (p: string) => readFileSync(join(projectRoot, p), "utf8");
 // every .ts file under src/extension (panels/ included)
 const sources = (readdirSync(join(projectRoot, "src", "extension"), { recursive: true }) as string[]).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("src", "extension", f)) }));
+// the panels' pages (webview/*.ts) translate with t("…") from the same bundle, which the host hands them
+const pages = readdirSync(join(projectRoot, "webview")).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("webview", f)) }));
+/** Names the host sends and the pages translate with t(name): quantities (engine/activations.ts), settings of a comparison (compareRunsPanel.ts) and of a gradient check (gradientCheckCommand.ts). */
+const SENT_NAMES = [
+  "input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state", "reset gate", "update gate",
+  "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
+  "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
+];
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 
-test("every vscode.l10n.t string has a zh-cn translation with the same placeholders", () => {
+test("every vscode.l10n.t and page t() string has a zh-cn translation with the same placeholders", () => {
   const bundle = JSON.parse(read("l10n/bundle.l10n.zh-cn.json")) as Record<string, string>;
   const used = new Set<string>();
   for (const { text } of sources) {
     for (const m of text.matchAll(/vscode\.l10n\.t\(\s*("(?:[^"\\]|\\.)*")/g)) used.add(JSON.parse(m[1]) as string);
   }
+  const inPages = new Set<string>(SENT_NAMES);
+  for (const { text } of pages) {
+    for (const m of text.matchAll(/(?<![\w.])t\(\s*("(?:[^"\\]|\\.)*")/g)) inPages.add(JSON.parse(m[1]) as string);
+  }
+  assert.ok(inPages.size > 80, `${inPages.size} page strings found`);
+  for (const s of inPages) used.add(s);
   assert.ok(used.size > 100, `${used.size} strings found`);
   for (const s of used) {
     assert.ok(bundle[s], `no translation for ${JSON.stringify(s)}`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the real-VS-Code tests need on Debian 12 with Node 20, as root: Debian's chromium,
-# and code-server 4.100.3 (VS Code 1.100.3) from npm into .vscode-test/code-server. Its npm
+# Installs what the real-VS-Code tests need on Debian 12 with Node 20, as root: Debian's chromium
+# (with a CJK font, so screenshots of Chinese text show characters, not boxes), and code-server 4.100.3 (VS Code 1.100.3) from npm into .vscode-test/code-server. Its npm
 # postinstall downloads binaries, which this network refuses, so its steps are done by hand.
 # Idempotent: does nothing when both are present.
 set -euo pipefail
@@ -8,10 +8,10 @@ cd "$(dirname "$0")/../.."
 dest=.vscode-test/code-server
 cs="$dest/node_modules/code-server"
 
-if ! command -v chromium >/dev/null 2>&1 || ! command -v rg >/dev/null 2>&1 || [ ! -e /usr/include/gssapi/gssapi.h ]; then
+if ! command -v chromium >/dev/null 2>&1 || ! command -v rg >/dev/null 2>&1 || [ ! -e /usr/include/gssapi/gssapi.h ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq chromium ripgrep libkrb5-dev >/dev/null
+  apt-get install -y -qq chromium ripgrep libkrb5-dev fonts-wqy-zenhei >/dev/null
 fi
 
 if [ -x "$cs/out/node/entry.js" ] || [ -f "$dest/.installed" ]; then exit 0; fi

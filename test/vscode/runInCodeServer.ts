@@ -186,6 +186,26 @@ async function panelFrame(page: Page, selector: string): Promise<Frame | null> {
   return null;
 }
 
+/** A window with no folder open: training says it needs a folder and offers to open one; nothing is written. */
+async function runWithoutFolder(page: Page, port: number): Promise<string[]> {
+  const payload = [["extensionDevelopmentPath", `vscode-remote://127.0.0.1:${port}${root}`], ["skipWelcome", "true"]];
+  await page.goto(`http://127.0.0.1:${port}/?ew=true&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await waitWorkbench(page);
+  await page.waitForTimeout(2000);
+  await fromCommandPalette(page, "File: New Untitled Text File");
+  await page.waitForSelector(".monaco-editor .view-lines", { timeout: 20_000 });
+  await page.keyboard.type("to be or not to be, that is the question\n".repeat(3));
+  await fromCommandPalette(page, "RNN Lab: Train Model on Current File");
+  try {
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item")).some((e) => /open a folder first/.test(e.textContent ?? "") && /Open Folder/.test(e.textContent ?? "")), undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(shots, "no-folder.png") });
+    return [];
+  } catch {
+    await page.screenshot({ path: join(shots, "no-folder-missing.png") });
+    return ["without a folder, training did not say to open one"];
+  }
+}
+
 async function main(): Promise<number> {
   if (!existsSync(codeServer)) {
     process.stdout.write("code-server is not installed: run test/vscode/installCodeServer.sh (as root, Debian)\n");
@@ -202,6 +222,7 @@ async function main(): Promise<number> {
     passed += suite.passed;
     failed += suite.failed;
     const problems = await runAsPerson(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port, makeWorkspace());
+    problems.push(...await runWithoutFolder(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port));
     for (const p of problems) process.stdout.write(`  UI: ${p}\n`);
     if (problems.length) failed++;
     else passed++;

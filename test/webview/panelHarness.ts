@@ -62,7 +62,9 @@ export async function startHarness(): Promise<void> {
     const m = url.pathname.match(/^\/panel\/(\w+)\.html$/);
     if (m) {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      return res.end(panelHtml({ kind: m[1] as PanelKind, title: m[1], cspSource: origin, nonce: "testnonce" + Date.now(), scriptUri: `${origin}/dist/webview/${m[1]}.js`, styleUri: `${origin}/media/panels.css` }));
+      // ?lang=zh-cn: the bundle VS Code would hand the host in Simplified Chinese
+      const l10n = url.searchParams.get("lang") === "zh-cn" ? JSON.parse(readFileSync(join(projectRoot, "l10n", "bundle.l10n.zh-cn.json"), "utf8")) : undefined;
+      return res.end(panelHtml({ kind: m[1] as PanelKind, title: m[1], cspSource: origin, nonce: "testnonce" + Date.now(), scriptUri: `${origin}/dist/webview/${m[1]}.js`, styleUri: `${origin}/media/panels.css`, l10n, lang: l10n ? "zh-cn" : "en" }));
     }
     const path = normalize(join(projectRoot, url.pathname));
     if (!(path.startsWith(join(projectRoot, "dist")) || path.startsWith(join(projectRoot, "media"))) || !existsSync(path)) { res.writeHead(404); return res.end(); }
@@ -100,7 +102,7 @@ function encode(v: unknown): unknown {
   return v;
 }
 
-export async function openPanel(kind: PanelKind, theme: ThemeName, state: unknown = undefined, zoom = 1): Promise<OpenPanel> {
+export async function openPanel(kind: PanelKind, theme: ThemeName, state: unknown = undefined, zoom = 1, lang: "en" | "zh-cn" = "en"): Promise<OpenPanel> {
   const context = await browser!.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: zoom });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -135,7 +137,7 @@ export async function openPanel(kind: PanelKind, theme: ThemeName, state: unknow
       return v;
     };
   }, { theme: THEMES[theme], state });
-  await page.goto(`${origin}/panel/${kind}.html`);
+  await page.goto(`${origin}/panel/${kind}.html?lang=${lang}`);
   const posted = () => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted) as Promise<{ type: string; [k: string]: unknown }[]>;
   await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === "ready"));
   const open: OpenPanel = {

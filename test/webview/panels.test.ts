@@ -304,3 +304,22 @@ describe("readable at 200 % zoom", () => {
     await p.page.close();
   });
 });
+
+describe("in Simplified Chinese", () => {
+  test("the gate heatmap's controls, legend and readout come from VS Code's zh-cn bundle", async () => {
+    const p = await openPanel("gateHeatmap", "light", undefined, 1, "zh-cn");
+    const data = heatmapData();
+    await p.send({ ...data, chars: data.chars.slice(0, 50), values: data.values.map((v) => v.slice(0, 50 * H)) });
+    await p.rendered(0, (s) => s.chars === 50);
+    assert.equal(await p.page.locator("label[for=layer]").textContent(), "层");
+    assert.equal(await p.page.locator("label[for=sort]").textContent(), "单元排序方式");
+    assert.equal(await p.page.locator(".legend").textContent(), "0（关闭）深紫 → 1（打开）黄");
+    assert.match(await p.page.locator("h1").textContent() ?? "", /第 1 层（共 2 层），50 个字符 × 512 个单元/);
+    const box = (await p.page.locator("#heatmap").boundingBox())!;
+    await p.page.mouse.move(box.x + 2, box.y + (3.5 / H) * box.height);
+    assert.match(await p.page.locator("#readout").textContent() ?? "", /^单元 3 · 字符 "t"（位置 0）· 输入门 1\.0000$/);
+    await p.screenshot("gateHeatmap-zh-cn");
+    noProblems(p, await p.posted());
+    await p.page.close();
+  });
+});

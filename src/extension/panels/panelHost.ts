@@ -50,7 +50,7 @@ export class PanelHost implements vscode.Disposable {
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")] };
     panel.iconPath = vscode.Uri.joinPath(extensionUri, "media", "rnn-lab.svg");
     webview.html = panelHtml({
-      kind, title: panel.title, cspSource: webview.cspSource, nonce: newNonce(), lang: vscode.env.language,
+      kind, title: panel.title, cspSource: webview.cspSource, nonce: newNonce(), lang: vscode.env.language, l10n: vscode.l10n.bundle,
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "dist", "webview", `${kind}.js`)).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, "media", "panels.css")).toString(),
     });

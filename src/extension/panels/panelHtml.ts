@@ -12,6 +12,8 @@ export interface PanelPage {
   styleUri: string; // media/panels.css through asWebviewUri
   nonce: string;
   lang?: string;
+  /** VS Code's l10n bundle for the display language (vscode.l10n.bundle); none for English. */
+  l10n?: Record<string, string>;
 }
 
 export function newNonce(): string {
@@ -38,6 +40,7 @@ export function panelHtml(p: PanelPage): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <meta property="csp-nonce" content="${p.nonce}">
+<meta name="rnn-lab-l10n" content="${escape(JSON.stringify(p.l10n ?? {}))}">
 <link rel="stylesheet" href="${escape(p.styleUri)}">
 <title>${escape(p.title)}</title>
 </head>
