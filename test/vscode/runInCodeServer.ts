@@ -192,12 +192,18 @@ async function runWithoutFolder(page: Page, port: number): Promise<string[]> {
   await page.goto(`http://127.0.0.1:${port}/?ew=true&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await waitWorkbench(page);
   await page.waitForTimeout(2000);
-  await fromCommandPalette(page, "File: New Untitled Text File");
+  // pick the row by its exact label: "File: Compare New Untitled Text Files" matches the same words
+  await page.keyboard.press("Control+Shift+P");
+  await page.waitForSelector(".quick-input-widget input");
+  await page.keyboard.type("New Untitled Text File");
+  const row = page.locator(".quick-input-list .monaco-list-row", { has: page.locator(".label-name", { hasText: /^File: New Untitled Text File$/ }) });
+  await row.first().click({ timeout: 20_000 });
   await page.waitForSelector(".monaco-editor .view-lines", { timeout: 20_000 });
   await page.keyboard.type("to be or not to be, that is the question\n".repeat(3));
   await fromCommandPalette(page, "RNN Lab: Train Model on Current File");
   try {
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".notification-list-item")).some((e) => /open a folder first/.test(e.textContent ?? "") && /Open Folder/.test(e.textContent ?? "")), undefined, { timeout: 30_000 });
+    await page.waitForTimeout(600); // the notification fades in
     await page.screenshot({ path: join(shots, "no-folder.png") });
     return [];
   } catch {
