@@ -117,17 +117,6 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
       if (a.paused) a.resume();
       else a.pause();
     }),
-    register("rnnLab.trainingActions", async () => {
-      const a = queue.active;
-      if (!a) return;
-      const items = [
-        { label: a.paused ? "$(debug-continue) " + vscode.l10n.t("Resume Training") : "$(debug-pause) " + vscode.l10n.t("Pause Training"), command: "rnnLab.pauseResumeTraining" },
-        { label: "$(debug-stop) " + vscode.l10n.t("Stop Training"), command: "rnnLab.stopTraining" },
-        { label: "$(output) " + vscode.l10n.t("Show Log"), command: "rnnLab.showLog" },
-      ];
-      const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: {0} at step {1}", a.run.label, a.step) });
-      if (picked) void vscode.commands.executeCommand(picked.command);
-    }),
     register("rnnLab.showLog", () => log.show()),
     register("rnnLab.refreshModels", () => explorer.refresh()),
     register("rnnLab.setActiveModel", async (node?: ExplorerNode) => {

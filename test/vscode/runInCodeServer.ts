@@ -77,7 +77,9 @@ async function runSuite(page: Page, port: number, ws: string): Promise<{ passed:
   });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await waitWorkbench(page);
-  const code = await Promise.race([exit, new Promise<number>((r) => setTimeout(() => r(-1), 240_000))]);
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([exit, new Promise<number>((r) => { timer = setTimeout(() => r(-1), 240_000); })]);
+  clearTimeout(timer);
   await page.screenshot({ path: join(shots, "suite-end.png") });
   const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
   const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0) + (code === 0 ? 0 : passed === 0 ? 1 : 0);
@@ -241,4 +243,6 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-void main().then((code) => { process.exitCode = code; }, (e) => { process.stdout.write(`vscode: ${String(e)}\n`); process.exitCode = 1; });
+// Exit explicitly: once the summary is out, a handle left behind by the browser or code-server (a
+// pipe of a process that is already gone) must not keep the run, and CI, waiting.
+void main().then((code) => process.exit(code), (e) => { process.stdout.write(`vscode: ${String(e)}\n`); process.exit(1); });
