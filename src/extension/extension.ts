@@ -13,7 +13,8 @@ import { exportModel, importPyTorchWeights } from "./interopCommands";
 import { ModelClient } from "./modelClient";
 import { ExplorerNode, ModelExplorer, bestOrLatest } from "./modelExplorer";
 import { PanelContext } from "./panels/panelContext";
-import { registerPanels } from "./panels/panelCommands";
+import type { PanelKind } from "../protocol/webview";
+import { registerPanels, restorePanel } from "./panels/panelCommands";
 import { PredictionHover } from "./predictionHover";
 import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands } from "./trainCommands";
@@ -28,6 +29,8 @@ export interface RnnLabApi {
   client: ModelClient;
   surprisal: SurprisalHighlighter;
   panels: PanelContext;
+  /** What the panels' serializers do after a window reload (the tests call it without reloading). */
+  restorePanel: (kind: PanelKind, panel: vscode.WebviewPanel, state: unknown) => boolean;
   activationMs: number;
 }
 
@@ -234,7 +237,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
 
   const activationMs = performance.now() - t0;
   log.info(`activated in ${activationMs.toFixed(1)} ms (module load to ready: ${(performance.now() - moduleLoadedAt).toFixed(1)} ms)`);
-  return { queue, explorer, client, surprisal, panels, activationMs };
+  return { queue, explorer, client, surprisal, panels, restorePanel: (kind, panel, state) => restorePanel(panels, kind, panel, state), activationMs };
 }
 
 export function deactivate(): void {

@@ -111,20 +111,7 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
   ];
 
   const serializers = (Object.keys(VIEW_TYPES) as PanelKind[]).map((kind) => vscode.window.registerWebviewPanelSerializer(VIEW_TYPES[kind], {
-    async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown) {
-      const restore = (state as { restore?: unknown } | undefined)?.restore;
-      if (!isPanelRestore(restore) || restore.kind !== kind) return panel.dispose();
-      const host = new PanelHost(ctx.extensionUri, kind, panel, restore, ctx.log);
-      switch (restore.kind) {
-        case "dashboard": if (existsSync(restore.runDir)) return void new DashboardPanel(ctx, host, restore.runDir); break;
-        case "gateHeatmap": if (existsSync(restore.checkpoint)) return void new GateHeatmapPanel(ctx, host, restore.checkpoint, restore.text); break;
-        case "gradientFlow": if (existsSync(restore.checkpoint)) return void new GradientFlowPanel(ctx, host, restore.checkpoint, restore.text); break;
-        case "generateText": if (existsSync(restore.checkpoint)) return void new GenerateTextPanel(ctx, host, restore.checkpoint); break;
-        case "compareRuns": return void new CompareRunsPanel(ctx, host, restore.runDirs.filter((d) => existsSync(d)), panel.title);
-        case "gradientCheck": return void new GradientCheckPanel(ctx, host); // the page still has its report
-      }
-      host.dispose(); // what it showed was deleted meanwhile
-    },
+    deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => void restorePanel(ctx, kind, panel, state),
   }));
 
   return [tracking, ...commands.map(([id, f]) => vscode.commands.registerCommand(id, f as (...a: unknown[]) => unknown)), ...serializers];
@@ -196,4 +183,27 @@ async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; sec
   if (!runDirs.length) return undefined;
   const title = { cells: vscode.l10n.t("Cells on {0}", name), init: vscode.l10n.t("Initialisation on {0}", name), clipping: vscode.l10n.t("Clipping on {0}", name) }[kind];
   return CompareRunsPanel.show(deps.ctx, runDirs, title);
+}
+
+/**
+ * A panel VS Code brings back after a reload, with the state its page saved: its controller again,
+ * or the panel closed when the state is not ours or what it showed was deleted meanwhile.
+ */
+export function restorePanel(ctx: PanelContext, kind: PanelKind, panel: vscode.WebviewPanel, state: unknown): boolean {
+  const restore = (state as { restore?: unknown } | undefined)?.restore;
+  if (!isPanelRestore(restore) || restore.kind !== kind) {
+    panel.dispose();
+    return false;
+  }
+  const host = new PanelHost(ctx.extensionUri, kind, panel, restore, ctx.log);
+  switch (restore.kind) {
+    case "dashboard": if (existsSync(restore.runDir)) return !!new DashboardPanel(ctx, host, restore.runDir); break;
+    case "gateHeatmap": if (existsSync(restore.checkpoint)) return !!new GateHeatmapPanel(ctx, host, restore.checkpoint, restore.text); break;
+    case "gradientFlow": if (existsSync(restore.checkpoint)) return !!new GradientFlowPanel(ctx, host, restore.checkpoint, restore.text); break;
+    case "generateText": if (existsSync(restore.checkpoint)) return !!new GenerateTextPanel(ctx, host, restore.checkpoint); break;
+    case "compareRuns": return !!new CompareRunsPanel(ctx, host, restore.runDirs.filter((d) => existsSync(d)), panel.title);
+    case "gradientCheck": return !!new GradientCheckPanel(ctx, host); // the page still has its report
+  }
+  host.dispose();
+  return false;
 }

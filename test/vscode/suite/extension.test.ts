@@ -358,4 +358,29 @@ describe("RNN Lab in VS Code", () => {
     await rendered("dashboard", (r) => r.state === "stopped");
     closeAll();
   });
+
+  it("a panel comes back after a window reload from the state its page saved, and a stale one closes", async () => {
+    const checkpoint = api.client.model!.checkpoint;
+    const make = (kind: string) => vscode.window.createWebviewPanel(`rnnLab.${kind}`, "restored", vscode.ViewColumn.Beside, { enableScripts: true });
+    // what VS Code hands the serializer: the panel and the page's last setState
+    // (the page's own view settings come back with the page's state, which VS Code keeps; a panel made here has none)
+    assert.equal(api.restorePanel("gateHeatmap", make("gateHeatmap"), { restore: { kind: "gateHeatmap", checkpoint, text: "To be, or not" } }), true);
+    await rendered("gateHeatmap", (r) => r.chars === 13);
+    assert.equal(api.restorePanel("dashboard", make("dashboard"), { restore: { kind: "dashboard", runDir: first.run.runDir } }), true);
+    await rendered("dashboard", (r) => (r.steps as number) > 0);
+    // not ours, another panel's, or what it showed is gone: the panel is closed, nothing is opened
+    const before = openPanels().length;
+    for (const [kind, state] of [
+      ["gateHeatmap", undefined], ["gateHeatmap", { restore: { kind: "dashboard", runDir: first.run.runDir } }],
+      ["generateText", { restore: { kind: "generateText", checkpoint: join(ws(), "deleted.safetensors") } }], ["gradientFlow", { restore: { kind: "gradientFlow", checkpoint: 7 } }],
+    ] as const) {
+      const panel = make(kind);
+      let closed = false;
+      panel.onDidDispose(() => { closed = true; });
+      assert.equal(api.restorePanel(kind, panel, state), false, `${kind} ${JSON.stringify(state)}`);
+      assert.ok(closed, "the panel is closed");
+    }
+    assert.equal(openPanels().length, before);
+    closeAll();
+  });
 });
