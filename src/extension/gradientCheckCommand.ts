@@ -45,7 +45,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
       const o = DEFAULT_GRADCHECK_OPTIONS;
       report?.start({
         precision: "f64 core", "finite differences": "central, (f(θ+ε) − f(θ−ε)) / 2ε", "ε": [...new Set(specs.map((s) => stepFor(s)))].join(", "),
-        "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": 4, vocabulary: 6, "weight std": o.weightScale, seed: o.seed,
+        "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": specs[0].hidden, vocabulary: specs[0].vocabSize, "weight std": o.weightScale, seed: o.seed,
       }, GRADIENT_CHECK_THRESHOLD, specs.length);
       let done = 0, worst = 0;
       const finish = (r: GradientCheckSummary | undefined) => { void worker.terminate(); resolve(r); };

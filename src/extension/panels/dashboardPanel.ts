@@ -37,6 +37,7 @@ export function evalColumns(rows: { step: number; valLoss: number; chars: number
 
 export class DashboardPanel extends PanelController {
   private attached: ActiveRun | null = null;
+  private following: vscode.Disposable | undefined; // the attached run's event subscription
   private tensorCount = 0;
 
   static show(ctx: PanelContext, runDir: string): DashboardPanel {
@@ -71,8 +72,10 @@ export class DashboardPanel extends PanelController {
     const active = this.ctx.queue.isActive(this.runDir) ? this.ctx.queue.active : null;
     if (active === this.attached) return;
     this.attached = active;
+    this.following?.dispose();
+    this.following = undefined;
     if (!active) return void this.sendRun(); // it finished (or never trained here): show its final state
-    this.subscriptions.push(active.onEvent((e) => {
+    this.following = active.onEvent((e) => {
       switch (e.type) {
         case "progress":
           this.host.post({ type: "dashboard.append", steps: stepColumns(e.steps, this.tensorCount) });
@@ -95,7 +98,7 @@ export class DashboardPanel extends PanelController {
           this.sendAll(); // the file has every step, including those after the last progress event
           break;
       }
-    }));
+    });
     this.sendRun();
   }
 
@@ -135,6 +138,10 @@ export class DashboardPanel extends PanelController {
     }
   }
 
+  dispose(): void {
+    this.following?.dispose();
+    super.dispose();
+  }
 }
 
 /** .rnnlab/<model>/runs/<run> → .rnnlab/<model> */
