@@ -65,23 +65,34 @@ export class ActiveRun implements vscode.Disposable {
   }
 
   private readonly watchers: vscode.Disposable[] = [];
-  /** Set when a source file changed or was deleted during the run (the user was told once). */
-  sourceEvent: "changed" | "deleted" | null = null;
+  /** What happened to the source files during the run; the user is told once of each kind. */
+  readonly sourceEvents = new Set<"changed" | "deleted">();
 
   /** The run trains on the copy in its model folder; tell the user that editing the source changes nothing in it. */
   private watchSource(uri: vscode.Uri): void {
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, ".."), uri.path.split("/").pop()!));
-    const notice = (how: "changed" | "deleted") => {
+    // Watchers coalesce and delay events (the write that created the file can arrive after the run
+    // started; a delete can arrive as a change), so every event is answered by looking at the file.
+    const stamp = (s: vscode.FileStat) => `${s.size}:${s.mtime}`;
+    const started = Promise.resolve(vscode.workspace.fs.stat(uri)).then(stamp, () => null);
+    const look = async () => {
+      const now = await Promise.resolve(vscode.workspace.fs.stat(uri)).then(stamp, () => null);
+      const how = now === null ? "deleted" : now !== (await started) ? "changed" : null;
+      if (!how) return;
       this.log.info(`${this.run.label}: ${uri.fsPath} was ${how} during training; the run goes on with the text as it was when it started (${join(this.run.modelDir, "corpus.txt")})`);
-      if (this.sourceEvent) return;
-      this.sourceEvent = how;
+      if (this.sourceEvents.has(how)) return;
+      this.sourceEvents.add(how);
       const text = how === "changed"
         ? vscode.l10n.t("RNN Lab: {0} changed during training. This run goes on with the text as it was when it started (a copy is in the model folder); train again to use the new text.", vscode.workspace.asRelativePath(uri))
         : vscode.l10n.t("RNN Lab: {0} was deleted during training. Nothing is lost: this run trains on the copy in the model folder.", vscode.workspace.asRelativePath(uri));
       void vscode.window.showInformationMessage(text);
     };
-    this.watchers.push(watcher, watcher.onDidChange(() => notice("changed")), watcher.onDidDelete(() => notice("deleted")));
+    this.watchers.push(watcher, watcher.onDidChange(look), watcher.onDidDelete(look), watcher.onDidCreate(look));
+    this.lookAtSources.push(look);
   }
+
+  /** Watchers are best effort: each checkpoint also looks at the sources, so a missed event is caught late rather than never. */
+  private readonly lookAtSources: (() => Promise<void>)[] = [];
 
   /** Resolves with the run's last event ("done" or "error"). */
   get finishedEvent(): Promise<Finished> { return this.done; }
@@ -97,6 +108,7 @@ export class ActiveRun implements vscode.Disposable {
   private handle(e: TrainingEvent): void {
     this.report(e);
     if (e.type === "progress") this.lastProgress = e;
+    if (e.type === "checkpoint" || e.type === "done") for (const look of this.lookAtSources) void look();
     this.events.fire(e);
     if (e.type === "done" || e.type === "error") this.events.dispose();
   }

@@ -207,10 +207,15 @@ describe("RNN Lab in VS Code", () => {
   it("a training file deleted during training: the user is told, and the run finishes on its copy", async () => {
     const file = join(ws(), "doomed.txt");
     writeFileSync(file, readFileSync(corpus().fsPath, "utf8").slice(0, 20000));
-    const run = await vscode.commands.executeCommand<Run & { sourceEvent: string | null }>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 150, file });
+    const run = await vscode.commands.executeCommand<Run & { sourceEvents: Set<string> }>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 150, file });
     await until("a few steps", () => (api.queue.active?.step ?? 0) > 2);
+    // paused, so that the run cannot finish before the watcher reports (no checkpoint looks while paused)
+    await vscode.commands.executeCommand("rnnLab.pauseResumeTraining");
+    await until("paused", () => api.queue.active?.paused);
     await vscode.workspace.fs.delete(vscode.Uri.file(file));
-    await until("the deletion noticed", () => run.sourceEvent === "deleted");
+    await until("the deletion noticed", () => run.sourceEvents.has("deleted"));
+    assert.ok(!run.sourceEvents.has("changed"), "the write that made the file before the run is not a change during it");
+    await vscode.commands.executeCommand("rnnLab.pauseResumeTraining");
     const done = await run.finishedEvent;
     assert.equal(done.type, "done", done.message);
     assert.equal(done.step, 150);
