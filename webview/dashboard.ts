@@ -40,6 +40,7 @@ header.append(title, facts, controls);
 const loss = chartBox("loss-chart", t("Training and validation loss"));
 const grad = chartBox("grad-chart", t("Gradient norm before and after clipping"));
 const lr = chartBox("lr-chart", t("Learning rate"), 140);
+const speed = chartBox("speed-chart", t("Training throughput in characters per second"), 140);
 const tensorBox = document.createElement("div");
 tensorBox.className = "checks";
 tensorBox.setAttribute("role", "group");
@@ -48,7 +49,7 @@ const tensors = chartBox("tensor-chart", t("Per-tensor gradient norms before cli
 const samples = document.createElement("section");
 samples.className = "samples";
 samples.setAttribute("aria-label", t("Generated samples"));
-app.append(header, section(t("Loss (nats/char)"), loss.box), section(t("Gradient norm"), grad.box), section(t("Learning rate"), lr.box),
+app.append(header, section(t("Loss (nats/char)"), loss.box), section(t("Gradient norm"), grad.box), section(t("Learning rate"), lr.box), section(t("Throughput (chars/s)"), speed.box),
   section(t("Per-tensor gradient norm"), tensorBox, tensors.box), section(t("Samples"), samples));
 
 function section(name: string, ...content: HTMLElement[]): HTMLElement {
@@ -87,7 +88,8 @@ function points(x: ArrayLike<number>, y: ArrayLike<number>, f: (v: number, i: nu
   return out;
 }
 
-function lineChart(canvas: HTMLCanvasElement, datasets: { label: string; data: Point[]; dashed?: boolean; color?: string }[], yType: "linear" | "logarithmic", xLabel: string) {
+/** `fromZero`: for rates, whose changes read as fractions of the whole (a flat line stays flat, not noise blown up). */
+function lineChart(canvas: HTMLCanvasElement, datasets: { label: string; data: Point[]; dashed?: boolean; color?: string }[], yType: "linear" | "logarithmic", xLabel: string, fromZero = false) {
   return makeChart(canvas, {
     type: "line",
     data: {
@@ -97,7 +99,7 @@ function lineChart(canvas: HTMLCanvasElement, datasets: { label: string; data: P
       })),
     },
     options: {
-      scales: { x: { type: "linear", title: { display: true, text: xLabel } }, y: { type: yType } },
+      scales: { x: { type: "linear", title: { display: true, text: xLabel } }, y: { type: yType, beginAtZero: fromZero } },
       plugins: { decimation: { enabled: true, algorithm: "lttb", samples: 1000 }, legend: { position: "bottom" } },
       interaction: { mode: "nearest", intersect: false },
     },
@@ -122,7 +124,9 @@ function draw(): void {
   ];
   if (clip > 0 && x.length) gradSets.push({ label: t("clip threshold {0}", clip), data: [{ x: x[0], y: clip }, { x: x[x.length - 1], y: clip }], dashed: true, color: seriesColor(3) } as never);
   charts.push(lineChart(grad.canvas, gradSets, "logarithmic", xLabel));
-  charts.push(lineChart(lr.canvas, [{ label: t("learning rate"), data: points(x, s.lr) }], "linear", xLabel));
+  charts.push(lineChart(lr.canvas, [{ label: t("learning rate"), data: points(x, s.lr) }], "linear", xLabel, true));
+  const speedPoints = points(x, throughput(s));
+  charts.push(lineChart(speed.canvas, [{ label: t("characters per second"), data: speedPoints }], "linear", xLabel, true));
   const names = run?.tensorNames ?? [];
   const k = s.tensorCount;
   charts.push(lineChart(tensors.canvas, [...shownTensors].filter((j) => j < k).map((j) => ({
@@ -132,9 +136,23 @@ function draw(): void {
   drawFacts(s);
   reportRendered({
     steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: [...shownTensors].filter((j) => j < k).length,
-    lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
+    lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, speedPoints: speedPoints.length,
+    speedFirst: Math.round(speedPoints[0]?.y ?? 0), speedLast: Math.round(speedPoints.at(-1)?.y ?? 0), clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
     state: run?.state ?? "unknown", xAxis,
   });
+}
+
+/** Characters per training second over the last THROUGHPUT_WINDOW steps (one step's time is too noisy to read);
+ *  NaN where the clock did not move forward, as across a resume that restarted it. */
+const THROUGHPUT_WINDOW = 10;
+function throughput(s: StepColumns): Float32Array {
+  const out = new Float32Array(s.step.length).fill(NaN);
+  for (let i = 1; i < out.length; i++) {
+    const j = Math.max(0, i - THROUGHPUT_WINDOW);
+    const dt = s.seconds[i] - s.seconds[j], dc = s.chars[i] - s.chars[j];
+    if (dt > 0 && dc > 0) out[i] = dc / dt;
+  }
+  return out;
 }
 
 function drawFacts(s: StepColumns): void {

@@ -48,6 +48,24 @@ export const THEMES = {
       "--vscode-button-secondaryBackground": "#313131", "--vscode-button-secondaryForeground": "#cccccc",
     },
   },
+  // VS Code's Dark High Contrast: black, white text, cyan borders and an orange focus ring (values as
+  // the colour registry gives them for hcDark, where a theme leaves them to it)
+  highContrast: {
+    bodyClass: "vscode-high-contrast",
+    vars: {
+      "--vscode-foreground": "#ffffff", "--vscode-editor-foreground": "#ffffff", "--vscode-editor-background": "#000000", "--vscode-descriptionForeground": "#ffffffb3",
+      "--vscode-charts-lines": "rgba(255, 255, 255, 0.5)", "--vscode-charts-blue": "#3794ff", "--vscode-charts-orange": "#f38518", "--vscode-charts-green": "#89d185",
+      "--vscode-charts-red": "#f48771", "--vscode-charts-purple": "#b180d7", "--vscode-charts-yellow": "#ffd370", "--vscode-focusBorder": "#f38518",
+      "--vscode-contrastBorder": "#6fc3df", "--vscode-contrastActiveBorder": "#f38518",
+      "--vscode-font-family": "sans-serif", "--vscode-font-size": "13px", "--vscode-editor-font-family": "monospace", "--vscode-editor-font-size": "13px",
+      "--vscode-button-background": "#000000", "--vscode-button-foreground": "#ffffff", "--vscode-button-border": "#6fc3df", "--vscode-panel-border": "#6fc3df",
+      "--vscode-editor-findMatchHighlightBackground": "transparent", "--vscode-editor-findMatchHighlightBorder": "#f38518", "--vscode-textBlockQuote-background": "#000000",
+      "--vscode-dropdown-background": "#000000", "--vscode-dropdown-foreground": "#ffffff", "--vscode-dropdown-border": "#6fc3df",
+      "--vscode-input-background": "#000000", "--vscode-input-foreground": "#ffffff", "--vscode-input-border": "#6fc3df",
+      "--vscode-checkbox-background": "#000000", "--vscode-checkbox-foreground": "#ffffff", "--vscode-checkbox-border": "#6fc3df",
+      "--vscode-button-secondaryBackground": "#000000", "--vscode-button-secondaryForeground": "#ffffff",
+    },
+  },
 };
 export type ThemeName = keyof typeof THEMES;
 
@@ -160,7 +178,7 @@ export async function openPanel(kind: PanelKind, theme: ThemeName, state: unknow
     setTheme: async (name) => {
       await page.evaluate((t) => {
         for (const [k, v] of Object.entries(t.vars)) document.documentElement.style.setProperty(k, v);
-        document.body.classList.remove("vscode-light", "vscode-dark");
+        document.body.classList.remove("vscode-light", "vscode-dark", "vscode-high-contrast");
         document.body.classList.add(t.bodyClass);
       }, THEMES[name]);
     },

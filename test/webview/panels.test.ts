@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { StepColumns, ToWebview } from "../../src/protocol/webview";
+import type { PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
 import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
 
 const themes: ThemeName[] = ["light", "dark"];
@@ -51,6 +51,9 @@ describe("gate heatmap in Chromium", () => {
       const size = await p.page.evaluate(() => { const c = document.querySelector("#heatmap") as HTMLCanvasElement; return [c.width, c.height, document.querySelectorAll("#app *").length]; });
       assert.deepEqual(size.slice(0, 2), [T, H], "one canvas pixel per (character, unit)");
       assert.ok(size[2] < 400, `a canvas, not a DOM node per cell (${size[2]} elements)`);
+      // columns of 1 px are too narrow for characters: no strip above them, the map starts at the top
+      const gap = await p.page.evaluate(() => document.querySelector("#heatmap")!.getBoundingClientRect().top - document.querySelector(".heatmap-scroller")!.getBoundingClientRect().top);
+      assert.ok(gap <= 1, `the heatmap starts at the top of its box (${gap} px below)`);
       // viridis end points: 1.0 → yellow (253, 231, 37), 0.0 → violet (68, 1, 84), whatever the theme
       assert.deepEqual(await canvasPixel(p.page, "#heatmap", 123, 3), [253, 231, 37, 255]);
       assert.deepEqual(await canvasPixel(p.page, "#heatmap", 877, 5), [68, 1, 84, 255]);
@@ -75,8 +78,6 @@ describe("gate heatmap in Chromium", () => {
       await p.page.evaluate(() => { const d = document.querySelector("#quantity") as HTMLElement & { value: string }; d.value = "hidden state"; d.dispatchEvent(new Event("change")); });
       await p.rendered(n, (s) => s.quantity === "hidden state");
       const bg = hex(THEMES[theme].vars["--vscode-editor-background"]);
-      const rowOf = async (unit: number) => p.page.evaluate((u) => u, unit); // sort is by mean now: find rows by value instead
-      void rowOf;
       const pixels = await p.page.evaluate(() => { const c = document.querySelector("#heatmap") as HTMLCanvasElement; const d = c.getContext("2d")!.getImageData(0, 0, 1, c.height).data; return Array.from(d); });
       const rows = Array.from({ length: H }, (_, r) => pixels.slice(r * 4, r * 4 + 3).join(","));
       assert.ok(rows.includes("214,47,39"), "a red row (+1)");
@@ -86,6 +87,12 @@ describe("gate heatmap in Chromium", () => {
       await p.page.focus("#heatmap");
       await p.page.keyboard.press("ArrowDown");
       assert.match(await p.page.locator("#readout").textContent() ?? "", /^unit \d+ · character/);
+      // 14-pixel columns are wide enough to read: the characters are written above them
+      n = (await p.posted()).length;
+      await p.page.evaluate(() => { const d = document.querySelector("#cell-width") as HTMLElement & { value: string }; d.value = "14"; d.dispatchEvent(new Event("change")); });
+      await p.rendered(n, (s) => s.cellWidth === 14);
+      assert.equal((await p.page.locator("#heatmap-chars").boundingBox())?.height, 16);
+      assert.ok((await countColor(p.page, "#heatmap-chars", hex(THEMES[theme].vars["--vscode-foreground"]))) > 200, "characters written in the foreground colour");
       // saturation plot: the always-open and always-closed units sit in its corners
       const sat = await p.page.evaluate(() => {
         const c = document.querySelector("#saturation-chart") as HTMLCanvasElement;
@@ -152,11 +159,15 @@ describe("training dashboard in Chromium", () => {
     });
   }
 
-  test("a finished run that is not live: Pause, Resume and Stop are disabled", async () => {
+  test("a finished run that is not live: Pause, Resume and Stop are disabled; throughput is charted", async () => {
     const p = await openPanel("dashboard", "light");
     await p.send({ type: "dashboard.run", run: { label: "old · run-1", model: "GRU", state: "done", clip: 0, tensorNames: ["head.bias"], budget: "budget 100 steps", live: false } });
-    await p.send({ type: "dashboard.history", steps: steps(1, 100, 1), evals: { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }, samples: [] });
-    await p.rendered(0, (s) => s.steps === 100);
+    // 2,500 characters a step; steps 1–50 take 0.05 s each (50,000 chars/s), steps 51–100 take 0.1 s (25,000)
+    const history = steps(1, 100, 1);
+    history.seconds = Float32Array.from(history.step, (s) => (s <= 50 ? s * 0.05 : 2.5 + (s - 50) * 0.1));
+    await p.send({ type: "dashboard.history", steps: history, evals: { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }, samples: [] });
+    const r = await p.rendered(0, (s) => s.steps === 100);
+    assert.deepEqual([r.speedPoints, r.speedFirst, r.speedLast], [99, 50000, 25000], "throughput over the last ten steps, from the second step on");
     for (const label of ["Pause", "Resume", "Stop"]) {
       assert.equal(await p.page.locator("vscode-button", { hasText: label }).evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true, label);
     }
@@ -164,17 +175,21 @@ describe("training dashboard in Chromium", () => {
   });
 });
 
+function flowData(): ToWebview {
+  const decay = (rate: number) => Float32Array.from({ length: 100 }, (_, d) => Math.exp(-rate * d));
+  return {
+    type: "flow.data", model: "RNN", window: 100, windows: 16,
+    series: [{ label: "RNN", cell: "rnn", layers: 2, norms: [decay(0.3), decay(0.2)] }, { label: "LSTM", cell: "lstm", layers: 2, norms: [decay(0.05), decay(0.03)] }],
+    clipping: { threshold: 5, globalNorm: 20, scale: 0.25, tensors: [{ name: "rnn.weight_hh_l0", before: 16, after: 4 }, { name: "head.weight", before: 12, after: 3 }] },
+    candidates: [{ label: "LSTM", cell: "lstm" }, { label: "GRU", cell: "gru" }], selected: [0],
+  };
+}
+
 describe("gradient flow in Chromium", () => {
   for (const theme of themes) {
     test(`${theme}: one line per model and layer on a log scale, and what clipping did`, async () => {
       const p = await openPanel("gradientFlow", theme);
-      const decay = (rate: number) => Float32Array.from({ length: 100 }, (_, d) => Math.exp(-rate * d));
-      await p.send({
-        type: "flow.data", model: "RNN", window: 100, windows: 16,
-        series: [{ label: "RNN", cell: "rnn", layers: 2, norms: [decay(0.3), decay(0.2)] }, { label: "LSTM", cell: "lstm", layers: 2, norms: [decay(0.05), decay(0.03)] }],
-        clipping: { threshold: 5, globalNorm: 20, scale: 0.25, tensors: [{ name: "rnn.weight_hh_l0", before: 16, after: 4 }, { name: "head.weight", before: 12, after: 3 }] },
-        candidates: [{ label: "LSTM", cell: "lstm" }, { label: "GRU", cell: "gru" }], selected: [0],
-      });
+      await p.send(flowData());
       const r = await p.rendered(0, (s) => s.series === 2);
       assert.equal(r.lines, 4);
       // the 100-fold fall: ln(100)/0.2 ≈ 23 steps for the RNN's top layer, ln(100)/0.03 ≈ 154 > 100 for the LSTM's
@@ -236,18 +251,22 @@ describe("generated text in Chromium", () => {
   }
 });
 
+function compareData(): ToWebview {
+  const run = (cell: string, hidden: number, rate: number) => ({
+    label: `notes · ${cell}`, state: "done" as const,
+    hyper: { cell, hidden: String(hidden), "learning rate": "0.002", seed: "1", steps: "300", "best validation": "2.0" },
+    step: Float64Array.from({ length: 300 }, (_, i) => i + 1), chars: Float64Array.from({ length: 300 }, (_, i) => (i + 1) * 2500),
+    seconds: Float32Array.from({ length: 300 }, (_, i) => (i + 1) * 0.1), loss: Float32Array.from({ length: 300 }, (_, i) => 4 * Math.exp(-i * rate) + 1.5),
+    eval: { step: Float64Array.of(100, 200, 300), valLoss: Float32Array.of(3, 2.5, 2 + rate), chars: Float64Array.of(1, 2, 3), seconds: Float32Array.of(10, 20, 30) },
+  });
+  return { type: "compare.data", title: "Cells on notes.txt", runs: [run("lstm", 128, 0.01), run("gru", 148, 0.012), run("rnn", 285, 0.004)], differing: ["cell", "hidden"] };
+}
+
 describe("run comparison in Chromium", () => {
   for (const theme of themes) {
     test(`${theme}: three runs overlaid, differing hyperparameters highlighted`, async () => {
       const p = await openPanel("compareRuns", theme);
-      const run = (cell: string, hidden: number, rate: number) => ({
-        label: `notes · ${cell}`, state: "done" as const,
-        hyper: { cell, hidden: String(hidden), "learning rate": "0.002", seed: "1", steps: "300", "best validation": "2.0" },
-        step: Float64Array.from({ length: 300 }, (_, i) => i + 1), chars: Float64Array.from({ length: 300 }, (_, i) => (i + 1) * 2500),
-        seconds: Float32Array.from({ length: 300 }, (_, i) => (i + 1) * 0.1), loss: Float32Array.from({ length: 300 }, (_, i) => 4 * Math.exp(-i * rate) + 1.5),
-        eval: { step: Float64Array.of(100, 200, 300), valLoss: Float32Array.of(3, 2.5, 2 + rate), chars: Float64Array.of(1, 2, 3), seconds: Float32Array.of(10, 20, 30) },
-      });
-      await p.send({ type: "compare.data", title: "Cells on notes.txt", runs: [run("lstm", 128, 0.01), run("gru", 148, 0.012), run("rnn", 285, 0.004)], differing: ["cell", "hidden"] });
+      await p.send(compareData());
       const r = await p.rendered(0, (s) => s.runs === 3);
       assert.equal(r.highlighted, 6, "2 differing settings × 3 runs");
       assert.equal(r.best, "2.010,2.012,2.004");
@@ -265,14 +284,20 @@ describe("run comparison in Chromium", () => {
   }
 });
 
+function checkMessages(): ToWebview[] {
+  return [
+    { type: "check.start", settings: { precision: "f64 core", batch: 3 }, threshold: 1e-6, models: 2 },
+    { type: "check.result", model: "LSTM, 1 layer", tensors: [{ name: "rnn.weight_ih_l0", size: 96, maxRelError: 3e-9, meanRelError: 1e-10, maxAbsError: 1e-12 }, { name: "head.weight", size: 24, maxRelError: 2e-8, meanRelError: 1e-9, maxAbsError: 1e-12 }] },
+    { type: "check.result", model: "GRU, 1 layer", tensors: [{ name: "rnn.weight_hh_l0", size: 48, maxRelError: 4e-5, meanRelError: 1e-6, maxAbsError: 1e-9 }] },
+    { type: "check.done", passed: false, worst: 4e-5 },
+  ];
+}
+
 describe("gradient check report in Chromium", () => {
   for (const theme of themes) {
     test(`${theme}: per-tensor errors with pass and fail, kept in the page's state for a reload`, async () => {
       const p = await openPanel("gradientCheck", theme);
-      await p.send({ type: "check.start", settings: { precision: "f64 core", batch: 3 }, threshold: 1e-6, models: 2 });
-      await p.send({ type: "check.result", model: "LSTM, 1 layer", tensors: [{ name: "rnn.weight_ih_l0", size: 96, maxRelError: 3e-9, meanRelError: 1e-10, maxAbsError: 1e-12 }, { name: "head.weight", size: 24, maxRelError: 2e-8, meanRelError: 1e-9, maxAbsError: 1e-12 }] });
-      await p.send({ type: "check.result", model: "GRU, 1 layer", tensors: [{ name: "rnn.weight_hh_l0", size: 48, maxRelError: 4e-5, meanRelError: 1e-6, maxAbsError: 1e-9 }] });
-      await p.send({ type: "check.done", passed: false, worst: 4e-5 });
+      for (const m of checkMessages()) await p.send(m);
       const r = await p.rendered(0, (s) => s.done === true);
       assert.deepEqual([r.models, r.tensors, r.failedTensors, r.passed], [2, 3, 1, false]);
       assert.deepEqual(await p.page.locator("td.fail").allTextContents(), ["FAIL"]);
@@ -290,17 +315,69 @@ describe("gradient check report in Chromium", () => {
   }
 });
 
-describe("readable at 200 % zoom", () => {
-  test("the dashboard's controls keep their labels and fit without horizontal scrolling", async () => {
-    const p = await openPanel("dashboard", "dark", undefined, 2);
-    await p.page.setViewportSize({ width: 550, height: 900 }); // 1100 device pixels at 2×: what 200 % zoom leaves of a 1100-pixel panel
-    await p.send({ type: "dashboard.run", run: { label: "zoomed · run-1", model: "LSTM", state: "done", clip: 5, tensorNames: ["head.bias"], budget: "budget 1 s", live: false } });
-    await p.send({ type: "dashboard.history", steps: steps(1, 50, 1), evals: { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }, samples: [] });
-    await p.rendered(0, (s) => s.steps === 50);
-    const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow} px too wide)`);
-    assert.equal(await p.page.locator("label[for=x-axis]").textContent(), "Horizontal axis");
-    await p.screenshot("dashboard-zoom200");
+describe("readable at 200 % zoom in a high-contrast theme", () => {
+  const vocab = [..."abcdefgh \n"];
+  // `reaches`: what a screen reader must find in the page (the report has a table, not controls)
+  const feeds: Record<PanelKind, { messages: () => ToWebview[]; drawn: (s: Record<string, unknown>) => boolean; reaches?: RegExp }> = {
+    dashboard: {
+      messages: () => [
+        { type: "dashboard.run", run: { label: "zoomed · run-1", model: "LSTM 2×128, 240,321 parameters", state: "done", clip: 5, tensorNames: ["rnn.weight_hh_l0", "head.bias"], budget: "budget 1 s", live: false } },
+        { type: "dashboard.history", steps: steps(1, 50, 2), evals: { step: Float64Array.of(25, 50), valLoss: Float32Array.of(3, 2.5), chars: Float64Array.of(1, 2), seconds: Float32Array.of(1, 2) }, samples: [{ step: 50, text: "ROMEO: a sample long enough to wrap at two hundred per cent zoom" }] },
+      ],
+      drawn: (s) => s.steps === 50,
+    },
+    gateHeatmap: { messages: () => [heatmapData()], drawn: (s) => s.chars === T },
+    gradientFlow: { messages: () => [flowData()], drawn: (s) => s.series === 2 },
+    generateText: {
+      messages: () => [
+        { type: "generate.model", model: "tiny (LSTM 1×8)", vocab, k: 3 },
+        { type: "generate.chunk", chars: [..."abcdefgh a"], probs: new Float32Array(10).fill(0.5), alternatives: Int32Array.from({ length: 30 }, (_, q) => q % 10), alternativeProbs: new Float32Array(30).fill(0.3) },
+        { type: "generate.done", stopped: false },
+      ],
+      drawn: (s) => s.chars === 10,
+    },
+    compareRuns: { messages: () => [compareData()], drawn: (s) => s.runs === 3 },
+    gradientCheck: { messages: checkMessages, drawn: (s) => s.done === true, reaches: /- table[\s\S]*- cell "rnn\.weight_hh_l0"/ },
+  };
+  for (const [kind, feed] of Object.entries(feeds) as [PanelKind, (typeof feeds)[PanelKind]][]) {
+    test(`${kind}: no horizontal scrolling at 550 CSS pixels, every control named, drawn in the theme's colours`, async () => {
+      const p = await openPanel(kind, "highContrast", undefined, 2);
+      await p.page.setViewportSize({ width: 550, height: 900 }); // 1100 device pixels at 2×: what 200 % zoom leaves of a 1100-pixel panel
+      for (const m of feed.messages()) await p.send(m);
+      await p.rendered(0, feed.drawn);
+      const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `no horizontal scrolling (${overflow} px too wide)`);
+      // Chromium's accessibility tree: every control a screen reader reaches has a name
+      const tree = await p.page.locator("body").ariaSnapshot();
+      const unnamed = tree.split("\n").filter((l) => /^\s*- (button|combobox|textbox|checkbox|spinbutton|slider|listbox)(\s*\[[^\]]*\])*(:.*)?$/.test(l));
+      assert.deepEqual(unnamed, [], `unnamed controls in:\n${tree}`);
+      assert.match(tree, feed.reaches ?? /- (button|combobox|textbox|checkbox)/, "what the panel shows is in the accessibility tree");
+      if (process.env.SHOW_ARIA) console.log(tree);
+      // text in the theme's foreground on its background; outlined boxes in its contrast border
+      const colors = await p.page.evaluate(() => [getComputedStyle(document.body).color, getComputedStyle(document.body).backgroundColor]);
+      assert.deepEqual(colors, ["rgb(255, 255, 255)", "rgb(0, 0, 0)"]);
+      await p.screenshot(`${kind}-highContrast-zoom200`);
+      noProblems(p, await p.posted());
+      await p.page.close();
+    });
+  }
+
+  test("high contrast: the dashboard's boxes carry the contrast border, its lines the theme's chart colours", async () => {
+    const p = await openPanel("dashboard", "highContrast");
+    for (const m of feeds.dashboard.messages()) await p.send(m);
+    await p.rendered(0, feeds.dashboard.drawn);
+    const border = await p.page.locator(".chart").first().evaluate((e) => getComputedStyle(e).borderTopColor);
+    assert.equal(border, "rgb(111, 195, 223)");
+    assert.ok((await countColor(p.page, "#loss-chart", hex(THEMES.highContrast.vars["--vscode-charts-blue"]))) > 100, "training loss in charts.blue");
+    await p.page.close();
+  });
+
+  test("high contrast: differing hyperparameters are outlined, not only filled (fills are transparent there)", async () => {
+    const p = await openPanel("compareRuns", "highContrast");
+    await p.send(compareData());
+    await p.rendered(0, (s) => s.runs === 3);
+    const outline = await p.page.locator("td.differs").first().evaluate((e) => [getComputedStyle(e).outlineStyle, getComputedStyle(e).outlineColor]);
+    assert.deepEqual(outline, ["dashed", "rgb(243, 133, 24)"]);
     await p.page.close();
   });
 });
