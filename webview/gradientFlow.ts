@@ -1,6 +1,6 @@
 // Gradient flow through time: ‖∂L_T/∂h_t‖ against the distance T − t on a log scale, for the active
 // model and, on request, other models trained on the same text (an RNN, an LSTM and a GRU side by
-// side); and what clipping by global norm does to one gradient, tensor by tensor.
+// side); and what clipping by global norm does to one gradient and to the optimizer's next step, tensor by tensor.
 
 import type { ToWebview } from "../src/protocol/webview";
 import { Chart, chartBox, makeChart, seriesColor } from "./charts";
@@ -33,7 +33,12 @@ clipHeading.textContent = t("Clipping by global norm");
 const clipText = document.createElement("p");
 clipText.id = "clip-text";
 const clip = chartBox("clip-chart", t("Per-tensor gradient norm before and after clipping"), 260);
-app.append(title, explain, controls, compareBox, flow.box, clipHeading, clipText, clip.box);
+const updateHeading = document.createElement("h2");
+updateHeading.textContent = t("What clipping does to the update");
+const updateText = document.createElement("p");
+updateText.id = "update-text";
+const update = chartBox("update-chart", t("Per-tensor size of the optimizer's next step without and with clipping"), 260);
+app.append(title, explain, controls, compareBox, flow.box, clipHeading, clipText, clip.box, updateHeading, updateText, update.box);
 
 function request(): void {
   const w = Math.round(Number(windowField.control.value));
@@ -43,6 +48,7 @@ function request(): void {
 }
 
 let charts: Chart[] = [];
+const OPTIMIZER_NAMES: Record<string, string> = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 
 function draw(): void {
   for (const c of charts) c.destroy();
@@ -79,13 +85,34 @@ function draw(): void {
       options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
     }));
   }
+  const u = c?.update ?? null;
+  update.box.hidden = !u;
+  if (c && !u) updateText.textContent = t("This checkpoint holds weights only (no optimizer state), so its next step cannot be computed.");
+  if (c && u) {
+    const ratio = u.unclipped > 0 ? u.clipped / u.unclipped : 1;
+    updateText.textContent = `${t("{0} step {1} at learning rate {2}: ‖Δθ‖ = {3} without clipping, {4} with it (×{5}; the gradient was multiplied by {6}).", OPTIMIZER_NAMES[u.optimizer] ?? u.optimizer, u.step, u.lr.toPrecision(3), u.unclipped.toPrecision(4), u.clipped.toPrecision(4), ratio.toPrecision(3), c.scale.toPrecision(3))} ${u.optimizer === "sgd"
+      ? t("SGD's step is the learning rate times the gradient (with momentum, plus the remembered part), so it shrinks with the gradient.")
+      : t("Adam and RMSprop divide by a running root-mean-square of past gradients, so their step does not shrink in proportion to the gradient.")}`;
+    charts.push(makeChart(update.canvas, {
+      type: "bar",
+      data: {
+        labels: u.tensors.map((tensor) => tensor.name),
+        datasets: [
+          { label: t("without clipping"), data: u.tensors.map((tensor) => tensor.unclipped), backgroundColor: seriesColor(0) },
+          { label: t("with clipping"), data: u.tensors.map((tensor) => tensor.clipped), backgroundColor: seriesColor(2) },
+        ],
+      },
+      options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
+    }));
+  }
   // how many steps back until the norm has fallen 100-fold from its value at the predicted character
   const reach = data.series.map((s) => {
     const top = s.norms[s.norms.length - 1];
     const d = top.findIndex((v) => v < top[0] / 100);
     return d < 0 ? top.length : d;
   });
-  reportRendered({ series: data.series.length, lines: datasets.length, window: data.window, windows: data.windows, reach100: reach.join(","), clipScale: c?.scale ?? 1 });
+  reportRendered({ series: data.series.length, lines: datasets.length, window: data.window, windows: data.windows, reach100: reach.join(","), clipScale: c?.scale ?? 1,
+    updateRatio: u && u.unclipped > 0 ? +(u.clipped / u.unclipped).toPrecision(3) : "none" });
 }
 
 onMessage((m) => {

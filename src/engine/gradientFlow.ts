@@ -1,10 +1,11 @@
 // How far back a loss reaches: ‖∂L_T/∂h_t‖ for the loss of the last character of a window alone,
 // at every earlier step t, per layer (the vanishing or exploding gradient made visible); and what
-// global-norm clipping does to one real gradient of the model, tensor by tensor.
+// global-norm clipping does to one real gradient of the model and to the optimizer's step, tensor by tensor.
 
 import { Core } from "./coreAbi";
 import type { Model } from "./checkpoint";
 import { coreShape, torchName } from "./modelSpec";
+import { OptimizerName, learningRateAt, optimizerCode, optimizerCoefficients } from "./trainOptions";
 
 export interface GradientFlow {
   window: number; // T: steps per window
@@ -54,16 +55,42 @@ export interface ClippingEffect {
   globalNorm: number; // before clipping
   scale: number; // what clipping multiplied every gradient by
   tensors: { name: string; before: number; after: number }[];
+  /** The optimizer's next step from the checkpoint's state, without and with clipping; null for a weights-only checkpoint. */
+  update: UpdateEffect | null;
 }
 
-/** One gradient of the mean loss over `batch` windows of `steps` characters, before and after the core clips it. */
+export interface UpdateEffect {
+  optimizer: OptimizerName;
+  step: number; // the optimizer step this would be (1 = the first)
+  lr: number;
+  /** ‖Δθ‖ over the whole model. */
+  unclipped: number;
+  clipped: number;
+  tensors: { name: string; unclipped: number; clipped: number }[];
+}
+
+/** One gradient of the mean loss over `batch` windows of `steps` characters, before and after the core
+ *  clips it, and what that does to the optimizer's next step. */
 export function clippingEffect(model: Model, text: string, threshold: number, steps = 50, batch = 16): ClippingEffect {
-  const { spec } = model;
+  const core = coreFor(model);
+  const gradient = lossGradient(core, model, text, steps, batch);
+  const norms = () => core.tensors.map((slot) => l2(core.tensor(slot, core.grads())));
+  const before = norms();
+  const globalNorm = core.clipGradients(threshold); // threshold 0 measures without clipping
+  const after = norms();
+  return {
+    threshold, globalNorm, scale: threshold > 0 && globalNorm > threshold ? threshold / globalNorm : 1,
+    tensors: core.tensors.map((slot, k) => ({ name: torchName(slot), before: before[k], after: after[k] })),
+    update: updateEffect(model, gradient, threshold, core),
+  };
+}
+
+/** The gradient (core layout) of the mean loss over `batch` windows of `steps` characters spread over `text`, each from a zero state. */
+export function lossGradient(core: Core, model: Model, text: string, steps = 50, batch = 16): Float32Array {
   const ids = model.vocab.encode(text);
-  const T = Math.max(1, Math.min(steps, ids.length - 1));
   if (ids.length < 2) throw new RangeError("the text needs at least 2 characters");
+  const T = Math.max(1, Math.min(steps, ids.length - 1));
   const B = Math.max(1, Math.min(batch, ids.length - T));
-  const core = new Core(coreShape(spec));
   core.params().set(model.params);
   core.setShape(B, T);
   core.resetState();
@@ -78,14 +105,46 @@ export function clippingEffect(model: Model, text: string, threshold: number, st
   core.forward(false, 0, true);
   core.zeroGrads();
   core.backward();
-  const norms = () => core.tensors.map((slot) => l2(core.tensor(slot, core.grads())));
-  const before = norms();
-  const globalNorm = core.clipGradients(threshold); // threshold 0 measures without clipping
-  const after = norms();
-  return {
-    threshold, globalNorm, scale: threshold > 0 && globalNorm > threshold ? threshold / globalNorm : 1,
-    tensors: core.tensors.map((slot, k) => ({ name: torchName(slot), before: before[k], after: after[k] })),
+  return Float32Array.from(core.grads());
+}
+
+/**
+ * The step the checkpoint's own optimizer (its moments, step count, learning rate schedule and
+ * weight decay) would take with `gradient`, unclipped and clipped at `threshold`: ‖Δθ‖ per tensor.
+ * SGD's step shrinks with the gradient; Adam's divides by √v, so a clipped gradient moves it less.
+ */
+export function updateEffect(model: Model, gradient: Float32Array, threshold: number, core: Core = coreFor(model)): UpdateEffect | null {
+  const state = model.training;
+  if (!state) return null;
+  const o = state.options;
+  const lr = learningRateAt(o, state.step);
+  const [a, b] = optimizerCoefficients(o);
+  const step = (clip: boolean): Float64Array => {
+    core.params().set(model.params);
+    core.moment1().set(state.moment1);
+    core.moment2().set(state.moment2);
+    core.grads().set(gradient);
+    if (clip) core.clipGradients(threshold);
+    core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, state.step + 1);
+    const p = core.params();
+    return Float64Array.from(core.tensors, (slot) => {
+      let sum = 0;
+      for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) sum += (p[k] - model.params[k]) ** 2;
+      return sum;
+    });
   };
+  const plain = step(false), clipped = step(threshold > 0);
+  const total = (v: Float64Array) => Math.sqrt(v.reduce((x, y) => x + y, 0));
+  return {
+    optimizer: o.optimizer, step: state.step + 1, lr, unclipped: total(plain), clipped: total(clipped),
+    tensors: core.tensors.map((slot, k) => ({ name: torchName(slot), unclipped: Math.sqrt(plain[k]), clipped: Math.sqrt(clipped[k]) })),
+  };
+}
+
+function coreFor(model: Model): Core {
+  const core = new Core(coreShape(model.spec));
+  core.params().set(model.params);
+  return core;
 }
 
 function l2(v: ArrayLike<number>): number {

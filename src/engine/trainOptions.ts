@@ -36,6 +36,11 @@ export function optimizerCode(name: OptimizerName): OptimizerCode {
   return { sgd: OptimizerCode.Sgd, rmsprop: OptimizerCode.Rmsprop, adam: OptimizerCode.Adam, adamw: OptimizerCode.AdamW }[name];
 }
 
+/** The two coefficients the core's optimizer step takes: momentum for SGD, α for RMSprop, β₁ and β₂ for Adam(W). */
+export function optimizerCoefficients(o: TrainOptions): [number, number] {
+  return o.optimizer === "sgd" ? [o.momentum, 0] : o.optimizer === "rmsprop" ? [o.alpha, 0] : [o.beta1, o.beta2];
+}
+
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (why: string): never => { throw new InputError(`invalid training option: ${why}`); };
   const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, not ${v}`); };

@@ -16,7 +16,7 @@ import { ModelSpec, coreShape, validateSpec } from "./modelSpec";
 import { ShardPool } from "./shardPool";
 import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
-import { TrainOptions, learningRateAt, optimizerCode, validateTrainOptions } from "./trainOptions";
+import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
 
 export interface StepReport {
   step: number; // steps completed, including this one
@@ -157,7 +157,7 @@ export class Trainer {
     const gradNorm = core.clipGradients(o.clip);
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(this.step, loss, gradNorm);
     const lr = learningRateAt(o, this.step);
-    const [a, b] = o.optimizer === "sgd" ? [o.momentum, 0] : o.optimizer === "rmsprop" ? [o.alpha, 0] : [o.beta1, o.beta2];
+    const [a, b] = optimizerCoefficients(o);
     core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, this.step + 1);
     this.pool?.publishParams(core.params());
     const workerShard = this.pool ? Math.max(...this.pool.shardMs) : 0;

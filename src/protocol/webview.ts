@@ -48,7 +48,11 @@ export interface QuantityInfo { name: string; range: "gate" | "tanh" | "unbounde
 
 export interface FlowSeries { label: string; cell: string; layers: number; norms: Float32Array[] }
 
-export interface ClippingSummary { threshold: number; globalNorm: number; scale: number; tensors: { name: string; before: number; after: number }[] }
+export interface ClippingSummary {
+  threshold: number; globalNorm: number; scale: number; tensors: { name: string; before: number; after: number }[];
+  /** The checkpoint's optimizer's next step, ‖Δθ‖ without and with clipping (null: no optimizer state in the checkpoint). */
+  update: { optimizer: string; step: number; lr: number; unclipped: number; clipped: number; tensors: { name: string; unclipped: number; clipped: number }[] } | null;
+}
 
 export interface TensorCheckRow { name: string; size: number; maxRelError: number; meanRelError: number; maxAbsError: number }
 

@@ -9,15 +9,16 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { recordActivations } from "../../src/engine/activations";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Model, paramCount, tensorSlots } from "../../src/engine/checkpoint";
+import { Model, TrainingState, paramCount, tensorSlots } from "../../src/engine/checkpoint";
 import { Core, TensorKind } from "../../src/engine/coreAbi";
 import { windowLogits } from "../../src/engine/evaluate";
 import { experimentVariants, hiddenForParameters, parameterCount } from "../../src/engine/experiments";
-import { clippingEffect, gradientFlow } from "../../src/engine/gradientFlow";
+import { clippingEffect, gradientFlow, lossGradient, updateEffect } from "../../src/engine/gradientFlow";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { CellType, ModelSpec, coreShape, fromTorchLayout, torchName } from "../../src/engine/modelSpec";
 import { parseRunMetrics } from "../../src/engine/runMetrics";
 import { Sampler } from "../../src/engine/sampler";
+import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../../src/engine/trainOptions";
 import { LIMITS, parseFromWebview } from "../../src/protocol/webview";
 import { expectClose, projectRoot } from "../helpers";
 
@@ -163,6 +164,78 @@ describe("clipping by global norm on one real gradient", () => {
     assert.ok(Math.abs(clipped.scale - 0.25) < 1e-4);
     for (const t of clipped.tensors) assert.ok(Math.abs(t.after - t.before * clipped.scale) <= 1e-5 * t.before + 1e-9, t.name);
     assert.deepEqual(clipped.tensors.map((t) => t.name), tensorSlots(m.spec).map(torchName));
+  });
+});
+
+describe("what clipping does to the optimizer's next step", () => {
+  const text = "abc defg hij\n".repeat(20);
+
+  /** A model part-way through training: moments as after `step` steps (any values with v ≥ 0 will do). */
+  function training(m: Model, options: Partial<TrainOptions>, step: number): Model {
+    const n = m.params.length;
+    const moment1 = step ? Float32Array.from({ length: n }, (_, k) => 0.01 * Math.sin(k * 1.7)) : new Float32Array(n);
+    const moment2 = step ? Float32Array.from({ length: n }, (_, k) => 1e-4 * (1.1 + Math.cos(k * 0.3))) : new Float32Array(n);
+    const state = { options: { ...DEFAULT_TRAIN_OPTIONS, ...options }, step, moment1, moment2 } as unknown as TrainingState;
+    return { ...m, training: state };
+  }
+
+  /** PyTorch's update rules (torch.optim docs), in f64: the step's ‖Δθ‖ per tensor for gradient g. */
+  function referenceStep(m: Model, g: Float64Array): number[] {
+    const t = m.training!, o = t.options, p = m.params, step = t.step + 1, lr = o.lr, wd = o.weightDecay;
+    const delta = new Float64Array(p.length);
+    for (let k = 0; k < p.length; k++) {
+      if (o.optimizer === "sgd") {
+        delta[k] = -lr * (o.momentum * t.moment1[k] + g[k] + wd * p[k]);
+      } else {
+        const decoupled = o.optimizer === "adamw";
+        const gk = decoupled ? g[k] : g[k] + wd * p[k];
+        const mk = o.beta1 * t.moment1[k] + (1 - o.beta1) * gk, vk = o.beta2 * t.moment2[k] + (1 - o.beta2) * gk * gk;
+        const mHat = mk / (1 - o.beta1 ** step), vHat = vk / (1 - o.beta2 ** step);
+        const shrunk = decoupled ? p[k] * (1 - lr * wd) : p[k];
+        delta[k] = shrunk - lr * mHat / (Math.sqrt(vHat) + o.eps) - p[k];
+      }
+    }
+    return tensorSlots(m.spec).map((s) => Math.sqrt(delta.subarray(s.offset, s.offset + s.rows * s.cols).reduce((a, d) => a + d * d, 0)));
+  }
+
+  const cases: [OptimizerName, Partial<TrainOptions>][] = [
+    ["sgd", { optimizer: "sgd", lr: 0.1, momentum: 0.9, weightDecay: 0.01 }],
+    ["adam", { optimizer: "adam", weightDecay: 0.01 }],
+    ["adamw", { optimizer: "adamw", weightDecay: 0.1 }],
+  ];
+  for (const [name, options] of cases) {
+    test(`${name}: ‖Δθ‖ per tensor, without and with clipping, equals PyTorch's rule evaluated here (to 1e-4)`, () => {
+      const m = training(randomModel({ cell: "gru", layers: 2 }), options, 40);
+      const g = lossGradient(new Core(coreShape(m.spec)), m, text);
+      const norm = Math.sqrt(g.reduce((a, x) => a + x * x, 0));
+      const threshold = norm / 4;
+      const effect = updateEffect(m, g, threshold)!;
+      assert.equal(effect.step, 41);
+      const plain = referenceStep(m, Float64Array.from(g)), clipped = referenceStep(m, Float64Array.from(g, (x) => x * (threshold / norm)));
+      const tol = { rtol: 1e-4, atol: 1e-9 };
+      expectClose(effect.tensors.map((t) => t.unclipped), plain, tol, "‖Δθ‖ per tensor, unclipped");
+      expectClose(effect.tensors.map((t) => t.clipped), clipped, tol, "‖Δθ‖ per tensor, clipped");
+      expectClose([effect.unclipped, effect.clipped], [Math.hypot(...plain), Math.hypot(...clipped)], tol, "whole model");
+      assert.ok(Math.abs(effect.clipped / effect.unclipped - 1) > 1e-3, "clipping changed the step");
+    });
+  }
+
+  test("plain SGD's step shrinks by the clipping factor; Adam's first step hardly changes (it is scale-free)", () => {
+    const base = randomModel({ cell: "lstm", layers: 1 });
+    const g = lossGradient(new Core(coreShape(base.spec)), base, text);
+    const norm = Math.sqrt(g.reduce((a, x) => a + x * x, 0));
+    const sgd = updateEffect(training(base, { optimizer: "sgd", lr: 0.1, momentum: 0, weightDecay: 0 }, 0), g, norm / 4)!;
+    expectClose([sgd.clipped / sgd.unclipped], [0.25], { rtol: 1e-5, atol: 0 }, "SGD");
+    const adam = updateEffect(training(base, { optimizer: "adam", weightDecay: 0 }, 0), g, norm / 4)!;
+    assert.ok(Math.abs(adam.clipped / adam.unclipped - 1) < 1e-3, `Adam's first step: ×${adam.clipped / adam.unclipped}`);
+  });
+
+  test("a weights-only checkpoint has no step to show; clippingEffect carries the step when there is one", () => {
+    const m = randomModel({ cell: "rnn", layers: 1 });
+    assert.equal(clippingEffect(m, text, 1).update, null);
+    const e = clippingEffect(training(m, { optimizer: "adam" }, 3), text, 1);
+    assert.equal(e.update?.optimizer, "adam");
+    assert.equal(e.update?.tensors.length, e.tensors.length);
   });
 });
 

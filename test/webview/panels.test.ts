@@ -180,7 +180,10 @@ function flowData(): ToWebview {
   return {
     type: "flow.data", model: "RNN", window: 100, windows: 16,
     series: [{ label: "RNN", cell: "rnn", layers: 2, norms: [decay(0.3), decay(0.2)] }, { label: "LSTM", cell: "lstm", layers: 2, norms: [decay(0.05), decay(0.03)] }],
-    clipping: { threshold: 5, globalNorm: 20, scale: 0.25, tensors: [{ name: "rnn.weight_hh_l0", before: 16, after: 4 }, { name: "head.weight", before: 12, after: 3 }] },
+    clipping: {
+      threshold: 5, globalNorm: 20, scale: 0.25, tensors: [{ name: "rnn.weight_hh_l0", before: 16, after: 4 }, { name: "head.weight", before: 12, after: 3 }],
+      update: { optimizer: "adam", step: 101, lr: 0.002, unclipped: 0.05, clipped: 0.04, tensors: [{ name: "rnn.weight_hh_l0", unclipped: 0.04, clipped: 0.032 }, { name: "head.weight", unclipped: 0.03, clipped: 0.024 }] },
+    },
     candidates: [{ label: "LSTM", cell: "lstm" }, { label: "GRU", cell: "gru" }], selected: [0],
   };
 }
@@ -195,6 +198,10 @@ describe("gradient flow in Chromium", () => {
       // the 100-fold fall: ln(100)/0.2 ≈ 23 steps for the RNN's top layer, ln(100)/0.03 ≈ 154 > 100 for the LSTM's
       assert.equal(r.reach100, "24,100");
       assert.match(await p.page.locator("#clip-text").textContent() ?? "", /multiplies every gradient by 0\.250/);
+      assert.match(await p.page.locator("#update-text").textContent() ?? "", /^Adam step 101 at learning rate 0\.00200: ‖Δθ‖ = 0\.05000 without clipping, 0\.04000 with it \(×0\.800; the gradient was multiplied by 0\.250\)\. Adam and RMSprop divide/);
+      assert.equal(r.updateRatio, 0.8);
+      const green = hex(THEMES[theme].vars["--vscode-charts-green"]);
+      assert.ok((await countColor(p.page, "#update-chart", green)) > 100, "the clipped step's bars drawn");
       const blue = hex(THEMES[theme].vars["--vscode-charts-blue"]), orange = hex(THEMES[theme].vars["--vscode-charts-orange"]);
       assert.ok((await countColor(p.page, "#flow-chart", blue)) > 100 && (await countColor(p.page, "#flow-chart", orange)) > 100, "both models' lines drawn");
       assert.equal(await p.page.locator("#compare-0").evaluate((c) => (c as HTMLElement & { checked: boolean }).checked), true);
@@ -206,6 +213,14 @@ describe("gradient flow in Chromium", () => {
       const req = (await p.posted()).slice(n).find((m) => m.type === "flow.request");
       assert.deepEqual(req, { type: "flow.request", window: 60, compare: [0, 1] });
       await p.screenshot(`gradientFlow-${theme}`);
+      // an imported checkpoint has weights only: no step to show, and the page says why
+      const weightsOnly = flowData() as Extract<ToWebview, { type: "flow.data" }>;
+      weightsOnly.clipping!.update = null;
+      const m = (await p.posted()).length;
+      await p.send(weightsOnly);
+      assert.equal((await p.rendered(m)).updateRatio, "none");
+      assert.match(await p.page.locator("#update-text").textContent() ?? "", /weights only/);
+      assert.equal(await p.page.locator("#update-chart").isVisible(), false);
       noProblems(p, await p.posted());
       await p.page.close();
     });
