@@ -7,7 +7,7 @@
 // Skips the wasm step when its outputs are newer than every source file.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as esbuild from "esbuild";
 
@@ -57,8 +57,11 @@ await esbuild.build({
   outdir: dist,
 });
 
-// The panels' browser bundles (webview/): one per panel, no Node, minified.
+// The panels' browser bundles (webview/): one ES module per panel, no Node, minified; what several
+// panels share (Chart.js, the toolkit) goes once into chunk-*.js files that the entries import.
+rmSync(join(dist, "webview"), { recursive: true, force: true }); // no chunks left from an older build
 await esbuild.build({
   entryPoints: ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck"].map((p) => `webview/${p}.ts`),
-  outdir: join(dist, "webview"), bundle: true, platform: "browser", target: "chrome120", format: "iife", minify: true, sourcemap: false, logLevel: "warning",
+  outdir: join(dist, "webview"), bundle: true, platform: "browser", target: "chrome120", format: "esm", splitting: true,
+  chunkNames: "chunk-[hash]", minify: true, sourcemap: false, logLevel: "warning",
 });

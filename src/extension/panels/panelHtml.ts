@@ -1,6 +1,6 @@
-// The HTML every panel starts from: a strict Content-Security-Policy (scripts only with this page's
-// nonce, styles, fonts and images only from the extension's own files), the shared stylesheet and
-// the panel's bundle. No vscode import: the Chromium tests load the same page.
+// The HTML every panel starts from: a strict Content-Security-Policy (the entry script only with this
+// page's nonce; the chunks it imports, styles, fonts and images only from the extension's own files),
+// the shared stylesheet and the panel's bundle. No vscode import: the Chromium tests load the same page.
 
 import type { PanelKind } from "../../protocol/webview";
 
@@ -31,7 +31,8 @@ export function panelHtml(p: PanelPage): string {
     // the nonce: the toolkit (FAST) probes :focus-visible support with a <style> element that carries the csp-nonce below
     `style-src ${p.cspSource} 'nonce-${p.nonce}'`,
     `font-src ${p.cspSource}`,
-    `script-src 'nonce-${p.nonce}'`,
+    // the entry needs this page's nonce; the chunks it imports come from the extension's own files
+    `script-src 'nonce-${p.nonce}' ${p.cspSource}`,
   ].join("; ");
   return `<!DOCTYPE html>
 <html lang="${escape(p.lang ?? "en")}">
@@ -47,7 +48,7 @@ export function panelHtml(p: PanelPage): string {
 <body data-panel="${p.kind}">
 <div id="status" class="status hidden" role="status"></div>
 <main id="app"></main>
-<script nonce="${p.nonce}" src="${escape(p.scriptUri)}"></script>
+<script type="module" nonce="${p.nonce}" src="${escape(p.scriptUri)}"></script>
 </body>
 </html>`;
 }
