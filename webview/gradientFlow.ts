@@ -50,6 +50,21 @@ function request(): void {
 let charts: Chart[] = [];
 const OPTIMIZER_NAMES: Record<string, string> = { sgd: "SGD", rmsprop: "RMSprop", adam: "Adam", adamw: "AdamW" };
 
+/** One pair of bars per tensor (name, value without, value with clipping), log scale. */
+function beforeAfterBars(canvas: HTMLCanvasElement, rows: [string, number, number][], without: string, withClipping: string): Chart {
+  return makeChart(canvas, {
+    type: "bar",
+    data: {
+      labels: rows.map((r) => r[0]),
+      datasets: [
+        { label: without, data: rows.map((r) => r[1]), backgroundColor: seriesColor(0) },
+        { label: withClipping, data: rows.map((r) => r[2]), backgroundColor: seriesColor(2) },
+      ],
+    },
+    options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
+  });
+}
+
 function draw(): void {
   for (const c of charts) c.destroy();
   charts = [];
@@ -73,17 +88,7 @@ function draw(): void {
     clipText.textContent = c.threshold > 0
       ? `${t("Global norm {0}; threshold {1}.", c.globalNorm.toPrecision(4), c.threshold)} ${c.scale < 1 ? t("Clipping multiplies every gradient by {0}: the direction of the update stays, its length shrinks to the threshold.", c.scale.toPrecision(3)) : t("Below the threshold: clipping leaves this gradient unchanged.")}`
       : t("Global norm {0}; this model trains without clipping.", c.globalNorm.toPrecision(4));
-    charts.push(makeChart(clip.canvas, {
-      type: "bar",
-      data: {
-        labels: c.tensors.map((tensor) => tensor.name),
-        datasets: [
-          { label: t("before clipping"), data: c.tensors.map((tensor) => tensor.before), backgroundColor: seriesColor(0) },
-          { label: t("after clipping"), data: c.tensors.map((tensor) => tensor.after), backgroundColor: seriesColor(2) },
-        ],
-      },
-      options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
-    }));
+    charts.push(beforeAfterBars(clip.canvas, c.tensors.map((x) => [x.name, x.before, x.after]), t("before clipping"), t("after clipping")));
   }
   const u = c?.update ?? null;
   update.box.hidden = !u;
@@ -93,17 +98,7 @@ function draw(): void {
     updateText.textContent = `${t("{0} step {1} at learning rate {2}: ‖Δθ‖ = {3} without clipping, {4} with it (×{5}; the gradient was multiplied by {6}).", OPTIMIZER_NAMES[u.optimizer] ?? u.optimizer, u.step, u.lr.toPrecision(3), u.unclipped.toPrecision(4), u.clipped.toPrecision(4), ratio.toPrecision(3), c.scale.toPrecision(3))} ${u.optimizer === "sgd"
       ? t("SGD's step is the learning rate times the gradient (with momentum, plus the remembered part), so it shrinks with the gradient.")
       : t("Adam and RMSprop divide by a running root-mean-square of past gradients, so their step does not shrink in proportion to the gradient.")}`;
-    charts.push(makeChart(update.canvas, {
-      type: "bar",
-      data: {
-        labels: u.tensors.map((tensor) => tensor.name),
-        datasets: [
-          { label: t("without clipping"), data: u.tensors.map((tensor) => tensor.unclipped), backgroundColor: seriesColor(0) },
-          { label: t("with clipping"), data: u.tensors.map((tensor) => tensor.clipped), backgroundColor: seriesColor(2) },
-        ],
-      },
-      options: { scales: { y: { type: "logarithmic" } }, plugins: { legend: { position: "bottom" } } },
-    }));
+    charts.push(beforeAfterBars(update.canvas, u.tensors.map((x) => [x.name, x.unclipped, x.clipped]), t("without clipping"), t("with clipping")));
   }
   // how many steps back until the norm has fallen 100-fold from its value at the predicted character
   const reach = data.series.map((s) => {

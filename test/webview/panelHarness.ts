@@ -188,7 +188,8 @@ export async function openPanel(kind: PanelKind, theme: ThemeName, state: unknow
       return path;
     },
   };
-  page.on("close", () => void context.close());
+  // the last page's context may still be closing when stopHarness closes the browser: that is no error
+  page.on("close", () => context.close().catch(() => undefined));
   return open;
 }
 
