@@ -91,6 +91,7 @@ function draw(): void {
     charts.push(beforeAfterBars(clip.canvas, c.tensors.map((x) => [x.name, x.before, x.after]), t("before clipping"), t("after clipping")));
   }
   const u = c?.update ?? null;
+  updateHeading.hidden = updateText.hidden = !c;
   update.box.hidden = !u;
   if (c && !u) updateText.textContent = t("This checkpoint holds weights only (no optimizer state), so its next step cannot be computed.");
   if (c && u) {

@@ -111,7 +111,7 @@ export function lossGradient(core: Core, model: Model, text: string, steps = 50,
 /**
  * The step the checkpoint's own optimizer (its moments, step count, learning rate schedule and
  * weight decay) would take with `gradient`, unclipped and clipped at `threshold`: ‖Δθ‖ per tensor.
- * SGD's step shrinks with the gradient; Adam's divides by √v, so a clipped gradient moves it less.
+ * Plain SGD's step shrinks with the gradient; Adam's divides by √v, so it does not shrink in proportion.
  */
 export function updateEffect(model: Model, gradient: Float32Array, threshold: number, core: Core = coreFor(model)): UpdateEffect | null {
   const state = model.training;

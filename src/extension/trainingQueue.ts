@@ -78,10 +78,9 @@ export class ActiveRun implements vscode.Disposable {
     const look = async () => {
       const now = await Promise.resolve(vscode.workspace.fs.stat(uri)).then(stamp, () => null);
       const how = now === null ? "deleted" : now !== (await started) ? "changed" : null;
-      if (!how) return;
-      this.log.info(`${this.run.label}: ${uri.fsPath} was ${how} during training; the run goes on with the text as it was when it started (${join(this.run.modelDir, "corpus.txt")})`);
-      if (this.sourceEvents.has(how)) return;
+      if (!how || this.sourceEvents.has(how)) return; // every checkpoint looks again: say it once
       this.sourceEvents.add(how);
+      this.log.info(`${this.run.label}: ${uri.fsPath} was ${how} during training; the run goes on with the text as it was when it started (${join(this.run.modelDir, "corpus.txt")})`);
       const text = how === "changed"
         ? vscode.l10n.t("RNN Lab: {0} changed during training. This run goes on with the text as it was when it started (a copy is in the model folder); train again to use the new text.", vscode.workspace.asRelativePath(uri))
         : vscode.l10n.t("RNN Lab: {0} was deleted during training. Nothing is lost: this run trains on the copy in the model folder.", vscode.workspace.asRelativePath(uri));
