@@ -3,9 +3,9 @@
 // Parsing is csv-parse's (RFC 4180: quoted fields, embedded commas, quotes and newlines); this file
 // turns records into numbers and says, by file, line and column, what does not fit.
 
-import { parse } from "csv-parse/sync";
 import { extname } from "node:path";
 import { readTextFile } from "../corpusFile";
+import { csvRecords } from "../csvTable";
 import { InputError } from "../inputError";
 
 export type FillMethod = "none" | "previous" | "linear";
@@ -49,20 +49,9 @@ export function readNumericSeries(path: string, options: SeriesOptions): Numeric
 }
 
 export function parseNumericSeries(text: string, file: string, options: SeriesOptions): NumericSeries {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    // info.lines is the line a record ENDS on; a quoted field can hold newlines, so the line it
-    // starts on (what a user looks for) is that minus the newlines inside its raw text
-    const parsed = parse(text, {
-      delimiter: options.delimiter ?? ",", info: true, raw: true, bom: true, skip_empty_lines: true, trim: true, relax_column_count: false,
-    }) as unknown as { record: string[]; info: { lines: number }; raw: string }[];
-    records = parsed.map((r) => ({ record: r.record, info: { lines: r.info.lines - (r.raw.replace(/\r?\n$/, "").match(/\n/g)?.length ?? 0) } }));
-  } catch (e) {
-    const err = e as { message: string; lines?: number };
-    throw new InputError(`${file}${err.lines ? `:${err.lines}` : ""}: not a CSV table (${err.message.replace(/^Invalid\s*/i, "").split("\n")[0]})`);
-  }
+  const records = csvRecords(text, file, { delimiter: options.delimiter ?? ",", trim: true });
   if (records.length < 2) throw new InputError(`${file}: needs a header row and at least one row of values`);
-  const header = records[0].record;
+  const header = records[0].cells;
   const seen = new Set<string>();
   for (const name of header) {
     if (seen.has(name)) throw new InputError(`${file}:1: the column "${name}" appears twice in the header`);
@@ -89,10 +78,10 @@ export function parseNumericSeries(text: string, file: string, options: SeriesOp
   const missing: boolean[] = new Array(steps * width).fill(false);
   rows.forEach((r, s) => {
     all.forEach((c, j) => {
-      const cell = r.record[c];
+      const cell = r.cells[c];
       if (MISSING.has(cell.toLowerCase())) { missing[s * width + j] = true; values[s * width + j] = NaN; return; }
       const v = Number(cell);
-      if (!Number.isFinite(v) || /^0x/i.test(cell)) throw new InputError(`${file}:${r.info.lines}: column "${header[c]}" holds ${JSON.stringify(cell)}, not a number`);
+      if (!Number.isFinite(v) || /^0x/i.test(cell)) throw new InputError(`${file}:${r.line}: column "${header[c]}" holds ${JSON.stringify(cell)}, not a number`);
       values[s * width + j] = v;
     });
   });
@@ -100,13 +89,13 @@ export function parseNumericSeries(text: string, file: string, options: SeriesOp
   let time: number[] | null = null;
   let timeKind: NumericSeries["timeKind"] = "row";
   if (timeIndex >= 0) {
-    const cells = rows.map((r) => r.record[timeIndex]);
+    const cells = rows.map((r) => r.cells[timeIndex]);
     const isDate = ISO_DATE.test(cells[0]);
     timeKind = isDate ? "date" : "number";
     time = cells.map((cell, s) => {
       const v = isDate ? (ISO_DATE.test(cell) ? Date.parse(cell.length === 7 ? `${cell}-01` : cell.replace(" ", "T")) : NaN) : Number(cell);
       if (!Number.isFinite(v) || cell === "") {
-        throw new InputError(`${file}:${rows[s].info.lines}: the time column "${header[timeIndex]}" holds ${JSON.stringify(cell)}, not ${isDate ? "an ISO 8601 date or time like the first row's" : "a number like the first row's"}`);
+        throw new InputError(`${file}:${rows[s].line}: the time column "${header[timeIndex]}" holds ${JSON.stringify(cell)}, not ${isDate ? "an ISO 8601 date or time like the first row's" : "a number like the first row's"}`);
       }
       return v;
     });
@@ -123,7 +112,7 @@ export function parseNumericSeries(text: string, file: string, options: SeriesOp
     }
     for (let i = 1; i < steps; i++) {
       if (t[order[i]] === t[order[i - 1]]) {
-        throw new InputError(`${file}:${rows[order[i]].info.lines}: the same time as line ${rows[order[i - 1]].info.lines} (${rows[order[i]].record[timeIndex]}); one row per time step`);
+        throw new InputError(`${file}:${rows[order[i]].line}: the same time as line ${rows[order[i - 1]].line} (${rows[order[i]].cells[timeIndex]}); one row per time step`);
       }
     }
   }
@@ -132,7 +121,7 @@ export function parseNumericSeries(text: string, file: string, options: SeriesOp
   order.forEach((s, i) => {
     for (let j = 0; j < width; j++) { ordered[i * width + j] = values[s * width + j]; orderedMissing[i * width + j] = missing[s * width + j]; }
   });
-  const lines = order.map((s) => rows[s].info.lines);
+  const lines = order.map((s) => rows[s].line);
 
   const filled = fillMissing(ordered, orderedMissing, steps, width, options.fill ?? "none", (i, j) => {
     throw new InputError(`${file}:${lines[i]}: column "${header[all[j]]}" is empty; fill gaps with --fill previous or --fill linear, or fix the file`);
