@@ -3,7 +3,7 @@
 //   dist/core.wasm          f32, SIMD128
 //   dist/core-scalar.wasm   f32, no SIMD (runs anywhere)
 //   dist/core64.wasm        f64 (gradient checks)
-// The engine picks the first f32 build the runtime validates (src/engine/coreAbi.ts).
+// The engine picks the first f32 build the runtime validates (src/engine/coreLoader.ts).
 // Skips the wasm step when its outputs are newer than every source file.
 
 import { execFileSync } from "node:child_process";

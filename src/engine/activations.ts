@@ -2,18 +2,15 @@
 // hidden state after reading each character, for the gate heatmap. One forward pass at batch 1 in
 // chunks, the state carried between chunks (so a text of any length reads as one sequence).
 
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import type { Model } from "./checkpoint";
-import { CellType, coreShape, gatesPerUnit } from "./modelSpec";
+import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit } from "./cells";
 
-/** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
-export type QuantityRange = "gate" | "tanh" | "unbounded";
-
-export interface QuantityInfo { name: string; range: QuantityRange }
+export type { QuantityInfo, QuantityRange } from "./cells";
 
 export interface LayerActivations {
   layer: number;
-  /** In the order of QUANTITIES[cell]; each [steps, hidden] row-major: row t is the state after reading character t. */
+  /** In the order of the cell's heatmap quantities (cells.ts); each [steps, hidden] row-major: row t is the state after reading character t. */
   values: Float32Array[];
 }
 
@@ -24,30 +21,6 @@ export interface Activations {
   chars: string[]; // one per step (code points)
   quantities: QuantityInfo[];
   perLayer: LayerActivations[];
-}
-
-/** Where each quantity comes from: a gate block of the core's G buffer (PyTorch order) or a state buffer. */
-type Source = { gate: number } | "cell" | "hidden";
-const LSTM: [QuantityInfo, Source][] = [
-  [{ name: "input gate", range: "gate" }, { gate: 0 }],
-  [{ name: "forget gate", range: "gate" }, { gate: 1 }],
-  [{ name: "output gate", range: "gate" }, { gate: 3 }],
-  [{ name: "candidate", range: "tanh" }, { gate: 2 }],
-  [{ name: "cell state", range: "unbounded" }, "cell"],
-  [{ name: "hidden state", range: "tanh" }, "hidden"],
-];
-const GRU: [QuantityInfo, Source][] = [
-  [{ name: "reset gate", range: "gate" }, { gate: 0 }],
-  [{ name: "update gate", range: "gate" }, { gate: 1 }],
-  [{ name: "candidate", range: "tanh" }, { gate: 2 }],
-  [{ name: "hidden state", range: "tanh" }, "hidden"],
-];
-
-function sources(model: Model): [QuantityInfo, Source][] {
-  const { cell, nonlinearity } = model.spec;
-  if (cell === "lstm") return LSTM;
-  if (cell === "gru") return GRU;
-  return [[{ name: "hidden state", range: nonlinearity === "relu" ? "unbounded" : "tanh" }, "hidden"]];
 }
 
 export const MAX_ACTIVATION_CHARS = 5000;
@@ -64,7 +37,7 @@ export function recordActivations(model: Model, text: string): Activations {
   if (chars.length > MAX_ACTIVATION_CHARS) throw new RangeError(`the heatmap reads at most ${MAX_ACTIVATION_CHARS} characters, not ${chars.length}`);
   const ids = model.vocab.encode(text);
   const n = ids.length, H = spec.hidden, GH = H * gatesPerUnit(spec.cell);
-  const src = sources(model);
+  const src: readonly HeatmapQuantity[] = cellEntry(spec.cell).heatmap(spec);
   const perLayer: LayerActivations[] = [];
   for (let l = 0; l < spec.layers; l++) perLayer.push({ layer: l, values: src.map(() => new Float32Array(n * H)) });
   const chunk = Math.min(CHUNK, n);
@@ -79,8 +52,8 @@ export function recordActivations(model: Model, text: string): Activations {
     core.inputs().set(ids.subarray(t0, t0 + T));
     core.forward(false, 0, false);
     for (let l = 0; l < spec.layers; l++) {
-      const G = core.gates(l), Hs = core.hiddenStates(l, H), Cs = spec.cell === "lstm" ? core.cellStates(l, H) : null;
-      src.forEach(([, s], q) => {
+      const G = core.gates(l), Hs = core.hiddenStates(l), Cs = cellEntry(spec.cell).cellState ? core.cellStates(l) : null;
+      src.forEach(({ source: s }, q) => {
         const out = perLayer[l].values[q];
         for (let t = 0; t < T; t++) {
           const row = (t0 + t) * H;
@@ -93,5 +66,5 @@ export function recordActivations(model: Model, text: string): Activations {
     }
     core.carryState();
   }
-  return { cell: spec.cell, hidden: H, layers: spec.layers, chars, quantities: src.map(([q]) => q), perLayer };
+  return { cell: spec.cell, hidden: H, layers: spec.layers, chars, quantities: src.map(({ name, range }) => ({ name, range })), perLayer };
 }

@@ -3,9 +3,9 @@
 // "optimizer.exp_avg_sq.<name>") and the carried hidden state ("state.h", "state.c": [layers, batch,
 // hidden]). Architecture, vocabulary and the scalar training state are JSON strings in __metadata__.
 
-import { Core } from "./coreAbi";
+import { parameterCount, tensorTable } from "./cells";
 import { CharVocabulary, VocabularyJson } from "./charVocabulary";
-import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
+import { ModelSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
 import { NamedTensor, SafetensorsError, decodeSafetensors, encodeSafetensors } from "./safetensors";
 import { TrainOptions, validateTrainOptions } from "./trainOptions";
 
@@ -43,26 +43,14 @@ export interface Model {
   training: TrainingState | null;
 }
 
-const layoutCache = new Map<string, Core["tensors"]>();
-/** The core's tensor table for a spec (made once per architecture). */
-export function tensorSlots(spec: ModelSpec): Core["tensors"] {
-  const key = JSON.stringify(coreShape(spec));
-  let slots = layoutCache.get(key);
-  if (!slots) {
-    slots = new Core(coreShape(spec)).tensors;
-    layoutCache.set(key, slots);
-  }
-  return slots;
-}
-
-export function paramCount(spec: ModelSpec): number {
-  return tensorSlots(spec).reduce((n, s) => n + s.rows * s.cols, 0);
-}
+// The core's tensor table and parameter count for a spec, in closed form from the cell registry: no
+// core is made, so the extension host may call them (the explorer, the comparison panel, the dashboard).
+export { tensorTable as tensorSlots, parameterCount as paramCount } from "./cells";
 
 /** `extraMetadata` adds string entries to __metadata__ (readers ignore what they do not know). */
 export function encodeCheckpoint(model: Model, extraMetadata: Record<string, string> = {}): Uint8Array {
-  const slots = tensorSlots(model.spec);
-  const total = paramCount(model.spec);
+  const slots = tensorTable(model.spec);
+  const total = parameterCount(model.spec);
   for (const [what, block] of [["parameters", model.params], ["first moments", model.training?.moment1], ["second moments", model.training?.moment2]] as const) {
     if (block && block.length !== total) throw new CheckpointError(`cannot write a checkpoint: ${block.length} ${what} for a model of ${total}`);
   }
@@ -125,7 +113,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     return fail((e as Error).message);
   }
   if (vocab.size !== spec.vocabSize) fail(`vocabulary has ${vocab.size} characters, the model expects ${spec.vocabSize}`);
-  const slots = tensorSlots(spec);
+  const slots = tensorTable(spec);
   const total = slots.reduce((n, s) => n + s.rows * s.cols, 0);
   const readBlock = (prefix: string): Float32Array => {
     const block = new Float32Array(total);

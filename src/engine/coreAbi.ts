@@ -1,19 +1,27 @@
-// Mirrors the exports of src/wasm/index.ts (names, argument order, buffer layouts) and is the only
-// code that calls them. One Core = one wasm instance = one model at one batch shape.
+// A mirror of the exports of src/wasm/index.ts and nothing else: each export's name, argument order
+// and the layout of the buffer it addresses, and the constants that cross the boundary. When an
+// export is added, renamed or changes its arguments there, this file changes with it in the same
+// commit. Loading and instantiating a build is src/engine/coreLoader.ts; the typed views onto the
+// buffers are src/engine/core.ts (the only code that calls these exports, besides the kernel bench).
+//
+// Conventions of the core (src/wasm/network.ts):
+//   B = batch (parallel streams), T = window steps of this pass (≤ Tmax, the steps of setShape),
+//   L = layers, H = hidden units, GH = gate rows per layer (H × the cell's gates per unit),
+//   V = vocabulary (the head's width), P = parameter count.
+//   "real" is f32 in the training builds and f64 in core64.wasm (realBytes() says which).
+//   Every buffer is time-major: row (t·B + b). Pointers are byte addresses into `memory`; views
+//   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-
-export type Precision = "f32" | "f64";
-/** f32 kernel builds, fastest first; "f64" is the gradient-check core. */
-export type KernelVariant = "relaxed" | "simd" | "scalar";
-export const KERNEL_VARIANTS: KernelVariant[] = ["relaxed", "simd", "scalar"];
-export type RealArray = Float32Array | Float64Array;
-
-export enum CellCode { RnnTanh = 0, RnnRelu = 1, Lstm = 2, Gru = 3 }
+/** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
 export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4 }
+/** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
+/** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
 export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
+/** tensorField(index, field)'s field. */
+export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
+/** backward()'s flags. */
+export enum BackwardFlag { RecordFlow = 1, StateGradIn = 2 }
 
 /** One tensor of the parameter block, as the core lays it out ([rows, cols] row-major). */
 export interface TensorSlot {
@@ -24,224 +32,111 @@ export interface TensorSlot {
   cols: number;
 }
 
-interface CoreExports {
-  memory: WebAssembly.Memory;
-  configure(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number): number;
-  setShape(batch: number, steps: number): void;
-  setSteps(steps: number): void;
-  forward(training: number, dropout: number, withLoss: number): number;
-  backward(flags: number): void;
-  carryState(): void;
-  resetState(): void;
-  freezeWeights(frozen: number): void;
-  setDropoutKey(key: number, offset: number, total: number): void;
-  finalHiddenPtr(layer: number): number;
-  finalCellPtr(layer: number): number;
-  zeroGrads(): void;
-  clipGradients(maxNorm: number): number;
-  optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
-  fillRandom(ptr: number, n: number, std: number): void;
-  sampleRow(row: number, temperature: number, topK: number, topP: number): number;
-  rngSeed(seed: number): void;
-  rngGetState(word: number): number;
-  rngSetState(a: number, b: number, c: number, d: number): void;
-  rngNextU32(): number;
-  realBytes(): number;
-  getParamCount(): number;
-  paramsPtr(): number;
-  gradsPtr(): number;
-  moment1Ptr(): number;
-  moment2Ptr(): number;
-  gradScratchPtr(): number;
-  accumulateScratchGrads(selfScale: number, scratchScale: number): void;
-  getTensorCount(): number;
-  tensorField(index: number, field: number): number;
-  inputsPtr(): number;
-  targetsPtr(): number;
-  logitsPtr(): number;
-  gradFlowPtr(): number;
-  hiddenPtr(layer: number): number;
-  cellPtr(layer: number): number;
-  stateGradPtr(layer: number): number;
-  cellGradPtr(layer: number): number;
-  gatesPtr(layer: number): number;
-  sampleProbsPtr(): number;
-  gateRows(): number;
-  benchGemmSetup(M: number, P: number, N: number): void;
-  benchGemmRun(M: number, P: number, N: number, reps: number): void;
-}
-
-type Build = KernelVariant | "f64";
-const WASM_FILES: Record<Build, string> = { relaxed: "core-relaxed.wasm", simd: "core.wasm", scalar: "core-scalar.wasm", f64: "core64.wasm" };
-const moduleCache = new Map<Build, WebAssembly.Module>();
-let chosenVariant: KernelVariant | null = null;
-
-/** dist/ holds the cores next to the bundled JavaScript that loads them. */
-function wasmBytes(build: Build): Buffer<ArrayBuffer> {
-  return readFileSync(join(__dirname, WASM_FILES[build])) as Buffer<ArrayBuffer>;
-}
-
-function compiled(build: Build): WebAssembly.Module {
-  let m = moduleCache.get(build);
-  if (!m) {
-    if (build === "relaxed") enableRelaxedSimd();
-    m = new WebAssembly.Module(wasmBytes(build));
-    moduleCache.set(build, m);
-  }
-  return m;
-}
-
-/**
- * Node 20's V8 has relaxed SIMD behind a flag (VS Code's Electron and Node 22 have it on); setting
- * it only enables decoding of those instructions, so it is harmless where they are never used.
- */
-function enableRelaxedSimd(): void {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--experimental-wasm-relaxed-simd");
-  } catch {
-    // not Node: WebAssembly.validate below decides
-  }
-}
-
-/**
- * The f32 build this runtime runs fastest: the first of relaxed, simd, scalar that it validates.
- * RNN_LAB_KERNEL=relaxed|simd|scalar forces one (benchmarks, tests, a runtime that misbehaves).
- */
-export function kernelVariant(): KernelVariant {
-  if (chosenVariant) return chosenVariant;
-  const forced = process.env.RNN_LAB_KERNEL as KernelVariant | undefined;
-  if (forced && !KERNEL_VARIANTS.includes(forced)) throw new Error(`RNN_LAB_KERNEL must be one of ${KERNEL_VARIANTS.join(", ")}, not ${forced}`);
-  enableRelaxedSimd();
-  const usable = (v: KernelVariant) => WebAssembly.validate(wasmBytes(v));
-  if (forced) {
-    if (!usable(forced)) throw new Error(`RNN_LAB_KERNEL=${forced}: this runtime cannot run that build`);
-    chosenVariant = forced;
-  } else {
-    chosenVariant = KERNEL_VARIANTS.find(usable) ?? "scalar";
-  }
-  return chosenVariant;
-}
-
-/** Whether this runtime can run a given build (tests run every one it can). */
-export function variantAvailable(v: KernelVariant): boolean {
-  enableRelaxedSimd();
-  return WebAssembly.validate(wasmBytes(v));
-}
-
+/** configure()'s arguments. `cell` is a registry entry's coreCode (src/engine/cells.ts = network.ts CELL_*). */
 export interface CoreShape {
-  cell: CellCode;
+  cell: number;
   layers: number;
   vocab: number;
   embed: number; // 0 = one-hot
   hidden: number;
-  flags: number;
+  flags: number; // CoreFlag bits
 }
 
-export class Core {
-  readonly precision: Precision;
-  readonly variant: KernelVariant | "f64";
-  private readonly x: CoreExports;
-  readonly paramCount: number;
-  readonly tensors: TensorSlot[];
-  batch = 1;
-  maxSteps = 1;
+/** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
 
-  /** precision f64 is the gradient-check core; an f32 core uses `variant`, or the fastest this runtime runs. */
-  constructor(shape: CoreShape, precision: Precision = "f32", variant?: KernelVariant) {
-    this.precision = precision;
-    this.variant = precision === "f64" ? "f64" : variant ?? kernelVariant();
-    const instance = new WebAssembly.Instance(compiled(this.variant), { env: { abort: coreAbort } });
-    this.x = instance.exports as unknown as CoreExports;
-    const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
-    if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
-    this.paramCount = n;
-    this.tensors = [];
-    for (let i = 0; i < this.x.getTensorCount(); i++) {
-      const f = (k: number) => this.x.tensorField(i, k);
-      this.tensors.push({ offset: f(0), rows: f(1), cols: f(2), kind: f(3) as TensorKind, layer: f(4) });
-    }
-  }
+  // ---- configuration and shape (network.ts)
+  /** Lays out the parameter block; returns P, or −1 when the shape is invalid. Allocates. */
+  configure(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number): number;
+  /** (Re)allocates every activation buffer for B = batch, Tmax = T = steps; keeps parameters and moments. Allocates. */
+  setShape(batch: number, steps: number): void;
+  /** T = steps ≤ Tmax for the next passes (a shorter last window). */
+  setSteps(steps: number): void;
+  /** Runs T steps from the carried state; returns the mean cross-entropy over T·B rows (withLoss) or 0. */
+  forward(training: number, dropout: number, withLoss: number): number;
+  /** flags: BackwardFlag bits. Accumulates into the gradient block. */
+  backward(flags: number): void;
+  /** State after step T becomes the initial state (block 0) of the next window. */
+  carryState(): void;
+  /** Zero initial state. */
+  resetState(): void;
+  /** 1: the engine promises not to change the parameters, so packed copies are reused; 0: it may again. */
+  freezeWeights(frozen: number): void;
+  /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + B) of total. */
+  setDropoutKey(key: number, offset: number, total: number): void;
+  /** [B, H] real: the hidden state after step T of layer `layer`. */
+  finalHiddenPtr(layer: number): number;
+  /** [B, H] real: the LSTM cell state after step T (0 for cells without one). */
+  finalCellPtr(layer: number): number;
 
-  private view(ptr: number, length: number): RealArray {
-    const buf = this.x.memory.buffer;
-    return this.precision === "f32" ? new Float32Array(buf, ptr, length) : new Float64Array(buf, ptr, length);
-  }
+  // ---- parameter block and tensor table (network.ts)
+  getParamCount(): number;
+  /** [P] real each: parameters, gradients, first and second optimizer moments, in the tensor table's layout. */
+  paramsPtr(): number;
+  gradsPtr(): number;
+  gradScratchPtr(): number; // [P] real: another shard's gradient block, to be summed by accumulateScratchGrads
+  moment1Ptr(): number;
+  moment2Ptr(): number;
+  getTensorCount(): number;
+  /** Field (TensorField) of tensor `index` of the table, in block order. */
+  tensorField(index: number, field: number): number;
 
-  // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
-  params(): RealArray { return this.view(this.x.paramsPtr(), this.paramCount); }
-  grads(): RealArray { return this.view(this.x.gradsPtr(), this.paramCount); }
-  /** g ← selfScale·g + scratchScale·other (another shard's gradient block, same layout). */
-  accumulateGrads(other: ArrayLike<number>, selfScale: number, scratchScale: number): void {
-    this.view(this.x.gradScratchPtr(), this.paramCount).set(other);
-    this.x.accumulateScratchGrads(selfScale, scratchScale);
-  }
-  moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
-  moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
-  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr(), this.batch * this.maxSteps); }
-  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr(), this.batch * this.maxSteps); }
-  /** [steps·batch, vocab], time-major. */
-  logits(vocab: number): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * vocab); }
-  /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
-  gradFlow(layers: number): RealArray { return this.view(this.x.gradFlowPtr(), layers * this.maxSteps); }
-  /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
-  hiddenStates(layer: number, hidden: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
-  cellStates(layer: number, hidden: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
-  /** [batch, hidden] ∂L/∂h_0 after backward (in: ∂L/∂h_T for backward(_, true)). */
-  stateGrad(layer: number, hidden: number): RealArray { return this.view(this.x.stateGradPtr(layer), this.batch * hidden); }
-  cellGrad(layer: number, hidden: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * hidden); }
-  /** [maxSteps·batch, gateRows] activations of the last forward pass; read them before backward(), which reuses the buffer. */
-  gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
-  sampleProbs(vocab: number): RealArray { return this.view(this.x.sampleProbsPtr(), vocab); }
-  tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
+  // ---- activation buffers and shape getters (network.ts)
+  /** [Tmax·B] i32 each: input ids and next-character targets. */
+  inputsPtr(): number;
+  targetsPtr(): number;
+  /** [Tmax·B, V] real: the head's logits of the last forward pass. */
+  logitsPtr(): number;
+  /** [L, Tmax] real: ‖∂L/∂h_t‖ per layer and step from the last backward(RecordFlow). */
+  gradFlowPtr(): number;
+  getBatch(): number; // B
+  getSteps(): number; // T
+  getMaxSteps(): number; // Tmax
+  /** [(Tmax+1)·B, H] real each: hidden / LSTM cell states; row block 0 is the carried initial state. */
+  hiddenPtr(layer: number): number;
+  cellPtr(layer: number): number;
+  /** [B, H] real each: ∂L/∂h_0 (and ∂L/∂c_0) after backward; in: ∂L/∂h_T (and c_T) with StateGradIn. */
+  stateGradPtr(layer: number): number;
+  cellGradPtr(layer: number): number;
+  /** [Tmax·B, GH] real: gate activations of the last forward pass (PyTorch's gate order); backward reuses it. */
+  gatesPtr(layer: number): number;
+  /** [V] real: the distribution the last sampleRow drew from. */
+  sampleProbsPtr(): number;
+  vocabSize(): number; // V
+  hiddenSize(): number; // H
+  gateRows(): number; // GH
+  layerCount(): number; // L
+  cellKind(): number; // configure()'s cell
 
-  setShape(batch: number, steps: number): void {
-    this.x.setShape(batch, steps);
-    this.batch = batch;
-    this.maxSteps = steps;
-  }
-  setSteps(steps: number): void { this.x.setSteps(steps); }
-  forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
-  /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
-  backward(recordFlow = false, stateGradIn = false): void { this.x.backward((recordFlow ? 1 : 0) | (stateGradIn ? 2 : 0)); }
-  carryState(): void { this.x.carryState(); }
-  /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + batch) of total. */
-  setDropoutKey(key: number, offset = 0, total = this.batch): void { this.x.setDropoutKey(key >>> 0, offset, total); }
-  /** [batch, hidden] state after the last step of the last forward pass. */
-  finalHidden(layer: number, hidden: number): RealArray { return this.view(this.x.finalHiddenPtr(layer), this.batch * hidden); }
-  finalCell(layer: number, hidden: number): RealArray { return this.view(this.x.finalCellPtr(layer), this.batch * hidden); }
-  /** A promise not to change the parameters (until called with false): forward passes stop re-packing them. */
-  freezeWeights(frozen = true): void { this.x.freezeWeights(frozen ? 1 : 0); }
-  resetState(): void { this.x.resetState(); }
-  zeroGrads(): void { this.x.zeroGrads(); }
-  clipGradients(maxNorm: number): number { return this.x.clipGradients(maxNorm); }
-  optimizerStep(kind: OptimizerCode, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void {
-    this.x.optimizerStep(kind, lr, a, b, eps, weightDecay, step);
-  }
-  /** N(0,1)·std when std > 0, U(−bound, bound) when given as {uniform: bound}. */
-  fillRandom(target: RealArray, spread: number | { uniform: number }): void {
-    const std = typeof spread === "number" ? spread : -spread.uniform;
-    this.x.fillRandom(target.byteOffset, target.length, std);
-  }
-  sampleRow(row: number, temperature: number, topK: number, topP: number): number { return this.x.sampleRow(row, temperature, topK, topP); }
-  seed(seed: number): void { this.x.rngSeed(seed >>> 0); }
-  rngState(): [number, number, number, number] {
-    return [0, 1, 2, 3].map((w) => this.x.rngGetState(w) >>> 0) as [number, number, number, number];
-  }
-  setRngState(s: readonly number[]): void { this.x.rngSetState(s[0], s[1], s[2], s[3]); }
-  nextU32(): number { return this.x.rngNextU32() >>> 0; }
-  memoryBytes(): number { return this.x.memory.buffer.byteLength; }
-  /** GFLOP/s of the packed matrix product alone on [M, P]·[P, N] (allocates; for benchmarks only). */
-  kernelGflops(M: number, P: number, N: number, seconds: number): number {
-    this.x.benchGemmSetup(M, P, N);
-    this.x.benchGemmRun(M, P, N, 3);
-    let reps = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < seconds * 1000) { this.x.benchGemmRun(M, P, N, 10); reps += 10; }
-    return (2 * M * P * N * reps) / ((performance.now() - t0) / 1000) / 1e9;
-  }
-}
+  // ---- generator (rng.ts): xoshiro128** with a 4 × u32 state
+  rngSeed(seed: number): void;
+  rngGetState(word: number): number;
+  rngSetState(a: number, b: number, c: number, d: number): void;
+  rngNextU32(): number;
 
-function coreAbort(): never {
-  throw new Error("the numeric core aborted (an internal assertion failed)");
+  // ---- whole-block operations (index.ts)
+  /** Bytes per real: 4 or 8. */
+  realBytes(): number;
+  zeroGrads(): void;
+  /** g ← selfScale·g + scratchScale·(the block at gradScratchPtr()). */
+  accumulateScratchGrads(selfScale: number, scratchScale: number): void;
+  /** Global-norm clipping at maxNorm (≤ 0: never); returns ‖g‖ before. */
+  clipGradients(maxNorm: number): number;
+  readonly OPT_SGD: WebAssembly.Global;
+  readonly OPT_RMSPROP: WebAssembly.Global;
+  readonly OPT_ADAM: WebAssembly.Global;
+  readonly OPT_ADAMW: WebAssembly.Global;
+  /** kind: OptimizerCode; a, b: momentum (SGD), α (RMSprop), β₁ and β₂ (Adam/AdamW); step counts from 1. */
+  optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
+  /** n reals at ptr ← N(0,1)·std (std > 0) or U(−bound, bound) (std ≤ 0, bound = −std). */
+  fillRandom(ptr: number, n: number, std: number): void;
+  /** Draws an id from logits row `row` (temperature, top-k (0 = off), top-p); leaves the distribution at sampleProbsPtr(). */
+  sampleRow(row: number, temperature: number, topK: number, topP: number): number;
+
+  // ---- kernel benchmark (index.ts; test/benchmarks/kernelGflops.ts): buffers of its own, after configure()
+  /** Allocates A[M, P], packed B[P, N] (random) and C[M, N]. */
+  benchGemmSetup(M: number, P: number, N: number): void;
+  /** reps × C ← A·B. */
+  benchGemmRun(M: number, P: number, N: number, reps: number): void;
 }

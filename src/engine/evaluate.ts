@@ -2,7 +2,7 @@
 // from its start (every character predicted from everything before it, batch 1).
 
 import { InputError } from "./inputError";
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
 
@@ -83,16 +83,16 @@ export function windowLogits(model: Model, ids: Int32Array, batch: number, h0?: 
   core.setShape(batch, T);
   core.resetState();
   for (let l = 0; l < spec.layers; l++) {
-    if (h0) core.hiddenStates(l, H).set(h0.subarray(l * batch * H, (l + 1) * batch * H));
-    if (c0 && spec.cell === "lstm") core.cellStates(l, H).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
+    if (h0) core.hiddenStates(l).set(h0.subarray(l * batch * H, (l + 1) * batch * H));
+    if (c0 && spec.cell === "lstm") core.cellStates(l).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
   }
   core.inputs().set(ids);
   core.forward(false, 0, false);
   const h = new Float32Array(spec.layers * batch * H);
   const c = spec.cell === "lstm" ? new Float32Array(spec.layers * batch * H) : null;
   for (let l = 0; l < spec.layers; l++) {
-    h.set(core.finalHidden(l, H), l * batch * H);
-    c?.set(core.finalCell(l, H), l * batch * H);
+    h.set(core.finalHidden(l), l * batch * H);
+    c?.set(core.finalCell(l), l * batch * H);
   }
-  return { logits: Float32Array.from(core.logits(V).subarray(0, T * batch * V)), h, c };
+  return { logits: Float32Array.from(core.logits().subarray(0, T * batch * V)), h, c };
 }

@@ -2,23 +2,15 @@
 // one thing only. Cells are compared at (nearly) equal parameter count: the GRU and the RNN get the
 // hidden size whose parameter count is closest to the LSTM's.
 
-import { ModelSpec, gatesPerUnit } from "./modelSpec";
+import { CELLS, parameterCount } from "./cells";
+import type { ModelSpec } from "./modelSpec";
+
+export { parameterCount } from "./cells";
 import type { TrainOptions } from "./trainOptions";
 
 export type ExperimentKind = "cells" | "init" | "clipping";
 
 export interface Variant { name: string; spec: ModelSpec; options: Partial<TrainOptions> }
-
-/** Parameters of a spec, in closed form (the core's layout: embedding, per layer W_ih, W_hh, two biases and peepholes, then the head). */
-export function parameterCount(spec: ModelSpec): number {
-  const G = gatesPerUnit(spec.cell) * spec.hidden, H = spec.hidden, V = spec.vocabSize;
-  let n = spec.embed > 0 ? V * spec.embed : 0;
-  for (let l = 0; l < spec.layers; l++) {
-    const input = l === 0 ? (spec.embed > 0 ? spec.embed : V) : H;
-    n += input * G + H * G + 2 * G + (spec.peephole ? 3 * H : 0);
-  }
-  return n + H * V + V;
-}
 
 /** The hidden size for `spec`'s cell whose parameter count is closest to `target`. */
 export function hiddenForParameters(spec: ModelSpec, target: number): number {
@@ -33,7 +25,7 @@ export function hiddenForParameters(spec: ModelSpec, target: number): number {
 }
 
 /**
- * cells: LSTM, GRU and tanh RNN with the parameter count of `base` taken as an LSTM;
+ * cells: every cell of the registry (tanh for the RNN) with the parameter count of `base` taken as an LSTM;
  * init: N(0,1)·0.01, N(0,1)·sqrt(1/n) and orthogonal recurrent weights;
  * clipping: global-norm clipping at `clip` and none.
  */
@@ -42,9 +34,9 @@ export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: 
   if (kind === "cells") {
     const lstm = { ...plain, cell: "lstm" as const };
     const target = parameterCount(lstm);
-    return (["lstm", "gru", "rnn"] as const).map((cell) => {
+    return CELLS.map(({ type: cell, label }) => {
       const spec = { ...plain, cell, hidden: cell === "lstm" ? base.hidden : hiddenForParameters({ ...plain, cell }, target) };
-      return { name: cell.toUpperCase(), spec, options: {} };
+      return { name: label, spec, options: {} };
     });
   }
   if (kind === "init") {

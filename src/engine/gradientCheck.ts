@@ -2,7 +2,7 @@
 // small model with random weights and data. Dropout is checked too: the generator is rewound before
 // every forward pass so all passes share one mask.
 
-import { Core, RealArray } from "./coreAbi";
+import { Core, RealArray } from "./core";
 import { ModelSpec, coreShape, torchName } from "./modelSpec";
 
 export interface TensorCheck {
@@ -50,8 +50,8 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   for (let k = 0; k < targets.length; k++) targets[k] = draw();
   // A non-zero carried state, as in the middle of a run.
   for (let l = 0; l < spec.layers; l++) {
-    core.fillRandom(core.hiddenStates(l, spec.hidden).subarray(0, o.batch * spec.hidden), 0.5);
-    if (spec.cell === "lstm") core.fillRandom(core.cellStates(l, spec.hidden).subarray(0, o.batch * spec.hidden), 0.5);
+    core.fillRandom(core.hiddenStates(l).subarray(0, o.batch * spec.hidden), 0.5);
+    if (spec.cell === "lstm") core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
   }
   const rng = core.rngState();
   const loss = (): number => {

@@ -2,7 +2,7 @@
 // at every earlier step t, per layer (the vanishing or exploding gradient made visible); and what
 // global-norm clipping does to one real gradient of the model and to the optimizer's step, tensor by tensor.
 
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import type { Model } from "./checkpoint";
 import { coreShape, torchName } from "./modelSpec";
 import { OptimizerName, learningRateAt, optimizerCode, optimizerCoefficients } from "./trainOptions";
@@ -41,7 +41,7 @@ export function gradientFlow(model: Model, text: string, window: number, maxWind
     core.forward(false, 0, true);
     core.zeroGrads();
     core.backward(true);
-    const flow = core.gradFlow(spec.layers);
+    const flow = core.gradFlow();
     for (let l = 0; l < spec.layers; l++) {
       for (let t = 0; t < window; t++) logSums[l][window - 1 - t] += Math.log(Math.max(flow[l * window + t], 1e-38));
     }

@@ -3,10 +3,12 @@
 //   scaled:     N(0,1)·sqrt(1/fan_in)
 //   xavier:     U(±sqrt(6/(fan_in + fan_out)))
 //   orthogonal: recurrent matrices orthogonal per gate block, other weights as "scaled"
-// Biases start at zero, except the LSTM forget gate's input bias (forgetBias, often 1).
+// Biases start at zero, except a forget gate's input bias (forgetBias, often 1; cells.ts forgetGate).
 
-import { Core, RealArray, TensorKind, TensorSlot } from "./coreAbi";
-import { ModelSpec, gatesPerUnit } from "./modelSpec";
+import { Core, RealArray } from "./core";
+import { TensorKind, TensorSlot } from "./coreAbi";
+import { cellEntry, gatesPerUnit } from "./cells";
+import type { ModelSpec } from "./modelSpec";
 
 export type InitScheme = "small" | "scaled" | "xavier" | "orthogonal";
 export const INIT_SCHEMES: InitScheme[] = ["small", "scaled", "xavier", "orthogonal"];
@@ -31,9 +33,11 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
       case TensorKind.PeepO:
         core.fillRandom(t, 0.01);
         break;
-      case TensorKind.BiasIh:
-        if (spec.cell === "lstm" && !spec.coupled) t.fill(forgetBias, spec.hidden, 2 * spec.hidden);
+      case TensorKind.BiasIh: {
+        const f = cellEntry(spec.cell).forgetGate;
+        if (f !== undefined && !spec.coupled) t.fill(forgetBias, f * spec.hidden, (f + 1) * spec.hidden);
         break;
+      }
       default:
         break;
     }

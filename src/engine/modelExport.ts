@@ -2,6 +2,7 @@
 // modules), an ONNX graph (onnxExport.ts), or a standalone PyTorch project that continues training
 // on one CPU, one GPU or many processes under torchrun and writes RNN Lab checkpoints.
 
+import { cellEntry } from "./cells";
 import { Model, encodeCheckpoint } from "./checkpoint";
 import { InputError } from "./inputError";
 import { describeSpec } from "./modelSpec";
@@ -27,8 +28,10 @@ export { exportOnnx };
 /** Files of the PyTorch project, by relative path. `corpus`, when given, becomes data.txt. */
 export function pytorchProject(model: Model, corpus: string | null): Map<string, Uint8Array> {
   const { spec } = model;
-  const unsupported = [spec.peephole && "peepholes", spec.coupled && "coupled gates", spec.residual && "residual layers"].filter(Boolean);
-  if (unsupported.length) throw new InputError(`a model with ${unsupported.join(" and ")} has no nn.LSTM counterpart; export it as onnx or safetensors instead`);
+  const { torch } = cellEntry(spec.cell);
+  const unsupported = [spec.peephole && !torch.options.includes("peephole") && "peepholes", spec.coupled && !torch.options.includes("coupled") && "coupled gates",
+    spec.residual && "residual layers"].filter(Boolean);
+  if (unsupported.length) throw new InputError(`a model with ${unsupported.join(" and ")} has no nn.${torch.module} counterpart; export it as onnx or safetensors instead`);
   const options = model.training?.options ?? DEFAULT_TRAIN_OPTIONS;
   const text = (s: string) => new TextEncoder().encode(s);
   const files = new Map<string, Uint8Array>([

@@ -2,10 +2,12 @@
 // in PyTorch's state_dict (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head").
 
 import { InputError } from "./inputError";
-import { CellCode, CoreFlag, CoreShape, TensorKind, TensorSlot } from "./coreAbi";
+import { TensorKind, TensorSlot } from "./coreAbi";
+import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
 
-export type CellType = "rnn" | "lstm" | "gru";
-export type Nonlinearity = "tanh" | "relu";
+// The cell list, its options and the core's shape live in the registry (cells.ts).
+export type { CellType, Nonlinearity } from "./cells";
+export { coreShape, gatesPerUnit, torchTensorName as torchName } from "./cells";
 
 export interface ModelSpec {
   cell: CellType;
@@ -23,41 +25,13 @@ export const MAX_LAYERS = 4;
 
 export function validateSpec(spec: ModelSpec): void {
   const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
-  if (!["rnn", "lstm", "gru"].includes(spec.cell)) bad(`cell must be rnn, lstm or gru, not ${spec.cell}`);
-  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${spec.nonlinearity}`);
+  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, not ${spec.cell}`);
   if (!Number.isInteger(spec.layers) || spec.layers < 1 || spec.layers > MAX_LAYERS) bad(`layers must be 1 to ${MAX_LAYERS}, not ${spec.layers}`);
   if (!Number.isInteger(spec.hidden) || spec.hidden < 1 || spec.hidden > 8192) bad(`hidden size must be 1 to 8192, not ${spec.hidden}`);
   if (!Number.isInteger(spec.embed) || spec.embed < 0 || spec.embed > 8192) bad(`embedding size must be 0 (one-hot) to 8192, not ${spec.embed}`);
   if (!Number.isInteger(spec.vocabSize) || spec.vocabSize < 2) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
-  if (spec.cell !== "lstm" && (spec.peephole || spec.coupled)) bad("peepholes and coupled gates are LSTM options");
-}
-
-export function coreShape(spec: ModelSpec): CoreShape {
-  const cell = spec.cell === "lstm" ? CellCode.Lstm : spec.cell === "gru" ? CellCode.Gru
-    : spec.nonlinearity === "relu" ? CellCode.RnnRelu : CellCode.RnnTanh;
-  const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0);
-  return { cell, layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
-}
-
-export function gatesPerUnit(cell: CellType): number {
-  return cell === "lstm" ? 4 : cell === "gru" ? 3 : 1;
-}
-
-/** PyTorch's name for a core tensor. Peephole weights have no PyTorch counterpart; they get their own names. */
-export function torchName(slot: TensorSlot): string {
-  const l = slot.layer;
-  switch (slot.kind) {
-    case TensorKind.Embed: return "embed.weight";
-    case TensorKind.WeightIh: return `rnn.weight_ih_l${l}`;
-    case TensorKind.WeightHh: return `rnn.weight_hh_l${l}`;
-    case TensorKind.BiasIh: return `rnn.bias_ih_l${l}`;
-    case TensorKind.BiasHh: return `rnn.bias_hh_l${l}`;
-    case TensorKind.PeepI: return `rnn.weight_ci_l${l}`;
-    case TensorKind.PeepF: return `rnn.weight_cf_l${l}`;
-    case TensorKind.PeepO: return `rnn.weight_co_l${l}`;
-    case TensorKind.HeadWeight: return "head.weight";
-    case TensorKind.HeadBias: return "head.bias";
-  }
+  const cellProblem = cellOptionProblem(spec);
+  if (cellProblem) bad(cellProblem);
 }
 
 /** Weight matrices are stored [in, out] in the core and [out, in] in PyTorch. */

@@ -3,11 +3,12 @@
 // for an LSTM, [layers, batch, hidden]) and output (hn, cn), so a runtime can step the model a window
 // or a character at a time; feed zeros to start from the beginning of a text.
 //
-// ONNX orders gates differently from PyTorch: LSTM i,o,f,c (PyTorch i,f,g,o), GRU z,r,h (PyTorch
-// r,z,n, matched by linear_before_reset = 1), peepholes i,o,f. Biases are [input bias, recurrent bias].
+// ONNX orders gates differently from PyTorch: each cell's operator, gate order, peephole order and
+// attributes are its registry entry's `onnx` (cells.ts). Biases are [input bias, recurrent bias].
 // Every variant has an ONNX form: peepholes (input P), coupled gates (input_forget = 1, f = 1 − i),
 // residual layers (Add).
 
+import { cellEntry } from "./cells";
 import { Model, tensorSlots } from "./checkpoint";
 import { TensorKind, TensorSlot } from "./coreAbi";
 import { toTorchLayout } from "./modelSpec";
@@ -66,7 +67,8 @@ function joined(parts: Float32Array[]): Float32Array {
 export function exportOnnx(model: Model): Uint8Array {
   const { spec } = model;
   const H = spec.hidden, V = spec.vocabSize, L = spec.layers;
-  const order = spec.cell === "lstm" ? [0, 3, 1, 2] : spec.cell === "gru" ? [1, 0, 2] : [0];
+  const cell = cellEntry(spec.cell);
+  const order = [...cell.onnx.gateOrder];
   const slots = tensorSlots(spec);
   const torch = (kind: TensorKind, layer = -1): Float32Array => {
     const slot = slots.find((s) => s.kind === kind && s.layer === layer) as TensorSlot;
@@ -74,8 +76,8 @@ export function exportOnnx(model: Model): Uint8Array {
   };
   const inits: Initializer[] = [];
   const nodes: Field[] = [];
-  const lstm = spec.cell === "lstm";
-  const op = lstm ? "LSTM" : spec.cell === "gru" ? "GRU" : "RNN";
+  const lstm = cell.cellState; // c0 / cn travel with h0 / hn
+  const op = cell.onnx.op;
 
   let x = "x_l0";
   if (spec.embed > 0) {
@@ -104,15 +106,13 @@ export function exportOnnx(model: Model): Uint8Array {
       nodes.push(node("Gather", ["c0", `layer_l${l}`], [`c0_l${l}`], `c0_l${l}`, [{ name: "axis", i: 0 }]));
       inputs.push(`c0_l${l}`);
       outputs.push(`cn_l${l}`);
-      if (spec.peephole) {
-        const p = [TensorKind.PeepI, TensorKind.PeepO, TensorKind.PeepF].map((k) => torch(k, l));
+      if (spec.peephole && cell.onnx.peepholes) {
+        const p = cell.onnx.peepholes.map((k) => torch(k, l));
         inits.push({ name: `P_l${l}`, dims: [1, 3 * H], data: joined(p) });
         inputs.push(`P_l${l}`);
       }
     }
-    if (spec.coupled) attrs.push({ name: "input_forget", i: 1 });
-    if (spec.cell === "gru") attrs.push({ name: "linear_before_reset", i: 1 });
-    if (spec.cell === "rnn") attrs.push({ name: "activations", strings: [spec.nonlinearity === "relu" ? "Relu" : "Tanh"] });
+    attrs.push(...cell.onnx.attributes(spec));
     nodes.push(node(op, inputs, outputs, `${spec.cell}_l${l}`, attrs));
     // Y is [seq, directions = 1, batch, hidden]
     const y = `y_l${l}`;

@@ -7,7 +7,7 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { CharVocabulary } from "./charVocabulary";
 import { Model } from "./checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "./checkpointFile";
-import type { KernelVariant } from "./coreAbi";
+import type { KernelVariant } from "./coreLoader";
 import { InputError } from "./inputError";
 import { Sampler } from "./sampler";
 import {

@@ -1,6 +1,6 @@
 // Generating text one character at a time at batch 1: feed a character, read the logits, draw.
 
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
 
@@ -48,7 +48,7 @@ export class Sampler {
   next(options: SampleOptions, alternatives = 0): SampledChar {
     if (this.last < 0) this.feed(this.startIndex());
     const index = this.core.sampleRow(0, options.temperature, options.topK, options.topP);
-    const probs = this.core.sampleProbs(this.model.spec.vocabSize);
+    const probs = this.core.sampleProbs();
     const probability = probs[index];
     const out: SampledChar = { index, char: this.model.vocab.chars[index], probability };
     if (alternatives > 0) out.alternatives = topOf(probs, alternatives);

@@ -5,7 +5,7 @@
 
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
-import { KernelVariant } from "./coreAbi";
+import { KernelVariant } from "./coreLoader";
 import { ModelSpec } from "./modelSpec";
 import { CarriedState, ShardJob } from "./shardStep";
 

@@ -2,7 +2,7 @@
 // on every worker: load the carried state, forward, backward, hand back the final state. The
 // gradients stay in the core (mean over this shard's rows); the caller combines shards.
 
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import { StreamBatches } from "./streamBatches";
 
 /** Hidden (and LSTM cell) state of every stream, [layers, batch, hidden]. */
@@ -35,8 +35,8 @@ export function runShard(core: Core, batches: StreamBatches, layers: number, hid
   const B = batches.batch;
   for (let l = 0; l < layers; l++) {
     const from = (l * B + b0) * hidden, to = (l * B + b1) * hidden;
-    core.hiddenStates(l, hidden).set(current.h.subarray(from, to));
-    if (current.c) core.cellStates(l, hidden).set(current.c.subarray(from, to));
+    core.hiddenStates(l).set(current.h.subarray(from, to));
+    if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
   }
   batches.fill(job.window, core.inputs(), core.targets(), b0, b1);
   core.zeroGrads();
@@ -45,8 +45,8 @@ export function runShard(core: Core, batches: StreamBatches, layers: number, hid
   core.backward();
   for (let l = 0; l < layers; l++) {
     const from = (l * B + b0) * hidden;
-    next.h.set(core.finalHidden(l, hidden), from);
-    if (next.c) next.c.set(core.finalCell(l, hidden), from);
+    next.h.set(core.finalHidden(l), from);
+    if (next.c) next.c.set(core.finalCell(l), from);
   }
   return loss;
 }

@@ -2,7 +2,7 @@
 // gradient and loss to its slots, and says it is done. See shardPool.ts for the shared layout.
 
 import { workerData } from "node:worker_threads";
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import { coreShape } from "./modelSpec";
 import { CTRL_DONE, CTRL_ERROR, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, CTRL_WINDOW, ShardWorkerInit } from "./shardPool";
 import { runShard } from "./shardStep";

@@ -10,7 +10,7 @@
 // Offsets are the editor's (UTF-16 code units); the model reads code points, so a position inside
 // a surrogate pair means the pair's start. Characters outside the vocabulary (no <unk>) are skipped.
 
-import { Core } from "./coreAbi";
+import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
 
@@ -235,11 +235,11 @@ export class TextPredictor {
   private loadState(s: CachedState | null): void {
     const H = this.H;
     for (let l = 0; l < this.L; l++) {
-      const h = this.core.hiddenStates(l, H).subarray(0, H);
+      const h = this.core.hiddenStates(l).subarray(0, H);
       if (s) h.set(s.h.subarray(l * H, (l + 1) * H));
       else h.fill(0);
       if (this.model.spec.cell === "lstm") {
-        const c = this.core.cellStates(l, H).subarray(0, H);
+        const c = this.core.cellStates(l).subarray(0, H);
         if (s?.c) c.set(s.c.subarray(l * H, (l + 1) * H));
         else c.fill(0);
       }
@@ -253,8 +253,8 @@ export class TextPredictor {
     const h = new Float32Array(L * H);
     const c = this.model.spec.cell === "lstm" ? new Float32Array(L * H) : null;
     for (let l = 0; l < L; l++) {
-      h.set(this.core.hiddenStates(l, H).subarray(t * H, (t + 1) * H), l * H);
-      c?.set(this.core.cellStates(l, H).subarray(t * H, (t + 1) * H), l * H);
+      h.set(this.core.hiddenStates(l).subarray(t * H, (t + 1) * H), l * H);
+      c?.set(this.core.cellStates(l).subarray(t * H, (t + 1) * H), l * H);
     }
     return { h, c };
   }
@@ -287,7 +287,7 @@ export class TextPredictor {
 
   private softmaxAt(t: number): Float64Array {
     const V = this.V;
-    const logits = this.core.logits(V).subarray(t * V, (t + 1) * V);
+    const logits = this.core.logits().subarray(t * V, (t + 1) * V);
     let max = -Infinity;
     for (let v = 0; v < V; v++) if (logits[v] > max) max = logits[v];
     const out = new Float64Array(V);

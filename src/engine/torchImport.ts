@@ -1,7 +1,10 @@
 // Importing a PyTorch char model's state_dict (a .safetensors file): nn.Embedding (or one-hot input),
 // nn.RNN / nn.LSTM / nn.GRU with any number of layers, nn.Linear head. The architecture is read off
-// the tensor shapes; every tensor that does not fit is named with the reason.
+// the tensor shapes; every tensor that does not fit is named with the reason. The cell is never
+// guessed: it comes from an explicit option, from the file's metadata (an RNN Lab export's "model",
+// or a "cell" entry), or from the gate count only when exactly one registered cell has that count.
 
+import { CELLS, CELL_TYPES, CellEntry, cellEntry, isCellType } from "./cells";
 import { CharVocabulary } from "./charVocabulary";
 import { Model, tensorSlots } from "./checkpoint";
 import { TensorKind } from "./coreAbi";
@@ -24,6 +27,8 @@ export interface ImportOptions {
   map?: string[];
   /** A vanilla RNN's nonlinearity, which shapes cannot tell (default tanh). */
   nonlinearity?: Nonlinearity;
+  /** The cell, when the file's metadata does not say and more than one cell has its gate count. */
+  cell?: CellType;
 }
 
 export interface ImportResult {
@@ -60,8 +65,41 @@ function canonicalName(name: string): string | null {
   return null;
 }
 
+/** The cell named in a safetensors file's __metadata__ (an RNN Lab export's "model" JSON, or "cell"), if any. */
+function cellInMetadata(metadata: Record<string, string>): string | undefined {
+  if (typeof metadata.cell === "string") return metadata.cell;
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as { cell?: unknown } | null;
+    return typeof spec?.cell === "string" ? spec.cell : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cell of weights whose recurrent matrix has `gates` blocks per unit: the one named (option,
+ * then metadata), which must have that many gates, or the only registered cell that has. More than
+ * one candidate and no name is refused: shapes alone cannot tell them apart.
+ */
+export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, cells: readonly CellEntry[] = CELLS): CellType {
+  const fits = cells.filter((c) => c.gates.length === gates);
+  const name = named.option ?? named.metadata;
+  if (name !== undefined) {
+    if (!cells.some((c) => c.type === name)) throw new ImportError(`${named.option !== undefined ? "--cell" : "the file's metadata"} names cell ${JSON.stringify(name)}; the cells are ${cells.map((c) => c.type).join(", ")}`);
+    const entry = cells.find((c) => c.type === name)!;
+    if (entry.gates.length !== gates) throw new ImportError(`${rowsNote}: that is ${gates} gate block(s) per unit, but ${entry.label} has ${entry.gates.length} (${entry.gates.join(", ")})`);
+    return entry.type;
+  }
+  if (fits.length === 1) return fits[0].type;
+  if (fits.length === 0) {
+    const counts = [...new Set(cells.map((c) => c.gates.length))].sort((a, b) => a - b);
+    throw new ImportError(`${rowsNote} is not ${counts.join(", ").replace(/, (\d+)$/, " or $1")} times the hidden size ${hidden} (${cells.map((c) => c.label).join(", ")})`);
+  }
+  throw new ImportError(`${rowsNote}: ${gates} gate blocks per unit fit ${fits.map((c) => c.label).join(" and ")}; say which with --cell ${fits.map((c) => c.type).join("|")}`);
+}
+
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
-function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity): ModelSpec {
+function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
   if (!hh0) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
@@ -69,8 +107,7 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   const hidden = hh0.shape[1];
   const rows = hh0.shape[0];
   const gates = rows / hidden;
-  const cell: CellType | undefined = ({ 4: "lstm", 3: "gru", 1: "rnn" } as Record<number, CellType>)[gates];
-  if (!cell) throw new ImportError(`rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}: ${rows} rows is not 1, 3 or 4 times the hidden size ${hidden} (RNN, GRU or LSTM)`);
+  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named, `rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}: ${rows} rows`);
   let layers = 0;
   while (tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
   const embed = tensors.get("embed.weight");
@@ -85,7 +122,7 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   }
   const peephole = tensors.has("rnn.weight_ci_l0");
   const spec: ModelSpec = {
-    cell, nonlinearity: cell === "rnn" ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
+    cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
   };
   validateSpec(spec);
@@ -111,9 +148,10 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     renamed.push({ from: name, to: c });
   }
   if (unknown.length) {
-    throw new ImportError(`not part of a char model (embedding, RNN/LSTM/GRU, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
+    throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
   }
-  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh");
+  if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) });
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();

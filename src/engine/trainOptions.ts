@@ -5,6 +5,8 @@ import { OptimizerCode } from "./coreAbi";
 import { INIT_SCHEMES, InitScheme } from "./initialise";
 
 export type OptimizerName = "sgd" | "rmsprop" | "adam" | "adamw";
+/** Every optimizer, in the order lists show them (the default first). */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ["adam", "adamw", "rmsprop", "sgd"];
 
 export interface TrainOptions {
   batch: number;
@@ -48,7 +50,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   int(o.batch, 1, 4096, "batch");
   int(o.seq, 1, 4096, "seq");
   num(o.lr, 0, Number.MAX_VALUE, "lr");
-  if (!["sgd", "rmsprop", "adam", "adamw"].includes(o.optimizer)) bad(`optimizer must be sgd, rmsprop, adam or adamw, not ${o.optimizer}`);
+  if (!OPTIMIZER_NAMES.includes(o.optimizer)) bad(`optimizer must be one of ${OPTIMIZER_NAMES.join(", ")}, not ${o.optimizer}`);
   num(o.momentum, 0, 0.9999, "momentum");
   num(o.alpha, 0, 0.9999, "alpha");
   num(o.beta1, 0, 0.9999, "beta1");

@@ -7,7 +7,8 @@
 // count gives the same run up to float summation order, and a fixed count gives it bit for bit.
 
 import { InputError } from "./inputError";
-import { Core, KernelVariant } from "./coreAbi";
+import { Core } from "./core";
+import { KernelVariant } from "./coreLoader";
 import { CharVocabulary } from "./charVocabulary";
 import { Model, TrainingState } from "./checkpoint";
 import { meanLossOverStreams } from "./evaluate";

@@ -1,13 +1,15 @@
 // RNN Lab: Run Gradient Check: analytic gradients against central finite differences (f64), in a
-// worker; for one model's architecture (from the explorer) or for every cell type.
+// worker; for one model's architecture (from the explorer) or for every cell of the registry.
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
+import { CELLS } from "../engine/cells";
 import { DEFAULT_GRADCHECK_OPTIONS, stepFor } from "../engine/gradientCheck";
 import type { ModelSpec } from "../engine/modelSpec";
 import type { TensorCheckRow } from "../protocol/webview";
-import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { GradientCheckReply, GradientCheckRequest, isGradientCheckReply } from "../protocol/gradientCheckWorker";
+import { WorkerChannel } from "../protocol/messageChannel";
 
 export const GRADIENT_CHECK_THRESHOLD = 1e-6;
 
@@ -15,9 +17,13 @@ export const GRADIENT_CHECK_THRESHOLD = 1e-6;
 function checkedModels(like?: ModelSpec): ModelSpec[] {
   const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
   if (like) return [{ ...like, hidden: 4, vocabSize: 6, embed: like.embed ? 3 : 0 }];
+  // every registered cell, and with peepholes where it has them (their gradients are a path of their own)
   const specs: ModelSpec[] = [];
   for (const layers of [1, 2]) {
-    specs.push({ ...base, cell: "rnn", layers }, { ...base, cell: "lstm", layers }, { ...base, cell: "lstm", layers, peephole: true }, { ...base, cell: "gru", layers });
+    for (const c of CELLS) {
+      specs.push({ ...base, cell: c.type, layers });
+      if (c.options.includes("peephole")) specs.push({ ...base, cell: c.type, layers, peephole: true });
+    }
   }
   return specs;
 }
@@ -40,7 +46,6 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
   log.info(`gradient check: analytic vs finite-difference gradients (f64), threshold ${GRADIENT_CHECK_THRESHOLD}`);
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: gradient check"), cancellable: true }, (progress, token) =>
     new Promise<GradientCheckSummary | undefined>((resolve) => {
-      const worker = new Worker(join(extensionPath, "dist", "gradientCheckWorker.js"));
       const specs = checkedModels(like);
       const o = DEFAULT_GRADCHECK_OPTIONS;
       report?.start({
@@ -48,11 +53,14 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
         "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": specs[0].hidden, vocabulary: specs[0].vocabSize, "weight std": o.weightScale, seed: o.seed,
       }, GRADIENT_CHECK_THRESHOLD, specs.length);
       let done = 0, worst = 0;
-      const finish = (r: GradientCheckSummary | undefined) => { void worker.terminate(); resolve(r); };
-      token.onCancellationRequested(() => finish(undefined));
-      worker.on("error", (e) => { log.error(`gradient check failed: ${e.message}`); report?.failed(e.message); void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: gradient check failed: {0}", e.message)); finish(undefined); });
-      worker.on("message", (m: GradientCheckReply) => {
-        if (m?.type === "result") {
+      const failed = (message: string) => {
+        log.error(`gradient check failed: ${message}`);
+        report?.failed(message);
+        void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: gradient check failed: {0}", message));
+        finish(undefined);
+      };
+      const onReply = (m: GradientCheckReply) => {
+        if (m.type === "result") {
           done++;
           progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
           const w = Math.max(...m.tensors.map((t) => t.maxRelError));
@@ -60,7 +68,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
           report?.result(checkLabel(m.spec), m.tensors);
-        } else if (m?.type === "done") {
+        } else if (m.type === "done") {
           const passed = worst < GRADIENT_CHECK_THRESHOLD;
           report?.done(passed, worst);
           const text = passed ? vscode.l10n.t("RNN Lab: gradient check passed for {0} models (worst relative error {1}).", done, worst.toExponential(2))
@@ -69,14 +77,24 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           else void vscode.window.showErrorMessage(text);
           finish({ models: done, worst, passed });
         } else {
-          const message = typeof m?.message === "string" ? m.message : "unreadable reply";
-          log.error(message);
-          report?.failed(message);
-          void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", message));
+          log.error(m.message);
+          report?.failed(m.message);
+          void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", m.message));
           finish(undefined);
         }
-      });
+      };
+      // every reply is checked (isGradientCheckReply) before it is read; anything else ends the check
+      const channel = new WorkerChannel<GradientCheckRequest, never, never, GradientCheckReply>("gradient-check worker", () => new Worker(join(extensionPath, "dist", "gradientCheckWorker.js")),
+        { event: isGradientCheckReply }, { onEvent: onReply, onFailure: failed, onMalformed: () => failed("the gradient-check worker sent an unreadable reply") });
+      let finished = false;
+      const finish = (r: GradientCheckSummary | undefined) => {
+        if (finished) return;
+        finished = true;
+        channel.stop("the gradient check ended");
+        resolve(r);
+      };
+      token.onCancellationRequested(() => finish(undefined));
       const request: GradientCheckRequest = { type: "gradientCheck", specs };
-      worker.postMessage(request);
+      channel.send(request);
     }));
 }

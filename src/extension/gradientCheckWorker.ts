@@ -3,15 +3,16 @@
 import { parentPort } from "node:worker_threads";
 import { gradientCheck } from "../engine/gradientCheck";
 import { validateSpec } from "../engine/modelSpec";
-import type { GradientCheckReply, GradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { GradientCheckReply, isGradientCheckRequest } from "../protocol/gradientCheckWorker";
+import { receiveMessages } from "../protocol/messageChannel";
 
 const port = parentPort;
 if (!port) throw new Error("gradientCheckWorker runs only as a worker thread");
 
-port.on("message", (request: GradientCheckRequest) => {
-  const reply = (r: GradientCheckReply) => port.postMessage(r);
+const reply = (r: GradientCheckReply) => port.postMessage(r);
+
+receiveMessages(port, isGradientCheckRequest, (request) => {
   try {
-    if (request?.type !== "gradientCheck" || !Array.isArray(request.specs)) throw new Error("unknown request");
     for (const spec of request.specs) {
       validateSpec(spec);
       reply({ type: "result", spec, tensors: gradientCheck(spec) });
@@ -20,4 +21,4 @@ port.on("message", (request: GradientCheckRequest) => {
   } catch (e) {
     reply({ type: "error", message: e instanceof Error ? e.message : String(e) });
   }
-});
+}, () => reply({ type: "error", message: "unknown request" }));

@@ -9,7 +9,8 @@ import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { clippingEffect, gradientFlow } from "../engine/gradientFlow";
 import { Sampler } from "../engine/sampler";
-import type { InsightReply, InsightRequest } from "../protocol/insightWorker";
+import { GeneratedChunk, InsightRequest, InsightResult, isInsightRequest } from "../protocol/insightWorker";
+import { Replier, buffersOf, serveRequests } from "../protocol/messageChannel";
 import type { LoadedModel } from "../protocol/modelWorker";
 
 const port = parentPort;
@@ -30,16 +31,10 @@ function load(checkpoint: string): { model: Model; info: LoadedModel } {
   return { model: m, info: { checkpoint, spec: m.spec, params: paramCount(m.spec), step: m.training?.step ?? null, valLoss: m.training?.bestValLoss ?? null } };
 }
 
-const send = (r: InsightReply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
-
-function fail(id: number, e: unknown): void {
-  send({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
-}
-
 const CHUNK_CHARS = 16;
 
 /** Generates `length` characters in chunks, yielding to the message loop between them. */
-function generate(r: Extract<InsightRequest, { type: "generate" }>): void {
+function generate(r: Extract<InsightRequest, { type: "generate" }>, reply: Replier<InsightResult, GeneratedChunk>): void {
   const { model, info } = load(r.checkpoint);
   const sampler = new Sampler(model, r.seed);
   if (r.prime) sampler.prime(r.prime);
@@ -47,7 +42,7 @@ function generate(r: Extract<InsightRequest, { type: "generate" }>): void {
   let made = 0;
   const next = () => {
     try {
-      if (cancelled.delete(r.id)) return send({ id: r.id, ok: true, result: { type: "generate", model: info, vocab: model.vocab.chars, stopped: true } });
+      if (cancelled.delete(r.id)) return reply.ok({ type: "generate", model: info, vocab: model.vocab.chars, stopped: true });
       const n = Math.min(CHUNK_CHARS, r.length - made);
       const chunk = { chars: [] as string[], probs: new Float32Array(n), alternatives: new Int32Array(n * k).fill(-1), alternativeProbs: new Float32Array(n * k) };
       for (let j = 0; j < n; j++) {
@@ -57,43 +52,37 @@ function generate(r: Extract<InsightRequest, { type: "generate" }>): void {
         c.alternatives?.forEach((a, q) => { chunk.alternatives[j * k + q] = a.index; chunk.alternativeProbs[j * k + q] = a.probability; });
       }
       made += n;
-      send({ id: r.id, partial: chunk }, [chunk.probs.buffer, chunk.alternatives.buffer, chunk.alternativeProbs.buffer]);
+      reply.partial(chunk, buffersOf(chunk.probs, chunk.alternatives, chunk.alternativeProbs));
       if (made < r.length) setImmediate(next);
-      else send({ id: r.id, ok: true, result: { type: "generate", model: info, vocab: model.vocab.chars, stopped: false } });
+      else reply.ok({ type: "generate", model: info, vocab: model.vocab.chars, stopped: false });
     } catch (e) {
-      fail(r.id, e);
+      reply.fail(e instanceof Error ? e.message : String(e));
     }
   };
   next();
 }
 
-port.on("message", (r: InsightRequest) => {
-  try {
-    switch (r.type) {
-      case "cancel":
-        cancelled.add(r.id);
-        return;
-      case "activations": {
-        const { model, info } = load(r.checkpoint);
-        const activations = recordActivations(model, r.text);
-        return send({ id: r.id, ok: true, result: { type: "activations", model: info, activations } }, activations.perLayer.flatMap((l) => l.values.map((v) => v.buffer as ArrayBuffer)));
-      }
-      case "gradientFlow": {
-        const loaded = r.checkpoints.map(load);
-        const flows = loaded.map(({ model }) => gradientFlow(model, r.text, r.window));
-        const clipping = clippingEffect(loaded[0].model, r.text, r.clip);
-        return send({ id: r.id, ok: true, result: { type: "gradientFlow", models: loaded.map((l) => l.info), flows, clipping } });
-      }
-      case "generate":
-        return generate(r);
-      case "describe": {
-        const { model, info } = load(r.checkpoint);
-        return send({ id: r.id, ok: true, result: { type: "describe", model: info, vocab: model.vocab.chars } });
-      }
-      default:
-        return fail((r as { id: number }).id, `unknown request ${JSON.stringify((r as { type: unknown }).type)}`);
+serveRequests<InsightRequest, InsightResult, GeneratedChunk>(port, isInsightRequest, (r, reply) => {
+  switch (r.type) {
+    case "cancel":
+      cancelled.add(r.id);
+      return; // answered by the generation it stops
+    case "activations": {
+      const { model, info } = load(r.checkpoint);
+      const activations = recordActivations(model, r.text);
+      return reply.ok({ type: "activations", model: info, activations }, buffersOf(...activations.perLayer.flatMap((l) => l.values)));
     }
-  } catch (e) {
-    fail(r.id, e);
+    case "gradientFlow": {
+      const loaded = r.checkpoints.map(load);
+      const flows = loaded.map(({ model }) => gradientFlow(model, r.text, r.window));
+      const clipping = clippingEffect(loaded[0].model, r.text, r.clip);
+      return reply.ok({ type: "gradientFlow", models: loaded.map((l) => l.info), flows, clipping });
+    }
+    case "generate":
+      return generate(r, reply);
+    case "describe": {
+      const { model, info } = load(r.checkpoint);
+      return reply.ok({ type: "describe", model: info, vocab: model.vocab.chars });
+    }
   }
 });

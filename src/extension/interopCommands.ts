@@ -8,16 +8,24 @@ import { basename, dirname, extname, join } from "node:path";
 import type { ExportFormat } from "../engine/modelExport";
 import { runsRoot } from "./settings";
 import { InteropReply, InteropRequest, isInteropReply } from "../protocol/interopWorker";
+import { WorkerChannel } from "../protocol/messageChannel";
 
 /** Runs one request in a fresh worker; the worker ends with the reply. */
 function runInWorker(extensionPath: string, request: InteropRequest): Promise<InteropReply> {
   return new Promise((resolve) => {
-    const worker = new Worker(join(extensionPath, "dist", "interopWorker.js"));
-    const done = (r: InteropReply) => { void worker.terminate(); resolve(r); };
-    worker.on("message", (m: unknown) => done(isInteropReply(m) ? m : { type: "error", message: "the import/export worker sent an unreadable reply" }));
-    worker.on("error", (e) => done({ type: "error", message: e.message }));
-    worker.on("exit", (code) => done({ type: "error", message: `the import/export worker stopped (exit ${code})` }));
-    worker.postMessage(request);
+    let settled = false;
+    const done = (r: InteropReply) => {
+      if (settled) return;
+      settled = true;
+      channel.stop("done");
+      resolve(r);
+    };
+    const channel = new WorkerChannel<InteropRequest, never, never, InteropReply>("import/export worker", () => new Worker(join(extensionPath, "dist", "interopWorker.js")), { event: isInteropReply }, {
+      onEvent: done,
+      onFailure: (why) => done({ type: "error", message: why }),
+      onMalformed: () => done({ type: "error", message: "the import/export worker sent an unreadable reply" }),
+    });
+    channel.send(request);
   });
 }
 

@@ -3,26 +3,25 @@
 import { parentPort } from "node:worker_threads";
 import { saveCheckpoint } from "../engine/checkpointFile";
 import { exportModel, readTorchWeights } from "../engine/interopFiles";
-import type { InteropReply, InteropRequest } from "../protocol/interopWorker";
+import { InteropReply, isInteropRequest } from "../protocol/interopWorker";
+import { receiveMessages } from "../protocol/messageChannel";
 
 const port = parentPort;
 if (!port) throw new Error("interopWorker runs only as a worker thread");
 
-port.on("message", (request: InteropRequest) => {
-  const reply = (r: InteropReply) => port.postMessage(r);
+const reply = (r: InteropReply) => port.postMessage(r);
+
+receiveMessages(port, isInteropRequest, (request) => {
   try {
-    if (request?.type === "inspect" || request?.type === "import") {
-      const r = readTorchWeights(request.weights, request.vocab, { map: request.map, nonlinearity: request.nonlinearity });
+    if (request.type === "inspect" || request.type === "import") {
+      const r = readTorchWeights(request.weights, request.vocab, { map: request.map, nonlinearity: request.nonlinearity, cell: request.cell });
       if (request.type === "inspect") return reply({ type: "inspected", summary: r.summary, spec: r.model.spec });
       saveCheckpoint(request.out, r.model);
       return reply({ type: "imported", out: request.out, summary: r.summary });
     }
-    if (request?.type === "export") {
-      const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force });
-      return reply({ type: "exported", out: r.out, bytes: r.bytes, files: r.files, data: r.data });
-    }
-    throw new Error("unknown request");
+    const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force });
+    return reply({ type: "exported", out: r.out, bytes: r.bytes, files: r.files, data: r.data });
   } catch (e) {
     reply({ type: "error", message: e instanceof Error ? e.message : String(e) });
   }
-});
+}, () => reply({ type: "error", message: "unknown request" }));

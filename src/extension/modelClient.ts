@@ -1,17 +1,15 @@
-// The host's side of the model worker: one worker for the active model, requests matched to
-// replies by id, document text sent only when its version changed since the worker last saw it.
+// The host's side of the model worker: one worker for the active model, requests and replies over
+// the message channel (protocol/messageChannel.ts), document text sent only when its version
+// changed since the worker last saw it.
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
-import { DocumentText, LoadedModel, ModelRequest, ModelRequestBody, ModelResult, isModelReply } from "../protocol/modelWorker";
-
-type Pending = { resolve: (r: ModelResult) => void; reject: (e: Error) => void };
+import { WorkerChannel } from "../protocol/messageChannel";
+import { DocumentText, LoadedModel, ModelRequestBody, ModelResult, isModelReply } from "../protocol/modelWorker";
 
 export class ModelClient implements vscode.Disposable {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly channel: WorkerChannel<ModelRequestBody, ModelResult>;
   /** Per document: the version the worker has, and the first offset changed since (undefined: none). */
   private readonly sent = new Map<string, { version: number; changedFrom: number | undefined }>();
   private loaded: Promise<LoadedModel> | null = null;
@@ -19,41 +17,20 @@ export class ModelClient implements vscode.Disposable {
   readonly onDidChangeModel = this.changed.event;
   model: LoadedModel | null = null;
 
-  constructor(private readonly extensionPath: string, private readonly contextChars: () => number) {}
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const w = new Worker(join(this.extensionPath, "dist", "modelWorker.js"));
-    w.on("message", (m: unknown) => {
-      if (!isModelReply(m)) return; // not ours: ignore
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      if (m.ok) p.resolve(m.result);
-      else p.reject(Object.assign(new Error(m.message), { stale: m.stale === true }));
+  constructor(extensionPath: string, private readonly contextChars: () => number) {
+    // a worker that fails takes the active model with it: the next request starts a fresh one
+    this.channel = new WorkerChannel("model worker", () => new Worker(join(extensionPath, "dist", "modelWorker.js")), { reply: isModelReply }, {
+      onFailure: () => {
+        this.sent.clear();
+        this.model = null;
+        this.loaded = null;
+        this.changed.fire(null);
+      },
     });
-    const fail = (why: string) => {
-      for (const p of this.pending.values()) p.reject(new Error(why));
-      this.pending.clear();
-      this.worker = null;
-      this.sent.clear();
-      this.model = null;
-      this.loaded = null;
-      this.changed.fire(null);
-    };
-    w.on("error", (e) => fail(`the model worker failed: ${e.message}`));
-    w.on("exit", () => { if (this.worker === w) fail("the model worker stopped"); });
-    this.worker = w;
-    return w;
   }
 
   private request(r: ModelRequestBody): Promise<ModelResult> {
-    const id = this.nextId++;
-    const w = this.start();
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      w.postMessage({ ...r, id } as ModelRequest);
-    });
+    return this.channel.request(r).result;
   }
 
   /** Loads a checkpoint as the active model (replacing the last). Rejects with the checkpoint's error. */
@@ -80,8 +57,7 @@ export class ModelClient implements vscode.Disposable {
     this.model = null;
     this.loaded = null;
     this.sent.clear();
-    void this.worker?.terminate();
-    this.worker = null;
+    this.channel.stop("the model was unloaded");
     this.changed.fire(null);
   }
 
@@ -94,7 +70,7 @@ export class ModelClient implements vscode.Disposable {
 
   forget(doc: vscode.TextDocument): void {
     const key = doc.uri.toString();
-    if (this.sent.delete(key) && this.worker) void this.request({ type: "forget", doc: key }).catch(() => undefined);
+    if (this.sent.delete(key) && this.channel.running) void this.request({ type: "forget", doc: key }).catch(() => undefined);
   }
 
   /** Sends a request about a document, with its text when the worker's copy is out of date (and once more if the worker says so). */
@@ -132,10 +108,7 @@ export class ModelClient implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const p of this.pending.values()) p.reject(new Error("RNN Lab is shutting down"));
-    this.pending.clear();
-    void this.worker?.terminate();
-    this.worker = null;
+    this.channel.stop("RNN Lab is shutting down");
     this.changed.dispose();
   }
 }

@@ -6,7 +6,8 @@ import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { Sampler } from "../engine/sampler";
 import { TextPredictor } from "../engine/textPredictor";
-import type { ModelReply, ModelRequest, ModelResult } from "../protocol/modelWorker";
+import { serveRequests } from "../protocol/messageChannel";
+import { ModelRequest, ModelResult, isModelRequest } from "../protocol/modelWorker";
 
 const port = parentPort;
 if (!port) throw new Error("modelWorker runs only as a worker thread");
@@ -61,12 +62,10 @@ function handle(r: ModelRequest): ModelResult {
   }
 }
 
-port.on("message", (r: ModelRequest) => {
-  let reply: ModelReply;
+serveRequests<ModelRequest, ModelResult>(port, isModelRequest, (r, reply) => {
   try {
-    reply = { id: r.id, ok: true, result: handle(r) };
+    reply.ok(handle(r));
   } catch (e) {
-    reply = { id: r?.id ?? -1, ok: false, message: e instanceof Error ? e.message : String(e), stale: e instanceof StaleText };
+    reply.fail(e instanceof Error ? e.message : String(e), { stale: e instanceof StaleText });
   }
-  port.postMessage(reply);
 });

@@ -8,7 +8,8 @@ import { describeSpec } from "../engine/modelSpec";
 import { RunDriver } from "../engine/runDriver";
 import type { StepMetric } from "../engine/runMetrics";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/threadPriority";
-import type { ToTrainingWorker, TrainingEvent } from "../protocol/trainingWorker";
+import { receiveMessages } from "../protocol/messageChannel";
+import { ToTrainingWorker, TrainingEvent, isToTrainingWorker } from "../protocol/trainingWorker";
 
 const port = parentPort;
 if (!port) throw new Error("trainingWorker runs only as a worker thread");
@@ -20,8 +21,8 @@ let driver: RunDriver | null = null;
 let paused = false, stopRequested = false, scheduled = false;
 let lastReport = { time: 0, step: 0 };
 
-port.on("message", (m: ToTrainingWorker) => {
-  switch (m?.type) {
+receiveMessages(port, isToTrainingWorker, (m: ToTrainingWorker) => {
+  switch (m.type) {
     case "open": return open(m.modelDir, m.runDir);
     case "pause":
       if (driver && !paused) {
@@ -44,7 +45,7 @@ port.on("message", (m: ToTrainingWorker) => {
       if (paused) { paused = false; schedule(); }
       return;
   }
-});
+}, () => undefined); // not a command: the host sends only those, so there is nothing to answer
 
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);

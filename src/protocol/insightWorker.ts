@@ -53,3 +53,21 @@ export function isInsightReply(m: unknown): m is InsightReply {
     default: return false;
   }
 }
+
+const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+const str = (v: unknown) => typeof v === "string";
+
+/** The worker checks every request before acting on it. */
+export function isInsightRequest(m: unknown): m is InsightRequest {
+  if (typeof m !== "object" || m === null) return false;
+  const r = m as Record<string, unknown>;
+  if (!num(r.id)) return false;
+  switch (r.type) {
+    case "activations": return str(r.checkpoint) && str(r.text);
+    case "gradientFlow": return Array.isArray(r.checkpoints) && r.checkpoints.length > 0 && r.checkpoints.every(str) && str(r.text) && num(r.window) && num(r.clip);
+    case "generate": return str(r.checkpoint) && str(r.prime) && [r.length, r.temperature, r.topK, r.topP, r.seed, r.alternatives].every(num);
+    case "describe": return str(r.checkpoint);
+    case "cancel": return true;
+    default: return false;
+  }
+}

@@ -1,6 +1,7 @@
 // Messages between the extension host and the model worker (dist/modelWorker.js), which holds the
 // active model for hovers, surprisal highlighting, file losses and sampling. Requests carry an id;
-// each gets exactly one reply with the same id. Document text travels only when its version changed.
+// each gets exactly one reply with the same id (the wire format of messageChannel.ts). Document text
+// travels only when its version changed.
 
 import type { ModelSpec } from "../engine/modelSpec";
 import type { Prediction } from "../engine/textPredictor";
@@ -48,6 +49,32 @@ export function isModelReply(m: unknown): m is ModelReply {
     case "fileLoss": return typeof x.loss === "number" && typeof x.predicted === "number";
     case "sample": return typeof x.text === "string";
     case "forget": return true;
+    default: return false;
+  }
+}
+
+const num = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+const str = (v: unknown) => typeof v === "string";
+
+function isDocumentText(v: unknown): v is DocumentText {
+  if (typeof v !== "object" || v === null) return false;
+  const t = v as Record<string, unknown>;
+  return str(t.doc) && num(t.version) && str(t.text) && (t.changedFrom === undefined || num(t.changedFrom));
+}
+
+/** The worker checks every request before acting on it. */
+export function isModelRequest(m: unknown): m is ModelRequest {
+  if (typeof m !== "object" || m === null) return false;
+  const r = m as Record<string, unknown>;
+  if (!num(r.id)) return false;
+  const text = r.text === undefined || isDocumentText(r.text);
+  switch (r.type) {
+    case "load": return str(r.checkpoint) && num(r.contextChars);
+    case "predict": return str(r.doc) && num(r.version) && num(r.offset) && num(r.k) && text;
+    case "surprisal": return str(r.doc) && num(r.version) && num(r.start) && num(r.end) && text;
+    case "fileLoss": return str(r.text);
+    case "sample": return str(r.prime) && num(r.length) && num(r.temperature) && num(r.topK) && num(r.topP) && num(r.seed);
+    case "forget": return str(r.doc);
     default: return false;
   }
 }

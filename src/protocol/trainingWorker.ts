@@ -43,3 +43,14 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
     default: return false;
   }
 }
+
+/** The worker checks every command before acting on it. */
+export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
+  if (typeof m !== "object" || m === null) return false;
+  const c = m as Record<string, unknown>;
+  switch (c.type) {
+    case "open": return str(c.modelDir) && str(c.runDir);
+    case "pause": case "resume": case "stop": return true;
+    default: return false;
+  }
+}

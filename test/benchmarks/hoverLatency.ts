@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { encodeCheckpoint } from "../../src/engine/checkpoint";
 import { writeFileAtomic } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { TextPredictor } from "../../src/engine/textPredictor";

@@ -18,7 +18,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
+import { kernelGflops } from "./kernelGflops";
 import { ModelSpec } from "../../src/engine/modelSpec";
 import { Sampler } from "../../src/engine/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
@@ -174,7 +175,7 @@ function main(): void {
   const V = CharVocabulary.fromText(text).vocab.size;
   const probe = new Core({ cell: 2, layers: 1, vocab: 2, embed: 0, hidden: 1, flags: 0 });
   process.stdout.write(`RNN Lab benchmark: ${seconds} s per measurement, corpus ${text.length.toLocaleString("en")} characters, ${probe.variant} kernels, ${availableParallelism()} cores\n`);
-  const kernel = probe.kernelGflops(32, 1024, 320, Math.min(seconds, 2));
+  const kernel = kernelGflops(32, 1024, 320, Math.min(seconds, 2));
   process.stdout.write(`  matrix product 32×1024×320, one thread: ${kernel.toFixed(1)} GFLOP/s\n`);
   const rounds = Number(arg("rounds") ?? 2);
   const missing = torchAvailable();

@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { SafetensorsError, decodeSafetensors, encodeSafetensors } from "../../src/engine/safetensors";

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import { Worker } from "node:worker_threads";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { saveCheckpoint } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { Sampler } from "../../src/engine/sampler";

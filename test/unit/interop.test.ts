@@ -12,7 +12,7 @@ import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { Model, decodeCheckpoint } from "../../src/engine/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { windowLogits } from "../../src/engine/evaluate";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";

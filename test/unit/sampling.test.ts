@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { Model } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { Sampler } from "../../src/engine/sampler";
@@ -23,7 +23,7 @@ function randomModel(seed: number, scale = 1): Model {
 /** A 1-row core whose logits we set by hand. */
 function logitCore(logits: number[]): Core {
   const core = new Core({ cell: 0, layers: 1, vocab: logits.length, embed: 0, hidden: 1, flags: 0 });
-  core.logits(logits.length).set(logits);
+  core.logits().set(logits);
   core.seed(5);
   return core;
 }
@@ -51,7 +51,7 @@ describe("sampling", () => {
       core.inputs()[0] = x;
       core.forward(false, 0, false);
       core.carryState();
-      const lg = core.logits(vocab.size);
+      const lg = core.logits();
       x = lg.indexOf(Math.max(...lg));
       expected += vocab.chars[x];
     }
@@ -83,7 +83,7 @@ describe("sampling", () => {
     const seen = new Set<number>();
     for (let k = 0; k < 3000; k++) seen.add(core.sampleRow(0, 1, 3, 1));
     assert.deepEqual([...seen].sort(), [1, 2, 5]);
-    const probs = core.sampleProbs(logits.length);
+    const probs = core.sampleProbs();
     assert.equal(probs[0] + probs[3] + probs[4], 0);
     assert.ok(Math.abs(probs[1] + probs[2] + probs[5] - 1) < 1e-6, "kept probabilities renormalised");
     // softmax: p(1)≈0.445, p(5)≈0.270, p(2)≈0.164 … : top-p 0.6 keeps {1, 5}; 0.75 adds 2

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
 import { Model } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
 import { windowLogits } from "../../src/engine/evaluate";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";

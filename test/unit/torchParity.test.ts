@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Core, KERNEL_VARIANTS, KernelVariant, OptimizerCode, variantAvailable } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
+import { OptimizerCode } from "../../src/engine/coreAbi";
+import { KERNEL_VARIANTS, KernelVariant, variantAvailable } from "../../src/engine/coreLoader";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/modelSpec";
 import { expectClose, projectRoot } from "../helpers";
 
@@ -45,8 +47,8 @@ function loadCase(f: ModelFixture, variant: KernelVariant): Core {
   const { layers, hidden } = f.spec;
   const n = f.batch * hidden;
   for (let l = 0; l < layers; l++) {
-    core.hiddenStates(l, hidden).set(f.h0.slice(l * n, (l + 1) * n));
-    if (f.c0) core.cellStates(l, hidden).set(f.c0.slice(l * n, (l + 1) * n));
+    core.hiddenStates(l).set(f.h0.slice(l * n, (l + 1) * n));
+    if (f.c0) core.cellStates(l).set(f.c0.slice(l * n, (l + 1) * n));
   }
   return core;
 }
@@ -57,14 +59,14 @@ for (const variant of KERNEL_VARIANTS) describe(`parity with PyTorch (f32 ${vari
     test(f.name, () => {
       const core = loadCase(f, variant);
       const loss = core.forward(false, 0, true);
-      expectClose(core.logits(f.spec.vocabSize), f.logits, TOL, "logits");
+      expectClose(core.logits(), f.logits, TOL, "logits");
       expectClose([loss], [f.loss], TOL, "loss");
       const { layers, hidden } = f.spec;
       const n = f.batch * hidden;
       for (let l = 0; l < layers; l++) {
-        const last = core.hiddenStates(l, hidden).subarray(f.steps * n, (f.steps + 1) * n);
+        const last = core.hiddenStates(l).subarray(f.steps * n, (f.steps + 1) * n);
         expectClose(last, f.hn.slice(l * n, (l + 1) * n), TOL, `h_n of layer ${l}`);
-        if (f.cn) expectClose(core.cellStates(l, hidden).subarray(f.steps * n, (f.steps + 1) * n), f.cn.slice(l * n, (l + 1) * n), TOL, `c_n of layer ${l}`);
+        if (f.cn) expectClose(core.cellStates(l).subarray(f.steps * n, (f.steps + 1) * n), f.cn.slice(l * n, (l + 1) * n), TOL, `c_n of layer ${l}`);
       }
       core.zeroGrads();
       core.backward();

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Core, KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/coreAbi";
+import { Core } from "../../src/engine/core";
+import { KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/coreLoader";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
 import { expectClose } from "../helpers";
 
@@ -34,7 +35,7 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
   whole.zeroGrads();
   const wholeLoss = whole.forward(false, 0, true);
   whole.backward();
-  const wholeLogits = whole.logits(s.vocabSize);
+  const wholeLogits = whole.logits();
 
   const win = makeCore(s, precision, T, params, variant);
   const n = T * B;
@@ -46,7 +47,7 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
     win.inputs().set(xs.slice(k * n, (k + 1) * n));
     win.targets().set(ys.slice(k * n, (k + 1) * n));
     lossSum += win.forward(false, 0, true);
-    logits.push(...win.logits(s.vocabSize));
+    logits.push(...win.logits());
     win.carryState();
   }
   expectClose(logits, wholeLogits, tol, "logits, windows vs whole");
@@ -60,7 +61,7 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
     win.inputs().set(xs.slice(k * n, (k + 1) * n));
     win.targets().set(ys.slice(k * n, (k + 1) * n));
     win.forward(false, 0, true);
-    if (k === K - 1) for (let l = 0; l < s.layers; l++) { win.stateGrad(l, s.hidden).fill(0); win.cellGrad(l, s.hidden).fill(0); }
+    if (k === K - 1) for (let l = 0; l < s.layers; l++) { win.stateGrad(l).fill(0); win.cellGrad(l).fill(0); }
     win.backward(false, true);
   }
   // Each window's loss is a mean over its T·B predictions; the whole loss is the mean of those.
@@ -71,8 +72,8 @@ function compare(s: ModelSpec, precision: Precision, tol: { atol: number; rtol: 
 function stateOf(core: Core, s: ModelSpec): Float64Array[] {
   const out: Float64Array[] = [];
   for (let l = 0; l < s.layers; l++) {
-    out.push(Float64Array.from(core.hiddenStates(l, s.hidden).subarray(0, B * s.hidden)));
-    if (s.cell === "lstm") out.push(Float64Array.from(core.cellStates(l, s.hidden).subarray(0, B * s.hidden)));
+    out.push(Float64Array.from(core.hiddenStates(l).subarray(0, B * s.hidden)));
+    if (s.cell === "lstm") out.push(Float64Array.from(core.cellStates(l).subarray(0, B * s.hidden)));
   }
   return out;
 }
@@ -80,8 +81,8 @@ function stateOf(core: Core, s: ModelSpec): Float64Array[] {
 function setState(core: Core, s: ModelSpec, st: Float64Array[]): void {
   let i = 0;
   for (let l = 0; l < s.layers; l++) {
-    core.hiddenStates(l, s.hidden).set(st[i++]);
-    if (s.cell === "lstm") core.cellStates(l, s.hidden).set(st[i++]);
+    core.hiddenStates(l).set(st[i++]);
+    if (s.cell === "lstm") core.cellStates(l).set(st[i++]);
   }
 }
 
@@ -102,7 +103,7 @@ describe("windows with carried state equal the whole sequence", () => {
     core.zeroGrads();
     core.backward();
     const truncated = Float64Array.from(core.grads());
-    for (let l = 0; l < s.layers; l++) core.stateGrad(l, s.hidden).fill(0.5);
+    for (let l = 0; l < s.layers; l++) core.stateGrad(l).fill(0.5);
     core.forward(false, 0, true);
     core.zeroGrads();
     core.backward(false, true);
