@@ -7,6 +7,15 @@
 import { at } from "./arena";
 import { sigmoid, sigmoidSimd, tanhSimd, tanhr } from "./mathx";
 
+// The GRU in the cell table (cells.ts): 3 gates, carries h, keeps hn per step; its recurrent product
+// stays apart from the gates (RECURRENT_SEPARATE: r scales W_hn·h + b_hn), and dh ∘ z is a direct path
+// to h_{t−1}.
+export const GRU_GATES = 3;
+export const GRU_STATES = 1;
+export const GRU_AUX = 1;
+export const GRU_RECURRENT = 1; // RECURRENT_SEPARATE
+export const GRU_DIRECT_PATH = 1;
+
 export function gruForwardStep(G: usize, HH: usize, hn: usize, hPrev: usize, h: usize, B: i32, H: i32): void {
   const GH = 3 * H;
   for (let b = 0; b < B; b++) {

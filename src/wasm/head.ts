@@ -1,24 +1,39 @@
 // Softmax cross-entropy over the output logits.
-// logits[R, V] (R = T·B rows), targets[R] → mean loss in nats; dLogits[R, V] = (softmax − onehot) / R,
-// the gradient of that mean. A negative target is ignored (PyTorch's ignore_index): its row adds no
-// loss and gets a zero gradient, and the mean is over the other rows. The gradient-flow view uses it
-// to take the loss of the last step alone.
+// logits[R, O] (R = T·B rows, O = the head's outputs), targets[R], weights[R] → the weighted mean loss
+// in nats, Σ_r w_r·ℓ_r / Σ_r w_r over the rows that count; dLogits[R, O] = w_r·(softmax − onehot) / Σ w,
+// the gradient of that mean (PyTorch's weighted cross-entropy with reduction "mean"). A row counts
+// when its target is ≥ 0 and its weight is not 0: a negative target is ignored as before (PyTorch's
+// ignore_index; the gradient-flow view uses it to take the loss of the last step alone), and so is a
+// row of weight 0 (a loss mask, padding past a sequence's length). Either way the row adds no loss,
+// gets a zero gradient and its target is never read. With every weight 1 this is the plain mean over
+// the counted rows, to the bit (1·x and Σ 1 are exact).
 
 import { at, atI32 } from "./arena";
 import { expSimd, expr } from "./mathx";
 
-export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usize, R: i32, V: i32): f64 {
+let weightTotal: f64 = 0;
+
+/** Σ w over the rows that counted in the last call: the mean's denominator (to combine shards). */
+export function lastWeightTotal(): f64 { return weightTotal; }
+
+export function softmaxCrossEntropy(logits: usize, targets: usize, weights: usize, dLogits: usize, R: i32, V: i32): f64 {
   let total: f64 = 0;
-  let counted = 0;
-  for (let r = 0; r < R; r++) if (load<i32>(atI32(targets, r)) >= 0) counted++;
-  const scale = <real>(1.0 / <f64>max(counted, 1));
+  let counted: f64 = 0;
+  for (let r = 0; r < R; r++) {
+    const w = load<real>(at(weights, r));
+    if (load<i32>(atI32(targets, r)) >= 0 && w != 0) counted += <f64>w;
+  }
+  weightTotal = counted;
+  const denominator = counted != 0 ? counted : 1.0;
   for (let r = 0; r < R; r++) {
     const row = at(logits, r * V);
     const drow = at(dLogits, r * V);
-    if (load<i32>(atI32(targets, r)) < 0) {
+    const w = load<real>(at(weights, r));
+    if (load<i32>(atI32(targets, r)) < 0 || w == 0) {
       memory.fill(drow, 0, <usize>V << alignof<real>());
       continue;
     }
+    const scale = <real>(<f64>w / denominator);
     let mx = load<real>(row);
     for (let j = 1; j < V; j++) mx = max<real>(mx, load<real>(at(row, j)));
     let sum: f64 = 0;
@@ -40,10 +55,10 @@ export function softmaxCrossEntropy(logits: usize, targets: usize, dLogits: usiz
     }
     const y = load<i32>(atI32(targets, r));
     const logSum = Math.log(sum);
-    total += logSum - <f64>(load<real>(at(row, y)) - mx);
+    total += <f64>w * (logSum - <f64>(load<real>(at(row, y)) - mx));
     const inv = <real>(1.0 / sum) * scale;
     for (let j = 0; j < V; j++) store<real>(at(drow, j), load<real>(at(drow, j)) * inv);
     store<real>(at(drow, y), load<real>(at(drow, y)) - scale);
   }
-  return total / <f64>max(counted, 1);
+  return total / denominator;
 }

@@ -2,7 +2,7 @@
 // this module's memory; src/engine/coreAbi.ts mirrors this list and is its only caller.
 
 import { adamStep, axpbyBlock, globalNorm, rmspropStep, scaleBlock, sgdStep } from "./optim";
-import { getParamCount, gradScratchPtr, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, paramsPtr, sampleOrderPtr, sampleProbsPtr, vocabSize } from "./network";
+import { getParamCount, gradScratchPtr, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, outputSize, paramsPtr, sampleOrderPtr, sampleProbsPtr } from "./network";
 import { at } from "./arena";
 import { rngNormal, rngUniform } from "./rng";
 import { sampleFromLogits } from "./sample";
@@ -12,6 +12,8 @@ export {
   getParamCount, paramsPtr, gradsPtr, gradScratchPtr, moment1Ptr, moment2Ptr, getTensorCount, tensorField,
   inputsPtr, targetsPtr, logitsPtr, gradFlowPtr, getBatch, getSteps, getMaxSteps,
   hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
+  // the task seam and the cell seam (mirrored at the end of coreAbi.ts's CoreExports)
+  configureModel, lossWeightsPtr, lengthsPtr, lossWeightTotal, outputSize, stateCount,
 } from "./network";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 
@@ -60,10 +62,10 @@ export function fillRandom(ptr: usize, n: i32, std: f64): void {
   }
 }
 
-/** Samples from row `row` of the logits; the distribution used is left at sampleProbsPtr(). */
+/** Samples from row `row` of the logits (O = the head's outputs); the distribution used is left at sampleProbsPtr(). */
 export function sampleRow(row: i32, temperature: f64, topK: i32, topP: f64): i32 {
-  const V = vocabSize();
-  return sampleFromLogits(at(logitsPtr(), row * V), sampleProbsPtr(), sampleOrderPtr(), V, temperature, topK, topP);
+  const O = outputSize();
+  return sampleFromLogits(at(logitsPtr(), row * O), sampleProbsPtr(), sampleOrderPtr(), O, temperature, topK, topP);
 }
 
 // ---- kernel benchmark (npm run bench): the packed product alone, on buffers of its own ----

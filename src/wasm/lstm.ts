@@ -8,6 +8,15 @@
 import { at } from "./arena";
 import { sigmoid, sigmoidSimd, tanhSimd, tanhr } from "./mathx";
 
+// The LSTM in the cell table (cells.ts): 4 gates, carries h and c, keeps tanh(c) per step, its
+// recurrent product goes into the gates (b_hh folded in), no direct path to h_{t−1}; its own tensors
+// are the three peephole vectors when FLAG_PEEPHOLE is set.
+export const LSTM_GATES = 4;
+export const LSTM_STATES = 2;
+export const LSTM_AUX = 1;
+export const LSTM_RECURRENT = 0; // RECURRENT_INTO_GATES
+export const LSTM_DIRECT_PATH = 0;
+
 export function lstmForwardStep(G: usize, cPrev: usize, c: usize, tanhC: usize, h: usize, B: i32, H: i32,
                                 pI: usize, pF: usize, pO: usize, coupled: bool): void {
   const GH = 4 * H;

@@ -6,48 +6,88 @@
 // [in, out] (the transpose of PyTorch's [out, in]) so that every product is row-major A·B with the
 // SIMD loop running along contiguous outputs; the engine transposes when it reads or writes
 // PyTorch-named tensors. Gate order within a layer is PyTorch's: LSTM i,f,g,o; GRU r,z,n.
+//
+// Cells are data (cells.ts): this file runs any cell over time — input projection, one recurrent
+// product per step, the cell's pointwise step — and never asks which cell it has. What a cell needs
+// (gate width, carried states, per-step buffers, where its recurrent product goes, its own tensors)
+// comes from its description, read once in configure().
+//
+// What a batch is, beyond inputs and targets (the task seam, core half):
+//   lossWeights  real [T·B]  per-row weight of the loss; 0 = no loss (a mask). 1 after setShape.
+//   lengths      i32 [B]     per-stream length; steps t ≥ length neither change that stream's state
+//                            (so the carried and final state is the state after its last real step)
+//                            nor carry loss, and get no gradient. Tmax after setShape.
+//   outputs      the head's width O, independent of the vocabulary (O = V for language modelling).
+// With every weight 1 and every length ≥ T the results are bit-for-bit those of the plain mean over
+// every row whose target is ≥ 0 (negative targets stay ignored, head.ts).
+//
+// Adding a cell now touches, on the core side:
+//   src/wasm/<cell>.ts    its forward and backward pointwise steps and description constants
+//                         (gates, states, per-step buffers, recurrent mode, direct path)
+//   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellExtraTensorKind (if it has
+//                         tensors of its own), cellForwardStep and cellBackwardStep
+//   nothing in network.ts, head.ts or index.ts (the engine's CellCode in coreAbi.ts mirrors CELL_*,
+//   and a new tensor kind needs a TensorKind name there).
+//
+// Two directions per layer (bidirectional, not built yet): the layer table is indexed by unit
+// (layer, direction), MAX_DIRECTIONS = 2, and the loops below already run `for d < D` with D = 1.
+// To build it: configure() adds a second set of W_ih, W_hh, b_ih, b_hh (+ the cell's own tensors) per
+// layer with tensor field 5 (direction) = 1 (PyTorch's *_reverse), sets D = 2, and outWidth(l) is
+// then 2H, so layer l + 1's W_ih has 2H rows and the head 2H. directionForward(l, 1) walks
+// t = T − 1 … 0, reading states block t + 1 and writing block t (its initial state is block T); the
+// held-stream rule stays "t ≥ length" (so the reverse direction starts at each stream's own last
+// step, holding its initial state through the padding). The layer output Y [T·B, 2H] gets the two
+// directions' h side by side (a copy per direction after its loop, instead of today's alias of the
+// states), residual adds input to both halves, and backward splits dY by columns into each
+// direction's dh (a strided read), with dBelow = Σ_d dG_d·W_ih,dᵀ (the second product accumulates).
+// gradFlow and the state-gradient buffers become per unit.
+//
+// A second recurrent product per step (reset-before GRU: W_hn·(r ∘ h)): see cells.ts. The network
+// side is recurrentProduct()/recurrentStep() below plus two packed parts of W_hh per unit (F_WHHP
+// for the first product's columns, a second field for the rest) and one more weight-gradient product
+// over the cell's product-source aux slot.
 
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
+import {
+  CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
+  FLAG_COUPLED, FLAG_PEEPHOLE, RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, validCell,
+} from "./cells";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
-import { gruBackwardStep, gruForwardStep } from "./gru";
-import { softmaxCrossEntropy } from "./head";
-import { lstmBackwardStep, lstmForwardStep } from "./lstm";
-import { rnnBackwardStep, rnnForwardStep } from "./rnn";
+import { lastWeightTotal, softmaxCrossEntropy } from "./head";
 import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
-export const CELL_RNN_TANH = 0;
-export const CELL_RNN_RELU = 1;
-export const CELL_LSTM = 2;
-export const CELL_GRU = 3;
-
-export const FLAG_PEEPHOLE = 1;
-export const FLAG_COUPLED = 2;
+export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
 export const FLAG_RESIDUAL = 4;
 
 export const MAX_LAYERS = 4;
+export const MAX_DIRECTIONS = 2;
 
-// Tensor kinds, in block order; the engine names them (embed.weight, rnn.weight_ih_l0, …).
+// Tensor kinds, in block order; the engine names them (embed.weight, rnn.weight_ih_l0, …). Kinds
+// 5–7 are the LSTM's own (cells.ts); a new cell's own tensors take new codes after T_HEAD_B.
 export const T_EMBED = 0;
 export const T_W_IH = 1;
 export const T_W_HH = 2;
 export const T_B_IH = 3;
 export const T_B_HH = 4;
-export const T_PEEP_I = 5;
-export const T_PEEP_F = 6;
-export const T_PEEP_O = 7;
 export const T_HEAD_W = 8;
 export const T_HEAD_B = 9;
 
 // ---- configuration ----
 let cell = CELL_LSTM;
+let cellFlags = 0; // configure()'s flags, passed to the cell's steps (peephole, coupled)
 let L = 1;       // layers
-let V = 2;       // vocabulary
+let D = 1;       // directions per layer (2 = bidirectional, not built yet)
+let V = 2;       // vocabulary (input ids)
+let O = 2;       // head outputs (targets are 0 … O − 1); V for language modelling
 let E = 0;       // embedding width; 0 = one-hot input (a row gather of W_ih, no table)
 let H = 1;       // hidden units
-let GH = 4;      // gate rows per layer: H · (4 LSTM, 3 GRU, 1 RNN)
-let peephole = false;
-let coupled = false;
+let GH = 4;      // gate rows per layer and direction: H · the cell's gates
+let S = 2;       // carried state vectors per layer and direction (slot 0 = h)
+let A = 1;       // per-step [T·B, H] buffers the cell keeps for backward
+let separateRecurrent = false; // the cell wants h·W_hh + b_hh apart from G (RECURRENT_SEPARATE)
+let directPath = false;        // the cell's backward step writes a direct term of ∂L/∂h_{t−1}
+let extraTensors = 0;          // the cell's own [1, H] tensors per unit
 let residual = false;
 
 // ---- parameter block and tensor table ----
@@ -55,36 +95,39 @@ let paramCount = 0;
 let params: usize = 0, grads: usize = 0, moment1: usize = 0, moment2: usize = 0;
 let gradScratch: usize = 0; // another thread's gradient, copied in to be summed (data-parallel training)
 let tensorCount = 0;
-const TENSOR_FIELDS = 5; // offset, rows, cols, kind, layer
-const tensorTable = memory.data(64 * TENSOR_FIELDS * 4, 16);
+const TENSOR_FIELDS = 6; // offset, rows, cols, kind, layer, direction
+const MAX_TENSORS = 128;
+const tensorTable = memory.data(MAX_TENSORS * TENSOR_FIELDS * 4, 16);
 let embedOff = -1, headWOff = 0, headBOff = 0;
 
-// Per-layer parameter offsets (elements into the block) and activation buffers (addresses).
-const F_WIH = 0, F_WHH = 1, F_BIH = 2, F_BHH = 3, F_PI = 4, F_PF = 5, F_PO = 6;
-const F_G = 7;      // [T·B, GH] gate pre-activations, then activations
-const F_H = 8;      // [(T+1)·B, H] hidden states; row block 0 is the carried initial state
-const F_C = 9;      // [(T+1)·B, H] LSTM cell states, likewise
-const F_TC = 10;    // [T·B, H] tanh(c) (LSTM)
-const F_HN = 11;    // [T·B, H] W_hn·h + b_hn (GRU)
-const F_Y = 12;     // [T·B, H] layer output (H shifted by one step, or H + input with residual)
-const F_XIN = 13;   // [T·B, In] the layer's input as used (after dropout), for l ≥ 1
-const F_MASK = 14;  // [T·B, H] dropout mask, already scaled by 1/(1 − p)
-const F_DG = 15;    // [T·B, GH] ∂L/∂ gate pre-activations (input side): the G buffer itself, overwritten
-                    // step by step in backward (a step's activations are not needed after its gradients)
-const F_DGHH = 16;  // [T·B, GH] the same for the recurrent side (differs only for GRU)
-const F_DY = 17;    // [T·B, H] ∂L/∂ layer output
-const F_WHHP = 18;  // W_hh packed in 16-column panels (gemm.ts), made once per forward pass
-const F_WHHTP = 19; // W_hhᵀ packed likewise, made once per backward pass
-const F_IN = 20;    // address of the input actually used by this forward pass
-const F_DROP = 21;  // 1 when this forward pass used dropout on the layer's input
-const F_DH0 = 22;   // [B, H] state gradient: in ∂L/∂h_T from a later window (when asked), out ∂L/∂h_0
-const F_DC0 = 23;   // [B, H] the same for the LSTM cell state
-const F_WIHP = 24;  // W_ih packed (layers fed by a dense input)
-const LAYER_FIELDS = 25;
-const layerTable = memory.data(MAX_LAYERS * LAYER_FIELDS * 4, 16);
+// The layer table: one row per unit (layer l, direction d) = l·MAX_DIRECTIONS + d. Parameter fields
+// are element offsets into the block, the others addresses. Fields marked "per layer" are kept in
+// the direction-0 row only (the layer's input and output are shared by its directions).
+const F_WIH = 0, F_WHH = 1, F_BIH = 2, F_BHH = 3;
+const F_CP = 4;     // the cell's own tensors (extraTensors of [1, H], contiguous), when it has any
+const F_G = 5;      // [T·B, GH] gate pre-activations, then what the cell's forward step leaves there
+const F_STATES = 6; // [S, (T+1)·B, H] carried states (cells.ts); row block 0 is the carried initial state
+const F_AUX = 7;    // [A, T·B, H] the cell's per-step buffers
+const F_Y = 8;      // per layer: [T·B, H] layer output (h shifted by one step, or h + input with residual)
+const F_XIN = 9;    // per layer: [T·B, In] the layer's input as used (after dropout), for l ≥ 1
+const F_MASK = 10;  // per layer: [T·B, In] dropout mask, already scaled by 1/(1 − p)
+const F_DGHH = 11;  // [T·B, GH] ∂L/∂ recurrent pre-activations: its own buffer for RECURRENT_SEPARATE,
+                    // else F_G itself (backward overwrites G with dG step by step: a step's
+                    // activations are not needed after its gradients)
+const F_DY = 12;    // per layer: [T·B, H] ∂L/∂ layer output
+const F_WHHP = 13;  // W_hh packed in 16-column panels (gemm.ts), made once per forward pass
+const F_WHHTP = 14; // W_hhᵀ packed likewise, made once per backward pass
+const F_IN = 15;    // per layer: address of the input actually used by this forward pass (0 = one-hot)
+const F_DROP = 16;  // per layer: 1 when this forward pass used dropout on the layer's input
+const F_DSTATE0 = 17; // [max(S, 2), B, H] state gradient: in ∂L/∂state_T from a later window (when asked), out ∂L/∂state_0
+const F_WIHP = 18;  // W_ih packed (layers fed by a dense input)
+const LAYER_FIELDS = 19;
+const layerTable = memory.data(MAX_LAYERS * MAX_DIRECTIONS * LAYER_FIELDS * 4, 16);
 
-@inline function lf(l: i32, f: i32): usize { return <usize>load<u32>(layerTable + ((<usize>(l * LAYER_FIELDS + f)) << 2)); }
-@inline function setLf(l: i32, f: i32, v: usize): void { store<u32>(layerTable + ((<usize>(l * LAYER_FIELDS + f)) << 2), <u32>v); }
+@inline function unit(l: i32, d: i32): i32 { return l * MAX_DIRECTIONS + d; }
+@inline function uf(u: i32, f: i32): usize { return <usize>load<u32>(layerTable + ((<usize>(u * LAYER_FIELDS + f)) << 2)); }
+@inline function setUf(u: i32, f: i32, v: usize): void { store<u32>(layerTable + ((<usize>(u * LAYER_FIELDS + f)) << 2), <u32>v); }
+@inline function lf(l: i32, f: i32): usize { return uf(unit(l, 0), f); }
 @inline function param(off: usize): usize { return at(params, <i32>off); }
 @inline function grad(off: usize): usize { return at(grads, <i32>off); }
 
@@ -92,16 +135,26 @@ const layerTable = memory.data(MAX_LAYERS * LAYER_FIELDS * 4, 16);
 let B = 1, Tmax = 1, T = 1;
 let shapeMark: usize = 0;
 let inputs: usize = 0, targets: usize = 0;      // i32 [T·B]
+let lossWeights: usize = 0;                     // real [T·B] per-row loss weight (1 = counts, 0 = masked)
+let lengths: usize = 0;                         // i32 [B] per-stream length
+let rowWeights: usize = 0;                      // real [T·B] lossWeights with the rows past each length zeroed
 let embedded: usize = 0;                        // [T·B, E] gathered embedding rows
 let dEmbedded: usize = 0;                       // [T·B, E]
-let logits: usize = 0, dLogits: usize = 0;      // [T·B, V]
+let logits: usize = 0, dLogits: usize = 0;      // [T·B, O]
 let headWP: usize = 0;                          // head weight packed
 let gemmScratch: usize = 0;                     // packing space for products with a changing B
 let weightsFrozen = false;                      // the engine promised not to change the parameters …
 let packedFresh = false;                        // … and the packed copies were made after it did
-let dh: usize = 0, dc: usize = 0, dhNext: usize = 0, hhScratch: usize = 0;
+let stateStride = 0, auxStride = 0;             // elements between state slots, between aux slots
+let dState: usize = 0;                          // [S, B, H] ∂L/∂state_t in backward (slot 0 = dh)
+let dStateHeld: usize = 0;                      // [S, B, H] rows of held streams, saved across a step
+let dhNext: usize = 0, hhScratch: usize = 0;    // [B, H] ∂L/∂h_{t−1}; [B, GH] separate recurrent product
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
+// Lengths of this forward pass, clamped to [0, T]: steps t < minLen run every stream, steps
+// t ≥ maxLen hold every stream, and in between the streams with length ≤ t are held.
+let minLen = 1, maxLen = 1;
+let ragged = false; // minLen < T: some stream ends before the window does
 // Dropout masks are a hash of (key, layer, step, global stream, unit), not a sequential stream, so a
 // shard of the batch on another thread draws exactly the mask the whole batch would.
 let dropoutKey: u32 = 0;
@@ -114,9 +167,11 @@ export function setDropoutKey(key: u32, offset: i32, total: i32): void {
   totalStreams = total;
 }
 
-function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : H; }
+/** Width of layer l's output: H per direction, side by side. */
+function outWidth(l: i32): i32 { return H * D; }
+function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : outWidth(l - 1); }
 
-function addTensor(kind: i32, layer: i32, rows: i32, cols: i32): i32 {
+function addTensor(kind: i32, layer: i32, direction: i32, rows: i32, cols: i32): i32 {
   const off = paramCount;
   const base = tensorTable + <usize>(tensorCount * TENSOR_FIELDS * 4);
   store<i32>(base, off);
@@ -124,35 +179,49 @@ function addTensor(kind: i32, layer: i32, rows: i32, cols: i32): i32 {
   store<i32>(base, cols, 8);
   store<i32>(base, kind, 12);
   store<i32>(base, layer, 16);
+  store<i32>(base, direction, 20);
   tensorCount++;
   paramCount += rows * cols;
   return off;
 }
 
-/** Returns the number of parameters, or -1 for an invalid configuration. */
+/** Returns the number of parameters, or -1 for an invalid configuration. The head has vocab outputs. */
 export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hidden: i32, flags: i32): i32 {
-  if (cellType < 0 || cellType > 3 || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1) return -1;
-  cell = cellType; L = layers; V = vocab; E = embed; H = hidden;
-  peephole = cell == CELL_LSTM && (flags & FLAG_PEEPHOLE) != 0;
-  coupled = cell == CELL_LSTM && (flags & FLAG_COUPLED) != 0;
+  return configureModel(cellType, layers, vocab, embed, hidden, flags, vocab);
+}
+
+/** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */
+export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i32, hidden: i32, flags: i32, outputs: i32): i32 {
+  if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
+  if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) != 1) return -1; // see cells.ts
+  cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
+  cellFlags = cell == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
   residual = (flags & FLAG_RESIDUAL) != 0;
-  GH = H * (cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1);
+  GH = H * cellDescription(cell, cellFlags, CD_GATES);
+  S = cellDescription(cell, cellFlags, CD_STATES);
+  A = cellDescription(cell, cellFlags, CD_AUX);
+  separateRecurrent = cellDescription(cell, cellFlags, CD_RECURRENT) == RECURRENT_SEPARATE;
+  directPath = cellDescription(cell, cellFlags, CD_DIRECT_PATH) != 0;
+  extraTensors = cellDescription(cell, cellFlags, CD_EXTRA_TENSORS);
+  if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
-  embedOff = E > 0 ? addTensor(T_EMBED, -1, V, E) : -1;
+  embedOff = E > 0 ? addTensor(T_EMBED, -1, 0, V, E) : -1;
   for (let l = 0; l < L; l++) {
-    setLf(l, F_WIH, addTensor(T_W_IH, l, inWidth(l), GH));
-    setLf(l, F_WHH, addTensor(T_W_HH, l, H, GH));
-    setLf(l, F_BIH, addTensor(T_B_IH, l, 1, GH));
-    setLf(l, F_BHH, addTensor(T_B_HH, l, 1, GH));
-    if (peephole) {
-      setLf(l, F_PI, addTensor(T_PEEP_I, l, 1, H));
-      setLf(l, F_PF, addTensor(T_PEEP_F, l, 1, H));
-      setLf(l, F_PO, addTensor(T_PEEP_O, l, 1, H));
+    for (let d = 0; d < D; d++) {
+      const u = unit(l, d);
+      setUf(u, F_WIH, addTensor(T_W_IH, l, d, inWidth(l), GH));
+      setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
+      setUf(u, F_BIH, addTensor(T_B_IH, l, d, 1, GH));
+      setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
+      for (let k = 0; k < extraTensors; k++) {
+        const off = addTensor(cellExtraTensorKind(cell, k), l, d, 1, H);
+        if (k == 0) setUf(u, F_CP, off);
+      }
     }
   }
-  headWOff = addTensor(T_HEAD_W, -1, H, V);
-  headBOff = addTensor(T_HEAD_B, -1, 1, V);
+  headWOff = addTensor(T_HEAD_W, -1, 0, outWidth(L - 1), O);
+  headBOff = addTensor(T_HEAD_B, -1, 0, 1, O);
   arenaReset(0);
   params = allocReal(paramCount);
   grads = allocReal(paramCount);
@@ -164,6 +233,9 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
   return paramCount;
 }
 
+/** n rounded up to a multiple of 16 elements, so every slot of a buffer starts 64-byte aligned. */
+function slotStride(n: i32): i32 { return (n + 15) & ~15; }
+
 /** (Re)allocates every activation buffer for batch b and window t; keeps parameters and moments. */
 export function setShape(batch: i32, steps: i32): void {
   B = batch; Tmax = steps; T = steps;
@@ -171,40 +243,48 @@ export function setShape(batch: i32, steps: i32): void {
   const R = Tmax * B;
   inputs = allocI32(R);
   targets = allocI32(R);
+  lossWeights = allocReal(R);
+  for (let r = 0; r < R; r++) store<real>(at(lossWeights, r), 1);
+  rowWeights = allocReal(R);
+  lengths = allocI32(B);
+  for (let b = 0; b < B; b++) store<i32>(atI32(lengths, b), Tmax);
   embedded = E > 0 ? allocReal(R * E) : 0;
   dEmbedded = E > 0 ? allocReal(R * E) : 0;
-  logits = allocReal(R * V);
-  dLogits = allocReal(R * V);
-  headWP = allocReal(packedSize(H, V));
+  logits = allocReal(R * O);
+  dLogits = allocReal(R * O);
+  const top = outWidth(L - 1);
+  headWP = allocReal(packedSize(top, O));
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = max(maxIn, inWidth(l));
-  gemmScratch = allocReal(max(KC * paddedWidth(max(GH, V)), max(packedSize(GH, maxIn), packedSize(V, H))));
+  gemmScratch = allocReal(max(KC * paddedWidth(max(GH, O)), max(packedSize(GH, maxIn), packedSize(O, top))));
   packedFresh = false;
-  dh = allocReal(B * H);
-  dc = allocReal(B * H);
+  stateStride = slotStride((Tmax + 1) * B * H);
+  auxStride = slotStride(R * H);
+  dState = allocReal(S * B * H);
+  dStateHeld = allocReal(S * B * H);
   dhNext = allocReal(B * H);
   hhScratch = allocReal(B * GH);
   gradFlow = allocReal(L * Tmax);
-  sampleProbs = allocReal(V);
-  sampleOrder = allocI32(V);
+  sampleProbs = allocReal(O);
+  sampleOrder = allocI32(O);
   for (let l = 0; l < L; l++) {
     const In = inWidth(l);
-    setLf(l, F_G, allocReal(R * GH));
-    setLf(l, F_H, allocReal((Tmax + 1) * B * H));
-    setLf(l, F_C, cell == CELL_LSTM ? allocReal((Tmax + 1) * B * H) : 0);
-    setLf(l, F_TC, cell == CELL_LSTM ? allocReal(R * H) : 0);
-    setLf(l, F_HN, cell == CELL_GRU ? allocReal(R * H) : 0);
-    setLf(l, F_Y, residual && l > 0 ? allocReal(R * H) : lf(l, F_H) + (<usize>(B * H) << alignof<real>()));
-    setLf(l, F_XIN, l > 0 ? allocReal(R * H) : 0);
-    setLf(l, F_MASK, l > 0 ? allocReal(R * H) : 0);
-    setLf(l, F_DG, lf(l, F_G));
-    setLf(l, F_DGHH, cell == CELL_GRU ? allocReal(R * GH) : lf(l, F_DG));
-    setLf(l, F_DY, allocReal(R * H));
-    setLf(l, F_WHHP, allocReal(packedSize(H, GH)));
-    setLf(l, F_WHHTP, allocReal(packedSize(GH, H)));
-    setLf(l, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
-    setLf(l, F_DH0, allocReal(B * H));
-    setLf(l, F_DC0, allocReal(B * H));
+    for (let d = 0; d < D; d++) {
+      const u = unit(l, d);
+      setUf(u, F_G, allocReal(R * GH));
+      setUf(u, F_STATES, allocReal(S * stateStride));
+      setUf(u, F_AUX, A > 0 ? allocReal(A * auxStride) : 0);
+      setUf(u, F_DGHH, separateRecurrent ? allocReal(R * GH) : uf(u, F_G));
+      setUf(u, F_WHHP, allocReal(packedSize(H, GH)));
+      setUf(u, F_WHHTP, allocReal(packedSize(GH, H)));
+      setUf(u, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
+      setUf(u, F_DSTATE0, allocReal(max(S, 2) * B * H));
+    }
+    // D = 1: the output is the states' slot 0 from row block 1 on (no copy); see the header for D = 2.
+    setUf(unit(l, 0), F_Y, residual && l > 0 ? allocReal(R * H) : uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()));
+    setUf(unit(l, 0), F_XIN, l > 0 ? allocReal(R * In) : 0);
+    setUf(unit(l, 0), F_MASK, l > 0 ? allocReal(R * In) : 0);
+    setUf(unit(l, 0), F_DY, allocReal(R * outWidth(l)));
   }
 }
 
@@ -213,90 +293,151 @@ export function setSteps(steps: i32): void {
   T = steps < 1 ? 1 : steps > Tmax ? Tmax : steps;
 }
 
+// ---- lengths and loss weights ----
+
+@inline function lengthOf(b: i32): i32 {
+  const n = load<i32>(atI32(lengths, b));
+  return n < 0 ? 0 : n > T ? T : n;
+}
+
+/** Reads the lengths for this pass (B loads; every later test is against minLen / maxLen first). */
+function measureLengths(): void {
+  minLen = T; maxLen = 0;
+  for (let b = 0; b < B; b++) {
+    const n = lengthOf(b);
+    minLen = min(minLen, n);
+    maxLen = max(maxLen, n);
+  }
+  ragged = minLen < T;
+}
+
+/** Whether row r = t·B + b lies past its stream's length (only asked when ragged). */
+@inline function pastLength(r: i32): bool { return r / B >= lengthOf(r % B); }
+
+/** The input id of row r; a row past its stream's length reads id 0 (its input is never used). */
+@inline function inputId(r: i32): i32 { return ragged && pastLength(r) ? 0 : load<i32>(atI32(inputs, r)); }
+
+/** The weights the loss uses: lossWeights, with rows past each stream's length zeroed when ragged. */
+function lossRowWeights(): usize {
+  if (!ragged) return lossWeights;
+  const R = T * B;
+  for (let r = 0; r < R; r++) store<real>(at(rowWeights, r), pastLength(r) ? <real>0 : load<real>(at(lossWeights, r)));
+  return rowWeights;
+}
+
+/** Step t of a ragged pass: streams whose length is ≤ t keep their state (row block t → t + 1). */
+function holdEndedStreams(states: usize, t: i32): void {
+  const n = B * H, bytes = <usize>H << alignof<real>();
+  for (let b = 0; b < B; b++) {
+    if (lengthOf(b) > t) continue;
+    for (let k = 0; k < S; k++) {
+      const slot = at(states, k * stateStride);
+      memory.copy(at(slot, (t + 1) * n + b * H), at(slot, t * n + b * H), bytes);
+    }
+  }
+}
+
 // ---- forward ----
 
 /**
- * inputs/targets [T·B] → logits [T·B, V]; returns the mean cross-entropy in nats (when withLoss).
- * training with dropout > 0 draws a fresh inverted-dropout mask for the input of every layer above the first.
+ * inputs/targets [T·B] → logits [T·B, O]; returns the weighted mean cross-entropy in nats (when
+ * withLoss). training with dropout > 0 draws a fresh inverted-dropout mask for the input of every
+ * layer above the first.
  */
 export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   const R = T * B;
   if (!(weightsFrozen && packedFresh)) packWeights();
+  measureLengths();
   for (let l = 0; l < L; l++) {
-    const G = lf(l, F_G);
-    const wih = param(lf(l, F_WIH)), whhP = lf(l, F_WHHP);
-    const bih = param(lf(l, F_BIH)), bhh = param(lf(l, F_BHH));
-    const foldBiases = cell != CELL_GRU; // GRU keeps b_hh inside r ∘ (W_hn h + b_hn)
-    let input: usize = 0;
-    if (l == 0) {
-      if (E == 0) {
-        // one-hot input: x·W_ih is row x of W_ih
-        for (let r = 0; r < R; r++) {
-          const x = load<i32>(atI32(inputs, r));
-          const dst = at(G, r * GH);
-          addTo(dst, at(wih, x * GH), bih, GH);
-          if (foldBiases) addInto(dst, bhh, GH);
-        }
-      } else {
-        const table = param(<usize>embedOff);
-        for (let r = 0; r < R; r++) {
-          memory.copy(at(embedded, r * E), at(table, load<i32>(atI32(inputs, r)) * E), <usize>E << alignof<real>());
-        }
-        input = embedded;
+    const input = layerInput(l, training, dropout);
+    for (let d = 0; d < D; d++) directionForward(l, d, input);
+    if (residual && l > 0) addTo(lf(l, F_Y), uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()), input, R * H);
+  }
+  fillRows(logits, R, O, param(headBOff), 0);
+  gemmPacked(lf(L - 1, F_Y), outWidth(L - 1), 1, headWP, logits, R, outWidth(L - 1), O, true);
+  return withLoss ? softmaxCrossEntropy(logits, targets, lossRowWeights(), dLogits, R, O) : 0;
+}
+
+/** Layer l's input [T·B, In] as its directions use it (dropout applied); 0 = one-hot ids (layer 0, E = 0). */
+function layerInput(l: i32, training: bool, dropout: f64): usize {
+  const R = T * B;
+  let input: usize = 0;
+  if (l == 0) {
+    if (E > 0) {
+      const table = param(<usize>embedOff);
+      for (let r = 0; r < R; r++) {
+        memory.copy(at(embedded, r * E), at(table, inputId(r) * E), <usize>E << alignof<real>());
       }
-    } else {
-      const below = lf(l - 1, F_Y);
-      const useDropout = training && dropout > 0;
-      setLf(l, F_DROP, useDropout ? 1 : 0);
-      if (useDropout) {
-        const mask = lf(l, F_MASK), xin = lf(l, F_XIN);
-        const keepScale = <real>(1.0 / (1.0 - dropout));
-        for (let t = 0; t < T; t++) {
-          for (let b = 0; b < B; b++) {
-            const row = (t * B + b) * H;
-            const unit0 = <u32>(((l * Tmax + t) * totalStreams + streamOffset + b) * H);
-            for (let j = 0; j < H; j++) {
-              const m = hashUniform(dropoutKey, unit0 + <u32>j) >= dropout ? keepScale : <real>0;
-              store<real>(at(mask, row + j), m);
-              store<real>(at(xin, row + j), m * load<real>(at(below, row + j)));
-            }
+      input = embedded;
+    }
+  } else {
+    const below = lf(l - 1, F_Y);
+    const In = inWidth(l);
+    const useDropout = training && dropout > 0;
+    setUf(unit(l, 0), F_DROP, useDropout ? 1 : 0);
+    if (useDropout) {
+      const mask = lf(l, F_MASK), xin = lf(l, F_XIN);
+      const keepScale = <real>(1.0 / (1.0 - dropout));
+      for (let t = 0; t < T; t++) {
+        for (let b = 0; b < B; b++) {
+          const row = (t * B + b) * In;
+          const unit0 = <u32>(((l * Tmax + t) * totalStreams + streamOffset + b) * In);
+          for (let j = 0; j < In; j++) {
+            const m = hashUniform(dropoutKey, unit0 + <u32>j) >= dropout ? keepScale : <real>0;
+            store<real>(at(mask, row + j), m);
+            store<real>(at(xin, row + j), m * load<real>(at(below, row + j)));
           }
         }
-        input = xin;
-      } else {
-        input = below;
       }
-    }
-    setLf(l, F_IN, input);
-    if (input != 0) {
-      fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
-      gemmPacked(input, inWidth(l), 1, lf(l, F_WIHP), G, R, inWidth(l), GH, true);
-    }
-    const Hs = lf(l, F_H);
-    for (let t = 0; t < T; t++) {
-      const g = at(G, t * B * GH);
-      const hPrev = at(Hs, t * B * H), hOut = at(Hs, (t + 1) * B * H);
-      if (cell == CELL_LSTM) {
-        gemmPacked(hPrev, H, 1, whhP, g, B, H, GH, true);
-        const Cs = lf(l, F_C);
-        lstmForwardStep(g, at(Cs, t * B * H), at(Cs, (t + 1) * B * H), at(lf(l, F_TC), t * B * H), hOut, B, H,
-          peephole ? param(lf(l, F_PI)) : 0, peephole ? param(lf(l, F_PF)) : 0, peephole ? param(lf(l, F_PO)) : 0, coupled);
-      } else if (cell == CELL_GRU) {
-        fillRows(hhScratch, B, GH, bhh, 0);
-        gemmPacked(hPrev, H, 1, whhP, hhScratch, B, H, GH, true);
-        gruForwardStep(g, hhScratch, at(lf(l, F_HN), t * B * H), hPrev, hOut, B, H);
-      } else {
-        gemmPacked(hPrev, H, 1, whhP, g, B, H, GH, true);
-        rnnForwardStep(g, hOut, B * H, cell == CELL_RNN_RELU);
-      }
-    }
-    if (residual && l > 0) {
-      addTo(lf(l, F_Y), at(Hs, B * H), input, R * H);
+      input = xin;
+    } else {
+      input = below;
     }
   }
-  fillRows(logits, R, V, param(headBOff), 0);
-  gemmPacked(lf(L - 1, F_Y), H, 1, headWP, logits, R, H, V, true);
-  return withLoss ? softmaxCrossEntropy(logits, targets, dLogits, R, V) : 0;
+  setUf(unit(l, 0), F_IN, input);
+  return input;
+}
+
+/** One direction of layer l over the window: the input projection for all T·B rows, then the recurrence. */
+function directionForward(l: i32, d: i32, input: usize): void {
+  const u = unit(l, d);
+  const R = T * B;
+  const G = uf(u, F_G);
+  const bih = param(uf(u, F_BIH)), bhh = param(uf(u, F_BHH));
+  const foldBiases = !separateRecurrent; // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn))
+  if (input == 0) {
+    // one-hot input: x·W_ih is row x of W_ih
+    const wih = param(uf(u, F_WIH));
+    for (let r = 0; r < R; r++) {
+      const dst = at(G, r * GH);
+      addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+      if (foldBiases) addInto(dst, bhh, GH);
+    }
+  } else {
+    fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
+    gemmPacked(input, inWidth(l), 1, uf(u, F_WIHP), G, R, inWidth(l), GH, true);
+  }
+  const states = uf(u, F_STATES), aux = uf(u, F_AUX), whhP = uf(u, F_WHHP);
+  const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0;
+  const n = B * H;
+  for (let t = 0; t < T; t++) {
+    const prev = at(states, t * n), next = at(states, (t + 1) * n);
+    if (t >= maxLen) {
+      // every stream has ended: the state is held, nothing is computed
+      for (let k = 0; k < S; k++) memory.copy(at(next, k * stateStride), at(prev, k * stateStride), <usize>n << alignof<real>());
+      continue;
+    }
+    const g = at(G, t * B * GH);
+    // The recurrent product h_{t−1}·W_hh, into the gates or apart with b_hh (cells.ts).
+    let hh = g;
+    if (separateRecurrent) {
+      hh = hhScratch;
+      fillRows(hh, B, GH, bhh, 0);
+    }
+    gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
+    cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
+    if (t >= minLen) holdEndedStreams(states, t);
+  }
 }
 
 // ---- backward ----
@@ -314,84 +455,142 @@ export function backward(flags: i32): void {
   const recordFlow = (flags & BACKWARD_RECORD_FLOW) != 0;
   const stateGradIn = (flags & BACKWARD_STATE_GRAD_IN) != 0;
   const R = T * B;
-  const top = lf(L - 1, F_Y);
-  gemm(top, 1, H, dLogits, grad(headWOff), H, R, V, true, gemmScratch);
-  addColumnSums(dLogits, grad(headBOff), R, V);
-  gemmTransposedB(dLogits, V, 1, param(headWOff), lf(L - 1, F_DY), R, V, H, false, gemmScratch);
+  const top = lf(L - 1, F_Y), Wt = outWidth(L - 1);
+  gemm(top, 1, Wt, dLogits, grad(headWOff), Wt, R, O, true, gemmScratch);
+  addColumnSums(dLogits, grad(headBOff), R, O);
+  gemmTransposedB(dLogits, O, 1, param(headWOff), lf(L - 1, F_DY), R, O, Wt, false, gemmScratch);
 
   for (let l = L - 1; l >= 0; l--) {
-    const G = lf(l, F_G), dG = lf(l, F_DG), dGhh = lf(l, F_DGHH), dY = lf(l, F_DY), Hs = lf(l, F_H);
-    const whhTP = lf(l, F_WHHTP);
-    packPanelsTransposed(param(lf(l, F_WHH)), GH, H, whhTP);
-    const stateBytes = <usize>(B * H) << alignof<real>();
-    if (stateGradIn) {
-      memory.copy(dhNext, lf(l, F_DH0), stateBytes);
-      if (cell == CELL_LSTM) memory.copy(dc, lf(l, F_DC0), stateBytes);
-    } else {
-      memory.fill(dhNext, 0, stateBytes);
-      if (cell == CELL_LSTM) memory.fill(dc, 0, stateBytes);
-    }
-    for (let t = T - 1; t >= 0; t--) {
-      const n = B * H;
-      const dYt = at(dY, t * n);
-      addTo(dh, dYt, dhNext, n);
-      if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(dh, n)));
-      const g = at(G, t * B * GH), dg = at(dG, t * B * GH);
-      if (cell == CELL_LSTM) {
-        const pOn = peephole;
-        lstmBackwardStep(g, at(lf(l, F_C), t * n), at(lf(l, F_TC), t * n), dh, dc, dg, B, H,
-          pOn ? param(lf(l, F_PI)) : 0, pOn ? param(lf(l, F_PF)) : 0, pOn ? param(lf(l, F_PO)) : 0,
-          pOn ? grad(lf(l, F_PI)) : 0, pOn ? grad(lf(l, F_PF)) : 0, pOn ? grad(lf(l, F_PO)) : 0, coupled);
-        gemmPacked(dg, GH, 1, whhTP, dhNext, B, GH, H, false);
-      } else if (cell == CELL_GRU) {
-        const dq = at(dGhh, t * B * GH);
-        gruBackwardStep(g, at(lf(l, F_HN), t * n), at(Hs, t * n), dh, dg, dq, dhNext, B, H);
-        gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, true);
-      } else {
-        rnnBackwardStep(g, dh, dg, n, cell == CELL_RNN_RELU);
-        gemmPacked(dg, GH, 1, whhTP, dhNext, B, GH, H, false);
-      }
-    }
-    memory.copy(lf(l, F_DH0), dhNext, stateBytes);
-    if (cell == CELL_LSTM) memory.copy(lf(l, F_DC0), dc, stateBytes);
-    // Weight gradients as three big products over all T·B rows at once.
-    gemm(Hs, 1, H, dGhh, grad(lf(l, F_WHH)), H, R, GH, true, gemmScratch);
-    addColumnSums(dG, grad(lf(l, F_BIH)), R, GH);
-    addColumnSums(dGhh, grad(lf(l, F_BHH)), R, GH);
-    const In = inWidth(l);
-    const input = lf(l, F_IN);
-    if (input == 0) {
-      // one-hot: scatter-add each row of dG into the W_ih row of its input character
-      const gw = grad(lf(l, F_WIH));
-      for (let r = 0; r < R; r++) {
-        addInto(at(gw, load<i32>(atI32(inputs, r)) * GH), at(dG, r * GH), GH);
-      }
+    for (let d = 0; d < D; d++) directionBackward(l, d, recordFlow, stateGradIn);
+    layerInputBackward(l);
+  }
+}
+
+/**
+ * One direction of layer l: the recurrence backward through time, then its weight gradients as
+ * big products over all T·B rows, then its share of ∂L/∂(layer input) (direction 0 writes it,
+ * a second direction would add to it).
+ */
+function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool): void {
+  const u = unit(l, d);
+  const R = T * B, n = B * H;
+  const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
+  const whhTP = uf(u, F_WHHTP);
+  const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0, gcp = extraTensors > 0 ? grad(uf(u, F_CP)) : 0;
+  packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
+  const stateBytes = <usize>n << alignof<real>();
+  const dState0 = uf(u, F_DSTATE0);
+  // dhNext: ∂L/∂h_t from step t + 1; dState slots ≥ 1: ∂L/∂(other states)_t.
+  if (stateGradIn) {
+    memory.copy(dhNext, dState0, stateBytes);
+    for (let k = 1; k < S; k++) memory.copy(at(dState, k * n), at(dState0, k * n), stateBytes);
+  } else {
+    memory.fill(dhNext, 0, stateBytes);
+    for (let k = 1; k < S; k++) memory.fill(at(dState, k * n), 0, stateBytes);
+  }
+  const gateBytes = <usize>(B * GH) << alignof<real>();
+  for (let t = T - 1; t >= 0; t--) {
+    addTo(dState, at(dY, t * n), dhNext, n); // dh = ∂L/∂h_t, from above and from step t + 1
+    if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(dState, n)));
+    const dg = at(dG, t * B * GH), dq = at(dGhh, t * B * GH);
+    if (t >= maxLen) {
+      // every stream was held at this step: an identity, so the gradient passes through unchanged
+      memory.fill(dg, 0, gateBytes);
+      if (separateRecurrent) memory.fill(dq, 0, gateBytes);
+      memory.copy(dhNext, dState, stateBytes);
       continue;
     }
-    gemm(input, 1, In, dG, grad(lf(l, F_WIH)), In, R, GH, true, gemmScratch);
-    const wih = param(lf(l, F_WIH));
-    if (l == 0) {
-      gemmTransposedB(dG, GH, 1, wih, dEmbedded, R, GH, E, false, gemmScratch);
-      const ge = grad(<usize>embedOff);
-      for (let r = 0; r < R; r++) {
-        addInto(at(ge, load<i32>(atI32(inputs, r)) * E), at(dEmbedded, r * E), E);
-      }
-    } else {
-      const dBelow = lf(l - 1, F_DY);
-      gemmTransposedB(dG, GH, 1, wih, dBelow, R, GH, H, false, gemmScratch);
-      if (residual) addInto(dBelow, dY, R * H);
-      if (lf(l, F_DROP) != 0) mulInto(dBelow, lf(l, F_MASK), R * H);
+    const heldSome = t >= minLen;
+    if (heldSome) keepHeldGradients(t, true);
+    cellBackwardStep(cell, cellFlags, at(G, t * B * GH), at(states, t * n), stateStride, A > 0 ? at(aux, t * n) : 0, auxStride,
+      dState, dg, dq, dhNext, B, H, cp, gcp);
+    if (heldSome) clearHeldRows(t, dg, dq);
+    // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
+    gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
+    if (heldSome) keepHeldGradients(t, false);
+  }
+  memory.copy(dState0, dhNext, stateBytes);
+  for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
+  // Weight gradients as three big products over all T·B rows at once.
+  gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+  addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
+  addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
+  const input = lf(l, F_IN);
+  if (input == 0) {
+    // one-hot: scatter-add each row of dG into the W_ih row of its input character
+    const gw = grad(uf(u, F_WIH));
+    for (let r = 0; r < R; r++) {
+      if (ragged && pastLength(r)) continue;
+      addInto(at(gw, load<i32>(atI32(inputs, r)) * GH), at(dG, r * GH), GH);
     }
+    return;
+  }
+  const In = inWidth(l);
+  gemm(input, 1, In, dG, grad(uf(u, F_WIH)), In, R, GH, true, gemmScratch);
+  const dInput = l == 0 ? dEmbedded : lf(l - 1, F_DY);
+  gemmTransposedB(dG, GH, 1, param(uf(u, F_WIH)), dInput, R, GH, In, d > 0, gemmScratch);
+}
+
+/**
+ * A held stream's step is an identity: its state gradients pass through, and the cell's step must
+ * add nothing for it (not even to the cell's own tensors' gradients). before = true saves the held
+ * rows of dState and zeroes them, so the step sees no incoming gradient there (a backward step is
+ * linear in it); before = false restores them and sets their ∂L/∂h_{t−1} to ∂L/∂h_t.
+ */
+function keepHeldGradients(t: i32, before: bool): void {
+  const bytes = <usize>H << alignof<real>(), n = B * H;
+  for (let b = 0; b < B; b++) {
+    if (lengthOf(b) > t) continue;
+    for (let k = 0; k < S; k++) {
+      const live = at(dState, k * n + b * H), kept = at(dStateHeld, k * n + b * H);
+      if (before) {
+        memory.copy(kept, live, bytes);
+        memory.fill(live, 0, bytes);
+      } else {
+        memory.copy(live, kept, bytes);
+      }
+    }
+    if (!before) memory.copy(at(dhNext, b * H), at(dState, b * H), bytes);
+  }
+}
+
+/** The held streams' rows of this step's gate gradients are zero (their step changed nothing). */
+function clearHeldRows(t: i32, dg: usize, dq: usize): void {
+  const bytes = <usize>GH << alignof<real>();
+  for (let b = 0; b < B; b++) {
+    if (lengthOf(b) > t) continue;
+    memory.fill(at(dg, b * GH), 0, bytes);
+    if (separateRecurrent) memory.fill(at(dq, b * GH), 0, bytes);
+  }
+}
+
+/** What the layer's input did in forward, undone: the embedding's scatter, residual and dropout. */
+function layerInputBackward(l: i32): void {
+  const R = T * B;
+  if (lf(l, F_IN) == 0) return; // one-hot: W_ih's gradient is all there is
+  if (l == 0) {
+    const ge = grad(<usize>embedOff);
+    for (let r = 0; r < R; r++) {
+      if (ragged && pastLength(r)) continue;
+      addInto(at(ge, load<i32>(atI32(inputs, r)) * E), at(dEmbedded, r * E), E);
+    }
+  } else {
+    const dBelow = lf(l - 1, F_DY);
+    if (residual) addInto(dBelow, lf(l, F_DY), R * H);
+    if (lf(l, F_DROP) != 0) mulInto(dBelow, lf(l, F_MASK), R * inWidth(l));
   }
 }
 
 /** Packed copies of the weights the forward pass multiplies by (gemm.ts). */
 function packWeights(): void {
   for (let l = 0; l < L; l++) {
-    packPanels(param(lf(l, F_WHH)), GH, H, GH, lf(l, F_WHHP));
-    if (lf(l, F_WIHP) != 0) packPanels(param(lf(l, F_WIH)), GH, inWidth(l), GH, lf(l, F_WIHP));
+    for (let d = 0; d < D; d++) {
+      const u = unit(l, d);
+      packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
+      if (uf(u, F_WIHP) != 0) packPanels(param(uf(u, F_WIH)), GH, inWidth(l), GH, uf(u, F_WIHP));
+    }
   }
-  packPanels(param(headWOff), V, H, V, headWP);
+  packPanels(param(headWOff), O, outWidth(L - 1), O, headWP);
   packedFresh = true;
 }
 
@@ -406,24 +605,31 @@ export function freezeWeights(frozen: bool): void {
 
 // ---- carried state ----
 
-/** The state after the last step becomes the initial state of the next window (char-rnn's scheme). */
 /** The final state of the last window, [B, H] of layer l (what carryState would make initial). */
-export function finalHiddenPtr(layer: i32): usize { return at(lf(layer, F_H), T * B * H); }
-export function finalCellPtr(layer: i32): usize { return cell == CELL_LSTM ? at(lf(layer, F_C), T * B * H) : 0; }
+export function finalHiddenPtr(layer: i32): usize { return at(uf(unit(layer, 0), F_STATES), T * B * H); }
+export function finalCellPtr(layer: i32): usize { return S > 1 ? at(uf(unit(layer, 0), F_STATES), stateStride + T * B * H) : 0; }
 
+/**
+ * The state after the last step becomes the initial state of the next window (char-rnn's scheme);
+ * a stream that ended early carries the state after its last real step (held since).
+ */
 export function carryState(): void {
   const bytes = <usize>(B * H) << alignof<real>();
   for (let l = 0; l < L; l++) {
-    memory.copy(lf(l, F_H), at(lf(l, F_H), T * B * H), bytes);
-    if (cell == CELL_LSTM) memory.copy(lf(l, F_C), at(lf(l, F_C), T * B * H), bytes);
+    for (let d = 0; d < D; d++) {
+      const states = uf(unit(l, d), F_STATES);
+      for (let k = 0; k < S; k++) memory.copy(at(states, k * stateStride), at(states, k * stateStride + T * B * H), bytes);
+    }
   }
 }
 
 export function resetState(): void {
   const bytes = <usize>(B * H) << alignof<real>();
   for (let l = 0; l < L; l++) {
-    memory.fill(lf(l, F_H), 0, bytes);
-    if (cell == CELL_LSTM) memory.fill(lf(l, F_C), 0, bytes);
+    for (let d = 0; d < D; d++) {
+      const states = uf(unit(l, d), F_STATES);
+      for (let k = 0; k < S; k++) memory.fill(at(states, k * stateStride), 0, bytes);
+    }
   }
 }
 
@@ -435,28 +641,40 @@ export function moment1Ptr(): usize { return moment1; }
 export function moment2Ptr(): usize { return moment2; }
 export function gradScratchPtr(): usize { return gradScratch; }
 export function getTensorCount(): i32 { return tensorCount; }
+/** Field 0 offset, 1 rows, 2 cols, 3 kind, 4 layer (−1 embedding and head), 5 direction. */
 export function tensorField(index: i32, field: i32): i32 {
   return load<i32>(tensorTable + <usize>((index * TENSOR_FIELDS + field) * 4));
 }
 export function inputsPtr(): usize { return inputs; }
 export function targetsPtr(): usize { return targets; }
+/** real [Tmax·B] per-row loss weights (0 = the row carries no loss); every weight is 1 after setShape. */
+export function lossWeightsPtr(): usize { return lossWeights; }
+/** i32 [B] per-stream lengths (steps ≥ length hold the stream's state and carry no loss); Tmax after setShape. */
+export function lengthsPtr(): usize { return lengths; }
+/** Σ of the weights of the rows that counted in the last forward pass with loss: its mean's denominator. */
+export function lossWeightTotal(): f64 { return lastWeightTotal(); }
 export function logitsPtr(): usize { return logits; }
 export function gradFlowPtr(): usize { return gradFlow; }
 export function getBatch(): i32 { return B; }
 export function getSteps(): i32 { return T; }
 export function getMaxSteps(): i32 { return Tmax; }
 /** [(T+1)·B, H]: row block 0 is the initial (carried) state, block t+1 the state after step t. */
-export function hiddenPtr(layer: i32): usize { return lf(layer, F_H); }
-export function cellPtr(layer: i32): usize { return lf(layer, F_C); }
+export function hiddenPtr(layer: i32): usize { return uf(unit(layer, 0), F_STATES); }
+/** The LSTM's cell states, laid out as hiddenPtr; 0 for a cell that carries only h. */
+export function cellPtr(layer: i32): usize { return S > 1 ? uf(unit(layer, 0), F_STATES) + (<usize>stateStride << alignof<real>()) : 0; }
 /** [B, H] ∂L/∂h_0 after backward; the incoming ∂L/∂h_T before backward(STATE_GRAD_IN). */
-export function stateGradPtr(layer: i32): usize { return lf(layer, F_DH0); }
-export function cellGradPtr(layer: i32): usize { return lf(layer, F_DC0); }
+export function stateGradPtr(layer: i32): usize { return uf(unit(layer, 0), F_DSTATE0); }
+export function cellGradPtr(layer: i32): usize { return uf(unit(layer, 0), F_DSTATE0) + (<usize>(B * H) << alignof<real>()); }
 /** [T·B, GH] gate activations of the last forward pass (backward overwrites them with their gradients). */
-export function gatesPtr(layer: i32): usize { return lf(layer, F_G); }
+export function gatesPtr(layer: i32): usize { return uf(unit(layer, 0), F_G); }
 export function sampleProbsPtr(): usize { return sampleProbs; }
 export function sampleOrderPtr(): usize { return sampleOrder; }
 export function vocabSize(): i32 { return V; }
+/** The head's width: logits rows are [O]; O = vocabSize() for a language model. */
+export function outputSize(): i32 { return O; }
 export function hiddenSize(): i32 { return H; }
 export function gateRows(): i32 { return GH; }
 export function layerCount(): i32 { return L; }
 export function cellKind(): i32 { return cell; }
+/** Carried state vectors per layer: 2 for the LSTM (h, c), 1 for the others. */
+export function stateCount(): i32 { return S; }

@@ -4,6 +4,14 @@
 import { at } from "./arena";
 import { tanhSimd, tanhr } from "./mathx";
 
+// The plain RNN in the cell table (cells.ts): one gate block (the pre-activation, overwritten by h),
+// carries h, keeps nothing else, recurrent product into the gates, no direct path.
+export const RNN_GATES = 1;
+export const RNN_STATES = 1;
+export const RNN_AUX = 0;
+export const RNN_RECURRENT = 0; // RECURRENT_INTO_GATES
+export const RNN_DIRECT_PATH = 0;
+
 export function rnnForwardStep(G: usize, h: usize, n: i32, relu: bool): void {
   let k = 0;
   if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {

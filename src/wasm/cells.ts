@@ -1,0 +1,149 @@
+// The cell table: what network.ts needs to know about each cell kind, and the one place that
+// dispatches a time step to the cell's own file (lstm.ts, gru.ts, rnn.ts). network.ts runs any cell
+// over time through these functions and never asks which cell it has (PyTorch's RNN.cpp split: a
+// cell is one time step; the layer owns time, directions, lengths and stacking).
+//
+// A cell is described by numbers (cellDescription) and two pointwise steps. Per layer and direction
+// the network gives every cell the same buffers (B = streams, H = hidden units, T = steps):
+//   G       [T·B, gates·H]       input projection x·W_ih + b_ih (+ b_hh and h·W_hh when the recurrent
+//                                product goes into the gates); the forward step overwrites its rows
+//                                with whatever its backward step wants (activations)
+//   HH      [B, gates·H]         h_{t−1}·W_hh + b_hh for this step, only for RECURRENT_SEPARATE
+//   states  [S, (T+1)·B, H]      the S carried vectors (slot 0 is h, the layer's output; LSTM slot 1
+//                                is c); row block 0 is the carried initial state, block t+1 the state
+//                                after step t; slot k starts `stride` elements after slot k−1
+//   aux     [A, T·B, H]          per-step values the forward step keeps for backward (LSTM tanh c,
+//                                GRU W_hn·h + b_hn), slot k `auxStride` elements after slot k−1
+//   params  the cell's own [1, H] tensors beyond W_ih, W_hh, b_ih, b_hh (LSTM peepholes), contiguous
+// and in backward
+//   dState  [S, B, H]            in: ∂L/∂state_t (slot 0 includes the gradient from above); the step
+//                                replaces slots ≥ 1 by ∂L/∂state_{t−1}; slot 0 is read only
+//   dG      [B, gates·H]         out: ∂L/∂ input-side pre-activations of this step (may alias G)
+//   dGhh    [B, gates·H]         out: ∂L/∂(h_{t−1}·W_hh + b_hh) — the same buffer as dG unless separate
+//   dhPrev  [B, H]               out (only when CD_DIRECT_PATH): the part of ∂L/∂h_{t−1} that does not
+//                                go through W_hh; the network then adds dGhh·W_hhᵀ
+//
+// Adding a cell: a file with its forward and backward steps and its description constants, one case
+// in each switch below, and a CELL_* code (the engine's CellCode mirrors it).
+//
+// Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a
+// cell would say CD_RECURRENT_PRODUCTS = 2 and split its forward step in two phases. The network
+// would pack W_hh's columns in two parts (the r, z columns and the n columns, so each part is whole
+// 16-column panels), multiply h_{t−1} by the first part into HH, call the step's phase 0 (which writes
+// r ∘ h_{t−1} into one of its aux slots, CD_PRODUCT_SOURCE), multiply that slot by the second part
+// into HH's n block, and call phase 1. Backward runs the phases in reverse: phase 1 gives
+// ∂L/∂(W_hn·v), which times W_hnᵀ is ∂L/∂v; phase 0 turns it into ∂L/∂r and the direct ∂L/∂h_{t−1};
+// W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window. configure() refuses
+// CD_RECURRENT_PRODUCTS > 1 until that is written.
+
+import { GRU_AUX, GRU_DIRECT_PATH, GRU_GATES, GRU_RECURRENT, GRU_STATES, gruBackwardStep, gruForwardStep } from "./gru";
+import { LSTM_AUX, LSTM_DIRECT_PATH, LSTM_GATES, LSTM_RECURRENT, LSTM_STATES, lstmBackwardStep, lstmForwardStep } from "./lstm";
+import { RNN_AUX, RNN_DIRECT_PATH, RNN_GATES, RNN_RECURRENT, RNN_STATES, rnnBackwardStep, rnnForwardStep } from "./rnn";
+import { at } from "./arena";
+
+export const CELL_RNN_TANH = 0;
+export const CELL_RNN_RELU = 1;
+export const CELL_LSTM = 2;
+export const CELL_GRU = 3;
+export const CELL_KINDS = 4;
+
+// Option bits of configure()'s flags that cells read (the network reads FLAG_RESIDUAL).
+export const FLAG_PEEPHOLE = 1;
+export const FLAG_COUPLED = 2;
+
+// Where h_{t−1}·W_hh goes.
+/** Added into G (b_hh folded into G with b_ih): one product per step, dGhh is dG. */
+export const RECURRENT_INTO_GATES = 0;
+/** Into HH with b_hh, kept apart from G (GRU: r multiplies W_hn·h + b_hn); dGhh is its own buffer. */
+export const RECURRENT_SEPARATE = 1;
+
+// Fields of cellDescription.
+export const CD_GATES = 0;              // gate blocks of H rows: the layer's gate width is gates·H
+export const CD_STATES = 1;             // carried [B, H] vectors (slot 0 = h)
+export const CD_AUX = 2;                // [T·B, H] buffers the forward step keeps for backward
+export const CD_RECURRENT = 3;          // RECURRENT_INTO_GATES or RECURRENT_SEPARATE
+export const CD_DIRECT_PATH = 4;        // 1: the backward step writes dhPrev (then W_hh's product adds to it)
+export const CD_EXTRA_TENSORS = 5;      // the cell's own [1, H] tensors per layer and direction, for these flags
+export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1 today; see above for 2)
+
+// Tensor kinds of the cells' own tensors (the network's T_* list continues from these codes).
+export const T_PEEP_I = 5;
+export const T_PEEP_F = 6;
+export const T_PEEP_O = 7;
+
+export function validCell(kind: i32): bool { return kind >= 0 && kind < CELL_KINDS; }
+
+export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
+  switch (kind) {
+    case CELL_LSTM: switch (field) {
+      case CD_GATES: return LSTM_GATES;
+      case CD_STATES: return LSTM_STATES;
+      case CD_AUX: return LSTM_AUX;
+      case CD_RECURRENT: return LSTM_RECURRENT;
+      case CD_DIRECT_PATH: return LSTM_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return (flags & FLAG_PEEPHOLE) != 0 ? 3 : 0;
+      default: return 1;
+    }
+    case CELL_GRU: switch (field) {
+      case CD_GATES: return GRU_GATES;
+      case CD_STATES: return GRU_STATES;
+      case CD_AUX: return GRU_AUX;
+      case CD_RECURRENT: return GRU_RECURRENT;
+      case CD_DIRECT_PATH: return GRU_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return 0;
+      default: return 1;
+    }
+    default: switch (field) { // CELL_RNN_TANH, CELL_RNN_RELU
+      case CD_GATES: return RNN_GATES;
+      case CD_STATES: return RNN_STATES;
+      case CD_AUX: return RNN_AUX;
+      case CD_RECURRENT: return RNN_RECURRENT;
+      case CD_DIRECT_PATH: return RNN_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return 0;
+      default: return 1;
+    }
+  }
+}
+
+/** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H]. */
+export function cellExtraTensorKind(kind: i32, k: i32): i32 {
+  return kind == CELL_LSTM ? T_PEEP_I + k : -1;
+}
+
+/**
+ * One forward time step of B streams. g: this step's G rows; hh: HH (separate recurrent product);
+ * prev/next: slot 0 of row blocks t and t+1 of the states (slot k is k·stride further); aux: this
+ * step's rows of aux slot 0; cp: the cell's own tensors (0 when it has none).
+ */
+export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev: usize, next: usize, stride: i32,
+                                aux: usize, auxStride: i32, B: i32, H: i32, cp: usize): void {
+  switch (kind) {
+    case CELL_LSTM: {
+      const peep = cp != 0;
+      lstmForwardStep(g, at(prev, stride), at(next, stride), aux, next, B, H,
+        peep ? cp : 0, peep ? at(cp, H) : 0, peep ? at(cp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
+      break;
+    }
+    case CELL_GRU: gruForwardStep(g, hh, aux, prev, next, B, H); break;
+    default: rnnForwardStep(g, next, B * H, kind == CELL_RNN_RELU);
+  }
+}
+
+/**
+ * One backward time step (the layout of the header above). prev: slot 0 of the states' row block t
+ * (the state the step started from); gcp: the gradients of the cell's own tensors, added into.
+ */
+export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, stride: i32, aux: usize, auxStride: i32,
+                                 dState: usize, dG: usize, dGhh: usize, dhPrev: usize, B: i32, H: i32, cp: usize, gcp: usize): void {
+  switch (kind) {
+    case CELL_LSTM: {
+      const peep = cp != 0;
+      lstmBackwardStep(g, at(prev, stride), aux, dState, at(dState, B * H), dG, B, H,
+        peep ? cp : 0, peep ? at(cp, H) : 0, peep ? at(cp, 2 * H) : 0,
+        peep ? gcp : 0, peep ? at(gcp, H) : 0, peep ? at(gcp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
+      break;
+    }
+    case CELL_GRU: gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H); break;
+    default: rnnBackwardStep(g, dState, dG, B * H, kind == CELL_RNN_RELU);
+  }
+}
