@@ -3,6 +3,7 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
 export type Precision = "f32" | "f64";
 /** f32 kernel builds, fastest first; "f64" is the gradient-check core. */
@@ -146,11 +147,16 @@ export class Core {
   readonly tensors: TensorSlot[];
   batch = 1;
   maxSteps = 1;
+  private readonly facts: ShapeFacts;
+  private readonly realBytes: number;
 
   /** precision f64 is the gradient-check core; an f32 core uses `variant`, or the fastest this runtime runs. */
   constructor(shape: CoreShape, precision: Precision = "f32", variant?: KernelVariant) {
     this.precision = precision;
     this.variant = precision === "f64" ? "f64" : variant ?? kernelVariant();
+    this.facts = shapeFacts(shape);
+    this.realBytes = precision === "f64" ? 8 : 4;
+    this.checkFits(1, 1);
     const instance = new WebAssembly.Instance(compiled(this.variant), { env: { abort: coreAbort } });
     this.x = instance.exports as unknown as CoreExports;
     const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
@@ -168,34 +174,42 @@ export class Core {
     return this.precision === "f32" ? new Float32Array(buf, ptr, length) : new Float64Array(buf, ptr, length);
   }
 
-  // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
-  params(): RealArray { return this.view(this.x.paramsPtr(), this.paramCount); }
-  grads(): RealArray { return this.view(this.x.gradsPtr(), this.paramCount); }
+  // Views are made fresh on each call: memory.grow detaches old ArrayBuffers. The core's addresses
+  // are u32 but cross the boundary as i32: `>>> 0` keeps those above 2 GiB positive.
+  params(): RealArray { return this.view((this.x.paramsPtr() >>> 0), this.paramCount); }
+  grads(): RealArray { return this.view((this.x.gradsPtr() >>> 0), this.paramCount); }
   /** g ← selfScale·g + scratchScale·other (another shard's gradient block, same layout). */
   accumulateGrads(other: ArrayLike<number>, selfScale: number, scratchScale: number): void {
-    this.view(this.x.gradScratchPtr(), this.paramCount).set(other);
+    this.view((this.x.gradScratchPtr() >>> 0), this.paramCount).set(other);
     this.x.accumulateScratchGrads(selfScale, scratchScale);
   }
-  moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
-  moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
-  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr(), this.batch * this.maxSteps); }
-  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr(), this.batch * this.maxSteps); }
+  moment1(): RealArray { return this.view((this.x.moment1Ptr() >>> 0), this.paramCount); }
+  moment2(): RealArray { return this.view((this.x.moment2Ptr() >>> 0), this.paramCount); }
+  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, (this.x.inputsPtr() >>> 0), this.batch * this.maxSteps); }
+  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, (this.x.targetsPtr() >>> 0), this.batch * this.maxSteps); }
   /** [steps·batch, vocab], time-major. */
-  logits(vocab: number): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * vocab); }
+  logits(vocab: number): RealArray { return this.view((this.x.logitsPtr() >>> 0), this.batch * this.maxSteps * vocab); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
-  gradFlow(layers: number): RealArray { return this.view(this.x.gradFlowPtr(), layers * this.maxSteps); }
+  gradFlow(layers: number): RealArray { return this.view((this.x.gradFlowPtr() >>> 0), layers * this.maxSteps); }
   /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
-  hiddenStates(layer: number, hidden: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
-  cellStates(layer: number, hidden: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * hidden); }
+  hiddenStates(layer: number, hidden: number): RealArray { return this.view((this.x.hiddenPtr(layer) >>> 0), (this.maxSteps + 1) * this.batch * hidden); }
+  cellStates(layer: number, hidden: number): RealArray { return this.view((this.x.cellPtr(layer) >>> 0), (this.maxSteps + 1) * this.batch * hidden); }
   /** [batch, hidden] ∂L/∂h_0 after backward (in: ∂L/∂h_T for backward(_, true)). */
-  stateGrad(layer: number, hidden: number): RealArray { return this.view(this.x.stateGradPtr(layer), this.batch * hidden); }
-  cellGrad(layer: number, hidden: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * hidden); }
+  stateGrad(layer: number, hidden: number): RealArray { return this.view((this.x.stateGradPtr(layer) >>> 0), this.batch * hidden); }
+  cellGrad(layer: number, hidden: number): RealArray { return this.view((this.x.cellGradPtr(layer) >>> 0), this.batch * hidden); }
   /** [maxSteps·batch, gateRows] activations of the last forward pass; read them before backward(), which reuses the buffer. */
-  gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
-  sampleProbs(vocab: number): RealArray { return this.view(this.x.sampleProbsPtr(), vocab); }
+  gates(layer: number): RealArray { return this.view((this.x.gatesPtr(layer) >>> 0), this.batch * this.maxSteps * this.x.gateRows()); }
+  sampleProbs(vocab: number): RealArray { return this.view((this.x.sampleProbsPtr() >>> 0), vocab); }
   tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
 
+  /** The engine checks memory before it makes a core (limits.ts); this is the last guard before the core would trap. */
+  private checkFits(batch: number, steps: number): void {
+    const need = coreMemoryBytes(this.facts, batch, steps, this.realBytes);
+    if (need > WASM_MAX_BYTES) throw new MemoryLimitError(`this model at batch ${batch} × window ${steps} needs ${formatBytes(need)} in one WebAssembly memory, over the 4 GiB that 32-bit WebAssembly can address`);
+  }
+
   setShape(batch: number, steps: number): void {
+    this.checkFits(batch, steps);
     this.x.setShape(batch, steps);
     this.batch = batch;
     this.maxSteps = steps;
@@ -208,8 +222,8 @@ export class Core {
   /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + batch) of total. */
   setDropoutKey(key: number, offset = 0, total = this.batch): void { this.x.setDropoutKey(key >>> 0, offset, total); }
   /** [batch, hidden] state after the last step of the last forward pass. */
-  finalHidden(layer: number, hidden: number): RealArray { return this.view(this.x.finalHiddenPtr(layer), this.batch * hidden); }
-  finalCell(layer: number, hidden: number): RealArray { return this.view(this.x.finalCellPtr(layer), this.batch * hidden); }
+  finalHidden(layer: number, hidden: number): RealArray { return this.view((this.x.finalHiddenPtr(layer) >>> 0), this.batch * hidden); }
+  finalCell(layer: number, hidden: number): RealArray { return this.view((this.x.finalCellPtr(layer) >>> 0), this.batch * hidden); }
   /** A promise not to change the parameters (until called with false): forward passes stop re-packing them. */
   freezeWeights(frozen = true): void { this.x.freezeWeights(frozen ? 1 : 0); }
   resetState(): void { this.x.resetState(); }
@@ -221,7 +235,7 @@ export class Core {
   /** N(0,1)·std when std > 0, U(−bound, bound) when given as {uniform: bound}. */
   fillRandom(target: RealArray, spread: number | { uniform: number }): void {
     const std = typeof spread === "number" ? spread : -spread.uniform;
-    this.x.fillRandom(target.byteOffset, target.length, std);
+    this.x.fillRandom(target.byteOffset | 0, target.length, std);
   }
   sampleRow(row: number, temperature: number, topK: number, topP: number): number { return this.x.sampleRow(row, temperature, topK, topP); }
   seed(seed: number): void { this.x.rngSeed(seed >>> 0); }
@@ -240,6 +254,12 @@ export class Core {
     while (performance.now() - t0 < seconds * 1000) { this.x.benchGemmRun(M, P, N, 10); reps += 10; }
     return (2 * M * P * N * reps) / ((performance.now() - t0) / 1000) / 1e9;
   }
+}
+
+function shapeFacts(shape: CoreShape): ShapeFacts {
+  const cell = shape.cell === CellCode.Lstm ? "lstm" : shape.cell === CellCode.Gru ? "gru" : "rnn";
+  return { cell, layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
+    peephole: cell === "lstm" && (shape.flags & CoreFlag.Peephole) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
 }
 
 function coreAbort(): never {

@@ -3,6 +3,7 @@
 
 import { InputError } from "./inputError";
 import { CellCode, CoreFlag, CoreShape, TensorKind, TensorSlot } from "./coreAbi";
+import { LIMITS } from "./limits";
 
 export type CellType = "rnn" | "lstm" | "gru";
 export type Nonlinearity = "tanh" | "relu";
@@ -19,17 +20,53 @@ export interface ModelSpec {
   residual: boolean; // y_l = h_l + x_l for layers above the first
 }
 
-export const MAX_LAYERS = 4;
+export const MAX_LAYERS = LIMITS.layers.max;
 
 export function validateSpec(spec: ModelSpec): void {
   const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
-  if (!["rnn", "lstm", "gru"].includes(spec.cell)) bad(`cell must be rnn, lstm or gru, not ${spec.cell}`);
-  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${spec.nonlinearity}`);
-  if (!Number.isInteger(spec.layers) || spec.layers < 1 || spec.layers > MAX_LAYERS) bad(`layers must be 1 to ${MAX_LAYERS}, not ${spec.layers}`);
-  if (!Number.isInteger(spec.hidden) || spec.hidden < 1 || spec.hidden > 8192) bad(`hidden size must be 1 to 8192, not ${spec.hidden}`);
-  if (!Number.isInteger(spec.embed) || spec.embed < 0 || spec.embed > 8192) bad(`embedding size must be 0 (one-hot) to 8192, not ${spec.embed}`);
-  if (!Number.isInteger(spec.vocabSize) || spec.vocabSize < 2) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) bad("the model description is not an object");
+  const int = (v: unknown, range: { min: number; max: number }, what: string) => {
+    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, not ${JSON.stringify(v)}`);
+  };
+  if (!["rnn", "lstm", "gru"].includes(spec.cell)) bad(`cell must be rnn, lstm or gru, not ${JSON.stringify(spec.cell)}`);
+  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${JSON.stringify(spec.nonlinearity)}`);
+  int(spec.layers, LIMITS.layers, "layers");
+  int(spec.hidden, LIMITS.hidden, "hidden size");
+  int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
+  if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
+  int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
+  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, not ${JSON.stringify(spec[flag])}`);
   if (spec.cell !== "lstm" && (spec.peephole || spec.coupled)) bad("peepholes and coupled gates are LSTM options");
+}
+
+/**
+ * The core's tensor table for a spec, computed here without making a core (network.ts configure():
+ * embedding, then per layer W_ih, W_hh, b_ih, b_hh and the peepholes, then the head), so that a
+ * checkpoint's claims can be checked before anything is allocated. limits.test.ts compares it with a core's.
+ */
+export function tensorLayout(spec: ModelSpec): TensorSlot[] {
+  const GH = spec.hidden * gatesPerUnit(spec.cell);
+  const slots: TensorSlot[] = [];
+  let offset = 0;
+  const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
+    slots.push({ kind, layer, offset, rows, cols });
+    offset += rows * cols;
+  };
+  if (spec.embed > 0) add(TensorKind.Embed, -1, spec.vocabSize, spec.embed);
+  for (let l = 0; l < spec.layers; l++) {
+    add(TensorKind.WeightIh, l, l === 0 ? (spec.embed > 0 ? spec.embed : spec.vocabSize) : spec.hidden, GH);
+    add(TensorKind.WeightHh, l, spec.hidden, GH);
+    add(TensorKind.BiasIh, l, 1, GH);
+    add(TensorKind.BiasHh, l, 1, GH);
+    if (spec.cell === "lstm" && spec.peephole) {
+      add(TensorKind.PeepI, l, 1, spec.hidden);
+      add(TensorKind.PeepF, l, 1, spec.hidden);
+      add(TensorKind.PeepO, l, 1, spec.hidden);
+    }
+  }
+  add(TensorKind.HeadWeight, -1, spec.hidden, spec.vocabSize);
+  add(TensorKind.HeadBias, -1, 1, spec.vocabSize);
+  return slots;
 }
 
 export function coreShape(spec: ModelSpec): CoreShape {

@@ -116,7 +116,12 @@ export function setDropoutKey(key: u32, offset: i32, total: i32): void {
 
 function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : H; }
 
+// Element counts and offsets are i32 and addresses u32: a block of more than 2^32 bytes cannot exist.
+const MAX_ELEMENTS: i64 = <i64>(0xffffffff >> alignof<real>());
+let sizeOverflow = false;
+
 function addTensor(kind: i32, layer: i32, rows: i32, cols: i32): i32 {
+  if (<i64>paramCount + <i64>rows * <i64>cols > MAX_ELEMENTS) sizeOverflow = true;
   const off = paramCount;
   const base = tensorTable + <usize>(tensorCount * TENSOR_FIELDS * 4);
   store<i32>(base, off);
@@ -139,6 +144,7 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
   GH = H * (cell == CELL_LSTM ? 4 : cell == CELL_GRU ? 3 : 1);
   paramCount = 0;
   tensorCount = 0;
+  sizeOverflow = false;
   embedOff = E > 0 ? addTensor(T_EMBED, -1, V, E) : -1;
   for (let l = 0; l < L; l++) {
     setLf(l, F_WIH, addTensor(T_W_IH, l, inWidth(l), GH));
@@ -153,6 +159,7 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
   }
   headWOff = addTensor(T_HEAD_W, -1, H, V);
   headBOff = addTensor(T_HEAD_B, -1, 1, V);
+  if (sizeOverflow) return -1;
   arenaReset(0);
   params = allocReal(paramCount);
   grads = allocReal(paramCount);
@@ -166,6 +173,8 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
 
 /** (Re)allocates every activation buffer for batch b and window t; keeps parameters and moments. */
 export function setShape(batch: i32, steps: i32): void {
+  // The largest activation buffer is [(T+1)·B, max(GH, V, E)]; its element count must fit (see MAX_ELEMENTS).
+  if (batch < 1 || steps < 1 || (<i64>steps + 1) * <i64>batch * <i64>max(max(GH, V), max(E, H)) > MAX_ELEMENTS) unreachable();
   B = batch; Tmax = steps; T = steps;
   arenaReset(shapeMark);
   const R = Tmax * B;
