@@ -7,7 +7,8 @@ import { basename, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
-import { readCorpus, readTextFile } from "../engine/corpusFile";
+import { encodeCorpus, readTextFile, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
+import { parseMemorySize, setMemoryCap } from "../engine/limits";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
 import { gradientCheck } from "../engine/gradientCheck";
@@ -17,7 +18,7 @@ import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/tr
 import { InitScheme } from "../engine/initialise";
 import { exportModel, readTorchWeights } from "../engine/interopFiles";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
-import { NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
+import { CorpusSplit, NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
 
@@ -44,6 +45,7 @@ train options (defaults in brackets):
   --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
   --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
   --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
+  --max-memory SIZE [2G, or RNN_LAB_MAX_MEMORY]   refuse a run that would need more (also for sample, eval)
   --init-from CKPT   a new run from a checkpoint's weights (an imported model, say): its architecture
                      and vocabulary, fresh optimizer, any text the vocabulary covers
 
@@ -83,6 +85,17 @@ function num(flags: Flags, name: string, fallback: number, integer = false): num
     throw new UsageError(`--${name} needs ${integer ? "an integer" : "a number"}, not ${JSON.stringify(raw)}`);
   }
   return v;
+}
+
+/** --max-memory SIZE: the cap on what this command may need (limits.ts), else RNN_LAB_MAX_MEMORY or 2 GiB. */
+function useMemoryCap(flags: Flags): void {
+  const raw = flags["max-memory"];
+  if (typeof raw !== "string") return;
+  try {
+    setMemoryCap(parseMemorySize(raw));
+  } catch (e) {
+    throw new UsageError(`--max-memory: ${(e as Error).message}`);
+  }
 }
 
 function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
@@ -143,7 +156,7 @@ const TRAIN_FLAGS = {
   "weight-decay": "string", clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string",
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
-  out: "string", resume: "string", "init-from": "string", threads: "string", json: "boolean",
+  out: "string", resume: "string", "init-from": "string", threads: "string", json: "boolean", "max-memory": "string",
 } as const;
 
 // Flags that shape the model: fixed by the checkpoint with --init-from.
@@ -166,7 +179,8 @@ async function train(args: string[]): Promise<number> {
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
   if (!(budget.amount > 0)) throw new UsageError(`--${budget.kind} must be positive`);
 
-  const corpus = readCorpus(files);
+  useMemoryCap(flags);
+  const corpus = scanCorpus(files);
   let resumeFrom: Model | null = null;
   let spec: ModelSpec, vocab: CharVocabulary, options: TrainOptions;
   if (typeof flags.resume === "string") {
@@ -190,7 +204,7 @@ async function train(args: string[]): Promise<number> {
       vocab = resumeFrom.vocab;
       spec = resumeFrom.spec;
     } else {
-      const built = CharVocabulary.fromText(corpus.text, num(flags, "vocab-cap", DEFAULT_VOCAB_CAP, true));
+      const built = vocabularyFromScan(corpus, num(flags, "vocab-cap", DEFAULT_VOCAB_CAP, true));
       vocab = built.vocab;
       if (built.report.mappedToUnk > 0) {
         out.say(`note: ${built.report.distinct} distinct characters exceed --vocab-cap; the ${built.report.mappedToUnk} rarest (${(100 * built.report.unkShare).toFixed(2)}% of the text) become <unk>`);
@@ -223,7 +237,7 @@ async function train(args: string[]): Promise<number> {
     validateSpec(spec);
   }
 
-  const encoded = vocab.encode(corpus.text);
+  const encoded = encodeCorpus(corpus, vocab);
   const split = splitCorpus(encoded, options.valFraction);
   const trainer = new Trainer(spec, vocab, split, options,
     { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
@@ -247,7 +261,7 @@ interface LoopContext {
   resumed: boolean;
   spec: ModelSpec;
   corpusFiles: string[];
-  split: { train: Int32Array; val: Int32Array };
+  split: CorpusSplit;
 }
 
 async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
@@ -341,7 +355,8 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
 // ---------------------------------------------------------------- sample
 
 async function sample(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { prime: "string", length: "string", temperature: "string", "top-k": "string", "top-p": "string", seed: "string", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse(args, { prime: "string", length: "string", temperature: "string", "top-k": "string", "top-p": "string", seed: "string", json: "boolean", "max-memory": "string" }, [1, 1]);
+  useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
   const length = num(flags, "length", 500, true);
   if (length < 0 || length > 10_000_000) throw new UsageError("--length must be from 0 to 10,000,000");
@@ -377,7 +392,8 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { json: "boolean" }, [2, 2]);
+  const { flags, files } = parse(args, { json: "boolean", "max-memory": "string" }, [2, 2]);
+  useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
   const text = readTextFile(files[1]);
   const r = lossOnText(model, model.vocab.encode(text));

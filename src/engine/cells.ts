@@ -203,6 +203,16 @@ export function torchTensorName(slot: TensorSlot): string {
 }
 
 /** The cells whose recurrent weight has `gates` blocks per unit (a PyTorch state_dict tells no more). */
+/** The cell type configure()'s cell code `code` stands for. */
+export function cellTypeOfCoreCode(code: number): CellType {
+  for (const e of CELLS) {
+    for (const nonlinearity of ["tanh", "relu"] as const) {
+      if (e.coreCode({ cell: e.type, nonlinearity, layers: 1, hidden: 1, embed: 0, vocabSize: 2, peephole: false, coupled: false, residual: false }) === code) return e.type;
+    }
+  }
+  throw new RangeError(`no cell has core code ${code}`);
+}
+
 export function cellsWithGates(gates: number): CellEntry[] {
   return CELLS.filter((c) => c.gates.length === gates);
 }

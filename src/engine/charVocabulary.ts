@@ -5,6 +5,9 @@ import { InputError } from "./inputError";
 export const UNK = "<unk>";
 export const DEFAULT_VOCAB_CAP = 5000;
 
+/** Token ids of a text: the narrowest type the vocabulary fits (Uint8 up to 256 symbols, Uint16 up to 65,536). */
+export type TokenIds = Uint8Array | Uint16Array | Int32Array;
+
 export interface VocabularyJson {
   chars: string[]; // index → character; the <unk> entry, if any, is at unk
   unk: number; // -1 when there is none
@@ -42,6 +45,12 @@ export class CharVocabulary {
       counts.set(ch, (counts.get(ch) ?? 0) + 1);
       total++;
     }
+    return CharVocabulary.fromCounts(counts, total, cap);
+  }
+
+  /** The same from counts already made (character → occurrences; `total` = their sum). */
+  static fromCounts(counts: Map<string, number>, total: number, cap = DEFAULT_VOCAB_CAP): { vocab: CharVocabulary; report: VocabularyReport } {
+    if (!Number.isInteger(cap) || cap < 2) throw new InputError(`the vocabulary cap must be at least 2, not ${cap}`);
     if (counts.size < 2) {
       const only = counts.size === 1 ? ` (only ${JSON.stringify([...counts.keys()][0])})` : "";
       throw new InputError(`the text needs at least 2 distinct characters to learn anything${only}`);
@@ -73,13 +82,15 @@ export class CharVocabulary {
 
   /** Code points → indices. Unknown characters become <unk>, or an error naming one of them. */
   encode(text: string): Int32Array {
-    const out: number[] = [];
+    // At most one id per UTF-16 unit: written in place (an array of numbers would take ~8 bytes per character)
+    const out = new Int32Array(text.length);
+    let n = 0;
     for (const ch of text) {
       const i = this.indexOf(ch);
       if (i < 0) throw new InputError(`the text contains ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
-      out.push(i);
+      out[n++] = i;
     }
-    return Int32Array.from(out);
+    return n === out.length ? out : out.slice(0, n);
   }
 
   decode(indices: ArrayLike<number>): string {

@@ -5,8 +5,9 @@
 
 import { parameterCount, tensorTable } from "./cells";
 import { CharVocabulary, VocabularyJson } from "./charVocabulary";
-import { ModelSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
-import { NamedTensor, SafetensorsError, decodeSafetensors, encodeSafetensors } from "./safetensors";
+import { ModelSpec, describeSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
+import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "./safetensors";
+import { checkMemory, inferenceMemory } from "./limits";
 import { TrainOptions, validateTrainOptions } from "./trainOptions";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
@@ -83,73 +84,149 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
   return encodeSafetensors(tensors, metadata);
 }
 
+/**
+ * Checks everything before allocating anything model-sized: the safetensors header, every metadata
+ * field against its schema (types, ranges, consistency), the tensor set against the model the
+ * metadata describes (none missing, none extra, exact shapes, float32), the memory the model needs
+ * (limits.ts), then reads the tensors and refuses non-finite values. Every refusal is a
+ * CheckpointError that starts with `name`.
+ */
 export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model {
   const fail = (why: string): never => { throw new CheckpointError(`${name}: ${why}`); };
-  let file;
+  let file: SafetensorsHeader;
   try {
-    file = decodeSafetensors(bytes);
+    file = readSafetensorsHeader(bytes);
   } catch (e) {
     if (e instanceof SafetensorsError) fail(`not a valid safetensors file: ${e.message}`);
     throw e;
   }
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) fail("not an RNN Lab checkpoint (no rnn-lab format in its metadata); PyTorch weights need importing first");
+  if (!/^[0-9]{1,9}$/.test(md.format_version ?? "")) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
   const version = Number(md.format_version);
-  if (!Number.isInteger(version) || version < 1) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
+  if (version < 1) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
   if (version > CHECKPOINT_VERSION) fail(`written by a newer RNN Lab (checkpoint format ${version}; this version reads up to ${CHECKPOINT_VERSION}); update RNN Lab to open it`);
-  const parse = <T>(key: string): T => {
+  const parse = (key: string): unknown => {
+    if (md[key] === undefined) return fail(`metadata "${key}" is missing`);
     try {
-      return JSON.parse(md[key]) as T;
+      return JSON.parse(md[key]);
     } catch {
-      return fail(`metadata "${key}" is missing or not JSON`);
+      return fail(`metadata "${key}" is not JSON`);
     }
   };
-  const spec = parse<ModelSpec>("model");
+  const spec = parse("model") as ModelSpec;
   let vocab: CharVocabulary;
   try {
     validateSpec(spec);
-    vocab = new CharVocabulary(parse<VocabularyJson>("vocab"));
+    const vj = parse("vocab") as VocabularyJson;
+    if (typeof vj !== "object" || vj === null || Array.isArray(vj)) fail(`metadata "vocab" is not an object`);
+    if (!Array.isArray(vj.chars)) fail(`metadata "vocab" has no list of characters`);
+    if (vj.unk !== undefined && !Number.isInteger(vj.unk)) fail(`vocabulary's <unk> index must be an integer, not ${JSON.stringify(vj.unk)}`);
+    if (Number.isInteger(vj.unk) && (vj.unk < -1 || vj.unk >= vj.chars.length)) fail(`vocabulary's <unk> index ${vj.unk} is out of range (${vj.chars.length} characters)`);
+    vocab = new CharVocabulary(vj);
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     return fail((e as Error).message);
   }
   if (vocab.size !== spec.vocabSize) fail(`vocabulary has ${vocab.size} characters, the model expects ${spec.vocabSize}`);
+
+  const progress = md.training === undefined ? null : validateProgress(parse("training"), spec, fail);
+  // The tensors this model has, and no others.
   const slots = tensorTable(spec);
+  const expected = new Map<string, number[]>();
+  const prefixes = progress ? ["", "optimizer.exp_avg.", "optimizer.exp_avg_sq."] : [""];
+  for (const prefix of prefixes) for (const slot of slots) expected.set(prefix + torchName(slot), torchShape(slot));
+  if (progress) {
+    const stateShape = [spec.layers, progress.options.batch, spec.hidden];
+    expected.set("state.h", stateShape);
+    if (spec.cell === "lstm") expected.set("state.c", stateShape);
+  }
+  for (const [tname, shape] of expected) {
+    const t = file.entries.get(tname) ?? fail(`tensor ${tname} is missing (${describeSpec(spec)}${progress ? ", with training state" : ""} has it)`);
+    if (t.shape.join(",") !== shape.join(",")) fail(`tensor ${tname} has shape [${t.shape}], the model needs [${shape}]`);
+    if (t.dtype !== "F32") fail(`tensor ${tname} is ${t.dtype}; RNN Lab checkpoints hold F32`);
+  }
+  for (const tname of file.entries.keys()) {
+    if (expected.has(tname)) continue;
+    const hint = /weight_c[ifo]_l\d/.test(tname) ? " (peephole weights in a model declared without peepholes)"
+      : /^(optimizer\.|state\.)/.test(tname) ? " (training state in a file whose metadata has none)" : "";
+    fail(`tensor ${tname} does not belong to ${describeSpec(spec)}${hint}`);
+  }
+  try {
+    checkMemory(`loading ${name} (${describeSpec(spec)})`, inferenceMemory(spec, bytes.length, progress !== null));
+  } catch (e) {
+    fail((e as Error).message);
+  }
+
   const total = slots.reduce((n, s) => n + s.rows * s.cols, 0);
+  const values = (tname: string): Float32Array => {
+    const data = tensorValues(bytes, file, file.entries.get(tname)!);
+    for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) fail(`tensor ${tname} holds a non-finite value`);
+    return data;
+  };
   const readBlock = (prefix: string): Float32Array => {
     const block = new Float32Array(total);
-    for (const slot of slots) {
-      const tname = prefix + torchName(slot);
-      const t = file.tensors.get(tname) ?? fail(`tensor ${tname} is missing`);
-      const want = torchShape(slot);
-      if (t.shape.join(",") !== want.join(",")) fail(`tensor ${tname} has shape [${t.shape}], the model needs [${want}]`);
-      for (let k = 0; k < t.data.length; k++) if (!Number.isFinite(t.data[k])) fail(`tensor ${tname} holds a non-finite value`);
-      fromTorchLayout(slot, t.data, block.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
-    }
+    for (const slot of slots) fromTorchLayout(slot, values(prefix + torchName(slot)), block.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
     return block;
   };
   const params = readBlock("");
   let training: TrainingState | null = null;
-  if (md.training !== undefined) {
-    const progress = parse<TrainingProgress>("training");
-    try {
-      validateTrainOptions(progress.options);
-    } catch (e) {
-      fail((e as Error).message);
-    }
-    if (!Array.isArray(progress.rng) || progress.rng.length !== 4) fail("training state has no generator state");
-    const stateSize = spec.layers * progress.options.batch * spec.hidden;
-    const stateTensor = (n: string): Float32Array => {
-      const t = file.tensors.get(n) ?? fail(`tensor ${n} is missing`);
-      if (t.data.length !== stateSize) fail(`tensor ${n} has ${t.data.length} values, the run needs ${stateSize}`);
-      return t.data;
-    };
+  if (progress) {
     training = {
       ...progress,
       moment1: readBlock("optimizer.exp_avg."),
       moment2: readBlock("optimizer.exp_avg_sq."),
-      hidden: stateTensor("state.h"),
-      cell: spec.cell === "lstm" ? stateTensor("state.c") : null,
+      hidden: values("state.h"),
+      cell: spec.cell === "lstm" ? values("state.c") : null,
     };
+    for (let k = 0; k < total; k++) if (training.moment2[k] < 0) fail("tensor optimizer.exp_avg_sq.* holds a negative second moment");
   }
   return { spec, vocab, params, training };
+}
+
+/** The `training` metadata: every field typed, ranged and consistent with the model and its text. */
+function validateProgress(raw: unknown, spec: ModelSpec, fail: (why: string) => never): TrainingProgress {
+  const bad = (why: string): never => fail(`training state: ${why}`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("not an object");
+  const p = raw as Record<string, unknown>;
+  const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const v = p[key];
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) bad(`${key} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    return v as number;
+  };
+  const real = (key: string, min: number, nullable: boolean): void => {
+    const v = p[key];
+    if (v === null && nullable) return;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min) bad(`${key} must be a number ≥ ${min}${nullable ? " or null" : ""}, not ${JSON.stringify(v)}`);
+  };
+  if (typeof p.options !== "object" || p.options === null || Array.isArray(p.options)) bad("options is not an object");
+  try {
+    validateTrainOptions(p.options as TrainOptions);
+  } catch (e) {
+    bad((e as Error).message);
+  }
+  const options = p.options as TrainOptions;
+  int("step", 0);
+  int("epoch", 0);
+  int("window", 0);
+  if (!Array.isArray(p.rng) || p.rng.length !== 4 || !p.rng.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) bad("rng must be 4 unsigned 32-bit integers");
+  if ((p.rng as number[]).every((w) => w === 0)) bad("rng is all zeros (not a generator state)");
+  if (typeof p.corpus !== "object" || p.corpus === null || Array.isArray(p.corpus)) bad("corpus is not an object");
+  const c = p.corpus as Record<string, unknown>;
+  if (!Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) bad("corpus.files must be a list of file names");
+  if (typeof c.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(c.sha256)) bad(`corpus.sha256 must be 64 hexadecimal digits, not ${JSON.stringify(c.sha256)}`);
+  if (!Number.isSafeInteger(c.chars) || (c.chars as number) < 2) bad(`corpus.chars must be an integer ≥ 2, not ${JSON.stringify(c.chars)}`);
+  if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 2 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 2 to corpus.chars, not ${JSON.stringify(c.trainChars)}`);
+  // The run's batching (streambatches.ts): windows per epoch follow from the training text's length.
+  const windowsPerEpoch = Math.floor(Math.floor(((c.trainChars as number) - 1) / options.batch) / options.seq);
+  if (windowsPerEpoch < 1) bad(`corpus.trainChars ${c.trainChars} is shorter than one batch`);
+  if ((p.window as number) >= windowsPerEpoch) bad(`window ${p.window} is past the ${windowsPerEpoch} windows of an epoch`);
+  if (p.step !== (p.epoch as number) * windowsPerEpoch + (p.window as number)) bad(`step ${p.step} does not match epoch ${p.epoch} and window ${p.window} (${windowsPerEpoch} windows per epoch)`);
+  if (p.lastLoss !== null && (typeof p.lastLoss !== "number" || !Number.isFinite(p.lastLoss) || p.lastLoss < 0)) bad(`lastLoss must be a number ≥ 0, not ${JSON.stringify(p.lastLoss)}`);
+  real("bestValLoss", 0, true);
+  real("lastValLoss", 0, true);
+  real("elapsedSeconds", 0, false);
+  int("charsSeen", 0);
+  void spec;
+  return { ...(p as unknown as TrainingProgress), lastLoss: p.lastLoss === null ? NaN : (p.lastLoss as number) };
 }

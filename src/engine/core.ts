@@ -2,8 +2,10 @@
 // coreAbi.ts describes, sized from the core's own shape getters (batch, steps, layers, hidden,
 // vocabulary), so callers never pass a shape back in. The only code that calls the exports.
 
-import { BackwardFlag, CoreExports, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { cellTypeOfCoreCode } from "./cells";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
+import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
 export type RealArray = Float32Array | Float64Array;
 
@@ -13,11 +15,14 @@ export class Core {
   private readonly x: CoreExports;
   readonly paramCount: number;
   readonly tensors: TensorSlot[];
+  private readonly facts: ShapeFacts;
 
   /** precision f64 is the gradient-check core; an f32 core uses `variant`, or the fastest this runtime runs. */
   constructor(shape: CoreShape, precision: Precision = "f32", variant?: KernelVariant) {
     this.precision = precision;
     this.variant = coreBuild(precision, variant);
+    this.facts = shapeFacts(shape);
+    this.checkFits(1, 1);
     this.x = instantiateCore(this.variant);
     const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
     if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
@@ -36,9 +41,10 @@ export class Core {
   get hidden(): number { return this.x.hiddenSize(); }
   get vocab(): number { return this.x.vocabSize(); }
 
+  // The core's addresses are u32 but cross the boundary as i32: `>>> 0` keeps those above 2 GiB positive.
   private view(ptr: number, length: number): RealArray {
     const buf = this.x.memory.buffer;
-    return this.precision === "f32" ? new Float32Array(buf, ptr, length) : new Float64Array(buf, ptr, length);
+    return this.precision === "f32" ? new Float32Array(buf, ptr >>> 0, length) : new Float64Array(buf, ptr >>> 0, length);
   }
 
   // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
@@ -52,8 +58,8 @@ export class Core {
   moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
   moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
   /** [maxSteps·batch] ids, time-major. */
-  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr(), this.batch * this.maxSteps); }
-  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr(), this.batch * this.maxSteps); }
+  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr() >>> 0, this.batch * this.maxSteps); }
+  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr() >>> 0, this.batch * this.maxSteps); }
   /** [maxSteps·batch, vocab], time-major. */
   logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.vocab); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
@@ -70,7 +76,16 @@ export class Core {
   sampleProbs(): RealArray { return this.view(this.x.sampleProbsPtr(), this.vocab); }
   tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
 
-  setShape(batch: number, steps: number): void { this.x.setShape(batch, steps); }
+  /** The engine checks memory before it makes a core (limits.ts); this is the last guard before the core would trap. */
+  private checkFits(batch: number, steps: number): void {
+    const need = coreMemoryBytes(this.facts, batch, steps, this.precision === "f64" ? 8 : 4);
+    if (need > WASM_MAX_BYTES) throw new MemoryLimitError(`this model at batch ${batch} × window ${steps} needs ${formatBytes(need)} in one WebAssembly memory, over the 4 GiB that 32-bit WebAssembly can address`);
+  }
+
+  setShape(batch: number, steps: number): void {
+    this.checkFits(batch, steps);
+    this.x.setShape(batch, steps);
+  }
   setSteps(steps: number): void { this.x.setSteps(steps); }
   forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
   /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
@@ -94,7 +109,7 @@ export class Core {
   /** N(0,1)·std when std > 0, U(−bound, bound) when given as {uniform: bound}. */
   fillRandom(target: RealArray, spread: number | { uniform: number }): void {
     const std = typeof spread === "number" ? spread : -spread.uniform;
-    this.x.fillRandom(target.byteOffset, target.length, std);
+    this.x.fillRandom(target.byteOffset | 0, target.length, std);
   }
   sampleRow(row: number, temperature: number, topK: number, topP: number): number { return this.x.sampleRow(row, temperature, topK, topP); }
   seed(seed: number): void { this.x.rngSeed(seed >>> 0); }
@@ -105,3 +120,10 @@ export class Core {
   nextU32(): number { return this.x.rngNextU32() >>> 0; }
   memoryBytes(): number { return this.x.memory.buffer.byteLength; }
 }
+
+/** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */
+function shapeFacts(shape: CoreShape): ShapeFacts {
+  return { cell: cellTypeOfCoreCode(shape.cell), nonlinearity: "tanh", layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
+    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
+}
+

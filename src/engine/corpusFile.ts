@@ -1,39 +1,100 @@
 // Reading training text from files, refusing what is not text, with messages a person can act on.
+//
+// What a path names is checked with stat before it is opened (a FIFO would block the open, /dev/zero
+// never ends, /proc files report size 0). Text is UTF-8 (a BOM is skipped) or, with a BOM, UTF-16.
+// Training text is read twice in chunks and never held as one JavaScript string: a first pass checks
+// it, counts every code point and hashes it; a second pass writes one token id per code point into
+// the smallest typed array that holds the vocabulary (1, 2 or 4 bytes), on a SharedArrayBuffer so
+// that training threads share it without a copy. A 500 MB text thus needs about 500 MB, not the
+// ~10 bytes per character of a string, an array of numbers and an Int32Array.
 
-import { readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { InputError } from "./inputError";
+import { CharVocabulary, TokenIds, VocabularyReport } from "./charVocabulary";
+import { MAX_CORPUS_BYTES, bytesPerTokenId, formatBytes } from "./limits";
 
-export const MAX_CORPUS_BYTES = 512 * 1024 * 1024;
+export { MAX_CORPUS_BYTES };
 
-export function readTextFile(path: string): string {
-  let size: number;
+type TextEncoding = "utf-8" | "utf-16le" | "utf-16be";
+const CHUNK_BYTES = 8 * 1024 * 1024;
+const UNICODE_SIZE = 0x110000;
+
+/** What a path is, refused unless it is a readable, non-empty regular file of at most `limit` bytes. */
+function inputFileSize(path: string, limit = MAX_CORPUS_BYTES): number {
+  let st;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new InputError(`${path} is a folder, not a text file`);
-    size = st.size;
+    st = statSync(path);
   } catch (e) {
-    if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === "ENOENT" ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(e)}`);
+    if (code === "ENOENT") throw new InputError(`${path} does not exist`);
+    if (code === "EACCES") throw new InputError(`cannot read ${path}: permission denied (EACCES)`);
+    if (code === "ENOTDIR") throw new InputError(`${path} does not exist (a part of the path is a file, not a folder)`);
+    throw new InputError(`cannot read ${path}: ${code ?? String(e)}`);
   }
-  if (size === 0) throw new InputError(`${path} is empty`);
-  if (size > MAX_CORPUS_BYTES) throw new InputError(`${path} is ${(size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_CORPUS_BYTES / 2 ** 20} MiB`);
-  const bytes = readFileSync(path);
-  return decodeText(bytes, path);
+  const kind = st.isDirectory() ? "a folder" : st.isFIFO() ? "a named pipe (FIFO)" : st.isSocket() ? "a socket"
+    : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isFile() ? null : "not a regular file";
+  if (kind) throw new InputError(`${path} is ${kind}, not a text file; RNN Lab reads regular files (save the text to a file first)`);
+  let real = path;
+  try { real = realpathSync(path); } catch { /* stat succeeded; keep the path as given */ }
+  if (/^\/(proc|sys)(\/|$)/.test(real)) {
+    throw new InputError(`${path} is a kernel pseudo-file (under /${real.split("/")[1]}), whose size is not known before reading; copy it to a regular file first`);
+  }
+  if (st.size === 0) throw new InputError(`${path} is empty`);
+  if (st.size > limit) throw new InputError(`${path} is ${formatBytes(st.size)}; the limit is ${formatBytes(limit)}`);
+  return st.size;
 }
 
-/** UTF-8 text, or an InputError saying why the bytes are not text. */
-export function decodeText(bytes: Uint8Array, name: string): string {
-  const probe = bytes.subarray(0, Math.min(bytes.length, 1 << 20));
-  if (probe.includes(0)) throw new InputError(`${name} looks binary (it contains NUL bytes); train on UTF-8 text`);
+/** The encoding a byte-order mark announces (UTF-8 without one); UTF-32 is named and refused. */
+function detectEncoding(head: Uint8Array, name: string): { encoding: TextEncoding; bom: number } {
+  const b = (i: number) => (i < head.length ? head[i] : -1);
+  if (b(0) === 0xef && b(1) === 0xbb && b(2) === 0xbf) return { encoding: "utf-8", bom: 3 };
+  const utf32 = b(0) === 0xff && b(1) === 0xfe && b(2) === 0 && b(3) === 0 ? "little" : b(0) === 0 && b(1) === 0 && b(2) === 0xfe && b(3) === 0xff ? "big" : null;
+  if (utf32) throw new InputError(`${name} is UTF-32 text (${utf32}-endian, by its byte-order mark); convert it to UTF-8 first (iconv -f UTF-32 -t UTF-8)`);
+  if (b(0) === 0xff && b(1) === 0xfe) return { encoding: "utf-16le", bom: 2 };
+  if (b(0) === 0xfe && b(1) === 0xff) return { encoding: "utf-16be", bom: 2 };
+  return { encoding: "utf-8", bom: 0 };
+}
+
+function binaryError(name: string, offset: number): InputError {
+  return new InputError(`${name} looks binary (it contains a NUL byte at byte ${offset.toLocaleString("en")}); train on UTF-8 or UTF-16 text`);
+}
+
+function decodeUtf16(bytes: Uint8Array, encoding: TextEncoding, name: string): string {
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${name} starts with a ${encoding.toUpperCase()} byte-order mark but is not valid ${encoding.toUpperCase()} text`);
+  }
+  const nul = text.indexOf("\0");
+  if (nul >= 0) throw binaryError(name, 2 + 2 * nul);
+  return text;
+}
+
+/** UTF-8 (or, with a byte-order mark, UTF-16) text, or an InputError saying why the bytes are not text. */
+export function decodeText(bytes: Uint8Array, name: string): string {
+  const { encoding, bom } = detectEncoding(bytes.subarray(0, 4), name);
+  if (encoding !== "utf-8") return decodeUtf16(bytes.subarray(bom), encoding, name);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw binaryError(name, nul);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(bom));
   } catch {
     throw new InputError(`${name} is not valid UTF-8 text; convert it to UTF-8 first`);
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+}
+
+export function readTextFile(path: string): string {
+  inputFileSize(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const text = decodeText(bytes, path);
+  if (text.length === 0) throw new InputError(`${path} is empty`);
   return text;
 }
 
@@ -43,9 +104,154 @@ export interface Corpus {
   sha256: string;
 }
 
+/** The files' texts as one string (for small inputs: an export's data, a vocabulary). */
 export function readCorpus(paths: string[]): Corpus {
   if (paths.length === 0) throw new InputError("no input file given");
   const texts = paths.map(readTextFile);
   const text = texts.join("");
   return { text, files: paths, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+// ---------------------------------------------------------------- training text, compactly
+
+interface ScannedFile { path: string; encoding: TextEncoding; bom: number; size: number }
+
+/** The training text after a first pass: checked, hashed and counted, but not held. */
+export interface CorpusScan {
+  files: string[];
+  sha256: string; // of the text as UTF-8 (the files concatenated, byte-order marks dropped)
+  chars: number; // code points
+  counts: Uint32Array; // [0x110000] occurrences of each code point
+  sources: ScannedFile[];
+}
+
+/**
+ * Calls `each` with the code points of a UTF-8 file, read in chunks (strictly: no overlong forms,
+ * surrogates or NUL; an error names the byte). `hash` receives the bytes after the BOM.
+ */
+function walkUtf8(f: ScannedFile, hash: ReturnType<typeof createHash>, each: (cp: number) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(f.path, "r");
+  } catch (e) {
+    throw new InputError(`cannot read ${f.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const buf = new Uint8Array(CHUNK_BYTES + 4);
+  let carry = 0, filePos = 0, base = 0; // base: file offset of buf[0]
+  const invalid = (at: number) => new InputError(`${f.path} is not valid UTF-8 text (at byte ${at.toLocaleString("en")}); convert it to UTF-8 first`);
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, carry, CHUNK_BYTES, filePos);
+      const atEnd = n === 0;
+      const end = carry + n;
+      if (filePos === 0 && n > 0) {
+        const skip = Math.min(f.bom, end);
+        hash.update(buf.subarray(skip, end));
+      } else if (n > 0) hash.update(buf.subarray(carry, end));
+      filePos += n;
+      let i = base === 0 && carry === 0 ? f.bom : 0;
+      while (i < end) {
+        const b0 = buf[i];
+        if (b0 < 0x80) {
+          if (b0 === 0) throw binaryError(f.path, base + i);
+          each(b0);
+          i++;
+          continue;
+        }
+        const len = b0 >= 0xc2 && b0 <= 0xdf ? 2 : b0 >= 0xe0 && b0 <= 0xef ? 3 : b0 >= 0xf0 && b0 <= 0xf4 ? 4 : 0;
+        if (len === 0) throw invalid(base + i);
+        if (i + len > end) {
+          if (atEnd) throw invalid(base + i);
+          break; // the rest of this character is in the next chunk
+        }
+        let cp = b0 & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+        for (let k = 1; k < len; k++) {
+          const b = buf[i + k];
+          if ((b & 0xc0) !== 0x80) throw invalid(base + i);
+          cp = (cp << 6) | (b & 0x3f);
+        }
+        if ((len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff))) throw invalid(base + i);
+        each(cp);
+        i += len;
+      }
+      if (atEnd) break;
+      carry = end - i;
+      buf.copyWithin(0, i, end);
+      base += i;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function walkFile(f: ScannedFile, hash: ReturnType<typeof createHash>, each: (cp: number) => void): void {
+  if (f.encoding === "utf-8") return walkUtf8(f, hash, each);
+  const text = decodeUtf16(readFileSync(f.path).subarray(f.bom), f.encoding, f.path);
+  hash.update(text, "utf8");
+  for (const ch of text) each(ch.codePointAt(0)!);
+}
+
+/** First pass over the training files: every check, the hash, the code-point counts. */
+export function scanCorpus(paths: string[]): CorpusScan {
+  if (paths.length === 0) throw new InputError("no input file given");
+  const sources: ScannedFile[] = [];
+  let totalBytes = 0;
+  for (const path of paths) {
+    const size = inputFileSize(path);
+    totalBytes += size;
+    if (totalBytes > MAX_CORPUS_BYTES) throw new InputError(`the training files are ${formatBytes(totalBytes)} together (from ${path} on); the limit is ${formatBytes(MAX_CORPUS_BYTES)}`);
+    const head = new Uint8Array(4);
+    let fd: number;
+    try {
+      fd = openSync(path, "r");
+    } catch (e) {
+      throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    try { readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
+    sources.push({ path, size, ...detectEncoding(head, path) });
+  }
+  const counts = new Uint32Array(UNICODE_SIZE);
+  const hash = createHash("sha256");
+  let chars = 0;
+  for (const f of sources) {
+    const before = chars;
+    walkFile(f, hash, (cp) => { counts[cp]++; chars++; });
+    if (chars === before) throw new InputError(`${f.path} is empty`);
+  }
+  return { files: paths, sha256: hash.digest("hex"), chars, counts, sources };
+}
+
+/** The vocabulary of a scanned text (as CharVocabulary.fromText would make it from the whole string). */
+export function vocabularyFromScan(scan: CorpusScan, cap: number): { vocab: CharVocabulary; report: VocabularyReport } {
+  const counts = new Map<string, number>();
+  for (let cp = 0; cp < UNICODE_SIZE; cp++) if (scan.counts[cp] > 0) counts.set(String.fromCodePoint(cp), scan.counts[cp]);
+  return CharVocabulary.fromCounts(counts, scan.chars, cap);
+}
+
+/**
+ * Second pass: the text as token ids, 1, 2 or 4 bytes each (by vocabulary size), on a
+ * SharedArrayBuffer. Characters the vocabulary lacks become <unk>, or an error naming one.
+ */
+export function encodeCorpus(scan: CorpusScan, vocab: CharVocabulary): TokenIds {
+  const table = new Int32Array(UNICODE_SIZE).fill(vocab.unk);
+  vocab.chars.forEach((c, i) => { if (i !== vocab.unk) table[c.codePointAt(0)!] = i; });
+  for (let cp = 0; cp < UNICODE_SIZE; cp++) {
+    if (scan.counts[cp] > 0 && table[cp] < 0) {
+      const ch = String.fromCodePoint(cp);
+      throw new InputError(`the text contains ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
+    }
+  }
+  const width = bytesPerTokenId(vocab.size);
+  const buffer = new SharedArrayBuffer(scan.chars * width);
+  const ids: TokenIds = width === 1 ? new Uint8Array(buffer) : width === 2 ? new Uint16Array(buffer) : new Int32Array(buffer);
+  const hash = createHash("sha256");
+  let k = 0;
+  for (const f of scan.sources) {
+    walkFile(f, hash, (cp) => {
+      if (k < ids.length) ids[k] = table[cp];
+      k++;
+    });
+  }
+  if (k !== scan.chars || hash.digest("hex") !== scan.sha256) throw new InputError(`${scan.files.join(", ")} changed while being read; try again once nothing writes to ${scan.files.length > 1 ? "them" : "it"}`);
+  return ids;
 }

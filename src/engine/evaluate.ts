@@ -7,10 +7,28 @@ import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
 
 /**
+ * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
+ * accepted, but their products are not): its losses and probabilities would be NaN or infinite,
+ * which is an error to report, never a result to print.
+ */
+export class ModelOverflowError extends InputError {
+  constructor(what: string, params: ArrayLike<number>) {
+    let largest = 0;
+    for (let k = 0; k < params.length; k++) largest = Math.max(largest, Math.abs(params[k]));
+    super(`the model's weights overflow: ${what} (its largest weight is ${largest.toExponential(2)}); this checkpoint cannot make predictions — retrain it, or train with --clip`);
+  }
+}
+
+/** Throws ModelOverflowError when any of `values` is NaN or infinite. */
+export function requireFinite(values: ArrayLike<number>, what: string, params: ArrayLike<number>): void {
+  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new ModelOverflowError(`${what} is ${values[k]}`, params);
+}
+
+/**
  * Mean loss in nats per character over `data` cut into up to `batch` streams read in windows of
  * `steps`, state carried from zero. Shrinks the batch (and window) when the text is short.
  */
-export function meanLossOverStreams(core: Core, data: Int32Array, batch: number, steps: number): number {
+export function meanLossOverStreams(core: Core, data: ArrayLike<number>, batch: number, steps: number): number {
   const n = data.length - 1;
   const B = Math.max(1, Math.min(batch, Math.floor(n / steps)));
   const T = Math.min(steps, n);
@@ -61,6 +79,7 @@ export function lossOnText(model: Model, encoded: Int32Array, window = 256): Tex
     core.carryState();
   }
   const loss = total / n;
+  if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
 }
 

@@ -4,6 +4,7 @@
 import { InputError } from "./inputError";
 import { TensorKind, TensorSlot } from "./coreAbi";
 import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
+import { LIMITS } from "./limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
 export type { CellType, Nonlinearity } from "./cells";
@@ -21,15 +22,22 @@ export interface ModelSpec {
   residual: boolean; // y_l = h_l + x_l for layers above the first
 }
 
-export const MAX_LAYERS = 4;
+export const MAX_LAYERS = LIMITS.layers.max;
 
 export function validateSpec(spec: ModelSpec): void {
   const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
-  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, not ${spec.cell}`);
-  if (!Number.isInteger(spec.layers) || spec.layers < 1 || spec.layers > MAX_LAYERS) bad(`layers must be 1 to ${MAX_LAYERS}, not ${spec.layers}`);
-  if (!Number.isInteger(spec.hidden) || spec.hidden < 1 || spec.hidden > 8192) bad(`hidden size must be 1 to 8192, not ${spec.hidden}`);
-  if (!Number.isInteger(spec.embed) || spec.embed < 0 || spec.embed > 8192) bad(`embedding size must be 0 (one-hot) to 8192, not ${spec.embed}`);
-  if (!Number.isInteger(spec.vocabSize) || spec.vocabSize < 2) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) bad("the model description is not an object");
+  const int = (v: unknown, range: { min: number; max: number }, what: string) => {
+    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, not ${JSON.stringify(v)}`);
+  };
+  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(spec.cell)}`);
+  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${JSON.stringify(spec.nonlinearity)}`);
+  int(spec.layers, LIMITS.layers, "layers");
+  int(spec.hidden, LIMITS.hidden, "hidden size");
+  int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
+  if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
+  int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
+  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, not ${JSON.stringify(spec[flag])}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }

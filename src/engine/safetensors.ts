@@ -43,7 +43,23 @@ export function encodeSafetensors(tensors: NamedTensor[], metadata: Record<strin
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+/** One tensor's entry in the header: where its bytes lie in the data section. */
+export interface TensorEntry {
+  name: string;
+  dtype: string;
+  shape: number[];
+  begin: number; // bytes into the data section
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  metadata: Record<string, string>;
+  entries: Map<string, TensorEntry>;
+  dataStart: number; // bytes into the file
+}
+
+/** The header alone, checked (offsets tile the data exactly); allocates nothing tensor-sized. */
+export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
   const fail = (why: string): never => { throw new SafetensorsError(why); };
   if (bytes.length < 8) fail(`file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -62,7 +78,7 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
   const dataStart = 8 + headerLen;
   const dataLen = bytes.length - dataStart;
   const metadata: Record<string, string> = {};
-  const entries: { name: string; dtype: string; shape: number[]; begin: number; end: number }[] = [];
+  const entries: TensorEntry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (typeof raw !== "object" || raw === null || Array.isArray(raw)) fail("__metadata__ is not an object");
@@ -73,8 +89,8 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
       continue;
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof info !== "object" || info === null) fail(`tensor ${name}: entry is not an object`);
-    if (typeof info.dtype !== "string" || !(info.dtype in DTYPE_BYTES)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
+    if (typeof info !== "object" || info === null || Array.isArray(info)) fail(`tensor ${name}: entry is not an object`);
+    if (typeof info.dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, info.dtype)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
     const dtype = info.dtype as string;
     if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name}: shape is not a list of non-negative integers`);
     const shape = info.shape as number[];
@@ -95,12 +111,22 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     expect = e.end;
   }
   if (expect !== dataLen) fail(`${dataLen - expect} bytes after the last tensor belong to none (corrupted?)`);
+  return { metadata, entries: new Map(entries.map((e) => [e.name, e])), dataStart };
+}
+
+/** One tensor's values as float32 (a new array). */
+export function tensorValues(bytes: Uint8Array, header: SafetensorsHeader, entry: TensorEntry): Float32Array {
+  if (!["F32", "F64", "F16", "BF16"].includes(entry.dtype)) throw new SafetensorsError(`tensor ${entry.name}: dtype ${entry.dtype} is not a floating-point type`);
+  return toFloat32(bytes.subarray(header.dataStart + entry.begin, header.dataStart + entry.end), entry.dtype as Dtype);
+}
+
+export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const header = readSafetensorsHeader(bytes);
   const tensors = new Map<string, NamedTensor>();
-  for (const e of entries) {
-    if (!["F32", "F64", "F16", "BF16"].includes(e.dtype)) fail(`tensor ${e.name}: dtype ${e.dtype} is not a floating-point type`);
-    tensors.set(e.name, { name: e.name, shape: e.shape, data: toFloat32(bytes.subarray(dataStart + e.begin, dataStart + e.end), e.dtype as Dtype) });
+  for (const e of header.entries.values()) {
+    tensors.set(e.name, { name: e.name, shape: e.shape, data: tensorValues(bytes, header, e) });
   }
-  return { tensors, metadata };
+  return { tensors, metadata: header.metadata };
 }
 
 function toFloat32(raw: Uint8Array, dtype: Dtype): Float32Array {

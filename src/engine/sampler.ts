@@ -3,6 +3,7 @@
 import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
+import { requireFinite } from "./evaluate";
 
 export interface SampleOptions {
   temperature: number; // ≤ 0: always the most likely character
@@ -47,6 +48,7 @@ export class Sampler {
   /** Draws one character; `alternatives` > 0 also returns that many of the likeliest choices. */
   next(options: SampleOptions, alternatives = 0): SampledChar {
     if (this.last < 0) this.feed(this.startIndex());
+    requireFinite(this.core.logits().subarray(0, this.model.spec.vocabSize), "the next character's score", this.model.params);
     const index = this.core.sampleRow(0, options.temperature, options.topK, options.topP);
     const probs = this.core.sampleProbs();
     const probability = probs[index];

@@ -7,6 +7,7 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { KernelVariant } from "./coreLoader";
 import { ModelSpec } from "./modelSpec";
+import type { TokenIds } from "./charVocabulary";
 import { CarriedState, ShardJob } from "./shardStep";
 
 // Control block (Int32Array) fields.
@@ -30,7 +31,7 @@ export interface ShardWorkerInit {
   b1: number;
   dropout: number;
   paramCount: number;
-  data: Int32Array; // on a SharedArrayBuffer
+  data: TokenIds; // on a SharedArrayBuffer
   ctrl: Int32Array;
   params: Float32Array;
   grads: Float32Array; // this worker's slot
@@ -50,7 +51,7 @@ export class ShardPool {
   readonly losses: Float64Array;
   readonly shardMs: Float64Array;
 
-  constructor(spec: ModelSpec, variant: KernelVariant, batch: number, steps: number, dropout: number, paramCount: number, data: Int32Array,
+  constructor(spec: ModelSpec, variant: KernelVariant, batch: number, steps: number, dropout: number, paramCount: number, data: TokenIds,
               readonly shards: { b0: number; b1: number }[], current: CarriedState, next: CarriedState) {
     this.params = new Float32Array(new SharedArrayBuffer(paramCount * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));

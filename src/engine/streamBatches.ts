@@ -3,11 +3,12 @@
 // carried from one window to the next; a new epoch starts the streams again from zero state.
 
 import { InputError } from "./inputError";
+import type { TokenIds } from "./charVocabulary";
 export class StreamBatches {
   readonly streamLength: number;
   readonly windowsPerEpoch: number;
 
-  constructor(readonly data: Int32Array, readonly batch: number, readonly steps: number, what = "the training text") {
+  constructor(readonly data: TokenIds, readonly batch: number, readonly steps: number, what = "the training text") {
     this.streamLength = Math.floor((data.length - 1) / batch);
     this.windowsPerEpoch = Math.floor(this.streamLength / steps);
     if (this.windowsPerEpoch < 1) {

@@ -13,6 +13,7 @@
 import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
+import { requireFinite } from "./evaluate";
 
 const CHUNK = 256; // steps per forward call
 const CACHE_STRIDE = 32;
@@ -293,6 +294,7 @@ export class TextPredictor {
     const out = new Float64Array(V);
     let sum = 0;
     for (let v = 0; v < V; v++) sum += out[v] = Math.exp(logits[v] - max);
+    if (!Number.isFinite(sum) || !Number.isFinite(max)) requireFinite([max, sum], "the prediction's scores", this.model.params);
     for (let v = 0; v < V; v++) out[v] /= sum;
     return out;
   }

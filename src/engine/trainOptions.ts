@@ -3,6 +3,7 @@
 import { InputError } from "./inputError";
 import { OptimizerCode } from "./coreAbi";
 import { INIT_SCHEMES, InitScheme } from "./initialise";
+import { LIMITS } from "./limits";
 
 export type OptimizerName = "sgd" | "rmsprop" | "adam" | "adamw";
 /** Every optimizer, in the order lists show them (the default first). */
@@ -45,10 +46,11 @@ export function optimizerCoefficients(o: TrainOptions): [number, number] {
 
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (why: string): never => { throw new InputError(`invalid training option: ${why}`); };
-  const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, not ${v}`); };
-  const num = (v: number, lo: number, hi: number, name: string) => { if (!Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, not ${v}`); };
-  int(o.batch, 1, 4096, "batch");
-  int(o.seq, 1, 4096, "seq");
+  const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, not ${JSON.stringify(v)}`); };
+  const num = (v: number, lo: number, hi: number, name: string) => { if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, not ${JSON.stringify(v)}`); };
+  if (typeof o !== "object" || o === null || Array.isArray(o)) bad("the training options are not an object");
+  int(o.batch, LIMITS.batch.min, LIMITS.batch.max, "batch");
+  int(o.seq, LIMITS.seq.min, LIMITS.seq.max, "seq");
   num(o.lr, 0, Number.MAX_VALUE, "lr");
   if (!OPTIMIZER_NAMES.includes(o.optimizer)) bad(`optimizer must be one of ${OPTIMIZER_NAMES.join(", ")}, not ${o.optimizer}`);
   num(o.momentum, 0, 0.9999, "momentum");

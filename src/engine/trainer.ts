@@ -9,7 +9,8 @@
 import { InputError } from "./inputError";
 import { Core } from "./core";
 import { KernelVariant } from "./coreLoader";
-import { CharVocabulary } from "./charVocabulary";
+import { CharVocabulary, TokenIds } from "./charVocabulary";
+import { checkMemory, trainingMemory } from "./limits";
 import { Model, TrainingState } from "./checkpoint";
 import { meanLossOverStreams } from "./evaluate";
 import { initialiseParameters } from "./initialise";
@@ -35,12 +36,12 @@ export class NonFiniteLossError extends Error {
 }
 
 export interface CorpusSplit {
-  train: Int32Array;
-  val: Int32Array;
+  train: TokenIds;
+  val: TokenIds;
 }
 
 /** The last valFraction of the text is for validation (whole, never trained on). */
-export function splitCorpus(data: Int32Array, valFraction: number): CorpusSplit {
+export function splitCorpus(data: TokenIds, valFraction: number): CorpusSplit {
   const nVal = Math.floor(data.length * valFraction);
   return { train: data.subarray(0, data.length - nVal), val: data.subarray(data.length - nVal) };
 }
@@ -92,6 +93,9 @@ export class Trainer {
     validateTrainOptions(options);
     if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
     this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
+    // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
+    checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${this.threads} thread${this.threads > 1 ? "s" : ""}`,
+      trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: this.threads, corpusChars: data.train.length + data.val.length }));
     const shared = this.threads > 1;
     const trainData = shared ? copyToShared(data.train) : data.train;
     this.batches = new StreamBatches(trainData, options.batch, options.seq);
@@ -247,8 +251,11 @@ export class Trainer {
   }
 }
 
-function copyToShared(data: Int32Array): Int32Array {
-  const out = new Int32Array(new SharedArrayBuffer(data.byteLength));
+/** The ids on shared memory, for the worker threads: as they are when already shared (corpusFile.ts), else a copy. */
+function copyToShared(data: TokenIds): TokenIds {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const shared = new SharedArrayBuffer(data.byteLength);
+  const out = data instanceof Uint8Array ? new Uint8Array(shared) : data instanceof Uint16Array ? new Uint16Array(shared) : new Int32Array(shared);
   out.set(data);
   return out;
 }

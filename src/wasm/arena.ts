@@ -24,8 +24,11 @@ export function arenaMark(): usize {
 export function arenaAlloc(bytes: usize): usize {
   if (arenaTop == 0) arenaReset(0);
   const p = arenaTop;
+  // 32-bit addresses: a block that would end past 4 GiB must not wrap around to a small address
+  // (the engine refuses such shapes first, limits.ts; this is the core's own guard).
+  if (<u64>p + <u64>bytes + 63 > <u64>0xffffffff) unreachable();
   arenaTop = alignUp(p + bytes, 64);
-  const needPages = <i32>((arenaTop + 0xffff) >> 16);
+  const needPages = <i32>((<u64>arenaTop + 0xffff) >> 16);
   const havePages = memory.size();
   if (needPages > havePages && memory.grow(needPages - havePages) < 0) unreachable();
   memory.fill(p, 0, arenaTop - p);
@@ -42,9 +45,11 @@ export function arenaAlloc(bytes: usize): usize {
 }
 
 export function allocReal(n: i32): usize {
+  if (n < 0) unreachable(); // an element count that overflowed i32
   return arenaAlloc(<usize>n << alignof<real>());
 }
 
 export function allocI32(n: i32): usize {
+  if (n < 0) unreachable();
   return arenaAlloc(<usize>n << 2);
 }

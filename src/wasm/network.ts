@@ -171,7 +171,12 @@ export function setDropoutKey(key: u32, offset: i32, total: i32): void {
 function outWidth(l: i32): i32 { return H * D; }
 function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : outWidth(l - 1); }
 
+// Element counts and offsets are i32 and addresses u32: a block of more than 2^32 bytes cannot exist.
+const MAX_ELEMENTS: i64 = <i64>(0xffffffff >> alignof<real>());
+let sizeOverflow = false;
+
 function addTensor(kind: i32, layer: i32, direction: i32, rows: i32, cols: i32): i32 {
+  if (<i64>paramCount + <i64>rows * <i64>cols > MAX_ELEMENTS) sizeOverflow = true;
   const off = paramCount;
   const base = tensorTable + <usize>(tensorCount * TENSOR_FIELDS * 4);
   store<i32>(base, off);
@@ -206,6 +211,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
+  sizeOverflow = false;
   embedOff = E > 0 ? addTensor(T_EMBED, -1, 0, V, E) : -1;
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
@@ -222,6 +228,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   }
   headWOff = addTensor(T_HEAD_W, -1, 0, outWidth(L - 1), O);
   headBOff = addTensor(T_HEAD_B, -1, 0, 1, O);
+  if (sizeOverflow) return -1;
   arenaReset(0);
   params = allocReal(paramCount);
   grads = allocReal(paramCount);
@@ -238,6 +245,8 @@ function slotStride(n: i32): i32 { return (n + 15) & ~15; }
 
 /** (Re)allocates every activation buffer for batch b and window t; keeps parameters and moments. */
 export function setShape(batch: i32, steps: i32): void {
+  // The largest activation buffer is [(T+1)·B, max(GH, V, O, E, H)]; its element count must fit (see MAX_ELEMENTS).
+  if (batch < 1 || steps < 1 || (<i64>steps + 1) * <i64>batch * <i64>max(max(GH, max(V, O)), max(E, H)) > MAX_ELEMENTS) unreachable();
   B = batch; Tmax = steps; T = steps;
   arenaReset(shapeMark);
   const R = Tmax * B;
