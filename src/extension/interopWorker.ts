@@ -1,8 +1,7 @@
 // Reads, converts and writes model files off the extension host's thread: one request, one reply.
 
 import { parentPort } from "node:worker_threads";
-import { saveCheckpoint } from "../engine/checkpointFile";
-import { exportModel, readTorchWeights } from "../engine/interopFiles";
+import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
 import type { InteropReply, InteropRequest } from "../protocol/interopWorker";
 
 const port = parentPort;
@@ -14,7 +13,7 @@ port.on("message", (request: InteropRequest) => {
     if (request?.type === "inspect" || request?.type === "import") {
       const r = readTorchWeights(request.weights, request.vocab, { map: request.map, nonlinearity: request.nonlinearity });
       if (request.type === "inspect") return reply({ type: "inspected", summary: r.summary, spec: r.model.spec });
-      saveCheckpoint(request.out, r.model);
+      saveImportedCheckpoint(request.out, r.model, request);
       return reply({ type: "imported", out: request.out, summary: r.summary });
     }
     if (request?.type === "export") {
