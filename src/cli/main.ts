@@ -308,12 +308,13 @@ function checkpointBytes(spec: ModelSpec, batch: number): number {
  * guard until its decoding validates them.)
  */
 function checkTrainingState(t: TrainingState, path: string): void {
+  const show = (v: unknown) => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v));
   const damaged = (what: string): never => {
     throw new InputError(`${path}: its training state is damaged (${what}); it cannot be resumed — start a new run from its weights with --init-from ${path}`);
   };
-  const count = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) damaged(`${name} is ${JSON.stringify(v) ?? String(v)}, not a whole number ≥ 0`); };
-  const seconds = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) damaged(`${name} is ${JSON.stringify(v) ?? String(v)}, not a number of seconds ≥ 0`); };
-  const lossOrNull = (v: unknown, name: string) => { if (!(v === null || (typeof v === "number" && Number.isFinite(v)))) damaged(`${name} is ${JSON.stringify(v) ?? String(v)}, not a loss`); };
+  const count = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a whole number ≥ 0`); };
+  const seconds = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a number of seconds ≥ 0`); };
+  const lossOrNull = (v: unknown, name: string) => { if (!(v === null || (typeof v === "number" && Number.isFinite(v)))) damaged(`${name} is ${show(v)}, not a loss`); };
   count(t.step, "step");
   count(t.epoch, "epoch");
   count(t.window, "window");
