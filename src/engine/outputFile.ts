@@ -11,8 +11,20 @@ import { basename, dirname, join, resolve, sep } from "node:path";
 import { LockOwner, acquireLockFile, lockOwnerIsLive, readLockFile, releaseLockFile } from "./fileLock";
 import { InputError } from "./inputError";
 
+/** Why an output was refused, for hosts that say it in the user's language (the extension). */
+export type OutputRefusal =
+  | { reason: "input"; out: string; input: string } // the output is one of the inputs
+  | { reason: "not-regular"; out: string } // a device, FIFO, socket, or a folder where a file is meant
+  | { reason: "holds-input"; out: string; input: string } // a folder to replace holds one of the inputs
+  | { reason: "exists"; out: string } // an existing file, replaced only with force
+  | { reason: "unwritable"; out: string; code: string }; // EROFS, EACCES, ENOSPC, … (the errno code)
+
 /** The output cannot be written, or may not be: the message says why and what to do. */
-export class OutputError extends InputError {}
+export class OutputError extends InputError {
+  constructor(message: string, readonly refusal?: OutputRefusal) {
+    super(message);
+  }
+}
 
 export interface OutputRequest {
   out: string;
@@ -111,16 +123,17 @@ export function checkOutputPath(req: OutputRequest): void {
     const id = identity(out)!;
     const input = inputs.find((x) => sameFile(x.id, id));
     if (input && !(own && sameFile(own, id))) {
-      throw new OutputError(`${option} ${out} is ${input.path === out ? "" : `the same file as ${input.path}, `}one of this command's input files; writing there would replace it: choose another ${option}`);
+      throw new OutputError(`${option} ${out} is ${input.path === out ? "" : `the same file as ${input.path}, `}one of this command's input files; writing there would replace it: choose another ${option}`,
+        { reason: "input", out, input: input.path });
     }
     if (req.kind === "file") {
-      if (st.isDirectory()) throw new OutputError(`${option} ${out} is a folder; give a file name (for example ${join(out, "model.safetensors")})`);
-      if (!st.isFile()) throw new OutputError(`${option} ${out} is ${kindOf(st)}, not a regular file; RNN Lab writes only regular files: choose another ${option}`);
+      if (st.isDirectory()) throw new OutputError(`${option} ${out} is a folder; give a file name (for example ${join(out, "model.safetensors")})`, { reason: "not-regular", out });
+      if (!st.isFile()) throw new OutputError(`${option} ${out} is ${kindOf(st)}, not a regular file; RNN Lab writes only regular files: choose another ${option}`, { reason: "not-regular", out });
       if (own && sameFile(own, id)) return;
       if (!req.force) {
         const existing = describeExistingFile(out);
         const resume = req.suggestResume && existing.resumable ? `to continue it, add --resume ${out}; ` : "";
-        throw new OutputError(`${out} already exists and is ${existing.what}; ${resume}choose another ${option}, or pass --force to replace it`);
+        throw new OutputError(`${out} already exists and is ${existing.what}; ${resume}choose another ${option}, or pass --force to replace it`, { reason: "exists", out });
       }
       return;
     }
@@ -128,12 +141,12 @@ export function checkOutputPath(req: OutputRequest): void {
     if (st.isDirectory()) {
       const real = id.real + sep;
       const inside = inputs.find((x) => x.id.real.startsWith(real));
-      if (inside) throw new OutputError(`${option} ${out} holds ${inside.path}, which this command reads; replacing the folder would delete it: choose another ${option}`);
-      if (!req.force && readdirSync(out).length > 0) throw new OutputError(`${out} already exists and is not empty; choose another ${option}, or pass --force to replace it`);
+      if (inside) throw new OutputError(`${option} ${out} holds ${inside.path}, which this command reads; replacing the folder would delete it: choose another ${option}`, { reason: "holds-input", out, input: inside.path });
+      if (!req.force && readdirSync(out).length > 0) throw new OutputError(`${out} already exists and is not empty; choose another ${option}, or pass --force to replace it`, { reason: "exists", out });
       return;
     }
-    if (!st.isFile()) throw new OutputError(`${option} ${out} is ${kindOf(st)}; choose another ${option}`);
-    if (!req.force) throw new OutputError(`${out} already exists (a file); choose another ${option}, or pass --force to replace it`);
+    if (!st.isFile()) throw new OutputError(`${option} ${out} is ${kindOf(st)}; choose another ${option}`, { reason: "not-regular", out });
+    if (!req.force) throw new OutputError(`${out} already exists (a file); choose another ${option}, or pass --force to replace it`, { reason: "exists", out });
   }
 }
 
@@ -153,17 +166,17 @@ const ENVIRONMENT_ERRORS: Record<string, string> = {
 };
 
 /** Why a write failed when the cause is the user's environment ("the folder is read-only (EROFS)"), else null. */
-function environmentReason(e: unknown): { why: string; full: boolean } | null {
+function environmentReason(e: unknown): { why: string; full: boolean; code: string } | null {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   const why = code ? ENVIRONMENT_ERRORS[code] : undefined;
-  return why ? { why, full: code === "ENOSPC" || code === "EDQUOT" } : null;
+  return code && why ? { why, full: code === "ENOSPC" || code === "EDQUOT", code } : null;
 }
 
 /** A failed write as the user's environment (an OutputError naming the cause), or the error itself when it is none of those. */
 export function describeWriteFailure(e: unknown, path: string, option = "--out"): unknown {
   if (e instanceof InputError) return e;
   const r = environmentReason(e);
-  return r ? new OutputError(`cannot write ${path}: ${r.why}; ${r.full ? "free some space or " : ""}choose another ${option}`) : e;
+  return r ? new OutputError(`cannot write ${path}: ${r.why}; ${r.full ? "free some space or " : ""}choose another ${option}`, { reason: "unwritable", out: path, code: r.code }) : e;
 }
 
 /** The nearest folder above `path` that exists (the folders between are created when writing). */
@@ -172,7 +185,7 @@ function nearestExistingFolder(path: string, option: string): string {
   for (;;) {
     try {
       const s = statSync(folder);
-      if (!s.isDirectory()) throw new OutputError(`cannot write ${path}: ${folder} is a file, not a folder; choose another ${option}`);
+      if (!s.isDirectory()) throw new OutputError(`cannot write ${path}: ${folder} is a file, not a folder; choose another ${option}`, { reason: "unwritable", out: path, code: "ENOTDIR" });
       return folder;
     } catch (e) {
       if (e instanceof OutputError) throw e;
@@ -200,7 +213,7 @@ export function probeOutputFolder(out: string, bytes: number, option = "--out"):
   const probe = join(folder, `.${basename(out)}-probe.${process.pid}.tmp`);
   const failed = (e: unknown): never => {
     const r = environmentReason(e);
-    if (r) throw new OutputError(`cannot write to ${folder}: ${r.why}; ${r.full ? "free some space or " : ""}choose another ${option}`);
+    if (r) throw new OutputError(`cannot write to ${folder}: ${r.why}; ${r.full ? "free some space or " : ""}choose another ${option}`, { reason: "unwritable", out, code: r.code });
     throw e;
   };
   try {
@@ -228,7 +241,7 @@ export function probeOutputFolder(out: string, bytes: number, option = "--out"):
     }
     if (free < bytes) {
       const mib = (n: number) => (n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 1);
-      throw new OutputError(`cannot write to ${folder}: the disk is full (ENOSPC): ${mib(free)} MiB free, the output needs ${mib(bytes)} MiB; free some space or choose another ${option}`);
+      throw new OutputError(`cannot write to ${folder}: the disk is full (ENOSPC): ${mib(free)} MiB free, the output needs ${mib(bytes)} MiB; free some space or choose another ${option}`, { reason: "unwritable", out, code: "ENOSPC" });
     }
   }
 }

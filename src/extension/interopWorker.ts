@@ -2,6 +2,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
+import { OutputError } from "../engine/outputFile";
 import type { InteropReply, InteropRequest } from "../protocol/interopWorker";
 
 const port = parentPort;
@@ -22,6 +23,6 @@ port.on("message", (request: InteropRequest) => {
     }
     throw new Error("unknown request");
   } catch (e) {
-    reply({ type: "error", message: e instanceof Error ? e.message : String(e) });
+    reply({ type: "error", message: e instanceof Error ? e.message : String(e), ...(e instanceof OutputError && e.refusal ? { refusal: e.refusal } : {}) });
   }
 });
