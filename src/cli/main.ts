@@ -3,10 +3,10 @@
 
 import { parseArgs } from "node:util";
 import { availableParallelism } from "node:os";
-import { basename, extname } from "node:path";
+import { basename, dirname, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
-import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
-import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
+import { CheckpointError, Model, TrainingState, paramCount } from "../engine/checkpoint";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/checkpointFile";
 import { encodeCorpus, readTextFile, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
 import { parseMemorySize, setMemoryCap } from "../engine/limits";
 import { InputError } from "../engine/inputError";
@@ -14,24 +14,30 @@ import { lossOnText } from "../engine/evaluate";
 import { gradientCheck } from "../engine/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/modelSpec";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
-import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/trainOptions";
+import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/trainOptions";
 import { InitScheme } from "../engine/initialise";
-import { exportModel, readTorchWeights } from "../engine/interopFiles";
+import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
+import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
 
+/** `rnn-lab COMMAND --help`: not an error; main prints the command's help and exits 0. */
+class HelpRequested extends Error {
+  constructor(readonly command: string) { super(command); }
+}
+
 const USAGE = `usage:
   rnn-lab train FILE... [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
                         [--lr F] [--optimizer adam|adamw|rmsprop|sgd] [--clip F] [--dropout F] [--weight-decay F]
-                        [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--json]
+                        [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
   rnn-lab gradcheck [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity tanh|relu] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity tanh|relu] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
-Run 'rnn-lab help' for every option.`;
+Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
 
@@ -47,32 +53,57 @@ train options (defaults in brackets):
   --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
   --max-memory SIZE [2G, or RNN_LAB_MAX_MEMORY]   refuse a run that would need more (also for sample, eval)
   --init-from CKPT   a new run from a checkpoint's weights (an imported model, say): its architecture
-                     and vocabulary, fresh optimizer, any text the vocabulary covers
+                     and vocabulary, fresh optimizer, any text the vocabulary covers (not with --resume)
+  --force            replace an existing --out that is not the checkpoint being resumed
+  Ctrl-C (SIGINT) or SIGTERM stops after the current step and saves the checkpoint (exit 130 / 143);
+  a second one exits at once without saving. See docs/safety.md.
 
 import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding or one-hot input,
   nn.RNN/LSTM/GRU, nn.Linear). VOCAB is a JSON list of characters or the training text (its sorted
   distinct characters). Prefixes embed./encoder./rnn./lstm./gru./head./fc./decoder. are recognised;
   --map old_prefix.=rnn. renames others.
+
 export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
   as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
-  README.md, weights, and data.txt from --data or the run's corpus).`;
+  README.md, weights, and data.txt from --data or the run's corpus).
+
+Outputs (train, import, export) are never one of the command's input files, a device or a FIFO; an
+existing file other than the checkpoint being resumed is replaced only with --force (docs/safety.md).`;
 
 type Flags = Record<string, string | boolean | string[] | undefined>;
 
-function parse(args: string[], options: Record<string, "string" | "boolean" | "strings">, positionals: [number, number]): { flags: Flags; files: string[] } {
+/** `--clip -1` → `--clip=-1`: a value that is a negative number belongs to the option before it. */
+function joinNegativeValues(args: string[], options: Record<string, "string" | "boolean" | "strings">): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--") { out.push(...args.slice(i)); break; }
+    const name = a.startsWith("--") && !a.includes("=") ? a.slice(2) : null;
+    if (name && options[name] && options[name] !== "boolean" && i + 1 < args.length && /^-(\d|\.\d|Infinity$|NaN$)/.test(args[i + 1])) {
+      out.push(`${a}=${args[++i]}`);
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function parse(command: string, args: string[], options: Record<string, "string" | "boolean" | "strings">, positionals: [number, number]): { flags: Flags; files: string[] } {
+  const end = args.indexOf("--");
+  if (args.slice(0, end < 0 ? args.length : end).some((a) => a === "--help" || a === "-h")) throw new HelpRequested(command);
   let parsed;
   try {
     parsed = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options: Object.fromEntries(Object.entries(options).map(([k, type]) => [k, type === "strings" ? { type: "string", multiple: true } : { type }])),
       allowPositionals: true,
       strict: true,
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]);
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (run 'rnn-lab ${command} --help' for its options)`);
   }
   const files = parsed.positionals;
-  if (files.length < positionals[0]) throw new UsageError(`missing ${positionals[0] === 1 ? "an argument" : "arguments"}; run 'rnn-lab help' for usage`);
+  if (files.length < positionals[0]) throw new UsageError(`missing ${positionals[0] === 1 ? "an argument" : "arguments"}; run 'rnn-lab ${command} --help' for usage`);
   if (files.length > positionals[1]) throw new UsageError(`unexpected argument ${JSON.stringify(files[positionals[1]])}`);
   return { flags: parsed.values as Flags, files };
 }
@@ -156,7 +187,7 @@ const TRAIN_FLAGS = {
   "weight-decay": "string", clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string",
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
-  out: "string", resume: "string", "init-from": "string", threads: "string", json: "boolean", "max-memory": "string",
+  out: "string", resume: "string", "init-from": "string", threads: "string", force: "boolean", json: "boolean", "max-memory": "string",
 } as const;
 
 // Flags that shape the model: fixed by the checkpoint with --init-from.
@@ -170,7 +201,7 @@ const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peep
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 
 async function train(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, TRAIN_FLAGS, [1, 1000]);
+  const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   const out = new Reporter(flags.json === true);
   const threads = num(flags, "threads", defaultThreads(), true);
   if (threads < 1 || threads > 64) throw new UsageError("--threads must be from 1 to 64");
@@ -180,6 +211,20 @@ async function train(args: string[]): Promise<number> {
   if (!(budget.amount > 0)) throw new UsageError(`--${budget.kind} must be positive`);
 
   useMemoryCap(flags);
+  if (typeof flags.resume === "string" && typeof flags["init-from"] === "string") {
+    throw new UsageError("--resume and --init-from cannot be combined: --resume continues a run exactly (weights, optimizer, position in the text), --init-from starts a new run from a checkpoint's weights; give one of them");
+  }
+  const cellFlag = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
+  if (flags.nonlinearity !== undefined && flags.resume === undefined && flags["init-from"] === undefined && cellFlag !== "rnn") {
+    throw new UsageError(`--nonlinearity is for --cell rnn only: ${cellFlag === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
+  }
+
+  const initFrom = typeof flags["init-from"] === "string" ? loadCheckpoint(flags["init-from"]) : null;
+  const outPath = typeof flags.out === "string" ? flags.out
+    : typeof flags.resume === "string" ? flags.resume
+    : `${basename(files[0], extname(files[0]))}.${initFrom?.spec.cell ?? cellFlag}.safetensors`;
+  const inputs = [...files, ...(typeof flags["init-from"] === "string" ? [flags["init-from"]] : [])];
+
   const corpus = scanCorpus(files);
   let resumeFrom: Model | null = null;
   let spec: ModelSpec, vocab: CharVocabulary, options: TrainOptions;
@@ -189,18 +234,18 @@ async function train(args: string[]): Promise<number> {
     resumeFrom = loadCheckpoint(flags.resume);
     const t = resumeFrom.training;
     if (!t) throw new UsageError(`${flags.resume} holds weights only (no optimizer state); it cannot be resumed exactly`);
+    checkTrainingState(t, flags.resume);
     if (t.corpus.sha256 !== corpus.sha256) {
       throw new InputError(`the training text differs from the one this run was started on (${t.corpus.files.join(", ")}, ${t.corpus.chars} characters); resuming needs the same text`);
     }
     ({ spec, vocab, } = resumeFrom);
     options = t.options;
   } else {
-    const cell = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
+    const cell = cellFlag;
     if (typeof flags["init-from"] === "string") {
       const fixed = MODEL_DEFINING.filter((k) => flags[k] !== undefined);
       if (fixed.length) throw new UsageError(`--${fixed[0]} cannot be given with --init-from: the checkpoint fixes the model and its vocabulary`);
-      resumeFrom = loadCheckpoint(flags["init-from"]);
-      resumeFrom = { ...resumeFrom, training: null };
+      resumeFrom = { ...initFrom!, training: null };
       vocab = resumeFrom.vocab;
       spec = resumeFrom.spec;
     } else {
@@ -237,15 +282,64 @@ async function train(args: string[]): Promise<number> {
     validateSpec(spec);
   }
 
-  const encoded = encodeCorpus(corpus, vocab);
-  const split = splitCorpus(encoded, options.valFraction);
-  const trainer = new Trainer(spec, vocab, split, options,
-    { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
+  validateTrainOptions(options);
+  // The output, checked once the options are known good and before anything is trained or written:
+  // never an input, never a device or a folder, never an existing file other than the checkpoint
+  // being resumed unless --force; its folder takes a file of the checkpoint's size; it is ours alone.
+  checkOutputNotLocked(outPath);
+  checkOutputPath({ out: outPath, kind: "file", inputs, ownCheckpoint: typeof flags.resume === "string" ? flags.resume : null, force: flags.force === true, suggestResume: true });
+  probeOutputFolder(outPath, checkpointBytes(spec, options.batch));
+  lockOutput(outPath);
   try {
-    return await trainLoop(trainer, { flags, files, out, budget, resumed: resumeFrom?.training != null, spec, corpusFiles: corpus.files, split });
+    removeStaleTempFiles(dirname(outPath)); // left by rnn-lab processes killed mid-write (never a live one's)
+    const encoded = encodeCorpus(corpus, vocab);
+    const split = splitCorpus(encoded, options.valFraction);
+    const trainer = new Trainer(spec, vocab, split, options,
+      { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
+    try {
+      if (resumeFrom?.training && !(trainer.window < trainer.batches.windowsPerEpoch)) {
+        throw new InputError(`${flags.resume}: its training state is damaged (window ${trainer.window} of an epoch of ${trainer.batches.windowsPerEpoch}); it cannot be resumed — start a new run from its weights with --init-from ${flags.resume}`);
+      }
+      return await trainLoop(trainer, { flags, files, out, outPath, budget, resumed: resumeFrom?.training != null, spec, corpusFiles: corpus.files, split });
+    } finally {
+      trainer.dispose();
+    }
   } finally {
-    trainer.dispose();
+    unlockOutput(outPath);
   }
+}
+
+/** Bytes of a training checkpoint: parameters and two optimizer moments (f32), the carried state, the JSON header (vocabulary and all). */
+function checkpointBytes(spec: ModelSpec, batch: number): number {
+  const state = spec.layers * batch * spec.hidden * (spec.cell === "lstm" ? 2 : 1);
+  return 4 * (3 * paramCount(spec) + state) + 16 * spec.vocabSize + 16384;
+}
+
+/**
+ * The scalar training state of a checkpoint to resume, checked before anything runs: a damaged
+ * `step` (a string, null, negative, fractional, 1e400) would otherwise train, print "NaN steps" and
+ * write NaN-stepped state over the input. (checkpoint.ts decodes these fields; this is the CLI's
+ * guard until its decoding validates them.)
+ */
+function checkTrainingState(t: TrainingState, path: string): void {
+  const show = (v: unknown) => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v));
+  const damaged = (what: string): never => {
+    throw new InputError(`${path}: its training state is damaged (${what}); it cannot be resumed — start a new run from its weights with --init-from ${path}`);
+  };
+  const count = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a whole number ≥ 0`); };
+  const seconds = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a number of seconds ≥ 0`); };
+  const lossOrNull = (v: unknown, name: string) => { if (!(v === null || (typeof v === "number" && Number.isFinite(v)))) damaged(`${name} is ${show(v)}, not a loss`); };
+  count(t.step, "step");
+  count(t.epoch, "epoch");
+  count(t.window, "window");
+  count(t.charsSeen, "charsSeen");
+  seconds(t.elapsedSeconds, "elapsedSeconds");
+  lossOrNull(t.lastLoss, "lastLoss");
+  lossOrNull(t.bestValLoss, "bestValLoss");
+  lossOrNull(t.lastValLoss, "lastValLoss");
+  if (!t.rng.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) damaged("its random generator state is not four 32-bit integers");
+  const c = t.corpus as Partial<TrainingState["corpus"]> | undefined;
+  if (!c || typeof c.sha256 !== "string" || !Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) damaged("its corpus record is missing");
 }
 
 /** Cores − 1 (one stays with the editor or the rest of the machine), at least 1. */
@@ -255,6 +349,7 @@ function defaultThreads(): number {
 
 interface LoopContext {
   flags: Flags;
+  outPath: string;
   files: string[];
   out: Reporter;
   budget: Budget;
@@ -265,11 +360,8 @@ interface LoopContext {
 }
 
 async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
-  const { flags, files, out, budget, spec, split } = ctx;
+  const { flags, files, out, outPath, budget, spec, split } = ctx;
   const options = trainer.options;
-  const outPath = typeof flags.out === "string" ? flags.out
-    : typeof flags.resume === "string" ? flags.resume
-    : `${basename(files[0], extname(files[0]))}.${spec.cell}.safetensors`;
   const evalEvery = num(flags, "eval-every", 200, true);
   const sampleEvery = num(flags, "sample-every", 0, true);
   const checkpointEvery = num(flags, "checkpoint-every", 500, true);
@@ -285,11 +377,30 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
   out.say(`${trainer.threads} thread${trainer.threads > 1 ? "s" : ""}, ${trainer.core.variant} kernels`);
   out.record({ type: "start", resumed: ctx.resumed, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.windowsPerEpoch, threads: trainer.threads, kernels: trainer.core.variant, out: outPath });
 
-  let stopRequested = false;
-  const onSigint = () => { stopRequested = true; };
-  process.on("SIGINT", onSigint);
+  // SIGINT (Ctrl-C) and SIGTERM: finish the step under way, save, exit 130 / 143. A second one exits
+  // at once without saving (the file on disk stays whatever the last complete write left).
+  const stop: { signal: NodeJS.Signals | null } = { signal: null };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal !== null) {
+      out.endLive();
+      process.stderr.write(`rnn-lab: ${signal} again: exiting without saving; ${outPath} is as the last complete save left it\n`);
+      unlockOutput(outPath);
+      process.exit(signal === "SIGTERM" ? 143 : 130);
+    }
+    stop.signal = signal;
+    out.record({ type: "stopping", signal, step: trainer.step });
+    out.say(`${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping after this step and saving ${outPath} (once more to exit without saving)`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
-  const save = () => saveCheckpoint(outPath, trainer.snapshot());
+  const save = () => {
+    try {
+      saveCheckpoint(outPath, trainer.snapshot());
+    } catch (e) {
+      throw describeWriteFailure(e, outPath);
+    }
+  };
   const t0 = performance.now();
   const elapsedBefore = trainer.elapsedSeconds;
   let lastReport = t0, lastReportStep = startStep, charsPerSecond = 0;
@@ -301,7 +412,11 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
 
   let exitCode = 0;
   try {
-    while (trainer.step < targetSteps && trainer.epoch < targetEpoch && elapsed() < deadline && !stopRequested) {
+    while (trainer.step < targetSteps && trainer.epoch < targetEpoch && elapsed() < deadline && stop.signal === null) {
+      // The steps are synchronous: without a turn of the event loop between them no signal handler runs.
+      // setImmediate costs microseconds against a step's milliseconds (docs/safety.md has the numbers).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (stop.signal !== null) break;
       const r = trainer.trainStep();
       trainer.elapsedSeconds = elapsedBefore + elapsed();
       const now = performance.now();
@@ -334,28 +449,31 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
     out.record({ type: "error", step: e.step, message: e.message, checkpoint: outPath });
     exitCode = 1;
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
   if (exitCode !== 0) return exitCode;
-  valLoss = trainer.evaluate();
+  const stopRequested = stop.signal !== null;
+  // stopped by a signal: save at once (a validation pass could take seconds); its last validation stands
+  valLoss = stopRequested ? trainer.lastValLoss : trainer.evaluate();
   save();
   const seconds = elapsed();
   const steps = trainer.step - startStep;
   const summary = {
     type: "summary", step: trainer.step, steps, epoch: trainer.epoch, loss: trainer.lastLoss, val_loss: valLoss,
     best_val_loss: trainer.bestValLoss, seconds: +seconds.toFixed(3), chars_per_s: Math.round((steps * trainer.charsPerStep) / seconds),
-    checkpoint: outPath, interrupted: stopRequested,
+    checkpoint: outPath, interrupted: stopRequested, ...(stop.signal ? { signal: stop.signal } : {}),
   };
   out.record(summary);
-  out.say(`${stopRequested ? "interrupted" : "done"}: ${steps} steps in ${clock(seconds)} (${summary.chars_per_s.toLocaleString("en")} chars/s); loss ${trainer.lastLoss.toFixed(4)}, validation ${valLoss === null ? "n/a" : valLoss.toFixed(4)} nats/char`);
+  out.say(`${stopRequested ? "interrupted" : "done"}: ${steps} steps in ${clock(seconds)} (${summary.chars_per_s.toLocaleString("en")} chars/s); loss ${typeof trainer.lastLoss === "number" && Number.isFinite(trainer.lastLoss) ? trainer.lastLoss.toFixed(4) : "n/a"}, validation ${valLoss === null ? "n/a" : valLoss.toFixed(4)} nats/char`);
   out.say(`checkpoint: ${outPath}   (continue with: rnn-lab train ${files.join(" ")} --resume ${outPath} --steps N)`);
-  return stopRequested ? 130 : 0;
+  return stop.signal === "SIGTERM" ? 143 : stop.signal === "SIGINT" ? 130 : 0;
 }
 
 // ---------------------------------------------------------------- sample
 
 async function sample(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { prime: "string", length: "string", temperature: "string", "top-k": "string", "top-p": "string", seed: "string", json: "boolean", "max-memory": "string" }, [1, 1]);
+  const { flags, files } = parse("sample", args, { prime: "string", length: "string", temperature: "string", "top-k": "string", "top-p": "string", seed: "string", json: "boolean", "max-memory": "string" }, [1, 1]);
   useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
   const length = num(flags, "length", 500, true);
@@ -392,7 +510,7 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { json: "boolean", "max-memory": "string" }, [2, 2]);
+  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string" }, [2, 2]);
   useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
   const text = readTextFile(files[1]);
@@ -407,7 +525,7 @@ async function evaluate(args: string[]): Promise<number> {
 const GRADCHECK_THRESHOLD = 1e-6;
 
 async function gradcheck(args: string[]): Promise<number> {
-  const { flags } = parse(args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
+  const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm"),
@@ -420,6 +538,7 @@ async function gradcheck(args: string[]): Promise<number> {
     coupled: flags.coupled === true,
     residual: flags.residual === true,
   };
+  if (flags.nonlinearity !== undefined && spec.cell !== "rnn") throw new UsageError(`--nonlinearity is for --cell rnn only: ${spec.cell === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
   validateSpec(spec);
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
@@ -444,11 +563,13 @@ async function gradcheck(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- import / export
 
 async function importWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", force: "boolean", json: "boolean" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
+  // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
+  checkOutputPath({ out: flags.out, kind: "file", inputs: [files[0], flags.vocab], force: flags.force === true });
   const result = readTorchWeights(files[0], flags.vocab, { map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", ["tanh", "relu"], "tanh") });
-  saveCheckpoint(flags.out, result.model);
+  saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ type: "import", out: flags.out, model: result.model.spec, parameters: result.model.params.length, renamed: result.renamed }) + "\n");
   } else {
@@ -458,7 +579,7 @@ async function importWeights(args: string[]): Promise<number> {
 }
 
 async function exportWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { format: "string", out: "string", data: "strings", force: "boolean", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse("export", args, { format: "string", out: "string", data: "strings", force: "boolean", json: "boolean" }, [1, 1]);
   if (flags.format === undefined) throw new UsageError(`--format is required: one of ${EXPORT_FORMATS.join(", ")}`);
   const format = oneOf<ExportFormat>(flags, "format", EXPORT_FORMATS, "safetensors");
   if (typeof flags.out !== "string") throw new UsageError(`--out is required: ${format === "pytorch" ? "a folder for the project" : "the file to write"}`);
@@ -477,7 +598,30 @@ async function exportWeights(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- main
 
+const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export"];
+
+/** One command's usage line(s) from USAGE, and its paragraph of HELP where there is one. */
+function commandHelp(command: string): string {
+  const lines = USAGE.split("\n").slice(1, -1);
+  const start = lines.findIndex((l) => l.startsWith(`  rnn-lab ${command} `));
+  let end = start + 1;
+  while (end < lines.length && !lines[end].startsWith("  rnn-lab ")) end++;
+  const usage = ["usage:", ...lines.slice(start, end)].join("\n");
+  const details = HELP.slice(USAGE.length).split("\n\n").map((p) => p.trim()).filter((p) => p.startsWith(`${command} options`) || p.startsWith(`${command}:`));
+  return [usage, ...details].join("\n\n");
+}
+
 async function main(argv: string[]): Promise<number> {
+  try {
+    return await runCommand(argv);
+  } catch (e) {
+    if (!(e instanceof HelpRequested)) throw e;
+    process.stdout.write(commandHelp(e.command) + "\n");
+    return 0;
+  }
+}
+
+async function runCommand(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "train": return train(rest);
@@ -487,13 +631,14 @@ async function main(argv: string[]): Promise<number> {
     case "import": return importWeights(rest);
     case "export": return exportWeights(rest);
     case "help": case "--help": case "-h":
+      if (rest[0] !== undefined && COMMANDS.includes(rest[0])) throw new HelpRequested(rest[0]);
       process.stdout.write(HELP + "\n");
       return 0;
     case undefined:
       process.stderr.write(USAGE + "\n");
       return 2;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are train, sample, eval, gradcheck, import, export and help`);
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; the commands are ${COMMANDS.join(", ")} and help`);
   }
 }
 

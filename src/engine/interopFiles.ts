@@ -1,12 +1,13 @@
 // Import and export on disk, shared by the CLI and the extension: read and check everything first,
 // then write atomically, so a refused input leaves no file behind and a crash leaves no half file.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { Model } from "./checkpoint";
-import { loadCheckpoint, writeFileAtomic } from "./checkpointFile";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint, tempPathFor, writeFileAtomic } from "./checkpointFile";
 import { readCorpus, readTextFile } from "./corpusFile";
 import { InputError } from "./inputError";
+import { checkOutputPath, describeWriteFailure, probeOutputFolder } from "./outputFile";
 import { ExportFormat, exportOnnx, exportSafetensors, pytorchProject } from "./modelExport";
 import { SafetensorsError, decodeSafetensors } from "./safetensors";
 import { ImportOptions, ImportResult, importTorchWeights, vocabularyFrom } from "./torchImport";
@@ -59,15 +60,40 @@ export interface ExportResult {
   data: string[] | null; // the text files bundled as data.txt
 }
 
+/**
+ * Writes an imported model as an RNN Lab checkpoint at `out`, after the output checks
+ * (outputFile.ts): never over the weights or the vocabulary it was read from, never over an
+ * existing file unless `force`.
+ */
+export function saveImportedCheckpoint(out: string, model: Model, inputs: { weights: string; vocab: string }, force = false): void {
+  const guard = { out, kind: "file" as const, inputs: [inputs.weights, inputs.vocab], force };
+  checkOutputPath(guard);
+  probeOutputFolder(out, 0);
+  try {
+    saveCheckpoint(out, model);
+  } catch (e) {
+    throw describeWriteFailure(e, out);
+  }
+}
+
 export function exportModel(req: ExportRequest): ExportResult {
   const model: Model = loadCheckpoint(req.checkpoint);
-  if (existsSync(req.out) && !req.force) {
-    const isDir = statSync(req.out).isDirectory();
-    if (!isDir || readdirSync(req.out).length > 0) throw new InputError(`${req.out} already exists; choose another path or pass --force to replace it`);
+  const kind = req.format === "pytorch" ? "folder" : "file";
+  // the checkpoint, the text it bundles, and the run's own corpus (whatever the format) are never replaced
+  const inputs = [req.checkpoint, ...(req.data ?? []), ...(model.training?.corpus.files ?? [])];
+  checkOutputPath({ out: req.out, kind, inputs, force: req.force });
+  removeStaleTempFiles(dirname(req.out));
+  try {
+    return writeExport(req, model);
+  } catch (e) {
+    throw describeWriteFailure(e, req.out);
   }
+}
+
+function writeExport(req: ExportRequest, model: Model): ExportResult {
   if (req.format === "safetensors" || req.format === "onnx") {
     const bytes = req.format === "onnx" ? exportOnnx(model) : exportSafetensors(model);
-    if (existsSync(req.out) && statSync(req.out).isDirectory()) throw new InputError(`${req.out} is a folder; give a file name`);
+    probeOutputFolder(req.out, bytes.length);
     writeFileAtomic(req.out, bytes);
     return { out: req.out, bytes: bytes.length, files: [req.out], data: null };
   }
@@ -75,8 +101,11 @@ export function exportModel(req: ExportRequest): ExportResult {
   const useData = dataFiles.length > 0 && (req.data !== undefined || dataFiles.length === model.training?.corpus.files.length);
   const corpus = useData ? readCorpus(dataFiles).text : null;
   const files = pytorchProject(model, corpus);
+  let total = 0;
+  for (const b of files.values()) total += b.length;
+  probeOutputFolder(req.out, total);
   // the whole folder is written beside its destination, then renamed into place
-  const staging = join(dirname(req.out), `.${basename(req.out)}.${process.pid}.tmp`);
+  const staging = tempPathFor(req.out);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
@@ -87,7 +116,5 @@ export function exportModel(req: ExportRequest): ExportResult {
     rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-  let bytes = 0;
-  for (const b of files.values()) bytes += b.length;
-  return { out: req.out, bytes, files: [...files.keys()].map((f) => join(req.out, f)), data: useData ? dataFiles : null };
+  return { out: req.out, bytes: total, files: [...files.keys()].map((f) => join(req.out, f)), data: useData ? dataFiles : null };
 }

@@ -6,7 +6,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { CharVocabulary } from "./charVocabulary";
 import { Model } from "./checkpoint";
-import { loadCheckpoint, saveCheckpoint } from "./checkpointFile";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./checkpointFile";
 import type { KernelVariant } from "./coreLoader";
 import { InputError } from "./inputError";
 import { Sampler } from "./sampler";
@@ -59,7 +59,8 @@ export class RunDriver {
   static open(modelDir: string, dir: string, variant?: KernelVariant): RunDriver {
     const model = readModelManifest(modelDir);
     let manifest = readRunManifest(dir);
-    acquireRunLock(dir);
+    acquireRunLock(dir); // also removes the temporary files killed writers left in the run folder
+    removeStaleTempFiles(modelDir);
     try {
       if (!existsSync(corpusPath(modelDir))) throw new InputError(`${corpusPath(modelDir)} is missing: the model's training text is gone, so its runs cannot continue`);
       const text = readFileSync(corpusPath(modelDir), "utf8");

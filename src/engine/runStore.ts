@@ -11,10 +11,10 @@
 // JSON files are written atomically; readers treat anything unreadable as a damaged entry, never
 // as a reason to fail the listing.
 
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
-import { hostname } from "node:os";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic, writeFileAtomicAsync } from "./checkpointFile";
+import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicAsync } from "./checkpointFile";
+import { LockOwner, acquireLockFile, lockOwnerIsLive, readLockFile, releaseLockFile } from "./fileLock";
 import { InputError } from "./inputError";
 import type { ModelSpec } from "./modelSpec";
 import type { VocabularyJson } from "./charVocabulary";
@@ -64,7 +64,7 @@ export interface RunManifest {
   updated: string;
 }
 
-export interface RunLock { pid: number; host: string; since: string }
+export type RunLock = LockOwner;
 
 export class StoreError extends InputError {}
 
@@ -197,64 +197,31 @@ export function truncateMetrics(dir: string, step: number): void {
   writeFileAtomic(path, new TextEncoder().encode(kept.map((l) => l + "\n").join("")));
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 export function readLock(dir: string): RunLock | null {
-  try {
-    return JSON.parse(readFileSync(lockPath(dir), "utf8")) as RunLock;
-  } catch {
-    return null;
-  }
+  return readLockFile(lockPath(dir));
 }
 
 /** Held by a process that still runs (or by another machine, which we cannot ask). */
-export function lockIsLive(lock: RunLock | null): boolean {
-  if (!lock) return false;
-  if (lock.host !== hostname()) return true;
-  return processAlive(lock.pid);
-}
+export const lockIsLive = lockOwnerIsLive;
 
 /**
  * Takes the run's lock for this process, or throws a StoreError naming who holds it. A lock left by
- * a process that no longer runs (a crash, a closed window) is taken over.
+ * a process that no longer runs (a crash, a closed window) is taken over (fileLock.ts).
  */
 export function acquireRunLock(dir: string): void {
-  const path = lockPath(dir);
-  const mine: RunLock = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      try {
-        writeSync(fd, JSON.stringify(mine));
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new StoreError(`cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); is the workspace read-only?`);
-      }
-      const held = readLock(dir);
-      if (held && held.pid === process.pid && held.host === mine.host) return;
-      if (lockIsLive(held)) {
-        throw new StoreError(`this run is being trained by another window or process (pid ${held!.pid} on ${held!.host} since ${held!.since}); only one may write to it`);
-      }
-      rmSync(path, { force: true }); // stale: its owner is gone
-    }
+  let held;
+  try {
+    held = acquireLockFile(lockPath(dir));
+  } catch (e) {
+    throw new StoreError(`cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); is the workspace read-only?`);
   }
-  throw new StoreError(`could not take the lock of ${dir}`);
+  if (held) throw new StoreError(`this run is being trained by another window or process (pid ${held.pid} on ${held.host} since ${held.since}); only one may write to it`);
+  // temporary files of writers that were killed mid-write (never those of a live process)
+  for (const folder of [dir, checkpointsDir(dir)]) removeStaleTempFiles(folder);
 }
 
 export function releaseRunLock(dir: string): void {
-  const held = readLock(dir);
-  if (held && held.pid === process.pid && held.host === hostname()) rmSync(lockPath(dir), { force: true });
+  releaseLockFile(lockPath(dir));
 }
 
 export interface StoredRun {

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { modelManifestPath, readModelManifest, updateRunManifest, writeJsonAtomic } from "../engine/runStore";
 import { FileLossLens } from "./fileLossLens";
-import { exportModel, importPyTorchWeights } from "./interopCommands";
+import { ExportPreset, exportModel, importPyTorchWeights } from "./interopCommands";
 import { ModelClient } from "./modelClient";
 import { ExplorerNode, ModelExplorer, bestOrLatest } from "./modelExplorer";
 import { PanelContext } from "./panels/panelContext";
@@ -197,9 +197,11 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
       await explorer.refresh();
     }),
     register("rnnLab.importPyTorchWeights", () => importPyTorchWeights(context.extensionPath, log).then((r) => { explorer.refreshSoon(); return r; })),
-    register("rnnLab.exportModel", (arg?: vscode.Uri | ExplorerNode) => {
+    register("rnnLab.exportModel", (arg?: vscode.Uri | ExplorerNode, preset?: ExportPreset | vscode.Uri[]) => {
       const checkpoint = arg instanceof vscode.Uri ? arg : arg ? (target(arg).checkpoint ? vscode.Uri.file(target(arg).checkpoint!) : undefined) : undefined;
-      return exportModel(context.extensionPath, log, checkpoint);
+      // from the file explorer's menu the second argument is the selection (an array of URIs), not a preset
+      const given = preset && !Array.isArray(preset) && typeof preset.out === "string" && typeof preset.format === "string" ? preset : undefined;
+      return exportModel(context.extensionPath, log, checkpoint, given);
     }),
   );
   context.subscriptions.push(...registerPanels({

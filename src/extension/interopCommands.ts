@@ -6,6 +6,7 @@ import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ExportFormat } from "../engine/modelExport";
+import type { OutputRefusal } from "../engine/outputFile";
 import { runsRoot } from "./settings";
 import { InteropReply, InteropRequest, isInteropReply } from "../protocol/interopWorker";
 import { WorkerChannel } from "../protocol/messageChannel";
@@ -55,7 +56,7 @@ export async function importPyTorchWeights(extensionPath: string, log: vscode.Lo
   for (let k = 2; existsSync(out); k++) out = join(root, `imported-${stem}-${k}`, "model.safetensors");
   const r = await runInWorker(extensionPath, { type: "import", ...common, out });
   if (r.type !== "imported") {
-    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: import failed: {0}", r.type === "error" ? r.message : "unexpected reply"));
+    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: import failed: {0}", r.type === "error" ? (r.refusal ? refusalMessage(r.refusal) : r.message) : "unexpected reply"));
     return undefined;
   }
   log.info(`imported ${weights.fsPath} → ${r.out}\n${r.summary}`);
@@ -69,25 +70,49 @@ const formats = (): (vscode.QuickPickItem & { format: ExportFormat })[] => [
   { label: vscode.l10n.t("PyTorch project"), description: vscode.l10n.t("model.py, train.py (python or torchrun), weights, data"), format: "pytorch" },
 ];
 
-/** `checkpoint`: a .safetensors file from the explorer's context menu, or asked for. */
-export async function exportModel(extensionPath: string, log: vscode.LogOutputChannel, checkpoint?: vscode.Uri): Promise<string | undefined> {
+/** Why the engine refused an output, in the user's language (the engine's own message is English). */
+export function refusalMessage(refusal: OutputRefusal): string {
+  switch (refusal.reason) {
+    case "input": return vscode.l10n.t("{0} is one of the files this reads ({1}); writing there would replace it. Choose another file.", basename(refusal.out), basename(refusal.input));
+    case "not-regular": return vscode.l10n.t("{0} is not a regular file (a folder, device or pipe); choose another file.", refusal.out);
+    case "holds-input": return vscode.l10n.t("the folder {0} holds {1}, which this reads; replacing the folder would delete it. Choose another folder.", basename(refusal.out), basename(refusal.input));
+    case "exists": return vscode.l10n.t("{0} already exists; choose another name.", basename(refusal.out));
+    case "unwritable": {
+      const why = refusal.code === "EROFS" ? vscode.l10n.t("the folder is read-only (EROFS)")
+        : refusal.code === "EACCES" || refusal.code === "EPERM" ? vscode.l10n.t("permission denied ({0})", refusal.code)
+        : refusal.code === "ENOSPC" || refusal.code === "EDQUOT" ? vscode.l10n.t("the disk is full ({0})", refusal.code)
+        : refusal.code;
+      return vscode.l10n.t("cannot write {0}: {1}. Choose another place.", refusal.out, why);
+    }
+  }
+}
+
+/** For automation and tests: the format and destination, instead of the quick pick and the save dialog. */
+export interface ExportPreset { format: ExportFormat; out: string }
+
+export type ExportOutcome = { out: string } | { error: string };
+
+/** `checkpoint`: a .safetensors file from the explorer's context menu, or asked for. Undefined when cancelled. */
+export async function exportModel(extensionPath: string, log: vscode.LogOutputChannel, checkpoint?: vscode.Uri, preset?: ExportPreset): Promise<ExportOutcome | undefined> {
   const source = checkpoint ?? (await vscode.window.showOpenDialog({ title: vscode.l10n.t("RNN Lab: checkpoint to export"), filters: { safetensors: ["safetensors"] }, canSelectMany: false, defaultUri: runsRoot() ? vscode.Uri.file(runsRoot()!) : undefined }))?.[0];
   if (!source) return undefined;
-  const picked = await vscode.window.showQuickPick(formats(), { title: vscode.l10n.t("RNN Lab: export {0} as", basename(source.fsPath)) });
+  const picked = preset ? formats().find((f) => f.format === preset.format) : await vscode.window.showQuickPick(formats(), { title: vscode.l10n.t("RNN Lab: export {0} as", basename(source.fsPath)) });
   if (!picked) return undefined;
   const stem = basename(source.fsPath, ".safetensors");
   const suggested = join(dirname(source.fsPath), picked.format === "pytorch" ? `${stem}-pytorch` : `${stem}.export.${picked.format === "onnx" ? "onnx" : "safetensors"}`);
-  const target = await vscode.window.showSaveDialog({ title: picked.format === "pytorch" ? vscode.l10n.t("RNN Lab: folder for the PyTorch project") : vscode.l10n.t("RNN Lab: export to"), defaultUri: vscode.Uri.file(suggested) });
+  const target = preset ? vscode.Uri.file(preset.out) : await vscode.window.showSaveDialog({ title: picked.format === "pytorch" ? vscode.l10n.t("RNN Lab: folder for the PyTorch project") : vscode.l10n.t("RNN Lab: export to"), defaultUri: vscode.Uri.file(suggested) });
   if (!target) return undefined;
-  // the save dialog has already asked whether to replace an existing file
+  // the save dialog has already asked whether to replace an existing file; the engine still refuses
+  // the checkpoint itself, the run's text, a device, or a folder that holds them (outputFile.ts)
   const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch" });
   if (r.type !== "exported") {
-    const message = r.type === "error" ? r.message : "unexpected reply";
-    log.error(`export: ${message}`);
-    void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: export failed: {0}", message));
-    return undefined;
+    const message = r.type === "error" ? (r.refusal ? refusalMessage(r.refusal) : r.message) : "unexpected reply";
+    log.error(`export: ${r.type === "error" ? r.message : message}`);
+    const shown = vscode.l10n.t("RNN Lab: export failed: {0}", message);
+    void vscode.window.showErrorMessage(shown);
+    return { error: shown };
   }
   log.info(`exported ${source.fsPath} as ${picked.format} → ${r.out} (${r.bytes} bytes)`);
   void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: exported {0} as {1} ({2} KiB).", basename(source.fsPath), picked.label, (r.bytes / 1024).toFixed(0)));
-  return r.out;
+  return { out: r.out };
 }

@@ -1,8 +1,8 @@
 // Reads, converts and writes model files off the extension host's thread: one request, one reply.
 
 import { parentPort } from "node:worker_threads";
-import { saveCheckpoint } from "../engine/checkpointFile";
-import { exportModel, readTorchWeights } from "../engine/interopFiles";
+import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
+import { OutputError } from "../engine/outputFile";
 import { InteropReply, isInteropRequest } from "../protocol/interopWorker";
 import { receiveMessages } from "../protocol/messageChannel";
 
@@ -16,12 +16,12 @@ receiveMessages(port, isInteropRequest, (request) => {
     if (request.type === "inspect" || request.type === "import") {
       const r = readTorchWeights(request.weights, request.vocab, { map: request.map, nonlinearity: request.nonlinearity, cell: request.cell });
       if (request.type === "inspect") return reply({ type: "inspected", summary: r.summary, spec: r.model.spec });
-      saveCheckpoint(request.out, r.model);
+      saveImportedCheckpoint(request.out, r.model, request);
       return reply({ type: "imported", out: request.out, summary: r.summary });
     }
     const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force });
     return reply({ type: "exported", out: r.out, bytes: r.bytes, files: r.files, data: r.data });
   } catch (e) {
-    reply({ type: "error", message: e instanceof Error ? e.message : String(e) });
+    reply({ type: "error", message: e instanceof Error ? e.message : String(e), ...(e instanceof OutputError && e.refusal ? { refusal: e.refusal } : {}) });
   }
 }, () => reply({ type: "error", message: "unknown request" }));

@@ -2,6 +2,7 @@
 
 import type { ExportFormat } from "../engine/modelExport";
 import type { CellType, ModelSpec, Nonlinearity } from "../engine/modelSpec";
+import type { OutputRefusal } from "../engine/outputFile";
 
 // One request, one reply, without ids (messageChannel.ts's event style).
 
@@ -14,7 +15,19 @@ export type InteropReply =
   | { type: "inspected"; summary: string; spec: ModelSpec }
   | { type: "imported"; out: string; summary: string }
   | { type: "exported"; out: string; bytes: number; files: string[]; data: string[] | null }
-  | { type: "error"; message: string };
+  /** `refusal`: the output was refused (outputFile.ts), so the host can say why in the user's language. */
+  | { type: "error"; message: string; refusal?: OutputRefusal };
+
+const REFUSALS = ["input", "not-regular", "holds-input", "exists", "unwritable"];
+
+function isRefusal(r: unknown): r is OutputRefusal {
+  if (typeof r !== "object" || r === null) return false;
+  const o = r as Record<string, unknown>;
+  if (!REFUSALS.includes(o.reason as string) || typeof o.out !== "string") return false;
+  if (o.reason === "input" || o.reason === "holds-input") return typeof o.input === "string";
+  if (o.reason === "unwritable") return typeof o.code === "string";
+  return true;
+}
 
 /** The host checks every reply before acting on it. */
 export function isInteropReply(m: unknown): m is InteropReply {
@@ -24,7 +37,7 @@ export function isInteropReply(m: unknown): m is InteropReply {
     case "inspected": return typeof r.summary === "string" && typeof r.spec === "object" && r.spec !== null;
     case "imported": return typeof r.out === "string" && typeof r.summary === "string";
     case "exported": return typeof r.out === "string" && typeof r.bytes === "number" && Array.isArray(r.files);
-    case "error": return typeof r.message === "string";
+    case "error": return typeof r.message === "string" && (r.refusal === undefined || isRefusal(r.refusal));
     default: return false;
   }
 }

@@ -76,3 +76,23 @@ test("export writes ONNX and the PyTorch project; refusals leave nothing behind"
   assert.match((notThere as { message: string }).message, /does not exist/);
   assert.deepEqual(await ask({ type: "nonsense" }), { type: "error", message: "unknown request" });
 });
+
+test("an export or import over one of its inputs is refused with a reason the extension can translate; nothing changes", async () => {
+  const dir = tempDir();
+  const { ckpt, weights, vocabPath } = modelFiles(dir);
+  const before = readFileSync(ckpt), vocabBefore = readFileSync(vocabPath);
+  // the save dialog asked about replacing, so the extension sends force: true; the inputs stay protected
+  const overItself = await ask({ type: "export", checkpoint: ckpt, format: "safetensors", out: ckpt, force: true });
+  assert.equal(overItself.type, "error");
+  assert.deepEqual((overItself as { refusal?: unknown }).refusal, { reason: "input", out: ckpt, input: ckpt });
+  const intoItsFolder = await ask({ type: "export", checkpoint: ckpt, format: "pytorch", out: dir, force: true });
+  assert.deepEqual((intoItsFolder as { refusal?: unknown }).refusal, { reason: "holds-input", out: dir, input: ckpt });
+  const device = await ask({ type: "export", checkpoint: ckpt, format: "onnx", out: "/dev/null", force: true });
+  assert.deepEqual((device as { refusal?: unknown }).refusal, { reason: "not-regular", out: "/dev/null" });
+  const overVocab = await ask({ type: "import", weights, vocab: vocabPath, map: [], nonlinearity: "tanh", out: vocabPath });
+  assert.deepEqual((overVocab as { refusal?: unknown }).refusal, { reason: "input", out: vocabPath, input: vocabPath });
+  assert.ok(readFileSync(ckpt).equals(before) && readFileSync(vocabPath).equals(vocabBefore), "the inputs are untouched");
+  // a reply whose refusal is malformed is not trusted
+  assert.equal(isInteropReply({ type: "error", message: "x", refusal: { reason: "input", out: "a" } }), false);
+  assert.equal(isInteropReply({ type: "error", message: "x", refusal: { reason: "whatever", out: "a" } }), false);
+});
