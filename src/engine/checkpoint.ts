@@ -8,6 +8,7 @@ import { CharVocabulary, VocabularyJson } from "./charVocabulary";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
 import { NamedTensor, SafetensorsError, decodeSafetensors, encodeSafetensors } from "./safetensors";
 import { TrainOptions, validateTrainOptions } from "./trainOptions";
+import { userError } from "./inputError";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
 export const CHECKPOINT_VERSION = 1;
@@ -96,19 +97,19 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model {
-  const fail = (why: string): never => { throw new CheckpointError(`${name}: ${why}`); };
+  const fail = (why: string): never => { throw userError(CheckpointError, "checkpointWhy", name, why); };
   let file;
   try {
     file = decodeSafetensors(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsError) fail(`not a valid safetensors file: ${e.message}`);
+    if (e instanceof SafetensorsError) throw userError(CheckpointError, "notSafetensors", name, e.message);
     throw e;
   }
   const md = file.metadata;
-  if (md.format !== CHECKPOINT_FORMAT) fail("not an RNN Lab checkpoint (no rnn-lab format in its metadata); PyTorch weights need importing first");
+  if (md.format !== CHECKPOINT_FORMAT) throw userError(CheckpointError, "notRnnLabCheckpoint", name);
   const version = Number(md.format_version);
   if (!Number.isInteger(version) || version < 1) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
-  if (version > CHECKPOINT_VERSION) fail(`written by a newer RNN Lab (checkpoint format ${version}; this version reads up to ${CHECKPOINT_VERSION}); update RNN Lab to open it`);
+  if (version > CHECKPOINT_VERSION) throw userError(CheckpointError, "newerCheckpoint", name, version, CHECKPOINT_VERSION);
   const parse = <T>(key: string): T => {
     try {
       return JSON.parse(md[key]) as T;

@@ -5,6 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "./checkpoint";
+import { userError } from "./inputError";
 
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -54,7 +55,7 @@ export function loadCheckpoint(path: string): Model {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(code === "ENOENT" ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(e)}`);
+    throw code === "ENOENT" ? userError(CheckpointError, "doesNotExist", path) : userError(CheckpointError, "cannotRead", path, code ?? String(e));
   }
   return decodeCheckpoint(bytes, path);
 }

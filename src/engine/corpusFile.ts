@@ -2,7 +2,7 @@
 
 import { readFileSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { InputError } from "./inputError";
+import { InputError, userError } from "./inputError";
 
 export const MAX_CORPUS_BYTES = 512 * 1024 * 1024;
 
@@ -10,15 +10,15 @@ export function readTextFile(path: string): string {
   let size: number;
   try {
     const st = statSync(path);
-    if (st.isDirectory()) throw new InputError(`${path} is a folder, not a text file`);
+    if (st.isDirectory()) throw userError(InputError, "isFolder", path);
     size = st.size;
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new InputError(code === "ENOENT" ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(e)}`);
+    throw code === "ENOENT" ? userError(InputError, "doesNotExist", path) : userError(InputError, "cannotRead", path, code ?? String(e));
   }
-  if (size === 0) throw new InputError(`${path} is empty`);
-  if (size > MAX_CORPUS_BYTES) throw new InputError(`${path} is ${(size / 2 ** 20).toFixed(0)} MiB; the limit is ${MAX_CORPUS_BYTES / 2 ** 20} MiB`);
+  if (size === 0) throw userError(InputError, "isEmpty", path);
+  if (size > MAX_CORPUS_BYTES) throw userError(InputError, "tooLarge", path, (size / 2 ** 20).toFixed(0), MAX_CORPUS_BYTES / 2 ** 20);
   const bytes = readFileSync(path);
   return decodeText(bytes, path);
 }
@@ -26,12 +26,12 @@ export function readTextFile(path: string): string {
 /** UTF-8 text, or an InputError saying why the bytes are not text. */
 export function decodeText(bytes: Uint8Array, name: string): string {
   const probe = bytes.subarray(0, Math.min(bytes.length, 1 << 20));
-  if (probe.includes(0)) throw new InputError(`${name} looks binary (it contains NUL bytes); train on UTF-8 text`);
+  if (probe.includes(0)) throw userError(InputError, "looksBinary", name);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    throw new InputError(`${name} is not valid UTF-8 text; convert it to UTF-8 first`);
+    throw userError(InputError, "notUtf8", name);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text;

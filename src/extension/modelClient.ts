@@ -30,7 +30,7 @@ export class ModelClient implements vscode.Disposable {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
-      else p.reject(Object.assign(new Error(m.message), { stale: m.stale === true }));
+      else p.reject(Object.assign(new Error(m.message), { stale: m.stale === true, template: m.template, args: m.args }));
     });
     const fail = (why: string) => {
       for (const p of this.pending.values()) p.reject(new Error(why));
@@ -123,7 +123,7 @@ export class ModelClient implements vscode.Disposable {
     return this.aboutDocument(doc, (d) => ({ type: "surprisal", ...d, start, end }));
   }
 
-  async fileLoss(text: string): Promise<{ loss: number; predicted: number }> {
+  async fileLoss(text: string): Promise<{ loss: number; predicted: number; characters?: number; unknown?: number }> {
     return (await this.request({ type: "fileLoss", text })) as Extract<ModelResult, { type: "fileLoss" }>;
   }
 

@@ -6,6 +6,7 @@ import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { Sampler } from "../engine/sampler";
 import { TextPredictor } from "../engine/textPredictor";
+import { translatableOf } from "../engine/inputError";
 import type { ModelReply, ModelRequest, ModelResult } from "../protocol/modelWorker";
 
 const port = parentPort;
@@ -46,8 +47,8 @@ function handle(r: ModelRequest): ModelResult {
     }
     case "fileLoss": {
       const { predictor: p } = needModel();
-      const { loss, predicted } = p.meanLoss(r.text);
-      return { type: "fileLoss", loss, predicted };
+      const { loss, predicted, characters, unknown } = p.meanLoss(r.text);
+      return { type: "fileLoss", loss, predicted, characters, unknown };
     }
     case "sample": {
       const { model: m } = needModel();
@@ -66,7 +67,7 @@ port.on("message", (r: ModelRequest) => {
   try {
     reply = { id: r.id, ok: true, result: handle(r) };
   } catch (e) {
-    reply = { id: r?.id ?? -1, ok: false, message: e instanceof Error ? e.message : String(e), stale: e instanceof StaleText };
+    reply = { id: r?.id ?? -1, ok: false, message: e instanceof Error ? e.message : String(e), stale: e instanceof StaleText, ...translatableOf(e) };
   }
   port.postMessage(reply);
 });
