@@ -1,7 +1,7 @@
 // Characters are Unicode code points (so 中文 and emoji are one symbol each, never UTF-16 halves).
 // Over the cap, the rarest characters share one <unk> symbol.
 
-import { InputError } from "./inputError";
+import { InputError, userError } from "./inputError";
 export const UNK = "<unk>";
 export const DEFAULT_VOCAB_CAP = 5000;
 
@@ -52,8 +52,7 @@ export class CharVocabulary {
   static fromCounts(counts: Map<string, number>, total: number, cap = DEFAULT_VOCAB_CAP): { vocab: CharVocabulary; report: VocabularyReport } {
     if (!Number.isInteger(cap) || cap < 2) throw new InputError(`the vocabulary cap must be at least 2, not ${cap}`);
     if (counts.size < 2) {
-      const only = counts.size === 1 ? ` (only ${JSON.stringify([...counts.keys()][0])})` : "";
-      throw new InputError(`the text needs at least 2 distinct characters to learn anything${only}`);
+      throw counts.size === 1 ? userError(InputError, "tooFewDistinctOnly", JSON.stringify([...counts.keys()][0])) : userError(InputError, "tooFewDistinct");
     }
     const byCodePoint = (a: string, b: string) => a.codePointAt(0)! - b.codePointAt(0)!;
     let kept = [...counts.keys()];
@@ -87,7 +86,7 @@ export class CharVocabulary {
     let n = 0;
     for (const ch of text) {
       const i = this.indexOf(ch);
-      if (i < 0) throw new InputError(`the text contains ${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
+      if (i < 0) throw userError(InputError, "notInVocabulary", JSON.stringify(ch), `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`);
       out[n++] = i;
     }
     return n === out.length ? out : out.slice(0, n);

@@ -9,6 +9,7 @@ import { ModelSpec, describeSpec, fromTorchLayout, toTorchLayout, torchName, tor
 import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "./safetensors";
 import { checkMemory, inferenceMemory } from "./limits";
 import { TrainOptions, validateTrainOptions } from "./trainOptions";
+import { userError } from "./inputError";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
 export const CHECKPOINT_VERSION = 1;
@@ -92,20 +93,20 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
  * CheckpointError that starts with `name`.
  */
 export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model {
-  const fail = (why: string): never => { throw new CheckpointError(`${name}: ${why}`); };
+  const fail = (why: string): never => { throw userError(CheckpointError, "checkpointWhy", name, why); };
   let file: SafetensorsHeader;
   try {
     file = readSafetensorsHeader(bytes);
   } catch (e) {
-    if (e instanceof SafetensorsError) fail(`not a valid safetensors file: ${e.message}`);
+    if (e instanceof SafetensorsError) throw userError(CheckpointError, "notSafetensors", name, e.message);
     throw e;
   }
   const md = file.metadata;
-  if (md.format !== CHECKPOINT_FORMAT) fail("not an RNN Lab checkpoint (no rnn-lab format in its metadata); PyTorch weights need importing first");
+  if (md.format !== CHECKPOINT_FORMAT) throw userError(CheckpointError, "notRnnLabCheckpoint", name);
   if (!/^[0-9]{1,9}$/.test(md.format_version ?? "")) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
   const version = Number(md.format_version);
   if (version < 1) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
-  if (version > CHECKPOINT_VERSION) fail(`written by a newer RNN Lab (checkpoint format ${version}; this version reads up to ${CHECKPOINT_VERSION}); update RNN Lab to open it`);
+  if (version > CHECKPOINT_VERSION) throw userError(CheckpointError, "newerCheckpoint", name, version, CHECKPOINT_VERSION);
   const parse = (key: string): unknown => {
     if (md[key] === undefined) return fail(`metadata "${key}" is missing`);
     try {

@@ -43,6 +43,7 @@ export function removeStaleTempFiles(folder: string): string[] {
   }
   return removed;
 }
+import { userError } from "./inputError";
 
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -95,7 +96,7 @@ export function loadCheckpoint(path: string): Model {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new CheckpointError(code === "ENOENT" ? `${path} does not exist` : `cannot read ${path}: ${code ?? String(e)}`);
+    throw code === "ENOENT" ? userError(CheckpointError, "doesNotExist", path) : userError(CheckpointError, "cannotRead", path, code ?? String(e));
   }
   return decodeCheckpoint(bytes, path);
 }

@@ -10,7 +10,7 @@
 
 import { closeSync, openSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { InputError } from "./inputError";
+import { InputError, userError } from "./inputError";
 import { CharVocabulary, TokenIds, VocabularyReport } from "./charVocabulary";
 import { MAX_CORPUS_BYTES, bytesPerTokenId, formatBytes } from "./limits";
 
@@ -27,21 +27,21 @@ function inputFileSize(path: string, limit = MAX_CORPUS_BYTES): number {
     st = statSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new InputError(`${path} does not exist`);
-    if (code === "EACCES") throw new InputError(`cannot read ${path}: permission denied (EACCES)`);
-    if (code === "ENOTDIR") throw new InputError(`${path} does not exist (a part of the path is a file, not a folder)`);
-    throw new InputError(`cannot read ${path}: ${code ?? String(e)}`);
+    if (code === "ENOENT") throw userError(InputError, "doesNotExist", path);
+    if (code === "EACCES") throw userError(InputError, "permissionDenied", path);
+    if (code === "ENOTDIR") throw userError(InputError, "pathPartIsFile", path);
+    throw userError(InputError, "cannotRead", path, code ?? String(e));
   }
-  const kind = st.isDirectory() ? "a folder" : st.isFIFO() ? "a named pipe (FIFO)" : st.isSocket() ? "a socket"
-    : st.isCharacterDevice() ? "a character device" : st.isBlockDevice() ? "a block device" : st.isFile() ? null : "not a regular file";
-  if (kind) throw new InputError(`${path} is ${kind}, not a text file; RNN Lab reads regular files (save the text to a file first)`);
+  const kind = st.isDirectory() ? "isFolder" : st.isFIFO() ? "isFifo" : st.isSocket() ? "isSocket"
+    : st.isCharacterDevice() ? "isCharacterDevice" : st.isBlockDevice() ? "isBlockDevice" : st.isFile() ? null : "isNotRegularFile";
+  if (kind) throw userError(InputError, kind, path);
   let real = path;
   try { real = realpathSync(path); } catch { /* stat succeeded; keep the path as given */ }
   if (/^\/(proc|sys)(\/|$)/.test(real)) {
-    throw new InputError(`${path} is a kernel pseudo-file (under /${real.split("/")[1]}), whose size is not known before reading; copy it to a regular file first`);
+    throw userError(InputError, "kernelPseudoFile", path, real.split("/")[1]);
   }
-  if (st.size === 0) throw new InputError(`${path} is empty`);
-  if (st.size > limit) throw new InputError(`${path} is ${formatBytes(st.size)}; the limit is ${formatBytes(limit)}`);
+  if (st.size === 0) throw userError(InputError, "isEmpty", path);
+  if (st.size > limit) throw userError(InputError, "tooLarge", path, formatBytes(st.size), formatBytes(limit));
   return st.size;
 }
 
@@ -50,14 +50,14 @@ function detectEncoding(head: Uint8Array, name: string): { encoding: TextEncodin
   const b = (i: number) => (i < head.length ? head[i] : -1);
   if (b(0) === 0xef && b(1) === 0xbb && b(2) === 0xbf) return { encoding: "utf-8", bom: 3 };
   const utf32 = b(0) === 0xff && b(1) === 0xfe && b(2) === 0 && b(3) === 0 ? "little" : b(0) === 0 && b(1) === 0 && b(2) === 0xfe && b(3) === 0xff ? "big" : null;
-  if (utf32) throw new InputError(`${name} is UTF-32 text (${utf32}-endian, by its byte-order mark); convert it to UTF-8 first (iconv -f UTF-32 -t UTF-8)`);
+  if (utf32) throw userError(InputError, "utf32Text", name, utf32 === "little" ? "LE" : "BE");
   if (b(0) === 0xff && b(1) === 0xfe) return { encoding: "utf-16le", bom: 2 };
   if (b(0) === 0xfe && b(1) === 0xff) return { encoding: "utf-16be", bom: 2 };
   return { encoding: "utf-8", bom: 0 };
 }
 
 function binaryError(name: string, offset: number): InputError {
-  return new InputError(`${name} looks binary (it contains a NUL byte at byte ${offset.toLocaleString("en")}); train on UTF-8 or UTF-16 text`);
+  return userError(InputError, "looksBinary", name, offset.toLocaleString("en"));
 }
 
 function decodeUtf16(bytes: Uint8Array, encoding: TextEncoding, name: string): string {
@@ -65,7 +65,7 @@ function decodeUtf16(bytes: Uint8Array, encoding: TextEncoding, name: string): s
   try {
     text = new TextDecoder(encoding, { fatal: true }).decode(bytes);
   } catch {
-    throw new InputError(`${name} starts with a ${encoding.toUpperCase()} byte-order mark but is not valid ${encoding.toUpperCase()} text`);
+    throw userError(InputError, "badByteOrderText", name, encoding.toUpperCase());
   }
   const nul = text.indexOf("\0");
   if (nul >= 0) throw binaryError(name, 2 + 2 * nul);
@@ -81,7 +81,7 @@ export function decodeText(bytes: Uint8Array, name: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(bom));
   } catch {
-    throw new InputError(`${name} is not valid UTF-8 text; convert it to UTF-8 first`);
+    throw userError(InputError, "notUtf8", name);
   }
 }
 
@@ -91,10 +91,10 @@ export function readTextFile(path: string): string {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw userError(InputError, "cannotRead", path, (e as NodeJS.ErrnoException).code ?? String(e));
   }
   const text = decodeText(bytes, path);
-  if (text.length === 0) throw new InputError(`${path} is empty`);
+  if (text.length === 0) throw userError(InputError, "isEmpty", path);
   return text;
 }
 
@@ -106,7 +106,7 @@ export interface Corpus {
 
 /** The files' texts as one string (for small inputs: an export's data, a vocabulary). */
 export function readCorpus(paths: string[]): Corpus {
-  if (paths.length === 0) throw new InputError("no input file given");
+  if (paths.length === 0) throw userError(InputError, "noInputFile");
   const texts = paths.map(readTextFile);
   const text = texts.join("");
   return { text, files: paths, sha256: createHash("sha256").update(text).digest("hex") };
@@ -134,11 +134,11 @@ function walkUtf8(f: ScannedFile, hash: ReturnType<typeof createHash>, each: (cp
   try {
     fd = openSync(f.path, "r");
   } catch (e) {
-    throw new InputError(`cannot read ${f.path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw userError(InputError, "cannotRead", f.path, (e as NodeJS.ErrnoException).code ?? String(e));
   }
   const buf = new Uint8Array(CHUNK_BYTES + 4);
   let carry = 0, filePos = 0, base = 0; // base: file offset of buf[0]
-  const invalid = (at: number) => new InputError(`${f.path} is not valid UTF-8 text (at byte ${at.toLocaleString("en")}); convert it to UTF-8 first`);
+  const invalid = (at: number) => userError(InputError, "notUtf8", f.path, at.toLocaleString("en"));
   try {
     for (;;) {
       const n = readSync(fd, buf, carry, CHUNK_BYTES, filePos);
@@ -193,19 +193,19 @@ function walkFile(f: ScannedFile, hash: ReturnType<typeof createHash>, each: (cp
 
 /** First pass over the training files: every check, the hash, the code-point counts. */
 export function scanCorpus(paths: string[]): CorpusScan {
-  if (paths.length === 0) throw new InputError("no input file given");
+  if (paths.length === 0) throw userError(InputError, "noInputFile");
   const sources: ScannedFile[] = [];
   let totalBytes = 0;
   for (const path of paths) {
     const size = inputFileSize(path);
     totalBytes += size;
-    if (totalBytes > MAX_CORPUS_BYTES) throw new InputError(`the training files are ${formatBytes(totalBytes)} together (from ${path} on); the limit is ${formatBytes(MAX_CORPUS_BYTES)}`);
+    if (totalBytes > MAX_CORPUS_BYTES) throw userError(InputError, "filesTooLarge", formatBytes(totalBytes), path, formatBytes(MAX_CORPUS_BYTES));
     const head = new Uint8Array(4);
     let fd: number;
     try {
       fd = openSync(path, "r");
     } catch (e) {
-      throw new InputError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw userError(InputError, "cannotRead", path, (e as NodeJS.ErrnoException).code ?? String(e));
     }
     try { readSync(fd, head, 0, 4, 0); } finally { closeSync(fd); }
     sources.push({ path, size, ...detectEncoding(head, path) });
@@ -216,7 +216,7 @@ export function scanCorpus(paths: string[]): CorpusScan {
   for (const f of sources) {
     const before = chars;
     walkFile(f, hash, (cp) => { counts[cp]++; chars++; });
-    if (chars === before) throw new InputError(`${f.path} is empty`);
+    if (chars === before) throw userError(InputError, "isEmpty", f.path);
   }
   return { files: paths, sha256: hash.digest("hex"), chars, counts, sources };
 }
@@ -238,7 +238,7 @@ export function encodeCorpus(scan: CorpusScan, vocab: CharVocabulary): TokenIds 
   for (let cp = 0; cp < UNICODE_SIZE; cp++) {
     if (scan.counts[cp] > 0 && table[cp] < 0) {
       const ch = String.fromCodePoint(cp);
-      throw new InputError(`the text contains ${JSON.stringify(ch)} (U+${cp.toString(16).toUpperCase().padStart(4, "0")}), which this model's vocabulary does not have`);
+      throw userError(InputError, "notInVocabulary", JSON.stringify(ch), `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`);
     }
   }
   const width = bytesPerTokenId(vocab.size);
@@ -252,6 +252,6 @@ export function encodeCorpus(scan: CorpusScan, vocab: CharVocabulary): TokenIds 
       k++;
     });
   }
-  if (k !== scan.chars || hash.digest("hex") !== scan.sha256) throw new InputError(`${scan.files.join(", ")} changed while being read; try again once nothing writes to ${scan.files.length > 1 ? "them" : "it"}`);
+  if (k !== scan.chars || hash.digest("hex") !== scan.sha256) throw userError(InputError, "changedWhileRead", scan.files.join(", "));
   return ids;
 }

@@ -73,9 +73,42 @@ export function fromTorchLayout(slot: TensorSlot, data: ArrayLike<number>, targe
   for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) target[r * slot.cols + c] = data[c * slot.rows + r];
 }
 
+/** One part of a model's description besides its cell and size, for a host that words it in the user's language. */
+export type ModelOption =
+  | { kind: "one-hot" }
+  | { kind: "embedding"; size: number }
+  | { kind: "vocabulary"; size: number }
+  | { kind: "peepholes" }
+  | { kind: "coupled" }
+  | { kind: "residual" };
+
+/** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
+export interface ModelDescription {
+  cell: string; // "LSTM", "GRU", "RNN (tanh)", "RNN (relu)": names, never translated
+  layers: number;
+  hidden: number;
+  size: string; // "2×128" (layers × hidden units)
+  options: ModelOption[]; // input, vocabulary, then the cell's options
+  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes"
+}
+
+const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
+  "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
+  peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
+};
+
+export function describeModel(spec: ModelSpec): ModelDescription {
+  const cell = spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : spec.cell.toUpperCase();
+  const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
+  if (spec.peephole) options.push({ kind: "peepholes" });
+  if (spec.coupled) options.push({ kind: "coupled" });
+  if (spec.residual) options.push({ kind: "residual" });
+  const size = `${spec.layers}×${spec.hidden}`;
+  const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
+  return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };
+}
+
+/** The English description (the CLI and the log): "LSTM 2×128, one-hot input, vocabulary 65". */
 export function describeSpec(spec: ModelSpec): string {
-  const cell = spec.cell === "rnn" ? `RNN(${spec.nonlinearity})` : spec.cell.toUpperCase();
-  const extras = [spec.peephole && "peepholes", spec.coupled && "coupled i/f", spec.residual && "residual"].filter(Boolean);
-  const input = spec.embed === 0 ? "one-hot input" : `embedding ${spec.embed}`;
-  return `${cell} ${spec.layers}×${spec.hidden}, ${input}, vocabulary ${spec.vocabSize}${extras.length ? ", " + extras.join(", ") : ""}`;
+  return describeModel(spec).english;
 }

@@ -8,7 +8,7 @@ import { CharVocabulary } from "./charVocabulary";
 import { Model } from "./checkpoint";
 import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "./checkpointFile";
 import type { KernelVariant } from "./coreLoader";
-import { InputError } from "./inputError";
+import { InputError, userError } from "./inputError";
 import { Sampler } from "./sampler";
 import {
   ModelManifest, RunManifest, RunState, acquireRunLock, bestCheckpointPath, corpusPath, listStepCheckpoints, metricsPath,
@@ -27,6 +27,14 @@ export interface StepOutcome {
   finished: boolean; // the budget is spent
 }
 
+/**
+ * A short run still shows what it learned: when sampleEvery would give fewer than MIN_SAMPLES
+ * samples over the budget, the run also samples as it passes these fractions of it (and every run
+ * samples at its end).
+ */
+export const SAMPLE_MILESTONES = [0.25, 0.5, 0.75];
+export const MIN_SAMPLES = 4;
+
 export interface RunStart {
   /** "fresh": initialised; "resumed": from this run's own last checkpoint (after a crash or a pause in another session); "continued": from the parent's checkpoint. */
   how: "fresh" | "resumed" | "continued" | "from-weights";
@@ -41,6 +49,8 @@ export class RunDriver {
   private readonly startStep: number;
   private readonly startElapsed: number;
   private closed = false;
+  private nextMilestone = 0; // index into SAMPLE_MILESTONES of the next one to pass
+  private lastSampleStep = -1;
 
   private constructor(readonly modelDir: string, readonly dir: string, trainer: Trainer, model: ModelManifest, manifest: RunManifest, start: RunStart) {
     this.trainer = trainer;
@@ -50,6 +60,7 @@ export class RunDriver {
     this.startStep = manifest.startStep ?? start.step;
     this.startElapsed = manifest.startElapsed ?? trainer.elapsedSeconds;
     this.manifest = updateRunManifest(dir, { state: "training", message: null, startStep: this.startStep, startElapsed: this.startElapsed, step: trainer.step });
+    while (this.nextMilestone < SAMPLE_MILESTONES.length && this.fraction >= SAMPLE_MILESTONES[this.nextMilestone]) this.nextMilestone++; // resumed: those are behind it
   }
 
   /**
@@ -62,7 +73,7 @@ export class RunDriver {
     acquireRunLock(dir); // also removes the temporary files killed writers left in the run folder
     removeStaleTempFiles(modelDir);
     try {
-      if (!existsSync(corpusPath(modelDir))) throw new InputError(`${corpusPath(modelDir)} is missing: the model's training text is gone, so its runs cannot continue`);
+      if (!existsSync(corpusPath(modelDir))) throw userError(InputError, "corpusMissing", corpusPath(modelDir));
       const text = readFileSync(corpusPath(modelDir), "utf8");
       const vocab = new CharVocabulary(model.vocab);
       const own = listStepCheckpoints(dir);
@@ -81,7 +92,7 @@ export class RunDriver {
         truncateMetrics(dir, -1);
       }
       if (from && JSON.stringify(from.vocab.toJSON()) !== JSON.stringify(vocab.toJSON())) {
-        throw new InputError("the checkpoint's vocabulary differs from the model's; it belongs to another model");
+        throw userError(InputError, "vocabularyDiffers");
       }
       const options = from?.training && start.how !== "from-weights" ? from.training.options : manifest.options;
       if (options !== manifest.options) manifest = updateRunManifest(dir, { options });
@@ -91,6 +102,8 @@ export class RunDriver {
         from, variant, manifest.plan.threads);
       return new RunDriver(modelDir, dir, trainer, model, manifest, start);
     } catch (e) {
+      // the run cannot start (its text or checkpoint is gone or damaged): say so in run.json, so the explorer shows it failed, not stopped
+      try { updateRunManifest(dir, { state: "failed", message: (e as Error).message }); } catch { /* the folder itself is unreadable */ }
       releaseRunLock(dir);
       throw e;
     }
@@ -123,7 +136,7 @@ export class RunDriver {
     this.record({ type: "step", step: report.step, loss: report.loss, grad_norm: report.gradNorm, clipped: report.clipped, lr: report.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3), tensor_norms: tensorNorms });
     let valLoss: number | null = null, improved = false, checkpoint: string | null = null, sample: string | null = null;
     if (plan.evalEvery > 0 && report.step % plan.evalEvery === 0) ({ valLoss, improved } = this.evaluate());
-    if (plan.sampleEvery > 0 && report.step % plan.sampleEvery === 0) sample = this.sample();
+    if (plan.sampleEvery > 0 && (report.step % plan.sampleEvery === 0 || this.milestonePassed())) sample = this.sample();
     if (plan.checkpointEvery > 0 && report.step % plan.checkpointEvery === 0) checkpoint = this.checkpoint();
     return { report, tensorNorms, valLoss, improved, checkpoint, sample, finished: this.budgetSpent };
   }
@@ -139,8 +152,19 @@ export class RunDriver {
     return { valLoss, improved };
   }
 
+  /** Whether this step passed one of SAMPLE_MILESTONES of a run too short for MIN_SAMPLES samples at sampleEvery. */
+  private milestonePassed(): boolean {
+    const f = this.fraction;
+    if (this.nextMilestone >= SAMPLE_MILESTONES.length || f < SAMPLE_MILESTONES[this.nextMilestone]) return false;
+    while (this.nextMilestone < SAMPLE_MILESTONES.length && f >= SAMPLE_MILESTONES[this.nextMilestone]) this.nextMilestone++;
+    const stepsSoFar = this.trainer.step - this.startStep;
+    const budgetSteps = this.manifest.plan.budget.steps ?? (f > 0 ? stepsSoFar / f : Infinity); // a time budget: steps it will take at this pace
+    return budgetSteps / this.manifest.plan.sampleEvery < MIN_SAMPLES;
+  }
+
   private sample(): string {
     const step = this.trainer.step;
+    this.lastSampleStep = step;
     const text = new Sampler(this.trainer.snapshot(), step).generate(this.manifest.plan.sampleLength, { temperature: 0.8, topK: 0, topP: 1 });
     appendFileSync(samplesPath(this.dir), `--- step ${step} ---\n${text}\n`);
     this.record({ type: "sample", step, text });
@@ -160,13 +184,14 @@ export class RunDriver {
     this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
   }
 
-  /** The end of the run: a last validation and checkpoint, the final state, the lock released. */
-  finish(state: "done" | "stopped"): { valLoss: number | null; checkpoint: string } {
+  /** The end of the run: a last validation, sample (unless samples are off or this step has one) and checkpoint, the final state, the lock released. */
+  finish(state: "done" | "stopped"): { valLoss: number | null; checkpoint: string; sample: string | null } {
     const { valLoss } = this.evaluate();
+    const sample = this.manifest.plan.sampleEvery > 0 && this.lastSampleStep !== this.trainer.step ? this.sample() : null;
     const checkpoint = this.checkpoint();
     this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
     this.close();
-    return { valLoss, checkpoint };
+    return { valLoss, checkpoint, sample };
   }
 
   /** A failure: the last checkpoint stays as it is (a NaN step never reaches one); the reason goes in run.json. */

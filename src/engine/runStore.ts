@@ -15,7 +15,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs
 import { join } from "node:path";
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicAsync } from "./checkpointFile";
 import { LockOwner, acquireLockFile, lockOwnerIsLive, readLockFile, releaseLockFile } from "./fileLock";
-import { InputError } from "./inputError";
+import { InputError, userError } from "./inputError";
 import type { ModelSpec } from "./modelSpec";
 import type { VocabularyJson } from "./charVocabulary";
 import type { TrainOptions } from "./trainOptions";
@@ -62,7 +62,14 @@ export interface RunManifest {
   startStep?: number;
   startElapsed?: number;
   updated: string;
+  /** What the user calls the run (Rename Run…), a note (Edit Run Notes…) and tags (Tag Run…): shown in the explorer and the comparison. */
+  label?: string;
+  notes?: string;
+  tags?: string[];
 }
+
+/** The user's own fields of a run, checked on every read: a hand-edited run.json with a wrong type is refused, not shown half-read. */
+export const RUN_TEXT_LIMITS = { label: 200, notes: 10_000, tag: 50, tags: 50 };
 
 export type RunLock = LockOwner;
 
@@ -92,25 +99,25 @@ function readJson<T>(path: string): T {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new StoreError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw userError(StoreError, "cannotRead", path, (e as NodeJS.ErrnoException).code ?? String(e));
   }
   try {
     return JSON.parse(text) as T;
   } catch {
-    throw new StoreError(`${path} is not valid JSON (damaged?)`);
+    throw userError(StoreError, "notJson", path);
   }
 }
 
 function checkVersion(path: string, version: unknown): void {
-  if (typeof version !== "number") throw new StoreError(`${path} has no format version`);
-  if (version > STORE_VERSION) throw new StoreError(`${path} was written by a newer RNN Lab (format ${version}; this version reads up to ${STORE_VERSION}); update RNN Lab to use it`);
+  if (typeof version !== "number") throw userError(StoreError, "noFormatVersion", path);
+  if (version > STORE_VERSION) throw userError(StoreError, "newerStore", path, version, STORE_VERSION);
 }
 
 export function readModelManifest(modelDir: string): ModelManifest {
   const path = modelManifestPath(modelDir);
   const m = readJson<ModelManifest>(path);
   checkVersion(path, m.version);
-  if (typeof m.name !== "string" || !m.spec || !m.vocab) throw new StoreError(`${path} is missing its name, spec or vocabulary`);
+  if (typeof m.name !== "string" || !m.spec || !m.vocab) throw userError(StoreError, "modelManifestIncomplete", path);
   return m;
 }
 
@@ -118,7 +125,13 @@ export function readRunManifest(dir: string): RunManifest {
   const path = runManifestPath(dir);
   const r = readJson<RunManifest>(path);
   checkVersion(path, r.version);
-  if (typeof r.id !== "string" || !r.options || !r.plan) throw new StoreError(`${path} is missing its id, options or plan`);
+  if (typeof r.id !== "string" || !r.options || !r.plan) throw userError(StoreError, "runManifestIncomplete", path);
+  const L = RUN_TEXT_LIMITS;
+  if (r.label !== undefined && (typeof r.label !== "string" || r.label.length > L.label)) throw userError(StoreError, "runManifestBadField", path, "label", `a text of at most ${L.label} characters`);
+  if (r.notes !== undefined && (typeof r.notes !== "string" || r.notes.length > L.notes)) throw userError(StoreError, "runManifestBadField", path, "notes", `a text of at most ${L.notes} characters`);
+  if (r.tags !== undefined && (!Array.isArray(r.tags) || r.tags.length > L.tags || !r.tags.every((t) => typeof t === "string" && t.length > 0 && t.length <= L.tag))) {
+    throw userError(StoreError, "runManifestBadField", path, "tags", `a list of at most ${L.tags} tags of 1 to ${L.tag} characters`);
+  }
   return r;
 }
 
@@ -213,9 +226,9 @@ export function acquireRunLock(dir: string): void {
   try {
     held = acquireLockFile(lockPath(dir));
   } catch (e) {
-    throw new StoreError(`cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? String(e)}); is the workspace read-only?`);
+    throw userError(StoreError, "cannotWriteRun", dir, (e as NodeJS.ErrnoException).code ?? String(e));
   }
-  if (held) throw new StoreError(`this run is being trained by another window or process (pid ${held.pid} on ${held.host} since ${held.since}); only one may write to it`);
+  if (held) throw userError(StoreError, "runLocked", held.pid, held.host, held.since);
   // temporary files of writers that were killed mid-write (never those of a live process)
   for (const folder of [dir, checkpointsDir(dir)]) removeStaleTempFiles(folder);
 }

@@ -4,6 +4,23 @@
 
 import { InputError } from "./inputError";
 import type { TokenIds } from "./charVocabulary";
+
+/** Characters of training text one step needs: B streams of T steps and the one target after them. */
+export function charactersForOneBatch(batch: number, steps: number): number {
+  return batch * steps + 1;
+}
+
+/**
+ * For a text too short for (batch, steps): the window min(steps, ⌊(n − 1)/4⌋) (at least 2) and
+ * as many streams as fit, so that a short text still trains; null when not even batch 1 × 2 fits.
+ */
+export function batchThatFits(trainChars: number, batch: number, steps: number): { batch: number; steps: number } | null {
+  if (trainChars >= charactersForOneBatch(batch, steps)) return { batch, steps };
+  const T = Math.max(2, Math.min(steps, Math.floor((trainChars - 1) / 4)));
+  const B = Math.min(batch, Math.floor((trainChars - 1) / T));
+  return B >= 1 ? { batch: B, steps: T } : null;
+}
+
 export class StreamBatches {
   readonly streamLength: number;
   readonly windowsPerEpoch: number;

@@ -35,6 +35,8 @@ export interface Prediction {
   top: CharProbability[]; // most likely first
   /** The character that actually follows, with its probability and surprisal; null at the end or when unknown to the model. */
   actual: (CharProbability & { bits: number }) | null;
+  /** The character that follows when the model's vocabulary does not have it (it cannot predict it; reading skips it), else null. */
+  unknown: string | null;
   contextChars: number; // characters the model read for this prediction
   fed: number; // characters fed now (the rest came from the cache)
 }
@@ -101,13 +103,14 @@ export class TextPredictor {
     const fed = this.advance(d, anchor, p);
     const probs = this.softmaxAt(this.feedLen - 1);
     const top = topK(probs, Math.min(k, this.V)).map((i) => ({ char: this.model.vocab.chars[i], probability: probs[i] }));
-    let actual: Prediction["actual"] = null;
+    let actual: Prediction["actual"] = null, unknown: string | null = null;
     if (p < d.text.length) {
       const ch = String.fromCodePoint(d.text.codePointAt(p)!);
       const id = this.idOf(ch);
       if (id >= 0) actual = { char: ch, probability: probs[id], bits: -Math.log2(probs[id]) };
+      else unknown = ch;
     }
-    return { top, actual, contextChars: p - anchor, fed };
+    return { top, actual, unknown, contextChars: p - anchor, fed };
   }
 
   /**
@@ -142,15 +145,24 @@ export class TextPredictor {
     return out;
   }
 
-  /** Mean loss of a whole text (nats per predicted character), read from its start, for a file's summary. */
-  meanLoss(text: string): { loss: number; predicted: number } {
+  /**
+   * Mean loss of a whole text (nats per predicted character), read from its start, for a file's
+   * summary; `characters` the text's characters (code points), `unknown` those the vocabulary lacks
+   * (skipped: neither read nor predicted).
+   */
+  meanLoss(text: string): { loss: number; predicted: number; characters: number; unknown: number } {
     const key = "\u0000meanLoss";
     this.setText(key, 0, text);
     try {
       const bits = this.surprisal(key, 0, text.length);
       let sum = 0, n = 0;
       for (let k = 0; k < bits.length; k++) if (!Number.isNaN(bits[k])) { sum += bits[k]; n++; }
-      return { loss: n ? (sum * Math.LN2) / n : NaN, predicted: n };
+      let characters = 0, unknown = 0;
+      for (const ch of text) {
+        characters++;
+        if (this.idOf(ch) < 0) unknown++;
+      }
+      return { loss: n ? (sum * Math.LN2) / n : NaN, predicted: n, characters, unknown };
     } finally {
       this.forget(key);
     }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { CELLS } from "../engine/cells";
 import { DEFAULT_GRADCHECK_OPTIONS, stepFor } from "../engine/gradientCheck";
 import type { ModelSpec } from "../engine/modelSpec";
+import { modelCheckLabel } from "./modelDescription";
 import type { TensorCheckRow } from "../protocol/webview";
 import { GradientCheckReply, GradientCheckRequest, isGradientCheckReply } from "../protocol/gradientCheckWorker";
 import { WorkerChannel } from "../protocol/messageChannel";
@@ -38,8 +39,9 @@ export interface GradientCheckReport {
   failed(message: string): void;
 }
 
+/** "LSTM, peepholes, 2 layers": the cell, its options and the depth (a check's models all share one small hidden size). */
 export function checkLabel(spec: ModelSpec): string {
-  return `${spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : spec.cell.toUpperCase()}${spec.peephole ? " with peepholes" : ""}${spec.coupled ? ", coupled gates" : ""}, ${spec.layers} layer${spec.layers > 1 ? "s" : ""}`;
+  return modelCheckLabel(spec);
 }
 
 export function runGradientCheck(extensionPath: string, log: vscode.LogOutputChannel, like?: ModelSpec, report?: GradientCheckReport): Thenable<GradientCheckSummary | undefined> {

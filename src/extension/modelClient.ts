@@ -99,7 +99,7 @@ export class ModelClient implements vscode.Disposable {
     return this.aboutDocument(doc, (d) => ({ type: "surprisal", ...d, start, end }));
   }
 
-  async fileLoss(text: string): Promise<{ loss: number; predicted: number }> {
+  async fileLoss(text: string): Promise<{ loss: number; predicted: number; characters?: number; unknown?: number }> {
     return (await this.request({ type: "fileLoss", text })) as Extract<ModelResult, { type: "fileLoss" }>;
   }
 

@@ -3,9 +3,10 @@
 // disk when the queue reports progress or the runs folder changes.
 
 import * as vscode from "vscode";
-import { basename, relative } from "node:path";
+import { basename, dirname, relative } from "node:path";
 import { paramCount } from "../engine/checkpoint";
-import { describeSpec } from "../engine/modelSpec";
+import { describeModel } from "../engine/modelSpec";
+import { modelDescriptionWithParams } from "./modelDescription";
 import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samplesPath } from "../engine/runStore";
 import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
@@ -75,6 +76,24 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
 
   get storedModels(): readonly StoredModel[] { return this.models; }
 
+  /**
+   * The label of each model: its name, and where two models share a name (two notes.txt from
+   * different folders), the folder its text came from, else its model folder's name.
+   */
+  labelOf(model: StoredModel): string {
+    const name = model.manifest?.name ?? basename(model.dir);
+    const twins = this.models.filter((m) => (m.manifest?.name ?? basename(m.dir)) === name);
+    if (twins.length < 2) return name;
+    const where = (m: StoredModel) => {
+      const f = m.manifest?.corpus.files[0];
+      const d = f ? dirname(f) : ".";
+      return d === "." || d === "" ? vscode.l10n.t("workspace root") : basename(d);
+    };
+    const mine = where(model);
+    const distinct = twins.filter((m) => where(m) === mine).length === 1;
+    return vscode.l10n.t("{0} ({1})", name, distinct ? mine : basename(model.dir));
+  }
+
   stateOf(model: StoredModel): ModelState {
     const last = model.runs[model.runs.length - 1];
     return last ? this.runState(last) : "new";
@@ -115,7 +134,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       case "model": {
         const { model, state } = node;
         const m = model.manifest;
-        const item = new vscode.TreeItem(m?.name ?? basename(model.dir), vscode.TreeItemCollapsibleState.Collapsed);
+        const label = this.labelOf(model);
+        const item = new vscode.TreeItem(label, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `model:${model.dir}`;
         if (!m) {
           item.description = vscode.l10n.t("damaged");
@@ -126,13 +146,16 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         }
         const best = model.runs.reduce<number | null>((b, r) => r.manifest?.bestValLoss != null && (b === null || r.manifest.bestValLoss < b) ? r.manifest.bestValLoss : b, null);
         const isActive = !!active && active.startsWith(model.dir + "/");
-        item.description = [`${m.spec.cell.toUpperCase()} ${m.spec.layers}×${m.spec.hidden}`, vscode.l10n.t("{0} params", compact(paramCount(m.spec))),
-          best !== null ? vscode.l10n.t("best {0}", best.toFixed(3)) : null, stateLabel(state), isActive ? vscode.l10n.t("active") : null].filter(Boolean).join(" · ");
+        // the label may already name the cell (Compare Cells names its models "text · GRU"): say it once
+        const d = describeModel(m.spec);
+        const shape = label.toUpperCase().endsWith(` ${m.spec.cell.toUpperCase()}`) ? d.size : `${d.cell} ${d.size}`;
+        item.description = [shape, vscode.l10n.t("{0} params", compact(paramCount(m.spec))),
+          best !== null ? vscode.l10n.t("best {0} nats/char", best.toFixed(3)) : null, stateLabel(state), isActive ? vscode.l10n.t("active") : null].filter(Boolean).join(" · ");
         const tip = new vscode.MarkdownString();
-        tip.appendMarkdown(`**${escape(m.name)}**\n\n`);
-        tip.appendMarkdown(`${escape(describeSpec(m.spec))}, ${paramCount(m.spec).toLocaleString()} ${vscode.l10n.t("parameters")}\n\n`);
-        tip.appendMarkdown(`${vscode.l10n.t("Corpus")}: ${escape(m.corpus.files.join(", "))} (${m.corpus.chars.toLocaleString()} ${vscode.l10n.t("characters")}, ${m.spec.vocabSize} ${vscode.l10n.t("distinct")})\n\n`);
-        if (best !== null) tip.appendMarkdown(`${vscode.l10n.t("Best validation loss")}: ${best.toFixed(4)} ${vscode.l10n.t("nats/char")}\n\n`);
+        tip.appendMarkdown(`**${escape(label)}**\n\n`);
+        tip.appendMarkdown(`${escape(modelDescriptionWithParams(m.spec))}\n\n`);
+        tip.appendMarkdown(`${vscode.l10n.t("Corpus")}: ${escape(vscode.l10n.t("{0} ({1} characters, {2} distinct)", m.corpus.files.join(", "), m.corpus.chars.toLocaleString(vscode.env.language), m.spec.vocabSize))}\n\n`);
+        if (best !== null) tip.appendMarkdown(`${vscode.l10n.t("Best validation loss")}: ${vscode.l10n.t("{0} nats/char", best.toFixed(4))}\n\n`);
         tip.appendMarkdown(`${vscode.l10n.t("State")}: ${stateLabel(state)}`);
         item.tooltip = tip;
         item.iconPath = stateIcon(state);
@@ -142,10 +165,18 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       case "run": {
         const { run, state } = node;
         const r = run.manifest;
-        const item = new vscode.TreeItem(r ? vscode.l10n.t("run {0}", r.id) : basename(run.dir), vscode.TreeItemCollapsibleState.Collapsed);
+        const item = new vscode.TreeItem(r ? (r.label ?? vscode.l10n.t("run {0}", r.id)) : basename(run.dir), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `run:${run.dir}`;
-        item.description = r ? [vscode.l10n.t("step {0}", r.step), r.bestValLoss !== null ? vscode.l10n.t("best {0}", r.bestValLoss.toFixed(3)) : null, stateLabel(state)].filter(Boolean).join(" · ") : vscode.l10n.t("damaged");
-        item.tooltip = r?.message ?? run.error ?? (state === "interrupted" ? vscode.l10n.t("Interrupted (window closed or crashed); Continue Training resumes it from its last checkpoint.") : undefined);
+        item.description = r ? [...(r.tags ?? []).map((t) => `#${t}`), vscode.l10n.t("step {0}", r.step), r.bestValLoss !== null ? vscode.l10n.t("best {0} nats/char", r.bestValLoss.toFixed(3)) : null, stateLabel(state)].filter(Boolean).join(" · ") : vscode.l10n.t("damaged");
+        const why = r?.message ?? run.error ?? (state === "interrupted" ? vscode.l10n.t("Interrupted (window closed or crashed); Continue Training resumes it from its last checkpoint.") : undefined);
+        if (r && (r.label || r.notes || r.tags?.length || why)) {
+          const tip = new vscode.MarkdownString();
+          tip.appendMarkdown(`**${escape(r.label ?? vscode.l10n.t("run {0}", r.id))}**${r.label ? ` (${escape(r.id)})` : ""}\n\n`);
+          if (r.tags?.length) tip.appendMarkdown(`${vscode.l10n.t("Tags")}: ${escape(r.tags.join(", "))}\n\n`);
+          if (r.notes) tip.appendMarkdown(`${escape(r.notes)}\n\n`);
+          if (why) tip.appendMarkdown(escape(why));
+          item.tooltip = tip;
+        } else item.tooltip = why;
         item.iconPath = stateIcon(state);
         item.contextValue = `rnnLab.run.${state}`;
         return item;
@@ -159,14 +190,16 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         item.tooltip = node.path;
         item.iconPath = new vscode.ThemeIcon(node.path === active ? "pass-filled" : node.best ? "star" : "package");
         item.contextValue = node.model ? "rnnLab.checkpoint" : "rnnLab.checkpoint.loose";
-        item.command = { command: "rnnLab.setActiveModel", title: vscode.l10n.t("Set as Active Model"), arguments: [node] };
+        item.command = { command: "rnnLab.showCheckpointSummary", title: vscode.l10n.t("Show Checkpoint Summary"), arguments: [node] };
         return item;
       }
       case "file": {
         const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
         item.resourceUri = vscode.Uri.file(node.path);
         item.iconPath = new vscode.ThemeIcon(node.label === vscode.l10n.t("samples") ? "note" : "graph-line");
-        item.command = { command: "vscode.open", title: vscode.l10n.t("Open"), arguments: [vscode.Uri.file(node.path)] };
+        // the metrics are for reading as charts: the run's dashboard (its file stays a right-click away: Reveal in Explorer)
+        item.command = node.label === vscode.l10n.t("metrics") ? { command: "rnnLab.openTrainingDashboard", title: vscode.l10n.t("Open Training Dashboard"), arguments: [{ runDir: dirname(node.path) }] }
+          : { command: "vscode.open", title: vscode.l10n.t("Open"), arguments: [vscode.Uri.file(node.path)] };
         return item;
       }
       case "others": {

@@ -6,6 +6,7 @@ import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { Sampler } from "../engine/sampler";
 import { TextPredictor } from "../engine/textPredictor";
+import { translatableOf } from "../engine/inputError";
 import { serveRequests } from "../protocol/messageChannel";
 import { ModelRequest, ModelResult, isModelRequest } from "../protocol/modelWorker";
 
@@ -47,8 +48,8 @@ function handle(r: ModelRequest): ModelResult {
     }
     case "fileLoss": {
       const { predictor: p } = needModel();
-      const { loss, predicted } = p.meanLoss(r.text);
-      return { type: "fileLoss", loss, predicted };
+      const { loss, predicted, characters, unknown } = p.meanLoss(r.text);
+      return { type: "fileLoss", loss, predicted, characters, unknown };
     }
     case "sample": {
       const { model: m } = needModel();
@@ -66,6 +67,6 @@ serveRequests<ModelRequest, ModelResult>(port, isModelRequest, (r, reply) => {
   try {
     reply.ok(handle(r));
   } catch (e) {
-    reply.fail(e instanceof Error ? e.message : String(e), { stale: e instanceof StaleText });
+    reply.fail(e instanceof Error ? e.message : String(e), { stale: e instanceof StaleText, ...translatableOf(e) });
   }
 });

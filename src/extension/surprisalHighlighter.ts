@@ -1,14 +1,39 @@
 // Surprisal highlighting (GLTR-like): each visible character's background shows how surprised the
 // active model was to see it, in bits. Computed in the model worker for the visible ranges,
 // debounced while typing and scrolling; a few decoration types, one per band of bits.
+// On or off is the window's workspace state (Toggle Surprisal Highlighting), falling back to the
+// rnnLab.surprisal.enabled setting; while on, a status-bar item carries the key to the five bands.
 
 import * as vscode from "vscode";
 import type { ModelClient } from "./modelClient";
-import { enabledFor } from "./predictionHover";
+import { languageEnabled } from "./predictionHover";
 
 /** Lower edges of the bands, in bits; below the first band nothing is drawn. */
 export const SURPRISAL_BANDS = [1, 2, 4, 6, 8];
 const MAX_CHARS = 30_000;
+
+/** The background of band i (SURPRISAL_BANDS[i] bits and more): one red, more opaque for more surprise. */
+export function bandColor(i: number): string {
+  return `rgba(230, 60, 40, ${(0.12 + 0.13 * i).toFixed(2)})`;
+}
+
+/** "≥ 1 bit", "1–2 bits", …: the key to the shading, in the window's language (band i). */
+export function bandLabel(i: number): string {
+  const lo = SURPRISAL_BANDS[i], hi = SURPRISAL_BANDS[i + 1];
+  return hi === undefined ? vscode.l10n.t("{0} bits or more", lo) : vscode.l10n.t("{0} to {1} bits", lo, hi);
+}
+
+/** The legend as Markdown: a swatch and a range per band, and what a bit means here. */
+export function surprisalLegend(): vscode.MarkdownString {
+  const md = new vscode.MarkdownString();
+  md.supportHtml = true;
+  md.appendMarkdown(`**${vscode.l10n.t("Surprisal highlighting")}**\n\n`);
+  md.appendMarkdown(vscode.l10n.t("How surprised the active model was by each character: −log₂ p in bits. Below 1 bit (p > 50 %) nothing is shaded.") + "\n\n");
+  for (let i = 0; i < SURPRISAL_BANDS.length; i++) {
+    md.appendMarkdown(`<span style="background-color:${bandColor(i)};">&nbsp;&nbsp;&nbsp;&nbsp;</span> ${bandLabel(i)}\n\n`);
+  }
+  return md;
+}
 
 export class SurprisalHighlighter implements vscode.Disposable {
   private readonly types: vscode.TextEditorDecorationType[];
@@ -19,9 +44,20 @@ export class SurprisalHighlighter implements vscode.Disposable {
   private readonly done = new vscode.EventEmitter<vscode.TextEditor>();
   readonly onDidApply = this.done.event;
 
-  constructor(private readonly client: ModelClient) {
+  /** The key to the bands, shown while highlighting is on. */
+  readonly legend: vscode.StatusBarItem;
+  private on: boolean | undefined;
+
+  /** `on`: the workspace's saved choice (undefined: none yet, the setting decides). */
+  constructor(private readonly client: ModelClient, on?: boolean) {
+    this.on = on;
+    this.legend = vscode.window.createStatusBarItem("rnnLab.surprisalLegend", vscode.StatusBarAlignment.Right, 100);
+    this.legend.name = vscode.l10n.t("RNN Lab surprisal key");
+    this.legend.text = "$(symbol-color) " + vscode.l10n.t("Surprisal: {0}", SURPRISAL_BANDS.map((b) => `${b}`).join(" · ") + " " + vscode.l10n.t("bits"));
+    this.legend.tooltip = surprisalLegend();
+    this.legend.command = "rnnLab.toggleSurprisal";
     this.types = SURPRISAL_BANDS.map((_, i) => vscode.window.createTextEditorDecorationType({
-      backgroundColor: `rgba(230, 60, 40, ${(0.12 + 0.13 * i).toFixed(2)})`,
+      backgroundColor: bandColor(i),
       overviewRulerColor: i >= 3 ? "rgba(230, 60, 40, 0.6)" : undefined,
       overviewRulerLane: vscode.OverviewRulerLane.Right,
     }));
@@ -35,7 +71,19 @@ export class SurprisalHighlighter implements vscode.Disposable {
     this.updateAll();
   }
 
+  /** On in this workspace: its saved choice, else the rnnLab.surprisal.enabled setting. */
+  get enabled(): boolean {
+    return this.on ?? vscode.workspace.getConfiguration("rnnLab").get<boolean>("surprisal.enabled", false);
+  }
+
+  setEnabled(on: boolean): void {
+    this.on = on;
+    this.updateAll();
+  }
+
   updateAll(): void {
+    if (this.enabled) this.legend.show();
+    else this.legend.hide();
     for (const ed of vscode.window.visibleTextEditors) this.schedule(ed, 0);
   }
 
@@ -51,7 +99,7 @@ export class SurprisalHighlighter implements vscode.Disposable {
 
   private async update(editor: vscode.TextEditor): Promise<void> {
     const doc = editor.document;
-    if (!this.client.model || !enabledFor(doc, "surprisal")) return this.clear(editor);
+    if (!this.client.model || !this.enabled || !languageEnabled(doc)) return this.clear(editor);
     const bands: vscode.Range[][] = SURPRISAL_BANDS.map(() => []);
     const version = doc.version;
     for (const visibleRange of editor.visibleRanges) {
@@ -82,6 +130,7 @@ export class SurprisalHighlighter implements vscode.Disposable {
   dispose(): void {
     for (const t of this.timers.values()) clearTimeout(t);
     for (const t of this.types) t.dispose();
+    this.legend.dispose();
     for (const s of this.subscriptions) s.dispose();
     this.done.dispose();
   }

@@ -13,6 +13,9 @@ import { RunPlan, createModel, createRun, listModels, readModelManifest } from "
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../engine/trainOptions";
 import type { InitScheme } from "../engine/initialise";
+import { batchThatFits, charactersForOneBatch } from "../engine/streamBatches";
+import { errorText } from "./errorText";
+import { prompts } from "./prompts";
 import { runsRoot, trainingThreads } from "./settings";
 import { ActiveRun, TrainingQueue } from "./trainingQueue";
 
@@ -30,6 +33,8 @@ export interface TrainArgs {
   options?: Partial<TrainOptions>;
   name?: string;
   onCreated?: (runDir: string) => void;
+  /** A text too short for the settings' batch: "fit" trains with a batch and window that fit, without asking. */
+  shortText?: "fit";
 }
 
 export type SizePreset = "small" | "medium" | "large" | "custom";
@@ -57,6 +62,26 @@ function runPlan(budget: RunPlan["budget"]): RunPlan {
   };
 }
 
+/**
+ * The text document the user means by "the current file": the active editor's if it is a real text
+ * document (a file or an untitled one; not the Output panel, a diff's left side or another
+ * extension's virtual document), else one of the files open in tabs, asked; undefined (said) without one.
+ */
+export async function currentTextDocument(title: string): Promise<vscode.TextDocument | undefined> {
+  const real = (uri: vscode.Uri) => uri.scheme === "file" || uri.scheme === "untitled";
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && real(active.uri)) return active;
+  const seen = new Set<string>();
+  const open = vscode.window.tabGroups.all.flatMap((g) => g.tabs).flatMap((t) => (t.input instanceof vscode.TabInputText && real(t.input.uri) ? [t.input.uri] : []))
+    .filter((u) => !seen.has(u.toString()) && !!seen.add(u.toString()));
+  if (!open.length) {
+    void prompts.error(vscode.l10n.t("RNN Lab: no text file is open; open the file to train on (or use Train Model on Workspace Files…)."));
+    return undefined;
+  }
+  const picked = await prompts.pick(open.map((uri) => ({ label: uri.scheme === "file" ? basename(uri.fsPath) : uri.path, description: vscode.workspace.asRelativePath(uri), uri })), { title });
+  return picked && vscode.workspace.openTextDocument(picked.uri);
+}
+
 function noFolder(): void {
   void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: models and runs are saved in the workspace; open a folder first."), vscode.l10n.t("Open Folder")).then((b) => {
     if (b) void vscode.commands.executeCommand("vscode.openFolder");
@@ -72,20 +97,37 @@ async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
   ];
   const preferred = config().get<CellType>("cell", "lstm");
   const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];
-  return (await vscode.window.showQuickPick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") }))?.cell;
+  return (await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") }))?.cell;
 }
 
-async function pickSize(args: TrainArgs): Promise<{ layers: number; hidden: number } | undefined> {
+/**
+ * The preset that suits a text of `chars` characters: a bigger model on little text learns it by
+ * heart (its validation loss turns up within a few epochs), a small one on a lot underfits.
+ * Thresholds: about 10 characters of text per parameter or more (Small 1×64 ≈ 12K parameters on a
+ * 65-character vocabulary, Medium ≈ 200K, Large ≈ 800K).
+ */
+export function suggestedSize(chars: number): Exclude<SizePreset, "custom"> {
+  return chars < 200_000 ? "small" : chars < 4_000_000 ? "medium" : "large";
+}
+
+async function pickSize(args: TrainArgs, chars: number): Promise<{ layers: number; hidden: number } | undefined> {
   const custom = { layers: config().get("layers", 2), hidden: config().get("hiddenSize", 128) };
   const preset = args.size ?? (args.cell ? config().get<SizePreset>("size", "custom") : undefined);
   if (preset) return preset === "custom" ? custom : SIZES[preset];
-  const items: (vscode.QuickPickItem & { size: { layers: number; hidden: number } })[] = [
-    { label: vscode.l10n.t("From settings"), description: `${custom.layers} × ${custom.hidden}`, detail: vscode.l10n.t("rnnLab.layers × rnnLab.hiddenSize"), size: custom },
-    { label: vscode.l10n.t("Small"), description: "1 × 64", detail: vscode.l10n.t("trains in seconds; fine for a few KB of text"), size: SIZES.small },
-    { label: vscode.l10n.t("Medium"), description: "2 × 128", detail: vscode.l10n.t("char-rnn's classic size; minutes on 1 MB"), size: SIZES.medium },
-    { label: vscode.l10n.t("Large"), description: "2 × 256", detail: vscode.l10n.t("for a few MB of text and a longer budget"), size: SIZES.large },
+  type Item = vscode.QuickPickItem & { size: { layers: number; hidden: number }; preset: SizePreset };
+  const presets: Item[] = [
+    { label: vscode.l10n.t("Small"), description: "1 × 64", detail: vscode.l10n.t("trains in seconds; fine for a few KB of text"), size: SIZES.small, preset: "small" },
+    { label: vscode.l10n.t("Medium"), description: "2 × 128", detail: vscode.l10n.t("char-rnn's classic size; minutes on 1 MB"), size: SIZES.medium, preset: "medium" },
+    { label: vscode.l10n.t("Large"), description: "2 × 256", detail: vscode.l10n.t("for a few MB of text and a longer budget"), size: SIZES.large, preset: "large" },
   ];
-  return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: model size (layers × hidden units)") }))?.size;
+  const suggested = suggestedSize(chars);
+  for (const p of presets) if (p.preset === suggested) p.description = vscode.l10n.t("{0} · suggested for {1} characters", p.description!, chars.toLocaleString(vscode.env.language));
+  // the settings' size, unless it is one of the presets (then that preset is it)
+  const same = presets.find((p) => p.size.layers === custom.layers && p.size.hidden === custom.hidden);
+  if (same) same.detail = vscode.l10n.t("{0} (your settings rnnLab.layers × rnnLab.hiddenSize)", same.detail!);
+  const fromSettings: Item[] = same ? [] : [{ label: vscode.l10n.t("From settings"), description: `${custom.layers} × ${custom.hidden}`, detail: vscode.l10n.t("rnnLab.layers × rnnLab.hiddenSize"), size: custom, preset: "custom" }];
+  const items = [...presets.filter((p) => p.preset === suggested), ...fromSettings, ...presets.filter((p) => p.preset !== suggested)];
+  return (await prompts.pick(items, { title: vscode.l10n.t("RNN Lab: model size (layers × hidden units)") }))?.size;
 }
 
 async function pickBudget(args: TrainArgs): Promise<RunPlan["budget"] | undefined> {
@@ -103,7 +145,7 @@ async function pickBudget(args: TrainArgs): Promise<RunPlan["budget"] | undefine
     { label: vscode.l10n.t("{0} steps", 1000), budget: { steps: 1000 } },
     { label: vscode.l10n.t("{0} steps", 10000), budget: { steps: 10000 } },
   ];
-  return (await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: how long to train") }))?.budget;
+  return (await prompts.pick(items, { title: vscode.l10n.t("RNN Lab: how long to train") }))?.budget;
 }
 
 /** Very large texts: train on the first part, with the user's agreement. */
@@ -138,12 +180,17 @@ export class TrainCommands {
     try {
       vocab = CharVocabulary.fromText(limited.text, config().get("vocabularyCap", 5000)).vocab;
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, (e as Error).message));
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, errorText(e)));
       return undefined;
     }
+    // a text too short for one batch is said before any question, and nothing is made for it
+    const chars = [...limited.text].length;
+    const fit = await this.fitBatch(limited.name, chars, { ...trainOptions(), ...args.options }, args);
+    if (!fit) return undefined;
+    args = { ...args, options: { ...args.options, ...fit } };
     const cell = args.spec?.cell ?? await pickCell(args);
     if (!cell) return undefined;
-    const size = args.spec ?? await pickSize(args);
+    const size = args.spec ?? await pickSize(args, chars);
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
@@ -159,10 +206,33 @@ export class TrainCommands {
       runDir = await createRun(modelDir, { ...trainOptions(), ...args.options }, runPlan(budget), null);
       args.onCreated?.(runDir);
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message));
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, errorText(e)));
       return undefined;
     }
     return this.queue.enqueue({ modelDir, runDir, label: readModelManifest(modelDir).name, sources: limited.uris });
+  }
+
+  /**
+   * The batch and window to train with: the settings' when the text's training part holds one batch;
+   * otherwise, asked first, ones that fit (or the settings to change, with a button to them).
+   */
+  private async fitBatch(name: string, chars: number, o: TrainOptions, args: TrainArgs): Promise<{ batch: number; seq: number } | undefined> {
+    const trainChars = chars - Math.floor(chars * o.valFraction);
+    const needed = charactersForOneBatch(o.batch, o.seq);
+    if (trainChars >= needed) return { batch: o.batch, seq: o.seq };
+    const fits = batchThatFits(trainChars, o.batch, o.seq);
+    const openSettings = vscode.l10n.t("Open Settings");
+    const why = vscode.l10n.t("RNN Lab: {0} has {1} characters to train on, fewer than one batch needs: rnnLab.batch × rnnLab.seq + 1 = {2} × {3} + 1 = {4}.", name, trainChars.toLocaleString(vscode.env.language), o.batch, o.seq, needed.toLocaleString(vscode.env.language));
+    this.log.warn(`${name}: ${trainChars} training characters, fewer than batch ${o.batch} × seq ${o.seq} + 1 = ${needed}${fits ? `; batch ${fits.batch} × seq ${fits.steps} fits` : ""}`);
+    let answer: string | undefined;
+    const useFit = fits && vscode.l10n.t("Train with Batch {0} and Window {1}", fits.batch, fits.steps);
+    if (useFit) {
+      answer = args.shortText === "fit" ? useFit : await prompts.message("warning", why, { modal: true, detail: vscode.l10n.t("A batch of {0} streams and a window of {1} characters fit this text; or change the settings, or train on more text.", fits.batch, fits.steps) }, useFit, openSettings);
+    } else {
+      answer = await prompts.error(vscode.l10n.t("{0} Use more text, or lower rnnLab.batch and rnnLab.seq.", why), openSettings);
+    }
+    if (answer === openSettings) void vscode.commands.executeCommand("workbench.action.openSettings", "rnnLab.batch rnnLab.seq");
+    return answer === useFit && fits ? { batch: fits.batch, seq: fits.steps } : undefined;
   }
 
   /** When a run is training: queue the new one, or stop the current one first. */
@@ -171,7 +241,7 @@ export class TrainCommands {
     if (!active) return true;
     const queue = vscode.l10n.t("Queue"), stop = vscode.l10n.t("Stop Current and Start");
     const answer = args.whenBusy === "queue" ? queue : args.whenBusy === "stop" ? stop
-      : await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: {0} is training. Queue the new run after it, or stop it?", active.run.label), { modal: true }, queue, stop);
+      : await prompts.message("info", vscode.l10n.t("RNN Lab: {0} is training. Queue the new run after it, or stop it?", active.run.label), { modal: true }, queue, stop);
     if (answer === stop) {
       active.stop();
       return true; // the queue starts the new run when this one has written its checkpoint
@@ -181,12 +251,8 @@ export class TrainCommands {
 
   async trainOnCurrentFile(args: TrainArgs = {}): Promise<ActiveRun | undefined> {
     if (args.file) return this.trainOnFile(vscode.Uri.file(args.file), args);
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: open a text file to train on first."));
-      return undefined;
-    }
-    const doc = editor.document;
+    const doc = await currentTextDocument(vscode.l10n.t("RNN Lab: train on which open file?"));
+    if (!doc) return undefined;
     return this.start({ name: basename(doc.fileName), text: doc.getText(), files: [vscode.workspace.asRelativePath(doc.uri)], uris: doc.uri.scheme === "file" ? [doc.uri] : [] }, args);
   }
 
@@ -205,7 +271,7 @@ export class TrainCommands {
     try {
       text = decodeText(await vscode.workspace.fs.readFile(uri), basename(uri.fsPath));
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
+      void prompts.error(vscode.l10n.t("RNN Lab: {0}", errorText(e)));
       return undefined;
     }
     return this.start({ name: basename(uri.fsPath), text, files: [uri.fsPath], uris: [uri] }, args);
@@ -271,7 +337,7 @@ export class TrainCommands {
         void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: no checkpoints yet; train a model first."));
         return undefined;
       }
-      const picked = await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: continue training from which checkpoint?") });
+      const picked = await prompts.pick(items, { title: vscode.l10n.t("RNN Lab: continue training from which checkpoint?") });
       if (!picked) return undefined;
       target = picked;
     }
@@ -288,7 +354,7 @@ export class TrainCommands {
       }
       return await this.queue.enqueue({ modelDir: target.modelDir, runDir, label });
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot continue training: {0}", (e as Error).message));
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot continue training: {0}", errorText(e)));
       return undefined;
     }
   }

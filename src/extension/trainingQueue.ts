@@ -6,7 +6,9 @@ import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { basename, join } from "node:path";
 import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runStore";
+import { ValidationTrend } from "../engine/validationTrend";
 import { TrainingEvent, ToTrainingWorker, isTrainingEvent } from "../protocol/trainingWorker";
+import { setContext } from "./prompts";
 
 export interface QueuedRun {
   modelDir: string;
@@ -31,6 +33,14 @@ export class ActiveRun implements vscode.Disposable {
   lastLoss: number | null = null;
   lastValLoss: number | null = null;
   lastProgress: Extract<TrainingEvent, { type: "progress" }> | null = null;
+  /** Set when the validation loss has stayed above its best for several evaluations (the dashboard shows it with the next eval). */
+  overfitWarning: string | null = null;
+  private readonly trend = new ValidationTrend();
+  /** Stop was asked for: the worker is writing its last checkpoint. */
+  stopping = false;
+  private hideNotification: (() => void) | null = null;
+  /** Whether the progress notification is showing (it hides once the run's dashboard is open, which shows the same and more). */
+  notificationVisible = true;
   private readonly events = new vscode.EventEmitter<TrainingEvent>();
   /** Every event of the run, after the status bar and log have it (the dashboard listens). */
   readonly onEvent = this.events.event;
@@ -55,11 +65,12 @@ export class ActiveRun implements vscode.Disposable {
         resolve(e);
       });
     });
+    const hidden = new Promise<void>((resolve) => { this.hideNotification = resolve; });
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: training {0}", run.label), cancellable: true }, (progress, token) => {
       this.progress = progress;
       token.onCancellationRequested(() => this.stop());
-      return this.done;
-    });
+      return Promise.race([this.done, hidden]);
+    }).then(() => { this.notificationVisible = false; this.progress = null; });
     this.post({ type: "open", modelDir: run.modelDir, runDir: run.runDir });
     for (const uri of run.sources ?? []) this.watchSource(uri);
   }
@@ -96,7 +107,17 @@ export class ActiveRun implements vscode.Disposable {
   /** Resolves with the run's last event ("done" or "error"). */
   get finishedEvent(): Promise<Finished> { return this.done; }
 
-  stop(): void { if (!this.finished) this.post({ type: "stop" }); }
+  /** Hides the progress notification for good (the dashboard is open and shows the same; the status bar item stays). */
+  hideProgressNotification(): void { this.hideNotification?.(); }
+
+  stop(): void {
+    if (this.finished) return;
+    this.post({ type: "stop" });
+    if (this.stopping) return;
+    this.stopping = true;
+    this.status.text = "$(loading~spin) " + vscode.l10n.t("RNN Lab: stopping {0} (writing its last checkpoint)…", this.run.label);
+    this.log.info(`${this.run.label}: stop requested at step ${this.step}`);
+  }
   pause(): void { if (!this.finished && !this.paused) this.post({ type: "pause" }); }
   resume(): void { if (!this.finished && this.paused) this.post({ type: "resume" }); }
 
@@ -126,7 +147,7 @@ export class ActiveRun implements vscode.Disposable {
         this.lastLoss = e.loss;
         const eta = e.etaSeconds === null ? "?" : clock(e.etaSeconds);
         const line = vscode.l10n.t("step {0} · loss {1} · {2} chars/s · ETA {3}", e.step, e.loss.toFixed(3), Math.round(e.charsPerSecond).toLocaleString(), eta);
-        this.status.text = `$(sync~spin) RNN Lab: ${line}`;
+        if (!this.stopping) this.status.text = `$(sync~spin) RNN Lab: ${line}`;
         const pct = Math.round(100 * e.fraction);
         this.progress?.report({ message: line, increment: pct - this.reported });
         this.reported = pct;
@@ -136,6 +157,13 @@ export class ActiveRun implements vscode.Disposable {
       case "eval":
         this.lastValLoss = e.valLoss;
         this.log.info(`${name}: step ${e.step}: validation loss ${e.valLoss.toFixed(4)} nats/char${e.improved ? " (best so far: best.safetensors)" : ""}`);
+        {
+          const notice = this.trend.add(e.step, e.valLoss);
+          if (notice) {
+            this.log.warn(`${name}: validation loss has not improved for ${notice.evaluations} evaluations (best ${notice.best.toFixed(4)} nats/char at step ${notice.bestStep}, now ${notice.latest.toFixed(4)}): the model may be overfitting its text; best.safetensors keeps the best checkpoint (step ${notice.bestStep})`);
+            this.overfitWarning = vscode.l10n.t("Validation loss has not improved for {0} evaluations (best {1} nats/char at step {2}, now {3}): the model may be overfitting. best.safetensors keeps the best checkpoint.", notice.evaluations, notice.best.toFixed(3), notice.bestStep, notice.latest.toFixed(3));
+          } else if (e.improved) this.overfitWarning = null;
+        }
         this.onChange();
         break;
       case "checkpoint":
@@ -196,7 +224,16 @@ export class TrainingQueue implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
 
-  constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly extensionPath: string, private readonly log: vscode.LogOutputChannel) {
+    // what the palette and menus show depends on it: Stop, Pause and Resume only when they can act
+    this.onDidChange(() => this.updateContext());
+  }
+
+  private updateContext(): void {
+    setContext("rnnLab.training", !!this.active);
+    setContext("rnnLab.paused", !!this.active?.paused);
+    setContext("rnnLab.queued", this.waiting.length > 0);
+  }
 
   get queued(): readonly QueuedRun[] { return this.waiting; }
 

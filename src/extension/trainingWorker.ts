@@ -4,6 +4,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { paramCount } from "../engine/checkpoint";
+import { translatableOf } from "../engine/inputError";
 import { describeSpec } from "../engine/modelSpec";
 import { RunDriver } from "../engine/runDriver";
 import type { StepMetric } from "../engine/runMetrics";
@@ -55,7 +56,7 @@ function open(modelDir: string, runDir: string): void {
   try {
     driver = RunDriver.open(modelDir, runDir);
   } catch (e) {
-    send({ type: "error", message: message(e), step: null });
+    send({ type: "error", message: message(e), step: null, ...translatableOf(e) });
     return;
   }
   const t = driver.trainer;
@@ -107,7 +108,7 @@ function step(): void {
     const msg = message(e);
     try { d.fail(msg); } catch { /* the folder may be gone: the error below says what happened */ }
     driver = null;
-    send({ type: "error", message: msg, step: d.trainer.step });
+    send({ type: "error", message: msg, step: d.trainer.step, ...translatableOf(e) });
   }
 }
 
@@ -115,7 +116,8 @@ function finish(d: RunDriver): void {
   const stopped = stopRequested && !d.budgetSpent;
   const seconds = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
   const steps = d.trainer.step - (d.manifest.startStep ?? 0);
-  const { valLoss, checkpoint } = d.finish(stopped ? "stopped" : "done");
+  const { valLoss, checkpoint, sample } = d.finish(stopped ? "stopped" : "done");
   driver = null;
+  if (sample !== null) send({ type: "sample", step: d.trainer.step, text: sample });
   send({ type: "done", step: d.trainer.step, valLoss, checkpoint, seconds, charsPerSecond: (steps * d.trainer.charsPerStep) / Math.max(seconds, 1e-9), stopped });
 }

@@ -25,14 +25,14 @@ export type ModelResult =
   | { type: "load"; model: LoadedModel }
   | { type: "predict"; prediction: Prediction }
   | { type: "surprisal"; start: number; bits: Float32Array }
-  | { type: "fileLoss"; loss: number; predicted: number }
+  | { type: "fileLoss"; loss: number; predicted: number; characters?: number; unknown?: number }
   | { type: "sample"; text: string }
   | { type: "forget" };
 
 export type ModelReply =
   | { id: number; ok: true; result: ModelResult }
   /** `stale`: the worker holds a newer or different text than the request assumed; ask again with the text. */
-  | { id: number; ok: false; message: string; stale?: boolean };
+  | { id: number; ok: false; message: string; stale?: boolean; template?: string; args?: (string | number)[] };
 
 /** The host checks every reply before acting on it. */
 export function isModelReply(m: unknown): m is ModelReply {

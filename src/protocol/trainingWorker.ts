@@ -21,7 +21,8 @@ export type TrainingEvent =
   | { type: "paused"; step: number; checkpoint: string }
   | { type: "resumed"; step: number }
   | { type: "done"; step: number; valLoss: number | null; checkpoint: string; seconds: number; charsPerSecond: number; stopped: boolean }
-  | { type: "error"; message: string; step: number | null };
+  /** template/args: the message as the engine's USER_MESSAGES template and its arguments, for the host to translate. */
+  | { type: "error"; message: string; step: number | null; template?: string; args?: (string | number)[] };
 
 const num = (v: unknown) => typeof v === "number";
 const str = (v: unknown) => typeof v === "string";

@@ -74,7 +74,8 @@ export type ToWebview =
   | { type: "dashboard.run"; run: RunSummary }
   | { type: "dashboard.history"; steps: StepColumns; evals: EvalColumns; samples: { step: number; text: string }[] }
   | { type: "dashboard.append"; steps: StepColumns }
-  | { type: "dashboard.eval"; step: number; valLoss: number; chars: number; seconds: number }
+  /** warning: set (translated) when the validation loss has not improved for several evaluations; the page may show it. */
+  | { type: "dashboard.eval"; step: number; valLoss: number; chars: number; seconds: number; warning?: string }
   | { type: "dashboard.sample"; step: number; text: string }
   | { type: "dashboard.status"; state: RunState; step: number; charsPerSecond: number | null; etaSeconds: number | null; fraction: number | null }
   | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }

@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { projectRoot } from "../helpers";
+import { USER_MESSAGES } from "../../src/engine/userMessages";
 
 const read = (p: string) => readFileSync(join(projectRoot, p), "utf8");
 // every .ts file under src/extension (panels/ included)
@@ -32,6 +33,10 @@ test("every vscode.l10n.t and page t() string has a zh-cn translation with the s
   }
   assert.ok(inPages.size > 80, `${inPages.size} page strings found`);
   for (const s of inPages) used.add(s);
+  // the engine's messages to users: the extension translates their templates (errorText.ts)
+  const engine = Object.values(USER_MESSAGES);
+  assert.ok(engine.length > 20, `${engine.length} engine messages`);
+  for (const s of engine) used.add(s);
   assert.ok(used.size > 100, `${used.size} strings found`);
   for (const s of used) {
     assert.ok(bundle[s], `no translation for ${JSON.stringify(s)}`);
@@ -42,7 +47,7 @@ test("every vscode.l10n.t and page t() string has a zh-cn translation with the s
 
 test("no message, quick pick title or prompt is a bare string literal", () => {
   for (const { f, text } of sources) {
-    const bare = text.match(/show(Error|Information|Warning)Message\(\s*[`"]|(title|prompt|placeHolder): [`"]/g);
+    const bare = text.match(/show(Error|Information|Warning)Message\(\s*[`"]|prompts\.(info|warn|error|confirm)\(\s*[`"]|prompts\.message\(\s*"\w+",\s*[`"]|(title|prompt|placeHolder): [`"]/g);
     assert.equal(bare, null, `${f}: ${bare?.join(", ")}`);
   }
 });

@@ -60,9 +60,27 @@ test("a run checkpoints every N steps, keeps the newest K and the best, and reco
   const best = loadCheckpoint(bestCheckpointPath(dir));
   assert.equal(best.training!.bestValLoss, m.bestValLoss, "best.safetensors holds the model with the best validation loss");
   assert.ok(m.bestValLoss! <= Math.min(...readFileSync(metricsPath(dir), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.type === "eval").map((r) => r.val_loss)));
-  assert.match(readFileSync(samplesPath(dir), "utf8"), /^--- step 20 ---\n/);
+  // sampleEvery 20 gives one sample in 35 steps: the run also samples at the first steps past 25, 50
+  // and 75 % of its budget (⌈8.75⌉, ⌈17.5⌉, ⌈26.25⌉) and at its end
+  const sampled = [...readFileSync(samplesPath(dir), "utf8").matchAll(/^--- step (\d+) ---$/gm)].map((x) => Number(x[1]));
+  assert.deepEqual(sampled, [9, 18, 20, 27, 35]);
+  assert.equal(end.sample !== null, true, "the last sample is returned for the host to show");
   assert.equal(stored.runs[0].interrupted, false);
   assert.equal(existsSync(join(dir, "run.lock")), false, "the lock is released at the end");
+});
+
+test("a run long enough for four samples at sampleEvery samples only there (no extra at the end's step), and sampleEvery 0 never", async () => {
+  const root = tempDir();
+  const modelDir = await newModel(root);
+  for (const [sampleEvery, expected] of [[10, [10, 20, 30, 40]], [0, []]] as const) {
+    const dir = await createRun(modelDir, options, plan(40, { sampleEvery, evalEvery: 0, checkpointEvery: 0 }), null);
+    const driver = RunDriver.open(modelDir, dir);
+    while (!driver.step().finished) { /* train to the budget */ }
+    const end = driver.finish("done");
+    const sampled = existsSync(samplesPath(dir)) ? [...readFileSync(samplesPath(dir), "utf8").matchAll(/^--- step (\d+) ---$/gm)].map((x) => Number(x[1])) : [];
+    assert.deepEqual(sampled, expected, `sampleEvery ${sampleEvery}`);
+    assert.equal(end.sample, null);
+  }
 });
 
 test("a run interrupted by a crash continues from its last checkpoint exactly as if it never stopped", async () => {

@@ -4,6 +4,7 @@
 import * as vscode from "vscode";
 import { basename } from "node:path";
 import { paramCount } from "../../engine/checkpoint";
+import { describeModel } from "../../engine/modelSpec";
 import { readRunMetrics } from "../../engine/runMetrics";
 import { readModelManifest, readRunManifest } from "../../engine/runStore";
 import type { ComparedRun } from "../../protocol/webview";
@@ -15,7 +16,7 @@ import { PanelHost } from "./panelHost";
 export class CompareRunsPanel extends PanelController {
   private timer: NodeJS.Timeout | undefined;
 
-  static show(ctx: PanelContext, runDirs: string[], title = vscode.l10n.t("Compare {0} runs", runDirs.length)): CompareRunsPanel {
+  static show(ctx: PanelContext, runDirs: string[], title = compareTitle(runDirs.length)): CompareRunsPanel {
     const host = PanelHost.create(ctx.extensionUri, "compareRuns", title, { kind: "compareRuns", runDirs }, ctx.log);
     return new CompareRunsPanel(ctx, host, runDirs, title);
   }
@@ -48,6 +49,11 @@ export class CompareRunsPanel extends PanelController {
   }
 }
 
+/** "Compare 1 run", "Compare 3 runs": each plural form its own string, so each language words it its own way. */
+export function compareTitle(n: number): string {
+  return n === 1 ? vscode.l10n.t("Compare 1 run") : vscode.l10n.t("Compare {0} runs", n);
+}
+
 /** Reads one run for the comparison: its curves and the settings worth comparing, as text. */
 export function comparedRun(runDir: string, live: boolean): ComparedRun {
   const run = readRunManifest(runDir);
@@ -55,7 +61,7 @@ export function comparedRun(runDir: string, live: boolean): ComparedRun {
   const m = readRunMetrics(runDir);
   const s = model.spec, o = run.options;
   const hyper: Record<string, string> = {
-    cell: s.cell === "rnn" ? `rnn (${s.nonlinearity})` : s.cell, layers: String(s.layers), hidden: String(s.hidden), parameters: paramCount(s).toLocaleString("en"),
+    cell: describeModel(s).cell, layers: String(s.layers), hidden: String(s.hidden), parameters: paramCount(s).toLocaleString("en"),
     corpus: `${model.corpus.files.map((f) => basename(f)).join(", ")} (${model.corpus.chars.toLocaleString("en")} chars)`,
     optimizer: o.optimizer, "learning rate": String(o.lr), batch: String(o.batch), "sequence length": String(o.seq), clip: o.clip > 0 ? String(o.clip) : "off",
     init: o.init, dropout: String(o.dropout), "weight decay": String(o.weightDecay), seed: String(o.seed),

@@ -75,6 +75,7 @@ export class DashboardPanel extends PanelController {
     this.following?.dispose();
     this.following = undefined;
     if (!active) return void this.sendRun(); // it finished (or never trained here): show its final state
+    active.hideProgressNotification(); // this panel shows the progress; the notification would cover its bottom
     this.following = active.onEvent((e) => {
       switch (e.type) {
         case "progress":
@@ -83,7 +84,7 @@ export class DashboardPanel extends PanelController {
           break;
         case "eval": {
           const last = active.lastProgress?.steps.at(-1);
-          this.host.post({ type: "dashboard.eval", step: e.step, valLoss: e.valLoss, chars: last?.chars ?? 0, seconds: last?.seconds ?? 0 });
+          this.host.post({ type: "dashboard.eval", step: e.step, valLoss: e.valLoss, chars: last?.chars ?? 0, seconds: last?.seconds ?? 0, ...(active.overfitWarning ? { warning: active.overfitWarning } : {}) });
           break;
         }
         case "sample":

@@ -4,7 +4,7 @@
 
 import * as vscode from "vscode";
 import { dirname } from "node:path";
-import { describeSpec } from "../../engine/modelSpec";
+import { namedShape } from "../modelDescription";
 import { listModels, readRunManifest } from "../../engine/runStore";
 import { InsightClient } from "../insightClient";
 import { bestOrLatest } from "../modelExplorer";
@@ -73,7 +73,7 @@ function sameCorpusModels(checkpoint: string): Candidate[] {
   return listModels(root).flatMap((m) => {
     if (!m.manifest || m.manifest.corpus.sha256 !== mine.corpus.sha256) return [];
     const c = bestOrLatest(m);
-    return c && c !== checkpoint && !checkpoint.startsWith(m.dir + "/") ? [{ label: `${m.manifest.name} (${describeSpec(m.manifest.spec).split(",")[0]})`, cell: m.manifest.spec.cell, checkpoint: c }] : [];
+    return c && c !== checkpoint && !checkpoint.startsWith(m.dir + "/") ? [{ label: namedShape(m.manifest.name, m.manifest.spec), cell: m.manifest.spec.cell, checkpoint: c }] : [];
   });
 }
 

@@ -10,6 +10,7 @@ import { ModelSpec } from "../../engine/modelSpec";
 import { listModels, readModelManifest } from "../../engine/runStore";
 import { PanelKind, isPanelRestore } from "../../protocol/webview";
 import { ExplorerNode, ModelExplorer } from "../modelExplorer";
+import { prompts } from "../prompts";
 import { runsRoot } from "../settings";
 import type { TrainCommands } from "../trainCommands";
 import { CompareRunsPanel } from "./compareRunsPanel";
@@ -128,15 +129,21 @@ function sameCorpusRuns(node: ExplorerNode): string[] {
 async function pickRuns(many: boolean): Promise<string[] | undefined> {
   const root = runsRoot();
   const items = (root ? listModels(root) : []).flatMap((m) => m.runs.map((r) => ({
-    label: `${m.manifest?.name ?? basename(m.dir)} · ${basename(r.dir)}`, description: r.manifest ? `${r.manifest.state}, step ${r.manifest.step}` : "", runDir: r.dir,
+    label: `${m.manifest?.name ?? basename(m.dir)} · ${r.manifest?.label ?? basename(r.dir)}`,
+    description: r.manifest ? [...(r.manifest.tags ?? []).map((t) => `#${t}`), vscode.l10n.t("step {0}", r.manifest.step)].join(" · ") : "", runDir: r.dir,
   })));
   if (!items.length) {
     const train = vscode.l10n.t("Train on Current File");
     if ((await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: there are no training runs yet."), train)) === train) void vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");
     return undefined;
   }
-  if (many) return (await vscode.window.showQuickPick(items, { canPickMany: true, title: vscode.l10n.t("RNN Lab: runs to compare") }))?.map((i) => i.runDir);
-  const one = await vscode.window.showQuickPick(items, { title: vscode.l10n.t("RNN Lab: which run?") });
+  if (many) {
+    // Enter with nothing ticked compares the highlighted run; with nothing highlighted either, say what to do
+    const picked = await prompts.pickMany(items, vscode.l10n.t("RNN Lab: runs to compare (tick them with Space, then Enter)"));
+    if (picked && !picked.length) void prompts.info(vscode.l10n.t("RNN Lab: no run was ticked; tick the runs to compare (Space or a click on their boxes), then press Enter."));
+    return picked?.length ? picked.map((i) => i.runDir) : undefined;
+  }
+  const one = await prompts.pick(items, { title: vscode.l10n.t("RNN Lab: which run?") });
   return one ? [one.runDir] : undefined;
 }
 

@@ -4,8 +4,7 @@
 import * as vscode from "vscode";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { paramCount } from "../../engine/checkpoint";
-import { describeSpec } from "../../engine/modelSpec";
+import { modelDescription, modelDescriptionWithParams } from "../modelDescription";
 import { ModelManifest, corpusPath, readModelManifest } from "../../engine/runStore";
 import type { TrainingQueue } from "../trainingQueue";
 import type { PanelHost } from "./panelHost";
@@ -35,14 +34,15 @@ export function manifestOf(checkpoint: string): ModelManifest | null {
   try { return dir ? readModelManifest(dir) : null; } catch { return null; }
 }
 
-/** "name (LSTM 2×128)" for titles and legends. */
+/** "name (LSTM 2×128, one-hot input, vocabulary 65)" for titles and legends, in the window's language. */
 export function modelLabel(checkpoint: string): string {
   const m = manifestOf(checkpoint);
-  return m ? `${m.name} (${describeSpec(m.spec)})` : basename(checkpoint);
+  return m ? vscode.l10n.t("{0} ({1})", m.name, modelDescription(m.spec)) : basename(checkpoint);
 }
 
+/** The dashboard header's model line: the description and the parameter count, in the window's language. */
 export function paramsLabel(m: ModelManifest): string {
-  return `${describeSpec(m.spec)}, ${paramCount(m.spec).toLocaleString("en")} parameters`;
+  return modelDescriptionWithParams(m.spec);
 }
 
 /** The first `max` characters of the text a checkpoint's model was trained on, if it is in the store. */
