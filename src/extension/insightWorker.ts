@@ -8,6 +8,7 @@ import { recordActivations } from "../engine/activations";
 import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { clippingEffect, gradientFlow } from "../engine/gradientFlow";
+import { runHistograms } from "../engine/histograms";
 import { Sampler } from "../engine/sampler";
 import type { InsightReply, InsightRequest } from "../protocol/insightWorker";
 import type { LoadedModel } from "../protocol/modelWorker";
@@ -89,6 +90,11 @@ port.on("message", (r: InsightRequest) => {
       case "describe": {
         const { model, info } = load(r.checkpoint);
         return send({ id: r.id, ok: true, result: { type: "describe", model: info, vocab: model.vocab.chars } });
+      }
+      case "histograms": {
+        // each checkpoint read once here, not cached: a run's checkpoints together can be large
+        const histograms = runHistograms(r.checkpoints.map((c) => ({ step: c.step, model: loadCheckpoint(c.path) })), r.text);
+        return send({ id: r.id, ok: true, result: { type: "histograms", histograms } }, histograms.series.flatMap((s) => [s.edges.buffer as ArrayBuffer, s.counts.buffer as ArrayBuffer, s.quantiles.buffer as ArrayBuffer]));
       }
       default:
         return fail((r as { id: number }).id, `unknown request ${JSON.stringify((r as { type: unknown }).type)}`);
