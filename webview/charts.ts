@@ -146,7 +146,7 @@ export function lineChart(canvas: HTMLCanvasElement, series: Series[], o: LineCh
     data: { datasets },
     options: {
       scales: {
-        x: { type: "linear", min: range?.[0], max: range?.[1], title: { display: true, text: o.xTitle } },
+        x: { type: "linear", bounds: "data", min: range?.[0], max: range?.[1], title: { display: true, text: o.xTitle } },
         y: { type: o.log ? "logarithmic" : "linear", beginAtZero: o.fromZero ?? false, title: { display: true, text: o.yTitle } },
       },
       plugins: {
@@ -197,9 +197,10 @@ function wireZoom(canvas: HTMLCanvasElement): void {
   canvas.tabIndex = 0;
   canvas.setAttribute("aria-description", t("Zoom: Ctrl + wheel or + and −; pan: drag or the arrow keys; reset: double-click or 0"));
   const view = (): { chart: Chart; lo: number; hi: number } | null => {
+    // the range shown: the zoomed one, else the data's (the axis itself may run on to a round number)
     const chart = Chart.getChart(canvas);
-    const s = chart?.scales.x;
-    return chart && s ? { chart, lo: s.min, hi: s.max } : null;
+    const r = chart ? zoomed.get(canvas.id) ?? extent(chart) : null;
+    return chart && r ? { chart, lo: r[0], hi: r[1] } : null;
   };
   const zoomBy = (factor: number, at?: number) => {
     const v = view();

@@ -69,6 +69,7 @@ samples.setAttribute("aria-label", t("Generated samples"));
 const samplesHeading = document.createElement("h2");
 samplesHeading.textContent = t("Samples");
 const samplesNote = document.createElement("p");
+samplesNote.id = "samples-note";
 samplesNote.className = "muted";
 app.append(header, loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples);
 
@@ -133,8 +134,13 @@ function draw(): void {
     lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, speedPoints: speedPoints.length,
     speedFirst: Math.round(first < 0 ? 0 : rate[first]), speedLast: Math.round(speedPoints.at(-1) ?? 0), clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
     state: run?.state ?? "unknown", xAxis: axisNow, smoothing: smoothing.value(), lossLog: loss.log(), datasets: charts.reduce((a, c) => a + c.data.datasets.length, 0),
-    facts: facts.textContent ?? "",
+    facts: facts.textContent ?? "", xTitle, yTitles: charts.map((c) => titleOf(c, "y")).join("|"), lossScale: String(charts[0].options.scales?.y?.type),
+    lossSmoothedLast: (charts[0].data.datasets[0].data.at(-1) as { y: number } | undefined)?.y ?? NaN, xLast: x.length ? x[x.length - 1] : NaN,
   });
+}
+
+function titleOf(c: Chart, axis: "x" | "y"): string {
+  return String((c.options.scales?.[axis] as { title?: { text?: string } } | undefined)?.title?.text ?? "");
 }
 
 /** Characters per training second over the last THROUGHPUT_WINDOW steps (one step's time is too noisy to read);

@@ -10,7 +10,7 @@
 import type { QuantityInfo, ToWebview } from "../src/protocol/webview";
 import { Chart, chartBox, makeChart, seriesColor } from "./charts";
 import { Rgb, divergingColor, gateColor, onThemeChange, parseColor, themeColors } from "./theme";
-import { button, dropdown, multiSelect, textArea } from "./toolkit";
+import { button, dropdown, textArea, textField } from "./toolkit";
 import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
 import { t } from "./l10n";
 
@@ -47,7 +47,14 @@ const zoomPick = dropdown("cell-width", t("Cell width"), [{ value: "0", label: t
   cellSetting = Number(v); saveViewSetting("cellWidth", cellSetting); draw();
 });
 const scalePick = dropdown("scale", t("Colour scale"), [], "", (v) => { scaleSetting = { ...scaleSetting, [current()!.info.name]: v as ScaleMode }; saveViewSetting("scale", scaleSetting); draw(); });
-const unitPick = multiSelect("units", t("Units over the text"), [], [], (values) => { selectedUnits = values.map(Number).slice(0, MAX_SHOWN_UNITS); drawUnitText(); reportSelection(); });
+// several units from the keyboard: their numbers (the heatmap's ctrl/shift-click does the same with the pointer)
+const unitPick = textField("units", t("Units over the text (e.g. 3, 5, 9)"), "", { size: 14, onChange: (v) => {
+  const H = data?.hidden ?? 0;
+  selectedUnits = [...new Set(v.split(/[\s,，]+/).filter(Boolean).map(Number))].filter((u) => Number.isInteger(u) && u >= 0 && u < H).slice(0, MAX_SHOWN_UNITS);
+  unitPick.control.value = selectedUnits.join(", "); // what was understood
+  drawUnitText();
+  reportSelection();
+} });
 controls.append(layerPick.element, quantityPick.element, scalePick.element, sortPick.element, zoomPick.element, unitPick.element);
 
 const typed = textArea("typed-text", t("Text to read (or leave the selection's)"), "", 2);
@@ -191,7 +198,7 @@ function drawColorbar(info: QuantityInfo, mode: ScaleMode, limit: number, bg: Rg
   ctx.putImageData(img, 0, 0);
   const ticks = info.range === "gate" ? ["0", "0.25", "0.5", "0.75", "1"]
     : mode === "unit" ? ["−1", "−0.5", "0", "+0.5", "+1"]
-    : [-limit, -limit / 2, 0, limit / 2, limit].map((v) => (v > 0 ? "+" : v < 0 ? "−" : "") + fmt(Math.abs(v)));
+    : [-limit, -limit / 2, 0, limit / 2, limit].map((v) => (v > 0 ? "+" : v < 0 ? "−" : "") + String(Number(Math.abs(v).toPrecision(3))));
   barTicks.replaceChildren(...ticks.map((x) => { const s = document.createElement("span"); s.textContent = x; return s; }));
   barCaption.textContent = info.range === "gate" ? t("gate value: 0 closed, 1 open")
     : mode === "unit" ? t("× each unit's own largest |value| along the text")
@@ -226,12 +233,13 @@ function draw(): void {
   order = sortUnits(info, values, T, H, limit);
   const cellH = Math.max(2, Math.min(12, Math.floor(768 / H)));
   // fit: the box's inner width (its scrollbar gutter is always reserved) divided evenly, fractions of a pixel and all
-  const boxWidth = scroller.clientWidth || 800;
-  cellW = cellSetting || boxWidth / T;
+  // measured after the rows' height is set, so a vertical scrollbar it brings is already accounted for
   canvas.width = T;
   canvas.height = H;
-  canvas.style.width = cellSetting ? `${T * cellW}px` : `${boxWidth}px`;
   canvas.style.height = `${H * cellH}px`;
+  let boxWidth = scroller.clientWidth || 800;
+  canvas.style.width = cellSetting ? `${T * cellSetting}px` : `${boxWidth}px`;
+  cellW = cellSetting || boxWidth / T;
   const ctx = canvas.getContext("2d")!;
   const img = ctx.createImageData(T, H);
   for (let row = 0; row < H; row++) {
@@ -244,7 +252,7 @@ function draw(): void {
     }
   }
   ctx.putImageData(img, 0, 0);
-  const every = drawStrip(T, cellW);
+  let every = drawStrip(T, cellW);
   legend.textContent = info.range === "gate" ? t("0 (closed) dark violet → 1 (open) yellow")
     : scale.mode === "unit" ? t("each unit: −its largest |value| blue → 0 background → + red")
     : t("−{0} blue → 0 background → +{0} red", fmt(scale.global));
@@ -256,6 +264,13 @@ function draw(): void {
   axisY.textContent = t("hidden units of layer {0} ({1}), sorted by {2}", data.layer + 1, H, sort === "unit" ? t("unit number") : sort === "mean" ? t("mean activation") : t("saturation"));
   drawUnitText();
   drawSaturation();
+  // the box can narrow once the page below is laid out (its vertical scrollbar arrives late): fit again
+  if (!cellSetting && scroller.clientWidth && scroller.clientWidth !== boxWidth) {
+    boxWidth = scroller.clientWidth;
+    cellW = boxWidth / T;
+    canvas.style.width = `${boxWidth}px`;
+    every = drawStrip(T, cellW);
+  }
   const rect = canvas.getBoundingClientRect();
   reportRendered({
     chars: T, units: H, layer: data.layer, quantity: info.name, sort, firstUnit: order[0], selectedUnit: selectedUnits[0] ?? -1, selectedUnits: selectedUnits.join(","),
@@ -331,7 +346,7 @@ function selectUnit(u: number, at: { col: number; row: number }, add = false): v
   focus = at;
   readout.textContent = describe(at.col, at.row);
   drawUnitText();
-  for (const o of unitPick.control.options) o.selected = selectedUnits.includes(Number(o.value));
+  unitPick.control.value = selectedUnits.join(", ");
   reportSelection();
 }
 
@@ -412,7 +427,7 @@ onMessage((m) => {
     if (!m.quantities.some((q) => q.name === quantity)) quantity = m.quantities[0].name;
     quantityPick.setOptions(m.quantities.map((q) => ({ value: q.name, label: t(q.name) })), quantity);
     selectedUnits = selectedUnits.filter((u) => u < m.hidden);
-    unitPick.setOptions(Array.from({ length: m.hidden }, (_, u) => ({ value: String(u), label: t("unit {0}", u) })), selectedUnits.map(String));
+    unitPick.control.value = selectedUnits.join(", ");
     focus = { col: Math.min(focus.col, m.chars.length - 1), row: Math.min(focus.row, m.hidden - 1) };
     showStatus("");
     draw();

@@ -141,7 +141,8 @@ function draw(): void {
     const d = top.findIndex((v) => v < top[0] / 100);
     return d < 0 ? top.length : d;
   });
-  reportRendered({ series: data.series.length, lines: datasets.length, colors: new Set(datasets.map((d) => d.borderColor)).size, legend: datasets.map((d) => d.label).join("|"), window: data.window, windows: data.windows, reach100: reach.join(","), clipScale: c?.scale ?? 1,
+  const barTitles = charts.slice(1).map((ch) => String((ch.options.scales?.y as { title?: { text?: string } })?.title?.text ?? "")).join("|");
+  reportRendered({ barTitles, series: data.series.length, lines: datasets.length, colors: new Set(datasets.map((d) => d.borderColor)).size, legend: datasets.map((d) => d.label).join("|"), window: data.window, windows: data.windows, reach100: reach.join(","), clipScale: c?.scale ?? 1,
     updateRatio: u && u.unclipped > 0 ? +(u.clipped / u.unclipped).toPrecision(3) : "none" });
 }
 

@@ -38,6 +38,7 @@ export class HistogramView {
     controls.className = "controls";
     controls.append(this.compute, this.kindPick.element, this.namePick.element);
     this.note.className = "muted";
+    this.note.id = "histograms-note";
     this.dist.box.hidden = this.overlay.box.hidden = true;
     this.section.append(h, explain, controls, this.note, this.dist.box, this.overlay.box);
   }

@@ -113,24 +113,3 @@ export function slider(id: string, label: string, range: { min: number; max: num
   return { element: wrap, control: input };
 }
 
-/** A labelled list to pick several entries from (ctrl/shift-click, or Space with the arrow keys): a native <select multiple>, themed in panels.css. */
-export function multiSelect(id: string, label: string, options: { value: string; label: string }[], selected: string[], onChange: (values: string[]) => void, rows = 6): { element: HTMLElement; control: HTMLSelectElement; setOptions(o: { value: string; label: string }[], selected: string[]): void } {
-  const wrap = labelled(id, label);
-  const s = document.createElement("select");
-  s.id = id;
-  s.multiple = true;
-  s.size = rows;
-  const fill = (opts: { value: string; label: string }[], sel: string[]) => {
-    s.replaceChildren(...opts.map((o) => {
-      const el = document.createElement("option");
-      el.value = o.value;
-      el.textContent = o.label;
-      el.selected = sel.includes(o.value);
-      return el;
-    }));
-  };
-  fill(options, selected);
-  s.addEventListener("change", () => onChange([...s.selectedOptions].map((o) => o.value)));
-  wrap.append(s);
-  return { element: wrap, control: s, setOptions: fill };
-}
