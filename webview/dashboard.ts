@@ -1,22 +1,34 @@
-// Training dashboard (one run): loss against step or characters, learning rate, gradient norm before
-// and after clipping with the threshold, per-tensor gradient norms, samples, and Pause/Resume/Stop.
+// Training dashboard (one run): loss against step, characters seen or epoch, learning rate, gradient
+// norm before and after clipping with the threshold, throughput, per-tensor gradient norms, weight /
+// gradient / activation histograms from the run's checkpoints, samples, and Pause/Resume/Stop. Every
+// line chart is smoothed as TensorBoard smooths (the raw line faint behind), zooms along x, can switch
+// to a log scale and be saved as PNG; the metrics can be saved as CSV.
 
-import type { EvalColumns, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
-import { Chart, Point, chartBox, makeChart, seriesColor } from "./charts";
+import type { EvalColumns, RunState, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
+import { Chart, Series, lineChart, seriesColor } from "./charts";
+import { ChartSection, chartSection, smoothingSlider } from "./chartControls";
+import { HistogramView } from "./histogramView";
 import { onThemeChange } from "./theme";
 import { button, checkbox, dropdown } from "./toolkit";
 import { onMessage, post, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
 import { t } from "./l10n";
 
 interface History { steps: StepColumns[]; evals: EvalColumns; samples: { step: number; text: string }[] }
+type XAxis = "step" | "chars" | "epoch";
 
 let run: RunSummary | null = null;
 let history: History = { steps: [], evals: emptyEvals(), samples: [] };
-let xAxis = viewSetting<"step" | "chars">("xAxis", "step");
-const shownTensors = new Set<number>(viewSetting<number[]>("tensors", []));
+let xAxis = viewSetting<XAxis>("xAxis", "step");
+/** Tensors shown in the per-tensor chart; null until the user picks: then every tensor. */
+let shownTensors: Set<number> | null = (() => { const v = viewSetting<number[] | null>("tensorsPicked", null); return v ? new Set(v) : null; })();
 let status: Extract<ToWebview, { type: "dashboard.status" }> | null = null;
 
 function emptyEvals(): EvalColumns { return { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }; }
+
+/** The run states in the user's language. */
+const STATE_NAMES: Record<RunState, string> = {
+  queued: t("queued"), training: t("training"), paused: t("paused"), done: t("finished"), stopped: t("stopped"), failed: t("failed"), interrupted: t("interrupted"),
+};
 
 const app = document.getElementById("app")!;
 const header = document.createElement("header");
@@ -29,36 +41,37 @@ controls.className = "controls";
 const pause = button(t("Pause"), () => post({ type: "dashboard.control", action: "pause" }), { title: t("Pause training (writes a checkpoint)") });
 const resume = button(t("Resume"), () => post({ type: "dashboard.control", action: "resume" }));
 const stop = button(t("Stop"), () => post({ type: "dashboard.control", action: "stop" }), { secondary: true, title: t("Stop training (writes a checkpoint)") });
-const axis = dropdown("x-axis", t("Horizontal axis"), [{ value: "step", label: t("Step") }, { value: "chars", label: t("Characters seen") }], xAxis, (v) => {
-  xAxis = v as typeof xAxis;
+const axisOptions = () => [{ value: "step", label: t("Step") }, { value: "chars", label: t("Characters seen") }, ...(run?.charsPerEpoch ? [{ value: "epoch", label: t("Epoch") }] : [])];
+const axis = dropdown("x-axis", t("Horizontal axis"), axisOptions(), xAxis, (v) => {
+  xAxis = v as XAxis;
   saveViewSetting("xAxis", xAxis);
   draw();
 });
-controls.append(pause, resume, stop, axis.element);
+const smoothing = smoothingSlider(() => drawSoon());
+const csv = button(t("Save Metrics as CSV"), () => post({ type: "dashboard.exportCsv" }), { secondary: true });
+controls.append(pause, resume, stop, axis.element, smoothing.element, csv);
 header.append(title, facts, controls);
 
-const loss = chartBox("loss-chart", t("Training and validation loss"));
-const grad = chartBox("grad-chart", t("Gradient norm before and after clipping"));
-const lr = chartBox("lr-chart", t("Learning rate"), 140);
-const speed = chartBox("speed-chart", t("Training throughput in characters per second"), 140);
+const loss = chartSection("loss-chart", t("Loss (nats/char)"), t("Training and validation loss"), { redraw: () => draw() });
+const grad = chartSection("grad-chart", t("Gradient norm"), t("Gradient norm before and after clipping"), { log: true, redraw: () => draw() });
+const lr = chartSection("lr-chart", t("Learning rate"), t("Learning rate"), { height: 160, redraw: () => draw() });
+const speed = chartSection("speed-chart", t("Throughput (characters/s)"), t("Training throughput in characters per second"), { height: 160, redraw: () => draw() });
+const tensors = chartSection("tensor-chart", t("Per-tensor gradient norm"), t("Per-tensor gradient norms before clipping"), { log: true, redraw: () => draw() });
 const tensorBox = document.createElement("div");
 tensorBox.className = "checks";
 tensorBox.setAttribute("role", "group");
 tensorBox.setAttribute("aria-label", t("Per-tensor gradient norms"));
-const tensors = chartBox("tensor-chart", t("Per-tensor gradient norms before clipping"));
+tensors.section.insertBefore(tensorBox, tensors.box);
+const histograms = new HistogramView(() => post({ type: "histograms.request" }));
 const samples = document.createElement("section");
 samples.className = "samples";
 samples.setAttribute("aria-label", t("Generated samples"));
-app.append(header, section(t("Loss (nats/char)"), loss.box), section(t("Gradient norm"), grad.box), section(t("Learning rate"), lr.box), section(t("Throughput (chars/s)"), speed.box),
-  section(t("Per-tensor gradient norm"), tensorBox, tensors.box), section(t("Samples"), samples));
-
-function section(name: string, ...content: HTMLElement[]): HTMLElement {
-  const s = document.createElement("section");
-  const h = document.createElement("h2");
-  h.textContent = name;
-  s.append(h, ...content);
-  return s;
-}
+const samplesHeading = document.createElement("h2");
+samplesHeading.textContent = t("Samples");
+const samplesNote = document.createElement("p");
+samplesNote.id = "samples-note";
+samplesNote.className = "muted";
+app.append(header, loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples);
 
 let charts: Chart[] = [];
 
@@ -79,31 +92,8 @@ function concatColumns(parts: StepColumns[]): StepColumns {
   return out;
 }
 
-function points(x: ArrayLike<number>, y: ArrayLike<number>, f: (v: number, i: number) => number = (v) => v): Point[] {
-  const out: Point[] = [];
-  for (let i = 0; i < x.length; i++) {
-    const v = f(y[i], i);
-    if (Number.isFinite(v)) out.push({ x: x[i], y: v });
-  }
-  return out;
-}
-
-/** `fromZero`: for rates, whose changes read as fractions of the whole (a flat line stays flat, not noise blown up). */
-function lineChart(canvas: HTMLCanvasElement, datasets: { label: string; data: Point[]; dashed?: boolean; color?: string }[], yType: "linear" | "logarithmic", xLabel: string, fromZero = false) {
-  return makeChart(canvas, {
-    type: "line",
-    data: {
-      datasets: datasets.map((d, k) => ({
-        label: d.label, data: d.data, borderColor: d.color ?? seriesColor(k), backgroundColor: d.color ?? seriesColor(k),
-        borderWidth: 1.5, pointRadius: d.data.length < 40 ? 2 : 0, borderDash: d.dashed ? [6, 4] : [], parsing: false, normalized: true,
-      })),
-    },
-    options: {
-      scales: { x: { type: "linear", title: { display: true, text: xLabel } }, y: { type: yType, beginAtZero: fromZero } },
-      plugins: { decimation: { enabled: true, algorithm: "lttb", samples: 1000 }, legend: { position: "bottom" } },
-      interaction: { mode: "nearest", intersect: false },
-    },
-  });
+function chart(c: ChartSection, series: Series[], yTitle: string, xTitle: string, fromZero = false): Chart {
+  return lineChart(c.canvas, series, { xTitle, yTitle, log: c.log(), smoothing: smoothing.value(), fromZero: fromZero && !c.log() });
 }
 
 function draw(): void {
@@ -111,35 +101,46 @@ function draw(): void {
   charts = [];
   const s = concatColumns(history.steps);
   const e = history.evals;
-  const x = xAxis === "step" ? s.step : s.chars, ex = xAxis === "step" ? e.step : e.chars;
-  const xLabel = xAxis === "step" ? t("step") : t("characters seen");
-  charts.push(lineChart(loss.canvas, [
-    { label: t("training loss"), data: points(x, s.loss) },
-    { label: t("validation loss"), data: points(ex, e.valLoss), color: seriesColor(1) },
-  ], "linear", xLabel));
+  const perEpoch = run?.charsPerEpoch || 0;
+  const axisNow: XAxis = xAxis === "epoch" && !perEpoch ? "step" : xAxis;
+  const x = axisNow === "step" ? s.step : axisNow === "chars" ? s.chars : s.chars.map((c) => c / perEpoch);
+  const ex = axisNow === "step" ? e.step : axisNow === "chars" ? e.chars : e.chars.map((c) => c / perEpoch);
+  const xTitle = axisNow === "step" ? t("optimizer step") : axisNow === "chars" ? t("characters seen") : t("epoch (passes over the training text)");
+  charts.push(chart(loss, [
+    { label: t("training loss"), x, y: s.loss },
+    { label: t("validation loss"), x: ex, y: e.valLoss, color: seriesColor(1), smooth: false },
+  ], t("loss (nats/char)"), xTitle));
   const clip = run?.clip ?? 0;
-  const gradSets = [
-    { label: t("before clipping"), data: points(x, s.gradNorm) },
-    { label: t("after clipping"), data: points(x, s.gradNorm, (v) => (clip > 0 ? Math.min(v, clip) : v)), color: seriesColor(2) },
+  const gradSets: Series[] = [
+    { label: t("before clipping"), x, y: s.gradNorm },
+    { label: t("after clipping"), x, y: s.gradNorm.map((v) => (clip > 0 ? Math.min(v, clip) : v)), color: seriesColor(2) },
   ];
-  if (clip > 0 && x.length) gradSets.push({ label: t("clip threshold {0}", clip), data: [{ x: x[0], y: clip }, { x: x[x.length - 1], y: clip }], dashed: true, color: seriesColor(3) } as never);
-  charts.push(lineChart(grad.canvas, gradSets, "logarithmic", xLabel));
-  charts.push(lineChart(lr.canvas, [{ label: t("learning rate"), data: points(x, s.lr) }], "linear", xLabel, true));
-  const speedPoints = points(x, throughput(s));
-  charts.push(lineChart(speed.canvas, [{ label: t("characters per second"), data: speedPoints }], "linear", xLabel, true));
+  if (clip > 0 && x.length) gradSets.push({ label: t("clip threshold {0}", clip), x: [x[0], x[x.length - 1]], y: [clip, clip], dashed: true, color: seriesColor(3), smooth: false });
+  charts.push(chart(grad, gradSets, t("global gradient norm ‖g‖₂"), xTitle));
+  charts.push(chart(lr, [{ label: t("learning rate"), x, y: s.lr, smooth: false }], t("learning rate"), xTitle, true));
+  const rate = throughput(s);
+  charts.push(chart(speed, [{ label: t("characters per second"), x, y: rate }], t("characters/s"), xTitle, true));
   const names = run?.tensorNames ?? [];
   const k = s.tensorCount;
-  charts.push(lineChart(tensors.canvas, [...shownTensors].filter((j) => j < k).map((j) => ({
-    label: names[j] ?? t("tensor {0}", j), data: points(x, Float32Array.from(x, (_, i) => s.tensorNorms[i * k + j])),
-    color: seriesColor(j),
-  })), "logarithmic", xLabel));
+  const shown = Array.from({ length: k }, (_, j) => j).filter((j) => !shownTensors || shownTensors.has(j));
+  charts.push(chart(tensors, shown.map((j) => ({
+    label: names[j] ?? t("tensor {0}", j), x, y: Float32Array.from(x, (_, i) => s.tensorNorms[i * k + j]), color: seriesColor(j),
+  })), t("gradient norm ‖g‖₂ of the tensor"), xTitle));
   drawFacts(s);
+  const speedPoints = Array.from(rate).filter(Number.isFinite);
+  const first = Array.from(rate).findIndex(Number.isFinite);
   reportRendered({
-    steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: [...shownTensors].filter((j) => j < k).length,
+    steps: s.step.length, evals: e.step.length, samples: history.samples.length, tensorsShown: shown.length,
     lossPoints: charts[0].data.datasets[0].data.length, gradPoints: charts[1].data.datasets[0].data.length, speedPoints: speedPoints.length,
-    speedFirst: Math.round(speedPoints[0]?.y ?? 0), speedLast: Math.round(speedPoints.at(-1)?.y ?? 0), clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
-    state: run?.state ?? "unknown", xAxis,
+    speedFirst: Math.round(first < 0 ? 0 : rate[first]), speedLast: Math.round(speedPoints.at(-1) ?? 0), clippedSteps: s.clipped.reduce((a, b) => a + b, 0),
+    state: run?.state ?? "unknown", xAxis: axisNow, smoothing: smoothing.value(), lossLog: loss.log(), datasets: charts.reduce((a, c) => a + c.data.datasets.length, 0),
+    facts: facts.textContent ?? "", xTitle, yTitles: charts.map((c) => titleOf(c, "y")).join("|"), lossScale: String(charts[0].options.scales?.y?.type),
+    lossSmoothedLast: (charts[0].data.datasets[0].data.at(-1) as { y: number } | undefined)?.y ?? NaN, xLast: x.length ? x[x.length - 1] : NaN,
   });
+}
+
+function titleOf(c: Chart, axis: "x" | "y"): string {
+  return String((c.options.scales?.[axis] as { title?: { text?: string } } | undefined)?.title?.text ?? "");
 }
 
 /** Characters per training second over the last THROUGHPUT_WINDOW steps (one step's time is too noisy to read);
@@ -155,32 +156,41 @@ function throughput(s: StepColumns): Float32Array {
   return out;
 }
 
+const FINISHED: RunState[] = ["done", "stopped", "failed", "interrupted"];
+
 function drawFacts(s: StepColumns): void {
   const n = s.step.length;
   const parts: string[] = [];
-  if (run) parts.push(run.model, run.state, run.budget);
-  if (n) parts.push(t("step {0}", s.step[n - 1].toLocaleString()), t("loss {0}", s.loss[n - 1].toFixed(3)));
+  const state = status?.state ?? run?.state;
+  if (run) parts.push(run.model, state ? STATE_NAMES[state] : "", run.budget);
+  if (n) parts.push(t("step {0}", s.step[n - 1].toLocaleString()), t("loss {0} nats/char", s.loss[n - 1].toFixed(3)));
   const ev = history.evals;
-  if (ev.step.length) parts.push(t("validation {0}", ev.valLoss[ev.step.length - 1].toFixed(3)));
-  if (status?.charsPerSecond) parts.push(t("{0} chars/s", Math.round(status.charsPerSecond).toLocaleString()));
-  else if (n > 1 && s.seconds[n - 1] > 0) parts.push(t("{0} chars/s", Math.round(s.chars[n - 1] / s.seconds[n - 1]).toLocaleString()));
-  if (status?.etaSeconds != null) parts.push(t("ETA {0}", clock(status.etaSeconds)));
-  facts.textContent = parts.join(" · ");
-  const live = run?.live ?? false, state = status?.state ?? run?.state;
+  if (ev.step.length) parts.push(t("validation {0} nats/char", ev.valLoss[ev.step.length - 1].toFixed(3)));
+  const finished = state !== undefined && FINISHED.includes(state);
+  if (status?.charsPerSecond && !finished) parts.push(t("{0} characters/s", Math.round(status.charsPerSecond).toLocaleString()));
+  else if (n > 1 && s.seconds[n - 1] > 0) parts.push(t("{0} characters/s", Math.round(s.chars[n - 1] / s.seconds[n - 1]).toLocaleString()));
+  // a finished run has no time left to estimate: say how long it trained instead
+  if (finished) { if (n) parts.push(t("trained for {0}", clock(s.seconds[n - 1]))); }
+  else if (status?.etaSeconds != null) parts.push(t("ETA {0}", clock(status.etaSeconds)));
+  facts.textContent = parts.filter(Boolean).join(" · ");
+  const live = run?.live ?? false;
   pause.disabled = !live || state !== "training";
   resume.disabled = !live || state !== "paused";
   stop.disabled = !live || (state !== "training" && state !== "paused");
+  samplesNote.textContent = history.samples.length ? "" : finished ? t("This run wrote no samples.") : t("Samples appear here as the run writes them.");
 }
 
 function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
+  const s = Math.max(0, Math.round(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}` : `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
 function tensorChecks(): void {
-  tensorBox.replaceChildren(...(run?.tensorNames ?? []).map((name, j) => checkbox(`tensor-${j}`, name, shownTensors.has(j), (on) => {
+  const names = run?.tensorNames ?? [];
+  tensorBox.replaceChildren(...names.map((name, j) => checkbox(`tensor-${j}`, name, !shownTensors || shownTensors.has(j), (on) => {
+    shownTensors ??= new Set(names.map((_, i) => i));
     if (on) shownTensors.add(j); else shownTensors.delete(j);
-    saveViewSetting("tensors", [...shownTensors]);
+    saveViewSetting("tensorsPicked", [...shownTensors]);
     draw();
   })));
 }
@@ -207,8 +217,7 @@ onMessage((m) => {
       run = m.run;
       title.textContent = m.run.label;
       document.title = m.run.label;
-      // by default the recurrent weights of the first layer: where vanishing and exploding gradients show
-      if (!shownTensors.size && m.run.tensorNames.length) shownTensors.add(Math.max(0, m.run.tensorNames.indexOf("rnn.weight_hh_l0")));
+      axis.setOptions(axisOptions(), xAxis === "epoch" && !m.run.charsPerEpoch ? "step" : xAxis);
       tensorChecks();
       showStatus("");
       drawSoon();
@@ -240,10 +249,18 @@ onMessage((m) => {
       if (run) run = { ...run, state: m.state };
       drawSoon();
       break;
+    case "histograms.data":
+      showStatus("");
+      histograms.show(m);
+      break;
+    case "busy":
+      showStatus(m.message);
+      break;
     case "failed":
+      histograms.failed();
       showStatus(m.message);
       break;
   }
 });
-onThemeChange(draw);
+onThemeChange(() => { draw(); histograms.draw(); });
 ready();

@@ -1,6 +1,6 @@
 // Gradient check report: per parameter tensor, the largest and mean relative error between the
-// analytic gradient and central finite differences, pass or fail against the threshold, and the
-// settings used. Results are kept in the webview's state, so a reloaded window shows them again.
+// analytic gradient and central finite differences (the seven-point stencil src/engine/gradientCheck.ts
+// uses), pass or fail against the threshold, the settings used, and why the check matters. Results are kept in the webview's state, so a reloaded window shows them again.
 
 import type { TensorCheckRow, ToWebview } from "../src/protocol/webview";
 import { onMessage, ready, reportRendered, saveViewSetting, showStatus, viewSetting } from "./vscodeBridge";
@@ -19,7 +19,29 @@ summary.setAttribute("aria-live", "polite");
 const settings = document.createElement("dl");
 settings.className = "settings";
 const tables = document.createElement("div");
-app.append(title, summary, settings, tables);
+const why = document.createElement("section");
+why.id = "why";
+const whyHeading = document.createElement("h2");
+whyHeading.textContent = t("Why check gradients?");
+const whyText = document.createElement("p");
+whyText.textContent = t("Training follows the gradient that backpropagation computes. A mistake in it (a wrong sign, a missing term in one gate) often still lets the loss fall a little, so the model trains badly without any error. The check nudges every weight by tiny amounts, measures how the loss really changes, and compares that with the computed gradient: agreement to about one part in a million means the backward pass is right.");
+const howHeading = document.createElement("h2");
+howHeading.textContent = t("How it is computed");
+const formula = document.createElement("p");
+formula.id = "formula";
+formula.className = "formula";
+// the seven-point central stencil of src/engine/gradientCheck.ts, error O(ε⁶)
+formula.append("n = [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / (60 ε)");
+const formulaNote = document.createElement("p");
+formulaNote.className = "muted";
+formulaNote.textContent = t("A seven-point central difference for each weight θ (its error shrinks as ε⁶), in 64-bit arithmetic, against the analytic gradient a from backpropagation; the relative error is |a − n| / max(|a|, |n|).");
+why.append(whyHeading, whyText, howHeading, formula, formulaNote);
+app.append(title, summary, settings, tables, why);
+
+/** 1e-6 rather than 0.000001: the way error thresholds are written. */
+function sci(v: number): string {
+  return v === 0 ? "0" : v.toExponential().replace("e+", "e");
+}
 
 function draw(): void {
   if (!report) return;
@@ -62,7 +84,7 @@ function draw(): void {
   }));
   const failed = r.results.flatMap((m) => m.tensors).filter((tensor) => tensor.maxRelError >= r.threshold).length;
   summary.textContent = r.done
-    ? t("{0}: {1} model(s), worst relative error {2} against a threshold of {3}.", r.done.passed ? t("Passed") : t("FAILED"), r.results.length, r.done.worst.toExponential(2), r.threshold)
+    ? t("{0}: {1} model(s), worst relative error {2} against a threshold of {3}.", r.done.passed ? t("Passed") : t("FAILED"), r.results.length, r.done.worst.toExponential(2), sci(r.threshold))
     : t("Checking {0} of {1} model(s)…", r.results.length, r.models);
   summary.className = r.done ? (r.done.passed ? "pass" : "fail") : "";
   reportRendered({ models: r.results.length, tensors: r.results.reduce((a, m) => a + m.tensors.length, 0), failedTensors: failed, done: r.done !== null, passed: r.done?.passed ?? false });

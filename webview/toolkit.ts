@@ -85,3 +85,31 @@ function labelled(id: string, label: string): HTMLElement {
   wrap.append(l);
   return wrap;
 }
+
+/** A labelled range slider (the toolkit has none: a native input, themed in panels.css) with its value shown beside it. */
+export function slider(id: string, label: string, range: { min: number; max: number; step: number }, value: number, format: (v: number) => string, onInput: (v: number) => void): { element: HTMLElement; control: HTMLInputElement } {
+  const wrap = labelled(id, label);
+  const row = document.createElement("div");
+  row.className = "slider-row";
+  const input = document.createElement("input");
+  input.type = "range";
+  input.id = id;
+  input.min = String(range.min);
+  input.max = String(range.max);
+  input.step = String(range.step);
+  input.value = String(value);
+  const out = document.createElement("output");
+  out.htmlFor.add(id);
+  out.textContent = format(value);
+  input.setAttribute("aria-valuetext", format(value));
+  input.addEventListener("input", () => {
+    const v = Number(input.value);
+    out.textContent = format(v);
+    input.setAttribute("aria-valuetext", format(v));
+    onInput(v);
+  });
+  row.append(input, out);
+  wrap.append(row);
+  return { element: wrap, control: input };
+}
+

@@ -51,7 +51,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
       const specs = checkedModels(like);
       const o = DEFAULT_GRADCHECK_OPTIONS;
       report?.start({
-        precision: "f64 core", "finite differences": "central, (f(θ+ε) − f(θ−ε)) / 2ε", "ε": [...new Set(specs.map((s) => stepFor(s)))].join(", "),
+        precision: "f64 core", "finite differences": "central, seven points: [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / 60ε", "ε": [...new Set(specs.map((s) => stepFor(s)))].join(", "),
         "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": specs[0].hidden, vocabulary: specs[0].vocabSize, "weight std": o.weightScale, seed: o.seed,
       }, GRADIENT_CHECK_THRESHOLD, specs.length);
       let done = 0, worst = 0;

@@ -8,6 +8,7 @@ import { recordActivations } from "../engine/activations";
 import { Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint } from "../engine/checkpointFile";
 import { clippingEffect, gradientFlow } from "../engine/gradientFlow";
+import { runHistograms } from "../engine/histograms";
 import { Sampler } from "../engine/sampler";
 import { GeneratedChunk, InsightRequest, InsightResult, isInsightRequest } from "../protocol/insightWorker";
 import { Replier, buffersOf, serveRequests } from "../protocol/messageChannel";
@@ -83,6 +84,11 @@ serveRequests<InsightRequest, InsightResult, GeneratedChunk>(port, isInsightRequ
     case "describe": {
       const { model, info } = load(r.checkpoint);
       return reply.ok({ type: "describe", model: info, vocab: model.vocab.chars });
+    }
+    case "histograms": {
+      // each checkpoint read once here, not cached: a run's checkpoints together can be large
+      const histograms = runHistograms(r.checkpoints.map((c) => ({ step: c.step, model: loadCheckpoint(c.path) })), r.text);
+      return reply.ok({ type: "histograms", histograms }, buffersOf(...histograms.series.flatMap((s) => [s.edges, s.counts, s.quantiles])));
     }
   }
 });

@@ -5,6 +5,7 @@
 
 import type { Activations } from "../engine/activations";
 import type { ClippingEffect, GradientFlow } from "../engine/gradientFlow";
+import type { RunHistograms } from "../engine/histograms";
 import type { LoadedModel } from "./modelWorker";
 
 export type InsightRequest =
@@ -12,6 +13,8 @@ export type InsightRequest =
   | { type: "gradientFlow"; id: number; checkpoints: string[]; text: string; window: number; clip: number }
   | { type: "generate"; id: number; checkpoint: string; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number; alternatives: number }
   | { type: "describe"; id: number; checkpoint: string }
+  /** Weight, gradient and activation histograms at each checkpoint of a run; `text`: the corpus stretch the gradients and states are read on. */
+  | { type: "histograms"; id: number; checkpoints: { step: number; path: string }[]; text: string }
   | { type: "cancel"; id: number };
 
 export type InsightRequestBody = InsightRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never : never;
@@ -27,7 +30,8 @@ export type InsightResult =
   | { type: "activations"; model: LoadedModel; activations: Activations }
   | { type: "gradientFlow"; models: LoadedModel[]; flows: GradientFlow[]; clipping: ClippingEffect }
   | { type: "generate"; model: LoadedModel; vocab: string[]; stopped: boolean }
-  | { type: "describe"; model: LoadedModel; vocab: string[] };
+  | { type: "describe"; model: LoadedModel; vocab: string[] }
+  | { type: "histograms"; histograms: RunHistograms };
 
 export type InsightReply =
   | { id: number; ok: true; result: InsightResult }
@@ -50,6 +54,7 @@ export function isInsightReply(m: unknown): m is InsightReply {
     case "gradientFlow": return Array.isArray(x.flows) && Array.isArray(x.models);
     case "generate": return Array.isArray(x.vocab) && typeof x.stopped === "boolean";
     case "describe": return Array.isArray(x.vocab) && typeof x.model === "object";
+    case "histograms": return typeof x.histograms === "object" && x.histograms !== null && Array.isArray((x.histograms as { series?: unknown }).series);
     default: return false;
   }
 }
@@ -67,6 +72,7 @@ export function isInsightRequest(m: unknown): m is InsightRequest {
     case "gradientFlow": return Array.isArray(r.checkpoints) && r.checkpoints.length > 0 && r.checkpoints.every(str) && str(r.text) && num(r.window) && num(r.clip);
     case "generate": return str(r.checkpoint) && str(r.prime) && [r.length, r.temperature, r.topK, r.topP, r.seed, r.alternatives].every(num);
     case "describe": return str(r.checkpoint);
+    case "histograms": return Array.isArray(r.checkpoints) && r.checkpoints.every((c) => typeof c === "object" && c !== null && num((c as { step: unknown }).step) && str((c as { path: unknown }).path)) && str(r.text);
     case "cancel": return true;
     default: return false;
   }

@@ -42,6 +42,7 @@ export interface RunSummary {
   tensorNames: string[];
   budget: string;
   live: boolean; // the run trains in this window: Pause/Resume/Stop act on it
+  charsPerEpoch: number; // training characters in one pass over the corpus (0: unknown), for the epoch axis
 }
 
 export interface QuantityInfo { name: string; range: "gate" | "tanh" | "unbounded" }
@@ -54,10 +55,23 @@ export interface ClippingSummary {
   update: { optimizer: string; step: number; lr: number; unclipped: number; clipped: number; tensors: { name: string; unclipped: number; clipped: number }[] } | null;
 }
 
+/** One tensor's (or state's) histogram at every checkpoint; see src/engine/histograms.ts. */
+export interface HistogramSeriesData {
+  name: string;
+  kind: "weight" | "gradient" | "activation";
+  edges: Float64Array; // bins + 1
+  counts: Float32Array; // [steps, bins]
+  quantiles: Float32Array; // [steps, quantiles.length]
+}
+
 export interface TensorCheckRow { name: string; size: number; maxRelError: number; meanRelError: number; maxAbsError: number }
 
 export interface ComparedRun {
   label: string;
+  /** The run's own name, note and tags from its run.json, where the user gave them. */
+  name?: string;
+  notes?: string;
+  tags?: string[];
   state: RunState;
   hyper: Record<string, string>;
   step: Float64Array;
@@ -78,6 +92,7 @@ export type ToWebview =
   | { type: "dashboard.eval"; step: number; valLoss: number; chars: number; seconds: number; warning?: string }
   | { type: "dashboard.sample"; step: number; text: string }
   | { type: "dashboard.status"; state: RunState; step: number; charsPerSecond: number | null; etaSeconds: number | null; fraction: number | null }
+  | { type: "histograms.data"; steps: number[]; quantiles: number[]; series: HistogramSeriesData[] }
   | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }
   | { type: "flow.data"; model: string; window: number; windows: number; series: FlowSeries[]; clipping: ClippingSummary | null; candidates: { label: string; cell: string }[]; selected: number[] }
   | { type: "generate.model"; model: string; vocab: string[]; k: number }
@@ -97,6 +112,11 @@ export type FromWebview =
   /** What the webview drew, in numbers (the integration tests read it; the log records it at trace level). */
   | { type: "rendered"; summary: Record<string, number | string | boolean> }
   | { type: "dashboard.control"; action: "pause" | "resume" | "stop" }
+  /** Save the run's metrics as CSV (the host reads its own file and asks where with a save dialog). */
+  | { type: "dashboard.exportCsv" }
+  | { type: "histograms.request" }
+  /** Save a chart the page drew as a PNG (any panel; the host asks where with a save dialog). */
+  | { type: "export.png"; name: string; dataUrl: string }
   | { type: "heatmap.request"; layer: number; text?: string }
   | { type: "flow.request"; window: number; compare: number[] }
   | { type: "generate.start"; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
@@ -111,7 +131,10 @@ export const LIMITS = {
   flowWindow: [2, 1000] as const,
   copiedText: 1_000_000,
   summaryKeys: 64,
+  pngChars: 16_000_000, // a data URL: a 4K chart is well under this
+  exportName: 80,
 };
+const PNG_PREFIX = "data:image/png;base64,";
 
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi;
 const isNum = (v: unknown, lo: number, hi: number): v is number => typeof v === "number" && Number.isFinite(v) && v >= lo && v <= hi;
@@ -130,10 +153,17 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       if (!entries.every(([, v]) => typeof v === "boolean" || (typeof v === "number" && !Number.isNaN(v)) || isStr(v, 1000))) return null;
       return { type: "rendered", summary: Object.fromEntries(entries) as Record<string, number | string | boolean> };
     }
+    case "export.png":
+      // a file name stem (no folders: the save dialog chooses where), and a PNG in base64
+      if (isStr(x.name, LIMITS.exportName) && /^[\w.-]+$/.test(x.name) && isStr(x.dataUrl, LIMITS.pngChars) && x.dataUrl.startsWith(PNG_PREFIX) && /^[A-Za-z0-9+/]*={0,2}$/.test(x.dataUrl.slice(PNG_PREFIX.length))) {
+        return { type: "export.png", name: x.name, dataUrl: x.dataUrl };
+      }
+      return null;
   }
   switch (kind) {
     case "dashboard":
       if (x.type === "dashboard.control" && (x.action === "pause" || x.action === "resume" || x.action === "stop")) return { type: x.type, action: x.action };
+      if (x.type === "dashboard.exportCsv" || x.type === "histograms.request") return { type: x.type };
       return null;
     case "gateHeatmap":
       if (x.type === "heatmap.request" && isInt(x.layer, 0, 3) && (x.text === undefined || (isStr(x.text, LIMITS.typedText) && x.text.length > 0))) {

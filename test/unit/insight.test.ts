@@ -315,5 +315,19 @@ describe("the host checks every message from a webview", () => {
     assert.equal(parseFromWebview("compareRuns", { type: "generate.stop" }), null);
     for (const junk of [null, 3, "ready", [], { type: "nope" }, { type: "rendered", summary: { a: {} } }]) assert.equal(parseFromWebview("dashboard", junk), null);
     assert.deepEqual(parseFromWebview("compareRuns", { type: "rendered", summary: { runs: 3, axis: "step" } }), { type: "rendered", summary: { runs: 3, axis: "step" } });
+
+  });
+
+  test("exports: a PNG from any panel with a plain file name; CSV and histograms only from the dashboard", () => {
+    const png = { type: "export.png", name: "loss", dataUrl: "data:image/png;base64,iVBORw0KGgo=" };
+    for (const kind of ["dashboard", "compareRuns", "gradientFlow", "gateHeatmap"] as const) assert.deepEqual(parseFromWebview(kind, { ...png, extra: 1 }), png);
+    for (const bad of [{ name: "../../.bashrc" }, { name: "a/b" }, { name: "" }, { name: "x".repeat(81) }, { dataUrl: "data:text/html;base64,PGI+" }, { dataUrl: "data:image/png;base64,<script>" }, { dataUrl: 5 }]) {
+      assert.equal(parseFromWebview("dashboard", { ...png, ...bad }), null, JSON.stringify(bad));
+    }
+    assert.equal(parseFromWebview("dashboard", { ...png, dataUrl: "data:image/png;base64," + "A".repeat(LIMITS.pngChars) }), null, "too large");
+    assert.deepEqual(parseFromWebview("dashboard", { type: "dashboard.exportCsv", path: "/etc/passwd" }), { type: "dashboard.exportCsv" }, "the page names no path");
+    assert.deepEqual(parseFromWebview("dashboard", { type: "histograms.request" }), { type: "histograms.request" });
+    assert.equal(parseFromWebview("compareRuns", { type: "dashboard.exportCsv" }), null);
+    assert.equal(parseFromWebview("gateHeatmap", { type: "histograms.request" }), null);
   });
 });

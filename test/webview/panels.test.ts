@@ -5,10 +5,40 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
+import type { HistogramSeriesData, PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
 import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
 
 const themes: ThemeName[] = ["light", "dark"];
+const allThemes: ThemeName[] = ["light", "dark", "highContrast"];
+
+/** TensorBoard's smoothing, written out here from its definition (EMA from 0, divided by 1 − w^n). */
+function tensorBoardSmoothed(y: ArrayLike<number>, w: number): number[] {
+  const out: number[] = [];
+  let last = 0;
+  for (let i = 0; i < y.length; i++) { last = last * w + (1 - w) * y[i]; out.push(last / (1 - w ** (i + 1))); }
+  return out;
+}
+
+/** WCAG 2 contrast ratio of two "rgb(r, g, b)" colours. */
+function contrast(a: string, b: string): number {
+  const lum = (c: string) => {
+    const [r, g, bl] = (c.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number).map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/** Width and height from a PNG data URL's IHDR chunk. */
+function pngSize(dataUrl: string): [number, number] {
+  const b = Buffer.from(dataUrl.slice(dataUrl.indexOf(",") + 1), "base64");
+  assert.equal(b.subarray(1, 4).toString("latin1"), "PNG", "a PNG signature");
+  return [b.readUInt32BE(16), b.readUInt32BE(20)];
+}
+
+async function setDropdown(p: { page: import("playwright-core").Page }, id: string, value: string): Promise<void> {
+  await p.page.evaluate(({ id, value }) => { const d = document.querySelector(id) as HTMLElement & { value: string }; d.value = value; d.dispatchEvent(new Event("change")); }, { id, value });
+}
 
 before(async () => {
   if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
@@ -51,9 +81,18 @@ describe("gate heatmap in Chromium", () => {
       const size = await p.page.evaluate(() => { const c = document.querySelector("#heatmap") as HTMLCanvasElement; return [c.width, c.height, document.querySelectorAll("#app *").length]; });
       assert.deepEqual(size.slice(0, 2), [T, H], "one canvas pixel per (character, unit)");
       assert.ok(size[2] < 400, `a canvas, not a DOM node per cell (${size[2]} elements)`);
-      // columns of 1 px are too narrow for characters: no strip above them, the map starts at the top
-      const gap = await p.page.evaluate(() => document.querySelector("#heatmap")!.getBoundingClientRect().top - document.querySelector(".heatmap-scroller")!.getBoundingClientRect().top);
-      assert.ok(gap <= 1, `the heatmap starts at the top of its box (${gap} px below)`);
+      // "fit width": the 1,000 columns fill the box's width exactly, no horizontal scrollbar; the strip
+      // stays, writing every k-th character (columns about 1 px wide: every 9th)
+      assert.ok(Math.abs((r.canvasWidth as number) - (r.boxWidth as number)) < 0.5, `canvas ${r.canvasWidth} px in a ${r.boxWidth} px box`);
+      assert.equal(r.overflowX, 0, "no horizontal scrolling at fit width");
+      assert.equal(r.stripEvery, Math.ceil(9 / ((r.boxWidth as number) / T)));
+      assert.equal((await p.page.locator("#heatmap-chars").boundingBox())?.height, 16);
+      assert.ok((await countColor(p.page, "#heatmap-chars", hex(THEMES[theme].vars["--vscode-foreground"]))) > 50, "every k-th character written");
+      assert.match(await p.page.locator("#axis-chars").textContent() ?? "", /characters of the text in reading order \(time →\), positions 0 to 999; every \d+th character/);
+      assert.match(await p.page.locator("#axis-units").textContent() ?? "", /hidden units of layer 1 \(512\), sorted by unit number/);
+      // the colour bar of a gate: viridis from 0 to 1, with its numbers
+      assert.deepEqual(await p.page.locator("#colorbar .colorbar-ticks span").allTextContents(), ["0", "0.25", "0.5", "0.75", "1"]);
+      assert.deepEqual(await canvasPixel(p.page, "#colorbar canvas", 255, 0), [253, 231, 37, 255]);
       // viridis end points: 1.0 → yellow (253, 231, 37), 0.0 → violet (68, 1, 84), whatever the theme
       assert.deepEqual(await canvasPixel(p.page, "#heatmap", 123, 3), [253, 231, 37, 255]);
       assert.deepEqual(await canvasPixel(p.page, "#heatmap", 877, 5), [68, 1, 84, 255]);
@@ -67,6 +106,19 @@ describe("gate heatmap in Chromium", () => {
       const clicked = await p.rendered(n, (s) => s.selectedUnit === 3);
       assert.equal(clicked.unitChars, T);
       assert.equal(await p.page.locator("#unit-text span").first().evaluate((e) => (e as HTMLElement).style.backgroundColor), "rgb(253, 231, 37)");
+      // ctrl-click adds the always-closed unit 5: two rows over the text, the second all violet
+      n = (await p.posted()).length;
+      await p.page.keyboard.down("Control");
+      await p.page.mouse.click(box.x + (10.5 / T) * box.width, box.y + (5.5 / H) * box.height);
+      await p.page.keyboard.up("Control");
+      const multi = await p.rendered(n, (s) => s.selectedUnits === "3,5");
+      assert.equal(multi.unitRows, 2);
+      assert.equal(await p.page.locator("#unit-text .unit-row").nth(1).locator("span").first().evaluate((e) => (e as HTMLElement).style.backgroundColor), "rgb(68, 1, 84)");
+      // or type their numbers (the field shows the ones picked)
+      assert.equal(await p.page.locator("#units").evaluate((f) => (f as HTMLElement & { value: string }).value), "3, 5");
+      n = (await p.posted()).length;
+      await p.page.evaluate(() => { const f = document.querySelector("#units") as HTMLElement & { value: string }; f.value = "3, 5, 9, 9999"; f.dispatchEvent(new Event("change")); });
+      assert.equal((await p.rendered(n, (s) => s.selectedUnits === "3,5,9")).unitRows, 3);
       // sorting by mean puts the always-open unit first (its mean is 1.0; the others' at most 0.8)
       n = (await p.posted()).length;
       await p.page.evaluate(() => { const d = document.querySelector("#sort") as HTMLElement & { value: string }; d.value = "mean"; d.dispatchEvent(new Event("change")); });
@@ -105,6 +157,83 @@ describe("gate heatmap in Chromium", () => {
       await p.page.close();
     });
   }
+
+  // the issue's case: 328 characters in a box about 534 px wide drew 656 px and hid 60 characters
+  const N = 328, U = 16;
+  function cellStateData(): Extract<ToWebview, { type: "heatmap.data" }> {
+    const c = new Float32Array(N * U);
+    for (let t = 0; t < N; t++) {
+      for (let u = 0; u < U; u++) {
+        // unit 0 has two outliers of ±19.6 (the global range of the issue); unit 1 is small (±0.05); the rest within ±1.2
+        c[t * U + u] = u === 0 ? (t === 0 ? 19.6 : t === 1 ? -19.6 : 0.5) : u === 1 ? 0.05 * Math.sin(t / 5) : 1.2 * Math.sin(t / 7 + u);
+      }
+    }
+    return {
+      type: "heatmap.data", model: "notes (LSTM 1×16)", cell: "lstm", layers: 1, hidden: U, layer: 0, chars: Array.from({ length: N }, (_, t) => "ab cd\n"[t % 6]),
+      quantities: [{ name: "cell state", range: "unbounded" }, { name: "hidden state", range: "tanh" }], values: [c, c.map((v) => Math.tanh(v))],
+    };
+  }
+
+  for (const theme of themes) {
+    test(`${theme}: 328 characters fit a 534-pixel box exactly; the cell state on a robust scale with its colour bar, or per unit`, async () => {
+      const p = await openPanel("gateHeatmap", theme);
+      // a viewport whose heatmap box is 534 px wide inside (the page's margins and the axis title take the rest)
+      await p.page.setViewportSize({ width: 620, height: 900 });
+      await p.send(cellStateData());
+      let r = await p.rendered(0, (s) => s.chars === N);
+      await p.page.waitForTimeout(300); // the page's own scrollbar may appear after the first draw
+      const inner = await p.page.evaluate(() => document.querySelector(".heatmap-scroller")!.clientWidth);
+      await p.page.setViewportSize({ width: 620 + (534 - inner), height: 900 });
+      r = await p.rendered(0, (s) => s.chars === N && s.boxWidth === 534);
+      assert.ok(Math.abs((r.canvasWidth as number) - 534) < 0.5, `${r.canvasWidth} px drawn in the 534 px box`);
+      assert.equal(r.overflowX, 0, "no scrollbar under a wider canvas");
+      // the last character's column ends inside the box: none hidden
+      const edges = await p.page.evaluate(() => [document.querySelector("#heatmap")!.getBoundingClientRect().right, document.querySelector(".heatmap-scroller")!.getBoundingClientRect().right]);
+      assert.ok(edges[0] <= edges[1], `the last column (right edge ${edges[0]}) is inside the box (${edges[1]})`);
+      assert.equal(r.stripEvery, Math.ceil(9 / (534 / N)), "past 100 characters the strip writes every k-th character");
+      assert.equal(await p.page.locator("#heatmap-chars").isVisible(), true);
+      assert.match(await p.page.locator("#axis-chars").textContent() ?? "", /positions 0 to 327/);
+      // robust scale by default for the (unbounded) cell state: ± the larger of |1st| and |99th| percentile
+      assert.equal(r.scale, "robust");
+      const sorted = Float32Array.from(cellStateData().values[0]).sort();
+      const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
+      const limit = Math.max(Math.abs(at(0.01)), Math.abs(at(0.99)));
+      assert.ok(limit > 1 && limit < 1.3, `robust limit ${limit}, not the outliers' 19.6`);
+      assert.equal(r.limit, limit);
+      const bg = hex(THEMES[theme].vars["--vscode-editor-background"]);
+      const expected = (v: number, lim: number) => {
+        const f = Math.min(1, Math.abs(v) / lim), end = v < 0 ? [33, 102, 172] : [214, 47, 39];
+        return [0, 1, 2].map((i) => Math.round(bg[i] + (end[i] - bg[i]) * f));
+      };
+      const v = cellStateData().values[0][40 * U + 4]; // unit 4 at character 40
+      assert.deepEqual((await canvasPixel(p.page, "#heatmap", 40, 4)).slice(0, 3), expected(v, limit), "a typical unit is coloured on the robust scale (on the global ±19.6 it would be near white)");
+      // the colour bar: blue at −limit, red at +limit, with the numbers
+      const ticks = await p.page.locator("#colorbar .colorbar-ticks span").allTextContents();
+      assert.equal(ticks.length, 5);
+      assert.equal(ticks[0], `−${Number(limit.toPrecision(3))}`);
+      assert.equal(ticks[4], `+${Number(limit.toPrecision(3))}`);
+      assert.deepEqual(await canvasPixel(p.page, "#colorbar canvas", 0, 0), [33, 102, 172, 255]);
+      assert.deepEqual(await canvasPixel(p.page, "#colorbar canvas", 255, 0), [214, 47, 39, 255]);
+      // per unit: the small unit 1 reaches full colour at its own largest |value|
+      let n = (await p.posted()).length;
+      await setDropdown(p, "#scale", "unit");
+      r = await p.rendered(n, (s) => s.scale === "unit");
+      const small = cellStateData().values[0].filter((_, k) => k % U === 1);
+      const peak = small.reduce((m, x, k) => (Math.abs(x) > Math.abs(small[m]) ? k : m), 0);
+      assert.deepEqual((await canvasPixel(p.page, "#heatmap", peak, 1)).slice(0, 3), small[peak] > 0 ? [214, 47, 39] : [33, 102, 172]);
+      assert.deepEqual(await p.page.locator("#colorbar .colorbar-ticks span").allTextContents(), ["−1", "−0.5", "0", "+0.5", "+1"]);
+      // the hidden state (tanh) keeps its fixed [−1, 1]
+      n = (await p.posted()).length;
+      await setDropdown(p, "#quantity", "hidden state");
+      r = await p.rendered(n, (s) => s.quantity === "hidden state");
+      assert.deepEqual([r.scale, r.limit], ["fixed", 1]);
+      await setDropdown(p, "#quantity", "cell state");
+      await p.rendered(n, (s) => s.quantity === "cell state");
+      await p.screenshot(`gateHeatmap-328chars-${theme}`);
+      noProblems(p, await p.posted());
+      await p.page.close();
+    });
+  }
 });
 
 // ---- training dashboard ----
@@ -124,13 +253,20 @@ describe("training dashboard in Chromium", () => {
     test(`${theme}: the whole history, live points, clip threshold, samples and the Pause button`, async () => {
       const p = await openPanel("dashboard", theme);
       const names = ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias"];
-      await p.send({ type: "dashboard.run", run: { label: "shakespeare · run-1", model: "LSTM 1×128, 100,000 parameters", state: "training", clip: 5, tensorNames: names, budget: "budget 60 s", live: true } });
+      await p.send({ type: "dashboard.run", run: { label: "shakespeare · run-1", model: "LSTM 1×128, 100,000 parameters", state: "training", clip: 5, tensorNames: names, budget: "budget 60 s", live: true, charsPerEpoch: 250_000 } });
       await p.send({ type: "dashboard.history", steps: steps(1, 500, 6), evals: { step: Float64Array.of(100, 200, 300, 400, 500), valLoss: Float32Array.of(3.5, 2.9, 2.5, 2.3, 2.2), chars: Float64Array.of(1, 2, 3, 4, 5).map((x) => x * 250000), seconds: Float32Array.of(5, 10, 15, 20, 25) }, samples: [{ step: 500, text: "ROMEO: what light" }] });
       const r = await p.rendered(0, (s) => s.steps === 500);
       assert.equal(r.evals, 5);
       assert.equal(r.clippedSteps, 10, "steps 50, 100, …, 500 had a norm of 12 > 5");
-      assert.equal(r.tensorsShown, 1, "the first layer's recurrent weights by default");
-      assert.match(await p.page.locator(".facts").textContent() ?? "", /step 500 · loss \d\.\d{3} · validation 2\.200/);
+      assert.equal(r.tensorsShown, 6, "every tensor from the start");
+      assert.match(await p.page.locator(".facts").textContent() ?? "", /step 500 · loss \d\.\d{3} nats\/char · validation 2\.200 nats\/char/);
+      // every chart's axes have titles, with units
+      assert.equal(r.xTitle, "optimizer step");
+      assert.deepEqual((r.yTitles as string).split("|"), ["loss (nats/char)", "global gradient norm ‖g‖₂", "learning rate", "characters/s", "gradient norm ‖g‖₂ of the tensor"]);
+      // TensorBoard's smoothing at its default 0.6, the raw line behind: the smoothed line's last point as computed here
+      const history = steps(1, 500, 6);
+      assert.equal(r.smoothing, 0.6);
+      assert.ok(Math.abs((r.lossSmoothedLast as number) - tensorBoardSmoothed(history.loss, 0.6).at(-1)!) < 1e-6, `smoothed ${r.lossSmoothedLast}`);
       assert.equal(await p.page.locator(".samples pre").first().textContent(), "ROMEO: what light");
       // the loss line is drawn in the theme's first series colour, the clip threshold in its fourth
       const blue = hex(THEMES[theme].vars["--vscode-charts-blue"]), red = hex(THEMES[theme].vars["--vscode-charts-red"]);
@@ -143,7 +279,7 @@ describe("training dashboard in Chromium", () => {
       await p.rendered(n, (s) => s.steps === 510);
       // the status may land in the next animation frame's draw
       await p.page.waitForFunction(() => document.querySelector(".facts")?.textContent?.includes("ETA"), undefined, { timeout: 5000 });
-      assert.match(await p.page.locator(".facts").textContent() ?? "", /51,234 chars\/s · ETA 1:15/);
+      assert.match(await p.page.locator(".facts").textContent() ?? "", /51,234 characters\/s · ETA 1:15/);
       // Pause is enabled while training and posts the control message; Resume is not
       assert.equal(await p.page.locator("vscode-button", { hasText: "Resume" }).evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true);
       n = (await p.posted()).length;
@@ -153,6 +289,49 @@ describe("training dashboard in Chromium", () => {
       n = (await p.posted()).length;
       await p.page.evaluate(() => { const d = document.querySelector("#x-axis") as HTMLElement & { value: string }; d.value = "chars"; d.dispatchEvent(new Event("change")); });
       assert.equal((await p.rendered(n, (s) => s.xAxis === "chars")).steps, 510);
+      // the epoch axis: 510 steps × 2,500 characters over 250,000 characters an epoch = 5.1 epochs
+      n = (await p.posted()).length;
+      await setDropdown(p, "#x-axis", "epoch");
+      const epochs = await p.rendered(n, (s) => s.xAxis === "epoch");
+      assert.equal(epochs.xLast, 5.1);
+      assert.equal(epochs.xTitle, "epoch (passes over the training text)");
+      // a heavier smoothing from the slider, computed here again
+      n = (await p.posted()).length;
+      await p.page.locator("#smoothing").fill("0.9");
+      const heavy = await p.rendered(n, (s) => s.smoothing === 0.9);
+      const all = steps(1, 510, 6);
+      assert.ok(Math.abs((heavy.lossSmoothedLast as number) - tensorBoardSmoothed(all.loss, 0.9).at(-1)!) < 1e-6);
+      // log scale for the loss
+      n = (await p.posted()).length;
+      await p.page.locator("#loss-chart-log").click();
+      assert.equal((await p.rendered(n, (s) => s.lossLog === true)).lossScale, "logarithmic");
+      // zoom with the keyboard: + narrows the x range to 80 %, 0 resets it
+      await p.page.focus("#loss-chart");
+      await p.page.keyboard.press("+");
+      const zoom = (await p.page.locator("#loss-chart").getAttribute("data-zoom"))!.split(",").map(Number);
+      assert.ok(Math.abs((zoom[1] - zoom[0]) / 5.1 - 0.8) < 0.02, `zoomed to ${zoom}`);
+      assert.equal(await p.page.locator("vscode-button[aria-label='Reset zoom of Loss (nats/char)']").evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), false);
+      await p.page.keyboard.press("0");
+      assert.equal(await p.page.locator("#loss-chart").getAttribute("data-zoom"), "");
+      // and with Ctrl + wheel over the chart, around the pointer
+      const lossBox = (await p.page.locator("#loss-chart").boundingBox())!;
+      await p.page.mouse.move(lossBox.x + lossBox.width / 2, lossBox.y + lossBox.height / 2);
+      await p.page.keyboard.down("Control");
+      await p.page.mouse.wheel(0, -100);
+      await p.page.keyboard.up("Control");
+      await p.page.waitForFunction(() => document.querySelector("#loss-chart")?.getAttribute("data-zoom"), undefined, { timeout: 5000 });
+      await p.page.dblclick("#loss-chart");
+      assert.equal(await p.page.locator("#loss-chart").getAttribute("data-zoom"), "");
+      // Save as PNG posts the chart's image; Save Metrics as CSV asks the host (which reads its own file)
+      n = (await p.posted()).length;
+      await p.page.locator("vscode-button[aria-label='Save Loss (nats/char) as PNG']").click();
+      const png = (await p.posted()).slice(n).find((m) => m.type === "export.png") as { name: string; dataUrl: string } | undefined;
+      assert.equal(png?.name, "loss");
+      const canvasSize = await p.page.evaluate(() => { const c = document.querySelector("#loss-chart") as HTMLCanvasElement; return [c.width, c.height]; });
+      assert.deepEqual(pngSize(png!.dataUrl), canvasSize);
+      n = (await p.posted()).length;
+      await p.page.locator("vscode-button", { hasText: "Save Metrics as CSV" }).click();
+      assert.deepEqual((await p.posted()).slice(n).filter((m) => m.type === "dashboard.exportCsv"), [{ type: "dashboard.exportCsv" }]);
       await p.screenshot(`dashboard-${theme}`);
       noProblems(p, await p.posted());
       await p.page.close();
@@ -161,18 +340,66 @@ describe("training dashboard in Chromium", () => {
 
   test("a finished run that is not live: Pause, Resume and Stop are disabled; throughput is charted", async () => {
     const p = await openPanel("dashboard", "light");
-    await p.send({ type: "dashboard.run", run: { label: "old · run-1", model: "GRU", state: "done", clip: 0, tensorNames: ["head.bias"], budget: "budget 100 steps", live: false } });
+    await p.send({ type: "dashboard.run", run: { label: "old · run-1", model: "GRU", state: "done", clip: 0, tensorNames: ["head.bias"], budget: "budget 100 steps", live: false, charsPerEpoch: 0 } });
     // 2,500 characters a step; steps 1–50 take 0.05 s each (50,000 chars/s), steps 51–100 take 0.1 s (25,000)
     const history = steps(1, 100, 1);
     history.seconds = Float32Array.from(history.step, (s) => (s <= 50 ? s * 0.05 : 2.5 + (s - 50) * 0.1));
     await p.send({ type: "dashboard.history", steps: history, evals: { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }, samples: [] });
     const r = await p.rendered(0, (s) => s.steps === 100);
     assert.deepEqual([r.speedPoints, r.speedFirst, r.speedLast], [99, 50000, 25000], "throughput over the last ten steps, from the second step on");
+    // the host's last status of a finished run carries ETA 0: the page says it finished, and in how long (7.5 s)
+    const n = (await p.posted()).length;
+    await p.send({ type: "dashboard.status", state: "done", step: 100, charsPerSecond: 33000, etaSeconds: 0, fraction: 1 });
+    const done = await p.rendered(n, (s) => s.steps === 100);
+    assert.doesNotMatch(done.facts as string, /ETA/);
+    assert.match(done.facts as string, /· finished · .* · trained for 0:08$/);
+    assert.equal(await p.page.locator("#samples-note").textContent(), "This run wrote no samples.");
     for (const label of ["Pause", "Resume", "Stop"]) {
       assert.equal(await p.page.locator("vscode-button", { hasText: label }).evaluate((b) => (b as HTMLElement & { disabled: boolean }).disabled), true, label);
     }
     await p.page.close();
   });
+});
+
+function histogramData(): Extract<ToWebview, { type: "histograms.data" }> {
+  const steps = [100, 200, 300], bins = 10, Q = [0, 0.0668, 0.1587, 0.3085, 0.5, 0.6915, 0.8413, 0.9332, 1];
+  const series = (name: string, kind: HistogramSeriesData["kind"], spread: number): HistogramSeriesData => ({
+    name, kind, edges: Float64Array.from({ length: bins + 1 }, (_, i) => -1 + (2 * i) / bins),
+    // a bump that widens with the step; 100 values a step
+    counts: Float32Array.from({ length: steps.length * bins }, (_, k) => { const b = k % bins; return [0, 2, 6, 12, 30, 30, 12, 6, 2, 0][b]; }),
+    quantiles: Float32Array.from({ length: steps.length * Q.length }, (_, k) => { const s = Math.floor(k / Q.length), q = Q[k % Q.length]; return (q - 0.5) * spread * (s + 1); }),
+  });
+  return { type: "histograms.data", steps, quantiles: Q, series: [series("rnn.weight_hh_l0", "weight", 0.4), series("rnn.weight_hh_l0", "gradient", 0.01), series("hidden state · layer 1", "activation", 0.6)] };
+}
+
+describe("histograms on the dashboard in Chromium", () => {
+  for (const theme of allThemes) {
+    test(`${theme}: asked for on a button; quantile bands over the steps and each checkpoint's histogram drawn`, async () => {
+      const p = await openPanel("dashboard", theme);
+      await p.send({ type: "dashboard.run", run: { label: "h · run-1", model: "LSTM 1×16", state: "done", clip: 5, tensorNames: ["rnn.weight_hh_l0"], budget: "budget 300 steps", live: false, charsPerEpoch: 0 } });
+      await p.send({ type: "dashboard.history", steps: steps(1, 300, 1), evals: { step: new Float64Array(0), valLoss: new Float32Array(0), chars: new Float64Array(0), seconds: new Float32Array(0) }, samples: [] });
+      await p.rendered(0, (s) => s.steps === 300);
+      assert.equal(await p.page.locator("#hist-distribution-chart").isVisible(), false, "no charts before there is data");
+      let n = (await p.posted()).length;
+      await p.page.locator("vscode-button", { hasText: "Compute Histograms" }).click();
+      assert.deepEqual((await p.posted()).slice(n).filter((m) => m.type === "histograms.request"), [{ type: "histograms.request" }]);
+      n = (await p.posted()).length;
+      await p.send(histogramData());
+      const r = await p.rendered(n, (s) => s.histSteps === 3);
+      assert.deepEqual([r.histSeries, r.histBins, r.histKind, r.histName, r.histLastTotal, r.histMedianLast], [3, 10, "weight", "rnn.weight_hh_l0", 100, 0]);
+      const blue = hex(THEMES[theme].vars["--vscode-charts-blue"]);
+      assert.ok((await countColor(p.page, "#hist-distribution-chart", blue)) > 100, "the median line drawn in the series colour");
+      assert.ok((await countColor(p.page, "#hist-overlay-chart", blue)) > 100, "the newest histogram drawn in the series colour");
+      assert.match(await p.page.locator("#histograms-note").textContent() ?? "", /3 checkpoints, steps 100 to 300; 10 bins from -?1\.00 to 1\.00/);
+      // the activations: the list of names follows the kind
+      n = (await p.posted()).length;
+      await setDropdown(p, "#hist-kind", "activation");
+      assert.equal((await p.rendered(n, (s) => s.histKind === "activation")).histName, "hidden state · layer 1");
+      await p.screenshot(`dashboard-histograms-${theme}`);
+      noProblems(p, await p.posted());
+      await p.page.close();
+    });
+  }
 });
 
 function flowData(): ToWebview {
@@ -202,8 +429,18 @@ describe("gradient flow in Chromium", () => {
       assert.equal(r.updateRatio, 0.8);
       const green = hex(THEMES[theme].vars["--vscode-charts-green"]);
       assert.ok((await countColor(p.page, "#update-chart", green)) > 100, "the clipped step's bars drawn");
-      const blue = hex(THEMES[theme].vars["--vscode-charts-blue"]), orange = hex(THEMES[theme].vars["--vscode-charts-orange"]);
-      assert.ok((await countColor(p.page, "#flow-chart", blue)) > 100 && (await countColor(p.page, "#flow-chart", orange)) > 100, "both models' lines drawn");
+      // one colour per (model, layer) line, none of them green: green means "after clipping" below
+      assert.equal(r.colors, 4, "four lines, four colours");
+      const v = THEMES[theme].vars;
+      for (const c of ["--vscode-charts-blue", "--vscode-charts-orange", "--vscode-charts-purple", "--vscode-charts-red"] as const) assert.ok((await countColor(p.page, "#flow-chart", hex(v[c]), 30)) > 60, `${c} line`);
+      assert.equal(await countColor(p.page, "#flow-chart", green, 30), 0, "no green line in the flow chart");
+      assert.ok((await countColor(p.page, "#clip-chart", hex(v["--vscode-descriptionForeground"]), 30)) > 100, "before clipping in the muted grey");
+      // short legends; the models' full descriptions in a key that wraps
+      assert.equal(r.legend, "RNN · layer 1|RNN · layer 2|LSTM · layer 1|LSTM · layer 2");
+      assert.deepEqual(await p.page.locator("#flow-key li").allTextContents(), ["RNN: RNN", "LSTM: LSTM"]);
+      // real subscripts on the vertical axis, titles on the bar charts' axes
+      assert.equal(await p.page.locator("#flow-axis").evaluate((e) => e.innerHTML), "‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ (log scale)");
+      assert.equal(r.barTitles, "gradient norm ‖g‖₂ of the tensor|size of the step ‖Δθ‖₂ of the tensor");
       assert.equal(await p.page.locator("#compare-0").evaluate((c) => (c as HTMLElement & { checked: boolean }).checked), true);
       // ask for another window and both comparisons
       await p.page.locator("#compare-1").click();
@@ -238,9 +475,30 @@ describe("generated text in Chromium", () => {
         const set = (id: string, v: string) => { (document.querySelector(id) as HTMLElement & { value: string }).value = v; };
         set("#prime", "ab"); set("#temperature", "0.5"); set("#top-k", "3"); set("#top-p", "0.9"); set("#length", "40"); set("#seed", "7");
       });
+      // by default every press draws a new seed, shown in the field and said in words
+      const seeds: number[] = [];
+      for (let press = 0; press < 2; press++) {
+        const before = (await p.posted()).length;
+        await p.page.locator("vscode-button", { hasText: "Generate" }).click();
+        const start = (await p.posted()).slice(before).find((m) => m.type === "generate.start") as unknown as { seed: number } & Record<string, unknown>;
+        assert.deepEqual({ ...start, seed: 0 }, { type: "generate.start", prime: "ab", length: 40, temperature: 0.5, topK: 3, topP: 0.9, seed: 0 });
+        seeds.push(start.seed);
+        assert.equal(await p.page.locator("#seed").evaluate((f) => (f as HTMLElement & { value: string }).value), String(start.seed), "the seed used is shown");
+        assert.match(await p.page.locator("#seed-note").textContent() ?? "", new RegExp(`^Seed ${start.seed} \\(a new one each time`));
+        await p.send({ type: "generate.done", stopped: true });
+      }
+      assert.notEqual(seeds[0], seeds[1], "two presses, two seeds");
+      // locked: the seed in the field is used again, press after press
+      await p.page.locator("#seed-lock").click();
+      await p.page.evaluate(() => { (document.querySelector("#seed") as HTMLElement & { value: string }).value = "7"; });
+      for (let press = 0; press < 2; press++) {
+        const before = (await p.posted()).length;
+        await p.page.locator("vscode-button", { hasText: "Generate" }).click();
+        assert.equal(((await p.posted()).slice(before).find((m) => m.type === "generate.start") as unknown as { seed: number }).seed, 7);
+        if (press === 0) await p.send({ type: "generate.done", stopped: true });
+      }
+      assert.match(await p.page.locator("#seed-note").textContent() ?? "", /^Seed 7 \(locked/);
       let n = (await p.posted()).length;
-      await p.page.locator("vscode-button", { hasText: "Generate" }).click();
-      assert.deepEqual((await p.posted()).slice(n).find((m) => m.type === "generate.start"), { type: "generate.start", prime: "ab", length: 40, temperature: 0.5, topK: 3, topP: 0.9, seed: 7 });
       for (let c = 0; c < 4; c++) {
         const chars = Array.from({ length: 10 }, (_, j) => vocab[(c * 10 + j) % 10]);
         const probs = Float32Array.from(chars, (_, j) => (j === 4 ? 0.005 : 0.9));
@@ -254,7 +512,14 @@ describe("generated text in Chromium", () => {
       const rare = p.page.locator("#generated span.drawn").nth(4), sure = p.page.locator("#generated span.drawn").nth(3);
       assert.match(await rare.evaluate((e) => (e as HTMLElement).style.backgroundColor), /^rgba\(\d+, \d+, \d+, 0\.[5-9]\d*\)$/, "a 0.5 % draw is tinted strongly");
       assert.equal(await sure.evaluate((e) => (e as HTMLElement).style.backgroundColor), "", "a 90 % draw is not tinted");
-      assert.match(await rare.getAttribute("title") ?? "", /drew "e" with p = 0\.5%\n"c" 60\.0%\n"d" 30\.0%\n"e" 10\.0%/);
+      // the alternatives in a box below the text, not a native tooltip: on pointing, and from the keyboard
+      assert.equal(await p.page.locator("#generated span[title]").count(), 0, "no native tooltips");
+      await rare.hover();
+      assert.equal(await p.page.locator("#alternatives").textContent(), 'Character 5: drew "e" with p = 0.5% · alternatives: "c" 60.0%, "d" 30.0%, "e" 10.0%');
+      await p.page.focus("#generated");
+      await p.page.keyboard.press("ArrowRight");
+      assert.match(await p.page.locator("#alternatives").textContent() ?? "", /^Character 6: drew "f" with p = 90\.0%/);
+      assert.equal(await p.page.locator("#alternatives").getAttribute("aria-live"), "polite", "a screen reader hears it");
       n = (await p.posted()).length;
       await p.page.locator("vscode-button", { hasText: "Copy" }).click();
       const copy = (await p.posted()).slice(n).find((m) => m.type === "generate.copy");
@@ -268,7 +533,7 @@ describe("generated text in Chromium", () => {
 
 function compareData(): ToWebview {
   const run = (cell: string, hidden: number, rate: number) => ({
-    label: `notes · ${cell}`, state: "done" as const,
+    label: `notes · ${cell}`, state: "done" as const, ...(cell === "lstm" ? { name: "baseline", notes: "first try, default settings", tags: ["lstm", "small"] } : {}),
     hyper: { cell, hidden: String(hidden), "learning rate": "0.002", seed: "1", steps: "300", "best validation": "2.0" },
     step: Float64Array.from({ length: 300 }, (_, i) => i + 1), chars: Float64Array.from({ length: 300 }, (_, i) => (i + 1) * 2500),
     seconds: Float32Array.from({ length: 300 }, (_, i) => (i + 1) * 0.1), loss: Float32Array.from({ length: 300 }, (_, i) => 4 * Math.exp(-i * rate) + 1.5),
@@ -285,13 +550,26 @@ describe("run comparison in Chromium", () => {
       const r = await p.rendered(0, (s) => s.runs === 3);
       assert.equal(r.highlighted, 6, "2 differing settings × 3 runs");
       assert.equal(r.best, "2.010,2.012,2.004");
-      assert.equal(await p.page.locator("#hyperparameters tr").count(), 7);
+      // the best run by validation loss is marked: the RNN's 2.004
+      assert.equal(r.bestRun, 2);
+      assert.match(await p.page.locator("#hyperparameters th.best").textContent() ?? "", /^notes · rnn best$/);
+      assert.equal(await p.page.locator("#best-run").textContent(), "Best by validation loss: notes · rnn, 2.004 nats/char.");
+      // the run's own name, note and tags: a header, then rows for run id, notes and tags, then the 6 settings
+      assert.equal(await p.page.locator("#hyperparameters tr").count(), 10);
+      assert.deepEqual(await p.page.locator("#hyperparameters tr").first().locator("th").allTextContents(), ["", "baseline", "notes · gru", "notes · rnn best"]);
+      assert.deepEqual(await p.page.locator("#hyperparameters tr.own").allInnerTexts(), ["run\tnotes · lstm\t—\t—", "notes\tfirst try, default settings\t—\t—", "tags\tlstm, small\t—\t—"]);
+      // smoothing and log scale as on the dashboard: three validation lines, three smoothed training lines and their raw ones
+      assert.equal(r.datasets, 9);
+      assert.equal(r.smoothing, 0.6);
       for (const color of ["--vscode-charts-blue", "--vscode-charts-orange", "--vscode-charts-green"] as const) {
         assert.ok((await countColor(p.page, "#val-chart", hex(THEMES[theme].vars[color]))) > 50, `${color} line`);
       }
       const n = (await p.posted()).length;
       await p.page.evaluate(() => { const d = document.querySelector("#axis") as HTMLElement & { value: string }; d.value = "seconds"; d.dispatchEvent(new Event("change")); });
       assert.equal((await p.rendered(n, (s) => s.axis === "seconds")).runs, 3);
+      const m = (await p.posted()).length;
+      await p.page.locator("#val-chart-log").click();
+      assert.equal((await p.rendered(m, (s) => s.valLog === true)).runs, 3);
       await p.screenshot(`compareRuns-${theme}`);
       noProblems(p, await p.posted());
       await p.page.close();
@@ -317,7 +595,10 @@ describe("gradient check report in Chromium", () => {
       assert.deepEqual([r.models, r.tensors, r.failedTensors, r.passed], [2, 3, 1, false]);
       assert.deepEqual(await p.page.locator("td.fail").allTextContents(), ["FAIL"]);
       assert.equal(await p.page.locator("td.pass").count(), 2);
-      assert.match(await p.page.locator("#summary").textContent() ?? "", /FAILED: 2 model\(s\), worst relative error 4\.00e-5/);
+      assert.match(await p.page.locator("#summary").textContent() ?? "", /FAILED: 2 model\(s\), worst relative error 4\.00e-5 against a threshold of 1e-6\./);
+      // the formula is the seven-point stencil src/engine/gradientCheck.ts uses, and the page says why it matters
+      assert.equal(await p.page.locator("#formula").textContent(), "n = [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / (60 ε)");
+      assert.match(await p.page.locator("#why").textContent() ?? "", /Why check gradients\?.*backward pass is right/);
       const state = await p.page.evaluate(() => (window as unknown as { __state: { view: { report: { results: unknown[] } } } }).__state);
       await p.screenshot(`gradientCheck-${theme}`);
       noProblems(p, await p.posted());
@@ -330,13 +611,33 @@ describe("gradient check report in Chromium", () => {
   }
 });
 
+describe("gradient check verdict is readable", () => {
+  for (const theme of allThemes) {
+    test(`${theme}: "Passed" and "pass" at a contrast of at least 4.5:1 (WCAG AA)`, async () => {
+      const p = await openPanel("gradientCheck", theme);
+      const messages = checkMessages().slice(0, 2);
+      for (const m of [...messages, { type: "check.done", passed: true, worst: 2e-8 } as ToWebview]) await p.send(m);
+      await p.rendered(0, (s) => s.done === true && s.passed === true);
+      const bg = await p.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      for (const sel of ["#summary", "td.pass"]) {
+        const color = await p.page.locator(sel).first().evaluate((e) => getComputedStyle(e).color);
+        const ratio = contrast(color, bg);
+        assert.ok(ratio >= 4.5, `${sel} in ${color} on ${bg}: ${ratio.toFixed(2)}:1`);
+      }
+      assert.match(await p.page.locator("#summary").textContent() ?? "", /^Passed: 1 model\(s\)/);
+      await p.screenshot(`gradientCheck-passed-${theme}`);
+      await p.page.close();
+    });
+  }
+});
+
 describe("readable at 200 % zoom in a high-contrast theme", () => {
   const vocab = [..."abcdefgh \n"];
   // `reaches`: what a screen reader must find in the page (the report has a table, not controls)
   const feeds: Record<PanelKind, { messages: () => ToWebview[]; drawn: (s: Record<string, unknown>) => boolean; reaches?: RegExp }> = {
     dashboard: {
       messages: () => [
-        { type: "dashboard.run", run: { label: "zoomed · run-1", model: "LSTM 2×128, 240,321 parameters", state: "done", clip: 5, tensorNames: ["rnn.weight_hh_l0", "head.bias"], budget: "budget 1 s", live: false } },
+        { type: "dashboard.run", run: { label: "zoomed · run-1", model: "LSTM 2×128, 240,321 parameters", state: "done", clip: 5, tensorNames: ["rnn.weight_hh_l0", "head.bias"], budget: "budget 1 s", live: false, charsPerEpoch: 1000 } },
         { type: "dashboard.history", steps: steps(1, 50, 2), evals: { step: Float64Array.of(25, 50), valLoss: Float32Array.of(3, 2.5), chars: Float64Array.of(1, 2), seconds: Float32Array.of(1, 2) }, samples: [{ step: 50, text: "ROMEO: a sample long enough to wrap at two hundred per cent zoom" }] },
       ],
       drawn: (s) => s.steps === 50,
@@ -411,6 +712,28 @@ describe("in Simplified Chinese", () => {
     await p.page.mouse.move(box.x + 2, box.y + (3.5 / H) * box.height);
     assert.match(await p.page.locator("#readout").textContent() ?? "", /^单元 3 · 字符 "t"（位置 0）· 输入门 1\.0000$/);
     await p.screenshot("gateHeatmap-zh-cn");
+    noProblems(p, await p.posted());
+    await p.page.close();
+  });
+
+  test("the dashboard: one term per unit (奈特/字符), and no English left in the page's own text", async () => {
+    const p = await openPanel("dashboard", "light", undefined, 1, "zh-cn");
+    const names = ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight"];
+    await p.send({ type: "dashboard.run", run: { label: "笔记 · run-1", model: "LSTM 1×16", state: "done", clip: 5, tensorNames: names, budget: "预算 60 秒", live: false, charsPerEpoch: 10000 } });
+    await p.send({ type: "dashboard.history", steps: steps(1, 50, 3), evals: { step: Float64Array.of(25, 50), valLoss: Float32Array.of(3, 2.5), chars: Float64Array.of(1, 2), seconds: Float32Array.of(1, 2) }, samples: [] });
+    const r = await p.rendered(0, (s) => s.steps === 50);
+    await p.send(histogramData());
+    await p.rendered(0, (s) => s.histSteps === 3);
+    assert.equal((r.yTitles as string).split("|")[0], "损失（奈特/字符）");
+    assert.equal(r.xTitle, "优化器步数");
+    const text = await p.page.evaluate(() => document.body.innerText);
+    assert.match(text, /损失（奈特\/字符）/);
+    assert.doesNotMatch(text, /nats/);
+    // what is left in Latin letters is what the host sent (names of tensors and runs) and file formats
+    const allowed = new Set(["run", "LSTM", "PNG", "CSV", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "head.weight", "Ctrl"]);
+    const english = [...new Set(text.match(/[A-Za-z][A-Za-z._0-9]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
+    assert.deepEqual(english, [], `untranslated words: ${english.join(", ")}`);
+    await p.screenshot("dashboard-zh-cn");
     noProblems(p, await p.posted());
     await p.page.close();
   });

@@ -68,7 +68,14 @@ export function comparedRun(runDir: string, live: boolean): ComparedRun {
     budget: run.plan.budget.steps ? `${run.plan.budget.steps} steps` : `${run.plan.budget.seconds} s`,
     steps: String(run.step), "best validation": run.bestValLoss === null ? "—" : run.bestValLoss.toFixed(4),
   };
+  // the run's own name, note and tags (optional fields of run.json), passed on only when well-formed
+  const given = run as { label?: unknown; notes?: unknown; tags?: unknown };
+  const named: Pick<ComparedRun, "name" | "notes" | "tags"> = {};
+  if (typeof given.label === "string" && given.label.trim()) named.name = given.label.trim().slice(0, 200);
+  if (typeof given.notes === "string" && given.notes.trim()) named.notes = given.notes.trim().slice(0, 2000);
+  if (Array.isArray(given.tags) && given.tags.every((x) => typeof x === "string")) named.tags = (given.tags as string[]).filter((x) => x.trim()).slice(0, 20);
   return {
+    ...named,
     label: `${model.name} · ${run.id}`, state: run.state === "training" && !live ? "interrupted" : run.state, hyper,
     step: Float64Array.from(m.steps, (r) => r.step), chars: Float64Array.from(m.steps, (r) => r.chars),
     seconds: Float32Array.from(m.steps, (r) => r.seconds), loss: Float32Array.from(m.steps, (r) => r.loss), eval: evalColumns(m.evals),

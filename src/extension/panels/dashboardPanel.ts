@@ -7,7 +7,12 @@ import { basename } from "node:path";
 import { tensorSlots } from "../../engine/checkpoint";
 import { torchName } from "../../engine/modelSpec";
 import { StepMetric, readRunMetrics } from "../../engine/runMetrics";
-import { readModelManifest, readRunManifest } from "../../engine/runStore";
+import { DISTRIBUTION_QUANTILES } from "../../engine/histograms";
+import { metricsCsv } from "../../engine/metricsCsv";
+import { listStepCheckpoints, readModelManifest, readRunManifest } from "../../engine/runStore";
+import { InsightClient } from "../insightClient";
+import { corpusOf } from "./panelContext";
+import { saveExport } from "./panelExport";
 import type { EvalColumns, RunState, RunSummary, StepColumns } from "../../protocol/webview";
 import type { ActiveRun } from "../trainingQueue";
 import { PanelContext, paramsLabel } from "./panelContext";
@@ -39,6 +44,7 @@ export class DashboardPanel extends PanelController {
   private attached: ActiveRun | null = null;
   private following: vscode.Disposable | undefined; // the attached run's event subscription
   private tensorCount = 0;
+  private readonly insight: InsightClient; // started on the first request for histograms
 
   static show(ctx: PanelContext, runDir: string): DashboardPanel {
     const existing = [...ctx.open].find((p) => p instanceof DashboardPanel && p.runDir === runDir) as DashboardPanel | undefined;
@@ -52,9 +58,13 @@ export class DashboardPanel extends PanelController {
 
   constructor(ctx: PanelContext, host: PanelHost, readonly runDir: string) {
     super(ctx, host);
+    this.insight = new InsightClient(ctx.extensionPath);
     this.subscriptions.push(
+      this.insight,
       host.onReady(() => this.sendAll()),
       host.onMessage((m) => {
+        if (m.type === "dashboard.exportCsv") return void this.exportCsv();
+        if (m.type === "histograms.request") return void this.sendHistograms();
         if (m.type !== "dashboard.control") return;
         const active = ctx.queue.isActive(runDir) ? ctx.queue.active : null;
         if (!active) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: this run is not training in this window."));
@@ -113,6 +123,7 @@ export class DashboardPanel extends PanelController {
     const b = run.plan.budget;
     return {
       label: `${model.name} · ${run.id}`, model: paramsLabel(model), state, clip: run.options.clip, tensorNames: names, live,
+      charsPerEpoch: Math.round(model.corpus.chars * (1 - run.options.valFraction)),
       budget: b.steps ? vscode.l10n.t("budget {0} steps", b.steps) : vscode.l10n.t("budget {0} s", b.seconds ?? 0),
     };
   }
@@ -136,6 +147,31 @@ export class DashboardPanel extends PanelController {
       if (p) this.host.post({ type: "dashboard.status", state: run.state, step: p.step, charsPerSecond: p.charsPerSecond, etaSeconds: p.etaSeconds, fraction: p.fraction });
     } catch (e) {
       this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+    }
+  }
+
+  private async exportCsv(): Promise<void> {
+    try {
+      const run = this.summary();
+      const csv = metricsCsv(readRunMetrics(this.runDir), run.tensorNames, run.charsPerEpoch);
+      await saveExport(this.ctx.log, `${basename(modelDirOfRun(this.runDir))}-${basename(this.runDir)}-metrics`, "csv", new TextEncoder().encode(csv));
+    } catch (e) {
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+    }
+  }
+
+  /** Histograms at each of the run's kept checkpoints, computed in the panel's worker on a stretch of the model's corpus. */
+  private async sendHistograms(): Promise<void> {
+    const checkpoints = listStepCheckpoints(this.runDir);
+    if (!checkpoints.length) return this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: this run has no checkpoints yet; histograms are read from them.") });
+    const text = corpusOf(checkpoints[0].path, 4000);
+    if (!text) return this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: the model's corpus is missing, so its gradients and states cannot be read.") });
+    this.host.post({ type: "busy", message: vscode.l10n.t("Reading {0} checkpoints…", checkpoints.length) });
+    try {
+      const { histograms: h } = await this.insight.request({ type: "histograms", checkpoints, text }).result;
+      this.host.post({ type: "histograms.data", steps: h.steps, quantiles: DISTRIBUTION_QUANTILES, series: h.series });
+    } catch (e) {
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", (e as Error).message) });
     }
   }
 
