@@ -50,7 +50,7 @@ function detectEncoding(head: Uint8Array, name: string): { encoding: TextEncodin
   const b = (i: number) => (i < head.length ? head[i] : -1);
   if (b(0) === 0xef && b(1) === 0xbb && b(2) === 0xbf) return { encoding: "utf-8", bom: 3 };
   const utf32 = b(0) === 0xff && b(1) === 0xfe && b(2) === 0 && b(3) === 0 ? "little" : b(0) === 0 && b(1) === 0 && b(2) === 0xfe && b(3) === 0xff ? "big" : null;
-  if (utf32) throw userError(InputError, "utf32Text", name, utf32 === "little" ? "LE" : "BE");
+  if (utf32) throw userError(InputError, utf32 === "little" ? "utf32LittleEndian" : "utf32BigEndian", name);
   if (b(0) === 0xff && b(1) === 0xfe) return { encoding: "utf-16le", bom: 2 };
   if (b(0) === 0xfe && b(1) === 0xff) return { encoding: "utf-16be", bom: 2 };
   return { encoding: "utf-8", bom: 0 };
