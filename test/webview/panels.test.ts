@@ -687,6 +687,8 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
       else if (v && typeof v === "object" && !ArrayBuffer.isView(v)) { for (const [k, x] of Object.entries(v)) { walk(k); walk(x); } }
     };
     walk(messages);
+    // generated characters arrive one by one and show joined
+    walk(messages.flatMap((m) => (m.type === "generate.chunk" ? [m.chars.join("")] : [])));
     return words;
   };
   for (const [kind, feed] of Object.entries(feeds) as [PanelKind, (typeof feeds)[PanelKind]][]) {
@@ -695,7 +697,8 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
       const messages = feed.messages();
       for (const m of messages) await p.send(m);
       await p.rendered(0, feed.drawn);
-      const allowed = new Set([...sentWords(messages), "PNG", "CSV", "Ctrl", "Shift", "Enter", "tanh", "Adam", "RMSprop", "SGD", "AdamW"]);
+      const allowed = new Set([...sentWords(messages), "PNG", "CSV", "Ctrl", "Shift", "Enter", "tanh", "Adam", "RMSprop", "SGD", "AdamW",
+        "Top", "max"]); // terms of the trade: top-k / top-p sampling, max(|a|, |n|) in a formula
       const text = await p.page.evaluate(() => document.body.innerText);
       const english = [...new Set(text.match(/[A-Za-z][A-Za-z._0-9]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
       assert.deepEqual(english, [], `untranslated words in ${kind}: ${english.join(", ")}`);
