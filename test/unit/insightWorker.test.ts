@@ -11,6 +11,7 @@ import { saveCheckpoint } from "../../src/engine/checkpointFile";
 import { Core } from "../../src/engine/core";
 import { initialiseParameters } from "../../src/engine/initialise";
 import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
+import { runHistograms } from "../../src/engine/histograms";
 import { Sampler } from "../../src/engine/sampler";
 import { GeneratedChunk, InsightReply, isInsightReply } from "../../src/protocol/insightWorker";
 import { projectRoot, tempDir } from "../helpers";
@@ -97,4 +98,22 @@ test("gradient flow for several checkpoints at once, and errors as replies", asy
   assert.ok("ok" in missing && !missing.ok && /no such file|ENOENT|cannot/i.test(missing.message), JSON.stringify(missing));
   const unknown = await s.ask({ type: "generate.start", id: 6 });
   assert.ok("ok" in unknown && !unknown.ok && /unknown request/.test(unknown.message));
+});
+
+test("histograms of a run's checkpoints are computed in the worker, the same as in the engine, as typed arrays", async (t) => {
+  const a = checkpoint("gru", 4), b = checkpoint("gru", 5);
+  const s = session();
+  t.after(() => s.end());
+  const r = await s.ask({ type: "histograms", id: 9, checkpoints: [{ step: 20, path: b.path }, { step: 10, path: a.path }], text: TEXT });
+  assert.ok("ok" in r && r.ok && r.result.type === "histograms");
+  const h = r.result.histograms;
+  const expected = runHistograms([{ step: 20, model: b.model }, { step: 10, model: a.model }], TEXT);
+  assert.deepEqual(h.steps, [10, 20]);
+  assert.equal(h.series.length, expected.series.length);
+  for (const [k, series] of h.series.entries()) {
+    assert.ok(series.counts instanceof Float32Array && series.edges instanceof Float64Array && series.quantiles instanceof Float32Array);
+    assert.deepEqual(series, expected.series[k], series.name);
+  }
+  const missing = await s.ask({ type: "histograms", id: 10, checkpoints: [{ step: 1, path: join(tempDir(), "gone.safetensors") }], text: TEXT });
+  assert.ok("ok" in missing && !missing.ok, "a missing checkpoint is an error reply, not a crash");
 });

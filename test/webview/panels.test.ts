@@ -678,6 +678,36 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
     });
   }
 
+  /** Every word in the strings of the messages fed to a page: what the host sent, not the page's own text. */
+  const sentWords = (messages: ToWebview[]): Set<string> => {
+    const words = new Set<string>();
+    const walk = (v: unknown): void => {
+      if (typeof v === "string") for (const w of v.match(/[A-Za-z][A-Za-z._0-9]{2,}/g) ?? []) words.add(w);
+      else if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === "object" && !ArrayBuffer.isView(v)) { for (const [k, x] of Object.entries(v)) { walk(k); walk(x); } }
+    };
+    walk(messages);
+    // generated characters arrive one by one and show joined
+    walk(messages.flatMap((m) => (m.type === "generate.chunk" ? [m.chars.join("")] : [])));
+    return words;
+  };
+  for (const [kind, feed] of Object.entries(feeds) as [PanelKind, (typeof feeds)[PanelKind]][]) {
+    test(`zh-cn: ${kind} has no English of its own left (only what the host sent, and key names)`, async () => {
+      const p = await openPanel(kind, "light", undefined, 1, "zh-cn");
+      const messages = feed.messages();
+      for (const m of messages) await p.send(m);
+      await p.rendered(0, feed.drawn);
+      const allowed = new Set([...sentWords(messages), "PNG", "CSV", "Ctrl", "Shift", "Enter", "tanh", "Adam", "RMSprop", "SGD", "AdamW",
+        "Top", "max"]); // terms of the trade: top-k / top-p sampling, max(|a|, |n|) in a formula
+      const text = await p.page.evaluate(() => document.body.innerText);
+      const english = [...new Set(text.match(/[A-Za-z][A-Za-z._0-9]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
+      assert.deepEqual(english, [], `untranslated words in ${kind}: ${english.join(", ")}`);
+      assert.doesNotMatch(text, /nats/);
+      await p.screenshot(`${kind}-zh-cn-all`);
+      await p.page.close();
+    });
+  }
+
   test("high contrast: the dashboard's boxes carry the contrast border, its lines the theme's chart colours", async () => {
     const p = await openPanel("dashboard", "highContrast");
     for (const m of feeds.dashboard.messages()) await p.send(m);

@@ -10,7 +10,7 @@ import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
 import { parameterCount } from "../../../src/engine/experiments";
-import { readRunManifest, updateRunManifest } from "../../../src/engine/runStore";
+import { listStepCheckpoints, readRunManifest, updateRunManifest } from "../../../src/engine/runStore";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
 let api: RnnLabApi;
@@ -276,6 +276,11 @@ describe("RNN Lab in VS Code", () => {
     await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { runDir });
     const dash = await rendered("dashboard", (r) => r.steps === steps && r.state === "done");
     assert.ok((dash.host.rendered.evals as number) >= 1, "validation points from the metrics file");
+    // histograms from the run's kept checkpoints, computed in the panel's worker (issue 14)
+    const kept = listStepCheckpoints(runDir).length;
+    fromWebview(dash, { type: "histograms.request" });
+    if (kept) await rendered("dashboard", (r) => r.histSteps === kept && r.histKind === "weight", 120_000);
+    else await until("the page told why", () => (/no checkpoints/.test(dash.host.failure ?? "") ? true : undefined));
 
     await vscode.commands.executeCommand("rnnLab.showGateHeatmap");
     const heat = await rendered("gateHeatmap", (r) => r.chars === 240);
