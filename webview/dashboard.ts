@@ -2,6 +2,7 @@
 // and after clipping with the threshold, per-tensor gradient norms, samples, and Pause/Resume/Stop.
 
 import type { EvalColumns, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
+import { clock } from "../src/protocol/clock";
 import { Chart, Point, chartBox, makeChart, seriesColor } from "./charts";
 import { onThemeChange } from "./theme";
 import { button, checkbox, dropdown } from "./toolkit";
@@ -170,11 +171,6 @@ function drawFacts(s: StepColumns): void {
   pause.disabled = !live || state !== "training";
   resume.disabled = !live || state !== "paused";
   stop.disabled = !live || (state !== "training" && state !== "paused");
-}
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds)), m = Math.floor(s / 60);
-  return `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
 function tensorChecks(): void {

@@ -2,7 +2,6 @@
 // Every failure a user can cause ends in one line on stderr and a non-zero exit, never a stack trace.
 
 import { parseArgs } from "node:util";
-import { availableParallelism } from "node:os";
 import { basename, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
@@ -10,47 +9,53 @@ import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
 import { readCorpus, readTextFile } from "../engine/corpusFile";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
-import { gradientCheck } from "../engine/gradientCheck";
+import { CELL_TYPES, NONLINEARITIES } from "../engine/cells";
+import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/defaults";
+import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/modelSpec";
+import { clock } from "../protocol/clock";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
-import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/trainOptions";
-import { InitScheme } from "../engine/initialise";
+import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions } from "../engine/trainOptions";
+import { INIT_SCHEMES, InitScheme } from "../engine/initialise";
 import { exportModel, readTorchWeights } from "../engine/interopFiles";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
 import { NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
 
+const CELLS = CELL_TYPES.join("|"), OPTIMIZERS = OPTIMIZER_NAMES.join("|"), D = DEFAULT_TRAIN_OPTIONS, M = DEFAULT_MODEL;
+
 const USAGE = `usage:
-  rnn-lab train FILE... [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
-                        [--lr F] [--optimizer adam|adamw|rmsprop|sgd] [--clip F] [--dropout F] [--weight-decay F]
+  rnn-lab train FILE... [--cell ${CELLS}] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
+                        [--lr F] [--optimizer ${OPTIMIZERS}] [--clip F] [--dropout F] [--weight-decay F]
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity tanh|relu] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option.`;
 
 const HELP = `${USAGE}
 
 train options (defaults in brackets):
-  --cell lstm|gru|rnn [lstm]   --nonlinearity tanh|relu [tanh] (rnn)   --layers N [2]   --hidden N [128]
-  --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [0]
-  --batch N [50]   --seq N [50]   --optimizer adam|adamw|rmsprop|sgd [adam]   --lr F [0.002]
-  --momentum F [0.9]   --alpha F [0.99]   --beta1 F [0.9]   --beta2 F [0.999]   --eps F [1e-8]
-  --weight-decay F [0]   --clip F [5; 0 = off]   --lr-decay F [1]   --lr-decay-every N [0]
-  --init small|scaled|xavier|orthogonal [scaled]   --forget-bias F [1]   --seed N [1]
-  --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
+  --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
+  --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
+  --batch N [${D.batch}]   --seq N [${D.seq}]   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
+  --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
+  --weight-decay F [${D.weightDecay}]   --clip F [${D.clip}; 0 = off]   --lr-decay F [${D.lrDecay}]   --lr-decay-every N [${D.lrDecayEvery}]
+  --init ${INIT_SCHEMES.join("|")} [${D.init}]   --forget-bias F [${D.forgetBias}]   --seed N [${D.seed}]
+  --val-frac F [${D.valFraction}]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
   --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
-  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
+  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [cores - 1, 1 to ${MAX_THREADS}]   --json
   --init-from CKPT   a new run from a checkpoint's weights (an imported model, say): its architecture
                      and vocabulary, fresh optimizer, any text the vocabulary covers
 
 import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding or one-hot input,
   nn.RNN/LSTM/GRU, nn.Linear). VOCAB is a JSON list of characters or the training text (its sorted
   distinct characters). Prefixes embed./encoder./rnn./lstm./gru./head./fc./decoder. are recognised;
-  --map old_prefix.=rnn. renames others.
+  --map old_prefix.=rnn. renames others. The cell is read off the gate count when only one cell has it,
+  else from the file's metadata or --cell.
 export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
   as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
   README.md, weights, and data.txt from --data or the run's corpus).`;
@@ -122,12 +127,6 @@ class Reporter {
   }
 }
 
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return (h ? `${h}:${String(m).padStart(2, "0")}` : String(m)) + ":" + String(r).padStart(2, "0");
-}
-
 function bar(fraction: number, width = 20): string {
   const f = Math.max(0, Math.min(1, fraction));
   const full = Math.round(f * width);
@@ -159,8 +158,8 @@ interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 async function train(args: string[]): Promise<number> {
   const { flags, files } = parse(args, TRAIN_FLAGS, [1, 1000]);
   const out = new Reporter(flags.json === true);
-  const threads = num(flags, "threads", defaultThreads(), true);
-  if (threads < 1 || threads > 64) throw new UsageError("--threads must be from 1 to 64");
+  const threads = num(flags, "threads", trainingThreads(), true);
+  if (threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}`);
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
@@ -181,7 +180,7 @@ async function train(args: string[]): Promise<number> {
     ({ spec, vocab, } = resumeFrom);
     options = t.options;
   } else {
-    const cell = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
+    const cell = oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell);
     if (typeof flags["init-from"] === "string") {
       const fixed = MODEL_DEFINING.filter((k) => flags[k] !== undefined);
       if (fixed.length) throw new UsageError(`--${fixed[0]} cannot be given with --init-from: the checkpoint fixes the model and its vocabulary`);
@@ -198,26 +197,26 @@ async function train(args: string[]): Promise<number> {
       }
       spec = {
         cell,
-        nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
-        layers: num(flags, "layers", 2, true),
-        hidden: num(flags, "hidden", 128, true),
-        embed: num(flags, "embed", 0, true),
+        nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
+        layers: num(flags, "layers", M.layers, true),
+        hidden: num(flags, "hidden", M.hidden, true),
+        embed: num(flags, "embed", M.embed, true),
         vocabSize: vocab.size,
         peephole: flags.peephole === true,
         coupled: flags.coupled === true,
         residual: flags.residual === true,
       };
     }
-    const d = DEFAULT_TRAIN_OPTIONS;
+    const d = D;
     options = {
       batch: num(flags, "batch", d.batch, true), seq: num(flags, "seq", d.seq, true), lr: num(flags, "lr", d.lr),
-      optimizer: oneOf<OptimizerName>(flags, "optimizer", ["adam", "adamw", "rmsprop", "sgd"], d.optimizer),
+      optimizer: oneOf<OptimizerName>(flags, "optimizer", OPTIMIZER_NAMES, d.optimizer),
       momentum: num(flags, "momentum", d.momentum), alpha: num(flags, "alpha", d.alpha), beta1: num(flags, "beta1", d.beta1),
       beta2: num(flags, "beta2", d.beta2), eps: num(flags, "eps", d.eps),
       weightDecay: num(flags, "weight-decay", flags.optimizer === "adamw" ? 0.01 : d.weightDecay),
       clip: num(flags, "clip", d.clip), dropout: num(flags, "dropout", d.dropout), lrDecay: num(flags, "lr-decay", d.lrDecay),
       lrDecayEvery: num(flags, "lr-decay-every", d.lrDecayEvery, true), seed: num(flags, "seed", d.seed, true),
-      init: oneOf<InitScheme>(flags, "init", ["small", "scaled", "xavier", "orthogonal"], d.init),
+      init: oneOf<InitScheme>(flags, "init", INIT_SCHEMES, d.init),
       forgetBias: num(flags, "forget-bias", d.forgetBias), valFraction: num(flags, "val-frac", d.valFraction),
     };
     validateSpec(spec);
@@ -232,11 +231,6 @@ async function train(args: string[]): Promise<number> {
   } finally {
     trainer.dispose();
   }
-}
-
-/** Cores − 1 (one stays with the editor or the rest of the machine), at least 1. */
-function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
 }
 
 interface LoopContext {
@@ -388,14 +382,12 @@ async function evaluate(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- gradcheck
 
-const GRADCHECK_THRESHOLD = 1e-6;
-
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse(args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
   const spec: ModelSpec = {
-    cell: oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm"),
-    nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
+    cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+    nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
     layers: num(flags, "layers", 2, true),
     hidden: num(flags, "hidden", 8, true),
     embed: num(flags, "embed", 0, true),
@@ -410,15 +402,15 @@ async function gradcheck(args: string[]): Promise<number> {
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
   const results = gradientCheck(spec, { dropout, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
-  const pass = worst < GRADCHECK_THRESHOLD;
+  const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {
-    for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADCHECK_THRESHOLD }) + "\n");
-    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADCHECK_THRESHOLD, pass }) + "\n");
+    for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADIENT_CHECK_THRESHOLD }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
   } else {
-    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADCHECK_THRESHOLD}\n`);
+    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {
-      process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADCHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
+      process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
     }
     process.stdout.write(pass ? `passed: worst relative error ${worst.toExponential(2)}\n` : `FAILED: worst relative error ${worst.toExponential(2)}\n`);
   }
@@ -428,10 +420,13 @@ async function gradcheck(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- import / export
 
 async function importWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse(args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse(args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", json: "boolean" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
-  const result = readTorchWeights(files[0], flags.vocab, { map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", ["tanh", "relu"], "tanh") });
+  const result = readTorchWeights(files[0], flags.vocab, {
+    map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", NONLINEARITIES, "tanh"),
+    cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+  });
   saveCheckpoint(flags.out, result.model);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ type: "import", out: flags.out, model: result.model.spec, parameters: result.model.params.length, renamed: result.renamed }) + "\n");

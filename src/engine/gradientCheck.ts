@@ -22,6 +22,9 @@ export interface GradientCheckOptions {
   weightScale: number; // std of the random weights: large enough to leave the linear regime
 }
 
+/** A tensor passes when its worst relative error is below this (the CLI, the extension and its report use it). */
+export const GRADIENT_CHECK_THRESHOLD = 1e-6;
+
 export const DEFAULT_GRADCHECK_OPTIONS: GradientCheckOptions = { batch: 3, steps: 5, epsilon: 0, dropout: 0, seed: 7, weightScale: 0.5 };
 
 /** |a − n| / max(|a|, |n|), with both below 1e-10 counted as agreeing. */

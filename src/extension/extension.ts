@@ -19,6 +19,7 @@ import { PredictionHover } from "./predictionHover";
 import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands } from "./trainCommands";
 import { TrainingQueue } from "./trainingQueue";
+import { SETTING_DEFAULTS } from "../engine/defaults";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const client = new ModelClient(context.extensionPath, () => vscode.workspace.getConfiguration("rnnLab").get("hover.contextCharacters", 256));
   const active = () => context.workspaceState.get<string>(ACTIVE_KEY);
   const explorer = new ModelExplorer(queue, active);
-  const train = new TrainCommands(queue, log);
+  const train = new TrainCommands(queue, log, context.extensionPath);
   const surprisal = new SurprisalHighlighter(client);
   const lens = new FileLossLens(client);
   const tree = vscode.window.createTreeView("rnnLab.models", { treeDataProvider: explorer, showCollapseAll: true, canSelectMany: true });
@@ -135,7 +136,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
       if (prime === undefined) return undefined;
       let text: string;
       try {
-        text = await client.sample(prime, args?.length ?? c.get("sampleLength", 500), c.get("sampleTemperature", 0.8), 0, 1, Math.floor(Math.random() * 2 ** 31));
+        text = await client.sample(prime, args?.length ?? c.get("sampleLength", SETTING_DEFAULTS.sampleLength), c.get("sampleTemperature", SETTING_DEFAULTS.sampleTemperature), 0, 1, Math.floor(Math.random() * 2 ** 31));
       } catch (e) {
         void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
         return undefined;

@@ -143,12 +143,12 @@ export class WorkerChannel<Body extends { type: string }, R = never, P = never, 
     return { id, result };
   }
 
-  /** Ends the worker; pending requests reject with `why`. The next use starts a fresh worker. */
-  stop(why: string): void {
+  /** Ends the worker (resolves once it has ended); pending requests reject with `why`. The next use starts a fresh worker. */
+  stop(why: string): Promise<void> {
     const w = this.worker;
     this.worker = null;
     this.rejectAll(why);
-    void w?.terminate();
+    return w ? w.terminate().then(() => undefined) : Promise.resolve();
   }
 }
 

@@ -1,0 +1,19 @@
+// The work over a whole training text, off the extension host's thread: the vocabulary a text would
+// have, and a new model's folder (vocabulary, length, hash, corpus.txt and model.json).
+
+import { parentPort } from "node:worker_threads";
+import { CharVocabulary } from "../engine/charVocabulary";
+import { createModelFromText } from "../engine/runStore";
+import { serveRequests } from "../protocol/messageChannel";
+import { CorpusRequest, CorpusResult, isCorpusRequest } from "../protocol/corpusWorker";
+
+const port = parentPort;
+if (!port) throw new Error("corpusWorker runs only as a worker thread");
+
+serveRequests<CorpusRequest, CorpusResult>(port, isCorpusRequest, (r, reply) => {
+  if (r.type === "vocabularySize") return reply.ok({ type: "vocabularySize", size: CharVocabulary.fromText(r.text, r.cap).vocab.size });
+  createModelFromText(r.root, { name: r.name, spec: r.spec, files: r.files }, r.text, r.cap).then(
+    ({ modelDir, spec }) => reply.ok({ type: "createModel", modelDir, spec }),
+    (e: unknown) => reply.fail(e instanceof Error ? e.message : String(e)),
+  );
+});
