@@ -3,7 +3,7 @@
 // "optimizer.exp_avg_sq.<name>") and the carried hidden state ("state.h", "state.c": [layers, batch,
 // hidden]). Architecture, vocabulary and the scalar training state are JSON strings in __metadata__.
 
-import { parameterCount, tensorTable } from "./cells";
+import { cellEntry, parameterCount, tensorTable } from "./cells";
 import { CharVocabulary, VocabularyJson } from "./charVocabulary";
 import { ModelSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
 import { NamedTensor, SafetensorsError, decodeSafetensors, encodeSafetensors } from "./safetensors";
@@ -148,7 +148,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
       moment1: readBlock("optimizer.exp_avg."),
       moment2: readBlock("optimizer.exp_avg_sq."),
       hidden: stateTensor("state.h"),
-      cell: spec.cell === "lstm" ? stateTensor("state.c") : null,
+      cell: cellEntry(spec.cell).cellState ? stateTensor("state.c") : null,
     };
   }
   return { spec, vocab, params, training };

@@ -4,6 +4,7 @@
 
 import { Core, RealArray } from "./core";
 import { ModelSpec, coreShape, torchName } from "./modelSpec";
+import { cellEntry } from "./cells";
 
 export interface TensorCheck {
   name: string;
@@ -54,7 +55,7 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   // A non-zero carried state, as in the middle of a run.
   for (let l = 0; l < spec.layers; l++) {
     core.fillRandom(core.hiddenStates(l).subarray(0, o.batch * spec.hidden), 0.5);
-    if (spec.cell === "lstm") core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
+    if (cellEntry(spec.cell).cellState) core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
   }
   const rng = core.rngState();
   const loss = (): number => {
