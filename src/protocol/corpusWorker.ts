@@ -4,6 +4,7 @@
 // (messageChannel.ts's wire format); each gets one reply.
 
 import type { ModelSpec } from "../engine/modelSpec";
+import { requestFields } from "./messageChannel";
 
 export type CorpusRequest =
   | { type: "vocabularySize"; id: number; text: string; cap: number }
@@ -22,9 +23,8 @@ const int = (v: unknown) => typeof v === "number" && Number.isInteger(v);
 
 /** The worker checks every request before acting on it (the spec itself is validated by the engine). */
 export function isCorpusRequest(m: unknown): m is CorpusRequest {
-  if (typeof m !== "object" || m === null) return false;
-  const r = m as Record<string, unknown>;
-  if (!int(r.id)) return false;
+  const r = requestFields(m);
+  if (!r) return false;
   switch (r.type) {
     case "vocabularySize": return str(r.text) && int(r.cap);
     case "createModel": return str(r.root) && str(r.name) && typeof r.spec === "object" && r.spec !== null && int(r.cap) && str(r.text) && Array.isArray(r.files) && r.files.every(str);
