@@ -52,6 +52,7 @@ await esbuild.build({
     modelWorker: "src/extension/modelWorker.ts",
     shardWorker: "src/engine/shardWorker.ts",
     insightWorker: "src/extension/insightWorker.ts",
+    corpusWorker: "src/extension/corpusWorker.ts",
   },
   external: ["vscode"],
   outdir: dist,

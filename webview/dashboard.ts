@@ -5,6 +5,7 @@
 // to a log scale and be saved as PNG; the metrics can be saved as CSV.
 
 import type { EvalColumns, RunState, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
+import { clock } from "../src/protocol/clock";
 import { Chart, Series, lineChart, seriesColor } from "./charts";
 import { ChartSection, chartSection, smoothingSlider } from "./chartControls";
 import { HistogramView } from "./histogramView";
@@ -178,11 +179,6 @@ function drawFacts(s: StepColumns): void {
   resume.disabled = !live || state !== "paused";
   stop.disabled = !live || (state !== "training" && state !== "paused");
   samplesNote.textContent = history.samples.length ? "" : finished ? t("This run wrote no samples.") : t("Samples appear here as the run writes them.");
-}
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds)), h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
-  return h ? `${h}:${String(m).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}` : `${m}:${String(s % 60).padStart(2, "0")}`;
 }
 
 function tensorChecks(): void {

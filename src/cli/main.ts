@@ -2,7 +2,6 @@
 // Every failure a user can cause ends in one line on stderr and a non-zero exit, never a stack trace.
 
 import { parseArgs } from "node:util";
-import { availableParallelism } from "node:os";
 import { basename, dirname, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, TrainingState, paramCount } from "../engine/checkpoint";
@@ -11,11 +10,14 @@ import { encodeCorpus, readTextFile, scanCorpus, vocabularyFromScan } from "../e
 import { parseMemorySize, setMemoryCap } from "../engine/limits";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
-import { gradientCheck } from "../engine/gradientCheck";
+import { CELL_TYPES, NONLINEARITIES, cellEntry } from "../engine/cells";
+import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/defaults";
+import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/modelSpec";
+import { clock } from "../protocol/clock";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
-import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/trainOptions";
-import { InitScheme } from "../engine/initialise";
+import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/trainOptions";
+import { INIT_SCHEMES, InitScheme } from "../engine/initialise";
 import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
@@ -28,29 +30,31 @@ class HelpRequested extends Error {
   constructor(readonly command: string) { super(command); }
 }
 
+const CELLS = CELL_TYPES.join("|"), OPTIMIZERS = OPTIMIZER_NAMES.join("|"), D = DEFAULT_TRAIN_OPTIONS, M = DEFAULT_MODEL;
+
 const USAGE = `usage:
-  rnn-lab train FILE... [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
-                        [--lr F] [--optimizer adam|adamw|rmsprop|sgd] [--clip F] [--dropout F] [--weight-decay F]
+  rnn-lab train FILE... [--cell ${CELLS}] [--layers N] [--hidden N] [--embed N] [--batch N] [--seq N]
+                        [--lr F] [--optimizer ${OPTIMIZERS}] [--clip F] [--dropout F] [--weight-decay F]
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell lstm|gru|rnn] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity tanh|relu] [--force] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
 
 train options (defaults in brackets):
-  --cell lstm|gru|rnn [lstm]   --nonlinearity tanh|relu [tanh] (rnn)   --layers N [2]   --hidden N [128]
-  --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [0]
-  --batch N [50]   --seq N [50]   --optimizer adam|adamw|rmsprop|sgd [adam]   --lr F [0.002]
-  --momentum F [0.9]   --alpha F [0.99]   --beta1 F [0.9]   --beta2 F [0.999]   --eps F [1e-8]
-  --weight-decay F [0]   --clip F [5; 0 = off]   --lr-decay F [1]   --lr-decay-every N [0]
-  --init small|scaled|xavier|orthogonal [scaled]   --forget-bias F [1]   --seed N [1]
-  --val-frac F [0.05]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
+  --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
+  --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
+  --batch N [${D.batch}]   --seq N [${D.seq}]   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
+  --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
+  --weight-decay F [${D.weightDecay}]   --clip F [${D.clip}; 0 = off]   --lr-decay F [${D.lrDecay}]   --lr-decay-every N [${D.lrDecayEvery}]
+  --init ${INIT_SCHEMES.join("|")} [${D.init}]   --forget-bias F [${D.forgetBias}]   --seed N [${D.seed}]
+  --val-frac F [${D.valFraction}]   --vocab-cap N [${DEFAULT_VOCAB_CAP}]
   --steps N | --seconds N | --epochs N [--epochs 1]   --eval-every N [200]   --sample-every N [0]
-  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [1]   --json
+  --checkpoint-every N [500]   --out PATH [FILE.CELL.safetensors]   --resume CKPT   --threads N [cores - 1, 1 to ${MAX_THREADS}]   --json
   --max-memory SIZE [2G, or RNN_LAB_MAX_MEMORY]   refuse a run that would need more (also for sample, eval)
   --init-from CKPT   a new run from a checkpoint's weights (an imported model, say): its architecture
                      and vocabulary, fresh optimizer, any text the vocabulary covers (not with --resume)
@@ -61,7 +65,8 @@ train options (defaults in brackets):
 import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding or one-hot input,
   nn.RNN/LSTM/GRU, nn.Linear). VOCAB is a JSON list of characters or the training text (its sorted
   distinct characters). Prefixes embed./encoder./rnn./lstm./gru./head./fc./decoder. are recognised;
-  --map old_prefix.=rnn. renames others.
+  --map old_prefix.=rnn. renames others. The cell is read off the gate count when only one cell has it,
+  else from the file's metadata or --cell.
 
 export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
   as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
@@ -166,12 +171,6 @@ class Reporter {
   }
 }
 
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return (h ? `${h}:${String(m).padStart(2, "0")}` : String(m)) + ":" + String(r).padStart(2, "0");
-}
-
 function bar(fraction: number, width = 20): string {
   const f = Math.max(0, Math.min(1, fraction));
   const full = Math.round(f * width);
@@ -203,8 +202,8 @@ interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 async function train(args: string[]): Promise<number> {
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   const out = new Reporter(flags.json === true);
-  const threads = num(flags, "threads", defaultThreads(), true);
-  if (threads < 1 || threads > 64) throw new UsageError("--threads must be from 1 to 64");
+  const threads = num(flags, "threads", trainingThreads(), true);
+  if (threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}`);
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
@@ -214,7 +213,7 @@ async function train(args: string[]): Promise<number> {
   if (typeof flags.resume === "string" && typeof flags["init-from"] === "string") {
     throw new UsageError("--resume and --init-from cannot be combined: --resume continues a run exactly (weights, optimizer, position in the text), --init-from starts a new run from a checkpoint's weights; give one of them");
   }
-  const cellFlag = oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm");
+  const cellFlag = oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell);
   if (flags.nonlinearity !== undefined && flags.resume === undefined && flags["init-from"] === undefined && cellFlag !== "rnn") {
     throw new UsageError(`--nonlinearity is for --cell rnn only: ${cellFlag === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
   }
@@ -257,26 +256,26 @@ async function train(args: string[]): Promise<number> {
       }
       spec = {
         cell,
-        nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
-        layers: num(flags, "layers", 2, true),
-        hidden: num(flags, "hidden", 128, true),
-        embed: num(flags, "embed", 0, true),
+        nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
+        layers: num(flags, "layers", M.layers, true),
+        hidden: num(flags, "hidden", M.hidden, true),
+        embed: num(flags, "embed", M.embed, true),
         vocabSize: vocab.size,
         peephole: flags.peephole === true,
         coupled: flags.coupled === true,
         residual: flags.residual === true,
       };
     }
-    const d = DEFAULT_TRAIN_OPTIONS;
+    const d = D;
     options = {
       batch: num(flags, "batch", d.batch, true), seq: num(flags, "seq", d.seq, true), lr: num(flags, "lr", d.lr),
-      optimizer: oneOf<OptimizerName>(flags, "optimizer", ["adam", "adamw", "rmsprop", "sgd"], d.optimizer),
+      optimizer: oneOf<OptimizerName>(flags, "optimizer", OPTIMIZER_NAMES, d.optimizer),
       momentum: num(flags, "momentum", d.momentum), alpha: num(flags, "alpha", d.alpha), beta1: num(flags, "beta1", d.beta1),
       beta2: num(flags, "beta2", d.beta2), eps: num(flags, "eps", d.eps),
       weightDecay: num(flags, "weight-decay", flags.optimizer === "adamw" ? 0.01 : d.weightDecay),
       clip: num(flags, "clip", d.clip), dropout: num(flags, "dropout", d.dropout), lrDecay: num(flags, "lr-decay", d.lrDecay),
       lrDecayEvery: num(flags, "lr-decay-every", d.lrDecayEvery, true), seed: num(flags, "seed", d.seed, true),
-      init: oneOf<InitScheme>(flags, "init", ["small", "scaled", "xavier", "orthogonal"], d.init),
+      init: oneOf<InitScheme>(flags, "init", INIT_SCHEMES, d.init),
       forgetBias: num(flags, "forget-bias", d.forgetBias), valFraction: num(flags, "val-frac", d.valFraction),
     };
     validateSpec(spec);
@@ -311,7 +310,7 @@ async function train(args: string[]): Promise<number> {
 
 /** Bytes of a training checkpoint: parameters and two optimizer moments (f32), the carried state, the JSON header (vocabulary and all). */
 function checkpointBytes(spec: ModelSpec, batch: number): number {
-  const state = spec.layers * batch * spec.hidden * (spec.cell === "lstm" ? 2 : 1);
+  const state = spec.layers * batch * spec.hidden * (cellEntry(spec.cell).cellState ? 2 : 1);
   return 4 * (3 * paramCount(spec) + state) + 16 * spec.vocabSize + 16384;
 }
 
@@ -340,11 +339,6 @@ function checkTrainingState(t: TrainingState, path: string): void {
   if (!t.rng.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) damaged("its random generator state is not four 32-bit integers");
   const c = t.corpus as Partial<TrainingState["corpus"]> | undefined;
   if (!c || typeof c.sha256 !== "string" || !Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) damaged("its corpus record is missing");
-}
-
-/** Cores − 1 (one stays with the editor or the rest of the machine), at least 1. */
-function defaultThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
 }
 
 interface LoopContext {
@@ -522,14 +516,12 @@ async function evaluate(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- gradcheck
 
-const GRADCHECK_THRESHOLD = 1e-6;
-
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
   const spec: ModelSpec = {
-    cell: oneOf<CellType>(flags, "cell", ["lstm", "gru", "rnn"], "lstm"),
-    nonlinearity: oneOf(flags, "nonlinearity", ["tanh", "relu"], "tanh"),
+    cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+    nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
     layers: num(flags, "layers", 2, true),
     hidden: num(flags, "hidden", 8, true),
     embed: num(flags, "embed", 0, true),
@@ -545,15 +537,15 @@ async function gradcheck(args: string[]): Promise<number> {
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
   const results = gradientCheck(spec, { dropout, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
-  const pass = worst < GRADCHECK_THRESHOLD;
+  const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {
-    for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADCHECK_THRESHOLD }) + "\n");
-    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADCHECK_THRESHOLD, pass }) + "\n");
+    for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADIENT_CHECK_THRESHOLD }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
   } else {
-    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADCHECK_THRESHOLD}\n`);
+    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {
-      process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADCHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
+      process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
     }
     process.stdout.write(pass ? `passed: worst relative error ${worst.toExponential(2)}\n` : `FAILED: worst relative error ${worst.toExponential(2)}\n`);
   }
@@ -563,12 +555,15 @@ async function gradcheck(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- import / export
 
 async function importWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", force: "boolean", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
   checkOutputPath({ out: flags.out, kind: "file", inputs: [files[0], flags.vocab], force: flags.force === true });
-  const result = readTorchWeights(files[0], flags.vocab, { map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", ["tanh", "relu"], "tanh") });
+  const result = readTorchWeights(files[0], flags.vocab, {
+    map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", NONLINEARITIES, "tanh"),
+    cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+  });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {
     process.stdout.write(JSON.stringify({ type: "import", out: flags.out, model: result.model.spec, parameters: result.model.params.length, renamed: result.renamed }) + "\n");

@@ -3,7 +3,7 @@
 // "optimizer.exp_avg_sq.<name>") and the carried hidden state ("state.h", "state.c": [layers, batch,
 // hidden]). Architecture, vocabulary and the scalar training state are JSON strings in __metadata__.
 
-import { parameterCount, tensorTable } from "./cells";
+import { cellEntry, parameterCount, tensorTable } from "./cells";
 import { CharVocabulary, VocabularyJson } from "./charVocabulary";
 import { ModelSpec, describeSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "./modelSpec";
 import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "./safetensors";
@@ -140,7 +140,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
   if (progress) {
     const stateShape = [spec.layers, progress.options.batch, spec.hidden];
     expected.set("state.h", stateShape);
-    if (spec.cell === "lstm") expected.set("state.c", stateShape);
+    if (cellEntry(spec.cell).cellState) expected.set("state.c", stateShape);
   }
   for (const [tname, shape] of expected) {
     const t = file.entries.get(tname) ?? fail(`tensor ${tname} is missing (${describeSpec(spec)}${progress ? ", with training state" : ""} has it)`);
@@ -178,7 +178,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
       moment1: readBlock("optimizer.exp_avg."),
       moment2: readBlock("optimizer.exp_avg_sq."),
       hidden: values("state.h"),
-      cell: spec.cell === "lstm" ? values("state.c") : null,
+      cell: cellEntry(spec.cell).cellState ? values("state.c") : null,
     };
     for (let k = 0; k < total; k++) if (training.moment2[k] < 0) fail("tensor optimizer.exp_avg_sq.* holds a negative second moment");
   }

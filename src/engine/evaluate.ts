@@ -5,6 +5,7 @@ import { InputError } from "./inputError";
 import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
+import { cellEntry } from "./cells";
 
 /**
  * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
@@ -103,12 +104,12 @@ export function windowLogits(model: Model, ids: Int32Array, batch: number, h0?: 
   core.resetState();
   for (let l = 0; l < spec.layers; l++) {
     if (h0) core.hiddenStates(l).set(h0.subarray(l * batch * H, (l + 1) * batch * H));
-    if (c0 && spec.cell === "lstm") core.cellStates(l).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
+    if (c0 && cellEntry(spec.cell).cellState) core.cellStates(l).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
   }
   core.inputs().set(ids);
   core.forward(false, 0, false);
   const h = new Float32Array(spec.layers * batch * H);
-  const c = spec.cell === "lstm" ? new Float32Array(spec.layers * batch * H) : null;
+  const c = cellEntry(spec.cell).cellState ? new Float32Array(spec.layers * batch * H) : null;
   for (let l = 0; l < spec.layers; l++) {
     h.set(core.finalHidden(l), l * batch * H);
     c?.set(core.finalCell(l), l * batch * H);

@@ -4,6 +4,7 @@
 
 import { Core, RealArray } from "./core";
 import { ModelSpec, coreShape, torchName } from "./modelSpec";
+import { cellEntry } from "./cells";
 
 export interface TensorCheck {
   name: string;
@@ -21,6 +22,9 @@ export interface GradientCheckOptions {
   seed: number;
   weightScale: number; // std of the random weights: large enough to leave the linear regime
 }
+
+/** A tensor passes when its worst relative error is below this (the CLI, the extension and its report use it). */
+export const GRADIENT_CHECK_THRESHOLD = 1e-6;
 
 export const DEFAULT_GRADCHECK_OPTIONS: GradientCheckOptions = { batch: 3, steps: 5, epsilon: 0, dropout: 0, seed: 7, weightScale: 0.5 };
 
@@ -51,7 +55,7 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   // A non-zero carried state, as in the middle of a run.
   for (let l = 0; l < spec.layers; l++) {
     core.fillRandom(core.hiddenStates(l).subarray(0, o.batch * spec.hidden), 0.5);
-    if (spec.cell === "lstm") core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
+    if (cellEntry(spec.cell).cellState) core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
   }
   const rng = core.rngState();
   const loss = (): number => {

@@ -11,14 +11,15 @@
 // JSON files are written atomically; readers treat anything unreadable as a damaged entry, never
 // as a reason to fail the listing.
 
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicAsync } from "./checkpointFile";
 import { LockOwner, acquireLockFile, lockOwnerIsLive, readLockFile, releaseLockFile } from "./fileLock";
 import { InputError, userError } from "./inputError";
-import type { ModelSpec } from "./modelSpec";
-import type { VocabularyJson } from "./charVocabulary";
-import type { TrainOptions } from "./trainOptions";
+import { ModelSpec, validateSpec } from "./modelSpec";
+import { CharVocabulary, VocabularyJson } from "./charVocabulary";
+import { TrainOptions, validateTrainOptions } from "./trainOptions";
 
 export const STORE_VERSION = 1;
 
@@ -151,14 +152,31 @@ function freshFolder(parent: string, base: string): string {
 
 /** Creates a model folder with its manifest and a copy of its training text (async: the editor calls it). */
 export async function createModel(root: string, manifest: Omit<ModelManifest, "version" | "created">, text: string): Promise<string> {
+  validateSpec(manifest.spec); // before anything is written
   const dir = freshFolder(root, slug(manifest.name));
   await writeFileAtomicAsync(corpusPath(dir), new TextEncoder().encode(text));
   await writeJsonAtomicAsync(modelManifestPath(dir), { version: STORE_VERSION, created: new Date().toISOString(), ...manifest });
   return dir;
 }
 
-/** Creates a run folder (state "queued") and returns its path. */
+/**
+ * A new model from its training text: the vocabulary (over the cap, the rarest characters share
+ * <unk>), the text's length in code points and its SHA-256, then the folder. The heavy part of
+ * starting a run; the extension calls it in its corpus worker.
+ */
+export async function createModelFromText(root: string, model: { name: string; spec: Omit<ModelSpec, "vocabSize">; files: string[] }, text: string, vocabCap: number): Promise<{ modelDir: string; spec: ModelSpec }> {
+  const { vocab } = CharVocabulary.fromText(text, vocabCap);
+  const spec: ModelSpec = { ...model.spec, vocabSize: vocab.size };
+  const modelDir = await createModel(root, {
+    name: model.name, spec, vocab: vocab.toJSON(),
+    corpus: { files: model.files, chars: [...text].length, sha256: createHash("sha256").update(text).digest("hex") },
+  }, text);
+  return { modelDir, spec };
+}
+
+/** Creates a run folder (state "queued") and returns its path; the options are validated before anything is written. */
 export async function createRun(modelDir: string, options: TrainOptions, plan: RunPlan, parent: RunManifest["parent"]): Promise<string> {
+  validateTrainOptions(options);
   const runsRoot = join(modelDir, "runs");
   const existing = existsSync(runsRoot) ? readdirSync(runsRoot).length : 0;
   const created = new Date().toISOString();

@@ -14,6 +14,7 @@ import { Core } from "./core";
 import { Model } from "./checkpoint";
 import { coreShape } from "./modelSpec";
 import { requireFinite } from "./evaluate";
+import { cellEntry } from "./cells";
 
 const CHUNK = 256; // steps per forward call
 const CACHE_STRIDE = 32;
@@ -251,7 +252,7 @@ export class TextPredictor {
       const h = this.core.hiddenStates(l).subarray(0, H);
       if (s) h.set(s.h.subarray(l * H, (l + 1) * H));
       else h.fill(0);
-      if (this.model.spec.cell === "lstm") {
+      if (cellEntry(this.model.spec.cell).cellState) {
         const c = this.core.cellStates(l).subarray(0, H);
         if (s?.c) c.set(s.c.subarray(l * H, (l + 1) * H));
         else c.fill(0);
@@ -264,7 +265,7 @@ export class TextPredictor {
   private stateAt(t: number): { h: Float32Array; c: Float32Array | null } {
     const H = this.H, L = this.L;
     const h = new Float32Array(L * H);
-    const c = this.model.spec.cell === "lstm" ? new Float32Array(L * H) : null;
+    const c = cellEntry(this.model.spec.cell).cellState ? new Float32Array(L * H) : null;
     for (let l = 0; l < L; l++) {
       h.set(this.core.hiddenStates(l).subarray(t * H, (t + 1) * H), l * H);
       c?.set(this.core.cellStates(l).subarray(t * H, (t + 1) * H), l * H);

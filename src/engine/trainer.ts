@@ -19,6 +19,7 @@ import { ShardPool } from "./shardPool";
 import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
 import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
+import { cellEntry } from "./cells";
 
 export interface StepReport {
   step: number; // steps completed, including this one
@@ -103,8 +104,8 @@ export class Trainer {
     this.mainShard = shards[0];
     this.core = new Core(coreShape(spec), "f32", variant);
     this.core.setShape(this.mainShard.b1 - this.mainShard.b0, options.seq);
-    this.state = carriedState(spec.layers, options.batch, spec.hidden, spec.cell === "lstm", shared);
-    this.nextState = carriedState(spec.layers, options.batch, spec.hidden, spec.cell === "lstm", shared);
+    this.state = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
+    this.nextState = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
     if (resumeFrom) this.restore(resumeFrom);
     else initialiseParameters(this.core, spec, options.init, options.forgetBias, options.seed);
     if (shared) {

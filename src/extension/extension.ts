@@ -24,6 +24,7 @@ import { PredictionHover } from "./predictionHover";
 import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands, currentTextDocument } from "./trainCommands";
 import { TrainingQueue } from "./trainingQueue";
+import { SETTING_DEFAULTS } from "../engine/defaults";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */
@@ -55,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const client = new ModelClient(context.extensionPath, () => vscode.workspace.getConfiguration("rnnLab").get("hover.contextCharacters", 256));
   const active = () => context.workspaceState.get<string>(ACTIVE_KEY);
   const explorer = new ModelExplorer(queue, active);
-  const train = new TrainCommands(queue, log);
+  const train = new TrainCommands(queue, log, context.extensionPath);
   const surprisal = new SurprisalHighlighter(client, context.workspaceState.get<boolean>(SURPRISAL_KEY));
   /** Trained models but none active: hovers and the lens offer to choose one (the hover once a session). */
   const noActiveButModels = () => !client.model && explorer.storedModels.some((m) => m.runs.some((r) => r.best || r.checkpoints.length));
@@ -200,7 +201,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
       if (prime === undefined) return undefined;
       let text: string;
       try {
-        text = await client.sample(prime, args?.length ?? c.get("sampleLength", 500), c.get("sampleTemperature", 0.8), 0, 1, Math.floor(Math.random() * 2 ** 31));
+        text = await client.sample(prime, args?.length ?? c.get("sampleLength", SETTING_DEFAULTS.sampleLength), c.get("sampleTemperature", SETTING_DEFAULTS.sampleTemperature), 0, 1, Math.floor(Math.random() * 2 ** 31));
       } catch (e) {
         void prompts.error(vscode.l10n.t("RNN Lab: {0}", errorText(e)));
         return undefined;

@@ -5,14 +5,12 @@ import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { CELLS } from "../engine/cells";
-import { DEFAULT_GRADCHECK_OPTIONS, stepFor } from "../engine/gradientCheck";
+import { DEFAULT_GRADCHECK_OPTIONS, GRADIENT_CHECK_THRESHOLD, stepFor } from "../engine/gradientCheck";
 import type { ModelSpec } from "../engine/modelSpec";
 import { modelCheckLabel } from "./modelDescription";
 import type { TensorCheckRow } from "../protocol/webview";
 import { GradientCheckReply, GradientCheckRequest, isGradientCheckReply } from "../protocol/gradientCheckWorker";
 import { WorkerChannel } from "../protocol/messageChannel";
-
-export const GRADIENT_CHECK_THRESHOLD = 1e-6;
 
 /** Small versions of the architectures: the check is about the maths, not the size. */
 function checkedModels(like?: ModelSpec): ModelSpec[] {
@@ -92,7 +90,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
       const finish = (r: GradientCheckSummary | undefined) => {
         if (finished) return;
         finished = true;
-        channel.stop("the gradient check ended");
+        void channel.stop("the gradient check ended");
         resolve(r);
       };
       token.onCancellationRequested(() => finish(undefined));

@@ -26,6 +26,6 @@ export class InsightClient implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.channel.stop("the panel was closed");
+    void this.channel.stop("the panel was closed");
   }
 }

@@ -18,7 +18,7 @@ function runInWorker(extensionPath: string, request: InteropRequest): Promise<In
     const done = (r: InteropReply) => {
       if (settled) return;
       settled = true;
-      channel.stop("done");
+      void channel.stop("done");
       resolve(r);
     };
     const channel = new WorkerChannel<InteropRequest, never, never, InteropReply>("import/export worker", () => new Worker(join(extensionPath, "dist", "interopWorker.js")), { event: isInteropReply }, {

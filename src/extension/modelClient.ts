@@ -57,7 +57,7 @@ export class ModelClient implements vscode.Disposable {
     this.model = null;
     this.loaded = null;
     this.sent.clear();
-    this.channel.stop("the model was unloaded");
+    void this.channel.stop("the model was unloaded");
     this.changed.fire(null);
   }
 
@@ -108,7 +108,7 @@ export class ModelClient implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.channel.stop("RNN Lab is shutting down");
+    void this.channel.stop("RNN Lab is shutting down");
     this.changed.dispose();
   }
 }

@@ -1,8 +1,8 @@
 // Settings more than one part of the extension reads.
 
 import * as vscode from "vscode";
-import { availableParallelism } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
+import { SETTING_DEFAULTS, trainingThreads as threadsFor } from "../engine/defaults";
 
 /**
  * The runs folder of the first local workspace folder; undefined without one. A setting that
@@ -18,8 +18,7 @@ export function runsRoot(): string | undefined {
   return inside ? path : join(folder.uri.fsPath, ".rnnlab");
 }
 
-/** rnnLab.threads, where 0 means cores − 1 (one stays with the editor), at least 1. */
+/** rnnLab.threads through the engine's rule (0: cores − 1, one stays with the editor; 1 to 64). */
 export function trainingThreads(): number {
-  const configured = vscode.workspace.getConfiguration("rnnLab").get<number>("threads", 0);
-  return configured > 0 ? Math.floor(configured) : Math.max(1, availableParallelism() - 1);
+  return threadsFor(vscode.workspace.getConfiguration("rnnLab").get<number>("threads", SETTING_DEFAULTS.threads));
 }

@@ -1,18 +1,20 @@
 // The commands that start training: on the current file, on workspace files matched by a glob, on
 // the selection, and continuing from a checkpoint. They ask only for the cell, the size and the
 // budget (quick picks whose defaults come from rnnLab.* settings), make the model and run folders,
-// and hand the run to the queue.
+// and hand the run to the queue. The work over the whole text (vocabulary, length, hash, writing the
+// model folder) happens in the corpus worker, never on the extension host's thread.
 
 import * as vscode from "vscode";
+import { Worker } from "node:worker_threads";
 import { basename, join } from "node:path";
-import { CharVocabulary } from "../engine/charVocabulary";
 import { decodeText } from "../engine/corpusFile";
-import { createHash } from "node:crypto";
-import { CellType, ModelSpec } from "../engine/modelSpec";
-import { RunPlan, createModel, createRun, listModels, readModelManifest } from "../engine/runStore";
+import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../engine/defaults";
+import { CellType, ModelSpec, validateSpec } from "../engine/modelSpec";
+import { RunPlan, createRun, listModels, readModelManifest } from "../engine/runStore";
 import { loadCheckpoint } from "../engine/checkpointFile";
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../engine/trainOptions";
-import type { InitScheme } from "../engine/initialise";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from "../engine/trainOptions";
+import { CorpusRequestBody, CorpusResult, isCorpusReply } from "../protocol/corpusWorker";
+import { WorkerChannel } from "../protocol/messageChannel";
 import { batchThatFits, charactersForOneBatch } from "../engine/streamBatches";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
@@ -46,20 +48,33 @@ interface Source { name: string; text: string; files: string[]; uris?: vscode.Ur
 
 function config(): vscode.WorkspaceConfiguration { return vscode.workspace.getConfiguration("rnnLab"); }
 
+/** A setting, with the engine's default (package.json's schema agrees: test/unit/defaults.test.ts). */
+function setting<K extends keyof typeof SETTING_DEFAULTS>(key: K): (typeof SETTING_DEFAULTS)[K] {
+  return config().get(key, SETTING_DEFAULTS[key]);
+}
+
 function trainOptions(): TrainOptions {
-  const c = config(), d = DEFAULT_TRAIN_OPTIONS;
   return {
-    ...d, batch: c.get("batch", d.batch), seq: c.get("seq", d.seq), lr: c.get("learningRate", d.lr), dropout: c.get("dropout", d.dropout),
-    clip: c.get("clip", d.clip), weightDecay: c.get("weightDecay", d.weightDecay), init: c.get<InitScheme>("init", d.init), seed: c.get("seed", d.seed),
+    ...DEFAULT_TRAIN_OPTIONS, batch: setting("batch"), seq: setting("seq"), lr: setting("learningRate"), dropout: setting("dropout"),
+    clip: setting("clip"), weightDecay: setting("weightDecay"), init: setting("init"), seed: setting("seed"),
   };
 }
 
 function runPlan(budget: RunPlan["budget"]): RunPlan {
-  const c = config();
   return {
-    budget, threads: trainingThreads(), checkpointEvery: c.get("checkpointEvery", 200), keepCheckpoints: c.get("keepCheckpoints", 3),
-    evalEvery: c.get("evalEvery", 100), sampleEvery: c.get("sampleEvery", 500), sampleLength: c.get("sampleLength", 200),
+    budget, threads: trainingThreads(), checkpointEvery: setting("checkpointEvery"), keepCheckpoints: setting("keepCheckpoints"),
+    evalEvery: setting("evalEvery"), sampleEvery: setting("sampleEvery"), sampleLength: setting("sampleLength"),
   };
+}
+
+/** One request to a fresh corpus worker, which ends with it. */
+async function inCorpusWorker(extensionPath: string, body: CorpusRequestBody): Promise<CorpusResult> {
+  const channel = new WorkerChannel<CorpusRequestBody, CorpusResult>("corpus worker", () => new Worker(join(extensionPath, "dist", "corpusWorker.js")), { reply: isCorpusReply });
+  try {
+    return await channel.request(body).result;
+  } finally {
+    void channel.stop("done");
+  }
 }
 
 /**
@@ -95,7 +110,7 @@ async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
   ];
-  const preferred = config().get<CellType>("cell", "lstm");
+  const preferred = setting("cell");
   const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];
   return (await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") }))?.cell;
 }
@@ -111,7 +126,7 @@ export function suggestedSize(chars: number): Exclude<SizePreset, "custom"> {
 }
 
 async function pickSize(args: TrainArgs, chars: number): Promise<{ layers: number; hidden: number } | undefined> {
-  const custom = { layers: config().get("layers", 2), hidden: config().get("hiddenSize", 128) };
+  const custom = { layers: setting("layers"), hidden: setting("hiddenSize") };
   const preset = args.size ?? (args.cell ? config().get<SizePreset>("size", "custom") : undefined);
   if (preset) return preset === "custom" ? custom : SIZES[preset];
   type Item = vscode.QuickPickItem & { size: { layers: number; hidden: number }; preset: SizePreset };
@@ -134,8 +149,8 @@ async function pickBudget(args: TrainArgs): Promise<RunPlan["budget"] | undefine
   if (args.steps) return { steps: args.steps };
   if (args.seconds) return { seconds: args.seconds };
   const c = config();
-  const steps = c.get<number>("trainingSteps", 0);
-  const seconds = c.get<number>("trainingSeconds", 60);
+  const steps = c.get<number>("trainingSteps", SETTING_DEFAULTS.trainingSteps);
+  const seconds = c.get<number>("trainingSeconds", SETTING_DEFAULTS.trainingSeconds);
   if (args.cell) return steps > 0 ? { steps } : { seconds };
   const items: (vscode.QuickPickItem & { budget: RunPlan["budget"] })[] = [
     steps > 0 ? { label: vscode.l10n.t("{0} steps", steps), detail: vscode.l10n.t("from rnnLab.trainingSteps"), budget: { steps } }
@@ -150,7 +165,7 @@ async function pickBudget(args: TrainArgs): Promise<RunPlan["budget"] | undefine
 
 /** Very large texts: train on the first part, with the user's agreement. */
 async function limitSize(source: Source, args: TrainArgs): Promise<Source | undefined> {
-  const max = config().get<number>("maxTrainingCharacters", 20_000_000);
+  const max = setting("maxTrainingCharacters");
   if (source.text.length <= max) return source;
   const mb = (n: number) => (n / 1e6).toFixed(1);
   const use = vscode.l10n.t("Train on the first {0} M characters", mb(max));
@@ -164,7 +179,7 @@ async function limitSize(source: Source, args: TrainArgs): Promise<Source | unde
 }
 
 export class TrainCommands {
-  constructor(private readonly queue: TrainingQueue, private readonly log: vscode.LogOutputChannel) {}
+  constructor(private readonly queue: TrainingQueue, private readonly log: vscode.LogOutputChannel, private readonly extensionPath: string) {}
 
   /** Makes the model and its first run, then queues it. */
   async start(source: Source, args: TrainArgs = {}): Promise<ActiveRun | undefined> {
@@ -176,15 +191,15 @@ export class TrainCommands {
     }
     const limited = await limitSize(source, args);
     if (!limited) return undefined;
-    let vocab: CharVocabulary;
+    // the text's facts come first (in the corpus worker): too few distinct characters, or too short
+    // for one batch, is said before any question, and nothing is made for it
+    let chars: number;
     try {
-      vocab = CharVocabulary.fromText(limited.text, config().get("vocabularyCap", 5000)).vocab;
+      chars = (await this.textFacts(limited.text)).chars;
     } catch (e) {
       void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, errorText(e)));
       return undefined;
     }
-    // a text too short for one batch is said before any question, and nothing is made for it
-    const chars = [...limited.text].length;
     const fit = await this.fitBatch(limited.name, chars, { ...trainOptions(), ...args.options }, args);
     if (!fit) return undefined;
     args = { ...args, options: { ...args.options, ...fit } };
@@ -194,16 +209,28 @@ export class TrainCommands {
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0 };
+    void vocabSize; // the text's vocabulary decides it
+    const options = { ...trainOptions(), ...args.options };
+    try {
+      // the settings, checked with the engine's rules before anything is written (2 stands in for the vocabulary)
+      validateSpec({ ...chosen, vocabSize: 2 });
+      validateTrainOptions(options);
+    } catch (e) {
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, errorText(e)));
+      return undefined;
+    }
     if (!(await this.makeRoom(args))) return undefined;
-    const spec: ModelSpec = args.spec ? { ...args.spec, vocabSize: vocab.size }
-      : { cell, nonlinearity: "tanh", layers: size.layers, hidden: size.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
     let modelDir: string, runDir: string;
     try {
-      modelDir = await createModel(root, {
-        name: args.name ?? limited.name, spec, vocab: vocab.toJSON(),
-        corpus: { files: limited.files, chars: [...limited.text].length, sha256: createHash("sha256").update(limited.text).digest("hex") },
-      }, limited.text);
-      runDir = await createRun(modelDir, { ...trainOptions(), ...args.options }, runPlan(budget), null);
+      const made = await inCorpusWorker(this.extensionPath, { type: "createModel", root, name: args.name ?? limited.name, spec: chosen, cap: setting("vocabularyCap"), text: limited.text, files: limited.files });
+      modelDir = (made as Extract<CorpusResult, { type: "createModel" }>).modelDir;
+    } catch (e) {
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, errorText(e)));
+      return undefined;
+    }
+    try {
+      runDir = await createRun(modelDir, options, runPlan(budget), null);
       args.onCreated?.(runDir);
     } catch (e) {
       void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, errorText(e)));
@@ -261,9 +288,16 @@ export class TrainCommands {
     return this.start({ name, text, files }, args);
   }
 
+  /** The vocabulary size a text would have and its length in code points, counted in the corpus worker (its errors: too few distinct characters). */
+  async textFacts(text: string): Promise<{ vocabSize: number; chars: number }> {
+    const r = await inCorpusWorker(this.extensionPath, { type: "vocabularySize", text, cap: setting("vocabularyCap") });
+    const facts = r as Extract<CorpusResult, { type: "vocabularySize" }>;
+    return { vocabSize: facts.size, chars: facts.chars };
+  }
+
   /** The vocabulary size a text would have (experiments size their models before training). */
-  vocabularySize(text: string): number {
-    return CharVocabulary.fromText(text, config().get("vocabularyCap", 5000)).vocab.size;
+  async vocabularySize(text: string): Promise<number> {
+    return (await this.textFacts(text)).vocabSize;
   }
 
   private async trainOnFile(uri: vscode.Uri, args: TrainArgs): Promise<ActiveRun | undefined> {

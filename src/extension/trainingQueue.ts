@@ -9,6 +9,8 @@ import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/ru
 import { ValidationTrend } from "../engine/validationTrend";
 import { TrainingEvent, ToTrainingWorker, isTrainingEvent } from "../protocol/trainingWorker";
 import { setContext } from "./prompts";
+import { clock } from "../protocol/clock";
+import { WorkerChannel } from "../protocol/messageChannel";
 
 export interface QueuedRun {
   modelDir: string;
@@ -20,7 +22,7 @@ export interface QueuedRun {
 type Finished = Extract<TrainingEvent, { type: "done" } | { type: "error" }>;
 
 export class ActiveRun implements vscode.Disposable {
-  private readonly worker: Worker;
+  private readonly channel: WorkerChannel<never, never, never, TrainingEvent>;
   private readonly status: vscode.StatusBarItem;
   private finished = false;
   private readonly done: Promise<Finished>;
@@ -52,18 +54,21 @@ export class ActiveRun implements vscode.Disposable {
     this.status.command = { title: vscode.l10n.t("Open Training Dashboard"), command: "rnnLab.openTrainingDashboard", arguments: [{ runDir: run.runDir }] };
     this.status.tooltip = vscode.l10n.t("RNN Lab is training {0}; click for its dashboard", run.label);
     this.status.show();
-    this.worker = new Worker(join(extensionPath, "dist", "trainingWorker.js"));
-    this.done = new Promise((resolve) => {
-      this.worker.on("message", (e: unknown) => {
-        if (!isTrainingEvent(e)) return log.warn(`ignored an unreadable message from the training worker: ${JSON.stringify(e)?.slice(0, 200)}`);
+    let resolveDone: (e: Finished) => void = () => undefined;
+    this.done = new Promise((resolve) => { resolveDone = resolve; });
+    // every event is checked (isTrainingEvent); a worker that fails or exits before "done" ends the run with an error
+    this.channel = new WorkerChannel("training worker", () => new Worker(join(extensionPath, "dist", "trainingWorker.js")), { event: isTrainingEvent }, {
+      onEvent: (e) => {
         this.handle(e);
-        if (e.type === "done" || e.type === "error") resolve(e);
-      });
-      this.worker.on("error", (err) => {
-        const e: Finished = { type: "error", message: err.message, step: null };
+        if (e.type === "done" || e.type === "error") resolveDone(e);
+      },
+      onFailure: (why) => {
+        if (this.finished) return;
+        const e: Finished = { type: "error", message: why, step: null };
         this.handle(e);
-        resolve(e);
-      });
+        resolveDone(e);
+      },
+      onMalformed: (m) => log.warn(`ignored an unreadable message from the training worker: ${JSON.stringify(m)?.slice(0, 200)}`),
     });
     const hidden = new Promise<void>((resolve) => { this.hideNotification = resolve; });
     void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("RNN Lab: training {0}", run.label), cancellable: true }, (progress, token) => {
@@ -122,7 +127,7 @@ export class ActiveRun implements vscode.Disposable {
   resume(): void { if (!this.finished && this.paused) this.post({ type: "resume" }); }
 
   private post(m: ToTrainingWorker): void {
-    this.worker.postMessage(m);
+    this.channel.send(m);
   }
 
   private handle(e: TrainingEvent): void {
@@ -200,7 +205,7 @@ export class ActiveRun implements vscode.Disposable {
     this.finished = true;
     for (const w of this.watchers) w.dispose();
     this.status.dispose();
-    void this.worker.terminate();
+    void this.channel.stop("the run finished");
     this.onChange();
   }
 
@@ -214,7 +219,7 @@ export class ActiveRun implements vscode.Disposable {
     this.finished = true;
     for (const w of this.watchers) w.dispose();
     this.status.dispose();
-    void this.worker.terminate().then(() => releaseRunLock(this.run.runDir));
+    void this.channel.stop("the window closed").then(() => releaseRunLock(this.run.runDir));
   }
 }
 
@@ -283,10 +288,4 @@ export class TrainingQueue implements vscode.Disposable {
     this.active = null;
     this.changed.dispose();
   }
-}
-
-export function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
-  return h ? `${h}:${String(m).padStart(2, "0")}:${String(r).padStart(2, "0")}` : `${m}:${String(r).padStart(2, "0")}`;
 }

@@ -7,6 +7,7 @@ import type { Activations } from "../engine/activations";
 import type { ClippingEffect, GradientFlow } from "../engine/gradientFlow";
 import type { RunHistograms } from "../engine/histograms";
 import type { LoadedModel } from "./modelWorker";
+import { requestFields } from "./messageChannel";
 
 export type InsightRequest =
   | { type: "activations"; id: number; checkpoint: string; text: string }
@@ -64,9 +65,8 @@ const str = (v: unknown) => typeof v === "string";
 
 /** The worker checks every request before acting on it. */
 export function isInsightRequest(m: unknown): m is InsightRequest {
-  if (typeof m !== "object" || m === null) return false;
-  const r = m as Record<string, unknown>;
-  if (!num(r.id)) return false;
+  const r = requestFields(m);
+  if (!r) return false;
   switch (r.type) {
     case "activations": return str(r.checkpoint) && str(r.text);
     case "gradientFlow": return Array.isArray(r.checkpoints) && r.checkpoints.length > 0 && r.checkpoints.every(str) && str(r.text) && num(r.window) && num(r.clip);

@@ -36,6 +36,13 @@ export type Reply<R, P = never> =
   | { id: number; ok: false; message: string; [detail: string]: unknown }
   | { id: number; partial: P };
 
+/** A received message's fields when it is shaped like a request (an object with an integer id), else null: the opening of every request check. */
+export function requestFields(m: unknown): Record<string, unknown> | null {
+  if (typeof m !== "object" || m === null) return null;
+  const r = m as Record<string, unknown>;
+  return Number.isInteger(r.id) ? r : null;
+}
+
 /** A request refused or failed by the worker; `details` holds the reply's extra fields. */
 export class RequestError extends Error {
   constructor(message: string, readonly details: Record<string, unknown> = {}) {
@@ -143,12 +150,12 @@ export class WorkerChannel<Body extends { type: string }, R = never, P = never, 
     return { id, result };
   }
 
-  /** Ends the worker; pending requests reject with `why`. The next use starts a fresh worker. */
-  stop(why: string): void {
+  /** Ends the worker (resolves once it has ended); pending requests reject with `why`. The next use starts a fresh worker. */
+  stop(why: string): Promise<void> {
     const w = this.worker;
     this.worker = null;
     this.rejectAll(why);
-    void w?.terminate();
+    return w ? w.terminate().then(() => undefined) : Promise.resolve();
   }
 }
 

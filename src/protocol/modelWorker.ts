@@ -5,6 +5,7 @@
 
 import type { ModelSpec } from "../engine/modelSpec";
 import type { Prediction } from "../engine/textPredictor";
+import { requestFields } from "./messageChannel";
 
 export interface DocumentText { doc: string; version: number; text: string; changedFrom?: number }
 
@@ -64,9 +65,8 @@ function isDocumentText(v: unknown): v is DocumentText {
 
 /** The worker checks every request before acting on it. */
 export function isModelRequest(m: unknown): m is ModelRequest {
-  if (typeof m !== "object" || m === null) return false;
-  const r = m as Record<string, unknown>;
-  if (!num(r.id)) return false;
+  const r = requestFields(m);
+  if (!r) return false;
   const text = r.text === undefined || isDocumentText(r.text);
   switch (r.type) {
     case "load": return str(r.checkpoint) && num(r.contextChars);

@@ -21,6 +21,7 @@ import { GradientCheckPanel } from "./gradientCheckPanel";
 import { GradientFlowPanel } from "./gradientFlowPanel";
 import { PanelContext, corpusOf } from "./panelContext";
 import { PanelHost, VIEW_TYPES } from "./panelHost";
+import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../../engine/defaults";
 
 export interface PanelDeps {
   ctx: PanelContext;
@@ -165,17 +166,16 @@ async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; sec
   if (!kind) return undefined;
   const c = vscode.workspace.getConfiguration("rnnLab");
   const seconds = args.seconds ?? Number(await vscode.window.showInputBox({
-    title: vscode.l10n.t("RNN Lab: seconds of training for each model"), value: String(c.get("trainingSeconds", 60)),
+    title: vscode.l10n.t("RNN Lab: seconds of training for each model"), value: String(c.get("trainingSeconds", SETTING_DEFAULTS.trainingSeconds)),
     validateInput: (v) => (Number(v) >= 1 && Number(v) <= 86400 ? null : vscode.l10n.t("1 to 86,400 seconds")),
   }));
   if (!(seconds >= 1)) return undefined;
   let vocabSize: number;
-  try { vocabSize = deps.train.vocabularySize(text); } catch (e) { return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", name, (e as Error).message)); }
+  try { vocabSize = await deps.train.vocabularySize(text); } catch (e) { return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", name, (e as Error).message)); }
   const base: ModelSpec = {
-    cell: c.get("cell", "lstm"), nonlinearity: "tanh", layers: c.get("layers", 2), hidden: c.get("hiddenSize", 128), embed: 0, vocabSize,
-    peephole: false, coupled: false, residual: false,
+    ...DEFAULT_MODEL, cell: c.get("cell", SETTING_DEFAULTS.cell), layers: c.get("layers", SETTING_DEFAULTS.layers), hidden: c.get("hiddenSize", SETTING_DEFAULTS.hiddenSize), vocabSize,
   };
-  const variants = experimentVariants(kind, base, c.get("clip", 5));
+  const variants = experimentVariants(kind, base, c.get("clip", SETTING_DEFAULTS.clip));
   const runDirs: string[] = [];
   for (const v of variants) {
     // the next variant is made once this one's run folder exists, so they queue in this order
