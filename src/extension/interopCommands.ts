@@ -96,7 +96,8 @@ export async function exportModel(extensionPath: string, log: vscode.LogOutputCh
   if (!target) return undefined;
   // the save dialog has already asked whether to replace an existing file; the engine still refuses
   // the checkpoint itself, the run's text, a device, or a folder that holds them (outputFile.ts)
-  const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch" });
+  const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch",
+    corpusBase: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath });
   if (r.type !== "exported") {
     const message = r.type === "error" ? (r.refusal ? refusalMessage(r.refusal) : r.message) : "unexpected reply";
     log.error(`export: ${r.type === "error" ? r.message : message}`);

@@ -18,7 +18,7 @@ port.on("message", (request: InteropRequest) => {
       return reply({ type: "imported", out: request.out, summary: r.summary });
     }
     if (request?.type === "export") {
-      const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force });
+      const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force, corpusBase: request.corpusBase });
       return reply({ type: "exported", out: r.out, bytes: r.bytes, files: r.files, data: r.data });
     }
     throw new Error("unknown request");

@@ -7,7 +7,7 @@ import type { OutputRefusal } from "../engine/outputFile";
 export type InteropRequest =
   | { type: "inspect"; weights: string; vocab: string; map: string[]; nonlinearity: Nonlinearity }
   | { type: "import"; weights: string; vocab: string; map: string[]; nonlinearity: Nonlinearity; out: string }
-  | { type: "export"; checkpoint: string; format: ExportFormat; out: string; force: boolean };
+  | { type: "export"; checkpoint: string; format: ExportFormat; out: string; force: boolean; corpusBase?: string };
 
 export type InteropReply =
   | { type: "inspected"; summary: string; spec: ModelSpec }
