@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ExportFormat } from "../engine/modelExport";
 import type { OutputRefusal } from "../engine/outputFile";
+import { environmentReason } from "./fileErrors";
 import { runsRoot } from "./settings";
 import { InteropReply, InteropRequest, isInteropReply } from "../protocol/interopWorker";
 
@@ -70,10 +71,7 @@ export function refusalMessage(refusal: OutputRefusal): string {
     case "holds-input": return vscode.l10n.t("the folder {0} holds {1}, which this reads; replacing the folder would delete it. Choose another folder.", basename(refusal.out), basename(refusal.input));
     case "exists": return vscode.l10n.t("{0} already exists; choose another name.", basename(refusal.out));
     case "unwritable": {
-      const why = refusal.code === "EROFS" ? vscode.l10n.t("the folder is read-only (EROFS)")
-        : refusal.code === "EACCES" || refusal.code === "EPERM" ? vscode.l10n.t("permission denied ({0})", refusal.code)
-        : refusal.code === "ENOSPC" || refusal.code === "EDQUOT" ? vscode.l10n.t("the disk is full ({0})", refusal.code)
-        : refusal.code;
+      const why = environmentReason(refusal.code) ?? refusal.code;
       return vscode.l10n.t("cannot write {0}: {1}. Choose another place.", refusal.out, why);
     }
   }

@@ -4,6 +4,8 @@
 // and hand the run to the queue.
 
 import * as vscode from "vscode";
+import { environmentReason } from "./fileErrors";
+import { OutputError, probeOutputFolder } from "../engine/outputFile";
 import { basename, join } from "node:path";
 import { CharVocabulary } from "../engine/charVocabulary";
 import { decodeText } from "../engine/corpusFile";
@@ -30,6 +32,8 @@ export interface TrainArgs {
   options?: Partial<TrainOptions>;
   name?: string;
   onCreated?: (runDir: string) => void;
+  /** Called with the message shown when the run cannot start (for automation and tests). */
+  onRefused?: (message: string) => void;
 }
 
 export type SizePreset = "small" | "medium" | "large" | "custom";
@@ -152,6 +156,8 @@ export class TrainCommands {
       : { cell, nonlinearity: "tanh", layers: size.layers, hidden: size.hidden, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };
     let modelDir: string, runDir: string;
     try {
+      // proved before anything is made: the runs folder takes a file of the text's size (outputFile.ts)
+      probeOutputFolder(join(root, "corpus.txt"), Buffer.byteLength(limited.text));
       modelDir = await createModel(root, {
         name: args.name ?? limited.name, spec, vocab: vocab.toJSON(),
         corpus: { files: limited.files, chars: [...limited.text].length, sha256: createHash("sha256").update(limited.text).digest("hex") },
@@ -159,7 +165,13 @@ export class TrainCommands {
       runDir = await createRun(modelDir, { ...trainOptions(), ...args.options }, runPlan(budget), null);
       args.onCreated?.(runDir);
     } catch (e) {
-      void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message));
+      // a read-only, forbidden or full runs folder is the machine's state: say so, and where to change it
+      // (mkdir -p on a read-only mount says ENOENT: the probe's code is the one to trust)
+      const why = environmentReason(e instanceof OutputError && e.refusal?.reason === "unwritable" ? e.refusal.code : (e as NodeJS.ErrnoException).code);
+      const message = why ? vscode.l10n.t("RNN Lab: cannot write to the runs folder {0}: {1}. Choose another folder in the setting rnnLab.runsFolder.", root, why)
+        : vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, (e as Error).message);
+      void vscode.window.showErrorMessage(message);
+      args.onRefused?.(message);
       return undefined;
     }
     return this.queue.enqueue({ modelDir, runDir, label: readModelManifest(modelDir).name, sources: limited.uris });

@@ -3,7 +3,8 @@
 // queue, resuming an interrupted run, and bad input (binary file, damaged or newer checkpoints).
 
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
@@ -421,5 +422,26 @@ describe("RNN Lab in VS Code: an export never writes over what it reads", () => 
     const ok = await exportTo("onnx", join(ws(), "exported.onnx"));
     assert.deepEqual(ok, { out: join(ws(), "exported.onnx") });
     assert.ok(readFileSync(join(ws(), "exported.onnx")).length > 1000);
+  });
+
+  it("a read-only runs folder: training is refused with one translated line that names it, nothing is created", async () => {
+    const ro = join(ws(), "ro-runs");
+    mkdirSync(ro, { recursive: true });
+    // as root (CI) a read-only tmpfs mount; otherwise a folder without write permission
+    const mounted = process.getuid?.() === 0 && spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", ro]).status === 0;
+    if (!mounted) chmodSync(ro, 0o555);
+    await settings({ runsFolder: "ro-runs" });
+    try {
+      await openCorpus();
+      let refused = "";
+      const run = await vscode.commands.executeCommand<Run | undefined>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 5, whenBusy: "queue", onRefused: (m: string) => { refused = m; } });
+      assert.equal(run, undefined, "no run starts");
+      assert.match(refused, new RegExp(`^RNN Lab: cannot write to the runs folder .*ro-runs: ${mounted ? "the folder is read-only \\(EROFS\\)" : "permission denied \\(EACCES\\)"}\\. Choose another folder in the setting rnnLab\\.runsFolder\\.$`));
+      assert.deepEqual(readdirSync(ro), [], "nothing created");
+    } finally {
+      await settings({ runsFolder: undefined });
+      if (mounted) spawnSync("umount", ["-l", ro]);
+      else chmodSync(ro, 0o755);
+    }
   });
 });
