@@ -2,11 +2,12 @@
 // then write atomically, so a refused input leaves no file behind and a crash leaves no half file.
 
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { Model } from "./checkpoint";
 import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint, tempPathFor, writeFileAtomic } from "./checkpointFile";
 import { readCorpus, readTextFile } from "./corpusFile";
 import { InputError } from "./inputError";
+import { corpusPath, modelManifestPath } from "./runStore";
 import { checkOutputPath, describeWriteFailure, probeOutputFolder } from "./outputFile";
 import { ExportFormat, exportOnnx, exportSafetensors, pytorchProject } from "./modelExport";
 import { SafetensorsError, decodeSafetensors } from "./safetensors";
@@ -51,6 +52,8 @@ export interface ExportRequest {
   data?: string[];
   /** Replace an existing output. */
   force?: boolean;
+  /** The folder the run's recorded corpus paths are relative to (the extension records workspace-relative ones); default: the current folder. */
+  corpusBase?: string;
 }
 
 export interface ExportResult {
@@ -79,8 +82,10 @@ export function saveImportedCheckpoint(out: string, model: Model, inputs: { weig
 export function exportModel(req: ExportRequest): ExportResult {
   const model: Model = loadCheckpoint(req.checkpoint);
   const kind = req.format === "pytorch" ? "folder" : "file";
-  // the checkpoint, the text it bundles, and the run's own corpus (whatever the format) are never replaced
-  const inputs = [req.checkpoint, ...(req.data ?? []), ...(model.training?.corpus.files ?? [])];
+  // the checkpoint, the text it bundles, the run's own corpus (whatever the format) and, for a
+  // checkpoint in a run folder, its model's manifest and copy of the text are never replaced
+  const corpusFiles = (model.training?.corpus.files ?? []).map((f) => resolve(req.corpusBase ?? ".", f));
+  const inputs = [req.checkpoint, ...(req.data ?? []), ...corpusFiles, ...modelFolderFiles(req.checkpoint)];
   checkOutputPath({ out: req.out, kind, inputs, force: req.force });
   removeStaleTempFiles(dirname(req.out));
   try {
@@ -88,6 +93,14 @@ export function exportModel(req: ExportRequest): ExportResult {
   } catch (e) {
     throw describeWriteFailure(e, req.out);
   }
+}
+
+/** `<model>/model.json` and `<model>/corpus.txt` when `checkpoint` is `<model>/runs/<run>/checkpoints/NAME` (runStore.ts). */
+function modelFolderFiles(checkpoint: string): string[] {
+  const checkpoints = dirname(resolve(checkpoint));
+  const runs = dirname(dirname(checkpoints));
+  if (basename(checkpoints) !== "checkpoints" || basename(runs) !== "runs") return [];
+  return [modelManifestPath(dirname(runs)), corpusPath(dirname(runs))];
 }
 
 function writeExport(req: ExportRequest, model: Model): ExportResult {

@@ -142,7 +142,12 @@ export function checkOutputPath(req: OutputRequest): void {
       const real = id.real + sep;
       const inside = inputs.find((x) => x.id.real.startsWith(real));
       if (inside) throw new OutputError(`${option} ${out} holds ${inside.path}, which this command reads; replacing the folder would delete it: choose another ${option}`, { reason: "holds-input", out, input: inside.path });
-      if (!req.force && readdirSync(out).length > 0) throw new OutputError(`${out} already exists and is not empty; choose another ${option}, or pass --force to replace it`, { reason: "exists", out });
+      const names = readdirSync(out);
+      if (names.length > 0 && !req.force) throw new OutputError(`${out} already exists and is not empty; choose another ${option}, or pass --force to replace it`, { reason: "exists", out });
+      // --force replaces a project exported before, never an arbitrary folder (it is removed whole)
+      if (names.length > 0 && !(names.includes("model.py") && names.includes("train.py"))) {
+        throw new OutputError(`${option} ${out} is a folder that is not an exported PyTorch project (no model.py and train.py); replacing it would delete its files: choose another ${option}`, { reason: "exists", out });
+      }
       return;
     }
     if (!st.isFile()) throw new OutputError(`${option} ${out} is ${kindOf(st)}; choose another ${option}`, { reason: "not-regular", out });

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { ExportFormat } from "../engine/modelExport";
 import type { OutputRefusal } from "../engine/outputFile";
+import { environmentReason } from "./fileErrors";
 import { runsRoot } from "./settings";
 import { InteropReply, InteropRequest, isInteropReply } from "../protocol/interopWorker";
 import { WorkerChannel } from "../protocol/messageChannel";
@@ -78,10 +79,7 @@ export function refusalMessage(refusal: OutputRefusal): string {
     case "holds-input": return vscode.l10n.t("the folder {0} holds {1}, which this reads; replacing the folder would delete it. Choose another folder.", basename(refusal.out), basename(refusal.input));
     case "exists": return vscode.l10n.t("{0} already exists; choose another name.", basename(refusal.out));
     case "unwritable": {
-      const why = refusal.code === "EROFS" ? vscode.l10n.t("the folder is read-only (EROFS)")
-        : refusal.code === "EACCES" || refusal.code === "EPERM" ? vscode.l10n.t("permission denied ({0})", refusal.code)
-        : refusal.code === "ENOSPC" || refusal.code === "EDQUOT" ? vscode.l10n.t("the disk is full ({0})", refusal.code)
-        : refusal.code;
+      const why = environmentReason(refusal.code) ?? refusal.code;
       return vscode.l10n.t("cannot write {0}: {1}. Choose another place.", refusal.out, why);
     }
   }
@@ -104,7 +102,8 @@ export async function exportModel(extensionPath: string, log: vscode.LogOutputCh
   if (!target) return undefined;
   // the save dialog has already asked whether to replace an existing file; the engine still refuses
   // the checkpoint itself, the run's text, a device, or a folder that holds them (outputFile.ts)
-  const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch" });
+  const r = await runInWorker(extensionPath, { type: "export", checkpoint: source.fsPath, format: picked.format, out: target.fsPath, force: picked.format !== "pytorch",
+    corpusBase: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath });
   if (r.type !== "exported") {
     const message = r.type === "error" ? (r.refusal ? refusalMessage(r.refusal) : r.message) : "unexpected reply";
     log.error(`export: ${r.type === "error" ? r.message : message}`);

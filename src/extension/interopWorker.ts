@@ -19,7 +19,7 @@ receiveMessages(port, isInteropRequest, (request) => {
       saveImportedCheckpoint(request.out, r.model, request);
       return reply({ type: "imported", out: request.out, summary: r.summary });
     }
-    const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force });
+    const r = exportModel({ checkpoint: request.checkpoint, format: request.format, out: request.out, force: request.force, corpusBase: request.corpusBase });
     return reply({ type: "exported", out: r.out, bytes: r.bytes, files: r.files, data: r.data });
   } catch (e) {
     reply({ type: "error", message: e instanceof Error ? e.message : String(e), ...(e instanceof OutputError && e.refusal ? { refusal: e.refusal } : {}) });

@@ -6,6 +6,8 @@
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
+import { environmentReason } from "./fileErrors";
+import { OutputError, probeOutputFolder } from "../engine/outputFile";
 import { basename, join } from "node:path";
 import { decodeText } from "../engine/corpusFile";
 import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../engine/defaults";
@@ -37,6 +39,8 @@ export interface TrainArgs {
   onCreated?: (runDir: string) => void;
   /** A text too short for the settings' batch: "fit" trains with a batch and window that fit, without asking. */
   shortText?: "fit";
+  /** Called with the message shown when the run cannot start (for automation and tests). */
+  onRefused?: (message: string) => void;
 }
 
 export type SizePreset = "small" | "medium" | "large" | "custom";
@@ -223,17 +227,20 @@ export class TrainCommands {
     if (!(await this.makeRoom(args))) return undefined;
     let modelDir: string, runDir: string;
     try {
+      // proved before anything is made: the runs folder takes a file of the text's size (outputFile.ts)
+      probeOutputFolder(join(root, "corpus.txt"), Buffer.byteLength(limited.text));
       const made = await inCorpusWorker(this.extensionPath, { type: "createModel", root, name: args.name ?? limited.name, spec: chosen, cap: setting("vocabularyCap"), text: limited.text, files: limited.files });
       modelDir = (made as Extract<CorpusResult, { type: "createModel" }>).modelDir;
-    } catch (e) {
-      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", source.name, errorText(e)));
-      return undefined;
-    }
-    try {
       runDir = await createRun(modelDir, options, runPlan(budget), null);
       args.onCreated?.(runDir);
     } catch (e) {
-      void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, errorText(e)));
+      // a read-only, forbidden or full runs folder is the machine's state: say so, and where to change it
+      // (mkdir -p on a read-only mount says ENOENT: the probe's code is the one to trust)
+      const why = environmentReason(e instanceof OutputError && e.refusal?.reason === "unwritable" ? e.refusal.code : (e as NodeJS.ErrnoException).code);
+      const message = why ? vscode.l10n.t("RNN Lab: cannot write to the runs folder {0}: {1}. Choose another folder in the setting rnnLab.runsFolder.", root, why)
+        : vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", root, errorText(e));
+      void prompts.error(message);
+      args.onRefused?.(message);
       return undefined;
     }
     return this.queue.enqueue({ modelDir, runDir, label: readModelManifest(modelDir).name, sources: limited.uris });

@@ -9,7 +9,7 @@ import type { OutputRefusal } from "../engine/outputFile";
 export type InteropRequest =
   | { type: "inspect"; weights: string; vocab: string; map: string[]; nonlinearity: Nonlinearity; cell?: CellType }
   | { type: "import"; weights: string; vocab: string; map: string[]; nonlinearity: Nonlinearity; cell?: CellType; out: string }
-  | { type: "export"; checkpoint: string; format: ExportFormat; out: string; force: boolean };
+  | { type: "export"; checkpoint: string; format: ExportFormat; out: string; force: boolean; corpusBase?: string };
 
 export type InteropReply =
   | { type: "inspected"; summary: string; spec: ModelSpec }
@@ -50,7 +50,7 @@ export function isInteropRequest(m: unknown): m is InteropRequest {
   switch (r.type) {
     case "inspect": case "import":
       return str(r.weights) && str(r.vocab) && Array.isArray(r.map) && r.map.every(str) && str(r.nonlinearity) && (r.cell === undefined || str(r.cell)) && (r.type === "inspect" || str(r.out));
-    case "export": return str(r.checkpoint) && str(r.format) && str(r.out) && typeof r.force === "boolean";
+    case "export": return str(r.checkpoint) && str(r.format) && str(r.out) && typeof r.force === "boolean" && (r.corpusBase === undefined || str(r.corpusBase));
     default: return false;
   }
 }

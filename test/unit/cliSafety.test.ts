@@ -161,6 +161,17 @@ describe("import and export never write over their inputs", () => {
     expectOneLineError(runCli(["export", ckpt, "--format", "onnx", "--out", corpus, "--force"]), /c\.txt is one of this command's input files/);
     expectOneLineError(runCli(["export", ckpt, "--format", "pytorch", "--out", dir, "--force"]), /holds .*ie\.safetensors, which this command reads; replacing the folder would delete it/);
     expectOneLineError(runCli(["export", ckpt, "--format", "onnx", "--out", "/dev/null", "--force"]), /character device/);
+    // --force replaces a project exported before, never a folder of the user's (it would be removed whole)
+    const mine = join(dir, "my-folder");
+    mkdirSync(mine);
+    writeFileSync(join(mine, "thesis.md"), "chapter one\n");
+    expectOneLineError(runCli(["export", ckpt, "--format", "pytorch", "--out", mine, "--force"]), /my-folder is a folder that is not an exported PyTorch project .*replacing it would delete its files/);
+    assert.equal(readFileSync(join(mine, "thesis.md"), "utf8"), "chapter one\n");
+    const project = join(dir, "project");
+    assert.equal(runCli(["export", ckpt, "--format", "pytorch", "--out", project]).status, 0);
+    expectOneLineError(runCli(["export", ckpt, "--format", "pytorch", "--out", project]), /project already exists and is not empty; .*--force/);
+    const again = runCli(["export", ckpt, "--format", "pytorch", "--out", project, "--force"]);
+    assert.equal(again.status, 0, again.stderr);
     assert.ok(bytesOf(ckpt).equals(before) && bytesOf(corpus).equals(textBefore));
     assert.ok(statSync("/dev/null").isCharacterDevice());
   });

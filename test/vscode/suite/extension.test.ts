@@ -3,7 +3,8 @@
 // queue, resuming an interrupted run, and bad input (binary file, damaged or newer checkpoints).
 
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
@@ -392,5 +393,60 @@ describe("RNN Lab in VS Code", () => {
     }
     assert.equal(openPanels().length, before);
     closeAll();
+  });
+});
+
+// Issue 13: the export command gets the engine's output guard (src/engine/outputFile.ts).
+describe("RNN Lab in VS Code: an export never writes over what it reads", () => {
+  before(async () => {
+    api = await vscode.extensions.getExtension<RnnLabApi>(EXTENSION_ID)!.activate();
+  });
+
+  it("exporting over the checkpoint, the training text or the model folder's files is refused with one translated line; nothing changes", async () => {
+    await openCorpus();
+    const run = await vscode.commands.executeCommand<Run>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 20, whenBusy: "queue" });
+    const end = await run.finishedEvent;
+    assert.equal(end.type, "done", JSON.stringify(end));
+    const ckpt = end.checkpoint!;
+    const { modelDir, runDir } = run.run;
+    // the run records corpus.txt relative to the workspace; the guard resolves it there
+    const inputs = [ckpt, corpus().fsPath, join(modelDir, "corpus.txt"), join(modelDir, "model.json")];
+    const before = inputs.map((f) => readFileSync(f));
+    const exportTo = (format: string, out: string) =>
+      vscode.commands.executeCommand<{ out: string } | { error: string } | undefined>("rnnLab.exportModel", vscode.Uri.file(ckpt), { format, out });
+    for (const [format, out] of [["safetensors", ckpt], ["onnx", corpus().fsPath], ["onnx", join(modelDir, "corpus.txt")], ["safetensors", join(modelDir, "model.json")]]) {
+      const r = await exportTo(format, out);
+      assert.ok(r && "error" in r, `${format} → ${out}: ${JSON.stringify(r)}`);
+      assert.match(r.error, /^RNN Lab: export failed: \S+ is one of the files this reads \(\S+\); writing there would replace it\. Choose another file\.$/);
+    }
+    const folder = await exportTo("pytorch", runDir);
+    assert.ok(folder && "error" in folder);
+    assert.match(folder.error, /^RNN Lab: export failed: the folder \S+ holds \S+, which this reads; replacing the folder would delete it\. Choose another folder\.$/);
+    inputs.forEach((f, i) => assert.ok(readFileSync(f).equals(before[i]), `${f} is unchanged`));
+    // … while an export to a new file still works
+    const ok = await exportTo("onnx", join(ws(), "exported.onnx"));
+    assert.deepEqual(ok, { out: join(ws(), "exported.onnx") });
+    assert.ok(readFileSync(join(ws(), "exported.onnx")).length > 1000);
+  });
+
+  it("a read-only runs folder: training is refused with one translated line that names it, nothing is created", async () => {
+    const ro = join(ws(), "ro-runs");
+    mkdirSync(ro, { recursive: true });
+    // as root (CI) a read-only tmpfs mount; otherwise a folder without write permission
+    const mounted = process.getuid?.() === 0 && spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", ro]).status === 0;
+    if (!mounted) chmodSync(ro, 0o555);
+    await settings({ runsFolder: "ro-runs" });
+    try {
+      await openCorpus();
+      let refused = "";
+      const run = await vscode.commands.executeCommand<Run | undefined>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 5, whenBusy: "queue", onRefused: (m: string) => { refused = m; } });
+      assert.equal(run, undefined, "no run starts");
+      assert.match(refused, new RegExp(`^RNN Lab: cannot write to the runs folder .*ro-runs: ${mounted ? "the folder is read-only \\(EROFS\\)" : "permission denied \\(EACCES\\)"}\\. Choose another folder in the setting rnnLab\\.runsFolder\\.$`));
+      assert.deepEqual(readdirSync(ro), [], "nothing created");
+    } finally {
+      await settings({ runsFolder: undefined });
+      if (mounted) spawnSync("umount", ["-l", ro]);
+      else chmodSync(ro, 0o755);
+    }
   });
 });
