@@ -123,6 +123,9 @@ export class Trainer {
     this.core.params().set(model.params);
     // weights only (an import, an export): a new run from these weights, fresh optimizer and state
     if (!t) return;
+    if (t.window >= this.batches.windowsPerEpoch) {
+      throw new InputError(`the checkpoint is at window ${t.window} of an epoch, but this text has ${this.batches.windowsPerEpoch} windows per epoch at batch ${this.options.batch} × seq ${this.options.seq}`);
+    }
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);
     this.core.setRngState(t.rng);

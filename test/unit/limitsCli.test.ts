@@ -167,7 +167,7 @@ describe("checkpoint metadata is checked against a schema and the tensors presen
     const cases: [string, (md: Record<string, string>) => void, RegExp][] = [
       ["opts-null", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), options: null }); }, /training state: options is not an object/],
       ["corpus-num", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), corpus: 7 }); }, /training state: corpus is not an object/],
-      ["sha", (md) => { const t = JSON.parse(md.training); md.training = JSON.stringify({ ...t, corpus: { ...t.corpus, sha256: "x" } }); }, /corpus\.sha256 must be 64 hexadecimal digits/],
+      ["sha", (md) => { const t = JSON.parse(md.training); md.training = JSON.stringify({ ...t, corpus: { ...t.corpus, sha256: 64 } }); }, /corpus\.sha256 must be a string, not 64/],
       ["unk", (md) => { md.vocab = JSON.stringify({ ...JSON.parse(md.vocab), unk: "none" }); }, /<unk> index must be an integer/],
       ["unk-range", (md) => { md.vocab = JSON.stringify({ ...JSON.parse(md.vocab), unk: 999 }); }, /<unk> index 999 is out of range/],
       ["rng", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), rng: [1, 2, "3", 4] }); }, /rng must be 4 unsigned 32-bit integers/],
