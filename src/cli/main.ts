@@ -7,7 +7,7 @@ import { basename, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../engine/checkpointFile";
-import { encodeCorpus, readTextFile, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
+import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
 import { parseMemorySize, setMemoryCap } from "../engine/limits";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
@@ -18,7 +18,7 @@ import { DEFAULT_TRAIN_OPTIONS, OptimizerName, TrainOptions } from "../engine/tr
 import { InitScheme } from "../engine/initialise";
 import { exportModel, readTorchWeights } from "../engine/interopFiles";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
-import { CorpusSplit, NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
+import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
 
@@ -237,6 +237,7 @@ async function train(args: string[]): Promise<number> {
     validateSpec(spec);
   }
 
+  checkTrainingMemory(spec, options, threads, corpus.chars); // before the text is encoded or a core made
   const encoded = encodeCorpus(corpus, vocab);
   const split = splitCorpus(encoded, options.valFraction);
   const trainer = new Trainer(spec, vocab, split, options,
@@ -395,8 +396,7 @@ async function evaluate(args: string[]): Promise<number> {
   const { flags, files } = parse(args, { json: "boolean", "max-memory": "string" }, [2, 2]);
   useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
-  const text = readTextFile(files[1]);
-  const r = lossOnText(model, model.vocab.encode(text));
+  const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
   else process.stdout.write(`${files[1]}: ${r.loss.toFixed(4)} nats/char (${r.bitsPerChar.toFixed(4)} bits/char) over ${r.predicted.toLocaleString("en")} predicted characters\n`);
   return 0;

@@ -60,7 +60,7 @@ export interface TextLoss {
 }
 
 /** The text read once from its start at batch 1: characters 2…n each predicted from all before. */
-export function lossOnText(model: Model, encoded: Int32Array, window = 256): TextLoss {
+export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 256): TextLoss {
   if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);

@@ -107,6 +107,19 @@ describe("memory figures", () => {
     }
   });
 
+  test("resuming at a window this text does not have is refused (it used to read past the streams)", () => {
+    const vocab = CharVocabulary.fromText("abcdefgh").vocab;
+    const spec: ModelSpec = { ...base, layers: 1, hidden: 8, vocabSize: vocab.size };
+    const options = { ...DEFAULT_TRAIN_OPTIONS, batch: 2, seq: 4, valFraction: 0 };
+    const long = Int32Array.from({ length: 400 }, (_, i) => i % 8), short = long.subarray(0, 20);
+    const info = { files: [], sha256: "", chars: 0, trainChars: 0 };
+    const first = new Trainer(spec, vocab, splitCorpus(long, 0), options, info);
+    for (let k = 0; k < 5; k++) first.trainStep();
+    const snap = first.snapshot();
+    assert.equal(snap.training!.window, 5);
+    assert.throws(() => new Trainer(spec, vocab, splitCorpus(short, 0), options, info, snap), /at window 5 of an epoch, but this text has 2 windows per epoch at batch 2 × seq 4/);
+  });
+
   test("the estimate grows with threads (one core and gradient slot per worker) and counts the token ids", () => {
     const one = trainingMemory(base, { batch: 64, seq: 50, threads: 1, corpusChars: 1e6 });
     const four = trainingMemory(base, { batch: 64, seq: 50, threads: 4, corpusChars: 1e6 });
