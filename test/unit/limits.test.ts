@@ -16,6 +16,9 @@ import {
 import { ModelSpec, coreShape, tensorLayout, validateSpec } from "../../src/engine/modelSpec";
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from "../../src/engine/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { ModelOverflowError, lossOnText } from "../../src/engine/evaluate";
+import { Sampler } from "../../src/engine/sampler";
+import { TextPredictor } from "../../src/engine/textPredictor";
 import { projectRoot } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 32, embed: 0, vocabSize: 65, peephole: false, coupled: false, residual: false };
@@ -179,5 +182,28 @@ describe("one set of limits", () => {
     same("rnnLab.seq", LIMITS.seq);
     same("rnnLab.vocabularyCap", LIMITS.vocabulary);
     same("rnnLab.threads", { min: 0, max: LIMITS.threads.max }); // 0 = automatic (cores − 1)
+  });
+});
+
+describe("non-finite results", () => {
+  test("hover predictions, surprisal, sampling and eval refuse a model whose arithmetic overflows", () => {
+    const vocab = CharVocabulary.fromText("abcdefgh\n").vocab;
+    const spec: ModelSpec = { ...base, layers: 1, hidden: 8, embed: 4, vocabSize: vocab.size };
+    // ±3e38 is finite in float32; sums of such weights are not
+    const params = Float32Array.from({ length: parameterCount(spec) }, (_, i) => ((i * 7919) % 13) % 2 ? 3e38 : -3e38);
+    const model = { spec, vocab, params, training: null };
+    const overflow = (e: Error) => e instanceof ModelOverflowError && /^the model's weights overflow: .*\(its largest weight is 3\.00e\+38\)/.test(e.message);
+    const p = new TextPredictor(model);
+    p.setText("doc", 0, "abcabcabc");
+    assert.throws(() => p.predict("doc", 5, 3), overflow);
+    assert.throws(() => p.meanLoss("abcdefabcdef"), overflow);
+    assert.throws(() => new Sampler(model, 1).generate(20, { temperature: 1, topK: 0, topP: 1 }), overflow);
+    assert.throws(() => lossOnText(model, Int32Array.of(0, 1, 2, 3, 4, 5)), overflow);
+    // the same model with ordinary weights predicts finite numbers
+    const calm = { ...model, params: params.map((v) => v * 1e-39) };
+    assert.ok(Number.isFinite(lossOnText(calm, Int32Array.of(0, 1, 2, 3, 4, 5)).loss));
+    const q = new TextPredictor(calm);
+    q.setText("doc", 0, "abcabcabc");
+    assert.ok(q.predict("doc", 5, 3).top.every((t) => Number.isFinite(t.probability)));
   });
 });
