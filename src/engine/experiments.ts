@@ -4,6 +4,7 @@
 
 import { ModelSpec, gatesPerUnit } from "./modelSpec";
 import type { TrainOptions } from "./trainOptions";
+import { LIMITS } from "./limits";
 
 export type ExperimentKind = "cells" | "init" | "clipping";
 
@@ -20,9 +21,9 @@ export function parameterCount(spec: ModelSpec): number {
   return n + H * V + V;
 }
 
-/** The hidden size for `spec`'s cell whose parameter count is closest to `target`. */
+/** The hidden size for `spec`'s cell whose parameter count is closest to `target`, within the engine's limit. */
 export function hiddenForParameters(spec: ModelSpec, target: number): number {
-  let lo = 1, hi = 8192;
+  let lo: number = LIMITS.hidden.min, hi: number = LIMITS.hidden.max;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (parameterCount({ ...spec, hidden: mid }) < target) lo = mid + 1;
