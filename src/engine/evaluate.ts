@@ -19,6 +19,13 @@ export class ModelOverflowError extends InputError {
   }
 }
 
+/**
+ * −ln of the smallest positive float32: a mean loss above this many nats per character means the
+ * true characters' probabilities underflowed to zero — what weights of 1e30 give (a loss of ~1e30
+ * nats/char is as meaningless as NaN, and as much an overflow).
+ */
+export const MAX_MEANINGFUL_LOSS = -Math.log(1.4e-45);
+
 /** Throws ModelOverflowError when any of `values` is NaN or infinite. */
 export function requireFinite(values: ArrayLike<number>, what: string, params: ArrayLike<number>): void {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new ModelOverflowError(`${what} is ${values[k]}`, params);
@@ -80,6 +87,7 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
   }
   const loss = total / n;
   if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
+  if (loss > MAX_MEANINGFUL_LOSS) throw new ModelOverflowError(`its loss on the text is ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)})`, model.params);
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
 }
 

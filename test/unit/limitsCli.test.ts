@@ -199,6 +199,14 @@ describe("non-finite results are errors, not output", () => {
     expectRefusal(cli(["eval", huge, corpus, "--json"]), /the model's weights overflow/);
     expectRefusal(cli(["sample", huge, "--length", "20"]), /the model's weights overflow: the next character's score is (NaN|Infinity|-Infinity)/);
   });
+
+  test("trained weights scaled by 1e30: eval refuses a loss of ~1e30 nats/char as an overflow", () => {
+    const scaled = edited(trained, "scaled.safetensors", (md, t) => {
+      delete md.training;
+      return t.filter((x) => !x.name.startsWith("optimizer.") && !x.name.startsWith("state.")).map((x) => ({ ...x, data: x.data.map((v) => v * 1e30) }));
+    });
+    expectRefusal(cli(["eval", scaled, corpus]), /the model's weights overflow: its loss on the text is \d\.\d\de\+\d+ nats per character, beyond what float32 probabilities can express \(103\)/);
+  });
 });
 
 describe("inputs that are not regular UTF-8 files", () => {
