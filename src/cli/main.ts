@@ -6,7 +6,7 @@ import { basename, dirname, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
 import { CheckpointError, Model, TrainingState, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/checkpointFile";
-import { encodeCorpus, readTextFile, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
+import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
 import { parseMemorySize, setMemoryCap } from "../engine/limits";
 import { InputError } from "../engine/inputError";
 import { lossOnText } from "../engine/evaluate";
@@ -21,7 +21,7 @@ import { INIT_SCHEMES, InitScheme } from "../engine/initialise";
 import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
-import { CorpusSplit, NonFiniteLossError, Trainer, splitCorpus } from "../engine/trainer";
+import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/trainer";
 
 class UsageError extends Error {}
 
@@ -285,6 +285,7 @@ async function train(args: string[]): Promise<number> {
   }
 
   validateTrainOptions(options);
+  checkTrainingMemory(spec, options, threads, corpus.chars); // before the text is encoded or a core made
   // The output, checked once the options are known good and before anything is trained or written:
   // never an input, never a device or a folder, never an existing file other than the checkpoint
   // being resumed unless --force; its folder takes a file of the checkpoint's size; it is ours alone.
@@ -515,8 +516,7 @@ async function evaluate(args: string[]): Promise<number> {
   const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string" }, [2, 2]);
   useMemoryCap(flags);
   const model = loadCheckpoint(files[0]);
-  const text = readTextFile(files[1]);
-  const r = lossOnText(model, model.vocab.encode(text));
+  const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
   else process.stdout.write(`${files[1]}: ${r.loss.toFixed(4)} nats/char (${r.bitsPerChar.toFixed(4)} bits/char) over ${r.predicted.toLocaleString("en")} predicted characters\n`);
   return 0;

@@ -103,7 +103,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
   }
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) throw userError(CheckpointError, "notRnnLabCheckpoint", name);
-  if (!/^[0-9]{1,9}$/.test(md.format_version ?? "")) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
+  if (!/^[0-9]{1,9}$/.test(md.format_version ?? "")) fail(md.format_version === undefined ? "metadata \"format_version\" is missing" : `unreadable format version ${JSON.stringify(md.format_version)}`);
   const version = Number(md.format_version);
   if (version < 1) fail(`unreadable format version ${JSON.stringify(md.format_version)}`);
   if (version > CHECKPOINT_VERSION) throw userError(CheckpointError, "newerCheckpoint", name, version, CHECKPOINT_VERSION);
@@ -122,7 +122,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     const vj = parse("vocab") as VocabularyJson;
     if (typeof vj !== "object" || vj === null || Array.isArray(vj)) fail(`metadata "vocab" is not an object`);
     if (!Array.isArray(vj.chars)) fail(`metadata "vocab" has no list of characters`);
-    if (vj.unk !== undefined && !Number.isInteger(vj.unk)) fail(`vocabulary's <unk> index must be an integer, not ${JSON.stringify(vj.unk)}`);
+    if (vj.unk !== undefined && !Number.isInteger(vj.unk)) fail(`vocabulary's <unk> index must be an integer, not ${JSON.stringify(vj.unk) ?? "that"}`);
     if (Number.isInteger(vj.unk) && (vj.unk < -1 || vj.unk >= vj.chars.length)) fail(`vocabulary's <unk> index ${vj.unk} is out of range (${vj.chars.length} characters)`);
     vocab = new CharVocabulary(vj);
   } catch (e) {
@@ -131,7 +131,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
   }
   if (vocab.size !== spec.vocabSize) fail(`vocabulary has ${vocab.size} characters, the model expects ${spec.vocabSize}`);
 
-  const progress = md.training === undefined ? null : validateProgress(parse("training"), spec, fail);
+  const progress = md.training === undefined ? null : validateProgress(parse("training"), fail);
   // The tensors this model has, and no others.
   const slots = tensorTable(spec);
   const expected = new Map<string, number[]>();
@@ -186,19 +186,20 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
 }
 
 /** The `training` metadata: every field typed, ranged and consistent with the model and its text. */
-function validateProgress(raw: unknown, spec: ModelSpec, fail: (why: string) => never): TrainingProgress {
+function validateProgress(raw: unknown, fail: (why: string) => never): TrainingProgress {
   const bad = (why: string): never => fail(`training state: ${why}`);
+  const got = (v: unknown) => (v === undefined ? "but it is missing" : `not ${JSON.stringify(v)}`);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("not an object");
   const p = raw as Record<string, unknown>;
   const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = p[key];
-    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) bad(`${key} must be an integer from ${min} to ${max}, not ${JSON.stringify(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) bad(`${key} must be an integer from ${min} to ${max}, ${got(v)}`);
     return v as number;
   };
   const real = (key: string, min: number, nullable: boolean): void => {
     const v = p[key];
     if (v === null && nullable) return;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min) bad(`${key} must be a number ≥ ${min}${nullable ? " or null" : ""}, not ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min) bad(`${key} must be a number ≥ ${min}${nullable ? " or null" : ""}, ${got(v)}`);
   };
   if (typeof p.options !== "object" || p.options === null || Array.isArray(p.options)) bad("options is not an object");
   try {
@@ -215,19 +216,21 @@ function validateProgress(raw: unknown, spec: ModelSpec, fail: (why: string) => 
   if (typeof p.corpus !== "object" || p.corpus === null || Array.isArray(p.corpus)) bad("corpus is not an object");
   const c = p.corpus as Record<string, unknown>;
   if (!Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) bad("corpus.files must be a list of file names");
-  if (typeof c.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(c.sha256)) bad(`corpus.sha256 must be 64 hexadecimal digits, not ${JSON.stringify(c.sha256)}`);
-  if (!Number.isSafeInteger(c.chars) || (c.chars as number) < 2) bad(`corpus.chars must be an integer ≥ 2, not ${JSON.stringify(c.chars)}`);
-  if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 2 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 2 to corpus.chars, not ${JSON.stringify(c.trainChars)}`);
-  // The run's batching (streambatches.ts): windows per epoch follow from the training text's length.
+  if (typeof c.sha256 !== "string") bad(`corpus.sha256 must be a string, ${got(c.sha256)}`);
+  if (!Number.isSafeInteger(c.chars) || (c.chars as number) < 0) bad(`corpus.chars must be an integer ≥ 0, ${got(c.chars)}`);
+  if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 0 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 0 to corpus.chars, ${got(c.trainChars)}`);
+  // Where the run's text is described (trainChars > 0, as the CLI and the extension write it), the
+  // position must be one its batching reaches (streamBatches.ts): step = epoch · windows + window.
   const windowsPerEpoch = Math.floor(Math.floor(((c.trainChars as number) - 1) / options.batch) / options.seq);
-  if (windowsPerEpoch < 1) bad(`corpus.trainChars ${c.trainChars} is shorter than one batch`);
-  if ((p.window as number) >= windowsPerEpoch) bad(`window ${p.window} is past the ${windowsPerEpoch} windows of an epoch`);
-  if (p.step !== (p.epoch as number) * windowsPerEpoch + (p.window as number)) bad(`step ${p.step} does not match epoch ${p.epoch} and window ${p.window} (${windowsPerEpoch} windows per epoch)`);
-  if (p.lastLoss !== null && (typeof p.lastLoss !== "number" || !Number.isFinite(p.lastLoss) || p.lastLoss < 0)) bad(`lastLoss must be a number ≥ 0, not ${JSON.stringify(p.lastLoss)}`);
+  if ((c.trainChars as number) > 0) {
+    if (windowsPerEpoch < 1) bad(`corpus.trainChars ${c.trainChars} is shorter than one batch`);
+    if ((p.window as number) >= windowsPerEpoch) bad(`window ${p.window} is past the ${windowsPerEpoch} windows of an epoch`);
+    if (p.step !== (p.epoch as number) * windowsPerEpoch + (p.window as number)) bad(`step ${p.step} does not match epoch ${p.epoch} and window ${p.window} (${windowsPerEpoch} windows per epoch)`);
+  }
+  if (p.lastLoss !== null && (typeof p.lastLoss !== "number" || !Number.isFinite(p.lastLoss) || p.lastLoss < 0)) bad(`lastLoss must be a number ≥ 0 or null, ${got(p.lastLoss)}`);
   real("bestValLoss", 0, true);
   real("lastValLoss", 0, true);
   real("elapsedSeconds", 0, false);
   int("charsSeen", 0);
-  void spec;
   return { ...(p as unknown as TrainingProgress), lastLoss: p.lastLoss === null ? NaN : (p.lastLoss as number) };
 }

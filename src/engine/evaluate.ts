@@ -20,6 +20,13 @@ export class ModelOverflowError extends InputError {
   }
 }
 
+/**
+ * −ln of the smallest positive float32: a mean loss above this many nats per character means the
+ * true characters' probabilities underflowed to zero — what weights of 1e30 give (a loss of ~1e30
+ * nats/char is as meaningless as NaN, and as much an overflow).
+ */
+export const MAX_MEANINGFUL_LOSS = -Math.log(1.4e-45);
+
 /** Throws ModelOverflowError when any of `values` is NaN or infinite. */
 export function requireFinite(values: ArrayLike<number>, what: string, params: ArrayLike<number>): void {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new ModelOverflowError(`${what} is ${values[k]}`, params);
@@ -61,7 +68,7 @@ export interface TextLoss {
 }
 
 /** The text read once from its start at batch 1: characters 2…n each predicted from all before. */
-export function lossOnText(model: Model, encoded: Int32Array, window = 256): TextLoss {
+export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 256): TextLoss {
   if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
@@ -81,6 +88,7 @@ export function lossOnText(model: Model, encoded: Int32Array, window = 256): Tex
   }
   const loss = total / n;
   if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
+  if (loss > MAX_MEANINGFUL_LOSS) throw new ModelOverflowError(`its loss on the text is ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)})`, model.params);
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
 }
 

@@ -7,14 +7,15 @@ import type { ModelSpec } from "./modelSpec";
 
 export { parameterCount } from "./cells";
 import type { TrainOptions } from "./trainOptions";
+import { LIMITS } from "./limits";
 
 export type ExperimentKind = "cells" | "init" | "clipping";
 
 export interface Variant { name: string; spec: ModelSpec; options: Partial<TrainOptions> }
 
-/** The hidden size for `spec`'s cell whose parameter count is closest to `target`. */
+/** The hidden size for `spec`'s cell whose parameter count is closest to `target`, within the engine's limit. */
 export function hiddenForParameters(spec: ModelSpec, target: number): number {
-  let lo = 1, hi = 8192;
+  let lo: number = LIMITS.hidden.min, hi: number = LIMITS.hidden.max;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (parameterCount({ ...spec, hidden: mid }) < target) lo = mid + 1;

@@ -27,17 +27,18 @@ export const MAX_LAYERS = LIMITS.layers.max;
 export function validateSpec(spec: ModelSpec): void {
   const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) bad("the model description is not an object");
+  const got = (v: unknown) => (v === undefined ? "but it is missing" : `not ${JSON.stringify(v)}`);
   const int = (v: unknown, range: { min: number; max: number }, what: string) => {
-    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, not ${JSON.stringify(v)}`);
+    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, ${got(v)}`);
   };
-  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(spec.cell)}`);
-  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, not ${JSON.stringify(spec.nonlinearity)}`);
+  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, ${got(spec.cell)}`);
+  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, ${got(spec.nonlinearity)}`);
   int(spec.layers, LIMITS.layers, "layers");
   int(spec.hidden, LIMITS.hidden, "hidden size");
   int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
   if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
   int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
-  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, not ${JSON.stringify(spec[flag])}`);
+  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${got(spec[flag])}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }

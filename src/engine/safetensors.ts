@@ -90,7 +90,7 @@ export function readSafetensorsHeader(bytes: Uint8Array): SafetensorsHeader {
     }
     const info = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (typeof info !== "object" || info === null || Array.isArray(info)) fail(`tensor ${name}: entry is not an object`);
-    if (typeof info.dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, info.dtype)) fail(`tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
+    if (typeof info.dtype !== "string" || !Object.hasOwn(DTYPE_BYTES, info.dtype)) fail(info.dtype === undefined ? `tensor ${name}: its dtype is missing` : `tensor ${name}: unknown dtype ${JSON.stringify(info.dtype)}`);
     const dtype = info.dtype as string;
     if (!Array.isArray(info.shape) || !info.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor ${name}: shape is not a list of non-negative integers`);
     const shape = info.shape as number[];

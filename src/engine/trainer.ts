@@ -95,8 +95,7 @@ export class Trainer {
     if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
     this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
-    checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${this.threads} thread${this.threads > 1 ? "s" : ""}`,
-      trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: this.threads, corpusChars: data.train.length + data.val.length }));
+    checkTrainingMemory(spec, options, this.threads, data.train.length + data.val.length);
     const shared = this.threads > 1;
     const trainData = shared ? copyToShared(data.train) : data.train;
     this.batches = new StreamBatches(trainData, options.batch, options.seq);
@@ -125,6 +124,9 @@ export class Trainer {
     this.core.params().set(model.params);
     // weights only (an import, an export): a new run from these weights, fresh optimizer and state
     if (!t) return;
+    if (t.window >= this.batches.windowsPerEpoch) {
+      throw new InputError(`the checkpoint is at window ${t.window} of an epoch, but this text has ${this.batches.windowsPerEpoch} windows per epoch at batch ${this.options.batch} × seq ${this.options.seq}`);
+    }
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);
     this.core.setRngState(t.rng);
@@ -253,6 +255,13 @@ export class Trainer {
 }
 
 /** The ids on shared memory, for the worker threads: as they are when already shared (corpusFile.ts), else a copy. */
+/** Refuses (MemoryLimitError) a run whose peak need (limits.ts trainingMemory) is over wasm32's 4 GiB or the cap. */
+export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, threads: number, corpusChars: number): void {
+  const t = Math.max(1, Math.min(threads, options.batch));
+  checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${t} thread${t > 1 ? "s" : ""}`,
+    trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: t, corpusChars }));
+}
+
 function copyToShared(data: TokenIds): TokenIds {
   if (data.buffer instanceof SharedArrayBuffer) return data;
   const shared = new SharedArrayBuffer(data.byteLength);

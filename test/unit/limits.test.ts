@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { freemem } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CharVocabulary } from "../../src/engine/charVocabulary";
@@ -16,6 +17,9 @@ import {
 import { ModelSpec, coreShape, validateSpec } from "../../src/engine/modelSpec";
 import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from "../../src/engine/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { ModelOverflowError, lossOnText } from "../../src/engine/evaluate";
+import { Sampler } from "../../src/engine/sampler";
+import { TextPredictor } from "../../src/engine/textPredictor";
 import { projectRoot } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 32, embed: 0, vocabSize: 65, peephole: false, coupled: false, residual: false };
@@ -67,6 +71,29 @@ describe("memory figures", () => {
     assert.ok(performance.now() - t0 < 2000, "refused at once");
   });
 
+  // A core of 3.5 GB (LSTM 1×4096 with a 4096-wide embedding: 5 blocks of 135 M floats and the
+  // packed weights): the blocks above 2 GiB used to come back as negative addresses (u32 read as
+  // i32), "Start offset -… is outside the bounds of the buffer". About 25 s on a 2-core machine;
+  // it runs in every `npm test` (the machines here and CI have 24 GiB).
+  const skip = freemem() < 6 * 2 ** 30 ? "needs 6 GiB of free memory" : false;
+  test("a core above 2 GiB works: its addresses stay positive", { skip }, () => {
+    const spec: ModelSpec = { ...base, layers: 1, hidden: 4096, embed: 4096 };
+    const core = new Core(coreShape(spec));
+    assert.ok(core.memoryBytes() > 2 ** 31 + 2 ** 30, `memory ${core.memoryBytes()}`);
+    // the shard-gradient scratch block (5th of 5) and the activations lie above 2 GiB
+    core.zeroGrads();
+    core.accumulateGrads(Float32Array.of(1, 2, 3, 4), 1, 1);
+    assert.deepEqual(Array.from(core.grads().subarray(0, 5)), [1, 2, 3, 4, 0]);
+    const inputs = core.inputs(), logits = core.logits();
+    assert.ok(inputs.byteOffset > 2 ** 31 && logits.byteOffset > 2 ** 31, `inputs at ${inputs.byteOffset}, logits at ${logits.byteOffset}`);
+    core.params().fill(0.001);
+    inputs[0] = 3;
+    core.targets()[0] = 5;
+    const loss = core.forward(false, 0, true);
+    assert.ok(Math.abs(loss - Math.log(spec.vocabSize)) < 1e-3, `equal weights give equal logits: loss ${loss}`);
+    assert.ok(core.logits().every((v) => Number.isFinite(v) && Math.abs(v - logits[0]) < 1e-6));
+  });
+
   test("a training run over the cap is refused with the figure and the limit, before any core exists", () => {
     const spec: ModelSpec = { ...base, layers: 1, hidden: 1024 };
     const vocab = CharVocabulary.fromText("abcdefghijklmnopqrstuvwxyz0123456789 .,;:!?'-ABCDEFGHIJKLMNOPQRSTUVWXYZ\n\"()[]&*").vocab;
@@ -81,6 +108,19 @@ describe("memory figures", () => {
     } finally {
       setMemoryCap(null);
     }
+  });
+
+  test("resuming at a window this text does not have is refused (it used to read past the streams)", () => {
+    const vocab = CharVocabulary.fromText("abcdefgh").vocab;
+    const spec: ModelSpec = { ...base, layers: 1, hidden: 8, vocabSize: vocab.size };
+    const options = { ...DEFAULT_TRAIN_OPTIONS, batch: 2, seq: 4, valFraction: 0 };
+    const long = Int32Array.from({ length: 400 }, (_, i) => i % 8), short = long.subarray(0, 20);
+    const info = { files: [], sha256: "", chars: 0, trainChars: 0 };
+    const first = new Trainer(spec, vocab, splitCorpus(long, 0), options, info);
+    for (let k = 0; k < 5; k++) first.trainStep();
+    const snap = first.snapshot();
+    assert.equal(snap.training!.window, 5);
+    assert.throws(() => new Trainer(spec, vocab, splitCorpus(short, 0), options, info, snap), /at window 5 of an epoch, but this text has 2 windows per epoch at batch 2 × seq 4/);
   });
 
   test("the estimate grows with threads (one core and gradient slot per worker) and counts the token ids", () => {
@@ -142,5 +182,28 @@ describe("one set of limits", () => {
     same("rnnLab.seq", LIMITS.seq);
     same("rnnLab.vocabularyCap", LIMITS.vocabulary);
     same("rnnLab.threads", { min: 0, max: LIMITS.threads.max }); // 0 = automatic (cores − 1)
+  });
+});
+
+describe("non-finite results", () => {
+  test("hover predictions, surprisal, sampling and eval refuse a model whose arithmetic overflows", () => {
+    const vocab = CharVocabulary.fromText("abcdefgh\n").vocab;
+    const spec: ModelSpec = { ...base, layers: 1, hidden: 8, embed: 4, vocabSize: vocab.size };
+    // ±3e38 is finite in float32; sums of such weights are not
+    const params = Float32Array.from({ length: parameterCount(spec) }, (_, i) => ((i * 7919) % 13) % 2 ? 3e38 : -3e38);
+    const model = { spec, vocab, params, training: null };
+    const overflow = (e: Error) => e instanceof ModelOverflowError && /^the model's weights overflow: .*\(its largest weight is 3\.00e\+38\)/.test(e.message);
+    const p = new TextPredictor(model);
+    p.setText("doc", 0, "abcabcabc");
+    assert.throws(() => p.predict("doc", 5, 3), overflow);
+    assert.throws(() => p.meanLoss("abcdefabcdef"), overflow);
+    assert.throws(() => new Sampler(model, 1).generate(20, { temperature: 1, topK: 0, topP: 1 }), overflow);
+    assert.throws(() => lossOnText(model, Int32Array.of(0, 1, 2, 3, 4, 5)), overflow);
+    // the same model with ordinary weights predicts finite numbers
+    const calm = { ...model, params: params.map((v) => v * 1e-39) };
+    assert.ok(Number.isFinite(lossOnText(calm, Int32Array.of(0, 1, 2, 3, 4, 5)).loss));
+    const q = new TextPredictor(calm);
+    q.setText("doc", 0, "abcabcabc");
+    assert.ok(q.predict("doc", 5, 3).top.every((t) => Number.isFinite(t.probability)));
   });
 });

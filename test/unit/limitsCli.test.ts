@@ -167,7 +167,7 @@ describe("checkpoint metadata is checked against a schema and the tensors presen
     const cases: [string, (md: Record<string, string>) => void, RegExp][] = [
       ["opts-null", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), options: null }); }, /training state: options is not an object/],
       ["corpus-num", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), corpus: 7 }); }, /training state: corpus is not an object/],
-      ["sha", (md) => { const t = JSON.parse(md.training); md.training = JSON.stringify({ ...t, corpus: { ...t.corpus, sha256: "x" } }); }, /corpus\.sha256 must be 64 hexadecimal digits/],
+      ["sha", (md) => { const t = JSON.parse(md.training); md.training = JSON.stringify({ ...t, corpus: { ...t.corpus, sha256: 64 } }); }, /corpus\.sha256 must be a string, not 64/],
       ["unk", (md) => { md.vocab = JSON.stringify({ ...JSON.parse(md.vocab), unk: "none" }); }, /<unk> index must be an integer/],
       ["unk-range", (md) => { md.vocab = JSON.stringify({ ...JSON.parse(md.vocab), unk: 999 }); }, /<unk> index 999 is out of range/],
       ["rng", (md) => { md.training = JSON.stringify({ ...JSON.parse(md.training), rng: [1, 2, "3", 4] }); }, /rng must be 4 unsigned 32-bit integers/],
@@ -198,6 +198,14 @@ describe("non-finite results are errors, not output", () => {
     assert.equal(e.stdout, "");
     expectRefusal(cli(["eval", huge, corpus, "--json"]), /the model's weights overflow/);
     expectRefusal(cli(["sample", huge, "--length", "20"]), /the model's weights overflow: the next character's score is (NaN|Infinity|-Infinity)/);
+  });
+
+  test("trained weights scaled by 1e30: eval refuses a loss of ~1e30 nats/char as an overflow", () => {
+    const scaled = edited(trained, "scaled.safetensors", (md, t) => {
+      delete md.training;
+      return t.filter((x) => !x.name.startsWith("optimizer.") && !x.name.startsWith("state.")).map((x) => ({ ...x, data: x.data.map((v) => v * 1e30) }));
+    });
+    expectRefusal(cli(["eval", scaled, corpus]), /the model's weights overflow: its loss on the text is \d\.\d\de\+\d+ nats per character, beyond what float32 probabilities can express \(103\)/);
   });
 });
 
