@@ -115,7 +115,10 @@ describe("the whole-text work of starting a run is the corpus worker's", () => {
     assert.equal(manifest.corpus.sha256, (await import("node:crypto")).createHash("sha256").update(text).digest("hex"));
     assert.equal(readFileSync(join(r.modelDir, "corpus.txt"), "utf8"), text);
     const size = await c.request({ type: "vocabularySize", text: "abcabc", cap: 5000 }).result;
-    assert.deepEqual(size, { type: "vocabularySize", size: 3 });
+    assert.deepEqual(size, { type: "vocabularySize", size: 3, chars: 6 });
+    // the length is in code points, as the model reads them: an emoji is one, a CJK character is one
+    const cjk = await c.request({ type: "vocabularySize", text: "今天😀今天", cap: 5000 }).result;
+    assert.deepEqual(cjk, { type: "vocabularySize", size: 3, chars: 5 });
   });
 
   test("a text it cannot learn from, or an invalid model, is an error reply and writes nothing", async (t) => {
