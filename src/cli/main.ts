@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { basename, dirname, extname } from "node:path";
 import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
-import { CheckpointError, Model, TrainingState, paramCount } from "../engine/checkpoint";
+import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
 import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/checkpointFile";
 import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
 import { parseMemorySize, setMemoryCap } from "../engine/limits";
@@ -236,7 +236,6 @@ async function train(args: string[]): Promise<number> {
     resumeFrom = loadCheckpoint(flags.resume);
     const t = resumeFrom.training;
     if (!t) throw new UsageError(`${flags.resume} holds weights only (no optimizer state); it cannot be resumed exactly`);
-    checkTrainingState(t, flags.resume);
     if (t.corpus.sha256 !== corpus.sha256) {
       throw new InputError(`the training text differs from the one this run was started on (${t.corpus.files.join(", ")}, ${t.corpus.chars} characters); resuming needs the same text`);
     }
@@ -316,33 +315,6 @@ async function train(args: string[]): Promise<number> {
 function checkpointBytes(spec: ModelSpec, batch: number): number {
   const state = spec.layers * batch * spec.hidden * (cellEntry(spec.cell).cellState ? 2 : 1);
   return 4 * (3 * paramCount(spec) + state) + 16 * spec.vocabSize + 16384;
-}
-
-/**
- * The scalar training state of a checkpoint to resume, checked before anything runs: a damaged
- * `step` (a string, null, negative, fractional, 1e400) would otherwise train, print "NaN steps" and
- * write NaN-stepped state over the input. (checkpoint.ts decodes these fields; this is the CLI's
- * guard until its decoding validates them.)
- */
-function checkTrainingState(t: TrainingState, path: string): void {
-  const show = (v: unknown) => (typeof v === "number" ? String(v) : JSON.stringify(v) ?? String(v));
-  const damaged = (what: string): never => {
-    throw new InputError(`${path}: its training state is damaged (${what}); it cannot be resumed — start a new run from its weights with --init-from ${path}`);
-  };
-  const count = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isSafeInteger(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a whole number ≥ 0`); };
-  const seconds = (v: unknown, name: string) => { if (!(typeof v === "number" && Number.isFinite(v) && v >= 0)) damaged(`${name} is ${show(v)}, not a number of seconds ≥ 0`); };
-  const lossOrNull = (v: unknown, name: string) => { if (!(v === null || (typeof v === "number" && Number.isFinite(v)))) damaged(`${name} is ${show(v)}, not a loss`); };
-  count(t.step, "step");
-  count(t.epoch, "epoch");
-  count(t.window, "window");
-  count(t.charsSeen, "charsSeen");
-  seconds(t.elapsedSeconds, "elapsedSeconds");
-  lossOrNull(t.lastLoss, "lastLoss");
-  lossOrNull(t.bestValLoss, "bestValLoss");
-  lossOrNull(t.lastValLoss, "lastValLoss");
-  if (!t.rng.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) damaged("its random generator state is not four 32-bit integers");
-  const c = t.corpus as Partial<TrainingState["corpus"]> | undefined;
-  if (!c || typeof c.sha256 !== "string" || !Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) damaged("its corpus record is missing");
 }
 
 interface LoopContext {

@@ -9,7 +9,7 @@ import { ModelSpec, describeSpec, fromTorchLayout, toTorchLayout, torchName, tor
 import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "./safetensors";
 import { checkMemory, inferenceMemory } from "./limits";
 import { TrainOptions, validateTrainOptions } from "./trainOptions";
-import { userError } from "./inputError";
+import { found, userError } from "./inputError";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
 export const CHECKPOINT_VERSION = 1;
@@ -188,18 +188,17 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
 /** The `training` metadata: every field typed, ranged and consistent with the model and its text. */
 function validateProgress(raw: unknown, fail: (why: string) => never): TrainingProgress {
   const bad = (why: string): never => fail(`training state: ${why}`);
-  const got = (v: unknown) => (v === undefined ? "but it is missing" : `not ${JSON.stringify(v)}`);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("not an object");
   const p = raw as Record<string, unknown>;
   const int = (key: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const v = p[key];
-    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) bad(`${key} must be an integer from ${min} to ${max}, ${got(v)}`);
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > max) bad(`${key} must be an integer from ${min} to ${max}, ${found(v)}`);
     return v as number;
   };
   const real = (key: string, min: number, nullable: boolean): void => {
     const v = p[key];
     if (v === null && nullable) return;
-    if (typeof v !== "number" || !Number.isFinite(v) || v < min) bad(`${key} must be a number ≥ ${min}${nullable ? " or null" : ""}, ${got(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < min) bad(`${key} must be a number ≥ ${min}${nullable ? " or null" : ""}, ${found(v)}`);
   };
   if (typeof p.options !== "object" || p.options === null || Array.isArray(p.options)) bad("options is not an object");
   try {
@@ -216,9 +215,9 @@ function validateProgress(raw: unknown, fail: (why: string) => never): TrainingP
   if (typeof p.corpus !== "object" || p.corpus === null || Array.isArray(p.corpus)) bad("corpus is not an object");
   const c = p.corpus as Record<string, unknown>;
   if (!Array.isArray(c.files) || !c.files.every((f) => typeof f === "string")) bad("corpus.files must be a list of file names");
-  if (typeof c.sha256 !== "string") bad(`corpus.sha256 must be a string, ${got(c.sha256)}`);
-  if (!Number.isSafeInteger(c.chars) || (c.chars as number) < 0) bad(`corpus.chars must be an integer ≥ 0, ${got(c.chars)}`);
-  if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 0 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 0 to corpus.chars, ${got(c.trainChars)}`);
+  if (typeof c.sha256 !== "string") bad(`corpus.sha256 must be a string, ${found(c.sha256)}`);
+  if (!Number.isSafeInteger(c.chars) || (c.chars as number) < 0) bad(`corpus.chars must be an integer ≥ 0, ${found(c.chars)}`);
+  if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 0 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 0 to corpus.chars, ${found(c.trainChars)}`);
   // Where the run's text is described (trainChars > 0, as the CLI and the extension write it), the
   // position must be one its batching reaches (streamBatches.ts): step = epoch · windows + window.
   const windowsPerEpoch = Math.floor(Math.floor(((c.trainChars as number) - 1) / options.batch) / options.seq);
@@ -227,7 +226,7 @@ function validateProgress(raw: unknown, fail: (why: string) => never): TrainingP
     if ((p.window as number) >= windowsPerEpoch) bad(`window ${p.window} is past the ${windowsPerEpoch} windows of an epoch`);
     if (p.step !== (p.epoch as number) * windowsPerEpoch + (p.window as number)) bad(`step ${p.step} does not match epoch ${p.epoch} and window ${p.window} (${windowsPerEpoch} windows per epoch)`);
   }
-  if (p.lastLoss !== null && (typeof p.lastLoss !== "number" || !Number.isFinite(p.lastLoss) || p.lastLoss < 0)) bad(`lastLoss must be a number ≥ 0 or null, ${got(p.lastLoss)}`);
+  if (p.lastLoss !== null && (typeof p.lastLoss !== "number" || !Number.isFinite(p.lastLoss) || p.lastLoss < 0)) bad(`lastLoss must be a number ≥ 0 or null, ${found(p.lastLoss)}`);
   real("bestValLoss", 0, true);
   real("lastValLoss", 0, true);
   real("elapsedSeconds", 0, false);

@@ -30,3 +30,9 @@ export function translatableOf(e: unknown): Translatable | null {
   const x = e as Partial<Translatable> | null;
   return x && typeof x.template === "string" && Array.isArray(x.args) && x.args.every((a) => typeof a === "string" || typeof a === "number") ? { template: x.template, args: x.args } : null;
 }
+
+/** How a validation message names a value that does not fit: "but it is missing", or "not <value>" (numbers as written, so 1e400 reads Infinity). */
+export function found(v: unknown): string {
+  if (v === undefined) return "but it is missing";
+  return `not ${typeof v === "number" ? String(v) : JSON.stringify(v)}`;
+}

@@ -1,7 +1,7 @@
 // What a model is, independent of the core's memory layout, and how its tensors are named and shaped
 // in PyTorch's state_dict (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head").
 
-import { InputError } from "./inputError";
+import { InputError, found } from "./inputError";
 import { TensorKind, TensorSlot } from "./coreAbi";
 import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
 import { LIMITS } from "./limits";
@@ -27,18 +27,17 @@ export const MAX_LAYERS = LIMITS.layers.max;
 export function validateSpec(spec: ModelSpec): void {
   const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
   if (typeof spec !== "object" || spec === null || Array.isArray(spec)) bad("the model description is not an object");
-  const got = (v: unknown) => (v === undefined ? "but it is missing" : `not ${JSON.stringify(v)}`);
   const int = (v: unknown, range: { min: number; max: number }, what: string) => {
-    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, ${got(v)}`);
+    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, ${found(v)}`);
   };
-  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, ${got(spec.cell)}`);
-  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, ${got(spec.nonlinearity)}`);
+  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, ${found(spec.cell)}`);
+  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, ${found(spec.nonlinearity)}`);
   int(spec.layers, LIMITS.layers, "layers");
   int(spec.hidden, LIMITS.hidden, "hidden size");
   int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
   if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
   int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
-  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${got(spec[flag])}`);
+  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }

@@ -1,6 +1,6 @@
 // Hyperparameters of a training run, their defaults and their checks.
 
-import { InputError } from "./inputError";
+import { InputError, found } from "./inputError";
 import { OptimizerCode } from "./coreAbi";
 import { INIT_SCHEMES, InitScheme } from "./initialise";
 import { LIMITS } from "./limits";
@@ -46,14 +46,13 @@ export function optimizerCoefficients(o: TrainOptions): [number, number] {
 
 export function validateTrainOptions(o: TrainOptions): void {
   const bad = (why: string): never => { throw new InputError(`invalid training option: ${why}`); };
-  const got = (v: unknown) => (v === undefined ? "but it is missing" : `not ${JSON.stringify(v)}`);
-  const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, ${got(v)}`); };
-  const num = (v: number, lo: number, hi: number, name: string) => { if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, ${got(v)}`); };
+  const int = (v: number, lo: number, hi: number, name: string) => { if (!Number.isInteger(v) || v < lo || v > hi) bad(`${name} must be an integer from ${lo} to ${hi}, ${found(v)}`); };
+  const num = (v: number, lo: number, hi: number, name: string) => { if (typeof v !== "number" || !Number.isFinite(v) || v < lo || v > hi) bad(`${name} must be from ${lo} to ${hi}, ${found(v)}`); };
   if (typeof o !== "object" || o === null || Array.isArray(o)) bad("the training options are not an object");
   int(o.batch, LIMITS.batch.min, LIMITS.batch.max, "batch");
   int(o.seq, LIMITS.seq.min, LIMITS.seq.max, "seq");
   num(o.lr, 0, Number.MAX_VALUE, "lr");
-  if (!OPTIMIZER_NAMES.includes(o.optimizer)) bad(`optimizer must be one of ${OPTIMIZER_NAMES.join(", ")}, ${got(o.optimizer)}`);
+  if (!OPTIMIZER_NAMES.includes(o.optimizer)) bad(`optimizer must be one of ${OPTIMIZER_NAMES.join(", ")}, ${found(o.optimizer)}`);
   num(o.momentum, 0, 0.9999, "momentum");
   num(o.alpha, 0, 0.9999, "alpha");
   num(o.beta1, 0, 0.9999, "beta1");
@@ -65,7 +64,7 @@ export function validateTrainOptions(o: TrainOptions): void {
   num(o.lrDecay, 0, 1, "lr decay");
   int(o.lrDecayEvery, 0, 1e12, "lr decay interval");
   int(o.seed, 0, 2 ** 32 - 1, "seed");
-  if (!INIT_SCHEMES.includes(o.init)) bad(`init must be one of ${INIT_SCHEMES.join(", ")}, ${got(o.init)}`);
+  if (!INIT_SCHEMES.includes(o.init)) bad(`init must be one of ${INIT_SCHEMES.join(", ")}, ${found(o.init)}`);
   num(o.forgetBias, -100, 100, "forget bias");
   num(o.valFraction, 0, 0.5, "validation fraction");
 }
