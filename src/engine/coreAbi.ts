@@ -69,6 +69,22 @@ interface CoreExports {
   gateRows(): number;
   benchGemmSetup(M: number, P: number, N: number): void;
   benchGemmRun(M: number, P: number, N: number, reps: number): void;
+  // The task seam and the cell seam (src/wasm/network.ts): a head width of its own, per-row loss
+  // weights (real [maxSteps·batch], 1 after setShape; 0 = no loss), per-stream lengths (i32 [batch],
+  // maxSteps after setShape), the last loss's weight total (its mean's denominator), the shape getters.
+  configureModel(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number, outputs: number): number;
+  lossWeightsPtr(): number;
+  lengthsPtr(): number;
+  lossWeightTotal(): number;
+  outputSize(): number;
+  stateCount(): number;
+  vocabSize(): number;
+  hiddenSize(): number;
+  layerCount(): number;
+  cellKind(): number;
+  getBatch(): number;
+  getSteps(): number;
+  getMaxSteps(): number;
 }
 
 type Build = KernelVariant | "f64";
