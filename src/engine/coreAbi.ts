@@ -139,4 +139,18 @@ export interface CoreExports {
   benchGemmSetup(M: number, P: number, N: number): void;
   /** reps × C ← A·B. */
   benchGemmRun(M: number, P: number, N: number, reps: number): void;
+
+  // ---- the task seam and the cell seam (network.ts)
+  /** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */
+  configureModel(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number, outputs: number): number;
+  /** real [Tmax·B]: per-row loss weights, 1 after setShape; 0 = the row carries no loss. */
+  lossWeightsPtr(): number;
+  /** i32 [B]: per-stream lengths, Tmax after setShape; steps past a stream's length neither update its state nor carry loss. */
+  lengthsPtr(): number;
+  /** The total weight of the last loss (its mean's denominator). */
+  lossWeightTotal(): number;
+  /** O: the head's width. */
+  outputSize(): number;
+  /** States the cell carries per unit: 1 (h) or 2 (h and c). */
+  stateCount(): number;
 }

@@ -24,7 +24,8 @@
 //                                go through W_hh; the network then adds dGhh·W_hhᵀ
 //
 // Adding a cell: a file with its forward and backward steps and its description constants, one case
-// in each switch below, and a CELL_* code (the engine's CellCode mirrors it).
+// in each switch below (cellDescription, cellOptions, cellExtraTensorKind, cellForwardStep,
+// cellBackwardStep), and a CELL_* code (the engine's CellCode mirrors it).
 //
 // Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a
 // cell would say CD_RECURRENT_PRODUCTS = 2 and split its forward step in two phases. The network
@@ -82,7 +83,8 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_RECURRENT: return LSTM_RECURRENT;
       case CD_DIRECT_PATH: return LSTM_DIRECT_PATH;
       case CD_EXTRA_TENSORS: return (flags & FLAG_PEEPHOLE) != 0 ? 3 : 0;
-      default: return 1;
+      case CD_RECURRENT_PRODUCTS: return 1;
+      default: return -1;
     }
     case CELL_GRU: switch (field) {
       case CD_GATES: return GRU_GATES;
@@ -91,7 +93,8 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_RECURRENT: return GRU_RECURRENT;
       case CD_DIRECT_PATH: return GRU_DIRECT_PATH;
       case CD_EXTRA_TENSORS: return 0;
-      default: return 1;
+      case CD_RECURRENT_PRODUCTS: return 1;
+      default: return -1;
     }
     default: switch (field) { // CELL_RNN_TANH, CELL_RNN_RELU
       case CD_GATES: return RNN_GATES;
@@ -100,9 +103,15 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_RECURRENT: return RNN_RECURRENT;
       case CD_DIRECT_PATH: return RNN_DIRECT_PATH;
       case CD_EXTRA_TENSORS: return 0;
-      default: return 1;
+      case CD_RECURRENT_PRODUCTS: return 1;
+      default: return -1;
     }
   }
+}
+
+/** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
+export function cellOptions(kind: i32, flags: i32): i32 {
+  return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
 }
 
 /** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H]. */

@@ -24,8 +24,9 @@
 // Adding a cell now touches, on the core side:
 //   src/wasm/<cell>.ts    its forward and backward pointwise steps and description constants
 //                         (gates, states, per-step buffers, recurrent mode, direct path)
-//   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellExtraTensorKind (if it has
-//                         tensors of its own), cellForwardStep and cellBackwardStep
+//   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellOptions (if it reads option
+//                         bits of configure()'s flags), cellExtraTensorKind (if it has tensors of
+//                         its own), cellForwardStep and cellBackwardStep
 //   nothing in network.ts, head.ts or index.ts (the engine's CellCode in coreAbi.ts mirrors CELL_*,
 //   and a new tensor kind needs a TensorKind name there).
 //
@@ -43,14 +44,15 @@
 // gradFlow and the state-gradient buffers become per unit.
 //
 // A second recurrent product per step (reset-before GRU: W_hn·(r ∘ h)): see cells.ts. The network
-// side is recurrentProduct()/recurrentStep() below plus two packed parts of W_hh per unit (F_WHHP
-// for the first product's columns, a second field for the rest) and one more weight-gradient product
-// over the cell's product-source aux slot.
+// side is the product-then-step pair in directionForward's time loop (marked there), run once per
+// phase; two packed parts of W_hh per unit (F_WHHP for the first product's columns, one more field
+// for the rest, and likewise for F_WHHTP); in directionBackward the phases in reverse, and one more
+// weight-gradient product over the cell's product-source aux slot.
 
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
 import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
-  FLAG_COUPLED, FLAG_PEEPHOLE, RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, validCell,
+  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, validCell,
 } from "./cells";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
@@ -200,7 +202,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
   if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) != 1) return -1; // see cells.ts
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
-  cellFlags = cell == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
+  cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
   GH = H * cellDescription(cell, cellFlags, CD_GATES);
   S = cellDescription(cell, cellFlags, CD_STATES);
@@ -437,7 +439,9 @@ function directionForward(l: i32, d: i32, input: usize): void {
       continue;
     }
     const g = at(G, t * B * GH);
-    // The recurrent product h_{t−1}·W_hh, into the gates or apart with b_hh (cells.ts).
+    // The recurrent product h_{t−1}·W_hh, into the gates or apart with b_hh (cells.ts), then the
+    // cell's step. A cell with CD_RECURRENT_PRODUCTS = 2 repeats this pair once more per step, the
+    // second product reading the cell's product-source aux slot (cells.ts header).
     let hh = g;
     if (separateRecurrent) {
       hh = hhScratch;
