@@ -62,6 +62,12 @@ export interface CellEntry {
   heatmap(spec: CellSpec): readonly HeatmapQuantity[];
   /** The gate block whose input bias starts at forgetBias (LSTM's f), unless `coupled`. */
   readonly forgetGate?: number;
+  /**
+   * The buffers the core gives the cell per layer (src/wasm/cells.ts; the <CELL>_STATES, _AUX and
+   * _RECURRENT constants of its file): carried vectors, per-step values kept for backward, and whether
+   * the recurrent product has a gradient buffer of its own. limits.ts sizes a core from them.
+   */
+  readonly coreBuffers: { states: number; aux: number; separateRecurrent: boolean };
 }
 
 const RNN: CellEntry = {
@@ -71,6 +77,7 @@ const RNN: CellEntry = {
   torch: { module: "RNN", options: ["nonlinearity"] },
   onnx: { op: "RNN", gateOrder: [0], attributes: (s) => [{ name: "activations", strings: [s.nonlinearity === "relu" ? "Relu" : "Tanh"] }] },
   heatmap: (s) => [{ name: "hidden state", range: s.nonlinearity === "relu" ? "unbounded" : "tanh", source: "hidden" }],
+  coreBuffers: { states: 1, aux: 0, separateRecurrent: false },
 };
 
 const LSTM: CellEntry = {
@@ -91,6 +98,7 @@ const LSTM: CellEntry = {
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   forgetGate: 1,
+  coreBuffers: { states: 2, aux: 1, separateRecurrent: false }, // h and c; tanh(c)
 };
 
 const GRU: CellEntry = {
@@ -106,6 +114,7 @@ const GRU: CellEntry = {
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
+  coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
 };
 
 /** Every cell, in the order lists show them (the first is the default). */

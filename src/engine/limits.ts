@@ -7,7 +7,7 @@
 // memory a real core grows to. validateSpec, validateTrainOptions, the CLI, package.json's settings
 // schema (checked by the same test) and the core's own asserts all use these numbers.
 
-import { CellSpec, gatesPerUnit, parameterCount } from "./cells";
+import { CellSpec, cellEntry, gatesPerUnit, parameterCount } from "./cells";
 import { InputError } from "./inputError";
 
 export interface IntRange { min: number; max: number }
@@ -57,36 +57,37 @@ export type ShapeFacts = CellSpec;
  */
 export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, realBytes = 4): number {
   const r = realBytes;
-  const H = s.hidden, V = s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
+  const H = s.hidden, V = s.vocabSize, O = s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
   const GH = H * gatesPerUnit(s.cell);
+  const { states: S, aux: A, separateRecurrent } = cellEntry(s.cell).coreBuffers;
   const R = T * B;
-  const lstm = s.cell === "lstm", gru = s.cell === "gru";
   const inWidth = (l: number) => (l === 0 ? (E === 0 ? V : E) : H);
+  const slotStride = (n: number) => Math.ceil(n / 16) * 16; // network.ts: each slot starts 64-byte aligned
   let bytes = CORE_STATIC_BYTES + 5 * align64(parameterCount(s) * r);
   const real = (n: number) => { bytes += align64(n * r); };
   const int = (n: number) => { bytes += align64(n * 4); };
   int(R); int(R); // inputs, targets
+  real(R); real(R); int(B); // loss weights, their per-row copy, stream lengths
   if (E > 0) { real(R * E); real(R * E); } // embedded rows and their gradient
-  real(R * V); real(R * V); // logits, ∂L/∂logits
-  real(packedSize(H, V)); // head weight packed
+  real(R * O); real(R * O); // logits, ∂L/∂logits (O = the head's width: the vocabulary for a language model)
+  real(packedSize(H, O)); // head weight packed
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = Math.max(maxIn, inWidth(l));
-  real(Math.max(KC * paddedWidth(Math.max(GH, V)), Math.max(packedSize(GH, maxIn), packedSize(V, H)))); // gemm scratch
-  real(B * H); real(B * H); real(B * H); real(B * GH); // dh, dc, dhNext, hhScratch
+  real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, H)))); // gemm scratch
+  real(S * B * H); real(S * B * H); real(B * H); real(B * GH); // dState, dState held, dhNext, hhScratch
   real(L * T); // gradient-flow record
-  real(V); int(V); // sampling
+  real(O); int(O); // sampling
   for (let l = 0; l < L; l++) {
     real(R * GH); // gates
-    real((T + 1) * B * H); // hidden states
-    if (lstm) { real((T + 1) * B * H); real(R * H); } // cell states, tanh(c)
-    if (gru) real(R * H); // W_hn·h + b_hn
-    if (s.residual && l > 0) real(R * H); // layer output
-    if (l > 0) { real(R * H); real(R * H); } // input after dropout, dropout mask
-    if (gru) real(R * GH); // recurrent-side gate gradient
-    real(R * H); // ∂L/∂y
+    real(S * slotStride((T + 1) * B * H)); // carried states (h, and c for an LSTM), row block 0 the initial state
+    if (A > 0) real(A * slotStride(R * H)); // per-step values kept for backward
+    if (separateRecurrent) real(R * GH); // recurrent-side gate gradient
     real(packedSize(H, GH)); real(packedSize(GH, H)); // W_hh and W_hhᵀ packed
     if (l > 0 || E > 0) real(packedSize(inWidth(l), GH)); // W_ih packed
-    real(B * H); real(B * H); // state gradients in/out
+    real(Math.max(S, 2) * B * H); // state gradients in/out
+    if (s.residual && l > 0) real(R * H); // layer output
+    if (l > 0) { real(R * H); real(R * H); } // input after dropout, dropout mask
+    real(R * H); // ∂L/∂y
   }
   return Math.ceil(bytes / WASM_PAGE_BYTES) * WASM_PAGE_BYTES;
 }
