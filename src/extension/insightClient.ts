@@ -25,7 +25,7 @@ export class InsightClient implements vscode.Disposable {
       if ("partial" in m) return p.partial?.(m.partial);
       this.pending.delete(m.id);
       if (m.ok) p.resolve(m.result);
-      else p.reject(new Error(m.message));
+      else p.reject(Object.assign(new Error(m.message), { template: m.template, args: m.args }));
     });
     const fail = (why: string) => {
       for (const p of this.pending.values()) p.reject(new Error(why));

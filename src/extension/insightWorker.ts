@@ -3,6 +3,7 @@
 // its messages, so a "cancel" stops a long generation).
 
 import { parentPort } from "node:worker_threads";
+import { translatableOf } from "../engine/inputError";
 import { statSync } from "node:fs";
 import { recordActivations } from "../engine/activations";
 import { Model, paramCount } from "../engine/checkpoint";
@@ -33,7 +34,7 @@ function load(checkpoint: string): { model: Model; info: LoadedModel } {
 const send = (r: InsightReply, transfer: ArrayBuffer[] = []) => port.postMessage(r, transfer);
 
 function fail(id: number, e: unknown): void {
-  send({ id, ok: false, message: e instanceof Error ? e.message : String(e) });
+  send({ id, ok: false, message: e instanceof Error ? e.message : String(e), ...translatableOf(e) });
 }
 
 const CHUNK_CHARS = 16;
