@@ -262,8 +262,12 @@ async function runAsPersonZh(page: Page, port: number, ws: string): Promise<stri
   await waitWorkbench(page);
   await page.waitForTimeout(2500);
   try {
-    await fromCommandPalette(page, "View: Show RNN Lab");
-    const row = await treeRow(page, /corpus\.txt.*GRU 1×32.*奈特\/字符/);
+    // the workbench may still be loading the extension: ask again until the view shows the model
+    let row;
+    for (let attempt = 0; !row; attempt++) {
+      await fromCommandPalette(page, "View: Show RNN Lab");
+      row = await treeRow(page, /corpus\.txt.*GRU 1×32.*奈特\/字符/).catch((e: Error) => { if (attempt >= 2) throw e; return undefined; });
+    }
     await row.hover();
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-hover-content, .workbench-hover")).some((e) => /独热输入/.test(e.textContent ?? "")), undefined, { timeout: 15_000 });
     await page.waitForTimeout(500);

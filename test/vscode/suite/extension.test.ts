@@ -93,6 +93,7 @@ describe("RNN Lab in VS Code", () => {
   });
 
   let first: Run;
+  let cellRunDirs: string[] = []; // the three runs of Compare Cells on This Text
   it("trains on the current file in a worker, leaves checkpoints, shows the model in the explorer; the host never stalls 50 ms", async () => {
     await openCorpus();
     const idle = await worstTimerGap(() => new Promise((r) => setTimeout(r, 3000)));
@@ -336,6 +337,7 @@ describe("RNN Lab in VS Code", () => {
       const models = modelNodes().filter((m) => m.model.manifest?.name.startsWith("corpus.txt · "));
       return models.length === 3 && models.every((m) => m.model.runs[0]?.manifest?.state === "done") ? models : undefined;
     }, 120_000);
+    cellRunDirs = done.map((m) => m.model.runs[0].dir);
     const counts = done.map((m) => parameterCount(m.model.manifest!.spec)); // closed form; equal to the core's layout (insight.test.ts)
     assert.deepEqual(done.map((m) => m.model.manifest!.spec.cell).sort(), ["gru", "lstm", "rnn"]);
     for (const c of counts) assert.ok(Math.abs(c - counts[0]) / counts[0] < 0.03, `parameter counts ${counts.join(", ")}`);
@@ -608,7 +610,8 @@ describe("RNN Lab in VS Code", () => {
     api.prompts.answer(() => []);
     assert.equal(await vscode.commands.executeCommand("rnnLab.compareRuns"), undefined);
     assert.match(shownSince(from).at(-1)!.text, /no run was ticked; tick the runs to compare/);
-    const dirs = modelNodes().flatMap((m) => m.model.runs.filter((r) => r.manifest?.state === "done").map((r) => r.dir)).slice(0, 3);
+    const dirs = [first.run.runDir, ...cellRunDirs];
+    assert.equal(new Set(dirs).size, 3, dirs.join(", "));
     await vscode.commands.executeCommand("rnnLab.compareRuns", undefined, undefined, { runDirs: dirs });
     const three = await rendered("compareRuns", (r) => r.runs === 3);
     assert.equal(three.host.panel.title, "Compare 3 runs");
