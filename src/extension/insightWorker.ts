@@ -3,6 +3,7 @@
 // its messages, so a "cancel" stops a long generation).
 
 import { parentPort } from "node:worker_threads";
+import { translatableOf } from "../engine/inputError";
 import { statSync } from "node:fs";
 import { recordActivations } from "../engine/activations";
 import { Model, paramCount } from "../engine/checkpoint";
@@ -57,38 +58,43 @@ function generate(r: Extract<InsightRequest, { type: "generate" }>, reply: Repli
       if (made < r.length) setImmediate(next);
       else reply.ok({ type: "generate", model: info, vocab: model.vocab.chars, stopped: false });
     } catch (e) {
-      reply.fail(e instanceof Error ? e.message : String(e));
+      reply.fail(e instanceof Error ? e.message : String(e), { ...translatableOf(e) });
     }
   };
   next();
 }
 
 serveRequests<InsightRequest, InsightResult, GeneratedChunk>(port, isInsightRequest, (r, reply) => {
-  switch (r.type) {
-    case "cancel":
-      cancelled.add(r.id);
-      return; // answered by the generation it stops
-    case "activations": {
-      const { model, info } = load(r.checkpoint);
-      const activations = recordActivations(model, r.text);
-      return reply.ok({ type: "activations", model: info, activations }, buffersOf(...activations.perLayer.flatMap((l) => l.values)));
+  try {
+    switch (r.type) {
+      case "cancel":
+        cancelled.add(r.id);
+        return; // answered by the generation it stops
+      case "activations": {
+        const { model, info } = load(r.checkpoint);
+        const activations = recordActivations(model, r.text);
+        return reply.ok({ type: "activations", model: info, activations }, buffersOf(...activations.perLayer.flatMap((l) => l.values)));
+      }
+      case "gradientFlow": {
+        const loaded = r.checkpoints.map(load);
+        const flows = loaded.map(({ model }) => gradientFlow(model, r.text, r.window));
+        const clipping = clippingEffect(loaded[0].model, r.text, r.clip);
+        return reply.ok({ type: "gradientFlow", models: loaded.map((l) => l.info), flows, clipping });
+      }
+      case "generate":
+        return generate(r, reply);
+      case "describe": {
+        const { model, info } = load(r.checkpoint);
+        return reply.ok({ type: "describe", model: info, vocab: model.vocab.chars });
+      }
+      case "histograms": {
+        // each checkpoint read once here, not cached: a run's checkpoints together can be large
+        const histograms = runHistograms(r.checkpoints.map((c) => ({ step: c.step, model: loadCheckpoint(c.path) })), r.text);
+        return reply.ok({ type: "histograms", histograms }, buffersOf(...histograms.series.flatMap((s) => [s.edges, s.counts, s.quantiles])));
+      }
     }
-    case "gradientFlow": {
-      const loaded = r.checkpoints.map(load);
-      const flows = loaded.map(({ model }) => gradientFlow(model, r.text, r.window));
-      const clipping = clippingEffect(loaded[0].model, r.text, r.clip);
-      return reply.ok({ type: "gradientFlow", models: loaded.map((l) => l.info), flows, clipping });
-    }
-    case "generate":
-      return generate(r, reply);
-    case "describe": {
-      const { model, info } = load(r.checkpoint);
-      return reply.ok({ type: "describe", model: info, vocab: model.vocab.chars });
-    }
-    case "histograms": {
-      // each checkpoint read once here, not cached: a run's checkpoints together can be large
-      const histograms = runHistograms(r.checkpoints.map((c) => ({ step: c.step, model: loadCheckpoint(c.path) })), r.text);
-      return reply.ok({ type: "histograms", histograms }, buffersOf(...histograms.series.flatMap((s) => [s.edges, s.counts, s.quantiles])));
-    }
+  } catch (e) {
+    // an engine error made for translation keeps its template and arguments (inputError.ts)
+    reply.fail(e instanceof Error ? e.message : String(e), { ...translatableOf(e) });
   }
 });

@@ -90,8 +90,11 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       return d === "." || d === "" ? vscode.l10n.t("workspace root") : basename(d);
     };
     const mine = where(model);
-    const distinct = twins.filter((m) => where(m) === mine).length === 1;
-    return vscode.l10n.t("{0} ({1})", name, distinct ? mine : basename(model.dir));
+    if (twins.filter((m) => where(m) === mine).length === 1) return vscode.l10n.t("{0} ({1})", name, mine);
+    // the same name and folder (two models of one file): when each was made, else its folder's name
+    const made = (m: StoredModel) => (m.manifest ? new Date(m.manifest.created).toLocaleString(vscode.env.language, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }) : basename(m.dir));
+    const when = made(model);
+    return vscode.l10n.t("{0} (made {1})", name, twins.filter((m) => made(m) === when).length === 1 ? when : basename(model.dir));
   }
 
   stateOf(model: StoredModel): ModelState {
@@ -154,9 +157,9 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         const tip = new vscode.MarkdownString();
         tip.appendMarkdown(`**${escape(label)}**\n\n`);
         tip.appendMarkdown(`${escape(modelDescriptionWithParams(m.spec))}\n\n`);
-        tip.appendMarkdown(`${vscode.l10n.t("Corpus")}: ${escape(vscode.l10n.t("{0} ({1} characters, {2} distinct)", m.corpus.files.join(", "), m.corpus.chars.toLocaleString(vscode.env.language), m.spec.vocabSize))}\n\n`);
-        if (best !== null) tip.appendMarkdown(`${vscode.l10n.t("Best validation loss")}: ${vscode.l10n.t("{0} nats/char", best.toFixed(4))}\n\n`);
-        tip.appendMarkdown(`${vscode.l10n.t("State")}: ${stateLabel(state)}`);
+        tip.appendMarkdown(`${escape(vscode.l10n.t("{0}: {1}", vscode.l10n.t("Corpus"), vscode.l10n.t("{0} ({1} characters, {2} distinct)", m.corpus.files.join(", "), m.corpus.chars.toLocaleString(vscode.env.language), m.spec.vocabSize)))}\n\n`);
+        if (best !== null) tip.appendMarkdown(`${escape(vscode.l10n.t("{0}: {1}", vscode.l10n.t("Best validation loss"), vscode.l10n.t("{0} nats/char", best.toFixed(4))))}\n\n`);
+        tip.appendMarkdown(escape(vscode.l10n.t("{0}: {1}", vscode.l10n.t("State"), stateLabel(state))));
         item.tooltip = tip;
         item.iconPath = stateIcon(state);
         item.contextValue = `rnnLab.model.${state}`;
@@ -172,7 +175,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         if (r && (r.label || r.notes || r.tags?.length || why)) {
           const tip = new vscode.MarkdownString();
           tip.appendMarkdown(`**${escape(r.label ?? vscode.l10n.t("run {0}", r.id))}**${r.label ? ` (${escape(r.id)})` : ""}\n\n`);
-          if (r.tags?.length) tip.appendMarkdown(`${vscode.l10n.t("Tags")}: ${escape(r.tags.join(", "))}\n\n`);
+          if (r.tags?.length) tip.appendMarkdown(`${escape(vscode.l10n.t("{0}: {1}", vscode.l10n.t("Tags"), r.tags.join(", ")))}\n\n`);
           if (r.notes) tip.appendMarkdown(`${escape(r.notes)}\n\n`);
           if (why) tip.appendMarkdown(escape(why));
           item.tooltip = tip;

@@ -17,6 +17,12 @@ export function bandColor(i: number): string {
   return `rgba(230, 60, 40, ${(0.12 + 0.13 * i).toFixed(2)})`;
 }
 
+/** The same colour as #rrggbbaa: hovers and tooltips accept only hex colours in a span's style (VS Code's Markdown sanitizer). */
+export function bandHex(i: number): string {
+  const alpha = Math.round(255 * (0.12 + 0.13 * i)).toString(16).padStart(2, "0");
+  return `#e63c28${alpha}`;
+}
+
 /** "≥ 1 bit", "1–2 bits", …: the key to the shading, in the window's language (band i). */
 export function bandLabel(i: number): string {
   const lo = SURPRISAL_BANDS[i], hi = SURPRISAL_BANDS[i + 1];
@@ -30,7 +36,7 @@ export function surprisalLegend(): vscode.MarkdownString {
   md.appendMarkdown(`**${vscode.l10n.t("Surprisal highlighting")}**\n\n`);
   md.appendMarkdown(vscode.l10n.t("How surprised the active model was by each character: −log₂ p in bits. Below 1 bit (p > 50 %) nothing is shaded.") + "\n\n");
   for (let i = 0; i < SURPRISAL_BANDS.length; i++) {
-    md.appendMarkdown(`<span style="background-color:${bandColor(i)};">&nbsp;&nbsp;&nbsp;&nbsp;</span> ${bandLabel(i)}\n\n`);
+    md.appendMarkdown(`<span style="background-color:${bandHex(i)};">&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;&nbsp;</span> ${bandLabel(i)}\n\n`);
   }
   return md;
 }

@@ -37,7 +37,7 @@ export type InsightResult =
 export type InsightReply =
   | { id: number; ok: true; result: InsightResult }
   | { id: number; partial: GeneratedChunk }
-  | { id: number; ok: false; message: string };
+  | { id: number; ok: false; message: string; template?: string; args?: (string | number)[] }; // template/args: an engine message to translate (errorText.ts)
 
 export function isInsightReply(m: unknown): m is InsightReply {
   if (typeof m !== "object" || m === null) return false;

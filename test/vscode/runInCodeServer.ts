@@ -4,6 +4,10 @@
 //   1. the mocha suite (suite/extension.test.ts) inside the extension host, via the workbench payload
 //   2. the same as a person: command palette → "RNN Lab: Train Model on Current File" → quick pick →
 //      status bar → notification, with screenshots in .test-output/vscode/
+//   3. the zh-cn suite (suite/extension.zh-cn.test.ts) in a second code-server whose display language
+//      is Simplified Chinese (a language-pack entry with no core translations: the workbench stays
+//      English, vscode.env.language is zh-cn, so the extension's own bundles are used), and the same
+//      window as a person, with zh-cn screenshots
 // Prints "N passed, N failed" and exits non-zero on any failure.
 
 import { ChildProcess, spawn } from "node:child_process";
@@ -35,13 +39,29 @@ function makeWorkspace(): string {
   return ws;
 }
 
-async function startCodeServer(port: number): Promise<{ proc: ChildProcess; userData: string }> {
+async function startCodeServer(port: number, locale: "en" | "zh-cn" = "en"): Promise<{ proc: ChildProcess; userData: string }> {
   const userData = mkdtempSync(join(tmpdir(), "rnnlab-ud-"));
   mkdirSync(join(userData, "User"), { recursive: true });
-  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ "security.workspace.trust.enabled": false, "workbench.startupEditor": "none", "window.commandCenter": false }));
   const extensions = mkdtempSync(join(tmpdir(), "rnnlab-ext-"));
+  const localeArgs: string[] = [];
+  if (locale === "zh-cn") {
+    // what installing the Chinese language pack leaves behind: its entry in languagepacks.json (read
+    // by the server when it resolves --locale) and the pack's extension folder; no core translations
+    const pack = join(extensions, "ms-ceintl.vscode-language-pack-zh-hans-1.100.0");
+    mkdirSync(join(pack, "translations"), { recursive: true });
+    writeFileSync(join(pack, "translations", "main.i18n.json"), JSON.stringify({ version: "1.0.0", contents: {} }));
+    writeFileSync(join(pack, "package.json"), JSON.stringify({
+      name: "vscode-language-pack-zh-hans", publisher: "ms-ceintl", version: "1.100.0", engines: { vscode: "^1.100.0" },
+      contributes: { localizations: [{ languageId: "zh-cn", languageName: "Chinese Simplified", localizedLanguageName: "中文(简体)", translations: [{ id: "vscode", path: "./translations/main.i18n.json" }] }] },
+    }));
+    writeFileSync(join(userData, "languagepacks.json"), JSON.stringify({
+      "zh-cn": { hash: "rnnlabtest", label: "中文(简体)", extensions: [{ extensionIdentifier: { id: "ms-ceintl.vscode-language-pack-zh-hans" }, version: "1.100.0" }], translations: { vscode: join(pack, "translations", "main.i18n.json") } },
+    }));
+    localeArgs.push("--locale", "zh-cn");
+  }
+  writeFileSync(join(userData, "User", "settings.json"), JSON.stringify({ "security.workspace.trust.enabled": false, "workbench.startupEditor": "none", "window.commandCenter": false }));
   const proc = spawn(codeServer, ["--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
-    "--user-data-dir", userData, "--extensions-dir", extensions], { env: { ...process.env, EXTENSIONS_GALLERY: "{}" }, detached: true, stdio: "ignore" });
+    "--user-data-dir", userData, "--extensions-dir", extensions, ...localeArgs], { env: { ...process.env, EXTENSIONS_GALLERY: "{}" }, detached: true, stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { proc, userData };
@@ -62,7 +82,7 @@ async function waitWorkbench(page: Page): Promise<void> {
   await page.waitForSelector(".monaco-workbench", { timeout: 60_000 });
 }
 
-async function runSuite(page: Page, port: number, ws: string): Promise<{ passed: number; failed: number }> {
+async function runSuite(page: Page, port: number, ws: string, name = "suite"): Promise<{ passed: number; failed: number }> {
   const remote = (p: string) => `vscode-remote://127.0.0.1:${port}${p}`;
   const payload = [["extensionDevelopmentPath", remote(root)], ["extensionTestsPath", remote(join(root, "out", "vscode", "suite", "index.js"))], ["skipWelcome", "true"]];
   let output = "";
@@ -80,7 +100,7 @@ async function runSuite(page: Page, port: number, ws: string): Promise<{ passed:
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([exit, new Promise<number>((r) => { timer = setTimeout(() => r(-1), 240_000); })]);
   clearTimeout(timer);
-  await page.screenshot({ path: join(shots, "suite-end.png") });
+  await page.screenshot({ path: join(shots, `${name}-end.png`) });
   const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
   const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0) + (code === 0 ? 0 : passed === 0 ? 1 : 0);
   if (code === -1) process.stdout.write("  the suite did not finish within 240 s\n");
@@ -170,9 +190,143 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
     problems.push(`the gate heatmap did not draw: ${(e as Error).message.split("\n")[0]}`);
     await page.screenshot({ path: join(shots, "gate-heatmap-missing.png") });
   }
+  problems.push(...await issue14AsPerson(page));
   const runs = join(ws, ".rnnlab");
   const checkpoint = existsSync(runs) && readdirSync(runs).some((m) => existsSync(join(runs, m, "runs")) && readdirSync(join(runs, m, "runs")).some((r) => existsSync(join(runs, m, "runs", r, "checkpoints", "best.safetensors"))));
   if (!checkpoint) problems.push("no checkpoint under .rnnlab/<model>/runs/<run>/checkpoints/");
+  return problems;
+}
+
+/** Waits for a row of the RNN Lab view whose text matches, and returns it. */
+async function treeRow(page: Page, text: RegExp) {
+  const row = page.locator(".monaco-list-row", { hasText: text }).first();
+  await row.waitFor({ timeout: 20_000 });
+  return row;
+}
+
+/**
+ * What issue 14 fixed, as a person sees it: the key to the surprisal shading in the status bar,
+ * clicking a checkpoint (its summary), Delete… in a window without a trash (the question says so).
+ */
+async function issue14AsPerson(page: Page): Promise<string[]> {
+  const problems: string[] = [];
+  try {
+    await fromCommandPalette(page, "RNN Lab: Toggle Surprisal Highlighting");
+    const key = page.locator(".statusbar-item", { hasText: /Surprisal: 1 · 2 · 4 · 6 · 8 bits/ }).first();
+    await key.waitFor({ timeout: 20_000 });
+    await key.hover();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-hover-content, .workbench-hover")).some((e) => /8 bits or more/.test(e.textContent ?? "")), undefined, { timeout: 10_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, "surprisal-key.png") });
+    await fromCommandPalette(page, "RNN Lab: Toggle Surprisal Highlighting");
+  } catch (e) {
+    problems.push(`no surprisal key in the status bar: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "surprisal-key-missing.png") });
+  }
+  try {
+    await fromCommandPalette(page, "View: Show RNN Lab");
+    await (await treeRow(page, /corpus\.txt.*LSTM 1×64/)).click();
+    await page.keyboard.press("ArrowRight"); // expand the model
+    await (await treeRow(page, /^run /)).click();
+    await page.keyboard.press("ArrowRight"); // expand its run
+    await (await treeRow(page, /^best/)).click();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-editor .view-line")).some((e) => /Architecture/.test(e.textContent ?? "")), undefined, { timeout: 20_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, "checkpoint-summary.png") });
+  } catch (e) {
+    problems.push(`clicking a checkpoint did not open its summary: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "checkpoint-summary-missing.png") });
+  }
+  try {
+    await (await treeRow(page, /corpus\.txt.*LSTM 1×64/)).click({ button: "right" });
+    await page.locator(".context-view .action-label", { hasText: /^Delete…$/ }).first().click({ timeout: 10_000 });
+    await page.waitForFunction(() => /no trash/.test(document.querySelector(".monaco-dialog-box")?.textContent ?? ""), undefined, { timeout: 10_000 });
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(shots, "delete-no-trash.png") });
+    await page.keyboard.press("Escape"); // Cancel: nothing is deleted
+  } catch (e) {
+    problems.push(`Delete… did not say there is no trash: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "delete-no-trash-missing.png") });
+  }
+  return problems;
+}
+
+/**
+ * The zh-cn window as a person: the explorer's tooltip, the palette's two text commands, a hover
+ * with no active model (its link sets one) and a hover on a character the model does not know, in Chinese.
+ */
+async function runAsPersonZh(page: Page, port: number, ws: string): Promise<string[]> {
+  const problems: string[] = [];
+  const payload = [["extensionDevelopmentPath", `vscode-remote://127.0.0.1:${port}${root}`], ["skipWelcome", "true"]];
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+  await waitWorkbench(page);
+  await page.waitForTimeout(2500);
+  try {
+    // the workbench may still be loading the extension: ask again until the view shows the model
+    let row;
+    for (let attempt = 0; !row; attempt++) {
+      await fromCommandPalette(page, "View: Show RNN Lab");
+      row = await treeRow(page, /corpus\.txt.*GRU 1×32.*奈特\/字符/).catch((e: Error) => { if (attempt >= 2) throw e; return undefined; });
+    }
+    await row.hover();
+    await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-hover-content, .workbench-hover")).some((e) => /独热输入/.test(e.textContent ?? "")), undefined, { timeout: 15_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(shots, "zh-explorer-tooltip.png") });
+  } catch (e) {
+    problems.push(`zh-cn: the explorer's tooltip is not in Chinese: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "zh-explorer-tooltip-missing.png") });
+  }
+  // each text command by its own name: two different commands, where there were two 生成文本…
+  for (const [title, shot] of [["采样文本到新文档…", "zh-palette-sample-text.png"], ["打开文本生成器", "zh-palette-text-generator.png"]] as const) {
+    try {
+      await page.keyboard.press("Control+Shift+P");
+      await page.waitForSelector(".quick-input-widget input");
+      await page.keyboard.type(title);
+      await page.waitForFunction((t) => (document.querySelector(".quick-input-list .monaco-list-row")?.textContent ?? "").includes(t), title, { timeout: 20_000 });
+      await page.screenshot({ path: join(shots, shot) });
+      await page.keyboard.press("Escape");
+    } catch (e) {
+      problems.push(`zh-cn: the palette does not find ${title}: ${(e as Error).message.split("\n")[0]}`);
+      await page.screenshot({ path: join(shots, `missing-${shot}`) });
+      await page.keyboard.press("Escape");
+    }
+  }
+  try {
+    await page.keyboard.press("Control+P");
+    await page.waitForSelector(".quick-input-widget input");
+    await page.keyboard.type("chinese.txt");
+    await page.waitForTimeout(800);
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".monaco-editor .view-line", { timeout: 20_000 });
+    await page.waitForTimeout(1500);
+    const showHover = async (pattern: RegExp) => {
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I"); // editor.action.showHover at the cursor
+      await page.waitForFunction((p) => Array.from(document.querySelectorAll(".monaco-hover-content")).some((e) => new RegExp(p).test(e.textContent ?? "")), pattern.source, { timeout: 15_000 });
+      await page.waitForTimeout(600);
+    };
+    await page.keyboard.press("Control+Home");
+    {
+      // a window where no model is active yet: the first hover says why there are no predictions and links to choosing one
+      try {
+        await showHover(/没有当前模型/);
+        await page.screenshot({ path: join(shots, "zh-hover-no-active-model.png") });
+        await page.locator(".monaco-hover-content a", { hasText: "设置当前模型…" }).first().click();
+        await page.waitForSelector(".quick-input-widget .quick-input-list .monaco-list-row", { timeout: 10_000 });
+        await page.keyboard.press("Enter");
+        await page.waitForTimeout(1500);
+      } catch {
+        // a model is active already: no offer to make
+      }
+    }
+    await page.keyboard.press("Escape");
+    for (let k = 0; k < "To be, or not to be: ".length; k++) await page.keyboard.press("ArrowRight");
+    await showHover(/模型不认识/);
+    await page.screenshot({ path: join(shots, "zh-hover-unknown-character.png") });
+  } catch (e) {
+    problems.push(`zh-cn: no hover saying the character is unknown to the model: ${(e as Error).message.split("\n")[0]}`);
+    await page.screenshot({ path: join(shots, "zh-hover-missing.png") });
+  }
   return problems;
 }
 
@@ -226,18 +380,39 @@ async function main(): Promise<number> {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
   let passed = 0, failed = 0;
   try {
-    const suite = await runSuite(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port, makeWorkspace());
+    const suitePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const suite = await runSuite(suitePage, port, makeWorkspace());
+    await suitePage.close();
     passed += suite.passed;
     failed += suite.failed;
-    const problems = await runAsPerson(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port, makeWorkspace());
+    const personPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const problems = await runAsPerson(personPage, port, makeWorkspace());
+    await personPage.close();
     problems.push(...await runWithoutFolder(await browser.newPage({ viewport: { width: 1400, height: 900 } }), port));
     for (const p of problems) process.stdout.write(`  UI: ${p}\n`);
     if (problems.length) failed++;
     else passed++;
     process.stdout.write(`  UI: trained from the command palette; screenshots in ${shots}\n`);
   } finally {
-    await browser.close();
     stop(proc);
+  }
+  // the same extension in Simplified Chinese: its suite, then the window as a person
+  const zhPort = await freePort();
+  const zh = await startCodeServer(zhPort, "zh-cn");
+  try {
+    const zhWorkspace = makeWorkspace();
+    const suitePage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const suite = await runSuite(suitePage, zhPort, zhWorkspace, "zh-cn-suite");
+    await suitePage.close();
+    passed += suite.passed;
+    failed += suite.failed;
+    const problems = await runAsPersonZh(await browser.newPage({ viewport: { width: 1400, height: 900 } }), zhPort, zhWorkspace);
+    for (const p of problems) process.stdout.write(`  UI: ${p}\n`);
+    if (problems.length) failed++;
+    else passed++;
+  } finally {
+    await browser.close();
+    stop(zh.proc);
   }
   process.stdout.write(`vscode: ${passed} passed, ${failed} failed\n`);
   return failed ? 1 : 0;

@@ -28,15 +28,19 @@ export class CompareRunsPanel extends PanelController {
 
   private send(): void {
     if (!this.host.ready) return;
-    const runs: ComparedRun[] = [];
+    const runs: ComparedRun[] = [], dirs: string[] = [];
     for (const dir of this.runDirs) {
       try {
         runs.push(comparedRun(dir, this.ctx.queue.isActive(dir)));
+        dirs.push(dir);
       } catch (e) {
         this.ctx.log.warn(`compare runs: skipped ${dir}: ${(e as Error).message}`);
       }
     }
     if (!runs.length) return this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: none of these runs can be read any more.") });
+    // two models of one name (a copy, or the same file trained twice) with runs of one id: the page tells runs apart by label
+    const shared = new Set(runs.map((r) => r.label).filter((l, i, all) => all.indexOf(l) !== i));
+    runs.forEach((r, i) => { if (shared.has(r.label)) r.label = `${r.label} (${basename(modelDirOfRun(dirs[i]))})`; });
     this.host.post({ type: "compare.data", title: this.title, runs, differing: differingKeys(runs) });
     const live = runs.some((r) => r.state === "training" || r.state === "queued" || r.state === "paused");
     if (live && !this.timer) this.timer = setInterval(() => this.send(), 2000);
@@ -76,7 +80,7 @@ export function comparedRun(runDir: string, live: boolean): ComparedRun {
   if (Array.isArray(given.tags) && given.tags.every((x) => typeof x === "string")) named.tags = (given.tags as string[]).filter((x) => x.trim()).slice(0, 20);
   return {
     ...named,
-    label: `${model.name} · ${run.id}`, state: run.state === "training" && !live ? "interrupted" : run.state, hyper,
+    label: `${model.name} · ${run.label ?? run.id}`, state: run.state === "training" && !live ? "interrupted" : run.state, hyper,
     step: Float64Array.from(m.steps, (r) => r.step), chars: Float64Array.from(m.steps, (r) => r.chars),
     seconds: Float32Array.from(m.steps, (r) => r.seconds), loss: Float32Array.from(m.steps, (r) => r.loss), eval: evalColumns(m.evals),
   };

@@ -3,6 +3,7 @@
 // worker reports them; Pause/Resume/Stop act on the run only if it is the one training here.
 
 import * as vscode from "vscode";
+import { errorText } from "../errorText";
 import { basename } from "node:path";
 import { tensorSlots } from "../../engine/checkpoint";
 import { torchName } from "../../engine/modelSpec";
@@ -132,7 +133,7 @@ export class DashboardPanel extends PanelController {
     try {
       this.host.post({ type: "dashboard.run", run: this.summary() });
     } catch (e) {
-      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", errorText(e)) });
     }
   }
 
@@ -146,7 +147,7 @@ export class DashboardPanel extends PanelController {
       const p = this.attached?.lastProgress;
       if (p) this.host.post({ type: "dashboard.status", state: run.state, step: p.step, charsPerSecond: p.charsPerSecond, etaSeconds: p.etaSeconds, fraction: p.fraction });
     } catch (e) {
-      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", (e as Error).message) });
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: cannot read this run: {0}", errorText(e)) });
     }
   }
 

@@ -2,6 +2,7 @@
 // layer's quantities at a time as typed arrays ([characters, units] each).
 
 import * as vscode from "vscode";
+import { errorText } from "../errorText";
 import type { Activations } from "../../engine/activations";
 import { InsightClient } from "../insightClient";
 import { PanelContext, modelLabel } from "./panelContext";
@@ -59,7 +60,7 @@ export class GateHeatmapPanel extends PanelController {
       });
     } catch (e) {
       this.activations = null;
-      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", (e as Error).message) });
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", errorText(e)) });
     }
   }
 

@@ -3,6 +3,7 @@
 // Cursor puts it into the last text editor the user was in.
 
 import * as vscode from "vscode";
+import { errorText } from "../errorText";
 import { InsightClient } from "../insightClient";
 import { PanelContext, modelLabel } from "./panelContext";
 import { PanelController } from "./panelController";
@@ -45,7 +46,7 @@ export class GenerateTextPanel extends PanelController {
       const r = await this.insight.request({ type: "describe", checkpoint: this.checkpoint }).result;
       this.host.post({ type: "generate.model", model: modelLabel(this.checkpoint), vocab: r.vocab, k: ALTERNATIVES });
     } catch (e) {
-      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", (e as Error).message) });
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", errorText(e)) });
     }
   }
 
@@ -59,7 +60,7 @@ export class GenerateTextPanel extends PanelController {
     result.then((r) => {
       if (this.running === id) this.host.post({ type: "generate.done", stopped: r.stopped });
     }, (e: Error) => {
-      if (this.running === id) this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", e.message) });
+      if (this.running === id) this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", errorText(e)) });
     }).finally(() => { if (this.running === id) this.running = null; });
   }
 

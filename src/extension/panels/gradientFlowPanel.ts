@@ -3,6 +3,7 @@
 // clipping on one gradient; computed in the panel's worker.
 
 import * as vscode from "vscode";
+import { errorText } from "../errorText";
 import { dirname } from "node:path";
 import { namedShape } from "../modelDescription";
 import { listModels, readRunManifest } from "../../engine/runStore";
@@ -59,7 +60,7 @@ export class GradientFlowPanel extends PanelController {
         clipping: r.clipping, candidates: this.candidates.map((c) => ({ label: c.label, cell: c.cell })), selected: this.selected,
       });
     } catch (e) {
-      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", (e as Error).message) });
+      this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", errorText(e)) });
     }
   }
 

@@ -3,6 +3,7 @@
 // the active model or run, else it says there is none and offers to train one.
 
 import * as vscode from "vscode";
+import { errorText } from "../errorText";
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import { ExperimentKind, experimentVariants } from "../../engine/experiments";
@@ -61,7 +62,7 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
     if (node) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: this has no checkpoint yet."));
     return deps.activeCheckpoint();
   };
-  const fail = (e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", (e as Error).message));
+  const fail = (e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", errorText(e)));
 
   const commands: [string, (...args: never[]) => unknown][] = [
     ["rnnLab.openTrainingDashboard", async (arg?: ExplorerNode | { runDir: string }) => {
@@ -171,7 +172,7 @@ async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; sec
   }));
   if (!(seconds >= 1)) return undefined;
   let vocabSize: number;
-  try { vocabSize = await deps.train.vocabularySize(text); } catch (e) { return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", name, (e as Error).message)); }
+  try { vocabSize = await deps.train.vocabularySize(text); } catch (e) { return void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", name, errorText(e))); }
   const base: ModelSpec = {
     ...DEFAULT_MODEL, cell: c.get("cell", SETTING_DEFAULTS.cell), layers: c.get("layers", SETTING_DEFAULTS.layers), hidden: c.get("hiddenSize", SETTING_DEFAULTS.hiddenSize), vocabSize,
   };

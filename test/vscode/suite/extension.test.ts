@@ -11,7 +11,8 @@ import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
 import { parameterCount } from "../../../src/engine/experiments";
-import { listStepCheckpoints, readRunManifest, updateRunManifest } from "../../../src/engine/runStore";
+import { listStepCheckpoints, readModelManifest, readRunManifest, samplesPath, updateRunManifest, writeJsonAtomic } from "../../../src/engine/runStore";
+import type { Shown } from "../../../src/extension/prompts";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
 let api: RnnLabApi;
@@ -93,6 +94,7 @@ describe("RNN Lab in VS Code", () => {
   });
 
   let first: Run;
+  let cellRunDirs: string[] = []; // the three runs of Compare Cells on This Text
   it("trains on the current file in a worker, leaves checkpoints, shows the model in the explorer; the host never stalls 50 ms", async () => {
     await openCorpus();
     const idle = await worstTimerGap(() => new Promise((r) => setTimeout(r, 3000)));
@@ -117,7 +119,7 @@ describe("RNN Lab in VS Code", () => {
     assert.ok(stall.worstStall - stall.waitInWorst < 50, `the extension host's loop stalled ${f(stall.worstStall)} ms, ${f(stall.worstStall - stall.waitInWorst)} ms of it not waiting for a CPU`);
     const node = await until("the model in the explorer", () => modelNodes().find((n) => n.model.dir === run.run.modelDir && n.state === "done"));
     const item = api.explorer.getTreeItem(node);
-    assert.match(String(item.description), /GRU 1×48 · \d+K params · best \d\.\d{3} · done/);
+    assert.match(String(item.description), /GRU 1×48 · \d+K params · best \d\.\d{3} nats\/char · done/);
     const runs = api.explorer.getChildren(node);
     assert.equal(runs.length, 1);
     const files = api.explorer.getChildren(runs[0]).map((n) => api.explorer.getTreeItem(n).label);
@@ -341,9 +343,16 @@ describe("RNN Lab in VS Code", () => {
       const models = modelNodes().filter((m) => m.model.manifest?.name.startsWith("corpus.txt · "));
       return models.length === 3 && models.every((m) => m.model.runs[0]?.manifest?.state === "done") ? models : undefined;
     }, 120_000);
+    cellRunDirs = done.map((m) => m.model.runs[0].dir);
     const counts = done.map((m) => parameterCount(m.model.manifest!.spec)); // closed form; equal to the core's layout (insight.test.ts)
     assert.deepEqual(done.map((m) => m.model.manifest!.spec.cell).sort(), ["gru", "lstm", "rnn"]);
     for (const c of counts) assert.ok(Math.abs(c - counts[0]) / counts[0] < 0.03, `parameter counts ${counts.join(", ")}`);
+    // "corpus.txt · GRU" is not followed by "GRU 1×…" again: the description gives the size the label lacks
+    for (const m of done) {
+      const item = api.explorer.getTreeItem(m);
+      assert.match(String(item.label), / · (RNN|LSTM|GRU)$/);
+      assert.match(String(item.description), /^1×\d+ · \d+K params/, `${item.label} ${item.description}`);
+    }
     await until("the comparison to show their curves", () => (String(compare.host.rendered.differing).includes("cell") && compare.host.rendered.best !== undefined && !String(compare.host.rendered.best).includes("n/a") ? true : undefined), 30_000);
     // gradient flow on the same text can now compare the three cells
     await vscode.commands.executeCommand("rnnLab.showGradientFlow", done.find((m) => m.model.manifest!.spec.cell === "rnn"), { compareAll: true });
@@ -358,6 +367,8 @@ describe("RNN Lab in VS Code", () => {
     const run = (await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { cell: "gru", size: "custom", seconds: 30, whenBusy: "stop" })) as unknown as Run;
     await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { runDir: run.run.runDir });
     const dash = await rendered("dashboard", (r) => (r.steps as number) > 0 && r.state === "training");
+    // the dashboard shows the progress: the notification, which would cover its bottom, is gone (the status bar item stays)
+    await until("the progress notification hidden", () => ((api.queue.active as unknown as { notificationVisible: boolean }).notificationVisible === false ? true : undefined), 10_000);
     const before = dash.host.rendered.steps as number;
     await until("more steps drawn live", () => ((dash.host.rendered.steps as number) > before ? true : undefined));
     fromWebview(dash, { type: "dashboard.control", action: "pause" });
@@ -392,6 +403,314 @@ describe("RNN Lab in VS Code", () => {
       assert.ok(closed, "the panel is closed");
     }
     assert.equal(openPanels().length, before);
+    closeAll();
+  });
+
+  // ---- issue 14: what a first-time user met ----
+
+  /** What the user was told since `from` (messages, confirmations, quick picks), in order. */
+  const shownSince = (from: number): Shown[] => api.prompts.shown.slice(from);
+  const modelDirs = () => readdirSync(join(ws(), ".rnnlab")).filter((d) => existsSync(join(ws(), ".rnnlab", d, "model.json")));
+  const logText = () => readFileSync(api.logFile, "utf8");
+
+  it("Train Model on Current File takes only a real text document: another extension's virtual document asks which open file, and none open says so", async () => {
+    // a document of another scheme, like the Output panel (output:) that trained a model on RNN Lab's own log
+    const provider = vscode.workspace.registerTextDocumentContentProvider("rnnlab-test", { provideTextDocumentContent: () => "log line one\nlog line two\n".repeat(200) });
+    try {
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(corpus()), { preview: false }); // a tab of its own, as a file the user opened
+      const virtual = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.parse("rnnlab-test:/RNN-Lab-log")));
+      assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, "rnnlab-test");
+      const from = api.prompts.shown.length, models = modelDirs().length;
+      let asked: Shown | undefined;
+      api.prompts.answer((p) => { asked = p; return undefined; }); // Escape
+      assert.equal(await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { cell: "lstm", steps: 5 }), undefined);
+      assert.ok(asked, "a quick pick asked which file");
+      assert.equal(asked.text, "RNN Lab: train on which open file?");
+      assert.ok(asked.items.includes("corpus.txt"), asked.items.join(", "));
+      assert.ok(!asked.items.some((i) => i.includes("RNN-Lab-log")), "the virtual document is not offered");
+      assert.equal(shownSince(from).length, 1);
+      assert.equal(modelDirs().length, models, "nothing was made");
+      void virtual;
+      // with no file open at all: one line that says so, and nothing made
+      await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+      const from2 = api.prompts.shown.length;
+      assert.equal(await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { cell: "lstm", steps: 5 }), undefined);
+      assert.match(shownSince(from2)[0]?.text ?? "", /no text file is open/);
+      assert.equal(modelDirs().length, models);
+    } finally {
+      provider.dispose();
+    }
+  });
+
+  it("too-short text is said first, before any quick pick, naming the settings with an Open Settings button; a batch that fits trains; nothing is left behind", async () => {
+    const file = join(ws(), "short.txt");
+    writeFileSync(file, readFileSync(corpus().fsPath, "utf8").slice(0, 321));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(file)));
+    // 321 characters, 5 % for validation: 305 to train on; one batch of 50 × 50 needs 2,501; 6 streams of 50 fit in 305 − 1
+    const trainChars = 321 - Math.floor(321 * 0.05), streams = Math.floor((trainChars - 1) / 50);
+    assert.equal(streams, 6);
+    const models = modelDirs().length, from = api.prompts.shown.length;
+    api.prompts.answer(() => "Open Settings");
+    assert.equal(await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile"), undefined);
+    const said = shownSince(from);
+    assert.equal(said.length, 1, `only the warning, no quick pick before it: ${JSON.stringify(said)}`);
+    assert.equal(said[0].modal, true);
+    assert.match(said[0].text, /short\.txt has 305 characters to train on, fewer than one batch needs: rnnLab\.batch × rnnLab\.seq \+ 1 = 50 × 50 \+ 1 = 2,501/);
+    assert.doesNotMatch(said[0].text, /--batch|--seq/, "VS Code settings, not CLI flags");
+    assert.deepEqual(said[0].items, [`Train with Batch ${streams} and Window 50`, "Open Settings"]);
+    assert.equal(modelDirs().length, models, "no model folder for a run that cannot start");
+    await until("the Settings editor", () => vscode.window.tabGroups.activeTabGroup.activeTab?.label.includes("Settings"), 10_000);
+    // the batch that fits: the run trains with it
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(file)));
+    api.prompts.answer(() => `Train with Batch ${streams} and Window 50`);
+    const run = await vscode.commands.executeCommand<Run>("rnnLab.trainOnCurrentFile", { cell: "lstm", steps: 5 });
+    assert.equal((await run.finishedEvent).type, "done");
+    const o = readRunManifest(run.run.runDir).options;
+    assert.deepEqual([o.batch, o.seq], [streams, 50]);
+  });
+
+  it("Delete… in a window without a trash (code-server) says so, deletes only on a second confirmation, and logs it; no raw error", async () => {
+    assert.ok(vscode.env.remoteName, "code-server is a remote window");
+    const copy = first.run.modelDir + "-to-delete";
+    cpSync(first.run.modelDir, copy, { recursive: true });
+    await api.explorer.refresh();
+    const node = modelNodes().find((n) => n.model.dir === copy)!;
+    // Cancel at the second question: nothing is deleted
+    const from = api.prompts.shown.length;
+    api.prompts.answer(() => "Delete", () => undefined);
+    await vscode.commands.executeCommand("rnnLab.deleteModel", node);
+    const asked = shownSince(from);
+    assert.equal(asked.length, 2);
+    assert.match(asked[0].text, /delete \.rnnlab\/.*-to-delete\? This window has no trash, so its files would be deleted permanently\./);
+    assert.deepEqual(asked[0].items, ["Delete"]);
+    assert.match(asked[1].text, /permanently delete/);
+    assert.deepEqual(asked[1].items, ["Delete Permanently"]);
+    assert.ok(existsSync(copy), "kept after Cancel");
+    api.prompts.answer(() => "Delete", () => "Delete Permanently");
+    const from2 = api.prompts.shown.length;
+    await vscode.commands.executeCommand("rnnLab.deleteModel", node);
+    assert.ok(!existsSync(copy), "deleted");
+    assert.ok(!shownSince(from2).some((p) => p.kind === "error"), JSON.stringify(shownSince(from2)));
+    await until("the deletion in the log", () => logText().includes(`deleted ${copy} permanently`), 5000);
+  });
+
+  it("a run samples at the end and a few times whatever its length, and the final notification offers the dashboard and text generation", async () => {
+    await settings({ sampleEvery: 500 });
+    try {
+      await openCorpus();
+      const from = api.prompts.shown.length;
+      const run = await vscode.commands.executeCommand<Run>("rnnLab.trainOnCurrentFile", { cell: "gru", steps: 60 });
+      assert.equal((await run.finishedEvent).type, "done");
+      // 60 steps, a sample every 500 would give none: at the first steps past 25, 50, 75 % (15, 30, 45) and at the end (60)
+      const steps = [...readFileSync(samplesPath(run.run.runDir), "utf8").matchAll(/^--- step (\d+) ---$/gm)].map((m) => Number(m[1]));
+      assert.deepEqual(steps, [15, 30, 45, 60]);
+      const done = await until("the final notification", () => shownSince(from).find((p) => /trained .* to step 60/.test(p.text)));
+      assert.match(done.text, /RNN Lab: trained corpus\.txt to step 60; validation loss \d\.\d{3} nats\/char\./);
+      assert.deepEqual(done.items, ["Open Dashboard", "Generate Text"]);
+    } finally {
+      await settings({ sampleEvery: 0 });
+    }
+  });
+
+  it("Stop and Pause show only while something trains (context keys for when clauses); Stop says it is stopping and the end says stopped", async () => {
+    const palette = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.menus.commandPalette as { command: string; when: string }[];
+    assert.equal(palette.find((m) => m.command === "rnnLab.stopTraining")?.when, "rnnLab.training || rnnLab.queued");
+    assert.equal(palette.find((m) => m.command === "rnnLab.pauseResumeTraining")?.when, "rnnLab.training");
+    assert.equal(api.contextKeys.get("rnnLab.training"), false);
+    await openCorpus();
+    const from = api.prompts.shown.length;
+    const run = await vscode.commands.executeCommand<Run & { stopping: boolean }>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 100000 });
+    await until("a few steps", () => (api.queue.active?.step ?? 0) > 2);
+    assert.equal(api.contextKeys.get("rnnLab.training"), true);
+    await vscode.commands.executeCommand("rnnLab.pauseResumeTraining");
+    await until("paused", () => api.contextKeys.get("rnnLab.paused") === true);
+    await vscode.commands.executeCommand("rnnLab.stopTraining");
+    assert.equal(run.stopping, true, "the run knows it is stopping (its status bar item says so)");
+    const end = await run.finishedEvent;
+    assert.equal(end.stopped, true);
+    const said = await until("the stopped notification", () => shownSince(from).find((p) => /stopped corpus\.txt at step \d+; its last checkpoint is saved/.test(p.text)));
+    assert.deepEqual(said.items, ["Open Dashboard", "Generate Text"]);
+    await until("not training any more", () => api.contextKeys.get("rnnLab.training") === false);
+  });
+
+  it("a validation loss that stays above its best for three evaluations is warned about in the log and to the dashboard, saying keep-best keeps the best", async () => {
+    await openCorpus();
+    const run = await vscode.commands.executeCommand<Run & { overfitWarning: string | null; handle(e: unknown): void }>("rnnLab.trainOnCurrentFile", { cell: "rnn", steps: 100000 });
+    await until("a few steps", () => (api.queue.active?.step ?? 0) > 2);
+    await vscode.commands.executeCommand("rnnLab.pauseResumeTraining");
+    await until("paused", () => api.queue.active?.paused);
+    // the worker's eval events, as it would send them: best 2.0 at step 100, then three worse
+    for (const [step, valLoss, improved] of [[100, 2.0, true], [200, 2.1, false], [300, 2.05, false]] as const) run.handle({ type: "eval", step, valLoss, improved });
+    assert.equal(run.overfitWarning, null, "two evaluations above the best are not yet a trend");
+    run.handle({ type: "eval", step: 400, valLoss: 2.2, improved: false });
+    assert.equal(run.overfitWarning, "Validation loss has not improved for 3 evaluations (best 2.000 nats/char at step 100, now 2.200): the model may be overfitting. best.safetensors keeps the best checkpoint.");
+    await until("the warning in the log", () => /validation loss has not improved for 3 evaluations \(best 2\.0000 nats\/char at step 100, now 2\.2000\).*best\.safetensors keeps the best/.test(logText()), 5000);
+    await vscode.commands.executeCommand("rnnLab.stopTraining");
+    await run.finishedEvent;
+  });
+
+  it("the size quick pick suggests a size for the text's length and lists the settings' size only when it is not a preset", async () => {
+    await openCorpus();
+    const picks: Shown[] = [];
+    api.prompts.answer((p) => { picks.push(p); return "LSTM"; }, (p) => { picks.push(p); return undefined; });
+    await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");
+    assert.equal(picks.length, 2);
+    // 60,000 characters: Small (about 10 characters of text per parameter or more)
+    assert.deepEqual(picks[1].items, ["Small", "From settings", "Medium", "Large"], "settings 1 × 48 is not a preset");
+    await settings({ hiddenSize: 64 });
+    try {
+      picks.length = 0;
+      api.prompts.answer((p) => { picks.push(p); return "LSTM"; }, (p) => { picks.push(p); return undefined; });
+      await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");
+      assert.deepEqual(picks[1].items, ["Small", "Medium", "Large"], "settings 1 × 64 is Small: no duplicate");
+    } finally {
+      await settings({ hiddenSize: 48 });
+    }
+  });
+
+  it("a model on text outside its vocabulary: the hover says the character is unknown to the model, the lens how many were skipped", async () => {
+    const file = join(ws(), "chinese.txt");
+    const text = "To be, or not to be: 生存还是毁灭，这是一个问题。\n";
+    writeFileSync(file, text.repeat(20));
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(file)));
+    await until("an active model", () => api.client.model);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", editor.document.uri, new vscode.Position(0, text.indexOf("生")));
+    const hover = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : (c as vscode.MarkdownString).value))).join("\n");
+    assert.match(hover, /Actual: `生` is unknown to the model: it was not in its training text/);
+    // known characters: (count of code points the Shakespeare vocabulary has) of all; the rest skipped
+    const vocab = new Set(readModelManifest(first.run.modelDir).vocab.chars);
+    const all = [...text.repeat(20)], unknown = all.filter((c) => !vocab.has(c)).length;
+    assert.ok(unknown > 100);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", editor.document.uri, 1);
+    const title = lenses.map((l) => l.command?.title ?? "").join(" | ");
+    assert.match(title, new RegExp(`over ${(all.length - unknown).toLocaleString("en")} of ${all.length.toLocaleString("en")} characters; ${unknown.toLocaleString("en")} unknown to the model, skipped`));
+  });
+
+  it("surprisal highlighting is toggled in the workspace state, never in .vscode/settings.json, and shows the key to its five bands", async () => {
+    const settingsFile = join(ws(), ".vscode", "settings.json");
+    const before = existsSync(settingsFile) ? readFileSync(settingsFile, "utf8") : null;
+    const editor = await openCorpus();
+    const applied = new Promise<void>((resolve) => api.surprisal.onDidApply((e) => { if (e.document === editor.document) resolve(); }));
+    assert.equal(await vscode.commands.executeCommand("rnnLab.toggleSurprisal"), true);
+    await applied;
+    assert.equal(existsSync(settingsFile) ? readFileSync(settingsFile, "utf8") : null, before, "the user's settings file is untouched");
+    assert.equal(api.workspaceState.get("rnnLab.surprisalHighlighting"), true);
+    const legend = (api.surprisal as unknown as { legend: vscode.StatusBarItem }).legend;
+    assert.match(legend.text, /Surprisal: 1 · 2 · 4 · 6 · 8 bits/);
+    const key = (legend.tooltip as vscode.MarkdownString).value;
+    for (const band of ["1 to 2 bits", "2 to 4 bits", "4 to 6 bits", "6 to 8 bits", "8 bits or more"]) assert.ok(key.includes(band), `${band} in ${key}`);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", editor.document.uri, new vscode.Position(3, 5));
+    assert.match(hovers.flatMap((h) => h.contents.map((c) => (c as vscode.MarkdownString).value)).join("\n"), /Shading: 1 to 2 bits · 2 to 4 bits · 4 to 6 bits · 6 to 8 bits · 8 bits or more/);
+    assert.equal(await vscode.commands.executeCommand("rnnLab.toggleSurprisal"), false);
+    await until("decorations cleared", () => !api.surprisal.applied.has(editor));
+    assert.equal(existsSync(settingsFile) ? readFileSync(settingsFile, "utf8") : null, before);
+  });
+
+  it("Compare Runs: Enter with nothing ticked compares the highlighted run, with nothing highlighted says so; titles use plural forms", async () => {
+    const from = api.prompts.shown.length;
+    api.prompts.answer((p) => `highlighted:${p.items[0]}`);
+    await vscode.commands.executeCommand("rnnLab.compareRuns");
+    const one = await rendered("compareRuns", (r) => r.runs === 1);
+    assert.equal(one.host.panel.title, "Compare 1 run");
+    closeAll();
+    api.prompts.answer(() => []);
+    assert.equal(await vscode.commands.executeCommand("rnnLab.compareRuns"), undefined);
+    assert.match(shownSince(from).at(-1)!.text, /no run was ticked; tick the runs to compare/);
+    const dirs = [first.run.runDir, ...cellRunDirs];
+    assert.equal(new Set(dirs).size, 3, dirs.join(", "));
+    await vscode.commands.executeCommand("rnnLab.compareRuns", undefined, undefined, { runDirs: dirs });
+    const three = await rendered("compareRuns", (r) => r.runs === 3);
+    assert.equal(three.host.panel.title, "Compare 3 runs");
+    closeAll();
+  });
+
+  it("explorer: models of the same name are told apart, the unit is shown, a checkpoint opens its summary, metrics open the dashboard", async () => {
+    const a = first.run.modelDir + "-notes-a", b = first.run.modelDir + "-notes-b";
+    for (const [dir, folder] of [[a, "drafts"], [b, "letters"]] as const) {
+      cpSync(first.run.modelDir, dir, { recursive: true });
+      const m = readModelManifest(dir);
+      writeJsonAtomic(join(dir, "model.json"), { ...m, name: "notes.txt", corpus: { ...m.corpus, files: [`${folder}/notes.txt`] } });
+    }
+    await api.explorer.refresh();
+    const labels = modelNodes().filter((n) => n.model.dir === a || n.model.dir === b).map((n) => api.explorer.getTreeItem(n).label);
+    assert.deepEqual(labels.sort(), ["notes.txt (drafts)", "notes.txt (letters)"]);
+    const model = modelNodes().find((n) => n.model.dir === first.run.modelDir)!;
+    const run = api.explorer.getChildren(model).find((n) => n.kind === "run")!;
+    const children = api.explorer.getChildren(run);
+    const best = api.explorer.getTreeItem(children[0]);
+    assert.equal(best.command?.command, "rnnLab.showCheckpointSummary");
+    const summary = await vscode.commands.executeCommand<string>(best.command!.command, ...(best.command!.arguments ?? []));
+    assert.match(summary, /\| Architecture \| GRU 1×48, one-hot input, vocabulary \d+, [\d,]+ parameters \|/);
+    assert.match(summary, /\| Saved at \| step \d+, epoch \d+/);
+    assert.match(summary, /\| Validation loss \(best so far\) \| \d\.\d{4} nats\/char \|/);
+    assert.match(summary, /Set as Active Model: hovers/);
+    assert.equal(vscode.window.activeTextEditor?.document.languageId, "markdown");
+    assert.equal(vscode.window.activeTextEditor?.document.uri.scheme, "rnnlab-checkpoint", "read-only: a virtual document");
+    const metrics = api.explorer.getTreeItem(children.find((n) => n.kind === "file" && n.label === "metrics")!);
+    assert.equal(metrics.command?.command, "rnnLab.openTrainingDashboard");
+    await vscode.commands.executeCommand(metrics.command!.command, ...(metrics.command!.arguments ?? []));
+    await rendered("dashboard", (r) => (r.steps as number) > 0);
+    closeAll();
+  });
+
+  it("runs have names, notes and tags in run.json, shown in the explorer; a wrong type there is refused on reading", async () => {
+    await api.explorer.refresh();
+    const model = modelNodes().find((n) => n.model.dir === first.run.modelDir)!;
+    const runNode = api.explorer.getChildren(model).find((n) => n.kind === "run")!;
+    assert.equal(await vscode.commands.executeCommand("rnnLab.renameRun", runNode, { label: "baseline GRU" }), true);
+    assert.equal(await vscode.commands.executeCommand("rnnLab.editRunNotes", runNode, { notes: "first try, default settings" }), true);
+    assert.equal(await vscode.commands.executeCommand("rnnLab.tagRun", runNode, { tags: "baseline, gru, baseline" }), true);
+    const m = readRunManifest(first.run.runDir);
+    assert.deepEqual([m.label, m.notes, m.tags], ["baseline GRU", "first try, default settings", ["baseline", "gru"]]);
+    await api.explorer.refresh();
+    const again = api.explorer.getChildren(modelNodes().find((n) => n.model.dir === first.run.modelDir)!).find((n) => n.kind === "run")!;
+    const item = api.explorer.getTreeItem(again);
+    assert.equal(item.label, "baseline GRU");
+    assert.match(String(item.description), /^#baseline · #gru · step \d+ · best \d\.\d{3} nats\/char · done$/);
+    assert.match((item.tooltip as vscode.MarkdownString).value, /first try, default settings/);
+    // the input boxes: typed in by a person (an empty name gives the id back)
+    api.prompts.answer(() => "");
+    await vscode.commands.executeCommand("rnnLab.renameRun", again);
+    assert.equal(readRunManifest(first.run.runDir).label, undefined);
+    const copy = first.run.modelDir + "-bad-tags";
+    cpSync(first.run.modelDir, copy, { recursive: true });
+    const badRun = join(copy, "runs", readRunManifest(first.run.runDir).id);
+    writeFileSync(join(badRun, "run.json"), JSON.stringify({ ...readRunManifest(badRun), tags: "not a list" }));
+    assert.throws(() => readRunManifest(badRun), /run\.json: tags must be a list of at most 50 tags of 1 to 50 characters/);
+  });
+
+  it("with trained models and no active one, the hover (once) and the lens offer to choose one", async () => {
+    const active = api.client.model!.checkpoint;
+    api.client.unload();
+    const editor = await openCorpus();
+    const hoverAt = async (line: number) => (await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", editor.document.uri, new vscode.Position(line, 2)))
+      .flatMap((h) => h.contents.map((c) => (c as vscode.MarkdownString).value)).join("\n");
+    assert.match(await hoverAt(2), /no model is active, so there are no predictions here\. \[Set Active Model…\]\(command:rnnLab\.setActiveModel\)/);
+    assert.doesNotMatch(await hoverAt(4), /no model is active/, "said once, not at every hover");
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>("vscode.executeCodeLensProvider", editor.document.uri, 1);
+    const lens = lenses.find((l) => l.command?.command === "rnnLab.setActiveModel");
+    assert.equal(lens?.command?.title, "RNN Lab: no active model · choose one for predictions…");
+    // the lens's command without an explorer node: a quick pick of the trained models
+    let offered: Shown | undefined;
+    api.prompts.answer((p) => { offered = p; return p.items[0]; });
+    assert.equal(await vscode.commands.executeCommand("rnnLab.setActiveModel"), true);
+    assert.equal(offered?.text, "RNN Lab: which model should hovers, highlighting and sampling use?");
+    await vscode.commands.executeCommand("rnnLab.setActiveModel", { kind: "checkpoint", model: null, path: active, step: null, best: false });
+  });
+
+  it("the two sampling commands have different names, and the model is described by one function everywhere", async () => {
+    const commands = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON.contributes.commands as { command: string; title: string }[];
+    const title = (id: string) => commands.find((c) => c.command === id)!.title;
+    assert.equal(title("rnnLab.sampleText"), "Sample Text into a New Document…");
+    assert.equal(title("rnnLab.generateText"), "Open Text Generator");
+    const titles = commands.map((c) => c.title);
+    assert.equal(new Set(titles).size, titles.length, "every command title is different");
+    const node = modelNodes().find((n) => n.model.dir === first.run.modelDir)!;
+    const tip = (api.explorer.getTreeItem(node).tooltip as vscode.MarkdownString).value;
+    assert.match(tip, /GRU 1×48, one\\-hot input, vocabulary \d+, [\d,]+ parameters/);
+    await vscode.commands.executeCommand("rnnLab.generateText", node);
+    const gen = await rendered("generateText", (r) => (r.vocab as number) > 10);
+    assert.match(gen.host.panel.title, /^Generate: corpus\.txt \(GRU 1×48, one-hot input, vocabulary \d+\)$/);
     closeAll();
   });
 });

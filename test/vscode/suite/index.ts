@@ -1,12 +1,14 @@
 // The integration suite, in the form @vscode/test-electron runs: run() is called inside a real
-// extension host (here code-server's, see ../runInCodeServer.ts) and runs mocha.
+// extension host (here code-server's, see ../runInCodeServer.ts) and runs mocha. A window whose
+// display language is Simplified Chinese runs the zh-cn suite (the strings a user reads there).
 
 import Mocha from "mocha";
 import { join } from "node:path";
+import * as vscode from "vscode";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 120_000, color: false, reporter: "spec" });
-  mocha.addFile(join(__dirname, "extension.test.js"));
+  mocha.addFile(join(__dirname, vscode.env.language === "zh-cn" ? "extension.zh-cn.test.js" : "extension.test.js"));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
