@@ -32,7 +32,8 @@ test("userError keeps the template and arguments (also through structured clone,
   assert.equal(translatableOf(new Error("plain")), null);
   assert.equal(translatableOf({ template: "x", args: [{}] }), null, "arguments are strings or numbers");
   assert.throws(() => decodeText(new Uint8Array([0x41, 0, 0x42]), "pic.png"), (err: unknown) => {
-    assert.deepEqual(translatableOf(err), { template: USER_MESSAGES.looksBinary, args: ["pic.png"] });
-    return (err as Error).message === "pic.png looks binary (it contains NUL bytes); train on UTF-8 text";
+    // the NUL is the file's second byte: offset 1
+    assert.deepEqual(translatableOf(err), { template: USER_MESSAGES.looksBinary, args: ["pic.png", "1"] });
+    return (err as Error).message === "pic.png looks binary (it contains a NUL byte at byte 1); train on UTF-8 or UTF-16 text";
   });
 });
