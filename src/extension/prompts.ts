@@ -64,7 +64,7 @@ export class Prompts {
       if (a === undefined) return undefined;
       const labels = typeof a === "string" ? [a] : a;
       const highlighted = labels.length === 1 && labels[0].startsWith("highlighted:") ? labels[0].slice("highlighted:".length) : null;
-      if (highlighted !== null) return items.filter((i) => i.label === highlighted);
+      if (highlighted !== null) return items.filter((i) => i.label === highlighted).slice(0, 1); // one row is highlighted
       return items.filter((i) => labels.includes(i.label));
     }
     return new Promise((resolve) => {

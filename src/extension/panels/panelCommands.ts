@@ -15,7 +15,7 @@ import { prompts } from "../prompts";
 import { runsRoot } from "../settings";
 import type { TrainCommands } from "../trainCommands";
 import { CompareRunsPanel } from "./compareRunsPanel";
-import { DashboardPanel } from "./dashboardPanel";
+import { DashboardPanel, modelDirOfRun } from "./dashboardPanel";
 import { GateHeatmapPanel } from "./gateHeatmapPanel";
 import { GenerateTextPanel } from "./generateTextPanel";
 import { GradientCheckPanel } from "./gradientCheckPanel";
@@ -134,6 +134,9 @@ async function pickRuns(many: boolean): Promise<string[] | undefined> {
     label: `${m.manifest?.name ?? basename(m.dir)} · ${r.manifest?.label ?? basename(r.dir)}`,
     description: r.manifest ? [...(r.manifest.tags ?? []).map((t) => `#${t}`), vscode.l10n.t("step {0}", r.manifest.step)].join(" · ") : "", runDir: r.dir,
   })));
+  // runs of same-named models started in the same second share a label: add the model folder's name
+  const shared = new Set(items.map((i) => i.label).filter((l, k, all) => all.indexOf(l) !== k));
+  for (const i of items) if (shared.has(i.label)) i.label = `${i.label} (${basename(modelDirOfRun(i.runDir))})`;
   if (!items.length) {
     const train = vscode.l10n.t("Train on Current File");
     if ((await vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: there are no training runs yet."), train)) === train) void vscode.commands.executeCommand("rnnLab.trainOnCurrentFile");

@@ -617,10 +617,10 @@ describe("RNN Lab in VS Code", () => {
     assert.equal(await vscode.commands.executeCommand("rnnLab.compareRuns"), undefined);
     assert.match(shownSince(from).at(-1)!.text, /no run was ticked; tick the runs to compare/);
     const dirs = [first.run.runDir, ...cellRunDirs];
-    assert.equal(new Set(dirs).size, 3, dirs.join(", "));
+    assert.equal(new Set(dirs).size, 4, dirs.join(", "));
     await vscode.commands.executeCommand("rnnLab.compareRuns", undefined, undefined, { runDirs: dirs });
-    const three = await rendered("compareRuns", (r) => r.runs === 3);
-    assert.equal(three.host.panel.title, "Compare 3 runs");
+    const four = await rendered("compareRuns", (r) => r.runs === 4);
+    assert.equal(four.host.panel.title, "Compare 4 runs");
     closeAll();
   });
 
