@@ -110,7 +110,8 @@ describe("RNN Lab in VS Code, in Simplified Chinese", () => {
     writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 0xff, 0xfe]));
     let from = api.prompts.shown.length;
     assert.equal(await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { cell: "lstm", steps: 5, file: binary }), undefined);
-    assert.equal(shownSince(from)[0]?.text, "RNN Lab：image.bin 看起来是二进制文件（包含 NUL 字节）；请在 UTF-8 文本上训练");
+    // the first NUL is the file's fifth byte (offset 4)
+    assert.equal(shownSince(from)[0]?.text, "RNN Lab：image.bin 看起来是二进制文件（第 4 字节是 NUL）；请在 UTF-8 或 UTF-16 文本上训练");
     const damaged = join(ws(), "damaged.safetensors");
     writeFileSync(damaged, "this is not a checkpoint");
     from = api.prompts.shown.length;
