@@ -14,23 +14,15 @@ import { ModelOverflowError, lossOnText } from "../../src/engine/evaluate";
 import { ModelSpec } from "../../src/engine/modelSpec";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { mulberry32 } from "../../src/engine/seededRandom";
 
 const FULL = process.env.RNN_LAB_FAULTS === "full";
 const CASES = FULL ? 10_000 : 1_000;
 const CHILD_CASES = FULL ? 600 : 60;
 const NAME = "fuzz.safetensors";
 
-/** mulberry32: a small seeded generator, so that a failing case can be replayed by its index. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so that a failing case can be replayed by its index. */
+const rng = mulberry32;
 
 const TEXT = "the quick brown fox jumps over the lazy dog; THE QUICK BROWN FOX!\n".repeat(40);
 

@@ -8,6 +8,7 @@
 import { extname } from "node:path";
 import { csvRecords } from "../csvTable";
 import { InputError } from "../inputError";
+import { mulberry32 } from "../seededRandom";
 
 export interface ClassifiedRecord { text: string; label: string; line: number }
 export interface TaggedRecord { chars: string[]; tags: string[]; line: number }
@@ -151,16 +152,6 @@ export function splitValidation<T>(records: T[], fraction: number, seed: number,
 }
 
 // ---------------------------------------------------------------- helpers
-
-function mulberry32(a: number): () => number {
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -2,6 +2,7 @@
 // checkpoint and shows in the explorer, hovers, surprisal decorations, the file-loss lens, the
 // queue, resuming an interrupted run, and bad input (binary file, damaged or newer checkpoints).
 
+import { until } from "./wait";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -59,15 +60,6 @@ async function openCorpus(): Promise<vscode.TextEditor> {
   return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(corpus()));
 }
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function modelNodes(): Extract<ExplorerNode, { kind: "model" }>[] {
   return api.explorer.getChildren().filter((n): n is Extract<ExplorerNode, { kind: "model" }> => n.kind === "model");

@@ -3,6 +3,7 @@
 // through training, the explorer, panels, hovers, the lens and bad input comes from the l10n
 // bundles, engine errors and model descriptions included, with one term per unit (奈特/字符, 比特).
 
+import { until } from "./wait";
 import assert from "node:assert/strict";
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,15 +20,6 @@ const corpus = () => vscode.Uri.file(join(ws(), "corpus.txt"));
 
 interface Run { run: { modelDir: string; runDir: string }; finishedEvent: Promise<{ type: string; step?: number; message?: string }> }
 
-async function until<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const openCorpus = async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(corpus()));
 const shownSince = (from: number): Shown[] => api.prompts.shown.slice(from);
