@@ -51,7 +51,14 @@ const axis = dropdown("x-axis", t("Horizontal axis"), axisOptions(), xAxis, (v) 
 const smoothing = smoothingSlider(() => drawSoon());
 const csv = button(t("Save Metrics as CSV"), () => post({ type: "dashboard.exportCsv" }), { secondary: true });
 controls.append(pause, resume, stop, axis.element, smoothing.element, csv);
-header.append(title, facts, controls);
+// The host's overfitting warning (validation loss not improving for several evaluations; already in
+// the user's language): shown under the header until the run improves again.
+const warning = document.createElement("p");
+warning.id = "warning";
+warning.className = "warning";
+warning.setAttribute("role", "status");
+warning.hidden = true;
+header.append(title, facts, controls, warning);
 
 const loss = chartSection("loss-chart", t("Loss (nats/char)"), t("Training and validation loss"), { redraw: () => draw() });
 const grad = chartSection("grad-chart", t("Gradient norm"), t("Gradient norm before and after clipping"), { log: true, redraw: () => draw() });
@@ -232,6 +239,8 @@ onMessage((m) => {
       const e = history.evals, n = e.step.length;
       const grow = <T extends Float64Array | Float32Array>(a: T, v: number): T => { const b = new (a.constructor as new (n: number) => T)(n + 1); b.set(a); b[n] = v; return b; };
       history.evals = { step: grow(e.step, m.step), valLoss: grow(e.valLoss, m.valLoss), chars: grow(e.chars, m.chars), seconds: grow(e.seconds, m.seconds) };
+      warning.textContent = m.warning ?? "";
+      warning.hidden = !m.warning;
       drawSoon();
       break;
     }

@@ -338,6 +338,23 @@ describe("training dashboard in Chromium", () => {
     });
   }
 
+  test("the host's overfitting warning is shown under the header, and goes when an evaluation comes without one", async () => {
+    const p = await openPanel("dashboard", "light");
+    await p.send({ type: "dashboard.run", run: { label: "w · run-1", model: "LSTM 1×16", state: "training", clip: 5, tensorNames: ["head.bias"], budget: "budget 60 s", live: true, charsPerEpoch: 0 } });
+    await p.send({ type: "dashboard.history", steps: steps(1, 40, 1), evals: { step: Float64Array.of(10, 20), valLoss: Float32Array.of(2, 2.1), chars: Float64Array.of(1, 2), seconds: Float32Array.of(1, 2) }, samples: [] });
+    const warning = p.page.locator("#warning");
+    assert.equal(await warning.isVisible(), false, "no warning before the host sends one");
+    const text = "Validation loss has not improved for 3 evaluations (best 2.000 nats/char at step 10, now 2.200): the model may be overfitting. best.safetensors keeps the best checkpoint.";
+    await p.send({ type: "dashboard.eval", step: 30, valLoss: 2.2, chars: 3, seconds: 3, warning: text });
+    await p.page.waitForFunction(() => !(document.getElementById("warning") as HTMLElement).hidden);
+    assert.equal(await warning.textContent(), text);
+    assert.equal(await warning.getAttribute("role"), "status", "read out by screen readers");
+    await p.screenshot("dashboard-overfitting-warning-light");
+    await p.send({ type: "dashboard.eval", step: 40, valLoss: 1.9, chars: 4, seconds: 4 });
+    await p.page.waitForFunction(() => (document.getElementById("warning") as HTMLElement).hidden);
+    await p.page.close();
+  });
+
   test("a finished run that is not live: Pause, Resume and Stop are disabled; throughput is charted", async () => {
     const p = await openPanel("dashboard", "light");
     await p.send({ type: "dashboard.run", run: { label: "old · run-1", model: "GRU", state: "done", clip: 0, tensorNames: ["head.bias"], budget: "budget 100 steps", live: false, charsPerEpoch: 0 } });
