@@ -4,9 +4,8 @@
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
-import { readdirSync, rmSync } from "node:fs";
 import { basename, join } from "node:path";
-import { checkpointsDir, readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runStore";
+import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runStore";
 import { ValidationTrend } from "../engine/validationTrend";
 import { TrainingEvent, ToTrainingWorker, isTrainingEvent } from "../protocol/trainingWorker";
 import { setContext } from "./prompts";
@@ -220,25 +219,8 @@ export class ActiveRun implements vscode.Disposable {
     this.finished = true;
     for (const w of this.watchers) w.dispose();
     this.status.dispose();
-    void this.channel.stop("the window closed").then(() => {
-      // A worker terminated mid-write leaves its temporary file under this process's PID, which the
-      // next start in this window (same PID, so "live") would not remove: the writer is gone, remove it now.
-      for (const folder of [this.run.runDir, checkpointsDir(this.run.runDir)]) removeOwnTempFiles(folder);
-      releaseRunLock(this.run.runDir);
-    });
+    void this.channel.stop("the window closed").then(() => releaseRunLock(this.run.runDir));
   }
-}
-
-/** Removes `.NAME.<this PID>.tmp` files (checkpointFile.ts tempPathFor) from `folder`: only once this process's writer there has ended. */
-function removeOwnTempFiles(folder: string): void {
-  const own = new RegExp(`^\\..+\\.${process.pid}\\.tmp$`);
-  let names: string[];
-  try {
-    names = readdirSync(folder);
-  } catch {
-    return; // no folder (no checkpoint yet), nothing to remove
-  }
-  for (const name of names) if (own.test(name)) rmSync(join(folder, name), { recursive: true, force: true });
 }
 
 export class TrainingQueue implements vscode.Disposable {
