@@ -12,6 +12,7 @@ import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
 import { parameterCount } from "../../../src/engine/experiments";
+import { loadCheckpoint } from "../../../src/engine/checkpointFile";
 import { listStepCheckpoints, readModelManifest, readRunManifest, samplesPath, updateRunManifest, writeJsonAtomic } from "../../../src/engine/runStore";
 import type { Shown } from "../../../src/extension/prompts";
 
@@ -758,6 +759,49 @@ describe("RNN Lab in VS Code: an export never writes over what it reads", () => 
       await settings({ runsFolder: undefined });
       if (mounted) spawnSync("umount", ["-l", ro]);
       else chmodSync(ro, 0o755);
+    }
+  });
+});
+
+// Issue 13: closing the window while the worker writes a checkpoint. VS Code disposes
+// context.subscriptions, which holds api.queue: TrainingQueue.dispose is that path.
+describe("RNN Lab in VS Code: closing the window during a checkpoint write", () => {
+  before(async () => {
+    api = await vscode.extensions.getExtension<RnnLabApi>(EXTENSION_ID)!.activate();
+  });
+
+  it("leaves only whole checkpoints, no temporary file after the next start, and the run continues to its budget", async () => {
+    // a checkpoint every step, of a 2 × 128 LSTM (a few MB with fsync): a write takes measurable time
+    await settings({ checkpointEvery: 1 });
+    try {
+      await openCorpus();
+      const run = await vscode.commands.executeCommand<Run>("rnnLab.trainOnCurrentFile", { cell: "lstm", size: "medium", steps: 12, whenBusy: "queue" });
+      const { modelDir, runDir } = run.run;
+      const ck = join(runDir, "checkpoints");
+      const isTemp = (f: string) => /^\..+\.\d+\.tmp$/.test(f);
+      await until("the first checkpoint", () => existsSync(ck) && readdirSync(ck).some((f) => f.startsWith("step-")), 120_000);
+      // look without yielding (the worker writes on its own thread), and close the moment a write is under way
+      const end = Date.now() + 60_000;
+      let writing: string | undefined;
+      while (!writing && Date.now() < end) writing = readdirSync(ck).find(isTemp);
+      assert.ok(writing, "a checkpoint write was seen in progress");
+      api.queue.dispose();
+      await until("the run's lock given back", () => !existsSync(join(runDir, "run.lock")));
+      const names = readdirSync(ck);
+      for (const f of names.filter((f) => !isTemp(f))) assert.doesNotThrow(() => loadCheckpoint(join(ck, f)), `${f} decodes`);
+      const last = Math.max(...listStepCheckpoints(runDir).map((c) => c.step));
+      assert.ok(last >= 1 && last < 12, `stopped mid-run at step ${last}`);
+      await api.explorer.refresh();
+      const node = modelNodes().find((n) => n.model.dir === modelDir)!;
+      assert.equal(node.state, "interrupted");
+      const resumed = await vscode.commands.executeCommand<Run>("rnnLab.continueTraining", api.explorer.getChildren(node)[0]);
+      const done = await resumed.finishedEvent;
+      assert.equal(done.type, "done", done.message);
+      assert.equal(done.step, 12, `${last} steps before the window closed, the rest to its budget of 12`);
+      assert.deepEqual(readdirSync(ck).filter(isTemp), [], `no temporary file after the next start (there were: ${names.filter(isTemp).join(", ") || "none"})`);
+      for (const c of listStepCheckpoints(runDir)) assert.doesNotThrow(() => loadCheckpoint(c.path), `${c.path} decodes`);
+    } finally {
+      await settings({ checkpointEvery: undefined });
     }
   });
 });
