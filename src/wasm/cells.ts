@@ -25,7 +25,8 @@
 //
 // Adding a cell: a file with its forward and backward steps and its description constants, one case
 // in each switch below (cellDescription, cellOptions, cellExtraTensorKind, cellForwardStep,
-// cellBackwardStep), and a CELL_* code (the engine's CellCode mirrors it).
+// cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/cells.ts gives it as
+// its coreCode).
 //
 // Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a
 // cell would say CD_RECURRENT_PRODUCTS = 2 and split its forward step in two phases. The network

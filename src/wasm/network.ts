@@ -27,8 +27,8 @@
 //   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellOptions (if it reads option
 //                         bits of configure()'s flags), cellExtraTensorKind (if it has tensors of
 //                         its own), cellForwardStep and cellBackwardStep
-//   nothing in network.ts, head.ts or index.ts (the engine's CellCode in coreAbi.ts mirrors CELL_*,
-//   and a new tensor kind needs a TensorKind name there).
+//   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/cells.ts,
+//   gives the CELL_* code as its coreCode; a new tensor kind needs a TensorKind name in coreAbi.ts).
 //
 // Two directions per layer (bidirectional, not built yet): the layer table is indexed by unit
 // (layer, direction), MAX_DIRECTIONS = 2, and the loops below already run `for d < D` with D = 1.
