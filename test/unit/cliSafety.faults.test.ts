@@ -282,8 +282,12 @@ describe("a full disk and a read-only folder are reported before training, as th
       const out = join(m, "m.safetensors");
       const run = start(["train", corpus, ...SMALL, "--checkpoint-every", "1", "--steps", "1000000", "--out", out, "--json"], corpusDir);
       await run.waitFor((l) => l.type === "progress");
-      spawnSync("dd", ["if=/dev/zero", `of=${join(m, "fill")}`, "bs=64k", "count=100"]);
-      const { code } = await run.exited;
+      // Fill the disk, and keep taking whatever the run frees: a checkpoint replaced by rename frees
+      // the old copy, so one fill alone can leave exactly room for the next (the run would go on).
+      const fill = () => spawnSync("dd", ["if=/dev/zero", `of=${join(m, "fill")}`, "bs=4k", "count=2000", "oflag=append", "conv=notrunc"]);
+      fill();
+      const filler = setInterval(fill, 20);
+      const { code } = await run.exited.finally(() => clearInterval(filler));
       assert.equal(code, 1);
       const lines = run.stderr().trim().split("\n");
       assert.equal(lines.length, 1, run.stderr());
