@@ -3,7 +3,7 @@
 //   dist/core.wasm          f32, SIMD128
 //   dist/core-scalar.wasm   f32, no SIMD (runs anywhere)
 //   dist/core64.wasm        f64 (gradient checks)
-// The engine picks the first f32 build the runtime validates (src/engine/coreLoader.ts).
+// The engine picks the first f32 build the runtime validates (src/engine/core/coreLoader.ts).
 // Skips the wasm step when its outputs are newer than every source file.
 
 import { execFileSync } from "node:child_process";
@@ -50,7 +50,7 @@ await esbuild.build({
     interopWorker: "src/extension/interopWorker.ts",
     trainingWorker: "src/extension/trainingWorker.ts",
     modelWorker: "src/extension/modelWorker.ts",
-    shardWorker: "src/engine/shardWorker.ts",
+    shardWorker: "src/engine/training/shardWorker.ts",
     insightWorker: "src/extension/insightWorker.ts",
     corpusWorker: "src/extension/corpusWorker.ts",
   },

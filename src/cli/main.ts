@@ -3,25 +3,25 @@
 
 import { parseArgs } from "node:util";
 import { basename, dirname, extname } from "node:path";
-import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/charVocabulary";
-import { CheckpointError, Model, paramCount } from "../engine/checkpoint";
-import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/checkpointFile";
-import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/corpusFile";
-import { parseMemorySize, setMemoryCap } from "../engine/limits";
-import { InputError } from "../engine/inputError";
-import { lossOnText } from "../engine/evaluate";
-import { CELL_TYPES, NONLINEARITIES, cellEntry } from "../engine/cells";
-import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/defaults";
-import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/gradientCheck";
-import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/modelSpec";
+import { CharVocabulary, DEFAULT_VOCAB_CAP } from "../engine/model/charVocabulary";
+import { CheckpointError, Model, paramCount } from "../engine/files/checkpoint";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/files/checkpointFile";
+import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/corpusFile";
+import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
+import { InputError } from "../engine/messages/inputError";
+import { lossOnText } from "../engine/training/evaluate";
+import { CELL_TYPES, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
+import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
+import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
 import { clock } from "../protocol/clock";
-import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/sampler";
-import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/trainOptions";
-import { INIT_SCHEMES, InitScheme } from "../engine/initialise";
-import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
-import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/outputFile";
-import { EXPORT_FORMATS, ExportFormat } from "../engine/modelExport";
-import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/trainer";
+import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/insight/sampler";
+import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
+import { INIT_SCHEMES, InitScheme } from "../engine/model/initialise";
+import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
+import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
+import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 
 class UsageError extends Error {}
 

@@ -6,9 +6,9 @@
 import * as vscode from "vscode";
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import type { TrainingProgress } from "../engine/checkpoint";
-import type { ModelSpec } from "../engine/modelSpec";
-import { readModelManifest, readRunManifest } from "../engine/runStore";
+import type { TrainingProgress } from "../engine/files/checkpoint";
+import type { ModelSpec } from "../engine/model/modelSpec";
+import { readModelManifest, readRunManifest } from "../engine/runs/runStore";
 import { modelDescriptionWithParams } from "./modelDescription";
 
 export const CHECKPOINT_SUMMARY_SCHEME = "rnnlab-checkpoint";

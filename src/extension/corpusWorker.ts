@@ -2,9 +2,9 @@
 // have, and a new model's folder (vocabulary, length, hash, corpus.txt and model.json).
 
 import { parentPort } from "node:worker_threads";
-import { CharVocabulary } from "../engine/charVocabulary";
-import { translatableOf } from "../engine/inputError";
-import { createModelFromText } from "../engine/runStore";
+import { CharVocabulary } from "../engine/model/charVocabulary";
+import { translatableOf } from "../engine/messages/inputError";
+import { createModelFromText } from "../engine/runs/runStore";
 import { serveRequests } from "../protocol/messageChannel";
 import { CorpusRequest, CorpusResult, isCorpusRequest } from "../protocol/corpusWorker";
 

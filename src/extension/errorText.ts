@@ -3,7 +3,7 @@
 // file-system error named by its code; anything else by its message.
 
 import * as vscode from "vscode";
-import { translatableOf } from "../engine/inputError";
+import { translatableOf } from "../engine/messages/inputError";
 
 export function errorText(e: unknown): string {
   const t = translatableOf(e);

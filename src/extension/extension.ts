@@ -7,8 +7,8 @@ const moduleLoadedAt = performance.now();
 import * as vscode from "vscode";
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
-import { describeSpec } from "../engine/modelSpec";
-import { RUN_TEXT_LIMITS, modelManifestPath, readModelManifest, readRunManifest, updateRunManifest, writeJsonAtomic } from "../engine/runStore";
+import { describeSpec } from "../engine/model/modelSpec";
+import { RUN_TEXT_LIMITS, modelManifestPath, readModelManifest, readRunManifest, updateRunManifest, writeJsonAtomic } from "../engine/runs/runStore";
 import { CHECKPOINT_SUMMARY_SCHEME, CheckpointSummaries, summaryUri } from "./checkpointSummary";
 import { errorText, fileErrorText } from "./errorText";
 import { Prompts, contextKeys, prompts, setContext } from "./prompts";
@@ -24,7 +24,7 @@ import { PredictionHover } from "./predictionHover";
 import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands, currentTextDocument } from "./trainCommands";
 import { TrainingQueue } from "./trainingQueue";
-import { SETTING_DEFAULTS } from "../engine/defaults";
+import { SETTING_DEFAULTS } from "../engine/model/defaults";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */

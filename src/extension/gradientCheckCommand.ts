@@ -4,9 +4,9 @@
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
-import { CELLS } from "../engine/cells";
-import { DEFAULT_GRADCHECK_OPTIONS, GRADIENT_CHECK_THRESHOLD, stepFor } from "../engine/gradientCheck";
-import type { ModelSpec } from "../engine/modelSpec";
+import { CELLS } from "../engine/model/cells";
+import { DEFAULT_GRADCHECK_OPTIONS, GRADIENT_CHECK_THRESHOLD, stepFor } from "../engine/insight/gradientCheck";
+import type { ModelSpec } from "../engine/model/modelSpec";
 import { modelCheckLabel } from "./modelDescription";
 import type { TensorCheckRow } from "../protocol/webview";
 import { GradientCheckReply, GradientCheckRequest, isGradientCheckReply } from "../protocol/gradientCheckWorker";

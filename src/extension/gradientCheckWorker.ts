@@ -1,8 +1,8 @@
 // Runs gradient checks off the extension host's thread: one reply per model, then "done".
 
 import { parentPort } from "node:worker_threads";
-import { gradientCheck } from "../engine/gradientCheck";
-import { validateSpec } from "../engine/modelSpec";
+import { gradientCheck } from "../engine/insight/gradientCheck";
+import { validateSpec } from "../engine/model/modelSpec";
 import { GradientCheckReply, isGradientCheckRequest } from "../protocol/gradientCheckWorker";
 import { receiveMessages } from "../protocol/messageChannel";
 

@@ -3,14 +3,14 @@
 // its messages, so a "cancel" stops a long generation).
 
 import { parentPort } from "node:worker_threads";
-import { translatableOf } from "../engine/inputError";
+import { translatableOf } from "../engine/messages/inputError";
 import { statSync } from "node:fs";
-import { recordActivations } from "../engine/activations";
-import { Model, paramCount } from "../engine/checkpoint";
-import { loadCheckpoint } from "../engine/checkpointFile";
-import { clippingEffect, gradientFlow } from "../engine/gradientFlow";
-import { runHistograms } from "../engine/histograms";
-import { Sampler } from "../engine/sampler";
+import { recordActivations } from "../engine/insight/activations";
+import { Model, paramCount } from "../engine/files/checkpoint";
+import { loadCheckpoint } from "../engine/files/checkpointFile";
+import { clippingEffect, gradientFlow } from "../engine/insight/gradientFlow";
+import { runHistograms } from "../engine/insight/histograms";
+import { Sampler } from "../engine/insight/sampler";
 import { GeneratedChunk, InsightRequest, InsightResult, isInsightRequest } from "../protocol/insightWorker";
 import { Replier, buffersOf, serveRequests } from "../protocol/messageChannel";
 import type { LoadedModel } from "../protocol/modelWorker";

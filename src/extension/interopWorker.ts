@@ -1,8 +1,8 @@
 // Reads, converts and writes model files off the extension host's thread: one request, one reply.
 
 import { parentPort } from "node:worker_threads";
-import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interopFiles";
-import { OutputError } from "../engine/outputFile";
+import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { OutputError } from "../engine/files/outputFile";
 import { InteropReply, isInteropRequest } from "../protocol/interopWorker";
 import { receiveMessages } from "../protocol/messageChannel";
 

@@ -3,8 +3,8 @@
 // same everywhere (explorer, panel and tab titles, the dashboard's header, the gradient check).
 
 import * as vscode from "vscode";
-import { paramCount } from "../engine/checkpoint";
-import { ModelOption, ModelSpec, describeModel } from "../engine/modelSpec";
+import { paramCount } from "../engine/files/checkpoint";
+import { ModelOption, ModelSpec, describeModel } from "../engine/model/modelSpec";
 
 function option(o: ModelOption): string {
   switch (o.kind) {

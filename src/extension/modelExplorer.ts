@@ -4,10 +4,10 @@
 
 import * as vscode from "vscode";
 import { basename, dirname, relative } from "node:path";
-import { paramCount } from "../engine/checkpoint";
-import { describeModel } from "../engine/modelSpec";
+import { paramCount } from "../engine/files/checkpoint";
+import { describeModel } from "../engine/model/modelSpec";
 import { modelDescriptionWithParams } from "./modelDescription";
-import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samplesPath } from "../engine/runStore";
+import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samplesPath } from "../engine/runs/runStore";
 import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
 import { runsRoot } from "./settings";

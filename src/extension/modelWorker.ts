@@ -2,11 +2,11 @@
 // samples, one request at a time, in the order they come.
 
 import { parentPort } from "node:worker_threads";
-import { Model, paramCount } from "../engine/checkpoint";
-import { loadCheckpoint } from "../engine/checkpointFile";
-import { Sampler } from "../engine/sampler";
-import { TextPredictor } from "../engine/textPredictor";
-import { translatableOf } from "../engine/inputError";
+import { Model, paramCount } from "../engine/files/checkpoint";
+import { loadCheckpoint } from "../engine/files/checkpointFile";
+import { Sampler } from "../engine/insight/sampler";
+import { TextPredictor } from "../engine/insight/textPredictor";
+import { translatableOf } from "../engine/messages/inputError";
 import { serveRequests } from "../protocol/messageChannel";
 import { ModelRequest, ModelResult, isModelRequest } from "../protocol/modelWorker";
 

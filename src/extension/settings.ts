@@ -2,7 +2,7 @@
 
 import * as vscode from "vscode";
 import { isAbsolute, join, relative } from "node:path";
-import { SETTING_DEFAULTS, trainingThreads as threadsFor } from "../engine/defaults";
+import { SETTING_DEFAULTS, trainingThreads as threadsFor } from "../engine/model/defaults";
 
 /**
  * The runs folder of the first local workspace folder; undefined without one. A setting that

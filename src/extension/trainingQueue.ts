@@ -5,8 +5,8 @@
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { basename, join } from "node:path";
-import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runStore";
-import { ValidationTrend } from "../engine/validationTrend";
+import { readRunManifest, releaseRunLock, updateRunManifest } from "../engine/runs/runStore";
+import { ValidationTrend } from "../engine/training/validationTrend";
 import { TrainingEvent, ToTrainingWorker, isTrainingEvent } from "../protocol/trainingWorker";
 import { setContext } from "./prompts";
 import { clock } from "../protocol/clock";

@@ -3,12 +3,12 @@
 // checkpoints, metrics and samples into the run's folder.
 
 import { parentPort } from "node:worker_threads";
-import { paramCount } from "../engine/checkpoint";
-import { translatableOf } from "../engine/inputError";
-import { describeSpec } from "../engine/modelSpec";
-import { RunDriver } from "../engine/runDriver";
-import type { StepMetric } from "../engine/runMetrics";
-import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/threadPriority";
+import { paramCount } from "../engine/files/checkpoint";
+import { translatableOf } from "../engine/messages/inputError";
+import { describeSpec } from "../engine/model/modelSpec";
+import { RunDriver } from "../engine/training/runDriver";
+import type { StepMetric } from "../engine/runs/runMetrics";
+import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/training/threadPriority";
 import { receiveMessages } from "../protocol/messageChannel";
 import { ToTrainingWorker, TrainingEvent, isToTrainingWorker } from "../protocol/trainingWorker";
 

@@ -3,7 +3,7 @@
 // its length in code points and its hash, and writing the new model's folder. Requests carry an id
 // (messageChannel.ts's wire format); each gets one reply.
 
-import type { ModelSpec } from "../engine/modelSpec";
+import type { ModelSpec } from "../engine/model/modelSpec";
 import { requestFields } from "./messageChannel";
 
 export type CorpusRequest =

@@ -1,7 +1,7 @@
 // Messages between the extension host and the gradient-check worker (dist/gradientCheckWorker.js).
 
-import type { ModelSpec } from "../engine/modelSpec";
-import type { TensorCheck } from "../engine/gradientCheck";
+import type { ModelSpec } from "../engine/model/modelSpec";
+import type { TensorCheck } from "../engine/insight/gradientCheck";
 
 // One request, answered by a stream of replies without ids (messageChannel.ts's event style): one
 // "result" per model, then "done", or an "error".

@@ -3,9 +3,9 @@
 // worker; closing the panel ends it. Requests carry an id; a generation answers with any number of
 // partial replies before its final one, and stops early on a "cancel" with its id.
 
-import type { Activations } from "../engine/activations";
-import type { ClippingEffect, GradientFlow } from "../engine/gradientFlow";
-import type { RunHistograms } from "../engine/histograms";
+import type { Activations } from "../engine/insight/activations";
+import type { ClippingEffect, GradientFlow } from "../engine/insight/gradientFlow";
+import type { RunHistograms } from "../engine/insight/histograms";
 import type { LoadedModel } from "./modelWorker";
 import { requestFields } from "./messageChannel";
 

@@ -1,8 +1,8 @@
 // Messages between the extension host and the import/export worker (dist/interopWorker.js).
 
-import type { ExportFormat } from "../engine/modelExport";
-import type { CellType, ModelSpec, Nonlinearity } from "../engine/modelSpec";
-import type { OutputRefusal } from "../engine/outputFile";
+import type { ExportFormat } from "../engine/interop/modelExport";
+import type { CellType, ModelSpec, Nonlinearity } from "../engine/model/modelSpec";
+import type { OutputRefusal } from "../engine/files/outputFile";
 
 // One request, one reply, without ids (messageChannel.ts's event style).
 

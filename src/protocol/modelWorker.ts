@@ -3,8 +3,8 @@
 // each gets exactly one reply with the same id (the wire format of messageChannel.ts). Document text
 // travels only when its version changed.
 
-import type { ModelSpec } from "../engine/modelSpec";
-import type { Prediction } from "../engine/textPredictor";
+import type { ModelSpec } from "../engine/model/modelSpec";
+import type { Prediction } from "../engine/insight/textPredictor";
 import { requestFields } from "./messageChannel";
 
 export interface DocumentText { doc: string; version: number; text: string; changedFrom?: number }

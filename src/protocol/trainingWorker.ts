@@ -2,7 +2,7 @@
 // sends one OpenRun, then any number of pause/resume and at most one stop; the worker answers with
 // TrainingEvents and ends with "done" or "error". The worker trains one run at a time.
 
-import type { StepMetric } from "../engine/runMetrics";
+import type { StepMetric } from "../engine/runs/runMetrics";
 
 export interface OpenRun {
   type: "open";

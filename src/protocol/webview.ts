@@ -55,7 +55,7 @@ export interface ClippingSummary {
   update: { optimizer: string; step: number; lr: number; unclipped: number; clipped: number; tensors: { name: string; unclipped: number; clipped: number }[] } | null;
 }
 
-/** One tensor's (or state's) histogram at every checkpoint; see src/engine/histograms.ts. */
+/** One tensor's (or state's) histogram at every checkpoint; see src/engine/insight/histograms.ts. */
 export interface HistogramSeriesData {
   name: string;
   kind: "weight" | "gradient" | "activation";

@@ -25,7 +25,7 @@
 //
 // Adding a cell: a file with its forward and backward steps and its description constants, one case
 // in each switch below (cellDescription, cellOptions, cellExtraTensorKind, cellForwardStep,
-// cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/cells.ts gives it as
+// cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/model/cells.ts gives it as
 // its coreCode).
 //
 // Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a

@@ -1,5 +1,5 @@
 // The core's exports. Everything crosses the boundary as numbers and addresses of flat buffers in
-// this module's memory; src/engine/coreAbi.ts mirrors this list and src/engine/core.ts is its only caller.
+// this module's memory; src/engine/core/coreAbi.ts mirrors this list and src/engine/core/core.ts is its only caller.
 
 import { adamStep, axpbyBlock, globalNorm, rmspropStep, scaleBlock, sgdStep } from "./optim";
 import { getParamCount, gradScratchPtr, gradsPtr, logitsPtr, moment1Ptr, moment2Ptr, outputSize, paramsPtr, sampleOrderPtr, sampleProbsPtr } from "./network";

@@ -27,7 +27,7 @@
 //   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellOptions (if it reads option
 //                         bits of configure()'s flags), cellExtraTensorKind (if it has tensors of
 //                         its own), cellForwardStep and cellBackwardStep
-//   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/cells.ts,
+//   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/model/cells.ts,
 //   gives the CELL_* code as its coreCode; a new tensor kind needs a TensorKind name in coreAbi.ts).
 //
 // Two directions per layer (bidirectional, not built yet): the layer table is indexed by unit

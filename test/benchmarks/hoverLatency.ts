@@ -7,13 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { encodeCheckpoint } from "../../src/engine/checkpoint";
-import { writeFileAtomic } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/core";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { TextPredictor } from "../../src/engine/textPredictor";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { writeFileAtomic } from "../../src/engine/files/checkpointFile";
+import { Core } from "../../src/engine/core/core";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { TextPredictor } from "../../src/engine/insight/textPredictor";
 import { ModelReply, ModelRequestBody, isModelReply } from "../../src/protocol/modelWorker";
 import { tmpdir } from "node:os";
 

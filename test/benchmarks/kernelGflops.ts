@@ -1,7 +1,7 @@
 // The packed matrix product alone, on buffers the core's bench exports allocate for it: GFLOP/s of
 // [M, P]·[P, N] on one thread, for `npm run bench` (a kernel build's speed apart from the network).
 
-import { instantiateCore, kernelVariant } from "../../src/engine/coreLoader";
+import { instantiateCore, kernelVariant } from "../../src/engine/core/coreLoader";
 
 export function kernelGflops(M: number, P: number, N: number, seconds: number): number {
   const x = instantiateCore(kernelVariant());

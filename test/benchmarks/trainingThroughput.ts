@@ -17,13 +17,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Core } from "../../src/engine/core";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { Core } from "../../src/engine/core/core";
 import { kernelGflops } from "./kernelGflops";
-import { ModelSpec } from "../../src/engine/modelSpec";
-import { Sampler } from "../../src/engine/sampler";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
-import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { Sampler } from "../../src/engine/insight/sampler";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
 
 interface BenchConfig {

@@ -1,4 +1,4 @@
-// The cell registry (src/engine/cells.ts) against the core and the package: the closed-form tensor
+// The cell registry (src/engine/model/cells.ts) against the core and the package: the closed-form tensor
 // table and parameter count equal what the core lays out for every cell and option; the settings'
 // cell list is the registry's; torch import refuses to guess between cells of one gate count; and
 // the extension host's paths (parameter counts, experiments) never instantiate wasm.
@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { CELLS, CELL_TYPES, NONLINEARITIES, cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/cells";
-import { paramCount, tensorSlots } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/core";
-import { experimentVariants } from "../../src/engine/experiments";
-import { ModelSpec, validateSpec } from "../../src/engine/modelSpec";
-import { chooseCell } from "../../src/engine/torchImport";
+import { CELLS, CELL_TYPES, NONLINEARITIES, cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { paramCount, tensorSlots } from "../../src/engine/files/checkpoint";
+import { Core } from "../../src/engine/core/core";
+import { experimentVariants } from "../../src/engine/runs/experiments";
+import { ModelSpec, validateSpec } from "../../src/engine/model/modelSpec";
+import { chooseCell } from "../../src/engine/interop/torchImport";
 import { projectRoot } from "../helpers";
 
 /** Every spec the registry allows over a small grid: each cell × its options × residual × embedding × layers. */
@@ -114,8 +114,8 @@ describe("the extension host's paths never instantiate wasm", () => {
   test("the extension's bundle holds neither the core loader nor the Core class", () => {
     const map = JSON.parse(readFileSync(join(projectRoot, "dist", "extension.js.map"), "utf8")) as { sources: string[] };
     const engine = map.sources.filter((s) => s.includes("src/engine/"));
-    assert.ok(engine.some((s) => s.endsWith("src/engine/cells.ts")), "the bundle's sources are listed");
-    for (const forbidden of ["src/engine/coreLoader.ts", "src/engine/core.ts"]) {
+    assert.ok(engine.some((s) => s.endsWith("src/engine/model/cells.ts")), "the bundle's sources are listed");
+    for (const forbidden of ["src/engine/core/coreLoader.ts", "src/engine/core/core.ts"]) {
       assert.ok(!map.sources.some((s) => s.endsWith(forbidden)), `dist/extension.js includes ${forbidden}`);
     }
     assert.ok(!readFileSync(join(projectRoot, "dist", "extension.js"), "utf8").includes("WebAssembly.Instance"), "dist/extension.js names WebAssembly.Instance");

@@ -5,15 +5,15 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
-import { loadCheckpoint, saveCheckpoint } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/core";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { SafetensorsError, decodeSafetensors, encodeSafetensors } from "../../src/engine/safetensors";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
-import { Trainer, splitCorpus } from "../../src/engine/trainer";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { loadCheckpoint, saveCheckpoint } from "../../src/engine/files/checkpointFile";
+import { Core } from "../../src/engine/core/core";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { SafetensorsError, decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { tempDir } from "../helpers";
 
 function header(bytes: Uint8Array): { length: number; text: string } {

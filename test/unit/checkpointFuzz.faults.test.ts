@@ -8,13 +8,13 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
-import { ModelOverflowError, lossOnText } from "../../src/engine/evaluate";
-import { ModelSpec } from "../../src/engine/modelSpec";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
-import { Trainer, splitCorpus } from "../../src/engine/trainer";
-import { mulberry32 } from "../../src/engine/seededRandom";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { ModelOverflowError, lossOnText } from "../../src/engine/training/evaluate";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
+import { mulberry32 } from "../../src/engine/model/seededRandom";
 
 const FULL = process.env.RNN_LAB_FAULTS === "full";
 const CASES = FULL ? 10_000 : 1_000;

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { decodeCheckpoint } from "../../src/engine/checkpoint";
-import { encodeSafetensors, decodeSafetensors } from "../../src/engine/safetensors";
+import { decodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { encodeSafetensors, decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { bundledCorpus, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const dir = tempDir();

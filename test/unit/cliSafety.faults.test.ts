@@ -11,13 +11,13 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileS
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { decodeCheckpoint } from "../../src/engine/checkpoint";
-import { ModelSpec } from "../../src/engine/modelSpec";
-import { RunDriver } from "../../src/engine/runDriver";
-import { checkpointsDir, createModel, createRun } from "../../src/engine/runStore";
-import { decodeSafetensors } from "../../src/engine/safetensors";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { RunDriver } from "../../src/engine/training/runDriver";
+import { checkpointsDir, createModel, createRun } from "../../src/engine/runs/runStore";
+import { decodeSafetensors } from "../../src/engine/interop/safetensors";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { bundledCorpus, cliPath, jsonLines, runCli, tempDir } from "../helpers";
 
 const FULL = process.env.RNN_LAB_FAULTS === "full";

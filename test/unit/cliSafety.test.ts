@@ -9,8 +9,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { decodeCheckpoint } from "../../src/engine/checkpoint";
-import { decodeSafetensors, encodeSafetensors } from "../../src/engine/safetensors";
+import { decodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { bundledCorpus, jsonLines, runCli, tempDir } from "../helpers";
 
 const dir = tempDir("rnnlab-safety-");

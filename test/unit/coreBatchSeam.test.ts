@@ -9,10 +9,10 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CellType, Nonlinearity, cellEntry } from "../../src/engine/cells";
-import { CoreFlag } from "../../src/engine/coreAbi";
-import { KERNEL_VARIANTS, KernelVariant, instantiateCore, variantAvailable } from "../../src/engine/coreLoader";
-import { relativeError } from "../../src/engine/gradientCheck";
+import { CellType, Nonlinearity, cellEntry } from "../../src/engine/model/cells";
+import { CoreFlag } from "../../src/engine/core/coreAbi";
+import { KERNEL_VARIANTS, KernelVariant, instantiateCore, variantAvailable } from "../../src/engine/core/coreLoader";
+import { relativeError } from "../../src/engine/insight/gradientCheck";
 import { expectClose } from "../helpers";
 
 /** The exports this test calls (a subset of coreAbi.ts's CoreExports, the same signatures). */

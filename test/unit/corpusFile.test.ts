@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { decodeText, encodeCorpus, scanCorpus, vocabularyFromScan } from "../../src/engine/corpusFile";
-import { InputError } from "../../src/engine/inputError";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeText, encodeCorpus, scanCorpus, vocabularyFromScan } from "../../src/engine/files/corpusFile";
+import { InputError } from "../../src/engine/messages/inputError";
 import { tempDir } from "../helpers";
 
 const dir = tempDir("rnnlab-corpus-");

@@ -2,8 +2,8 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { gradientCheck, relativeError } from "../../src/engine/gradientCheck";
-import { ModelSpec } from "../../src/engine/modelSpec";
+import { gradientCheck, relativeError } from "../../src/engine/insight/gradientCheck";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
 
 const THRESHOLD = 1e-6;
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };

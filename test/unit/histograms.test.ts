@@ -4,16 +4,16 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { recordActivations } from "../../src/engine/activations";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Model } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/core";
-import { lossGradient } from "../../src/engine/gradientFlow";
-import { DISTRIBUTION_QUANTILES, binEdges, histogram, quantiles, runHistograms } from "../../src/engine/histograms";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { metricsCsv } from "../../src/engine/metricsCsv";
-import { ModelSpec, coreShape, torchName } from "../../src/engine/modelSpec";
-import { parseRunMetrics } from "../../src/engine/runMetrics";
+import { recordActivations } from "../../src/engine/insight/activations";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { Model } from "../../src/engine/files/checkpoint";
+import { Core } from "../../src/engine/core/core";
+import { lossGradient } from "../../src/engine/insight/gradientFlow";
+import { DISTRIBUTION_QUANTILES, binEdges, histogram, quantiles, runHistograms } from "../../src/engine/insight/histograms";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { metricsCsv } from "../../src/engine/files/metricsCsv";
+import { ModelSpec, coreShape, torchName } from "../../src/engine/model/modelSpec";
+import { parseRunMetrics } from "../../src/engine/runs/runMetrics";
 
 /** The reference: for each value, the bin whose edges hold it, found by scanning (the last bin closed at its top). */
 function scanCounts(values: ArrayLike<number>, edges: Float64Array): number[] {

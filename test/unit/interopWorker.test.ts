@@ -6,12 +6,12 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { loadCheckpoint, saveCheckpoint } from "../../src/engine/checkpointFile";
-import { Core } from "../../src/engine/core";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { decodeSafetensors, encodeSafetensors } from "../../src/engine/safetensors";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { loadCheckpoint, saveCheckpoint } from "../../src/engine/files/checkpointFile";
+import { Core } from "../../src/engine/core/core";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { InteropReply, isInteropReply } from "../../src/protocol/interopWorker";
 import { projectRoot, tempDir } from "../helpers";
 

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { projectRoot } from "../helpers";
-import { USER_MESSAGES } from "../../src/engine/userMessages";
+import { USER_MESSAGES } from "../../src/engine/messages/userMessages";
 
 const read = (p: string) => readFileSync(join(projectRoot, p), "utf8");
 // every .ts file under src/extension (panels/ included)

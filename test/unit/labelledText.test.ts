@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { InputError } from "../../src/engine/inputError";
+import { InputError } from "../../src/engine/messages/inputError";
 import { formatFromName, parseClassificationData, parseTaggingData, splitValidation, tagsToWords, wordsToTags } from "../../src/engine/tasks/labelledText";
 import { chunks, classificationReport, spanReport } from "../../src/engine/tasks/taskMetrics";
 import { expectClose, projectRoot } from "../helpers";

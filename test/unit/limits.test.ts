@@ -1,4 +1,4 @@
-// The limits in one place (src/engine/limits.ts): the memory figures against what a real core grows
+// The limits in one place (src/engine/core/limits.ts): the memory figures against what a real core grows
 // to, the tensor layout against a real core's table, the settings schema against the engine, and
 // the refusals that come before anything is allocated.
 
@@ -7,19 +7,19 @@ import { readFileSync } from "node:fs";
 import { freemem } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { parameterCount, tensorTable } from "../../src/engine/cells";
-import { Core } from "../../src/engine/core";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { Core } from "../../src/engine/core/core";
 import {
   DEFAULT_MAX_MEMORY, LIMITS, MemoryLimitError, WASM_MAX_BYTES, checkMemory, coreMemoryBytes, memoryCap,
   parseMemorySize, setMemoryCap, trainingMemory,
-} from "../../src/engine/limits";
-import { ModelSpec, coreShape, validateSpec } from "../../src/engine/modelSpec";
-import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from "../../src/engine/trainOptions";
-import { Trainer, splitCorpus } from "../../src/engine/trainer";
-import { ModelOverflowError, lossOnText } from "../../src/engine/evaluate";
-import { Sampler } from "../../src/engine/sampler";
-import { TextPredictor } from "../../src/engine/textPredictor";
+} from "../../src/engine/core/limits";
+import { ModelSpec, coreShape, validateSpec } from "../../src/engine/model/modelSpec";
+import { DEFAULT_TRAIN_OPTIONS, validateTrainOptions } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
+import { ModelOverflowError, lossOnText } from "../../src/engine/training/evaluate";
+import { Sampler } from "../../src/engine/insight/sampler";
+import { TextPredictor } from "../../src/engine/insight/textPredictor";
 import { projectRoot } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 32, embed: 0, vocabSize: 65, peephole: false, coupled: false, residual: false };

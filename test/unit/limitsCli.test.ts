@@ -8,8 +8,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { decodeSafetensors, encodeSafetensors, NamedTensor } from "../../src/engine/safetensors";
-import { decodeCheckpoint } from "../../src/engine/checkpoint";
+import { decodeSafetensors, encodeSafetensors, NamedTensor } from "../../src/engine/interop/safetensors";
+import { decodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { bundledCorpus, cliPath, jsonLines, tempDir } from "../helpers";
 
 const dir = tempDir("rnnlab-limits-");

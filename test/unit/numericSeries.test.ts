@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { denormalise, fitScaling, normalise, parseNumericSeries, readNumericSeries, splitByTime } from "../../src/engine/forecast/numericSeries";
-import { InputError } from "../../src/engine/inputError";
+import { InputError } from "../../src/engine/messages/inputError";
 import { expectClose, tempDir } from "../helpers";
 
 const refuses = (text: string, options: Parameters<typeof parseNumericSeries>[2], pattern: RegExp) =>

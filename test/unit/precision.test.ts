@@ -2,9 +2,9 @@
 // itself verified by finite differences) for every cell option, including those PyTorch lacks.
 
 import { describe, test } from "node:test";
-import { Core } from "../../src/engine/core";
-import { KERNEL_VARIANTS } from "../../src/engine/coreLoader";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
+import { Core } from "../../src/engine/core/core";
+import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
 import { expectClose } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 13, embed: 0, vocabSize: 9, peephole: false, coupled: false, residual: false };

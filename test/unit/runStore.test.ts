@@ -6,15 +6,15 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { loadCheckpoint } from "../../src/engine/checkpointFile";
-import { ModelSpec } from "../../src/engine/modelSpec";
-import { RunDriver } from "../../src/engine/runDriver";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { loadCheckpoint } from "../../src/engine/files/checkpointFile";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { RunDriver } from "../../src/engine/training/runDriver";
 import {
   RunPlan, StoreError, acquireRunLock, bestCheckpointPath, createModel, createRun, latestCheckpoint, listModels, metricsPath,
   readRunManifest, releaseRunLock, runManifestPath, samplesPath, slug,
-} from "../../src/engine/runStore";
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/trainOptions";
+} from "../../src/engine/runs/runStore";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/training/trainOptions";
 import { bundledCorpus, tempDir } from "../helpers";
 
 const text = readFileSync(bundledCorpus, "utf8").slice(0, 30000);

@@ -3,12 +3,12 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Model } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/core";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { Sampler } from "../../src/engine/sampler";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { Model } from "../../src/engine/files/checkpoint";
+import { Core } from "../../src/engine/core/core";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { Sampler } from "../../src/engine/insight/sampler";
 
 const vocab = new CharVocabulary({ chars: [..."abcdefgh\n"], unk: -1 });
 const spec: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 16, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false };

@@ -4,13 +4,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { Model } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/core";
-import { windowLogits } from "../../src/engine/evaluate";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { TextPredictor } from "../../src/engine/textPredictor";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { Model } from "../../src/engine/files/checkpoint";
+import { Core } from "../../src/engine/core/core";
+import { windowLogits } from "../../src/engine/training/evaluate";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { TextPredictor } from "../../src/engine/insight/textPredictor";
 import { bundledCorpus } from "../helpers";
 
 function randomModel(cell: ModelSpec["cell"], text: string, layers = 2): Model {

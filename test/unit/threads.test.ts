@@ -4,11 +4,11 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
-import { ModelSpec } from "../../src/engine/modelSpec";
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/trainOptions";
-import { Trainer, shardStreams, splitCorpus } from "../../src/engine/trainer";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/training/trainOptions";
+import { Trainer, shardStreams, splitCorpus } from "../../src/engine/training/trainer";
 import { expectClose } from "../helpers";
 
 const text = "It was the best of times, it was the worst of times; 最好的时代，最坏的时代。 ".repeat(40);

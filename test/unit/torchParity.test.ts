@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { Core } from "../../src/engine/core";
-import { OptimizerCode } from "../../src/engine/coreAbi";
-import { KERNEL_VARIANTS, KernelVariant, variantAvailable } from "../../src/engine/coreLoader";
-import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/modelSpec";
+import { Core } from "../../src/engine/core/core";
+import { OptimizerCode } from "../../src/engine/core/coreAbi";
+import { KERNEL_VARIANTS, KernelVariant, variantAvailable } from "../../src/engine/core/coreLoader";
+import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/model/modelSpec";
 import { expectClose, projectRoot } from "../helpers";
 
 interface ModelFixture {

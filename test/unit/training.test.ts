@@ -3,16 +3,16 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/checkpoint";
-import { Core } from "../../src/engine/core";
-import { TensorKind } from "../../src/engine/coreAbi";
-import { KERNEL_VARIANTS } from "../../src/engine/coreLoader";
-import { lossOnText } from "../../src/engine/evaluate";
-import { initialiseParameters } from "../../src/engine/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
-import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/trainOptions";
-import { NonFiniteLossError, Trainer, splitCorpus } from "../../src/engine/trainer";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { Core } from "../../src/engine/core/core";
+import { TensorKind } from "../../src/engine/core/coreAbi";
+import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
+import { lossOnText } from "../../src/engine/training/evaluate";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../../src/engine/training/trainOptions";
+import { NonFiniteLossError, Trainer, splitCorpus } from "../../src/engine/training/trainer";
 
 const text = "the quick brown fox jumps over the lazy dog. ".repeat(60);
 const { vocab } = CharVocabulary.fromText(text);

@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { StreamBatches, batchThatFits, charactersForOneBatch } from "../../src/engine/streamBatches";
-import { PATIENCE, ValidationTrend } from "../../src/engine/validationTrend";
+import { StreamBatches, batchThatFits, charactersForOneBatch } from "../../src/engine/training/streamBatches";
+import { PATIENCE, ValidationTrend } from "../../src/engine/training/validationTrend";
 
 test("a batch that fits a short text really fits (StreamBatches accepts it), and none is offered below 1 × 2", () => {
   assert.equal(charactersForOneBatch(50, 50), 2501);

@@ -7,10 +7,10 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Worker } from "node:worker_threads";
-import { CharVocabulary } from "../../src/engine/charVocabulary";
-import { decodeCheckpoint } from "../../src/engine/checkpoint";
-import { RunPlan, createModel, createRun, metricsPath, readRunManifest } from "../../src/engine/runStore";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/trainOptions";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { RunPlan, createModel, createRun, metricsPath, readRunManifest } from "../../src/engine/runs/runStore";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { ToTrainingWorker, TrainingEvent, isTrainingEvent } from "../../src/protocol/trainingWorker";
 import { bundledCorpus, projectRoot, tempDir } from "../helpers";
 

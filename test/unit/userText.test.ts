@@ -3,11 +3,11 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { InputError, formatMessage, translatableOf, userError } from "../../src/engine/inputError";
-import { ModelSpec, describeModel, describeSpec } from "../../src/engine/modelSpec";
-import { StoreError } from "../../src/engine/runStore";
-import { decodeText } from "../../src/engine/corpusFile";
-import { USER_MESSAGES } from "../../src/engine/userMessages";
+import { InputError, formatMessage, translatableOf, userError } from "../../src/engine/messages/inputError";
+import { ModelSpec, describeModel, describeSpec } from "../../src/engine/model/modelSpec";
+import { StoreError } from "../../src/engine/runs/runStore";
+import { decodeText } from "../../src/engine/files/corpusFile";
+import { USER_MESSAGES } from "../../src/engine/messages/userMessages";
 
 const spec: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 128, embed: 0, vocabSize: 65, peephole: true, coupled: false, residual: true };
 

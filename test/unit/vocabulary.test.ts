@@ -2,10 +2,10 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { CharVocabulary, UNK } from "../../src/engine/charVocabulary";
-import { decodeText } from "../../src/engine/corpusFile";
-import { InputError } from "../../src/engine/inputError";
-import { StreamBatches } from "../../src/engine/streamBatches";
+import { CharVocabulary, UNK } from "../../src/engine/model/charVocabulary";
+import { decodeText } from "../../src/engine/files/corpusFile";
+import { InputError } from "../../src/engine/messages/inputError";
+import { StreamBatches } from "../../src/engine/training/streamBatches";
 
 describe("vocabulary", () => {
   test("Chinese characters and emoji are one symbol each; encode/decode round-trips", () => {

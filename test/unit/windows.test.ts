@@ -3,9 +3,9 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { Core } from "../../src/engine/core";
-import { KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/coreLoader";
-import { ModelSpec, coreShape } from "../../src/engine/modelSpec";
+import { Core } from "../../src/engine/core/core";
+import { KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/core/coreLoader";
+import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
 import { expectClose } from "../helpers";
 
 const B = 2, T = 5, K = 4; // 4 windows of 5 steps = 20 steps whole

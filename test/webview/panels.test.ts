@@ -613,7 +613,7 @@ describe("gradient check report in Chromium", () => {
       assert.deepEqual(await p.page.locator("td.fail").allTextContents(), ["FAIL"]);
       assert.equal(await p.page.locator("td.pass").count(), 2);
       assert.match(await p.page.locator("#summary").textContent() ?? "", /FAILED: 2 model\(s\), worst relative error 4\.00e-5 against a threshold of 1e-6\./);
-      // the formula is the seven-point stencil src/engine/gradientCheck.ts uses, and the page says why it matters
+      // the formula is the seven-point stencil src/engine/insight/gradientCheck.ts uses, and the page says why it matters
       assert.equal(await p.page.locator("#formula").textContent(), "n = [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / (60 ε)");
       assert.match(await p.page.locator("#why").textContent() ?? "", /Why check gradients\?.*backward pass is right/);
       const state = await p.page.evaluate(() => (window as unknown as { __state: { view: { report: { results: unknown[] } } } }).__state);

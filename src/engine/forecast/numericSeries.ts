@@ -4,9 +4,9 @@
 // turns records into numbers and says, by file, line and column, what does not fit.
 
 import { extname } from "node:path";
-import { readTextFile } from "../corpusFile";
-import { csvRecords } from "../csvTable";
-import { InputError } from "../inputError";
+import { readTextFile } from "../files/corpusFile";
+import { csvRecords } from "../files/csvTable";
+import { InputError } from "../messages/inputError";
 
 export type FillMethod = "none" | "previous" | "linear";
 

@@ -6,9 +6,9 @@
 // Every problem is one line naming the file and line. CSV parsing is csv-parse's (RFC 4180).
 
 import { extname } from "node:path";
-import { csvRecords } from "../csvTable";
-import { InputError } from "../inputError";
-import { mulberry32 } from "../seededRandom";
+import { csvRecords } from "../files/csvTable";
+import { InputError } from "../messages/inputError";
+import { mulberry32 } from "../model/seededRandom";
 
 export interface ClassifiedRecord { text: string; label: string; line: number }
 export interface TaggedRecord { chars: string[]; tags: string[]; line: number }

@@ -3,10 +3,10 @@
 
 import * as vscode from "vscode";
 import { basename } from "node:path";
-import { paramCount } from "../../engine/checkpoint";
-import { describeModel } from "../../engine/modelSpec";
-import { readRunMetrics } from "../../engine/runMetrics";
-import { readModelManifest, readRunManifest } from "../../engine/runStore";
+import { paramCount } from "../../engine/files/checkpoint";
+import { describeModel } from "../../engine/model/modelSpec";
+import { readRunMetrics } from "../../engine/runs/runMetrics";
+import { readModelManifest, readRunManifest } from "../../engine/runs/runStore";
 import type { ComparedRun } from "../../protocol/webview";
 import { evalColumns, modelDirOfRun } from "./dashboardPanel";
 import { PanelContext } from "./panelContext";

@@ -5,12 +5,12 @@
 import * as vscode from "vscode";
 import { errorText } from "../errorText";
 import { basename } from "node:path";
-import { tensorSlots } from "../../engine/checkpoint";
-import { torchName } from "../../engine/modelSpec";
-import { StepMetric, readRunMetrics } from "../../engine/runMetrics";
-import { DISTRIBUTION_QUANTILES } from "../../engine/histograms";
-import { metricsCsv } from "../../engine/metricsCsv";
-import { listStepCheckpoints, readModelManifest, readRunManifest } from "../../engine/runStore";
+import { tensorSlots } from "../../engine/files/checkpoint";
+import { torchName } from "../../engine/model/modelSpec";
+import { StepMetric, readRunMetrics } from "../../engine/runs/runMetrics";
+import { DISTRIBUTION_QUANTILES } from "../../engine/insight/histograms";
+import { metricsCsv } from "../../engine/files/metricsCsv";
+import { listStepCheckpoints, readModelManifest, readRunManifest } from "../../engine/runs/runStore";
 import { InsightClient } from "../insightClient";
 import { corpusOf } from "./panelContext";
 import { saveExport } from "./panelExport";

@@ -3,7 +3,7 @@
 
 import * as vscode from "vscode";
 import { errorText } from "../errorText";
-import type { Activations } from "../../engine/activations";
+import type { Activations } from "../../engine/insight/activations";
 import { InsightClient } from "../insightClient";
 import { PanelContext, modelLabel } from "./panelContext";
 import { PanelController } from "./panelController";

@@ -3,7 +3,7 @@
 // reloaded window shows it again without re-running the check.
 
 import * as vscode from "vscode";
-import type { ModelSpec } from "../../engine/modelSpec";
+import type { ModelSpec } from "../../engine/model/modelSpec";
 import type { ToWebview } from "../../protocol/webview";
 import { GradientCheckSummary, runGradientCheck } from "../gradientCheckCommand";
 import { PanelContext } from "./panelContext";

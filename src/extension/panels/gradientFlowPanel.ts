@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { errorText } from "../errorText";
 import { dirname } from "node:path";
 import { namedShape } from "../modelDescription";
-import { listModels, readRunManifest } from "../../engine/runStore";
+import { listModels, readRunManifest } from "../../engine/runs/runStore";
 import { InsightClient } from "../insightClient";
 import { bestOrLatest } from "../modelExplorer";
 import { runsRoot } from "../settings";

@@ -6,9 +6,9 @@ import * as vscode from "vscode";
 import { errorText } from "../errorText";
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { ExperimentKind, experimentVariants } from "../../engine/experiments";
-import { ModelSpec } from "../../engine/modelSpec";
-import { listModels, readModelManifest } from "../../engine/runStore";
+import { ExperimentKind, experimentVariants } from "../../engine/runs/experiments";
+import { ModelSpec } from "../../engine/model/modelSpec";
+import { listModels, readModelManifest } from "../../engine/runs/runStore";
 import { PanelKind, isPanelRestore } from "../../protocol/webview";
 import { ExplorerNode, ModelExplorer } from "../modelExplorer";
 import { prompts } from "../prompts";
@@ -22,7 +22,7 @@ import { GradientCheckPanel } from "./gradientCheckPanel";
 import { GradientFlowPanel } from "./gradientFlowPanel";
 import { PanelContext, corpusOf } from "./panelContext";
 import { PanelHost, VIEW_TYPES } from "./panelHost";
-import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../../engine/defaults";
+import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../../engine/model/defaults";
 
 export interface PanelDeps {
   ctx: PanelContext;

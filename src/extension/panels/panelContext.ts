@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { modelDescription, modelDescriptionWithParams } from "../modelDescription";
-import { ModelManifest, corpusPath, readModelManifest } from "../../engine/runStore";
+import { ModelManifest, corpusPath, readModelManifest } from "../../engine/runs/runStore";
 import type { TrainingQueue } from "../trainingQueue";
 import type { PanelHost } from "./panelHost";
 import type { PanelKind } from "../../protocol/webview";

@@ -11,9 +11,9 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
-import { parameterCount } from "../../../src/engine/experiments";
-import { loadCheckpoint } from "../../../src/engine/checkpointFile";
-import { listStepCheckpoints, readModelManifest, readRunManifest, samplesPath, updateRunManifest, writeJsonAtomic } from "../../../src/engine/runStore";
+import { parameterCount } from "../../../src/engine/runs/experiments";
+import { loadCheckpoint } from "../../../src/engine/files/checkpointFile";
+import { listStepCheckpoints, readModelManifest, readRunManifest, samplesPath, updateRunManifest, writeJsonAtomic } from "../../../src/engine/runs/runStore";
 import type { Shown } from "../../../src/extension/prompts";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
@@ -708,7 +708,7 @@ describe("RNN Lab in VS Code", () => {
   });
 });
 
-// Issue 13: the export command gets the engine's output guard (src/engine/outputFile.ts).
+// Issue 13: the export command gets the engine's output guard (src/engine/files/outputFile.ts).
 describe("RNN Lab in VS Code: an export never writes over what it reads", () => {
   before(async () => {
     api = await vscode.extensions.getExtension<RnnLabApi>(EXTENSION_ID)!.activate();

@@ -11,7 +11,7 @@ import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
 import type { Shown } from "../../../src/extension/prompts";
-import { readModelManifest } from "../../../src/engine/runStore";
+import { readModelManifest } from "../../../src/engine/runs/runStore";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
 let api: RnnLabApi;

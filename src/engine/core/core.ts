@@ -1,0 +1,129 @@
+// One Core = one wasm instance = one model at one batch shape: typed views onto the buffers that
+// coreAbi.ts describes, sized from the core's own shape getters (batch, steps, layers, hidden,
+// vocabulary), so callers never pass a shape back in. The only code that calls the exports.
+
+import { cellTypeOfCoreCode } from "../model/cells";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
+import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
+
+export type RealArray = Float32Array | Float64Array;
+
+export class Core {
+  readonly precision: Precision;
+  readonly variant: CoreBuild;
+  private readonly x: CoreExports;
+  readonly paramCount: number;
+  readonly tensors: TensorSlot[];
+  private readonly facts: ShapeFacts;
+
+  /** precision f64 is the gradient-check core; an f32 core uses `variant`, or the fastest this runtime runs. */
+  constructor(shape: CoreShape, precision: Precision = "f32", variant?: KernelVariant) {
+    this.precision = precision;
+    this.variant = coreBuild(precision, variant);
+    this.facts = shapeFacts(shape);
+    this.checkFits(1, 1);
+    this.x = instantiateCore(this.variant);
+    const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
+    if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    this.paramCount = n;
+    this.tensors = [];
+    for (let i = 0; i < this.x.getTensorCount(); i++) {
+      const f = (k: TensorField) => this.x.tensorField(i, k);
+      this.tensors.push({ offset: f(TensorField.Offset), rows: f(TensorField.Rows), cols: f(TensorField.Cols), kind: f(TensorField.Kind) as TensorKind, layer: f(TensorField.Layer) });
+    }
+  }
+
+  // The shape as the core holds it.
+  get batch(): number { return this.x.getBatch(); }
+  get maxSteps(): number { return this.x.getMaxSteps(); }
+  get layers(): number { return this.x.layerCount(); }
+  get hidden(): number { return this.x.hiddenSize(); }
+  get vocab(): number { return this.x.vocabSize(); }
+
+  // The core's addresses are u32 but cross the boundary as i32: `>>> 0` keeps those above 2 GiB positive.
+  private view(ptr: number, length: number): RealArray {
+    const buf = this.x.memory.buffer;
+    return this.precision === "f32" ? new Float32Array(buf, ptr >>> 0, length) : new Float64Array(buf, ptr >>> 0, length);
+  }
+
+  // Views are made fresh on each call: memory.grow detaches old ArrayBuffers.
+  params(): RealArray { return this.view(this.x.paramsPtr(), this.paramCount); }
+  grads(): RealArray { return this.view(this.x.gradsPtr(), this.paramCount); }
+  /** g ← selfScale·g + scratchScale·other (another shard's gradient block, same layout). */
+  accumulateGrads(other: ArrayLike<number>, selfScale: number, scratchScale: number): void {
+    this.view(this.x.gradScratchPtr(), this.paramCount).set(other);
+    this.x.accumulateScratchGrads(selfScale, scratchScale);
+  }
+  moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
+  moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
+  /** [maxSteps·batch] ids, time-major. */
+  inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr() >>> 0, this.batch * this.maxSteps); }
+  targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr() >>> 0, this.batch * this.maxSteps); }
+  /** [maxSteps·batch, vocab], time-major. */
+  logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.vocab); }
+  /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
+  gradFlow(): RealArray { return this.view(this.x.gradFlowPtr(), this.layers * this.maxSteps); }
+  /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
+  hiddenStates(layer: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * this.hidden); }
+  cellStates(layer: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * this.hidden); }
+  /** [batch, hidden] ∂L/∂h_0 after backward (in: ∂L/∂h_T for backward(_, true)). */
+  stateGrad(layer: number): RealArray { return this.view(this.x.stateGradPtr(layer), this.batch * this.hidden); }
+  cellGrad(layer: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * this.hidden); }
+  /** [maxSteps·batch, gateRows] activations of the last forward pass; read them before backward(), which reuses the buffer. */
+  gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
+  /** [vocab]: the distribution the last sampleRow drew from. */
+  sampleProbs(): RealArray { return this.view(this.x.sampleProbsPtr(), this.vocab); }
+  tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
+
+  /** The engine checks memory before it makes a core (limits.ts); this is the last guard before the core would trap. */
+  private checkFits(batch: number, steps: number): void {
+    const need = coreMemoryBytes(this.facts, batch, steps, this.precision === "f64" ? 8 : 4);
+    if (need > WASM_MAX_BYTES) throw new MemoryLimitError(`this model at batch ${batch} × window ${steps} needs ${formatBytes(need)} in one WebAssembly memory, over the 4 GiB that 32-bit WebAssembly can address`);
+  }
+
+  setShape(batch: number, steps: number): void {
+    this.checkFits(batch, steps);
+    this.x.setShape(batch, steps);
+  }
+  setSteps(steps: number): void { this.x.setSteps(steps); }
+  forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
+  /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
+  backward(recordFlow = false, stateGradIn = false): void {
+    this.x.backward((recordFlow ? BackwardFlag.RecordFlow : 0) | (stateGradIn ? BackwardFlag.StateGradIn : 0));
+  }
+  carryState(): void { this.x.carryState(); }
+  /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + batch) of total. */
+  setDropoutKey(key: number, offset = 0, total = this.batch): void { this.x.setDropoutKey(key >>> 0, offset, total); }
+  /** [batch, hidden] state after the last step of the last forward pass. */
+  finalHidden(layer: number): RealArray { return this.view(this.x.finalHiddenPtr(layer), this.batch * this.hidden); }
+  finalCell(layer: number): RealArray { return this.view(this.x.finalCellPtr(layer), this.batch * this.hidden); }
+  /** A promise not to change the parameters (until called with false): forward passes stop re-packing them. */
+  freezeWeights(frozen = true): void { this.x.freezeWeights(frozen ? 1 : 0); }
+  resetState(): void { this.x.resetState(); }
+  zeroGrads(): void { this.x.zeroGrads(); }
+  clipGradients(maxNorm: number): number { return this.x.clipGradients(maxNorm); }
+  optimizerStep(kind: OptimizerCode, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void {
+    this.x.optimizerStep(kind, lr, a, b, eps, weightDecay, step);
+  }
+  /** N(0,1)·std when std > 0, U(−bound, bound) when given as {uniform: bound}. */
+  fillRandom(target: RealArray, spread: number | { uniform: number }): void {
+    const std = typeof spread === "number" ? spread : -spread.uniform;
+    this.x.fillRandom(target.byteOffset | 0, target.length, std);
+  }
+  sampleRow(row: number, temperature: number, topK: number, topP: number): number { return this.x.sampleRow(row, temperature, topK, topP); }
+  seed(seed: number): void { this.x.rngSeed(seed >>> 0); }
+  rngState(): [number, number, number, number] {
+    return [0, 1, 2, 3].map((w) => this.x.rngGetState(w) >>> 0) as [number, number, number, number];
+  }
+  setRngState(s: readonly number[]): void { this.x.rngSetState(s[0], s[1], s[2], s[3]); }
+  nextU32(): number { return this.x.rngNextU32() >>> 0; }
+  memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+}
+
+/** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */
+function shapeFacts(shape: CoreShape): ShapeFacts {
+  return { cell: cellTypeOfCoreCode(shape.cell), nonlinearity: "tanh", layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
+    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
+}
+

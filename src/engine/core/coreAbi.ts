@@ -1,0 +1,156 @@
+// A mirror of the exports of src/wasm/index.ts and nothing else: each export's name, argument order
+// and the layout of the buffer it addresses, and the constants that cross the boundary. When an
+// export is added, renamed or changes its arguments there, this file changes with it in the same
+// commit. Loading and instantiating a build is src/engine/core/coreLoader.ts; the typed views onto the
+// buffers are src/engine/core/core.ts (the only code that calls these exports, besides the kernel bench).
+//
+// Conventions of the core (src/wasm/network.ts):
+//   B = batch (parallel streams), T = window steps of this pass (≤ Tmax, the steps of setShape),
+//   L = layers, H = hidden units, GH = gate rows per layer (H × the cell's gates per unit),
+//   V = vocabulary (the head's width), P = parameter count.
+//   "real" is f32 in the training builds and f64 in core64.wasm (realBytes() says which).
+//   Every buffer is time-major: row (t·B + b). Pointers are byte addresses into `memory`; views
+//   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
+
+/** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4 }
+/** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
+export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
+/** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
+export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
+/** tensorField(index, field)'s field. */
+export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
+/** backward()'s flags. */
+export enum BackwardFlag { RecordFlow = 1, StateGradIn = 2 }
+
+/** One tensor of the parameter block, as the core lays it out ([rows, cols] row-major). */
+export interface TensorSlot {
+  kind: TensorKind;
+  layer: number; // -1 for embedding and head
+  offset: number; // elements into the block
+  rows: number;
+  cols: number;
+}
+
+/** configure()'s arguments. `cell` is a registry entry's coreCode (src/engine/model/cells.ts = network.ts CELL_*). */
+export interface CoreShape {
+  cell: number;
+  layers: number;
+  vocab: number;
+  embed: number; // 0 = one-hot
+  hidden: number;
+  flags: number; // CoreFlag bits
+}
+
+/** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+
+  // ---- configuration and shape (network.ts)
+  /** Lays out the parameter block; returns P, or −1 when the shape is invalid. Allocates. */
+  configure(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number): number;
+  /** (Re)allocates every activation buffer for B = batch, Tmax = T = steps; keeps parameters and moments. Allocates. */
+  setShape(batch: number, steps: number): void;
+  /** T = steps ≤ Tmax for the next passes (a shorter last window). */
+  setSteps(steps: number): void;
+  /** Runs T steps from the carried state; returns the mean cross-entropy over T·B rows (withLoss) or 0. */
+  forward(training: number, dropout: number, withLoss: number): number;
+  /** flags: BackwardFlag bits. Accumulates into the gradient block. */
+  backward(flags: number): void;
+  /** State after step T becomes the initial state (block 0) of the next window. */
+  carryState(): void;
+  /** Zero initial state. */
+  resetState(): void;
+  /** 1: the engine promises not to change the parameters, so packed copies are reused; 0: it may again. */
+  freezeWeights(frozen: number): void;
+  /** Dropout masks hash (key, layer, step, offset + stream, unit): this core holds streams [offset, offset + B) of total. */
+  setDropoutKey(key: number, offset: number, total: number): void;
+  /** [B, H] real: the hidden state after step T of layer `layer`. */
+  finalHiddenPtr(layer: number): number;
+  /** [B, H] real: the LSTM cell state after step T (0 for cells without one). */
+  finalCellPtr(layer: number): number;
+
+  // ---- parameter block and tensor table (network.ts)
+  getParamCount(): number;
+  /** [P] real each: parameters, gradients, first and second optimizer moments, in the tensor table's layout. */
+  paramsPtr(): number;
+  gradsPtr(): number;
+  gradScratchPtr(): number; // [P] real: another shard's gradient block, to be summed by accumulateScratchGrads
+  moment1Ptr(): number;
+  moment2Ptr(): number;
+  getTensorCount(): number;
+  /** Field (TensorField) of tensor `index` of the table, in block order. */
+  tensorField(index: number, field: number): number;
+
+  // ---- activation buffers and shape getters (network.ts)
+  /** [Tmax·B] i32 each: input ids and next-character targets. */
+  inputsPtr(): number;
+  targetsPtr(): number;
+  /** [Tmax·B, V] real: the head's logits of the last forward pass. */
+  logitsPtr(): number;
+  /** [L, Tmax] real: ‖∂L/∂h_t‖ per layer and step from the last backward(RecordFlow). */
+  gradFlowPtr(): number;
+  getBatch(): number; // B
+  getSteps(): number; // T
+  getMaxSteps(): number; // Tmax
+  /** [(Tmax+1)·B, H] real each: hidden / LSTM cell states; row block 0 is the carried initial state. */
+  hiddenPtr(layer: number): number;
+  cellPtr(layer: number): number;
+  /** [B, H] real each: ∂L/∂h_0 (and ∂L/∂c_0) after backward; in: ∂L/∂h_T (and c_T) with StateGradIn. */
+  stateGradPtr(layer: number): number;
+  cellGradPtr(layer: number): number;
+  /** [Tmax·B, GH] real: gate activations of the last forward pass (PyTorch's gate order); backward reuses it. */
+  gatesPtr(layer: number): number;
+  /** [V] real: the distribution the last sampleRow drew from. */
+  sampleProbsPtr(): number;
+  vocabSize(): number; // V
+  hiddenSize(): number; // H
+  gateRows(): number; // GH
+  layerCount(): number; // L
+  cellKind(): number; // configure()'s cell
+
+  // ---- generator (rng.ts): xoshiro128** with a 4 × u32 state
+  rngSeed(seed: number): void;
+  rngGetState(word: number): number;
+  rngSetState(a: number, b: number, c: number, d: number): void;
+  rngNextU32(): number;
+
+  // ---- whole-block operations (index.ts)
+  /** Bytes per real: 4 or 8. */
+  realBytes(): number;
+  zeroGrads(): void;
+  /** g ← selfScale·g + scratchScale·(the block at gradScratchPtr()). */
+  accumulateScratchGrads(selfScale: number, scratchScale: number): void;
+  /** Global-norm clipping at maxNorm (≤ 0: never); returns ‖g‖ before. */
+  clipGradients(maxNorm: number): number;
+  readonly OPT_SGD: WebAssembly.Global;
+  readonly OPT_RMSPROP: WebAssembly.Global;
+  readonly OPT_ADAM: WebAssembly.Global;
+  readonly OPT_ADAMW: WebAssembly.Global;
+  /** kind: OptimizerCode; a, b: momentum (SGD), α (RMSprop), β₁ and β₂ (Adam/AdamW); step counts from 1. */
+  optimizerStep(kind: number, lr: number, a: number, b: number, eps: number, weightDecay: number, step: number): void;
+  /** n reals at ptr ← N(0,1)·std (std > 0) or U(−bound, bound) (std ≤ 0, bound = −std). */
+  fillRandom(ptr: number, n: number, std: number): void;
+  /** Draws an id from logits row `row` (temperature, top-k (0 = off), top-p); leaves the distribution at sampleProbsPtr(). */
+  sampleRow(row: number, temperature: number, topK: number, topP: number): number;
+
+  // ---- kernel benchmark (index.ts; test/benchmarks/kernelGflops.ts): buffers of its own, after configure()
+  /** Allocates A[M, P], packed B[P, N] (random) and C[M, N]. */
+  benchGemmSetup(M: number, P: number, N: number): void;
+  /** reps × C ← A·B. */
+  benchGemmRun(M: number, P: number, N: number, reps: number): void;
+
+  // ---- the task seam and the cell seam (network.ts)
+  /** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */
+  configureModel(cell: number, layers: number, vocab: number, embed: number, hidden: number, flags: number, outputs: number): number;
+  /** real [Tmax·B]: per-row loss weights, 1 after setShape; 0 = the row carries no loss. */
+  lossWeightsPtr(): number;
+  /** i32 [B]: per-stream lengths, Tmax after setShape; steps past a stream's length neither update its state nor carry loss. */
+  lengthsPtr(): number;
+  /** The total weight of the last loss (its mean's denominator). */
+  lossWeightTotal(): number;
+  /** O: the head's width. */
+  outputSize(): number;
+  /** States the cell carries per unit: 1 (h) or 2 (h and c). */
+  stateCount(): number;
+}

@@ -1,0 +1,70 @@
+// What each unit of each layer does along a text: the gate activations, candidate, cell state and
+// hidden state after reading each character, for the gate heatmap. One forward pass at batch 1 in
+// chunks, the state carried between chunks (so a text of any length reads as one sequence).
+
+import { Core } from "../core/core";
+import type { Model } from "../files/checkpoint";
+import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit } from "../model/cells";
+
+export type { QuantityInfo, QuantityRange } from "../model/cells";
+
+export interface LayerActivations {
+  layer: number;
+  /** In the order of the cell's heatmap quantities (cells.ts); each [steps, hidden] row-major: row t is the state after reading character t. */
+  values: Float32Array[];
+}
+
+export interface Activations {
+  cell: CellType;
+  hidden: number;
+  layers: number;
+  chars: string[]; // one per step (code points)
+  quantities: QuantityInfo[];
+  perLayer: LayerActivations[];
+}
+
+export const MAX_ACTIVATION_CHARS = 5000;
+const CHUNK = 256;
+
+/**
+ * Reads `text` from a zero state and records every quantity of every layer at every step.
+ * Memory: steps × hidden × (quantities per layer) × layers floats (1,000 × 512 × 6 × 2 = 24 MB).
+ */
+export function recordActivations(model: Model, text: string): Activations {
+  const { spec } = model;
+  const chars = Array.from(text);
+  if (chars.length === 0) throw new RangeError("there is no text to read");
+  if (chars.length > MAX_ACTIVATION_CHARS) throw new RangeError(`the heatmap reads at most ${MAX_ACTIVATION_CHARS} characters, not ${chars.length}`);
+  const ids = model.vocab.encode(text);
+  const n = ids.length, H = spec.hidden, GH = H * gatesPerUnit(spec.cell);
+  const src: readonly HeatmapQuantity[] = cellEntry(spec.cell).heatmap(spec);
+  const perLayer: LayerActivations[] = [];
+  for (let l = 0; l < spec.layers; l++) perLayer.push({ layer: l, values: src.map(() => new Float32Array(n * H)) });
+  const chunk = Math.min(CHUNK, n);
+  const core = new Core(coreShape(spec));
+  core.params().set(model.params);
+  core.freezeWeights();
+  core.setShape(1, chunk);
+  core.resetState();
+  for (let t0 = 0; t0 < n; t0 += chunk) {
+    const T = Math.min(chunk, n - t0);
+    core.setSteps(T);
+    core.inputs().set(ids.subarray(t0, t0 + T));
+    core.forward(false, 0, false);
+    for (let l = 0; l < spec.layers; l++) {
+      const G = core.gates(l), Hs = core.hiddenStates(l), Cs = cellEntry(spec.cell).cellState ? core.cellStates(l) : null;
+      src.forEach(({ source: s }, q) => {
+        const out = perLayer[l].values[q];
+        for (let t = 0; t < T; t++) {
+          const row = (t0 + t) * H;
+          // state buffers hold the initial state in block 0, so step t is block t + 1
+          if (s === "hidden") out.set(Hs.subarray((t + 1) * H, (t + 2) * H), row);
+          else if (s === "cell") out.set(Cs!.subarray((t + 1) * H, (t + 2) * H), row);
+          else out.set(G.subarray(t * GH + s.gate * H, t * GH + (s.gate + 1) * H), row);
+        }
+      });
+    }
+    core.carryState();
+  }
+  return { cell: spec.cell, hidden: H, layers: spec.layers, chars, quantities: src.map(({ name, range }) => ({ name, range })), perLayer };
+}

@@ -1,0 +1,88 @@
+// Analytic gradients against central finite differences, in f64 (the f64 build of the core), on a
+// small model with random weights and data. Dropout is checked too: the generator is rewound before
+// every forward pass so all passes share one mask.
+
+import { Core, RealArray } from "../core/core";
+import { ModelSpec, coreShape, torchName } from "../model/modelSpec";
+import { cellEntry } from "../model/cells";
+
+export interface TensorCheck {
+  name: string;
+  size: number;
+  maxRelError: number;
+  meanRelError: number;
+  maxAbsError: number;
+}
+
+export interface GradientCheckOptions {
+  batch: number;
+  steps: number;
+  epsilon: number; // 0 = chosen for the cell (see stepFor)
+  dropout: number;
+  seed: number;
+  weightScale: number; // std of the random weights: large enough to leave the linear regime
+}
+
+/** A tensor passes when its worst relative error is below this (the CLI, the extension and its report use it). */
+export const GRADIENT_CHECK_THRESHOLD = 1e-6;
+
+export const DEFAULT_GRADCHECK_OPTIONS: GradientCheckOptions = { batch: 3, steps: 5, epsilon: 0, dropout: 0, seed: 7, weightScale: 0.5 };
+
+/** |a − n| / max(|a|, |n|), with both below 1e-10 counted as agreeing. */
+export function relativeError(analytic: number, numeric: number): number {
+  const scale = Math.max(Math.abs(analytic), Math.abs(numeric));
+  return scale < 1e-10 ? 0 : Math.abs(analytic - numeric) / scale;
+}
+
+/**
+ * The stencil's step: 1e-2 keeps rounding small for smooth cells; ReLU is piecewise linear, so a
+ * stencil spanning ±3ε must not straddle a kink: 1e-3 there (no truncation error to lose).
+ */
+export function stepFor(spec: ModelSpec): number {
+  return spec.cell === "rnn" && spec.nonlinearity === "relu" ? 1e-3 : 1e-2;
+}
+
+export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOptions> = {}): TensorCheck[] {
+  const o = { ...DEFAULT_GRADCHECK_OPTIONS, ...options };
+  const core = new Core(coreShape(spec), "f64");
+  core.setShape(o.batch, o.steps);
+  core.seed(o.seed);
+  core.fillRandom(core.params(), o.weightScale);
+  const inputs = core.inputs(), targets = core.targets();
+  const draw = () => core.nextU32() % spec.vocabSize;
+  for (let k = 0; k < inputs.length; k++) inputs[k] = draw();
+  for (let k = 0; k < targets.length; k++) targets[k] = draw();
+  // A non-zero carried state, as in the middle of a run.
+  for (let l = 0; l < spec.layers; l++) {
+    core.fillRandom(core.hiddenStates(l).subarray(0, o.batch * spec.hidden), 0.5);
+    if (cellEntry(spec.cell).cellState) core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
+  }
+  const rng = core.rngState();
+  const loss = (): number => {
+    core.setRngState(rng);
+    return core.forward(true, o.dropout, true);
+  };
+  core.zeroGrads();
+  loss();
+  core.backward();
+  const analytic = Float64Array.from(core.grads());
+  const params: RealArray = core.params();
+  return core.tensors.map((slot) => {
+    let maxRel = 0, sumRel = 0, maxAbs = 0;
+    const n = slot.rows * slot.cols;
+    for (let k = slot.offset; k < slot.offset + n; k++) {
+      // Seven-point central stencil, error O(ε⁶): a step large enough that rounding in the loss
+      // (~1e-16·L/ε) stays near 1e-14, so gradients down to ~1e-7 are checked to 1e-6 relative.
+      const saved = params[k];
+      const at = (d: number) => { params[k] = saved + d; return loss(); };
+      const h = o.epsilon > 0 ? o.epsilon : stepFor(spec);
+      const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
+      params[k] = saved;
+      const rel = relativeError(analytic[k], numeric);
+      maxRel = Math.max(maxRel, rel);
+      sumRel += rel;
+      maxAbs = Math.max(maxAbs, Math.abs(analytic[k] - numeric));
+    }
+    return { name: torchName(slot), size: n, maxRelError: maxRel, meanRelError: sumRel / n, maxAbsError: maxAbs };
+  });
+}

@@ -1,0 +1,162 @@
+// A model as an ONNX graph (opset 17): input ids → Gather (embedding) or OneHot → one LSTM/GRU/RNN
+// operator per layer → MatMul + Add (head) → logits. The recurrent state is a graph input (h0, and c0
+// for an LSTM, [layers, batch, hidden]) and output (hn, cn), so a runtime can step the model a window
+// or a character at a time; feed zeros to start from the beginning of a text.
+//
+// ONNX orders gates differently from PyTorch: each cell's operator, gate order, peephole order and
+// attributes are its registry entry's `onnx` (cells.ts). Biases are [input bias, recurrent bias].
+// Every variant has an ONNX form: peepholes (input P), coupled gates (input_forget = 1, f = 1 − i),
+// residual layers (Add).
+
+import { cellEntry } from "../model/cells";
+import { Model, tensorSlots } from "../files/checkpoint";
+import { TensorKind, TensorSlot } from "../core/coreAbi";
+import { toTorchLayout } from "../model/modelSpec";
+import { Field, concat, floatField, intField, messageField, packedIntsField, stringField, bytesField } from "./protobuf";
+
+const FLOAT = 1, INT64 = 7;
+const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6;
+export const ONNX_OPSET = 17;
+const IR_VERSION = 8;
+
+interface Initializer { name: string; dims: number[]; data: Float32Array | BigInt64Array }
+
+function tensorProto(t: Initializer): Field[] {
+  const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return [packedIntsField(1, t.dims), intField(2, t.data instanceof Float32Array ? FLOAT : INT64), stringField(8, t.name), bytesField(9, raw)];
+}
+
+type Attr = { name: string } & ({ i: number } | { s: string } | { strings: string[] } | { floats: number[] });
+
+function attribute(a: Attr): Field[] {
+  const f: Field[] = [stringField(1, a.name)];
+  if ("i" in a) f.push(intField(3, a.i), intField(20, ATTR_INT));
+  else if ("s" in a) f.push(stringField(4, a.s), intField(20, ATTR_STRING));
+  else if ("strings" in a) f.push(...a.strings.map((s) => stringField(9, s)), intField(20, ATTR_STRINGS));
+  else f.push(...a.floats.map((x) => floatField(7, x)), intField(20, ATTR_FLOATS));
+  return f;
+}
+
+function node(op: string, inputs: string[], outputs: string[], name: string, attrs: Attr[] = []): Field {
+  return messageField(1, ...inputs.map((n) => stringField(1, n)), ...outputs.map((n) => stringField(2, n)), stringField(3, name), stringField(4, op),
+    ...attrs.map((a) => messageField(5, ...attribute(a))));
+}
+
+function valueInfo(field: number, name: string, elemType: number, dims: (number | string)[]): Field {
+  const shape = dims.map((d) => messageField(1, typeof d === "number" ? intField(1, d) : stringField(2, d)));
+  return messageField(field, stringField(1, name), messageField(2, messageField(1, intField(1, elemType), messageField(2, ...shape))));
+}
+
+/** Rows of a [blocks·H, cols] matrix (or a [blocks·H] vector) with its H-row blocks in `order`. */
+function reorderBlocks(data: Float32Array, H: number, cols: number, order: number[]): Float32Array {
+  const out = new Float32Array(data.length);
+  order.forEach((from, to) => out.set(data.subarray(from * H * cols, (from + 1) * H * cols), to * H * cols));
+  return out;
+}
+
+function joined(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export function exportOnnx(model: Model): Uint8Array {
+  const { spec } = model;
+  const H = spec.hidden, V = spec.vocabSize, L = spec.layers;
+  const cell = cellEntry(spec.cell);
+  const order = [...cell.onnx.gateOrder];
+  const slots = tensorSlots(spec);
+  const torch = (kind: TensorKind, layer = -1): Float32Array => {
+    const slot = slots.find((s) => s.kind === kind && s.layer === layer) as TensorSlot;
+    return toTorchLayout(slot, model.params.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
+  };
+  const inits: Initializer[] = [];
+  const nodes: Field[] = [];
+  const lstm = cell.cellState; // c0 / cn travel with h0 / hn
+  const op = cell.onnx.op;
+
+  let x = "x_l0";
+  if (spec.embed > 0) {
+    inits.push({ name: "embed.weight", dims: [V, spec.embed], data: torch(TensorKind.Embed) });
+    nodes.push(node("Gather", ["embed.weight", "input_ids"], [x], "embed"));
+  } else {
+    inits.push({ name: "one_hot.depth", dims: [1], data: BigInt64Array.of(BigInt(V)) });
+    inits.push({ name: "one_hot.values", dims: [2], data: Float32Array.of(0, 1) });
+    nodes.push(node("OneHot", ["input_ids", "one_hot.depth", "one_hot.values"], [x], "one_hot", [{ name: "axis", i: -1 }]));
+  }
+  inits.push({ name: "squeeze.axes", dims: [1], data: BigInt64Array.of(1n) });
+  const hOut: string[] = [], cOut: string[] = [];
+  for (let l = 0; l < L; l++) {
+    const inWidth = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
+    const G = order.length;
+    inits.push({ name: `W_l${l}`, dims: [1, G * H, inWidth], data: reorderBlocks(torch(TensorKind.WeightIh, l), H, inWidth, order) });
+    inits.push({ name: `R_l${l}`, dims: [1, G * H, H], data: reorderBlocks(torch(TensorKind.WeightHh, l), H, H, order) });
+    const bias = joined([reorderBlocks(torch(TensorKind.BiasIh, l), H, 1, order), reorderBlocks(torch(TensorKind.BiasHh, l), H, 1, order)]);
+    inits.push({ name: `B_l${l}`, dims: [1, 2 * G * H], data: bias });
+    inits.push({ name: `layer_l${l}`, dims: [1], data: BigInt64Array.of(BigInt(l)) });
+    nodes.push(node("Gather", ["h0", `layer_l${l}`], [`h0_l${l}`], `h0_l${l}`, [{ name: "axis", i: 0 }]));
+    const inputs = [x, `W_l${l}`, `R_l${l}`, `B_l${l}`, "", `h0_l${l}`];
+    const outputs = [`y4_l${l}`, `hn_l${l}`];
+    const attrs: Attr[] = [{ name: "hidden_size", i: H }];
+    if (lstm) {
+      nodes.push(node("Gather", ["c0", `layer_l${l}`], [`c0_l${l}`], `c0_l${l}`, [{ name: "axis", i: 0 }]));
+      inputs.push(`c0_l${l}`);
+      outputs.push(`cn_l${l}`);
+      if (spec.peephole && cell.onnx.peepholes) {
+        const p = cell.onnx.peepholes.map((k) => torch(k, l));
+        inits.push({ name: `P_l${l}`, dims: [1, 3 * H], data: joined(p) });
+        inputs.push(`P_l${l}`);
+      }
+    }
+    attrs.push(...cell.onnx.attributes(spec));
+    nodes.push(node(op, inputs, outputs, `${spec.cell}_l${l}`, attrs));
+    // Y is [seq, directions = 1, batch, hidden]
+    const y = `y_l${l}`;
+    nodes.push(node("Squeeze", [`y4_l${l}`, "squeeze.axes"], [y], `squeeze_l${l}`));
+    let next = y;
+    if (spec.residual && l > 0) {
+      next = `res_l${l}`;
+      nodes.push(node("Add", [y, x], [next], `residual_l${l}`));
+    }
+    hOut.push(`hn_l${l}`);
+    if (lstm) cOut.push(`cn_l${l}`);
+    x = next;
+  }
+  nodes.push(node("Concat", hOut, ["hn"], "hn", [{ name: "axis", i: 0 }]));
+  if (lstm) nodes.push(node("Concat", cOut, ["cn"], "cn", [{ name: "axis", i: 0 }]));
+  const headW = torch(TensorKind.HeadWeight); // [V, H]
+  const headWT = new Float32Array(H * V);
+  for (let v = 0; v < V; v++) for (let h = 0; h < H; h++) headWT[h * V + v] = headW[v * H + h];
+  inits.push({ name: "head.weight_t", dims: [H, V], data: headWT });
+  inits.push({ name: "head.bias", dims: [V], data: torch(TensorKind.HeadBias) });
+  nodes.push(node("MatMul", [x, "head.weight_t"], ["head_mm"], "head_matmul"));
+  nodes.push(node("Add", ["head_mm", "head.bias"], ["logits"], "head_bias"));
+
+  const stateDims = [L, "batch", H];
+  const graph = [
+    ...nodes,
+    stringField(2, "rnn_lab_char_model"),
+    ...inits.map((t) => messageField(5, ...tensorProto(t))),
+    valueInfo(11, "input_ids", INT64, ["seq", "batch"]),
+    valueInfo(11, "h0", FLOAT, stateDims),
+    ...(lstm ? [valueInfo(11, "c0", FLOAT, stateDims)] : []),
+    valueInfo(12, "logits", FLOAT, ["seq", "batch", V]),
+    valueInfo(12, "hn", FLOAT, stateDims),
+    ...(lstm ? [valueInfo(12, "cn", FLOAT, stateDims)] : []),
+  ];
+  const metadata = [
+    ["rnn_lab.model", JSON.stringify(spec)],
+    ["rnn_lab.vocab", JSON.stringify(model.vocab.toJSON())],
+  ].map(([k, v]) => messageField(14, stringField(1, k), stringField(2, v)));
+  return concat([
+    intField(1, IR_VERSION),
+    stringField(2, "rnn-lab"),
+    messageField(7, ...graph),
+    messageField(8, stringField(1, ""), intField(2, ONNX_OPSET)),
+    ...metadata,
+  ]);
+}

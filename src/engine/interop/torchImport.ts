@@ -1,0 +1,214 @@
+// Importing a PyTorch char model's state_dict (a .safetensors file): nn.Embedding (or one-hot input),
+// nn.RNN / nn.LSTM / nn.GRU with any number of layers, nn.Linear head. The architecture is read off
+// the tensor shapes; every tensor that does not fit is named with the reason. The cell is never
+// guessed: it comes from an explicit option, from the file's metadata (an RNN Lab export's "model",
+// or a "cell" entry), or from the gate count only when exactly one registered cell has that count.
+
+import { CELLS, CELL_TYPES, CellEntry, cellEntry, isCellType } from "../model/cells";
+import { CharVocabulary } from "../model/charVocabulary";
+import { Model, tensorSlots } from "../files/checkpoint";
+import { TensorKind } from "../core/coreAbi";
+import { InputError } from "../messages/inputError";
+import { CellType, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
+import { NamedTensor, SafetensorsFile } from "./safetensors";
+
+export class ImportError extends InputError {}
+
+// Module prefixes seen in char models, by role; "module." (DistributedDataParallel) and "model." are
+// dropped first. word_language_model calls its embedding "encoder" and its head "decoder".
+const ROLE_PREFIXES: Record<"embed" | "rnn" | "head", string[]> = {
+  embed: ["embed.", "embedding.", "embeddings.", "encoder.", "emb.", "char_embedding."],
+  rnn: ["rnn.", "lstm.", "gru.", "cell.", "recurrent."],
+  head: ["head.", "fc.", "decoder.", "linear.", "out.", "output.", "proj.", "classifier."],
+};
+
+export interface ImportOptions {
+  /** Renames applied first, each "from=to" on name prefixes (e.g. "my_lstm.=rnn."). */
+  map?: string[];
+  /** A vanilla RNN's nonlinearity, which shapes cannot tell (default tanh). */
+  nonlinearity?: Nonlinearity;
+  /** The cell, when the file's metadata does not say and more than one cell has its gate count. */
+  cell?: CellType;
+}
+
+export interface ImportResult {
+  model: Model;
+  summary: string; // what was recognised, before importing
+  renamed: { from: string; to: string }[];
+}
+
+function applyMap(name: string, map: [string, string][]): string {
+  for (const [from, to] of map) if (name.startsWith(from)) return to + name.slice(from.length);
+  return name;
+}
+
+function parseMap(map: string[]): [string, string][] {
+  return map.map((m) => {
+    const eq = m.indexOf("=");
+    if (eq <= 0) throw new ImportError(`--map needs FROM=TO (a name prefix and its replacement), not ${JSON.stringify(m)}`);
+    return [m.slice(0, eq), m.slice(eq + 1)];
+  });
+}
+
+/** Canonical name ("embed.weight", "rnn.weight_ih_l0", "head.bias", …) or null when unrecognised. */
+function canonicalName(name: string): string | null {
+  let n = name;
+  for (const strip of ["module.", "model."]) if (n.startsWith(strip)) n = n.slice(strip.length);
+  for (const [role, prefixes] of Object.entries(ROLE_PREFIXES)) {
+    for (const p of prefixes) {
+      if (!n.startsWith(p)) continue;
+      const rest = n.slice(p.length);
+      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$/.test(rest)) return `rnn.${rest}`;
+      if (role !== "rnn" && (rest === "weight" || rest === "bias")) return `${role}.${rest}`;
+    }
+  }
+  return null;
+}
+
+/** The cell named in a safetensors file's __metadata__ (an RNN Lab export's "model" JSON, or "cell"), if any. */
+function cellInMetadata(metadata: Record<string, string>): string | undefined {
+  if (typeof metadata.cell === "string") return metadata.cell;
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as { cell?: unknown } | null;
+    return typeof spec?.cell === "string" ? spec.cell : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The cell of weights whose recurrent matrix has `gates` blocks per unit: the one named (option,
+ * then metadata), which must have that many gates, or the only registered cell that has. More than
+ * one candidate and no name is refused: shapes alone cannot tell them apart.
+ */
+export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, cells: readonly CellEntry[] = CELLS): CellType {
+  const fits = cells.filter((c) => c.gates.length === gates);
+  const name = named.option ?? named.metadata;
+  if (name !== undefined) {
+    if (!cells.some((c) => c.type === name)) throw new ImportError(`${named.option !== undefined ? "--cell" : "the file's metadata"} names cell ${JSON.stringify(name)}; the cells are ${cells.map((c) => c.type).join(", ")}`);
+    const entry = cells.find((c) => c.type === name)!;
+    if (entry.gates.length !== gates) throw new ImportError(`${rowsNote}: that is ${gates} gate block(s) per unit, but ${entry.label} has ${entry.gates.length} (${entry.gates.join(", ")})`);
+    return entry.type;
+  }
+  if (fits.length === 1) return fits[0].type;
+  if (fits.length === 0) {
+    const counts = [...new Set(cells.map((c) => c.gates.length))].sort((a, b) => a - b);
+    throw new ImportError(`${rowsNote} is not ${counts.join(", ").replace(/, (\d+)$/, " or $1")} times the hidden size ${hidden} (${cells.map((c) => c.label).join(", ")})`);
+  }
+  throw new ImportError(`${rowsNote}: ${gates} gate blocks per unit fit ${fits.map((c) => c.label).join(" and ")}; say which with --cell ${fits.map((c) => c.type).join("|")}`);
+}
+
+/** Reads the architecture off the shapes; `tensors` holds canonical names. */
+function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
+  const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
+  const hh0 = tensors.get("rnn.weight_hh_l0");
+  if (!hh0) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
+  if (hh0.shape.length !== 2) throw new ImportError(`rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}; a recurrent weight is 2-D [gates·hidden, hidden]`);
+  const hidden = hh0.shape[1];
+  const rows = hh0.shape[0];
+  const gates = rows / hidden;
+  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named, `rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}: ${rows} rows`);
+  let layers = 0;
+  while (tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
+  const embed = tensors.get("embed.weight");
+  const head = tensors.get("head.weight");
+  if (!head) throw new ImportError("no output layer found: expected head.weight (or fc./decoder./linear. prefixes) of shape [vocabulary, hidden]");
+  const V = vocab.size;
+  if (embed && (embed.shape.length !== 2 || embed.shape[0] !== V)) {
+    throw new ImportError(`the vocabulary has ${V} characters but embed.weight has shape ${shapeOf("embed.weight")} (rows must equal the vocabulary size)`);
+  }
+  if (head.shape.length !== 2 || head.shape[0] !== V) {
+    throw new ImportError(`the vocabulary has ${V} characters but head.weight has shape ${shapeOf("head.weight")} (it must be [${V}, ${hidden}])`);
+  }
+  const peephole = tensors.has("rnn.weight_ci_l0");
+  const spec: ModelSpec = {
+    cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
+    peephole, coupled: false, residual: false,
+  };
+  validateSpec(spec);
+  return spec;
+}
+
+export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary, options: ImportOptions = {}): ImportResult {
+  const map = parseMap(options.map ?? []);
+  const canonical = new Map<string, NamedTensor>();
+  const renamed: { from: string; to: string }[] = [];
+  const unknown: string[] = [];
+  const reverse = [...file.tensors.keys()].find((n) => n.endsWith("_reverse"));
+  if (reverse) throw new ImportError(`${reverse}: bidirectional layers read the text backwards too, so they cannot generate it left to right; not supported`);
+  for (const [name, t] of file.tensors) {
+    const mapped = applyMap(name, map);
+    const c = canonicalName(mapped);
+    if (!c) {
+      unknown.push(`${name} [${t.shape.join(", ")}]`);
+      continue;
+    }
+    if (canonical.has(c)) throw new ImportError(`both ${renamed.find((r) => r.to === c)?.from ?? c} and ${name} would be ${c}; rename one with --map`);
+    canonical.set(c, t);
+    renamed.push({ from: name, to: c });
+  }
+  if (unknown.length) {
+    throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
+  }
+  if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) });
+  const slots = tensorSlots(spec);
+  const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
+  const used = new Set<string>();
+  const zeroed: string[] = [];
+  for (const slot of slots) {
+    const name = torchName(slot);
+    const want = torchShape(slot);
+    const t = canonical.get(name);
+    if (!t) {
+      // nn.RNN/LSTM/GRU(bias=False) and nn.Linear(bias=False) have no bias tensors: zeros are the same model
+      if (slot.kind === TensorKind.BiasIh || slot.kind === TensorKind.BiasHh || slot.kind === TensorKind.HeadBias) {
+        zeroed.push(name);
+        continue;
+      }
+      throw new ImportError(`${name} is missing: a ${describeSpec(spec)} needs it, shape [${want.join(", ")}]`);
+    }
+    if (t.shape.join(",") !== want.join(",")) {
+      const gates = gatesPerUnit(spec.cell);
+      const why = slot.kind === TensorKind.WeightIh
+        ? ` (rows: ${gates} gates × hidden ${spec.hidden}; columns: ${slot.layer > 0 ? `the layer below's hidden size ${spec.hidden}` : spec.embed ? `the embedding width ${spec.embed}` : `the vocabulary size ${spec.vocabSize} for one-hot input`})`
+        : "";
+      throw new ImportError(`${name} has shape [${t.shape.join(", ")}], a ${describeSpec(spec)} needs [${want.join(", ")}]${why}`);
+    }
+    for (let k = 0; k < t.data.length; k++) if (!Number.isFinite(t.data[k])) throw new ImportError(`${name} holds a non-finite value at index ${k}`);
+    fromTorchLayout(slot, t.data, params.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
+    used.add(name);
+  }
+  const extra = [...canonical.keys()].filter((n) => !used.has(n));
+  if (extra.length) throw new ImportError(`${extra.join(", ")} ${extra.length === 1 ? "does" : "do"} not belong to a ${describeSpec(spec)} (layers must be numbered 0…${spec.layers - 1} without gaps)`);
+  const count = params.length;
+  const summary = [
+    `${describeSpec(spec)}, ${count.toLocaleString("en")} parameters`,
+    ...renamed.filter((r) => r.from !== r.to).map((r) => `  ${r.from} → ${r.to}`),
+    ...zeroed.map((n) => `  ${n}: absent (bias=False), zeros`),
+  ].join("\n");
+  return { model: { spec, vocab, params, training: null }, summary, renamed };
+}
+
+/**
+ * The vocabulary that goes with imported weights: a JSON list of characters (index = row), RNN Lab's
+ * {chars, unk} object, or any other file taken as the training text to rebuild it from (sorted code
+ * points, as sorted(set(text)) in Python).
+ */
+export function vocabularyFrom(content: string, isJson: boolean): CharVocabulary {
+  if (isJson) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(content);
+    } catch (e) {
+      throw new ImportError(`the vocabulary file is not valid JSON (${(e as Error).message})`);
+    }
+    if (Array.isArray(parsed)) return new CharVocabulary({ chars: parsed as string[], unk: -1 });
+    if (parsed && typeof parsed === "object" && Array.isArray((parsed as { chars?: unknown }).chars)) {
+      const p = parsed as { chars: string[]; unk?: number };
+      return new CharVocabulary({ chars: p.chars, unk: typeof p.unk === "number" ? p.unk : -1 });
+    }
+    throw new ImportError("a JSON vocabulary must be a list of characters (or an object with a chars list)");
+  }
+  return CharVocabulary.fromText(content, Number.MAX_SAFE_INTEGER).vocab;
+}

@@ -1,0 +1,114 @@
+// What a model is, independent of the core's memory layout, and how its tensors are named and shaped
+// in PyTorch's state_dict (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head").
+
+import { InputError, found } from "../messages/inputError";
+import { TensorKind, TensorSlot } from "../core/coreAbi";
+import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
+import { LIMITS } from "../core/limits";
+
+// The cell list, its options and the core's shape live in the registry (cells.ts).
+export type { CellType, Nonlinearity } from "./cells";
+export { coreShape, gatesPerUnit, torchTensorName as torchName } from "./cells";
+
+export interface ModelSpec {
+  cell: CellType;
+  nonlinearity: Nonlinearity; // vanilla RNN only
+  layers: number; // 1–4
+  hidden: number;
+  embed: number; // embedding width; 0 = one-hot input (a frozen identity table, never stored)
+  vocabSize: number;
+  peephole: boolean; // LSTM only
+  coupled: boolean; // LSTM only: f = 1 − i
+  residual: boolean; // y_l = h_l + x_l for layers above the first
+}
+
+export const MAX_LAYERS = LIMITS.layers.max;
+
+export function validateSpec(spec: ModelSpec): void {
+  const bad = (why: string): never => { throw new InputError(`invalid model: ${why}`); };
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) bad("the model description is not an object");
+  const int = (v: unknown, range: { min: number; max: number }, what: string) => {
+    if (!Number.isInteger(v) || (v as number) < range.min || (v as number) > range.max) bad(`${what} must be ${range.min} to ${range.max}, ${found(v)}`);
+  };
+  if (!isCellType(spec.cell)) bad(`cell must be one of ${CELL_TYPES.join(", ")}, ${found(spec.cell)}`);
+  if (!["tanh", "relu"].includes(spec.nonlinearity)) bad(`nonlinearity must be tanh or relu, ${found(spec.nonlinearity)}`);
+  int(spec.layers, LIMITS.layers, "layers");
+  int(spec.hidden, LIMITS.hidden, "hidden size");
+  int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
+  if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
+  int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
+  for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
+  const cellProblem = cellOptionProblem(spec);
+  if (cellProblem) bad(cellProblem);
+}
+
+/** Weight matrices are stored [in, out] in the core and [out, in] in PyTorch. */
+export function isTransposedInTorch(slot: TensorSlot): boolean {
+  return slot.kind === TensorKind.WeightIh || slot.kind === TensorKind.WeightHh || slot.kind === TensorKind.HeadWeight;
+}
+
+export function torchShape(slot: TensorSlot): number[] {
+  if (isTransposedInTorch(slot)) return [slot.cols, slot.rows];
+  if (slot.rows === 1) return [slot.cols];
+  return [slot.rows, slot.cols];
+}
+
+/** Core layout → PyTorch layout (a new Float32Array). */
+export function toTorchLayout(slot: TensorSlot, data: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(slot.rows * slot.cols);
+  if (!isTransposedInTorch(slot)) {
+    for (let k = 0; k < out.length; k++) out[k] = data[k];
+    return out;
+  }
+  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) out[c * slot.rows + r] = data[r * slot.cols + c];
+  return out;
+}
+
+/** PyTorch layout → core layout, written into `target`. */
+export function fromTorchLayout(slot: TensorSlot, data: ArrayLike<number>, target: { [k: number]: number }): void {
+  if (!isTransposedInTorch(slot)) {
+    for (let k = 0; k < slot.rows * slot.cols; k++) target[k] = data[k];
+    return;
+  }
+  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) target[r * slot.cols + c] = data[c * slot.rows + r];
+}
+
+/** One part of a model's description besides its cell and size, for a host that words it in the user's language. */
+export type ModelOption =
+  | { kind: "one-hot" }
+  | { kind: "embedding"; size: number }
+  | { kind: "vocabulary"; size: number }
+  | { kind: "peepholes" }
+  | { kind: "coupled" }
+  | { kind: "residual" };
+
+/** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
+export interface ModelDescription {
+  cell: string; // "LSTM", "GRU", "RNN (tanh)", "RNN (relu)": names, never translated
+  layers: number;
+  hidden: number;
+  size: string; // "2×128" (layers × hidden units)
+  options: ModelOption[]; // input, vocabulary, then the cell's options
+  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes"
+}
+
+const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
+  "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
+  peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
+};
+
+export function describeModel(spec: ModelSpec): ModelDescription {
+  const cell = spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : spec.cell.toUpperCase();
+  const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
+  if (spec.peephole) options.push({ kind: "peepholes" });
+  if (spec.coupled) options.push({ kind: "coupled" });
+  if (spec.residual) options.push({ kind: "residual" });
+  const size = `${spec.layers}×${spec.hidden}`;
+  const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
+  return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };
+}
+
+/** The English description (the CLI and the log): "LSTM 2×128, one-hot input, vocabulary 65". */
+export function describeSpec(spec: ModelSpec): string {
+  return describeModel(spec).english;
+}

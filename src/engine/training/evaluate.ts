@@ -1,0 +1,126 @@
+// Measuring loss without training: over validation streams (fast, batched) and over one text read
+// from its start (every character predicted from everything before it, batch 1).
+
+import { InputError } from "../messages/inputError";
+import { Core } from "../core/core";
+import { Model } from "../files/checkpoint";
+import { coreShape } from "../model/modelSpec";
+import { cellEntry } from "../model/cells";
+
+/**
+ * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
+ * accepted, but their products are not): its losses and probabilities would be NaN or infinite,
+ * which is an error to report, never a result to print.
+ */
+export class ModelOverflowError extends InputError {
+  constructor(what: string, params: ArrayLike<number>) {
+    let largest = 0;
+    for (let k = 0; k < params.length; k++) largest = Math.max(largest, Math.abs(params[k]));
+    super(`the model's weights overflow: ${what} (its largest weight is ${largest.toExponential(2)}); this checkpoint cannot make predictions — retrain it, or train with --clip`);
+  }
+}
+
+/**
+ * −ln of the smallest positive float32: a mean loss above this many nats per character means the
+ * true characters' probabilities underflowed to zero — what weights of 1e30 give (a loss of ~1e30
+ * nats/char is as meaningless as NaN, and as much an overflow).
+ */
+export const MAX_MEANINGFUL_LOSS = -Math.log(1.4e-45);
+
+/** Throws ModelOverflowError when any of `values` is NaN or infinite. */
+export function requireFinite(values: ArrayLike<number>, what: string, params: ArrayLike<number>): void {
+  for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new ModelOverflowError(`${what} is ${values[k]}`, params);
+}
+
+/**
+ * Mean loss in nats per character over `data` cut into up to `batch` streams read in windows of
+ * `steps`, state carried from zero. Shrinks the batch (and window) when the text is short.
+ */
+export function meanLossOverStreams(core: Core, data: ArrayLike<number>, batch: number, steps: number): number {
+  const n = data.length - 1;
+  const B = Math.max(1, Math.min(batch, Math.floor(n / steps)));
+  const T = Math.min(steps, n);
+  const streamLength = Math.floor(n / B);
+  core.setShape(B, T);
+  core.resetState();
+  let total = 0, count = 0;
+  for (let start = 0; start + 1 <= streamLength; start += T) {
+    const len = Math.min(T, streamLength - start);
+    core.setSteps(len);
+    const inputs = core.inputs(), targets = core.targets();
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < len; t++) {
+        inputs[t * B + b] = data[b * streamLength + start + t];
+        targets[t * B + b] = data[b * streamLength + start + t + 1];
+      }
+    }
+    total += core.forward(false, 0, true) * len * B;
+    count += len * B;
+    core.carryState();
+  }
+  return total / count;
+}
+
+export interface TextLoss {
+  loss: number; // mean nats per predicted character
+  bitsPerChar: number;
+  predicted: number; // characters predicted (all but the first)
+}
+
+/** The text read once from its start at batch 1: characters 2…n each predicted from all before. */
+export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 256): TextLoss {
+  if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
+  const core = new Core(coreShape(model.spec));
+  core.params().set(model.params);
+  core.setShape(1, window);
+  let total = 0;
+  const n = encoded.length - 1;
+  for (let start = 0; start < n; start += window) {
+    const len = Math.min(window, n - start);
+    core.setSteps(len);
+    const inputs = core.inputs(), targets = core.targets();
+    for (let t = 0; t < len; t++) {
+      inputs[t] = encoded[start + t];
+      targets[t] = encoded[start + t + 1];
+    }
+    total += core.forward(false, 0, true) * len;
+    core.carryState();
+  }
+  const loss = total / n;
+  if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
+  if (loss > MAX_MEANINGFUL_LOSS) throw new ModelOverflowError(`its loss on the text is ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)})`, model.params);
+  return { loss, bitsPerChar: loss / Math.LN2, predicted: n };
+}
+
+export interface WindowOutput {
+  logits: Float32Array; // [T, B, V] time-major
+  h: Float32Array; // final hidden state [layers, B, hidden]
+  c: Float32Array | null; // final LSTM cell state
+}
+
+/**
+ * Logits of one window: `ids` time-major [T·B], starting from state h0/c0 ([layers, B, hidden];
+ * zeros when omitted). The reference the exporters' tests compare other runtimes against.
+ */
+export function windowLogits(model: Model, ids: Int32Array, batch: number, h0?: Float32Array, c0?: Float32Array): WindowOutput {
+  const { spec } = model;
+  const T = ids.length / batch, H = spec.hidden, V = spec.vocabSize;
+  if (!Number.isInteger(T) || T < 1) throw new InputError(`${ids.length} ids do not make whole steps of batch ${batch}`);
+  const core = new Core(coreShape(spec));
+  core.params().set(model.params);
+  core.setShape(batch, T);
+  core.resetState();
+  for (let l = 0; l < spec.layers; l++) {
+    if (h0) core.hiddenStates(l).set(h0.subarray(l * batch * H, (l + 1) * batch * H));
+    if (c0 && cellEntry(spec.cell).cellState) core.cellStates(l).set(c0.subarray(l * batch * H, (l + 1) * batch * H));
+  }
+  core.inputs().set(ids);
+  core.forward(false, 0, false);
+  const h = new Float32Array(spec.layers * batch * H);
+  const c = cellEntry(spec.cell).cellState ? new Float32Array(spec.layers * batch * H) : null;
+  for (let l = 0; l < spec.layers; l++) {
+    h.set(core.finalHidden(l), l * batch * H);
+    c?.set(core.finalCell(l), l * batch * H);
+  }
+  return { logits: Float32Array.from(core.logits().subarray(0, T * batch * V)), h, c };
+}

@@ -1,0 +1,52 @@
+// One shard of a training step — streams [b0, b1) of the batch — the same on the main thread and
+// on every worker: load the carried state, forward, backward, hand back the final state. The
+// gradients stay in the core (mean over this shard's rows); the caller combines shards.
+
+import { Core } from "../core/core";
+import { StreamBatches } from "./streamBatches";
+
+/** Hidden (and LSTM cell) state of every stream, [layers, batch, hidden]. */
+export interface CarriedState {
+  h: Float32Array;
+  c: Float32Array | null;
+}
+
+export interface ShardJob {
+  window: number;
+  dropoutKey: number;
+  dropout: number;
+}
+
+export function carriedState(layers: number, batch: number, hidden: number, lstm: boolean, shared: boolean): CarriedState {
+  const make = () => new Float32Array(shared ? new SharedArrayBuffer(layers * batch * hidden * 4) : new ArrayBuffer(layers * batch * hidden * 4));
+  return { h: make(), c: lstm ? make() : null };
+}
+
+/** Mixes seed and step into the dropout key of that step (any thread count draws the same masks). */
+export function dropoutKeyFor(seed: number, step: number): number {
+  let x = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca77)) >>> 0;
+  x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+  return (x ^ (x >>> 12)) >>> 0;
+}
+
+/** Returns this shard's mean loss; the core's gradient block holds this shard's mean gradient. */
+export function runShard(core: Core, batches: StreamBatches, layers: number, hidden: number, b0: number, b1: number,
+                         job: ShardJob, current: CarriedState, next: CarriedState): number {
+  const B = batches.batch;
+  for (let l = 0; l < layers; l++) {
+    const from = (l * B + b0) * hidden, to = (l * B + b1) * hidden;
+    core.hiddenStates(l).set(current.h.subarray(from, to));
+    if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
+  }
+  batches.fill(job.window, core.inputs(), core.targets(), b0, b1);
+  core.zeroGrads();
+  core.setDropoutKey(job.dropoutKey, b0, B);
+  const loss = core.forward(true, job.dropout, true);
+  core.backward();
+  for (let l = 0; l < layers; l++) {
+    const from = (l * B + b0) * hidden;
+    next.h.set(core.finalHidden(l), from);
+    if (next.c) next.c.set(core.finalCell(l), from);
+  }
+  return loss;
+}

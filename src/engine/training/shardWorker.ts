@@ -1,0 +1,36 @@
+// A training thread: waits for each step on the shared control block, runs its shard, writes its
+// gradient and loss to its slots, and says it is done. See shardPool.ts for the shared layout.
+
+import { workerData } from "node:worker_threads";
+import { Core } from "../core/core";
+import { coreShape } from "../model/modelSpec";
+import { CTRL_DONE, CTRL_ERROR, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, CTRL_WINDOW, ShardWorkerInit } from "./shardPool";
+import { runShard } from "./shardStep";
+import { StreamBatches } from "./streamBatches";
+import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "./threadPriority";
+
+const w = workerData as ShardWorkerInit;
+if (process.env[LOW_PRIORITY_ENV]) lowerThisThreadPriority();
+const core = new Core(coreShape(w.spec), "f32", w.variant);
+core.setShape(w.b1 - w.b0, w.steps);
+const batches = new StreamBatches(w.data, w.batch, w.steps);
+let generation = 0;
+
+for (;;) {
+  Atomics.wait(w.ctrl, CTRL_GENERATION, generation);
+  generation = Atomics.load(w.ctrl, CTRL_GENERATION);
+  if (Atomics.load(w.ctrl, CTRL_STOP)) break;
+  try {
+    const t0 = performance.now();
+    core.params().set(w.params);
+    const job = { window: Atomics.load(w.ctrl, CTRL_WINDOW), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
+    w.losses[w.index] = runShard(core, batches, w.spec.layers, w.spec.hidden, w.b0, w.b1, job, w.current, w.next);
+    w.grads.set(core.grads());
+    w.shardMs[w.index] = performance.now() - t0;
+  } catch (e) {
+    w.errorText.set(new TextEncoder().encode(String(e instanceof Error ? e.message : e)).subarray(0, w.errorText.length));
+    Atomics.store(w.ctrl, CTRL_ERROR, w.index + 1);
+  }
+  Atomics.add(w.ctrl, CTRL_DONE, 1);
+  Atomics.notify(w.ctrl, CTRL_DONE);
+}

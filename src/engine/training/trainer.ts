@@ -1,0 +1,271 @@
+// A training run: truncated BPTT over char-rnn stream batches, global-norm clipping, one optimizer
+// step per window. Everything that decides the next step (parameters, moments, window position,
+// carried hidden state) is in the snapshot, so a resumed run continues exactly.
+// With threads > 1 the batch's streams are split into shards: the main thread runs the first,
+// worker threads the others (shardPool.ts), and the shard gradients are summed, weighted by shard
+// size, before one optimizer step. Dropout masks and data do not depend on the split, so any thread
+// count gives the same run up to float summation order, and a fixed count gives it bit for bit.
+
+import { InputError } from "../messages/inputError";
+import { Core } from "../core/core";
+import { KernelVariant } from "../core/coreLoader";
+import { CharVocabulary, TokenIds } from "../model/charVocabulary";
+import { checkMemory, trainingMemory } from "../core/limits";
+import { Model, TrainingState } from "../files/checkpoint";
+import { meanLossOverStreams } from "./evaluate";
+import { initialiseParameters } from "../model/initialise";
+import { ModelSpec, coreShape, validateSpec } from "../model/modelSpec";
+import { ShardPool } from "./shardPool";
+import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
+import { StreamBatches } from "./streamBatches";
+import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
+import { cellEntry } from "../model/cells";
+
+export interface StepReport {
+  step: number; // steps completed, including this one
+  epoch: number;
+  loss: number; // nats per character, this window
+  gradNorm: number; // global norm before clipping
+  clipped: boolean;
+  lr: number;
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(readonly step: number, readonly loss: number, readonly gradNorm: number) {
+    super(`the loss became ${Number.isFinite(loss) ? "finite but its gradient " + gradNorm : loss} at step ${step + 1}; training stopped (try a lower --lr or --clip)`);
+  }
+}
+
+export interface CorpusSplit {
+  train: TokenIds;
+  val: TokenIds;
+}
+
+/** The last valFraction of the text is for validation (whole, never trained on). */
+export function splitCorpus(data: TokenIds, valFraction: number): CorpusSplit {
+  const nVal = Math.floor(data.length * valFraction);
+  return { train: data.subarray(0, data.length - nVal), val: data.subarray(data.length - nVal) };
+}
+
+/** Splits B streams into n contiguous shards, sizes differing by at most one. */
+export function shardStreams(batch: number, n: number): { b0: number; b1: number }[] {
+  const out: { b0: number; b1: number }[] = [];
+  for (let k = 0, b0 = 0; k < n; k++) {
+    const b1 = b0 + Math.floor(batch / n) + (k < batch % n ? 1 : 0);
+    out.push({ b0, b1 });
+    b0 = b1;
+  }
+  return out;
+}
+
+export class Trainer {
+  /** The main thread's core: runs the first shard, holds the optimizer state, applies updates. */
+  readonly core: Core;
+  readonly batches: StreamBatches;
+  readonly threads: number;
+  private readonly mainShard: { b0: number; b1: number };
+  private readonly pool: ShardPool | null = null;
+  /** Carried state of all streams before the next step, and the state the step in progress leaves. */
+  private readonly state: CarriedState;
+  private readonly nextState: CarriedState;
+  private evalCore: Core | null = null;
+  step = 0;
+  epoch = 0;
+  window = 0;
+  lastLoss = NaN;
+  bestValLoss: number | null = null;
+  lastValLoss: number | null = null;
+  elapsedSeconds = 0;
+  charsSeen = 0;
+  /** Milliseconds the last step spent: own shard, waiting for the other threads, summing shards, clipping and updating. */
+  lastStepTimings = { shard: 0, workerShard: 0, wait: 0, combine: 0, update: 0 };
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly vocab: CharVocabulary,
+    readonly data: CorpusSplit,
+    readonly options: TrainOptions,
+    readonly corpus: TrainingState["corpus"],
+    resumeFrom: Model | null = null,
+    variant?: KernelVariant, // default: the fastest build this runtime runs
+    threads = 1,
+  ) {
+    validateSpec(spec);
+    validateTrainOptions(options);
+    if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
+    this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
+    // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
+    checkTrainingMemory(spec, options, this.threads, data.train.length + data.val.length);
+    const shared = this.threads > 1;
+    const trainData = shared ? copyToShared(data.train) : data.train;
+    this.batches = new StreamBatches(trainData, options.batch, options.seq);
+    const shards = shardStreams(options.batch, this.threads);
+    this.mainShard = shards[0];
+    this.core = new Core(coreShape(spec), "f32", variant);
+    this.core.setShape(this.mainShard.b1 - this.mainShard.b0, options.seq);
+    this.state = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
+    this.nextState = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
+    if (resumeFrom) this.restore(resumeFrom);
+    else initialiseParameters(this.core, spec, options.init, options.forgetBias, options.seed);
+    if (shared) {
+      this.pool = new ShardPool(spec, this.core.variant as KernelVariant, options.batch, options.seq, options.dropout, this.core.paramCount,
+        trainData, shards.slice(1), this.state, this.nextState);
+      this.pool.publishParams(this.core.params());
+    }
+  }
+
+  /** Stops the worker threads (a Trainer with threads = 1 has none). */
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  private restore(model: Model): void {
+    const t = model.training;
+    this.core.params().set(model.params);
+    // weights only (an import, an export): a new run from these weights, fresh optimizer and state
+    if (!t) return;
+    if (t.window >= this.batches.windowsPerEpoch) {
+      throw new InputError(`the checkpoint is at window ${t.window} of an epoch, but this text has ${this.batches.windowsPerEpoch} windows per epoch at batch ${this.options.batch} × seq ${this.options.seq}`);
+    }
+    this.core.moment1().set(t.moment1);
+    this.core.moment2().set(t.moment2);
+    this.core.setRngState(t.rng);
+    this.state.h.set(t.hidden);
+    if (t.cell && this.state.c) this.state.c.set(t.cell);
+    this.step = t.step;
+    this.epoch = t.epoch;
+    this.window = t.window;
+    this.lastLoss = t.lastLoss;
+    this.bestValLoss = t.bestValLoss;
+    this.lastValLoss = t.lastValLoss;
+    this.elapsedSeconds = t.elapsedSeconds;
+    this.charsSeen = t.charsSeen;
+  }
+
+  get charsPerStep(): number { return this.options.batch * this.options.seq; }
+
+  /** One window: forward, backward, clip, update, carry the state. Throws NonFiniteLossError and leaves the state as before the step. */
+  trainStep(): StepReport {
+    const o = this.options;
+    const core = this.core;
+    const { layers, hidden } = this.spec;
+    const job = { window: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
+    const t0 = performance.now();
+    this.pool?.start(job);
+    const { b0, b1 } = this.mainShard;
+    let loss = runShard(core, this.batches, layers, hidden, b0, b1, job, this.state, this.nextState);
+    const t1 = performance.now();
+    let t2 = t1;
+    if (this.pool) {
+      this.pool.finish();
+      t2 = performance.now();
+      loss = this.combineShards(loss);
+    }
+    const t3 = performance.now();
+    const gradNorm = core.clipGradients(o.clip);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new NonFiniteLossError(this.step, loss, gradNorm);
+    const lr = learningRateAt(o, this.step);
+    const [a, b] = optimizerCoefficients(o);
+    core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, this.step + 1);
+    this.pool?.publishParams(core.params());
+    const workerShard = this.pool ? Math.max(...this.pool.shardMs) : 0;
+    this.lastStepTimings = { shard: t1 - t0, workerShard, wait: t2 - t1, combine: t3 - t2, update: performance.now() - t3 };
+    this.step++;
+    this.charsSeen += this.charsPerStep;
+    this.lastLoss = loss;
+    this.window++;
+    if (this.window >= this.batches.windowsPerEpoch) {
+      // a new epoch starts every stream again from zero state
+      this.window = 0;
+      this.epoch++;
+      this.state.h.fill(0);
+      this.state.c?.fill(0);
+    } else {
+      this.state.h.set(this.nextState.h);
+      if (this.state.c) this.state.c.set(this.nextState.c!);
+    }
+    return { step: this.step, epoch: this.epoch, loss, gradNorm, clipped: o.clip > 0 && gradNorm > o.clip, lr };
+  }
+
+  /**
+   * Main core's gradient ← Σ_k (B_k / B)·g_k over all shards (each g_k a mean over its own rows);
+   * returns the loss combined the same way.
+   */
+  private combineShards(mainLoss: number): number {
+    const pool = this.pool!;
+    const B = this.options.batch;
+    const w0 = (this.mainShard.b1 - this.mainShard.b0) / B;
+    let loss = mainLoss * w0;
+    pool.shards.forEach((shard, i) => {
+      const w = (shard.b1 - shard.b0) / B;
+      this.core.accumulateGrads(pool.grads[i], i === 0 ? w0 : 1, w);
+      loss += w * pool.losses[i];
+    });
+    return loss;
+  }
+
+  /** Per-tensor gradient norms of the last backward pass (after clipping, if it clipped). */
+  tensorGradNorms(): { index: number; norm: number }[] {
+    const g = this.core.grads();
+    return this.core.tensors.map((slot, index) => {
+      let s = 0;
+      for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) s += g[k] * g[k];
+      return { index, norm: Math.sqrt(s) };
+    });
+  }
+
+  /** Mean validation loss (nats/char) over the whole validation text; null when there is none. */
+  evaluate(): number | null {
+    if (this.data.val.length < 2) return null;
+    if (!this.evalCore) this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
+    this.evalCore.params().set(this.core.params());
+    const loss = meanLossOverStreams(this.evalCore, this.data.val, this.options.batch, this.options.seq);
+    this.lastValLoss = loss;
+    if (this.bestValLoss === null || loss < this.bestValLoss) this.bestValLoss = loss;
+    return loss;
+  }
+
+  /** The model and everything needed to continue, as copies. */
+  snapshot(): Model {
+    const h = Float32Array.from(this.state.h);
+    const c = this.state.c ? Float32Array.from(this.state.c) : null;
+    return {
+      spec: this.spec,
+      vocab: this.vocab,
+      params: Float32Array.from(this.core.params()),
+      training: {
+        options: this.options,
+        step: this.step,
+        epoch: this.epoch,
+        window: this.window,
+        rng: this.core.rngState(),
+        corpus: this.corpus,
+        lastLoss: this.lastLoss,
+        bestValLoss: this.bestValLoss,
+        lastValLoss: this.lastValLoss,
+        elapsedSeconds: this.elapsedSeconds,
+        charsSeen: this.charsSeen,
+        moment1: Float32Array.from(this.core.moment1()),
+        moment2: Float32Array.from(this.core.moment2()),
+        hidden: h,
+        cell: c,
+      },
+    };
+  }
+}
+
+/** The ids on shared memory, for the worker threads: as they are when already shared (corpusFile.ts), else a copy. */
+/** Refuses (MemoryLimitError) a run whose peak need (limits.ts trainingMemory) is over wasm32's 4 GiB or the cap. */
+export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, threads: number, corpusChars: number): void {
+  const t = Math.max(1, Math.min(threads, options.batch));
+  checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${t} thread${t > 1 ? "s" : ""}`,
+    trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: t, corpusChars }));
+}
+
+function copyToShared(data: TokenIds): TokenIds {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const shared = new SharedArrayBuffer(data.byteLength);
+  const out = data instanceof Uint8Array ? new Uint8Array(shared) : data instanceof Uint16Array ? new Uint16Array(shared) : new Int32Array(shared);
+  out.set(data);
+  return out;
+}
