@@ -1,5 +1,5 @@
 // Gradient check report: per parameter tensor, the largest and mean relative error between the
-// analytic gradient and central finite differences (the seven-point stencil src/engine/gradientCheck.ts
+// analytic gradient and central finite differences (the seven-point stencil src/engine/insight/gradientCheck.ts
 // uses), pass or fail against the threshold, the settings used, and why the check matters. Results are kept in the webview's state, so a reloaded window shows them again.
 
 import type { TensorCheckRow, ToWebview } from "../src/protocol/webview";
@@ -30,7 +30,7 @@ howHeading.textContent = t("How it is computed");
 const formula = document.createElement("p");
 formula.id = "formula";
 formula.className = "formula";
-// the seven-point central stencil of src/engine/gradientCheck.ts, error O(ε⁶)
+// the seven-point central stencil of src/engine/insight/gradientCheck.ts, error O(ε⁶)
 formula.append("n = [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / (60 ε)");
 const formulaNote = document.createElement("p");
 formulaNote.className = "muted";
