@@ -40,6 +40,8 @@ export interface CoreShape {
   embed: number; // 0 = one-hot
   hidden: number;
   flags: number; // CoreFlag bits
+  /** O, the head's width (configureModel's outputs): classes, tags or values; absent = vocab (language modelling). */
+  outputs?: number;
 }
 
 /** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
