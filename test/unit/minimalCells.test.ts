@@ -15,6 +15,12 @@ import { parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape } from "../../src/engine/model/modelSpec";
 import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
 import { expectClose, projectRoot } from "../helpers";
+import * as ort from "onnxruntime-web";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { Model } from "../../src/engine/files/checkpoint";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { exportOnnx } from "../../src/engine/interop/modelExport";
+import { windowLogits } from "../../src/engine/training/evaluate";
 
 const CELLS = ["mingru", "minlstm"] as const;
 
@@ -176,6 +182,48 @@ describe("gradient flow ‖∂L_T/∂h_t‖ equals PyTorch's (120 steps, the las
       core.backward(true);
       expectClose(core.gradFlow(), f.flow, { atol: 1e-12, rtol: 1e-9 }, "‖∂L/∂h_t‖");
       assert.ok(f.flow[f.steps - 1 - 100] > 0, "the flow at distance 100 is not zero (the comparison is not vacuous)");
+    });
+  }
+});
+
+/** A model with random weights (biases away from zero, so a dropped bias shows). */
+function randomModel(over: Partial<ModelSpec>, seed = 3): Model {
+  const { vocab } = CharVocabulary.fromText("abc defg, 中文!\n");
+  const s = spec("mingru", { layers: 2, hidden: 6, vocabSize: vocab.size, ...over });
+  const core = new Core(coreShape(s));
+  initialiseParameters(core, s, "scaled", 1, seed);
+  return { spec: s, vocab, params: Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i)), training: null };
+}
+
+describe("ONNX export (standard operators and a Scan) runs in onnxruntime with RNN Lab's numbers (1e-4)", () => {
+  const cases: [string, Partial<ModelSpec>][] = [
+    ["minGRU 2 layers, one-hot", { cell: "mingru" }],
+    ["minGRU 1 layer, embedding", { cell: "mingru", layers: 1, embed: 4 }],
+    ["minLSTM 2 layers, embedding, residual", { cell: "minlstm", embed: 5, residual: true }],
+    ["minLSTM 3 layers, one-hot", { cell: "minlstm", layers: 3 }],
+  ];
+  for (const [name, over] of cases) {
+    test(name, async () => {
+      const model = randomModel(over);
+      const { layers, hidden } = model.spec;
+      const B = 3, T = 7;
+      const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % model.vocab.size);
+      const h0 = Float32Array.from({ length: layers * B * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
+      const session = await ort.InferenceSession.create(exportOnnx(model), { logSeverityLevel: 3 });
+      const feed = (part: Int32Array, steps: number, h: Float32Array) => session.run({
+        input_ids: new ort.Tensor("int64", BigInt64Array.from(part, (v) => BigInt(v)), [steps, B]),
+        h0: new ort.Tensor("float32", h, [layers, B, hidden]),
+      });
+      const ref = windowLogits(model, ids, B, h0);
+      const tol = { atol: 1e-4, rtol: 1e-4 };
+      const whole = await feed(ids, T, h0);
+      expectClose(whole.logits.data as Float32Array, ref.logits, tol, "logits");
+      expectClose(whole.hn.data as Float32Array, ref.h, tol, "hn");
+      assert.deepEqual(whole.hn.dims, [layers, B, hidden]);
+      const first = await feed(ids.subarray(0, 3 * B), 3, h0);
+      const rest = await feed(ids.subarray(3 * B), T - 3, first.hn.data as Float32Array);
+      expectClose(rest.logits.data as Float32Array, ref.logits.subarray(3 * B * model.vocab.size), tol, "stepped logits");
+      await session.release();
     });
   }
 });
