@@ -5,7 +5,8 @@
 // the paper's equations (test/fixtures/generateMinimalCellFixtures.py: outputs, loss, every gradient).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
@@ -14,15 +15,19 @@ import { gradientCheck, GRADIENT_CHECK_THRESHOLD } from "../../src/engine/insigh
 import { parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape } from "../../src/engine/model/modelSpec";
 import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
-import { expectClose, projectRoot } from "../helpers";
+import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Model } from "../../src/engine/files/checkpoint";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { exportOnnx } from "../../src/engine/interop/modelExport";
 import { windowLogits } from "../../src/engine/training/evaluate";
+import { NamedTensor, decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
+import { importTorchWeights } from "../../src/engine/interop/torchImport";
+import { InputError } from "../../src/engine/messages/inputError";
 
 const CELLS = ["mingru", "minlstm"] as const;
+const PYTHON = "/usr/bin/python3";
 
 function spec(cell: ModelSpec["cell"], over: Partial<ModelSpec> = {}): ModelSpec {
   return { cell, nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 7, peephole: false, coupled: false, residual: false, ...over };
@@ -224,6 +229,53 @@ describe("ONNX export (standard operators and a Scan) runs in onnxruntime with R
       const rest = await feed(ids.subarray(3 * B), T - 3, first.hn.data as Float32Array);
       expectClose(rest.logits.data as Float32Array, ref.logits.subarray(3 * B * model.vocab.size), tol, "stepped logits");
       await session.release();
+    });
+  }
+});
+
+describe("the exported PyTorch project writes minGRU / minLSTM as torch.nn.Modules and trains them", () => {
+  for (const cell of CELLS) {
+    test(`${cell}: RNN Lab → project → 6 PyTorch steps → RNN Lab evaluates its checkpoint to the loss it printed`, (t) => {
+      if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return t.skip("no PyTorch in /usr/bin/python3 (apt-get install python3-torch)");
+      const dir = tempDir("rnnlab-minproject-");
+      const corpus = join(dir, "corpus.txt");
+      writeFileSync(corpus, "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.\n".repeat(8));
+      const ckpt = join(dir, "run.safetensors");
+      const train = runCli(["train", corpus, "--cell", cell, "--layers", "2", "--hidden", "12", "--batch", "4", "--seq", "16", "--steps", "5", "--dropout", "0.1", "--out", ckpt, "--json"]);
+      assert.equal(train.status, 0, train.stderr);
+      const project = join(dir, "project");
+      assert.equal(runCli(["export", ckpt, "--format", "pytorch", "--out", project]).status, 0);
+      assert.match(readFileSync(join(project, "model.py"), "utf8"), cell === "mingru" ? /class MinGRU\(/ : /class MinLSTM\(/);
+      const run = spawnSync(PYTHON, ["train.py", "--steps", "6", "--print-every", "3", "--out", join(dir, "torch.safetensors")], { cwd: project, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+      assert.equal(run.status, 0, run.stderr);
+      const printed = Number(/eval loss ([\d.]+)/.exec(run.stdout)?.[1]);
+      assert.ok(Number.isFinite(printed), run.stdout);
+      const ev = runCli(["eval", join(dir, "torch.safetensors"), join(project, "data.txt"), "--json"]);
+      assert.equal(ev.status, 0, ev.stderr);
+      assert.ok(Math.abs((jsonLines(ev.stdout)[0].loss as number) - printed) < 1e-4, `RNN Lab ${jsonLines(ev.stdout)[0].loss} vs PyTorch ${printed}`);
+      const before = jsonLines(runCli(["eval", ckpt, join(project, "data.txt"), "--json"]).stdout)[0].loss as number;
+      assert.ok(before - printed > 0.01, `six PyTorch steps lower the loss (${before} → ${printed})`);
+    });
+  }
+});
+
+describe("PyTorch-style weights without a recurrent matrix import as minGRU / minLSTM", () => {
+  for (const cell of CELLS) {
+    test(`${cell}: read off the gate count (prefixes gru./decoder. renamed), parameters bit for bit; a wrong --cell is refused`, () => {
+      const model = randomModel({ cell, embed: 3 });
+      const slots = tensorTable(model.spec);
+      // a plain state_dict (no RNN Lab metadata) under other common prefixes
+      const tensors: NamedTensor[] = slots.map((slot) => ({
+        name: torchName(slot).replace(/^rnn\./, "gru.").replace(/^head\./, "decoder."), shape: torchShape(slot),
+        data: toTorchLayout(slot, model.params.subarray(slot.offset, slot.offset + slot.rows * slot.cols)),
+      }));
+      const file = decodeSafetensors(encodeSafetensors(tensors, {}));
+      const { model: imported, summary } = importTorchWeights(file, model.vocab);
+      assert.deepEqual(imported.spec, model.spec, summary);
+      assert.deepEqual(Array.from(imported.params), Array.from(model.params));
+      const other = cell === "mingru" ? "minlstm" : "mingru";
+      assert.throws(() => importTorchWeights(file, model.vocab, { cell: other }), (e: Error) => e instanceof InputError && /gate block/.test(e.message), `--cell ${other}`);
+      assert.throws(() => importTorchWeights(file, model.vocab, { cell: "lstm" }), (e: Error) => e instanceof InputError && /mingru, minlstm/.test(e.message));
     });
   }
 });
