@@ -81,7 +81,10 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
  * then metadata), which must have that many gates, or the only registered cell that has. More than
  * one candidate and no name is refused: shapes alone cannot tell them apart.
  */
-export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, cells: readonly CellEntry[] = CELLS): CellType {
+export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, among: readonly CellEntry[] = CELLS,
+                           recurrent = true): CellType {
+  // weights with a recurrent matrix are never a minGRU/minLSTM, nor weights without one any other cell
+  const cells = among.filter((c) => !c.linearRecurrence === recurrent);
   const fits = cells.filter((c) => c.gates.length === gates);
   const name = named.option ?? named.metadata;
   if (name !== undefined) {
@@ -112,9 +115,8 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   const hidden = inputOnly ? head!.shape[1] : first.shape[1];
   const rows = first.shape[0];
   const gates = rows / hidden;
-  const candidates = CELLS.filter((c) => (c.linearRecurrence === true) === inputOnly);
   const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named,
-    `${layerWeight}0 has shape ${shapeOf(`${layerWeight}0`)}: ${rows} rows${inputOnly ? ` (no rnn.weight_hh_l0: a cell whose gates read the input alone, hidden ${hidden} from head.weight)` : ""}`, candidates);
+    `${layerWeight}0 has shape ${shapeOf(`${layerWeight}0`)}: ${rows} rows${inputOnly ? ` (no rnn.weight_hh_l0: a cell whose gates read the input alone, hidden ${hidden} from head.weight)` : ""}`, CELLS, !inputOnly);
   let layers = 0;
   while (tensors.has(`${layerWeight}${layers}`)) layers++;
   const embed = tensors.get("embed.weight");
