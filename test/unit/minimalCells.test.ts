@@ -15,6 +15,7 @@ import { gradientCheck, GRADIENT_CHECK_THRESHOLD } from "../../src/engine/insigh
 import { parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape } from "../../src/engine/model/modelSpec";
 import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
+import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
@@ -278,4 +279,21 @@ describe("PyTorch-style weights without a recurrent matrix import as minGRU / mi
       assert.throws(() => importTorchWeights(file, model.vocab, { cell: "lstm" }), (e: Error) => e instanceof InputError && /mingru, minlstm/.test(e.message));
     });
   }
+});
+
+describe("limits.ts sizes minGRU / minLSTM cores exactly (no packed W_hh, the scan's scratch)", () => {
+  test("coreMemoryBytes is the memory the core grows to, within one page", () => {
+    for (const cell of CELLS) {
+      for (const s of [spec(cell, { layers: 3, hidden: 50, embed: 16, vocabSize: 65 }), spec(cell, { layers: 2, hidden: 130, residual: true, vocabSize: 300 })]) {
+        for (const [batch, window] of [[1, 1], [50, 50], [7, 13], [128, 100]]) {
+          for (const precision of ["f32", "f64"] as const) {
+            const core = new Core(coreShape(s), precision);
+            core.setShape(batch, window);
+            const predicted = coreMemoryBytes(s, batch, window, precision === "f64" ? 8 : 4), grown = core.memoryBytes();
+            assert.ok(predicted >= grown && predicted - grown <= 65536, `${cell} ${s.layers}×${s.hidden} at ${batch}×${window} (${precision}): predicted ${predicted}, grown ${grown}`);
+          }
+        }
+      }
+    }
+  });
 });
