@@ -16,6 +16,7 @@ import { parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchShape } from "../../src/engine/model/modelSpec";
 import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
 import { coreMemoryBytes } from "../../src/engine/core/limits";
+import { recordActivations } from "../../src/engine/insight/activations";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
@@ -296,4 +297,35 @@ describe("limits.ts sizes minGRU / minLSTM cores exactly (no packed W_hh, the sc
       }
     }
   });
+});
+
+describe("the gate heatmap records minGRU / minLSTM's quantities", () => {
+  for (const cell of CELLS) {
+    test(`${cell}: every quantity follows the paper's equations, recomputed here in f64 over 300 characters (two chunks)`, () => {
+      const model = randomModel({ cell, layers: 1, hidden: 5 });
+      const text = "abc defg, 中文!\n".repeat(20).slice(0, 300);
+      const rec = recordActivations(model, text);
+      assert.deepEqual(rec.quantities.map((q) => q.name), cell === "mingru"
+        ? ["update gate", "candidate", "hidden state"] : ["normalised forget gate", "normalised input gate", "candidate", "hidden state"]);
+      const H = 5, G = cell === "mingru" ? 2 : 3, GH = G * H;
+      const slot = tensorTable(model.spec);
+      const W = slot.find((s) => s.kind === 1)!, b = slot.find((s) => s.kind === 3)!;
+      const ids = model.vocab.encode(text);
+      const sig = (x: number) => 1 / (1 + Math.exp(-x));
+      const h = new Float64Array(H);
+      const values = rec.perLayer[0].values;
+      for (let t = 0; t < ids.length; t++) {
+        const pre = (g: number, j: number) => model.params[W.offset + ids[t] * GH + g * H + j] + model.params[b.offset + g * H + j];
+        for (let j = 0; j < H; j++) {
+          const candidate = pre(G - 1, j);
+          let a: number, keep: number[];
+          if (cell === "mingru") { const z = sig(pre(0, j)); a = 1 - z; keep = [z]; }
+          else { const f = sig(pre(0, j)), i = sig(pre(1, j)); a = f / (f + i); keep = [a, i / (f + i)]; }
+          h[j] = a * h[j] + (1 - a) * candidate; // minGRU: z = 1 − a; minLSTM: i' = 1 − f'
+          const expected = [...keep, candidate, h[j]];
+          expected.forEach((v, q) => assert.ok(Math.abs(values[q][t * H + j] - v) <= 1e-5 * Math.max(1, Math.abs(v)), `${rec.quantities[q].name} at step ${t}, unit ${j}: ${values[q][t * H + j]} vs ${v}`));
+        }
+      }
+    });
+  }
 });
