@@ -222,7 +222,7 @@ async function train(args: string[]): Promise<number> {
   }
   const cellFlag = oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell);
   if (flags.nonlinearity !== undefined && flags.resume === undefined && flags["init-from"] === undefined && cellFlag !== "rnn") {
-    throw new UsageError(`--nonlinearity is for --cell rnn only: ${cellFlag === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
+    throw new UsageError(`--nonlinearity is for --cell rnn only: ${fixedNonlinearities(cellFlag)}`);
   }
 
   const initFrom = typeof flags["init-from"] === "string" ? loadCheckpoint(flags["init-from"]) : null;
@@ -509,7 +509,7 @@ async function gradcheck(args: string[]): Promise<number> {
     coupled: flags.coupled === true,
     residual: flags.residual === true,
   };
-  if (flags.nonlinearity !== undefined && spec.cell !== "rnn") throw new UsageError(`--nonlinearity is for --cell rnn only: ${spec.cell === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
+  if (flags.nonlinearity !== undefined && spec.cell !== "rnn") throw new UsageError(`--nonlinearity is for --cell rnn only: ${fixedNonlinearities(spec.cell)}`);
   validateSpec(spec);
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
@@ -627,3 +627,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );
+
+/** Why --nonlinearity does not apply to a gated cell: its gates' nonlinearities are part of it. */
+function fixedNonlinearities(cell: CellType): string {
+  if (cellEntry(cell).linearRecurrence) return `${cellEntry(cell).label}'s gates are sigmoids and its candidate is linear (the recurrence stays linear)`;
+  return `${cell === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`;
+}

@@ -113,6 +113,8 @@ async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
     { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" },
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
+    { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },
+    { label: "minLSTM", description: vscode.l10n.t("minimal LSTM (Feng et al. 2024): normalised forget and input gates from the input alone"), cell: "minlstm" },
   ];
   const preferred = setting("cell");
   const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];

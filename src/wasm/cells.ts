@@ -41,6 +41,8 @@
 import { GRU_AUX, GRU_DIRECT_PATH, GRU_GATES, GRU_RECURRENT, GRU_STATES, gruBackwardStep, gruForwardStep } from "./gru";
 import { LSTM_AUX, LSTM_DIRECT_PATH, LSTM_GATES, LSTM_RECURRENT, LSTM_STATES, lstmBackwardStep, lstmForwardStep } from "./lstm";
 import { RNN_AUX, RNN_DIRECT_PATH, RNN_GATES, RNN_RECURRENT, RNN_STATES, rnnBackwardStep, rnnForwardStep } from "./rnn";
+import { MINGRU_AUX, MINGRU_GATES, MINGRU_STATES, minGruCoefficients, minGruGradients } from "./mingru";
+import { MINLSTM_AUX, MINLSTM_GATES, MINLSTM_STATES, MINLSTM_Q_SLOT, minLstmCoefficients, minLstmGradients } from "./minlstm";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
@@ -48,6 +50,10 @@ export const CELL_RNN_RELU = 1;
 export const CELL_LSTM = 2;
 export const CELL_GRU = 3;
 export const CELL_KINDS = 4;
+// Cells whose gates read only the input (Feng et al. 2024): codes apart from the range above so the
+// other cells added in the same round keep theirs.
+export const CELL_MINGRU = 8;
+export const CELL_MINLSTM = 9;
 
 // Option bits of configure()'s flags that cells read (the network reads FLAG_RESIDUAL).
 export const FLAG_PEEPHOLE = 1;
@@ -66,14 +72,19 @@ export const CD_AUX = 2;                // [T·B, H] buffers the forward step ke
 export const CD_RECURRENT = 3;          // RECURRENT_INTO_GATES or RECURRENT_SEPARATE
 export const CD_DIRECT_PATH = 4;        // 1: the backward step writes dhPrev (then W_hh's product adds to it)
 export const CD_EXTRA_TENSORS = 5;      // the cell's own [1, H] tensors per layer and direction, for these flags
-export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1 today; see above for 2)
+export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1 today; see above for 2; 0: no W_hh, b_hh at all)
+// 1: the state update is h_t = a_t ∘ h_{t−1} + b_t with a, b from the input alone (needs
+// CD_RECURRENT_PRODUCTS = 0). The cell then gives window-level steps instead of per-step ones:
+// cellLinearCoefficients (G → activations and a, b for all T·B rows) and cellLinearGradients (∂L/∂h_t
+// for all rows → dG); the network solves both recurrences itself, sequentially or by a scan (linearScan.ts).
+export const CD_LINEAR_RECURRENCE = 7; // (the other cells answer −1: not linear)
 
 // Tensor kinds of the cells' own tensors (the network's T_* list continues from these codes).
 export const T_PEEP_I = 5;
 export const T_PEEP_F = 6;
 export const T_PEEP_O = 7;
 
-export function validCell(kind: i32): bool { return kind >= 0 && kind < CELL_KINDS; }
+export function validCell(kind: i32): bool { return (kind >= 0 && kind < CELL_KINDS) || kind == CELL_MINGRU || kind == CELL_MINLSTM; }
 
 export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
   switch (kind) {
@@ -95,6 +106,18 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_DIRECT_PATH: return GRU_DIRECT_PATH;
       case CD_EXTRA_TENSORS: return 0;
       case CD_RECURRENT_PRODUCTS: return 1;
+      default: return -1;
+    }
+    case CELL_MINGRU:
+    case CELL_MINLSTM: switch (field) {
+      case CD_GATES: return kind == CELL_MINGRU ? MINGRU_GATES : MINLSTM_GATES;
+      case CD_STATES: return kind == CELL_MINGRU ? MINGRU_STATES : MINLSTM_STATES;
+      case CD_AUX: return kind == CELL_MINGRU ? MINGRU_AUX : MINLSTM_AUX;
+      case CD_RECURRENT: return RECURRENT_INTO_GATES; // no recurrent product at all
+      case CD_DIRECT_PATH: return 1;
+      case CD_EXTRA_TENSORS: return 0;
+      case CD_RECURRENT_PRODUCTS: return 0;
+      case CD_LINEAR_RECURRENCE: return 1;
       default: return -1;
     }
     default: switch (field) { // CELL_RNN_TANH, CELL_RNN_RELU
@@ -156,4 +179,21 @@ export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, s
     case CELL_GRU: gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H); break;
     default: rnnBackwardStep(g, dState, dG, B * H, kind == CELL_RNN_RELU);
   }
+}
+
+// ---- linear-recurrence cells (CD_LINEAR_RECURRENCE = 1): whole-window steps ----
+// aux slots 0 and 1 are the coefficients a and b [T·B, H]; slot 2 is ∂L/∂h_t, which the network
+// writes (the reverse recurrence) before it calls cellLinearGradients; slots ≥ 3 are the cell's own.
+
+/** G [R, gates·H] pre-activations → activations; writes a (aux slot 0) and b (slot 1) for all R rows. */
+export function cellLinearCoefficients(kind: i32, G: usize, aux: usize, auxStride: i32, R: i32, H: i32): void {
+  if (kind == CELL_MINGRU) minGruCoefficients(G, aux, at(aux, auxStride), R, H);
+  else minLstmCoefficients(G, aux, at(aux, auxStride), at(aux, MINLSTM_Q_SLOT * auxStride), R, H);
+}
+
+/** dh = aux slot 2 [R, H] (∂L/∂h_t of every row), hPrev [R, H] = h_{t−1} → dG [R, gates·H] (may alias G). */
+export function cellLinearGradients(kind: i32, G: usize, aux: usize, auxStride: i32, hPrev: usize, dG: usize, R: i32, H: i32): void {
+  const dh = at(aux, 2 * auxStride);
+  if (kind == CELL_MINGRU) minGruGradients(G, dh, hPrev, dG, R, H);
+  else minLstmGradients(G, at(aux, MINLSTM_Q_SLOT * auxStride), dh, hPrev, dG, R, H);
 }

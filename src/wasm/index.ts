@@ -14,6 +14,8 @@ export {
   hiddenPtr, cellPtr, stateGradPtr, cellGradPtr, gatesPtr, sampleProbsPtr, vocabSize, hiddenSize, gateRows, layerCount, cellKind,
   // the task seam and the cell seam (mirrored at the end of coreAbi.ts's CoreExports)
   configureModel, lossWeightsPtr, lengthsPtr, lossWeightTotal, outputSize, stateCount,
+  // linear-recurrence cells (minGRU, minLSTM): which solver runs their window
+  setLinearSolver,
 } from "./network";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 

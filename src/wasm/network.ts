@@ -54,11 +54,14 @@ import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
   RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, validCell,
 } from "./cells";
+import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } from "./cells";
+import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
 import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
+export { CELL_MINGRU, CELL_MINLSTM } from "./cells";
 export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
 export const FLAG_RESIDUAL = 4;
 
@@ -91,6 +94,9 @@ let separateRecurrent = false; // the cell wants h·W_hh + b_hh apart from G (RE
 let directPath = false;        // the cell's backward step writes a direct term of ∂L/∂h_{t−1}
 let extraTensors = 0;          // the cell's own [1, H] tensors per unit
 let residual = false;
+let recurrentProducts = 1;     // products with W_hh per step; 0: the cell has no W_hh, b_hh (cells.ts)
+let linearRecurrence = false;  // h_t = a_t ∘ h_{t−1} + b_t from the input alone (CD_LINEAR_RECURRENCE)
+let linearSolver = 0;          // setLinearSolver(): 0 = the faster on this core (sequential), else SOLVE_*
 
 // ---- parameter block and tensor table ----
 let paramCount = 0;
@@ -152,6 +158,7 @@ let dState: usize = 0;                          // [S, B, H] ∂L/∂state_t in 
 let dStateHeld: usize = 0;                      // [S, B, H] rows of held streams, saved across a step
 let dhNext: usize = 0, hhScratch: usize = 0;    // [B, H] ∂L/∂h_{t−1}; [B, GH] separate recurrent product
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
+let scanScratch: usize = 0;                     // [2, B, H] the linear scan's running products
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
 // Lengths of this forward pass, clamped to [0, T]: steps t < minLen run every stream, steps
 // t ≥ maxLen hold every stream, and in between the streams with length ≤ t are held.
@@ -200,7 +207,10 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
 /** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */
 export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i32, hidden: i32, flags: i32, outputs: i32): i32 {
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
-  if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) != 1) return -1; // see cells.ts
+  const products = cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS);
+  const linear = cellDescription(cellType, flags, CD_LINEAR_RECURRENCE) == 1;
+  if (!(products == 1 || (products == 0 && linear))) return -1; // see cells.ts
+  recurrentProducts = products; linearRecurrence = linear;
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
   cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
@@ -219,9 +229,9 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
     for (let d = 0; d < D; d++) {
       const u = unit(l, d);
       setUf(u, F_WIH, addTensor(T_W_IH, l, d, inWidth(l), GH));
-      setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
+      if (recurrentProducts > 0) setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
       setUf(u, F_BIH, addTensor(T_B_IH, l, d, 1, GH));
-      setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
+      if (recurrentProducts > 0) setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
       for (let k = 0; k < extraTensors; k++) {
         const off = addTensor(cellExtraTensorKind(cell, k), l, d, 1, H);
         if (k == 0) setUf(u, F_CP, off);
@@ -276,6 +286,7 @@ export function setShape(batch: i32, steps: i32): void {
   dhNext = allocReal(B * H);
   hhScratch = allocReal(B * GH);
   gradFlow = allocReal(L * Tmax);
+  scanScratch = linearRecurrence ? allocReal(2 * B * H) : 0;
   sampleProbs = allocReal(O);
   sampleOrder = allocI32(O);
   for (let l = 0; l < L; l++) {
@@ -286,8 +297,8 @@ export function setShape(batch: i32, steps: i32): void {
       setUf(u, F_STATES, allocReal(S * stateStride));
       setUf(u, F_AUX, A > 0 ? allocReal(A * auxStride) : 0);
       setUf(u, F_DGHH, separateRecurrent ? allocReal(R * GH) : uf(u, F_G));
-      setUf(u, F_WHHP, allocReal(packedSize(H, GH)));
-      setUf(u, F_WHHTP, allocReal(packedSize(GH, H)));
+      setUf(u, F_WHHP, recurrentProducts > 0 ? allocReal(packedSize(H, GH)) : 0);
+      setUf(u, F_WHHTP, recurrentProducts > 0 ? allocReal(packedSize(GH, H)) : 0);
       setUf(u, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
       setUf(u, F_DSTATE0, allocReal(max(S, 2) * B * H));
     }
@@ -414,8 +425,9 @@ function directionForward(l: i32, d: i32, input: usize): void {
   const u = unit(l, d);
   const R = T * B;
   const G = uf(u, F_G);
-  const bih = param(uf(u, F_BIH)), bhh = param(uf(u, F_BHH));
-  const foldBiases = !separateRecurrent; // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn))
+  const bih = param(uf(u, F_BIH)), bhh = recurrentProducts > 0 ? param(uf(u, F_BHH)) : 0;
+  // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn)); a cell without W_hh has no b_hh
+  const foldBiases = !separateRecurrent && recurrentProducts > 0;
   if (input == 0) {
     // one-hot input: x·W_ih is row x of W_ih
     const wih = param(uf(u, F_WIH));
@@ -428,6 +440,7 @@ function directionForward(l: i32, d: i32, input: usize): void {
     fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
     gemmPacked(input, inWidth(l), 1, uf(u, F_WIHP), G, R, inWidth(l), GH, true);
   }
+  if (linearRecurrence) { linearForward(u); return; }
   const states = uf(u, F_STATES), aux = uf(u, F_AUX), whhP = uf(u, F_WHHP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0;
   const n = B * H;
@@ -490,7 +503,7 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
   const whhTP = uf(u, F_WHHTP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0, gcp = extraTensors > 0 ? grad(uf(u, F_CP)) : 0;
-  packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
+  if (recurrentProducts > 0) packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
   const stateBytes = <usize>n << alignof<real>();
   const dState0 = uf(u, F_DSTATE0);
   // dhNext: ∂L/∂h_t from step t + 1; dState slots ≥ 1: ∂L/∂(other states)_t.
@@ -502,7 +515,10 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     for (let k = 1; k < S; k++) memory.fill(at(dState, k * n), 0, stateBytes);
   }
   const gateBytes = <usize>(B * GH) << alignof<real>();
-  for (let t = T - 1; t >= 0; t--) {
+  // A linear-recurrence cell solves the whole window at once (dhNext: ∂L/∂h_T in, ∂L/∂h_0 out); the
+  // step-by-step loop is for the others.
+  if (linearRecurrence) linearBackward(u, l, recordFlow);
+  for (let t = linearRecurrence ? -1 : T - 1; t >= 0; t--) {
     addTo(dState, at(dY, t * n), dhNext, n); // dh = ∂L/∂h_t, from above and from step t + 1
     if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(dState, n)));
     const dg = at(dG, t * B * GH), dq = at(dGhh, t * B * GH);
@@ -525,9 +541,9 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   memory.copy(dState0, dhNext, stateBytes);
   for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
   // Weight gradients as three big products over all T·B rows at once.
-  gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+  if (recurrentProducts > 0) gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
   addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
-  addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
+  if (recurrentProducts > 0) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
   const input = lf(l, F_IN);
   if (input == 0) {
     // one-hot: scatter-add each row of dG into the W_ih row of its input character
@@ -542,6 +558,56 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   gemm(input, 1, In, dG, grad(uf(u, F_WIH)), In, R, GH, true, gemmScratch);
   const dInput = l == 0 ? dEmbedded : lf(l - 1, F_DY);
   gemmTransposedB(dG, GH, 1, param(uf(u, F_WIH)), dInput, R, GH, In, d > 0, gemmScratch);
+}
+
+// ---- linear-recurrence cells (minGRU, minLSTM): the whole window at once ----
+
+/** 0: the faster solver on this core (sequential: see linearScan.ts and the benchmark), 1 sequential, 2 scan. */
+export function setLinearSolver(mode: i32): void { linearSolver = mode == SOLVE_SCAN || mode == SOLVE_SEQUENTIAL ? mode : 0; }
+
+@inline function solverInUse(): i32 { return linearSolver == 0 ? SOLVE_SEQUENTIAL : linearSolver; }
+
+/**
+ * Unit u over the window, G already x·W_ih + b_ih: the cell turns G into its activations and the
+ * coefficients a, b (aux slots 0, 1); a held step is a = 1, b = 0; then h_t = a_t ∘ h_{t−1} + b_t
+ * into the states' row blocks 1 … T (block 0 is the carried h_0).
+ */
+function linearForward(u: i32): void {
+  const R = T * B, n = B * H;
+  const aux = uf(u, F_AUX), a = aux, b = at(aux, auxStride), states = uf(u, F_STATES);
+  cellLinearCoefficients(cell, uf(u, F_G), aux, auxStride, R, H);
+  if (ragged) {
+    for (let s = 0; s < B; s++) {
+      for (let t = lengthOf(s); t < T; t++) {
+        const row = t * n + s * H;
+        for (let j = 0; j < H; j++) { store<real>(at(a, row + j), 1); store<real>(at(b, row + j), 0); }
+      }
+    }
+  }
+  affineRow(at(states, n), a, states, b, n);
+  solveLinear(a, n, b, n, at(states, n), n, T, n, solverInUse(), scanScratch);
+}
+
+/**
+ * The reverse recurrence g_t = ∂L/∂y_t + a_{t+1} ∘ g_{t+1} (g_{T−1} also gets dhNext, ∂L/∂h_T from a
+ * later window or 0) into aux slot 2, the gradient-flow record ‖g_t‖, ∂L/∂h_0 = a_0 ∘ g_0 into
+ * dhNext, and the cell's dG for every row (zero for held rows).
+ */
+function linearBackward(u: i32, l: i32, recordFlow: bool): void {
+  const R = T * B, n = B * H;
+  const aux = uf(u, F_AUX), a = aux, g = at(aux, 2 * auxStride), dY = lf(l, F_DY), G = uf(u, F_G);
+  const last = (T - 1) * n;
+  addTo(at(g, last), at(dY, last), dhNext, n);
+  // τ = T − 1 − t walks time backwards: A_τ = a_{t+1} (row T − τ), B_τ = dY_t, out_τ = g_t.
+  solveLinear(at(a, T * n), -n, at(dY, last), -n, at(g, last), -n, T, n, solverInUse(), scanScratch);
+  if (recordFlow) for (let t = 0; t < T; t++) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(at(g, t * n), n)));
+  memory.copy(dhNext, g, <usize>n << alignof<real>());
+  mulInto(dhNext, a, n);
+  cellLinearGradients(cell, G, aux, auxStride, uf(u, F_STATES), G, R, H);
+  if (ragged) {
+    const bytes = <usize>GH << alignof<real>();
+    for (let s = 0; s < B; s++) for (let t = lengthOf(s); t < T; t++) memory.fill(at(G, (t * B + s) * GH), 0, bytes);
+  }
 }
 
 /**
@@ -599,7 +665,7 @@ function packWeights(): void {
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
       const u = unit(l, d);
-      packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
+      if (recurrentProducts > 0) packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
       if (uf(u, F_WIHP) != 0) packPanels(param(uf(u, F_WIH)), GH, inWidth(l), GH, uf(u, F_WIHP));
     }
   }

@@ -15,18 +15,60 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # Debian's torch does not tie this to set_num_threads
 import torch  # noqa: E402
 
+# minGRU / minLSTM have no torch.nn module: the reference modules written from the paper's equations
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from generateMinimalCellFixtures import MinimalRnn  # noqa: E402
+
+
+def _log_g(x):
+    """log g(x), g(x) = x + 0.5 (x ≥ 0) or σ(x): the paper's positive candidate for its log-space mode."""
+    return torch.where(x >= 0, torch.log(torch.relu(x) + 0.5), -torch.nn.functional.softplus(-x))
+
+
+class LogSpaceMinimalRnn(MinimalRnn):
+    """The paper's parallel mode (its Appendix): the recurrence solved by Heinsen's log-space scan,
+    log h_t = a*_t + logcumsumexp(log b − a*), a* = cumsum(log a), in O(log T) depth on a GPU. It needs
+    h̃ > 0, so h̃ = g(W_h x + b_h) and h_0 = g(h_0): not the same model as RNN Lab's plain form (the
+    bench times it as PyTorch's best way to run these cells, not as a numerical reference)."""
+
+    def forward(self, x, h0, keep=None):
+        finals = []
+        for k in range(self.layers):
+            p = torch.nn.functional.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}"))
+            if self.cell == "mingru":
+                z, candidate = p.chunk(2, dim=-1)
+                log_a, log_z = -torch.nn.functional.softplus(z), -torch.nn.functional.softplus(-z)
+            else:
+                f, i, candidate = p.chunk(3, dim=-1)
+                diff = torch.nn.functional.softplus(-f) - torch.nn.functional.softplus(-i)
+                log_a, log_z = -torch.nn.functional.softplus(diff), -torch.nn.functional.softplus(-diff)
+            log_b = torch.cat([_log_g(h0[k]).unsqueeze(0), log_z + _log_g(candidate)], 0)  # [T+1, B, H]
+            a_star = torch.nn.functional.pad(torch.cumsum(log_a, 0), (0, 0, 0, 0, 1, 0))
+            h = torch.exp(a_star + torch.logcumsumexp(log_b - a_star, 0))[1:]
+            x = h
+            finals.append(h[-1])
+        return x, torch.stack(finals)
+
 
 class CharModel(torch.nn.Module):
-    def __init__(self, cell, vocab, hidden, layers):
+    def __init__(self, cell, vocab, hidden, layers, variant="loop"):
         super().__init__()
         self.embed = torch.nn.Embedding(vocab, vocab)
         self.embed.weight.data = torch.eye(vocab)
         self.embed.weight.requires_grad_(False)
-        rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
-        self.rnn = rnn(vocab, hidden, layers)
+        self.minimal = cell in ("mingru", "minlstm")
+        if self.minimal:
+            self.rnn = (LogSpaceMinimalRnn if variant == "logspace" else MinimalRnn)(cell, vocab, hidden, layers)
+            for p in self.rnn.parameters():
+                torch.nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5)
+        else:
+            rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+            self.rnn = rnn(vocab, hidden, layers)
         self.head = torch.nn.Linear(hidden, vocab)
 
     def forward(self, x, state):
+        if self.minimal and state is None:
+            state = x.new_zeros(self.rnn.layers, x.shape[1], self.rnn.hidden, dtype=torch.float32)
         y, state = self.rnn(self.embed(x), state)
         return self.head(y), state
 
@@ -35,9 +77,9 @@ def detach(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-def train_rate(data, vocab, cfg, seconds):
+def train_rate(data, vocab, cfg, seconds, variant="loop"):
     torch.manual_seed(1)
-    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"], variant)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     B, T = cfg["batch"], cfg["seq"]
     L = (len(data) - 1) // B
@@ -140,8 +182,11 @@ def main():
     for threads in [int(t) for t in sys.argv[4].split(",")]:
         torch.set_num_threads(threads)
         for cfg in configs:
-            rate = sample_rate(len(chars), cfg, seconds) if cfg.get("sample") else train_rate(data, len(chars), cfg, seconds)
-            print(json.dumps({"name": cfg["name"], "torch_threads": threads, "blas_threads": blas, "chars_per_s": rate}), flush=True)
+            # minGRU / minLSTM: the step loop over the same maths, and the paper's log-space scan
+            variants = ["loop", "logspace"] if cfg["cell"] in ("mingru", "minlstm") and not cfg.get("sample") else ["loop"]
+            for variant in variants:
+                rate = sample_rate(len(chars), cfg, seconds) if cfg.get("sample") else train_rate(data, len(chars), cfg, seconds, variant)
+                print(json.dumps({"name": cfg["name"], "variant": variant, "torch_threads": threads, "blas_threads": blas, "chars_per_s": rate}), flush=True)
 
 
 if __name__ == "__main__":

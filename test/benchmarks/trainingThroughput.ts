@@ -5,6 +5,8 @@
 //   npm run bench -- --quality        also: validation loss after 120 s of LSTM 2×128, RNN Lab vs PyTorch
 //   npm run bench -- --rounds 3       rounds (default 2); each setting's best round is reported
 //   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
+//   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
+//   npm run bench -- --cells 60       also: LSTM, GRU, minGRU, minLSTM at equal parameter count, 60 s each: loss and gradient flow
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -25,10 +27,12 @@ import { Sampler } from "../../src/engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
+import { cellsAtEqualSize, scanVersusSequential } from "./linearRecurrence";
+import { CellType, cellEntry } from "../../src/engine/model/cells";
 
 interface BenchConfig {
   name: string;
-  cell: "lstm" | "gru" | "rnn";
+  cell: CellType;
   layers: number;
   hidden: number;
   batch: number;
@@ -43,6 +47,11 @@ const CONFIGS: BenchConfig[] = [
   { name: "RNN 1x256 b32 s100", cell: "rnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "LSTM 1x512 b32 s100", cell: "lstm", layers: 1, hidden: 512, batch: 32, seq: 100 },
   { name: "sample LSTM 1x256 b1", cell: "lstm", layers: 1, hidden: 256, batch: 1, seq: 1, sample: true },
+  // against PyTorch modules written from the paper's equations (test/fixtures/generateMinimalCellFixtures.py)
+  { name: "minGRU 1x256 b32 s100", cell: "mingru", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "minLSTM 1x256 b32 s100", cell: "minlstm", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "minGRU 2x128 b50 s50", cell: "mingru", layers: 2, hidden: 128, batch: 50, seq: 50 },
+  { name: "sample minGRU 1x256 b1", cell: "mingru", layers: 1, hidden: 256, batch: 1, seq: 1, sample: true },
 ];
 
 const root = join(__dirname, "..");
@@ -61,9 +70,10 @@ function specFor(cfg: BenchConfig, vocabSize: number): ModelSpec {
 
 /** Multiply–adds per character of the forward pass (one-hot input is a gather: no product). */
 function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
-  const G = cfg.hidden * (cfg.cell === "lstm" ? 4 : cfg.cell === "gru" ? 3 : 1);
+  const G = cfg.hidden * cellEntry(cfg.cell).gates.length;
+  const recurrent = cellEntry(cfg.cell).linearRecurrence ? 0 : 1; // minGRU / minLSTM: no h·W_hh
   let macs = cfg.hidden * V;
-  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + cfg.hidden * G;
+  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + recurrent * cfg.hidden * G;
   return macs;
 }
 
@@ -132,7 +142,7 @@ function memorySoak(): string {
   return `100,000 steps (LSTM 2×8, batch 2, seq 4) in ${((performance.now() - t0) / 1000).toFixed(1)} s: wasm memory ${wasm0} → ${wasm1} bytes, RSS ${(rss0 / 2 ** 20).toFixed(1)} → ${(rss1 / 2 ** 20).toFixed(1)} MiB`;
 }
 
-interface TorchRate { chars_per_s: number; torch_threads: number; blas_threads: number }
+interface TorchRate { chars_per_s: number; torch_threads: number; blas_threads: number; variant?: string } // variant: minGRU/minLSTM's "loop" or "logspace"
 
 function torchAvailable(): string | null {
   if (!existsSync(PYTHON)) return "no /usr/bin/python3";
@@ -158,7 +168,7 @@ function torchRatesFor(cfg: BenchConfig, seconds: number): TorchRate[] {
 function bestPerSetting(list: TorchRate[]): TorchRate[] {
   const best = new Map<string, TorchRate>();
   for (const r of list) {
-    const key = `${r.torch_threads}/${r.blas_threads}`;
+    const key = `${r.torch_threads}/${r.blas_threads} ${r.variant ?? ""}`;
     if (!best.has(key) || best.get(key)!.chars_per_s < r.chars_per_s) best.set(key, r);
   }
   return [...best.values()];
@@ -205,7 +215,7 @@ function main(): void {
   process.stdout.write("\n| configuration | RNN Lab 1 thread | RNN Lab 2 threads | PyTorch 1/1 | PyTorch best (torch/BLAS threads) | 1 thread vs 1/1 | 2 threads vs best | GFLOP/s 1 / 2 threads | wasm MiB |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   configs.forEach((c, i) => {
     const list = torch?.get(c.name) ?? [];
-    const single = list.find((r) => r.torch_threads === 1 && r.blas_threads === 1);
+    const single = list.filter((r) => r.torch_threads === 1 && r.blas_threads === 1).reduce<TorchRate | undefined>((b, r) => (!b || r.chars_per_s > b.chars_per_s ? r : b), undefined);
     const best = list.reduce<TorchRate | undefined>((b, r) => (!b || r.chars_per_s > b.chars_per_s ? r : b), undefined);
     const o = ours[i];
     if (c.sample) {
@@ -213,10 +223,17 @@ function main(): void {
       return;
     }
     const flopsPerChar = 6 * forwardMacsPerChar(c, V); // forward 2·MAC, backward ≈ twice the forward
-    process.stdout.write(`| ${c.name} | ${fmt(o.one)} | ${fmt(o.two)} | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.two, best?.chars_per_s)} | ${(o.one * flopsPerChar / 1e9).toFixed(1)} / ${(o.two * flopsPerChar / 1e9).toFixed(1)} | ${o.memoryMiB.toFixed(1)} |\n`);
+    process.stdout.write(`| ${c.name} | ${fmt(o.one)} | ${fmt(o.two)} | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}${best.variant ? ` ${best.variant}` : ""}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.two, best?.chars_per_s)} | ${(o.one * flopsPerChar / 1e9).toFixed(1)} / ${(o.two * flopsPerChar / 1e9).toFixed(1)} | ${o.memoryMiB.toFixed(1)} |\n`);
   });
   process.stdout.write("\nWhere a 2-thread step's time goes (mean over the best round):\n");
   configs.forEach((c, i) => { if (!c.sample) process.stdout.write(`  ${c.name}: ${ours[i].timings}\n`); });
+  for (const c of configs) {
+    const variants = (torch?.get(c.name) ?? []).filter((r) => r.variant);
+    if (variants.length) process.stdout.write(`  PyTorch ${c.name}: ${[...new Set(variants.map((r) => r.variant))].map((v) => `${v} best ${fmt(Math.max(...variants.filter((r) => r.variant === v).map((r) => r.chars_per_s)))}`).join(", ")} chars/s (loop: the same maths step by step; logspace: the paper's parallel scan, h̃ = g(·))\n`);
+  }
+  if (!only || "mingru minlstm".includes(only.toLowerCase())) process.stdout.write(scanVersusSequential(seconds, V));
+  const cellSeconds = arg("cells");
+  if (cellSeconds) process.stdout.write(cellsAtEqualSize(text, Number(cellSeconds)));
   process.stdout.write(`\nmemory: ${memorySoak()}\n`);
   if (process.argv.includes("--quality")) quality(text, torch);
 }

@@ -44,7 +44,8 @@ describe("the closed form equals the core", () => {
       assert.equal(paramCount(spec), core.paramCount, what);
       // the core reports the shape it was given back through its getters
       assert.deepEqual([core.layers, core.hidden, core.vocab], [spec.layers, spec.hidden, spec.vocabSize], what);
-      assert.equal(core.tensors.find((s) => s.layer === 0 && s.kind === 2)!.cols, spec.hidden * cellEntry(spec.cell).gates.length, `${what}: gate rows`);
+      // W_ih's columns (every cell has one; minGRU and minLSTM have no W_hh)
+      assert.equal(core.tensors.find((s) => s.layer === 0 && s.kind === 1)!.cols, spec.hidden * cellEntry(spec.cell).gates.length, `${what}: gate rows`);
     }
   });
 });

@@ -104,6 +104,8 @@ const models: [string, Model][] = [
   ["LSTM, 2 layers, residual", { cell: codeOf("lstm"), layers: 2, vocab: 9, embed: 0, hidden: 6, flags: CoreFlag.Residual, outputs: 4 }],
   ["LSTM with peepholes and coupled gate, embedding", { cell: codeOf("lstm"), layers: 1, vocab: 9, embed: 4, hidden: 5, flags: CoreFlag.Peephole | CoreFlag.Coupled, outputs: 3 }],
   ["GRU, 2 layers", { cell: codeOf("gru"), layers: 2, vocab: 9, embed: 0, hidden: 6, flags: 0, outputs: 5 }],
+  ["minGRU, 2 layers, embedding", { cell: codeOf("mingru"), layers: 2, vocab: 9, embed: 3, hidden: 5, flags: 0, outputs: 4 }],
+  ["minLSTM, 2 layers, residual", { cell: codeOf("minlstm"), layers: 2, vocab: 9, embed: 0, hidden: 6, flags: CoreFlag.Residual, outputs: 5 }],
 ];
 
 const B = 4, T = 6;

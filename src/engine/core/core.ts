@@ -5,7 +5,7 @@
 // V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
 import { cellTypeOfCoreCode } from "../model/cells";
-import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
@@ -132,6 +132,8 @@ export class Core {
   setRngState(s: readonly number[]): void { this.x.rngSetState(s[0], s[1], s[2], s[3]); }
   nextU32(): number { return this.x.rngNextU32() >>> 0; }
   memoryBytes(): number { return this.x.memory.buffer.byteLength; }
+  /** Sequential or scan solution of a minGRU/minLSTM window (the same numbers to rounding; Auto = the faster here). */
+  setLinearSolver(mode: LinearSolver): void { this.x.setLinearSolver(mode); }
 }
 
 /** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */

@@ -20,6 +20,8 @@ export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
 /** tensorField(index, field)'s field. */
 export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
+/** setLinearSolver()'s mode (src/wasm/linearScan.ts SOLVE_*; 0 = the core's choice). */
+export enum LinearSolver { Auto = 0, Sequential = 1, Scan = 2 }
 /** backward()'s flags. */
 export enum BackwardFlag { RecordFlow = 1, StateGradIn = 2 }
 
@@ -155,4 +157,8 @@ export interface CoreExports {
   outputSize(): number;
   /** States the cell carries per unit: 1 (h) or 2 (h and c). */
   stateCount(): number;
+
+  // ---- linear-recurrence cells (network.ts; minGRU, minLSTM)
+  /** LinearSolver: how h_t = a_t∘h_{t−1} + b_t is solved over a window (Auto = the faster on this core, sequential). */
+  setLinearSolver(mode: number): void;
 }

@@ -76,13 +76,14 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, H)))); // gemm scratch
   real(S * B * H); real(S * B * H); real(B * H); real(B * GH); // dState, dState held, dhNext, hhScratch
   real(L * T); // gradient-flow record
+  if (cellEntry(s.cell).linearRecurrence) real(2 * B * H); // the linear scan's running products
   real(O); int(O); // sampling
   for (let l = 0; l < L; l++) {
     real(R * GH); // gates
     real(S * slotStride((T + 1) * B * H)); // carried states (h, and c for an LSTM), row block 0 the initial state
     if (A > 0) real(A * slotStride(R * H)); // per-step values kept for backward
     if (separateRecurrent) real(R * GH); // recurrent-side gate gradient
-    real(packedSize(H, GH)); real(packedSize(GH, H)); // W_hh and W_hhᵀ packed
+    if (!cellEntry(s.cell).linearRecurrence) { real(packedSize(H, GH)); real(packedSize(GH, H)); } // W_hh and W_hhᵀ packed
     if (l > 0 || E > 0) real(packedSize(inWidth(l), GH)); // W_ih packed
     real(Math.max(S, 2) * B * H); // state gradients in/out
     if (s.residual && l > 0) real(R * H); // layer output

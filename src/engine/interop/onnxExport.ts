@@ -6,7 +6,9 @@
 // ONNX orders gates differently from PyTorch: each cell's operator, gate order, peephole order and
 // attributes are its registry entry's `onnx` (cells.ts). Biases are [input bias, recurrent bias].
 // Every variant has an ONNX form: peepholes (input P), coupled gates (input_forget = 1, f = 1 − i),
-// residual layers (Add).
+// residual layers (Add). minGRU and minLSTM (registry `linearRecurrence`) have no ONNX operator: they
+// are decomposed into standard ones — MatMul + Add for all gates of the window at once, Sigmoid, Sub,
+// Div, Mul for the coefficients a, b, and a Scan over time whose body is h = a ∘ h + b.
 
 import { cellEntry } from "../model/cells";
 import { Model, tensorSlots } from "../files/checkpoint";
@@ -15,7 +17,7 @@ import { toTorchLayout } from "../model/modelSpec";
 import { Field, concat, floatField, intField, messageField, packedIntsField, stringField, bytesField } from "./protobuf";
 
 const FLOAT = 1, INT64 = 7;
-const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6;
+const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6, ATTR_GRAPH = 5;
 export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 
@@ -26,13 +28,14 @@ function tensorProto(t: Initializer): Field[] {
   return [packedIntsField(1, t.dims), intField(2, t.data instanceof Float32Array ? FLOAT : INT64), stringField(8, t.name), bytesField(9, raw)];
 }
 
-type Attr = { name: string } & ({ i: number } | { s: string } | { strings: string[] } | { floats: number[] });
+type Attr = { name: string } & ({ i: number } | { s: string } | { strings: string[] } | { floats: number[] } | { graph: Field[] });
 
 function attribute(a: Attr): Field[] {
   const f: Field[] = [stringField(1, a.name)];
   if ("i" in a) f.push(intField(3, a.i), intField(20, ATTR_INT));
   else if ("s" in a) f.push(stringField(4, a.s), intField(20, ATTR_STRING));
   else if ("strings" in a) f.push(...a.strings.map((s) => stringField(9, s)), intField(20, ATTR_STRINGS));
+  else if ("graph" in a) f.push(messageField(6, ...a.graph), intField(20, ATTR_GRAPH));
   else f.push(...a.floats.map((x) => floatField(7, x)), intField(20, ATTR_FLOATS));
   return f;
 }
@@ -92,6 +95,11 @@ export function exportOnnx(model: Model): Uint8Array {
   const hOut: string[] = [], cOut: string[] = [];
   for (let l = 0; l < L; l++) {
     const inWidth = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
+    if (cell.linearRecurrence) {
+      x = linearRecurrenceLayer(model, l, x, torch(TensorKind.WeightIh, l), torch(TensorKind.BiasIh, l), inWidth, inits, nodes);
+      hOut.push(`hn_l${l}`);
+      continue;
+    }
     const G = order.length;
     inits.push({ name: `W_l${l}`, dims: [1, G * H, inWidth], data: reorderBlocks(torch(TensorKind.WeightIh, l), H, inWidth, order) });
     inits.push({ name: `R_l${l}`, dims: [1, G * H, H], data: reorderBlocks(torch(TensorKind.WeightHh, l), H, H, order) });
@@ -159,4 +167,59 @@ export function exportOnnx(model: Model): Uint8Array {
     messageField(8, stringField(1, ""), intField(2, ONNX_OPSET)),
     ...metadata,
   ]);
+}
+
+/**
+ * Layer l of a minGRU / minLSTM as standard operators; x [seq, batch, in] → returns the layer's output
+ * name ([seq, batch, H], residual added) and leaves hn_l{l} [1, batch, H]. W [G·H, in] and bias [G·H]
+ * in PyTorch layout, gate blocks in the registry's order (z, h̃ or f, i, h̃).
+ */
+function linearRecurrenceLayer(model: Model, l: number, x: string, W: Float32Array, bias: Float32Array, inWidth: number, inits: Initializer[], nodes: Field[]): string {
+  const { spec } = model, H = spec.hidden, G = W.length / (H * inWidth);
+  const p = (name: string) => `${spec.cell}_l${l}.${name}`;
+  const Wt = new Float32Array(inWidth * G * H); // [in, G·H] for MatMul
+  for (let r = 0; r < G * H; r++) for (let c = 0; c < inWidth; c++) Wt[c * G * H + r] = W[r * inWidth + c];
+  inits.push({ name: p("weight_t"), dims: [inWidth, G * H], data: Wt }, { name: p("bias"), dims: [G * H], data: bias });
+  if (l === 0) {
+    inits.push({ name: "split.sizes2", dims: [2], data: BigInt64Array.of(BigInt(H), BigInt(H)) }, { name: "split.sizes3", dims: [3], data: BigInt64Array.of(BigInt(H), BigInt(H), BigInt(H)) });
+    inits.push({ name: "axes0", dims: [1], data: BigInt64Array.of(0n) }, { name: "one", dims: [], data: Float32Array.of(1) });
+  }
+  nodes.push(node("MatMul", [x, p("weight_t")], [p("mm")], p("matmul")));
+  nodes.push(node("Add", [p("mm"), p("bias")], [p("pre")], p("bias_add")));
+  if (spec.cell === "mingru") {
+    // z = σ(pre_z), a = 1 − z, b = z ∘ h̃
+    nodes.push(node("Split", [p("pre"), "split.sizes2"], [p("z_pre"), p("candidate")], p("split"), [{ name: "axis", i: 2 }]));
+    nodes.push(node("Sigmoid", [p("z_pre")], [p("z")], p("z")));
+    nodes.push(node("Sub", ["one", p("z")], [p("a")], p("a")));
+    nodes.push(node("Mul", [p("z"), p("candidate")], [p("b")], p("b")));
+  } else {
+    // f' = f / (f + i), i' = i / (f + i); a = f', b = i' ∘ h̃
+    nodes.push(node("Split", [p("pre"), "split.sizes3"], [p("f_pre"), p("i_pre"), p("candidate")], p("split"), [{ name: "axis", i: 2 }]));
+    nodes.push(node("Sigmoid", [p("f_pre")], [p("f")], p("f")));
+    nodes.push(node("Sigmoid", [p("i_pre")], [p("i")], p("i")));
+    nodes.push(node("Add", [p("f"), p("i")], [p("sum")], p("sum")));
+    nodes.push(node("Div", [p("f"), p("sum")], [p("a")], p("a")));
+    nodes.push(node("Div", [p("i"), p("sum")], [p("i_share")], p("i_share")));
+    nodes.push(node("Mul", [p("i_share"), p("candidate")], [p("b")], p("b")));
+  }
+  // h_t = a_t ∘ h_{t−1} + b_t over the sequence: a Scan with state h [batch, H] and scan inputs a, b
+  inits.push({ name: `layer_l${l}`, dims: [1], data: BigInt64Array.of(BigInt(l)) });
+  nodes.push(node("Gather", ["h0", `layer_l${l}`], [`h0_l${l}`], `h0_l${l}`, [{ name: "axis", i: 0 }]));
+  nodes.push(node("Squeeze", [`h0_l${l}`, "axes0"], [p("h0")], p("h0")));
+  const state = [-1, H].map((d) => (d < 0 ? "batch" : d));
+  const body = [
+    node("Mul", [p("s.a"), p("s.h")], [p("s.ah")], p("s.mul")),
+    node("Add", [p("s.ah"), p("s.b")], [p("s.h_next")], p("s.add")),
+    node("Identity", [p("s.h_next")], [p("s.y")], p("s.y")),
+    stringField(2, p("step")),
+    valueInfo(11, p("s.h"), FLOAT, state), valueInfo(11, p("s.a"), FLOAT, state), valueInfo(11, p("s.b"), FLOAT, state),
+    valueInfo(12, p("s.h_next"), FLOAT, state), valueInfo(12, p("s.y"), FLOAT, state),
+  ];
+  nodes.push(node("Scan", [p("h0"), p("a"), p("b")], [p("hn"), p("y")], p("scan"), [{ name: "body", graph: body }, { name: "num_scan_inputs", i: 2 }]));
+  nodes.push(node("Unsqueeze", [p("hn"), "axes0"], [`hn_l${l}`], `hn_l${l}`));
+  if (spec.residual && l > 0) {
+    nodes.push(node("Add", [p("y"), x], [`res_l${l}`], `residual_l${l}`));
+    return `res_l${l}`;
+  }
+  return p("y");
 }

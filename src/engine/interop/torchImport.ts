@@ -81,7 +81,10 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
  * then metadata), which must have that many gates, or the only registered cell that has. More than
  * one candidate and no name is refused: shapes alone cannot tell them apart.
  */
-export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, cells: readonly CellEntry[] = CELLS): CellType {
+export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, among: readonly CellEntry[] = CELLS,
+                           recurrent = true): CellType {
+  // weights with a recurrent matrix are never a minGRU/minLSTM, nor weights without one any other cell
+  const cells = among.filter((c) => !c.linearRecurrence === recurrent);
   const fits = cells.filter((c) => c.gates.length === gates);
   const name = named.option ?? named.metadata;
   if (name !== undefined) {
@@ -102,16 +105,21 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
-  if (!hh0) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
-  if (hh0.shape.length !== 2) throw new ImportError(`rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}; a recurrent weight is 2-D [gates·hidden, hidden]`);
-  const hidden = hh0.shape[1];
-  const rows = hh0.shape[0];
-  const gates = rows / hidden;
-  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named, `rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}: ${rows} rows`);
-  let layers = 0;
-  while (tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
-  const embed = tensors.get("embed.weight");
   const head = tensors.get("head.weight");
+  // minGRU / minLSTM have no recurrent weight: their layers are weight_ih_l* alone, the hidden size the head's
+  const inputOnly = !hh0 && tensors.has("rnn.weight_ih_l0") && head !== undefined && head.shape.length === 2;
+  if (!hh0 && !inputOnly) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
+  const layerWeight = inputOnly ? "rnn.weight_ih_l" : "rnn.weight_hh_l";
+  const first = tensors.get(`${layerWeight}0`)!;
+  if (first.shape.length !== 2) throw new ImportError(`${layerWeight}0 has shape ${shapeOf(`${layerWeight}0`)}; a layer's weight is 2-D [gates·hidden, ${inputOnly ? "input" : "hidden"}]`);
+  const hidden = inputOnly ? head!.shape[1] : first.shape[1];
+  const rows = first.shape[0];
+  const gates = rows / hidden;
+  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named,
+    `${layerWeight}0 has shape ${shapeOf(`${layerWeight}0`)}: ${rows} rows${inputOnly ? ` (no rnn.weight_hh_l0: a cell whose gates read the input alone, hidden ${hidden} from head.weight)` : ""}`, CELLS, !inputOnly);
+  let layers = 0;
+  while (tensors.has(`${layerWeight}${layers}`)) layers++;
+  const embed = tensors.get("embed.weight");
   if (!head) throw new ImportError("no output layer found: expected head.weight (or fc./decoder./linear. prefixes) of shape [vocabulary, hidden]");
   const V = vocab.size;
   if (embed && (embed.shape.length !== 2 || embed.shape[0] !== V)) {

@@ -9,7 +9,7 @@
 
 import { CoreFlag, CoreShape, TensorKind, TensorSlot } from "../core/coreAbi";
 
-export type CellType = "rnn" | "lstm" | "gru";
+export type CellType = "rnn" | "lstm" | "gru" | "mingru" | "minlstm";
 export type Nonlinearity = "tanh" | "relu";
 export const NONLINEARITIES: readonly Nonlinearity[] = ["tanh", "relu"];
 
@@ -52,12 +52,12 @@ export interface CellEntry {
   /** configure()'s cell argument (src/wasm/network.ts CELL_*). */
   coreCode(spec: CellSpec): number;
   /** The torch.nn module with the same maths and state_dict names, and the options it has. */
-  readonly torch: { module: "RNN" | "LSTM" | "GRU"; options: readonly CellOption[] };
+  readonly torch: { module: "RNN" | "LSTM" | "GRU" | "MinGRU" | "MinLSTM"; options: readonly CellOption[] };
   /**
    * ONNX operator: `gateOrder[k]` is the core gate block that ONNX's gate k takes; peepholes in
    * ONNX's order (i, o, f); the operator's cell-specific attributes.
    */
-  readonly onnx: { op: "RNN" | "LSTM" | "GRU"; gateOrder: readonly number[]; peepholes?: readonly TensorKind[]; attributes(spec: CellSpec): OnnxAttribute[] };
+  readonly onnx: { op: "RNN" | "LSTM" | "GRU" | "Scan"; gateOrder: readonly number[]; peepholes?: readonly TensorKind[]; attributes(spec: CellSpec): OnnxAttribute[] };
   /** What the gate heatmap can show, in display order. */
   heatmap(spec: CellSpec): readonly HeatmapQuantity[];
   /** The gate block whose input bias starts at forgetBias (LSTM's f), unless `coupled`. */
@@ -68,6 +68,12 @@ export interface CellEntry {
    * the recurrent product has a gradient buffer of its own. limits.ts sizes a core from them.
    */
   readonly coreBuffers: { states: number; aux: number; separateRecurrent: boolean };
+  /**
+   * The gates read only the input (minGRU, minLSTM): no W_hh and no b_hh; the state update is
+   * h_t = a_t ∘ h_{t−1} + b_t, which the core solves for a whole window at once (sequentially or by a
+   * scan, src/wasm/linearScan.ts). Absent = the cell has a recurrent product.
+   */
+  readonly linearRecurrence?: true;
 }
 
 const RNN: CellEntry = {
@@ -117,8 +123,44 @@ const GRU: CellEntry = {
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
 };
 
+// minGRU and minLSTM (Feng et al. 2024, "Were RNNs all we needed?"): W_ih holds the gate blocks in
+// the order below, b_ih their biases (the paper's Linear layers); the tensors keep PyTorch-style names
+// (rnn.weight_ih_l0 [gates·H, in], rnn.bias_ih_l0) and the exported project's MinGRU / MinLSTM
+// modules use the same names. ONNX: decomposed into MatMul, Sigmoid, … and a Scan over time.
+const MINGRU: CellEntry = {
+  type: "mingru", label: "minGRU", description: "minimal GRU: an update gate from the input alone, h = (1 − z)∘h + z∘(W·x + b); parallel over time",
+  gates: ["update", "candidate"], options: [], cellState: false,
+  coreCode: () => 8,
+  torch: { module: "MinGRU", options: [] },
+  onnx: { op: "Scan", gateOrder: [0, 1], attributes: () => [] },
+  heatmap: () => [
+    { name: "update gate", range: "gate", source: { gate: 0 } },
+    { name: "candidate", range: "unbounded", source: { gate: 1 } },
+    { name: "hidden state", range: "unbounded", source: "hidden" },
+  ],
+  coreBuffers: { states: 1, aux: 3, separateRecurrent: false }, // a, b, ∂L/∂h_t
+  linearRecurrence: true,
+};
+
+const MINLSTM: CellEntry = {
+  type: "minlstm", label: "minLSTM", description: "minimal LSTM: forget and input gates from the input alone, normalised to sum to 1; parallel over time",
+  gates: ["forget", "input", "candidate"], options: [], cellState: false,
+  coreCode: () => 9,
+  torch: { module: "MinLSTM", options: [] },
+  onnx: { op: "Scan", gateOrder: [0, 1, 2], attributes: () => [] },
+  heatmap: () => [
+    { name: "normalised forget gate", range: "gate", source: { gate: 0 } },
+    { name: "normalised input gate", range: "gate", source: { gate: 1 } },
+    { name: "candidate", range: "unbounded", source: { gate: 2 } },
+    { name: "hidden state", range: "unbounded", source: "hidden" },
+  ],
+  forgetGate: 0,
+  coreBuffers: { states: 1, aux: 4, separateRecurrent: false }, // a, b, ∂L/∂h_t, 1/(2 + e^{−p_f} + e^{−p_i})
+  linearRecurrence: true,
+};
+
 /** Every cell, in the order lists show them (the first is the default). */
-export const CELLS: readonly CellEntry[] = [LSTM, GRU, RNN];
+export const CELLS: readonly CellEntry[] = [LSTM, GRU, RNN, MINGRU, MINLSTM];
 export const CELL_TYPES: readonly CellType[] = CELLS.map((c) => c.type);
 
 export function isCellType(v: unknown): v is CellType {
@@ -163,6 +205,7 @@ export function coreShape(spec: CellSpec): CoreShape {
 export function tensorTable(spec: CellSpec): TensorSlot[] {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
   const peephole = spec.peephole && cellEntry(spec.cell).options.includes("peephole");
+  const recurrent = !cellEntry(spec.cell).linearRecurrence;
   const slots: TensorSlot[] = [];
   let offset = 0;
   const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
@@ -172,9 +215,9 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
   if (spec.embed > 0) add(TensorKind.Embed, -1, V, spec.embed);
   for (let l = 0; l < spec.layers; l++) {
     add(TensorKind.WeightIh, l, l > 0 ? H : spec.embed > 0 ? spec.embed : V, GH);
-    add(TensorKind.WeightHh, l, H, GH);
+    if (recurrent) add(TensorKind.WeightHh, l, H, GH);
     add(TensorKind.BiasIh, l, 1, GH);
-    add(TensorKind.BiasHh, l, 1, GH);
+    if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
     if (peephole) for (const k of [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO]) add(k, l, 1, H);
   }
   add(TensorKind.HeadWeight, -1, H, V);
@@ -189,7 +232,7 @@ export function parameterCount(spec: CellSpec): number {
   let n = spec.embed > 0 ? V * spec.embed : 0;
   for (let l = 0; l < spec.layers; l++) {
     const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    n += input * GH + H * GH + 2 * GH + (peephole ? 3 * H : 0);
+    n += cellEntry(spec.cell).linearRecurrence ? input * GH + GH : input * GH + H * GH + 2 * GH + (peephole ? 3 * H : 0);
   }
   return n + H * V + V;
 }

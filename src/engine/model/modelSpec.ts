@@ -3,7 +3,7 @@
 
 import { InputError, found } from "../messages/inputError";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
+import { CELL_TYPES, CellType, Nonlinearity, cellEntry, cellOptionProblem, isCellType } from "./cells";
 import { LIMITS } from "../core/limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
@@ -84,7 +84,7 @@ export type ModelOption =
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
-  cell: string; // "LSTM", "GRU", "RNN (tanh)", "RNN (relu)": names, never translated
+  cell: string; // "LSTM", "GRU", "RNN (tanh)", "RNN (relu)", "minGRU": names, never translated
   layers: number;
   hidden: number;
   size: string; // "2×128" (layers × hidden units)
@@ -98,7 +98,7 @@ const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { k
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
-  const cell = spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : spec.cell.toUpperCase();
+  const cell = spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : cellEntry(spec.cell).label;
   const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
   if (spec.peephole) options.push({ kind: "peepholes" });
   if (spec.coupled) options.push({ kind: "coupled" });

@@ -16,8 +16,68 @@ FORMAT_VERSION = 1
 _DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
 
+class _MinimalRnn(nn.Module):
+    """minGRU / minLSTM layers (Feng et al. 2024, "Were RNNs all we needed?"), as nn.GRU is called:
+    x [T, B, in], h0 [layers, B, H] or None → (y [T, B, H], h_n [layers, B, H]). The gates read only
+    the input, so each layer computes all of them for the window in one product; the recurrence
+    h_t = a_t * h_{t-1} + b_t is then a loop of one multiply-add per step. Each layer's weight is
+    weight_ih_l{k} [gates*H, in] with bias_ih_l{k} (RNN Lab's tensor names), gate blocks in order."""
+
+    gates = 0
+
+    def __init__(self, input_size, hidden_size, num_layers=1, dropout=0.0):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        bound = hidden_size ** -0.5
+        for k in range(num_layers):
+            width = input_size if k == 0 else hidden_size
+            setattr(self, f"weight_ih_l{k}", nn.Parameter(torch.empty(self.gates * hidden_size, width).uniform_(-bound, bound)))
+            setattr(self, f"bias_ih_l{k}", nn.Parameter(torch.empty(self.gates * hidden_size).uniform_(-bound, bound)))
+
+    def coefficients(self, pre):
+        raise NotImplementedError
+
+    def forward(self, x, h0=None):
+        if h0 is None:
+            h0 = x.new_zeros(self.num_layers, x.shape[1], self.hidden_size)
+        finals = []
+        for k in range(self.num_layers):
+            if k > 0 and self.training and self.dropout > 0:
+                x = F.dropout(x, self.dropout)
+            a, b = self.coefficients(F.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}")))
+            h, ys = h0[k], []
+            for t in range(x.shape[0]):
+                h = a[t] * h + b[t]
+                ys.append(h)
+            x = torch.stack(ys)
+            finals.append(h)
+        return x, torch.stack(finals)
+
+
+class MinGRU(_MinimalRnn):
+    """z = sigmoid(W_z x + b_z), h~ = W_h x + b_h, h = (1 - z) * h + z * h~."""
+
+    gates = 2
+
+    def coefficients(self, pre):
+        z_pre, candidate = pre.chunk(2, dim=-1)
+        z = torch.sigmoid(z_pre)
+        return 1 - z, z * candidate
+
+
+class MinLSTM(_MinimalRnn):
+    """f = sigmoid(W_f x + b_f), i = sigmoid(W_i x + b_i), h~ = W_h x + b_h, h = f/(f+i) * h + i/(f+i) * h~."""
+
+    gates = 3
+
+    def coefficients(self, pre):
+        f_pre, i_pre, candidate = pre.chunk(3, dim=-1)
+        f, i = torch.sigmoid(f_pre), torch.sigmoid(i_pre)
+        return f / (f + i), i / (f + i) * candidate
+
+
 class CharModel(nn.Module):
-    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN → nn.Linear."""
+    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / MinGRU / MinLSTM → nn.Linear."""
 
     def __init__(self, spec, dropout=0.0):
         super().__init__()
@@ -28,7 +88,7 @@ class CharModel(nn.Module):
         V, H, L, E = spec["vocabSize"], spec["hidden"], spec["layers"], spec["embed"]
         if E > 0:
             self.embed = nn.Embedding(V, E)
-        cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec["cell"]]
+        cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
         extra = {"nonlinearity": spec["nonlinearity"]} if spec["cell"] == "rnn" else {}
         self.rnn = cell(E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0, **extra)
         self.head = nn.Linear(H, V)
