@@ -52,7 +52,7 @@
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
 import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
-  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, validCell,
+  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, resetCellConstants, validCell,
 } from "./cells";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
@@ -90,6 +90,7 @@ let A = 1;       // per-step [T·B, H] buffers the cell keeps for backward
 let separateRecurrent = false; // the cell wants h·W_hh + b_hh apart from G (RECURRENT_SEPARATE)
 let directPath = false;        // the cell's backward step writes a direct term of ∂L/∂h_{t−1}
 let extraTensors = 0;          // the cell's own [1, H] tensors per unit
+let noRecurrent = false;       // CD_RECURRENT_PRODUCTS = 0: no W_hh, no b_hh, no product with h_{t−1}
 let residual = false;
 
 // ---- parameter block and tensor table ----
@@ -200,7 +201,8 @@ export function configure(cellType: i32, layers: i32, vocab: i32, embed: i32, hi
 /** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */
 export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i32, hidden: i32, flags: i32, outputs: i32): i32 {
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
-  if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) != 1) return -1; // see cells.ts
+  if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) > 1) return -1; // see cells.ts
+  resetCellConstants();
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
   cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
@@ -210,6 +212,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   separateRecurrent = cellDescription(cell, cellFlags, CD_RECURRENT) == RECURRENT_SEPARATE;
   directPath = cellDescription(cell, cellFlags, CD_DIRECT_PATH) != 0;
   extraTensors = cellDescription(cell, cellFlags, CD_EXTRA_TENSORS);
+  noRecurrent = cellDescription(cell, cellFlags, CD_RECURRENT_PRODUCTS) == 0;
   if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
@@ -219,9 +222,9 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
     for (let d = 0; d < D; d++) {
       const u = unit(l, d);
       setUf(u, F_WIH, addTensor(T_W_IH, l, d, inWidth(l), GH));
-      setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
+      if (!noRecurrent) setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
       setUf(u, F_BIH, addTensor(T_B_IH, l, d, 1, GH));
-      setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
+      if (!noRecurrent) setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
       for (let k = 0; k < extraTensors; k++) {
         const off = addTensor(cellExtraTensorKind(cell, k), l, d, 1, H);
         if (k == 0) setUf(u, F_CP, off);
@@ -414,8 +417,8 @@ function directionForward(l: i32, d: i32, input: usize): void {
   const u = unit(l, d);
   const R = T * B;
   const G = uf(u, F_G);
-  const bih = param(uf(u, F_BIH)), bhh = param(uf(u, F_BHH));
-  const foldBiases = !separateRecurrent; // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn))
+  const bih = param(uf(u, F_BIH)), bhh: usize = noRecurrent ? 0 : param(uf(u, F_BHH));
+  const foldBiases = !separateRecurrent && !noRecurrent; // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn))
   if (input == 0) {
     // one-hot input: x·W_ih is row x of W_ih
     const wih = param(uf(u, F_WIH));
@@ -447,7 +450,7 @@ function directionForward(l: i32, d: i32, input: usize): void {
       hh = hhScratch;
       fillRows(hh, B, GH, bhh, 0);
     }
-    gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
+    if (!noRecurrent) gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
     cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
     if (t >= minLen) holdEndedStreams(states, t);
   }
@@ -490,7 +493,7 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
   const whhTP = uf(u, F_WHHTP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0, gcp = extraTensors > 0 ? grad(uf(u, F_CP)) : 0;
-  packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
+  if (!noRecurrent) packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
   const stateBytes = <usize>n << alignof<real>();
   const dState0 = uf(u, F_DSTATE0);
   // dhNext: ∂L/∂h_t from step t + 1; dState slots ≥ 1: ∂L/∂(other states)_t.
@@ -519,15 +522,15 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
       dState, dg, dq, dhNext, B, H, cp, gcp);
     if (heldSome) clearHeldRows(t, dg, dq);
     // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
-    gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
+    if (!noRecurrent) gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
     if (heldSome) keepHeldGradients(t, false);
   }
   memory.copy(dState0, dhNext, stateBytes);
   for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
   // Weight gradients as three big products over all T·B rows at once.
-  gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+  if (!noRecurrent) gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
   addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
-  addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
+  if (!noRecurrent) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
   const input = lf(l, F_IN);
   if (input == 0) {
     // one-hot: scatter-add each row of dG into the W_ih row of its input character
@@ -599,7 +602,7 @@ function packWeights(): void {
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
       const u = unit(l, d);
-      packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
+      if (!noRecurrent) packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
       if (uf(u, F_WIHP) != 0) packPanels(param(uf(u, F_WIH)), GH, inWidth(l), GH, uf(u, F_WIHP));
     }
   }

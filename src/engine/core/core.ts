@@ -2,7 +2,7 @@
 // coreAbi.ts describes, sized from the core's own shape getters (batch, steps, layers, hidden,
 // vocabulary), so callers never pass a shape back in. The only code that calls the exports.
 
-import { cellTypeOfCoreCode } from "../model/cells";
+import { cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
 import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
@@ -26,6 +26,7 @@ export class Core {
     this.x = instantiateCore(this.variant);
     const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
     if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    shape.constants?.forEach((v, k) => { if (this.x.setCellConstant(k, v) < 0) throw new Error(`the core has no cell constant ${k}`); });
     this.paramCount = n;
     this.tensors = [];
     for (let i = 0; i < this.x.getTensorCount(); i++) {
@@ -124,6 +125,7 @@ export class Core {
 /** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */
 function shapeFacts(shape: CoreShape): ShapeFacts {
   return { cell: cellTypeOfCoreCode(shape.cell), nonlinearity: "tanh", layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
-    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
+    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0,
+    ...cellOptionsOfCoreShape(shape) };
 }
 
