@@ -107,12 +107,21 @@ function noFolder(): void {
   });
 }
 
+/** The cell's own options from the rnnLab.* settings (only for the cell that has them). */
+function cellSettings(cell: CellType): Partial<ModelSpec> {
+  if (cell === "ctrnn") return { tau: setting("ctrnnTau"), dt: setting("ctrnnDt"), learnTau: setting("ctrnnLearnTau") };
+  if (cell === "additive") return { additiveForm: setting("additiveForm") };
+  return {};
+}
+
 async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
   if (args.cell) return args.cell;
   const cells: (vscode.QuickPickItem & { cell: CellType })[] = [
     { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" },
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
+    { label: "CTRNN", description: vscode.l10n.t("continuous-time RNN: each unit moves a fraction Δt/τ of the way to tanh(W·x + R·h + b)"), cell: "ctrnn" },
+    { label: "Additive", description: vscode.l10n.t("additive recurrence: h plus a bounded increment, so the gradient passes through unchanged"), cell: "additive" },
   ];
   const preferred = setting("cell");
   const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];
@@ -213,7 +222,7 @@ export class TrainCommands {
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
-    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0 };
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
     void vocabSize; // the text's vocabulary decides it
     const options = { ...trainOptions(), ...args.options };
     try {

@@ -253,7 +253,7 @@ describe("experiments compare like with like", () => {
   test("cells get hidden sizes of equal parameter count (within 2 %); init and clipping change one option", () => {
     const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 128, embed: 0, vocabSize: 65, peephole: false, coupled: false, residual: false };
     const v = experimentVariants("cells", base, 5);
-    assert.deepEqual(v.map((x) => x.spec.cell), ["lstm", "gru", "rnn"]);
+    assert.deepEqual(v.map((x) => x.spec.cell), ["lstm", "gru", "rnn", "ctrnn", "additive"]);
     const target = paramCount(v[0].spec);
     for (const x of v) assert.ok(Math.abs(paramCount(x.spec) - target) / target < 0.02, `${x.name}: ${paramCount(x.spec)} vs ${target}`);
     assert.ok(v[2].spec.hidden > v[1].spec.hidden && v[1].spec.hidden > v[0].spec.hidden);

@@ -18,6 +18,7 @@ const SENT_NAMES = [
   "input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state", "reset gate", "update gate",
   "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
   "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
+  "pre-activation", "leak α", "increment",
 ];
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 

@@ -29,6 +29,8 @@ export interface ImportOptions {
   nonlinearity?: Nonlinearity;
   /** The cell, when the file's metadata does not say and more than one cell has its gate count. */
   cell?: CellType;
+  /** The cell's own options (--tau, --dt; --learn-tau and --additive-form are also read off the tensors), over the metadata's. */
+  cellOptions?: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm">;
 }
 
 export interface ImportResult {
@@ -58,11 +60,27 @@ function canonicalName(name: string): string | null {
     for (const p of prefixes) {
       if (!n.startsWith(p)) continue;
       const rest = n.slice(p.length);
-      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$/.test(rest)) return `rnn.${rest}`;
+      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$|^tau_rho_l\d+$/.test(rest)) return `rnn.${rest}`;
       if (role !== "rnn" && (rest === "weight" || rest === "bias")) return `${role}.${rest}`;
     }
   }
   return null;
+}
+
+/** The cell options of an RNN Lab export's "model" metadata (τ, Δt, learned τ, additive form), if any. */
+function cellOptionsInMetadata(metadata: Record<string, string>): Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> {
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as Partial<ModelSpec> | null;
+    if (!spec || typeof spec !== "object") return {};
+    const o: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> = {};
+    if (spec.tau !== undefined) o.tau = spec.tau;
+    if (spec.dt !== undefined) o.dt = spec.dt;
+    if (spec.learnTau !== undefined) o.learnTau = spec.learnTau;
+    if (spec.additiveForm !== undefined) o.additiveForm = spec.additiveForm;
+    return o;
+  } catch {
+    return {};
+  }
 }
 
 /** The cell named in a safetensors file's __metadata__ (an RNN Lab export's "model" JSON, or "cell"), if any. */
@@ -82,8 +100,10 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
  * one candidate and no name is refused: shapes alone cannot tell them apart.
  */
 export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, cells: readonly CellEntry[] = CELLS): CellType {
-  const fits = cells.filter((c) => c.gates.length === gates);
   const name = named.option ?? named.metadata;
+  // Unnamed weights are PyTorch's: only cells with a torch.nn module are candidates (a CTRNN's or an
+  // additive model's file is RNN Lab's own export, which names its cell, or needs --cell).
+  const fits = cells.filter((c) => c.gates.length === gates && (name !== undefined || c.torch.module !== null));
   if (name !== undefined) {
     if (!cells.some((c) => c.type === name)) throw new ImportError(`${named.option !== undefined ? "--cell" : "the file's metadata"} names cell ${JSON.stringify(name)}; the cells are ${cells.map((c) => c.type).join(", ")}`);
     const entry = cells.find((c) => c.type === name)!;
@@ -99,17 +119,22 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 }
 
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
-function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
+function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string },
+                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> = {}): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
-  const hh0 = tensors.get("rnn.weight_hh_l0");
+  let hh0 = tensors.get("rnn.weight_hh_l0");
+  // the additive input form has no recurrent weight: its rows are W_ih's, its hidden size the head's columns
+  const withoutRecurrent = !hh0 && (named.option ?? named.metadata) === "additive" && tensors.has("rnn.weight_ih_l0") && tensors.get("head.weight")?.shape.length === 2;
+  const recurrentName = withoutRecurrent ? "rnn.weight_ih_l0" : "rnn.weight_hh_l0";
+  if (withoutRecurrent) hh0 = tensors.get("rnn.weight_ih_l0");
   if (!hh0) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
-  if (hh0.shape.length !== 2) throw new ImportError(`rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}; a recurrent weight is 2-D [gates·hidden, hidden]`);
-  const hidden = hh0.shape[1];
+  if (hh0.shape.length !== 2) throw new ImportError(`${recurrentName} has shape ${shapeOf(recurrentName)}; a recurrent weight is 2-D [gates·hidden, hidden]`);
+  const hidden = withoutRecurrent ? tensors.get("head.weight")!.shape[1] : hh0.shape[1];
   const rows = hh0.shape[0];
   const gates = rows / hidden;
-  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named, `rnn.weight_hh_l0 has shape ${shapeOf("rnn.weight_hh_l0")}: ${rows} rows`);
+  const cell = chooseCell(Number.isInteger(gates) ? gates : -1, hidden, named, `${recurrentName} has shape ${shapeOf(recurrentName)}: ${rows} rows`);
   let layers = 0;
-  while (tensors.has(`rnn.weight_hh_l${layers}`)) layers++;
+  while (tensors.has(`rnn.weight_${withoutRecurrent ? "ih" : "hh"}_l${layers}`)) layers++;
   const embed = tensors.get("embed.weight");
   const head = tensors.get("head.weight");
   if (!head) throw new ImportError("no output layer found: expected head.weight (or fc./decoder./linear. prefixes) of shape [vocabulary, hidden]");
@@ -125,6 +150,14 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
   };
+  // the cell's own options: what the tensors show (a learned τ's ρ, the additive form's W_hh), else the flags or the metadata
+  const entry = cellEntry(cell);
+  if (entry.options.includes("tau")) {
+    if (cellOptions.tau !== undefined) spec.tau = cellOptions.tau;
+    if (cellOptions.dt !== undefined) spec.dt = cellOptions.dt;
+    if (tensors.has("rnn.tau_rho_l0")) spec.learnTau = true;
+  }
+  if (entry.options.includes("additiveForm")) spec.additiveForm = withoutRecurrent ? "input" : "state";
   validateSpec(spec);
   return spec;
 }
@@ -151,7 +184,9 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
   }
   if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
-  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) });
+  const metadataCell = cellInMetadata(file.metadata);
+  const fromMetadata = metadataCell === (options.cell ?? metadataCell) ? cellOptionsInMetadata(file.metadata) : {};
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: metadataCell }, { ...fromMetadata, ...options.cellOptions });
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();
