@@ -19,6 +19,7 @@ import { initialiseParameters } from "../../src/engine/model/initialise";
 import { ModelSpec, coreShape, describeSpec, fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
 import { TensorSlot } from "../../src/engine/core/coreAbi";
 import { Sampler } from "../../src/engine/insight/sampler";
+import { lossOnText } from "../../src/engine/training/evaluate";
 import { expectClose, projectRoot } from "../helpers";
 
 interface Fixture {
@@ -231,6 +232,20 @@ describe("the additive state grows, boundedly", () => {
       }
       assert.ok(largest > 100, `${additiveForm}: the state does grow (${largest.toFixed(0)} after 20,000 steps); nothing in the core rescales it`);
     }
+  });
+  test("evaluating a long text names the growing state, not an overflow of the weights", () => {
+    const spec: ModelSpec = { ...BASE, cell: "additive", additiveForm: "input", hidden: 8, vocabSize: 2 };
+    const core = new Core(coreShape(spec));
+    core.params().fill(0);
+    // every increment is tanh(2) in every unit, and the head scores character 0 by the state's sum
+    for (const slot of core.tensors) if (torchName(slot) === "rnn.bias_ih_l0") core.tensor(slot).fill(2);
+    for (const slot of core.tensors) if (torchName(slot) === "head.weight") for (let j = 0; j < 8; j++) core.tensor(slot)[j * 2] = 1;
+    const model = { spec, vocab: new CharVocabulary({ chars: ["a", "b"], unk: -1 }), params: Float32Array.from(core.params()), training: null };
+    const text = Int32Array.from({ length: 3000 }, () => 1); // always "b": the growing score for "a" is ever more wrong
+    assert.throws(() => lossOnText(model, text), (e: Error) =>
+      /the Additive cell's state grew to \|h\| = 2\.89e\+3 over 2,999 characters .*evaluate a shorter text/.test(e.message) && !/weights overflow/.test(e.message));
+    const short = lossOnText(model, text.subarray(0, 5)); // 4 predictions: loss = mean of 8·tanh(2)·t for t = 1…4
+    assert.ok(Math.abs(short.loss - 8 * Math.tanh(2) * 2.5) < 1e-3, `${short.loss}`);
   });
   test("sampling 20,000 characters from an additive model gives characters, not an error", () => {
     const spec: ModelSpec = { ...BASE, cell: "additive", additiveForm: "state", hidden: 16 };

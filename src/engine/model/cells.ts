@@ -83,6 +83,8 @@ export interface CellEntry {
    * the recurrent product has a gradient buffer of its own. limits.ts sizes a core from them.
    */
   readonly coreBuffers: { states: number; aux: number; separateRecurrent: boolean };
+  /** The carried state is a running sum that nothing shrinks (additive): it grows with the text's length. */
+  readonly unboundedState?: boolean;
   /** Whether the layer has W_hh and b_hh (a recurrent product); absent = yes. */
   hasRecurrentWeights?(spec: CellSpec): boolean;
   /** The cell's own [1, H] tensors per layer, in the core's order (cells.ts cellExtraTensorKind); absent = LSTM's peepholes rule. */
@@ -208,6 +210,7 @@ const ADDITIVE: CellEntry = {
   ],
   coreBuffers: { states: 1, aux: 0, separateRecurrent: false },
   hasRecurrentWeights: (s) => additiveForm(s) === "state",
+  unboundedState: true,
   optionsOfCore: (code) => ({ additiveForm: code === 7 ? "state" : "input" }),
   optionProblem: (s) => (s.additiveForm === undefined || ADDITIVE_FORMS.includes(s.additiveForm) ? null
     : `the additive form must be ${ADDITIVE_FORMS.join(" or ")}, not ${JSON.stringify(s.additiveForm)}`),
