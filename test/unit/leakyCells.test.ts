@@ -13,7 +13,9 @@ import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { recordActivations } from "../../src/engine/insight/activations";
-import { exportOnnx } from "../../src/engine/interop/modelExport";
+import { exportOnnx, exportSafetensors } from "../../src/engine/interop/modelExport";
+import { decodeSafetensors } from "../../src/engine/interop/safetensors";
+import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { cellEntry, parameterCount, softplus, tensorTable } from "../../src/engine/model/cells";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { ModelSpec, coreShape, describeSpec, fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
@@ -255,5 +257,35 @@ describe("the additive state grows, boundedly", () => {
     let text = "";
     for (let k = 0; k < 20000; k++) text += sampler.next({ temperature: 1, topK: 0, topP: 1 }).char;
     assert.equal(Array.from(text).length, 20000);
+  });
+});
+
+describe("safetensors export and import", () => {
+  const vocab = new CharVocabulary({ chars: "abcdefg".split(""), unk: -1 });
+  const cases: Partial<ModelSpec>[] = [
+    { cell: "ctrnn", learnTau: true, tau: 3, dt: 0.5, layers: 2 }, { cell: "ctrnn", tau: 6, embed: 3 },
+    { cell: "additive", additiveForm: "input", layers: 2 }, { cell: "additive", additiveForm: "state" },
+  ];
+  test("an export imports back to the same model (the metadata names the cell and its options)", () => {
+    for (const o of cases) {
+      const spec: ModelSpec = { ...BASE, ...o };
+      const params = Float32Array.from({ length: parameterCount(spec) }, (_, k) => Math.cos(k));
+      const back = importTorchWeights(decodeSafetensors(exportSafetensors({ spec, vocab, params, training: null })), vocab).model;
+      assert.deepEqual(back.spec, spec, JSON.stringify(o));
+      assert.deepEqual(Array.from(back.params), Array.from(params));
+    }
+  });
+  test("weights without metadata: one gate block is nn.RNN's unless --cell says otherwise; the flags give τ", () => {
+    const spec: ModelSpec = { ...BASE, cell: "ctrnn", tau: 5, learnTau: true };
+    const file = decodeSafetensors(exportSafetensors({ spec, vocab, params: new Float32Array(parameterCount(spec)), training: null }));
+    file.metadata = {};
+    assert.throws(() => importTorchWeights(file, vocab), /rnn\.tau_rho_l0 .*do(es)? not belong to a RNN \(tanh\) 1×6/);
+    const named = importTorchWeights(file, vocab, { cell: "ctrnn", cellOptions: { tau: 5 } }).model.spec;
+    assert.deepEqual(named, spec, "learned τ read off rnn.tau_rho_l0, τ from the flag");
+    const additive: ModelSpec = { ...BASE, cell: "additive", layers: 2 };
+    const f2 = decodeSafetensors(exportSafetensors({ spec: additive, vocab, params: new Float32Array(parameterCount(additive)), training: null }));
+    f2.metadata = {};
+    assert.throws(() => importTorchWeights(f2, vocab), /no recurrent layer found/);
+    assert.deepEqual(importTorchWeights(f2, vocab, { cell: "additive" }).model.spec, { ...additive, additiveForm: "input" });
   });
 });
