@@ -15,18 +15,29 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # Debian's torch does not tie this to set_num_threads
 import torch  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from generateLeakyCellFixtures import LeakyLayerStack  # noqa: E402  the CTRNN/additive reference modules (no PyTorch layer has them)
+
 
 class CharModel(torch.nn.Module):
-    def __init__(self, cell, vocab, hidden, layers):
+    def __init__(self, cell, vocab, hidden, layers, options=None):
         super().__init__()
         self.embed = torch.nn.Embedding(vocab, vocab)
         self.embed.weight.data = torch.eye(vocab)
         self.embed.weight.requires_grad_(False)
-        rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
-        self.rnn = rnn(vocab, hidden, layers)
+        if cell in ("ctrnn", "additive"):
+            o = options or {}
+            self.rnn = LeakyLayerStack(cell, vocab, layers, tau=o.get("tau", 4.0), dt=o.get("dt", 1.0), learn_tau=o.get("learnTau", False),
+                                       form=o.get("additiveForm", "input"), hidden=hidden)
+            self.hidden = hidden
+        else:
+            rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+            self.rnn = rnn(vocab, hidden, layers)
         self.head = torch.nn.Linear(hidden, vocab)
 
     def forward(self, x, state):
+        if isinstance(self.rnn, LeakyLayerStack) and state is None:
+            state = torch.zeros(self.rnn.layers, x.shape[1], self.hidden)
         y, state = self.rnn(self.embed(x), state)
         return self.head(y), state
 
@@ -37,7 +48,7 @@ def detach(state):
 
 def train_rate(data, vocab, cfg, seconds):
     torch.manual_seed(1)
-    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"], cfg.get("options"))
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     B, T = cfg["batch"], cfg["seq"]
     L = (len(data) - 1) // B

@@ -21,6 +21,7 @@ import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Core } from "../../src/engine/core/core";
 import { kernelGflops } from "./kernelGflops";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { CellType, gatesPerUnit, hasRecurrentWeights } from "../../src/engine/model/cells";
 import { Sampler } from "../../src/engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
@@ -28,7 +29,8 @@ import { hoverBenchmark } from "./hoverLatency";
 
 interface BenchConfig {
   name: string;
-  cell: "lstm" | "gru" | "rnn";
+  cell: CellType;
+  options?: Partial<ModelSpec>; // the cell's own options (CTRNN τ, the additive form)
   layers: number;
   hidden: number;
   batch: number;
@@ -42,6 +44,11 @@ const CONFIGS: BenchConfig[] = [
   { name: "GRU 1x256 b32 s100", cell: "gru", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "RNN 1x256 b32 s100", cell: "rnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "LSTM 1x512 b32 s100", cell: "lstm", layers: 1, hidden: 512, batch: 32, seq: 100 },
+  // no PyTorch layer: against the reference modules of test/fixtures/generateLeakyCellFixtures.py (eager, a Python loop over time)
+  { name: "CTRNN 1x256 b32 s100", cell: "ctrnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "CTRNN learned tau 1x256 b32 s100", cell: "ctrnn", options: { learnTau: true }, layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "Additive input 1x256 b32 s100", cell: "additive", options: { additiveForm: "input" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "Additive state 1x256 b32 s100", cell: "additive", options: { additiveForm: "state" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "sample LSTM 1x256 b1", cell: "lstm", layers: 1, hidden: 256, batch: 1, seq: 1, sample: true },
 ];
 
@@ -56,14 +63,15 @@ function arg(name: string): string | undefined {
 }
 
 function specFor(cfg: BenchConfig, vocabSize: number): ModelSpec {
-  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false };
+  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false, ...cfg.options };
 }
 
 /** Multiply–adds per character of the forward pass (one-hot input is a gather: no product). */
 function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
-  const G = cfg.hidden * (cfg.cell === "lstm" ? 4 : cfg.cell === "gru" ? 3 : 1);
+  const G = cfg.hidden * gatesPerUnit(cfg.cell);
+  const recurrent = hasRecurrentWeights(specFor(cfg, V)) ? cfg.hidden * G : 0;
   let macs = cfg.hidden * V;
-  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + cfg.hidden * G;
+  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + recurrent;
   return macs;
 }
 
