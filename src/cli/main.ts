@@ -10,7 +10,7 @@ import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/co
 import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
 import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
-import { CELL_TYPES, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { ADDITIVE_FORMS, AdditiveForm, CELL_TYPES, CTRNN_DEFAULTS, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
@@ -39,8 +39,8 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--force] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [cell options] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
@@ -49,6 +49,7 @@ const HELP = `${USAGE}
 train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
+  --tau T [${CTRNN_DEFAULTS.tau}]   --learn-tau   --dt D [${CTRNN_DEFAULTS.dt}] (ctrnn: α = Δt/τ in (0, 1])   --additive-form ${ADDITIVE_FORMS.join("|")} [input] (additive)
   --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
   --weight-decay F [${D.weightDecay}]   --clip F [${D.clip}; 0 = off]   --lr-decay F [${D.lrDecay}]   --lr-decay-every N [${D.lrDecayEvery}]
@@ -188,15 +189,35 @@ const TRAIN_FLAGS = {
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
   out: "string", resume: "string", "init-from": "string", threads: "string", force: "boolean", json: "boolean", "max-memory": "string",
+  tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string",
 } as const;
 
+/** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form), only those given: validateSpec refuses them on a cell without them. */
+function cellOptionFlags(flags: Flags): Partial<ModelSpec> {
+  const o: Partial<ModelSpec> = {};
+  if (flags.tau !== undefined) o.tau = num(flags, "tau", CTRNN_DEFAULTS.tau);
+  if (flags["learn-tau"] === true) o.learnTau = true;
+  if (flags.dt !== undefined) o.dt = num(flags, "dt", CTRNN_DEFAULTS.dt);
+  if (flags["additive-form"] !== undefined) o.additiveForm = oneOf<AdditiveForm>(flags, "additive-form", ADDITIVE_FORMS, "input");
+  return o;
+}
+
+/** --nonlinearity on a cell whose nonlinearity is fixed: the one-line refusal. */
+function nonlinearityRefusal(cell: CellType): string {
+  const owners = CELL_TYPES.filter((c) => cellEntry(c).options.includes("nonlinearity")).join(" or ");
+  const why = cell === "lstm" ? "an LSTM's gates have fixed nonlinearities (sigmoid and tanh)" : cell === "gru" ? "a GRU's gates have fixed nonlinearities (sigmoid and tanh)"
+    : cellEntry(cell).linearRecurrence ? `${cellEntry(cell).label}'s gates are sigmoids and its candidate is linear (the recurrence stays linear)`
+    : `the ${cellEntry(cell).label} cell's nonlinearity is fixed (tanh)`;
+  return `--nonlinearity is for --cell ${owners} only: ${why}`;
+}
+
 // Flags that shape the model: fixed by the checkpoint with --init-from.
-const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap"];
+const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "tau", "learn-tau", "dt", "additive-form"];
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
   "seq", "window", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
-  "init", "forget-bias", "seed", "val-frac", "vocab-cap"];
+  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "tau", "learn-tau", "dt", "additive-form"];
 
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 
@@ -221,8 +242,8 @@ async function train(args: string[]): Promise<number> {
     throw new UsageError("--resume and --init-from cannot be combined: --resume continues a run exactly (weights, optimizer, position in the text), --init-from starts a new run from a checkpoint's weights; give one of them");
   }
   const cellFlag = oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell);
-  if (flags.nonlinearity !== undefined && flags.resume === undefined && flags["init-from"] === undefined && cellFlag !== "rnn") {
-    throw new UsageError(`--nonlinearity is for --cell rnn only: ${fixedNonlinearities(cellFlag)}`);
+  if (flags.nonlinearity !== undefined && flags.resume === undefined && flags["init-from"] === undefined && !cellEntry(cellFlag).options.includes("nonlinearity")) {
+    throw new UsageError(nonlinearityRefusal(cellFlag));
   }
 
   const initFrom = typeof flags["init-from"] === "string" ? loadCheckpoint(flags["init-from"]) : null;
@@ -270,6 +291,7 @@ async function train(args: string[]): Promise<number> {
         peephole: flags.peephole === true,
         coupled: flags.coupled === true,
         residual: flags.residual === true,
+        ...cellOptionFlags(flags),
       };
     }
     const d = D;
@@ -497,7 +519,8 @@ async function evaluate(args: string[]): Promise<number> {
 
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
-    peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
+    peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string" }, [0, 0]);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
@@ -508,8 +531,9 @@ async function gradcheck(args: string[]): Promise<number> {
     peephole: flags.peephole === true,
     coupled: flags.coupled === true,
     residual: flags.residual === true,
+    ...cellOptionFlags(flags),
   };
-  if (flags.nonlinearity !== undefined && spec.cell !== "rnn") throw new UsageError(`--nonlinearity is for --cell rnn only: ${fixedNonlinearities(spec.cell)}`);
+  if (flags.nonlinearity !== undefined && !cellEntry(spec.cell).options.includes("nonlinearity")) throw new UsageError(nonlinearityRefusal(spec.cell));
   validateSpec(spec);
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
@@ -534,7 +558,8 @@ async function gradcheck(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- import / export
 
 async function importWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean",
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
@@ -542,6 +567,7 @@ async function importWeights(args: string[]): Promise<number> {
   const result = readTorchWeights(files[0], flags.vocab, {
     map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", NONLINEARITIES, "tanh"),
     cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+    cellOptions: cellOptionFlags(flags),
   });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {
@@ -627,9 +653,3 @@ main(process.argv.slice(2)).then(
     process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );
-
-/** Why --nonlinearity does not apply to a gated cell: its gates' nonlinearities are part of it. */
-function fixedNonlinearities(cell: CellType): string {
-  if (cellEntry(cell).linearRecurrence) return `${cellEntry(cell).label}'s gates are sigmoids and its candidate is linear (the recurrence stays linear)`;
-  return `${cell === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`;
-}

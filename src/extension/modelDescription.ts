@@ -14,6 +14,9 @@ function option(o: ModelOption): string {
     case "peepholes": return vscode.l10n.t("peepholes");
     case "coupled": return vscode.l10n.t("coupled input and forget gates");
     case "residual": return vscode.l10n.t("residual");
+    case "tau": return o.learned ? vscode.l10n.t("τ {0} (learned)", o.tau) : vscode.l10n.t("τ {0}", o.tau);
+    case "dt": return vscode.l10n.t("Δt {0}", o.dt);
+    case "additive-form": return o.form === "state" ? vscode.l10n.t("state form") : vscode.l10n.t("input form");
   }
 }
 
@@ -42,7 +45,8 @@ export function namedShape(name: string, spec: ModelSpec): string {
 /** "LSTM, peepholes, 2 layers": the cell, its options and the depth (the gradient check's models, which share one small size). */
 export function modelCheckLabel(spec: ModelSpec): string {
   const d = describeModel(spec);
-  const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual").map(option);
+  const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual"
+    || o.kind === "tau" || o.kind === "dt" || o.kind === "additive-form").map(option);
   const depth = spec.layers === 1 ? vscode.l10n.t("1 layer") : vscode.l10n.t("{0} layers", spec.layers);
   return [d.cell, ...options, depth].join(vscode.l10n.t(", "));
 }

@@ -107,6 +107,13 @@ function noFolder(): void {
   });
 }
 
+/** The cell's own options from the rnnLab.* settings (only for the cell that has them). */
+function cellSettings(cell: CellType): Partial<ModelSpec> {
+  if (cell === "ctrnn") return { tau: setting("ctrnnTau"), dt: setting("ctrnnDt"), learnTau: setting("ctrnnLearnTau") };
+  if (cell === "additive") return { additiveForm: setting("additiveForm") };
+  return {};
+}
+
 async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
   if (args.cell) return args.cell;
   const cells: (vscode.QuickPickItem & { cell: CellType })[] = [
@@ -115,6 +122,8 @@ async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
     { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },
     { label: "minLSTM", description: vscode.l10n.t("minimal LSTM (Feng et al. 2024): normalised forget and input gates from the input alone"), cell: "minlstm" },
+    { label: "CTRNN", description: vscode.l10n.t("continuous-time RNN: each unit moves a fraction Δt/τ of the way to tanh(W·x + R·h + b)"), cell: "ctrnn" },
+    { label: "Additive", description: vscode.l10n.t("additive recurrence: h plus a bounded increment, so the gradient passes through unchanged"), cell: "additive" },
   ];
   const preferred = setting("cell");
   const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];
@@ -215,7 +224,7 @@ export class TrainCommands {
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
-    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0 };
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
     void vocabSize; // the text's vocabulary decides it
     const options = { ...trainOptions(), ...args.options };
     try {

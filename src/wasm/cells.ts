@@ -37,27 +37,52 @@
 // ∂L/∂(W_hn·v), which times W_hnᵀ is ∂L/∂v; phase 0 turns it into ∂L/∂r and the direct ∂L/∂h_{t−1};
 // W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window. configure() refuses
 // CD_RECURRENT_PRODUCTS > 1 until that is written.
+//
+// No recurrent product (CD_RECURRENT_PRODUCTS = 0; the additive input form): the layer has no W_hh
+// and no b_hh tensor, nothing multiplies h_{t−1}, and the cell's direct path (CD_DIRECT_PATH = 1)
+// is all of ∂L/∂h_{t−1}.
 
 import { GRU_AUX, GRU_DIRECT_PATH, GRU_GATES, GRU_RECURRENT, GRU_STATES, gruBackwardStep, gruForwardStep } from "./gru";
 import { LSTM_AUX, LSTM_DIRECT_PATH, LSTM_GATES, LSTM_RECURRENT, LSTM_STATES, lstmBackwardStep, lstmForwardStep } from "./lstm";
 import { RNN_AUX, RNN_DIRECT_PATH, RNN_GATES, RNN_RECURRENT, RNN_STATES, rnnBackwardStep, rnnForwardStep } from "./rnn";
 import { MINGRU_AUX, MINGRU_GATES, MINGRU_STATES, minGruCoefficients, minGruGradients } from "./mingru";
 import { MINLSTM_AUX, MINLSTM_GATES, MINLSTM_STATES, MINLSTM_Q_SLOT, minLstmCoefficients, minLstmGradients } from "./minlstm";
+import { CTRNN_AUX, CTRNN_DIRECT_PATH, CTRNN_DT, CTRNN_GATES, CTRNN_RECURRENT, CTRNN_STATES, CTRNN_TAU, ctrnnBackwardStep, ctrnnForwardStep } from "./ctrnn";
+import { ADDITIVE_AUX, ADDITIVE_DIRECT_PATH, ADDITIVE_GATES, ADDITIVE_RECURRENT, ADDITIVE_STATES, additiveBackwardStep, additiveForwardStep } from "./additive";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
 export const CELL_RNN_RELU = 1;
 export const CELL_LSTM = 2;
 export const CELL_GRU = 3;
-export const CELL_KINDS = 4;
-// Cells whose gates read only the input (Feng et al. 2024): codes apart from the range above so the
-// other cells added in the same round keep theirs.
+export const CELL_CTRNN_TANH = 4;
+export const CELL_CTRNN_RELU = 5;
+export const CELL_ADDITIVE_INPUT = 6; // h + tanh(W_ih x + b): no recurrent product
+export const CELL_ADDITIVE_STATE = 7; // h + tanh(W_ih x + W_hh h + b)
+// Cells whose gates read only the input (Feng et al. 2024): a linear recurrence.
 export const CELL_MINGRU = 8;
 export const CELL_MINLSTM = 9;
+export const CELL_KINDS = 10;
 
 // Option bits of configure()'s flags that cells read (the network reads FLAG_RESIDUAL).
 export const FLAG_PEEPHOLE = 1;
 export const FLAG_COUPLED = 2;
+export const FLAG_LEARN_TAU = 8; // CTRNN: τ is learned (the cell's own tensor ρ), else the constant CTRNN_TAU
+
+// Real-valued cell constants (CTRNN: Δt and a fixed τ), set by the engine after configure(), which
+// resets them to 1. A constant is not a parameter: it has no gradient and is not in the block.
+const MAX_CELL_CONSTANTS = 4;
+const cellConstants = memory.data(MAX_CELL_CONSTANTS * 8, 8);
+export function resetCellConstants(): void {
+  for (let k = 0; k < MAX_CELL_CONSTANTS; k++) store<f64>(cellConstants + (<usize>k << 3), 1.0);
+}
+/** Sets cell constant k (0 ≤ k < 4); returns 0, or −1 for a k out of range. */
+export function setCellConstant(k: i32, value: f64): i32 {
+  if (k < 0 || k >= MAX_CELL_CONSTANTS) return -1;
+  store<f64>(cellConstants + (<usize>k << 3), value);
+  return 0;
+}
+@inline function cellConstant(k: i32): real { return <real>load<f64>(cellConstants + (<usize>k << 3)); }
 
 // Where h_{t−1}·W_hh goes.
 /** Added into G (b_hh folded into G with b_ih): one product per step, dGhh is dG. */
@@ -83,8 +108,9 @@ export const CD_LINEAR_RECURRENCE = 7; // (the other cells answer −1: not line
 export const T_PEEP_I = 5;
 export const T_PEEP_F = 6;
 export const T_PEEP_O = 7;
+export const T_CTRNN_RHO = 10; // [1, H] learned τ's parameter: τ = Δt + softplus(ρ)
 
-export function validCell(kind: i32): bool { return (kind >= 0 && kind < CELL_KINDS) || kind == CELL_MINGRU || kind == CELL_MINLSTM; }
+export function validCell(kind: i32): bool { return kind >= 0 && kind < CELL_KINDS; }
 
 export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
   switch (kind) {
@@ -120,6 +146,26 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_LINEAR_RECURRENCE: return 1;
       default: return -1;
     }
+    case CELL_CTRNN_TANH: case CELL_CTRNN_RELU: switch (field) {
+      case CD_GATES: return CTRNN_GATES;
+      case CD_STATES: return CTRNN_STATES;
+      case CD_AUX: return CTRNN_AUX;
+      case CD_RECURRENT: return CTRNN_RECURRENT;
+      case CD_DIRECT_PATH: return CTRNN_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return (flags & FLAG_LEARN_TAU) != 0 ? 1 : 0;
+      case CD_RECURRENT_PRODUCTS: return 1;
+      default: return -1;
+    }
+    case CELL_ADDITIVE_INPUT: case CELL_ADDITIVE_STATE: switch (field) {
+      case CD_GATES: return ADDITIVE_GATES;
+      case CD_STATES: return ADDITIVE_STATES;
+      case CD_AUX: return ADDITIVE_AUX;
+      case CD_RECURRENT: return ADDITIVE_RECURRENT;
+      case CD_DIRECT_PATH: return ADDITIVE_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return 0;
+      case CD_RECURRENT_PRODUCTS: return kind == CELL_ADDITIVE_INPUT ? 0 : 1;
+      default: return -1;
+    }
     default: switch (field) { // CELL_RNN_TANH, CELL_RNN_RELU
       case CD_GATES: return RNN_GATES;
       case CD_STATES: return RNN_STATES;
@@ -135,11 +181,13 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
 
 /** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
 export function cellOptions(kind: i32, flags: i32): i32 {
+  if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return flags & FLAG_LEARN_TAU;
   return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
 }
 
 /** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H]. */
 export function cellExtraTensorKind(kind: i32, k: i32): i32 {
+  if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return k == 0 ? T_CTRNN_RHO : -1;
   return kind == CELL_LSTM ? T_PEEP_I + k : -1;
 }
 
@@ -158,6 +206,10 @@ export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev
       break;
     }
     case CELL_GRU: gruForwardStep(g, hh, aux, prev, next, B, H); break;
+    case CELL_CTRNN_TANH: case CELL_CTRNN_RELU:
+      ctrnnForwardStep(g, aux, prev, next, B, H, kind == CELL_CTRNN_RELU, cp, cellConstant(CTRNN_DT), cellConstant(CTRNN_TAU));
+      break;
+    case CELL_ADDITIVE_INPUT: case CELL_ADDITIVE_STATE: additiveForwardStep(g, prev, next, B * H); break;
     default: rnnForwardStep(g, next, B * H, kind == CELL_RNN_RELU);
   }
 }
@@ -177,6 +229,10 @@ export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, s
       break;
     }
     case CELL_GRU: gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H); break;
+    case CELL_CTRNN_TANH: case CELL_CTRNN_RELU:
+      ctrnnBackwardStep(aux, prev, dState, dG, dhPrev, B, H, kind == CELL_CTRNN_RELU, cp, gcp, cellConstant(CTRNN_DT), cellConstant(CTRNN_TAU));
+      break;
+    case CELL_ADDITIVE_INPUT: case CELL_ADDITIVE_STATE: additiveBackwardStep(g, dState, dG, dhPrev, B * H); break;
     default: rnnBackwardStep(g, dState, dG, B * H, kind == CELL_RNN_RELU);
   }
 }

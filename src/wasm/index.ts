@@ -18,6 +18,8 @@ export {
   setLinearSolver,
 } from "./network";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
+// real-valued cell constants (CTRNN Δt, fixed τ): after configure(), which resets them
+export { setCellConstant } from "./cells";
 
 /** Bytes per element of this build: 4 (training core) or 8 (gradient-check core). */
 export function realBytes(): i32 { return <i32>sizeof<real>(); }

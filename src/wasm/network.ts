@@ -52,7 +52,7 @@
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
 import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
-  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, validCell,
+  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, resetCellConstants, validCell,
 } from "./cells";
 import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } from "./cells";
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
@@ -209,8 +209,9 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
   const products = cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS);
   const linear = cellDescription(cellType, flags, CD_LINEAR_RECURRENCE) == 1;
-  if (!(products == 1 || (products == 0 && linear))) return -1; // see cells.ts
+  if (products < 0 || products > 1) return -1; // see cells.ts
   recurrentProducts = products; linearRecurrence = linear;
+  resetCellConstants();
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
   cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
@@ -460,7 +461,7 @@ function directionForward(l: i32, d: i32, input: usize): void {
       hh = hhScratch;
       fillRows(hh, B, GH, bhh, 0);
     }
-    gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
+    if (recurrentProducts > 0) gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
     cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
     if (t >= minLen) holdEndedStreams(states, t);
   }
@@ -535,7 +536,7 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
       dState, dg, dq, dhNext, B, H, cp, gcp);
     if (heldSome) clearHeldRows(t, dg, dq);
     // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
-    gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
+    if (recurrentProducts > 0) gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
     if (heldSome) keepHeldGradients(t, false);
   }
   memory.copy(dState0, dhNext, stateBytes);

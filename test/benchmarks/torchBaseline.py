@@ -18,6 +18,7 @@ import torch  # noqa: E402
 # minGRU / minLSTM have no torch.nn module: the reference modules written from the paper's equations
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 from generateMinimalCellFixtures import MinimalRnn  # noqa: E402
+from generateLeakyCellFixtures import LeakyLayerStack  # noqa: E402  the CTRNN/additive reference modules (no PyTorch layer has them)
 
 
 def _log_g(x):
@@ -51,13 +52,18 @@ class LogSpaceMinimalRnn(MinimalRnn):
 
 
 class CharModel(torch.nn.Module):
-    def __init__(self, cell, vocab, hidden, layers, variant="loop"):
+    def __init__(self, cell, vocab, hidden, layers, variant="loop", options=None):
         super().__init__()
         self.embed = torch.nn.Embedding(vocab, vocab)
         self.embed.weight.data = torch.eye(vocab)
         self.embed.weight.requires_grad_(False)
         self.minimal = cell in ("mingru", "minlstm")
-        if self.minimal:
+        if cell in ("ctrnn", "additive"):
+            o = options or {}
+            self.rnn = LeakyLayerStack(cell, vocab, layers, tau=o.get("tau", 4.0), dt=o.get("dt", 1.0), learn_tau=o.get("learnTau", False),
+                                       form=o.get("additiveForm", "input"), hidden=hidden)
+            self.hidden = hidden
+        elif self.minimal:
             self.rnn = (LogSpaceMinimalRnn if variant == "logspace" else MinimalRnn)(cell, vocab, hidden, layers)
             for p in self.rnn.parameters():
                 torch.nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5)
@@ -69,6 +75,8 @@ class CharModel(torch.nn.Module):
     def forward(self, x, state):
         if self.minimal and state is None:
             state = x.new_zeros(self.rnn.layers, x.shape[1], self.rnn.hidden, dtype=torch.float32)
+        if isinstance(self.rnn, LeakyLayerStack) and state is None:
+            state = torch.zeros(self.rnn.layers, x.shape[1], self.hidden)
         y, state = self.rnn(self.embed(x), state)
         return self.head(y), state
 
@@ -79,7 +87,7 @@ def detach(state):
 
 def train_rate(data, vocab, cfg, seconds, variant="loop"):
     torch.manual_seed(1)
-    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"], variant)
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"], variant, cfg.get("options"))
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     B, T = cfg["batch"], cfg["seq"]
     L = (len(data) - 1) // B

@@ -23,16 +23,17 @@ import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Core } from "../../src/engine/core/core";
 import { kernelGflops } from "./kernelGflops";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
+import { CellType, gatesPerUnit, hasRecurrentWeights } from "../../src/engine/model/cells";
 import { Sampler } from "../../src/engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
 import { cellsAtEqualSize, scanVersusSequential } from "./linearRecurrence";
-import { CellType, cellEntry } from "../../src/engine/model/cells";
 
 interface BenchConfig {
   name: string;
   cell: CellType;
+  options?: Partial<ModelSpec>; // the cell's own options (CTRNN τ, the additive form)
   layers: number;
   hidden: number;
   batch: number;
@@ -46,6 +47,11 @@ const CONFIGS: BenchConfig[] = [
   { name: "GRU 1x256 b32 s100", cell: "gru", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "RNN 1x256 b32 s100", cell: "rnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "LSTM 1x512 b32 s100", cell: "lstm", layers: 1, hidden: 512, batch: 32, seq: 100 },
+  // no PyTorch layer: against the reference modules of test/fixtures/generateLeakyCellFixtures.py (eager, a Python loop over time)
+  { name: "CTRNN 1x256 b32 s100", cell: "ctrnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "CTRNN learned tau 1x256 b32 s100", cell: "ctrnn", options: { learnTau: true }, layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "Additive input 1x256 b32 s100", cell: "additive", options: { additiveForm: "input" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "Additive state 1x256 b32 s100", cell: "additive", options: { additiveForm: "state" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "sample LSTM 1x256 b1", cell: "lstm", layers: 1, hidden: 256, batch: 1, seq: 1, sample: true },
   // against PyTorch modules written from the paper's equations (test/fixtures/generateMinimalCellFixtures.py)
   { name: "minGRU 1x256 b32 s100", cell: "mingru", layers: 1, hidden: 256, batch: 32, seq: 100 },
@@ -65,15 +71,15 @@ function arg(name: string): string | undefined {
 }
 
 function specFor(cfg: BenchConfig, vocabSize: number): ModelSpec {
-  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false };
+  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false, ...cfg.options };
 }
 
 /** Multiply–adds per character of the forward pass (one-hot input is a gather: no product). */
 function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
-  const G = cfg.hidden * cellEntry(cfg.cell).gates.length;
-  const recurrent = cellEntry(cfg.cell).linearRecurrence ? 0 : 1; // minGRU / minLSTM: no h·W_hh
+  const G = cfg.hidden * gatesPerUnit(cfg.cell);
+  const recurrent = hasRecurrentWeights(specFor(cfg, V)) ? cfg.hidden * G : 0;
   let macs = cfg.hidden * V;
-  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + recurrent * cfg.hidden * G;
+  for (let l = 0; l < cfg.layers; l++) macs += (l > 0 ? cfg.hidden * G : 0) + recurrent;
   return macs;
 }
 

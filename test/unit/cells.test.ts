@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { CELLS, CELL_TYPES, NONLINEARITIES, cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { CELLS, CELL_TYPES, NONLINEARITIES, cellEntry, coreShape, hasRecurrentWeights, parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { paramCount, tensorSlots } from "../../src/engine/files/checkpoint";
 import { Core } from "../../src/engine/core/core";
 import { experimentVariants } from "../../src/engine/runs/experiments";
@@ -44,8 +44,10 @@ describe("the closed form equals the core", () => {
       assert.equal(paramCount(spec), core.paramCount, what);
       // the core reports the shape it was given back through its getters
       assert.deepEqual([core.layers, core.hidden, core.vocab], [spec.layers, spec.hidden, spec.vocabSize], what);
-      // W_ih's columns (every cell has one; minGRU and minLSTM have no W_hh)
+      // gate rows, in W_ih and (where the cell has one) W_hh: the additive input form has no recurrent weight
       assert.equal(core.tensors.find((s) => s.layer === 0 && s.kind === 1)!.cols, spec.hidden * cellEntry(spec.cell).gates.length, `${what}: gate rows`);
+      const whh = core.tensors.find((s) => s.layer === 0 && s.kind === 2);
+      assert.equal(whh?.cols, hasRecurrentWeights(spec) ? spec.hidden * cellEntry(spec.cell).gates.length : undefined, `${what}: gate rows of W_hh`);
     }
   });
 });

@@ -242,10 +242,10 @@ describe("options", () => {
   test("--init-from with --resume, and --nonlinearity with an LSTM or GRU, are refused with the reason", () => {
     const ckpt = join(dir, "ie.safetensors");
     expectOneLineError(runCli(["train", corpus, "--resume", ckpt, "--init-from", ckpt]), /--resume and --init-from cannot be combined: .*give one of them/, 2);
-    expectOneLineError(train(["--cell", "lstm", "--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn only: an LSTM's gates/, 2);
-    expectOneLineError(train(["--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn only/, 2);
+    expectOneLineError(train(["--cell", "lstm", "--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn or ctrnn only: an LSTM's gates/, 2);
+    expectOneLineError(train(["--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn or ctrnn only/, 2);
     expectOneLineError(train(["--cell", "gru", "--nonlinearity", "relu"]), /a GRU's gates have fixed nonlinearities/, 2);
-    expectOneLineError(runCli(["gradcheck", "--cell", "lstm", "--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn only/, 2);
+    expectOneLineError(runCli(["gradcheck", "--cell", "lstm", "--nonlinearity", "relu"]), /--nonlinearity is for --cell rnn or ctrnn only/, 2);
     const rnn = runCli(["train", corpus, "--cell", "rnn", "--nonlinearity", "relu", ...SMALL, "--steps", "2", "--out", join(dir, "relu.safetensors")]);
     assert.equal(rnn.status, 0, rnn.stderr);
     assert.equal(decodeCheckpoint(bytesOf(join(dir, "relu.safetensors"))).spec.nonlinearity, "relu");

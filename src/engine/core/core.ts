@@ -4,7 +4,7 @@
 // Shapes: B = batch, Tmax = maxSteps (the window setShape allocated), T ≤ Tmax the steps of this pass,
 // V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
-import { cellTypeOfCoreCode } from "../model/cells";
+import { cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
 import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
@@ -28,6 +28,7 @@ export class Core {
     this.x = instantiateCore(this.variant);
     const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, shape.outputs ?? shape.vocab);
     if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    shape.constants?.forEach((v, k) => { if (this.x.setCellConstant(k, v) < 0) throw new Error(`the core has no cell constant ${k}`); });
     this.paramCount = n;
     this.tensors = [];
     for (let i = 0; i < this.x.getTensorCount(); i++) {
@@ -139,6 +140,7 @@ export class Core {
 /** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */
 function shapeFacts(shape: CoreShape): ShapeFacts {
   return { cell: cellTypeOfCoreCode(shape.cell), nonlinearity: "tanh", layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
-    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
+    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0,
+    ...cellOptionsOfCoreShape(shape) };
 }
 

@@ -13,11 +13,11 @@
 //   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
 
 /** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
-export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4 }
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8 }
 /** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 /** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
-export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
+export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10 }
 /** tensorField(index, field)'s field. */
 export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
 /** setLinearSolver()'s mode (src/wasm/linearScan.ts SOLVE_*; 0 = the core's choice). */
@@ -44,6 +44,8 @@ export interface CoreShape {
   flags: number; // CoreFlag bits
   /** O, the head's width (configureModel's outputs): classes, tags or values; absent = vocab (language modelling). */
   outputs?: number;
+  /** setCellConstant(k, constants[k]) after configure (CTRNN: [Δt, fixed τ]); absent = none. */
+  constants?: readonly number[];
 }
 
 /** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
@@ -151,6 +153,8 @@ export interface CoreExports {
   lossWeightsPtr(): number;
   /** i32 [B]: per-stream lengths, Tmax after setShape; steps past a stream's length neither update its state nor carry loss. */
   lengthsPtr(): number;
+  /** Real-valued cell constant k (0 ≤ k < 4; CTRNN 0 = Δt, 1 = fixed τ), reset to 1 by configure; returns 0, or −1 for k out of range. */
+  setCellConstant(k: number, value: number): number;
   /** The total weight of the last loss (its mean's denominator). */
   lossWeightTotal(): number;
   /** O: the head's width. */

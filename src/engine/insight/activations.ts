@@ -55,6 +55,11 @@ export function recordActivations(model: Model, text: string): Activations {
       const G = core.gates(l), Hs = core.hiddenStates(l), Cs = cellEntry(spec.cell).cellState ? core.cellStates(l) : null;
       src.forEach(({ source: s }, q) => {
         const out = perLayer[l].values[q];
+        if (typeof s === "object" && "perUnit" in s) {
+          const unitValues = s.perUnit(spec, model.params, l);
+          for (let t = 0; t < T; t++) out.set(unitValues, (t0 + t) * H);
+          return;
+        }
         for (let t = 0; t < T; t++) {
           const row = (t0 + t) * H;
           // state buffers hold the initial state in block 0, so step t is block t + 1

@@ -31,7 +31,7 @@ export function pytorchProject(model: Model, corpus: string | null): Map<string,
   const { torch } = cellEntry(spec.cell);
   const unsupported = [spec.peephole && !torch.options.includes("peephole") && "peepholes", spec.coupled && !torch.options.includes("coupled") && "coupled gates",
     spec.residual && "residual layers"].filter(Boolean);
-  if (unsupported.length) throw new InputError(`a model with ${unsupported.join(" and ")} has no nn.${torch.module} counterpart; export it as onnx or safetensors instead`);
+  if (unsupported.length) throw new InputError(`a model with ${unsupported.join(" and ")} has no nn.${torch.module ?? "RNN"} counterpart; export it as onnx or safetensors instead`);
   const options = model.training?.options ?? DEFAULT_TRAIN_OPTIONS;
   const text = (s: string) => new TextEncoder().encode(s);
   const files = new Map<string, Uint8Array>([

@@ -9,8 +9,11 @@
 // residual layers (Add). minGRU and minLSTM (registry `linearRecurrence`) have no ONNX operator: they
 // are decomposed into standard ones — MatMul + Add for all gates of the window at once, Sigmoid, Sub,
 // Div, Mul for the coefficients a, b, and a Scan over time whose body is h = a ∘ h + b.
+// residual layers (Add). A cell without an ONNX operator (CTRNN, additive) is refused with its
+// entry's one-line reason.
 
 import { cellEntry } from "../model/cells";
+import { InputError } from "../messages/inputError";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
 import { toTorchLayout } from "../model/modelSpec";
@@ -71,7 +74,9 @@ export function exportOnnx(model: Model): Uint8Array {
   const { spec } = model;
   const H = spec.hidden, V = spec.vocabSize, L = spec.layers;
   const cell = cellEntry(spec.cell);
-  const order = [...cell.onnx.gateOrder];
+  const onnx = cell.onnx;
+  if (onnx.op === null) throw new InputError(`${cell.label}: ${onnx.refusal}`);
+  const order = [...onnx.gateOrder];
   const slots = tensorSlots(spec);
   const torch = (kind: TensorKind, layer = -1): Float32Array => {
     const slot = slots.find((s) => s.kind === kind && s.layer === layer) as TensorSlot;
@@ -80,7 +85,7 @@ export function exportOnnx(model: Model): Uint8Array {
   const inits: Initializer[] = [];
   const nodes: Field[] = [];
   const lstm = cell.cellState; // c0 / cn travel with h0 / hn
-  const op = cell.onnx.op;
+  const op = onnx.op;
 
   let x = "x_l0";
   if (spec.embed > 0) {
@@ -114,13 +119,13 @@ export function exportOnnx(model: Model): Uint8Array {
       nodes.push(node("Gather", ["c0", `layer_l${l}`], [`c0_l${l}`], `c0_l${l}`, [{ name: "axis", i: 0 }]));
       inputs.push(`c0_l${l}`);
       outputs.push(`cn_l${l}`);
-      if (spec.peephole && cell.onnx.peepholes) {
-        const p = cell.onnx.peepholes.map((k) => torch(k, l));
+      if (spec.peephole && onnx.peepholes) {
+        const p = onnx.peepholes.map((k) => torch(k, l));
         inits.push({ name: `P_l${l}`, dims: [1, 3 * H], data: joined(p) });
         inputs.push(`P_l${l}`);
       }
     }
-    attrs.push(...cell.onnx.attributes(spec));
+    attrs.push(...onnx.attributes(spec));
     nodes.push(node(op, inputs, outputs, `${spec.cell}_l${l}`, attrs));
     // Y is [seq, directions = 1, batch, hidden]
     const y = `y_l${l}`;

@@ -29,6 +29,8 @@ export interface ImportOptions {
   nonlinearity?: Nonlinearity;
   /** The cell, when the file's metadata does not say and more than one cell has its gate count. */
   cell?: CellType;
+  /** The cell's own options (--tau, --dt; --learn-tau and --additive-form are also read off the tensors), over the metadata's. */
+  cellOptions?: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm">;
 }
 
 export interface ImportResult {
@@ -58,11 +60,27 @@ function canonicalName(name: string): string | null {
     for (const p of prefixes) {
       if (!n.startsWith(p)) continue;
       const rest = n.slice(p.length);
-      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$/.test(rest)) return `rnn.${rest}`;
+      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$|^tau_rho_l\d+$/.test(rest)) return `rnn.${rest}`;
       if (role !== "rnn" && (rest === "weight" || rest === "bias")) return `${role}.${rest}`;
     }
   }
   return null;
+}
+
+/** The cell options of an RNN Lab export's "model" metadata (τ, Δt, learned τ, additive form), if any. */
+function cellOptionsInMetadata(metadata: Record<string, string>): Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> {
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as Partial<ModelSpec> | null;
+    if (!spec || typeof spec !== "object") return {};
+    const o: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> = {};
+    if (spec.tau !== undefined) o.tau = spec.tau;
+    if (spec.dt !== undefined) o.dt = spec.dt;
+    if (spec.learnTau !== undefined) o.learnTau = spec.learnTau;
+    if (spec.additiveForm !== undefined) o.additiveForm = spec.additiveForm;
+    return o;
+  } catch {
+    return {};
+  }
 }
 
 /** The cell named in a safetensors file's __metadata__ (an RNN Lab export's "model" JSON, or "cell"), if any. */
@@ -83,10 +101,13 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
  */
 export function chooseCell(gates: number, hidden: number, named: { option?: string; metadata?: string }, rowsNote: string, among: readonly CellEntry[] = CELLS,
                            recurrent = true): CellType {
-  // weights with a recurrent matrix are never a minGRU/minLSTM, nor weights without one any other cell
-  const cells = among.filter((c) => !c.linearRecurrence === recurrent);
-  const fits = cells.filter((c) => c.gates.length === gates);
+  // weights with a recurrent matrix are never a minGRU/minLSTM, and weights without one only a cell
+  // that can lack it (minGRU, minLSTM, the additive input form: registry hasRecurrentWeights)
+  const cells = among.filter((c) => (recurrent ? !c.linearRecurrence : c.hasRecurrentWeights !== undefined));
   const name = named.option ?? named.metadata;
+  // Unnamed weights are PyTorch's: only cells with a torch.nn module are candidates (a CTRNN's or an
+  // additive model's file is RNN Lab's own export, which names its cell, or needs --cell).
+  const fits = cells.filter((c) => c.gates.length === gates && (name !== undefined || c.torch.module !== null));
   if (name !== undefined) {
     if (!cells.some((c) => c.type === name)) throw new ImportError(`${named.option !== undefined ? "--cell" : "the file's metadata"} names cell ${JSON.stringify(name)}; the cells are ${cells.map((c) => c.type).join(", ")}`);
     const entry = cells.find((c) => c.type === name)!;
@@ -95,6 +116,9 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
   }
   if (fits.length === 1) return fits[0].type;
   if (fits.length === 0) {
+    // cells of that gate count exist, but only as RNN Lab's own (no torch.nn module makes such weights)
+    const own = cells.filter((c) => c.gates.length === gates && c.torch.module === null);
+    if (own.length) throw new ImportError(`${rowsNote}: ${gates} gate block(s) per unit fit ${own.map((c) => c.label).join(" and ")}, which no PyTorch module makes; if these are RNN Lab's weights, say so with --cell ${own.map((c) => c.type).join("|")}`);
     const counts = [...new Set(cells.map((c) => c.gates.length))].sort((a, b) => a - b);
     throw new ImportError(`${rowsNote} is not ${counts.join(", ").replace(/, (\d+)$/, " or $1")} times the hidden size ${hidden} (${cells.map((c) => c.label).join(", ")})`);
   }
@@ -102,7 +126,8 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 }
 
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
-function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
+function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string },
+                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> = {}): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
   const head = tensors.get("head.weight");
@@ -133,6 +158,14 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
   };
+  // the cell's own options: what the tensors show (a learned τ's ρ, the additive form's W_hh), else the flags or the metadata
+  const entry = cellEntry(cell);
+  if (entry.options.includes("tau")) {
+    if (cellOptions.tau !== undefined) spec.tau = cellOptions.tau;
+    if (cellOptions.dt !== undefined) spec.dt = cellOptions.dt;
+    if (tensors.has("rnn.tau_rho_l0")) spec.learnTau = true;
+  }
+  if (entry.options.includes("additiveForm")) spec.additiveForm = inputOnly ? "input" : "state";
   validateSpec(spec);
   return spec;
 }
@@ -159,7 +192,9 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
   }
   if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
-  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) });
+  const metadataCell = cellInMetadata(file.metadata);
+  const fromMetadata = metadataCell === (options.cell ?? metadataCell) ? cellOptionsInMetadata(file.metadata) : {};
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: metadataCell }, { ...fromMetadata, ...options.cellOptions });
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();

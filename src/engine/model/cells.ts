@@ -9,12 +9,18 @@
 
 import { CoreFlag, CoreShape, TensorKind, TensorSlot } from "../core/coreAbi";
 
-export type CellType = "rnn" | "lstm" | "gru" | "mingru" | "minlstm";
+export type CellType = "rnn" | "lstm" | "gru" | "ctrnn" | "additive" | "mingru" | "minlstm";
 export type Nonlinearity = "tanh" | "relu";
 export const NONLINEARITIES: readonly Nonlinearity[] = ["tanh", "relu"];
 
 /** The cell-specific options of a ModelSpec (the spec's field names). */
-export type CellOption = "nonlinearity" | "peephole" | "coupled";
+export type CellOption = "nonlinearity" | "peephole" | "coupled" | "tau" | "learnTau" | "dt" | "additiveForm";
+
+/** The additive recurrence's increment: g(x) (input) or g(x, h_{t−1}) (state). */
+export type AdditiveForm = "input" | "state";
+export const ADDITIVE_FORMS: readonly AdditiveForm[] = ["input", "state"];
+/** The CTRNN's options when a spec leaves them out: τ = 4 steps of Δt = 1 (α = 0.25), fixed. */
+export const CTRNN_DEFAULTS = { tau: 4, dt: 1, learnTau: false } as const;
 
 /** What a cell sees of a spec. */
 export interface CellSpec {
@@ -27,13 +33,21 @@ export interface CellSpec {
   peephole: boolean;
   coupled: boolean;
   residual: boolean;
+  // Optional, absent in every spec before these cells existed (absent = the default).
+  tau?: number; // CTRNN: the time constant per unit (fixed, or the learned one's initial value), in units of time
+  learnTau?: boolean; // CTRNN: τ = Δt + softplus(ρ) learned per unit
+  dt?: number; // CTRNN: the Euler step Δt; α = Δt/τ
+  additiveForm?: AdditiveForm; // additive recurrence: increment from the input only, or from input and state
 }
 
 /** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
 export type QuantityRange = "gate" | "tanh" | "unbounded";
 export interface QuantityInfo { name: string; range: QuantityRange }
 /** A heatmap quantity and where the core holds it: a gate block of the gates buffer (core order) or a state buffer. */
-export interface HeatmapQuantity extends QuantityInfo { source: { gate: number } | "cell" | "hidden" }
+export interface HeatmapQuantity extends QuantityInfo {
+  /** `perUnit`: a value per unit, the same at every step, from the parameters (CTRNN's α); params in the core's block layout. */
+  source: { gate: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array };
+}
 
 export type OnnxAttribute = { name: string; i: number } | { name: string; strings: string[] };
 
@@ -52,12 +66,13 @@ export interface CellEntry {
   /** configure()'s cell argument (src/wasm/network.ts CELL_*). */
   coreCode(spec: CellSpec): number;
   /** The torch.nn module with the same maths and state_dict names, and the options it has. */
-  readonly torch: { module: "RNN" | "LSTM" | "GRU" | "MinGRU" | "MinLSTM"; options: readonly CellOption[] };
+  readonly torch: { module: "RNN" | "LSTM" | "GRU" | "MinGRU" | "MinLSTM" | null; options: readonly CellOption[] };
   /**
    * ONNX operator: `gateOrder[k]` is the core gate block that ONNX's gate k takes; peepholes in
    * ONNX's order (i, o, f); the operator's cell-specific attributes.
    */
-  readonly onnx: { op: "RNN" | "LSTM" | "GRU" | "Scan"; gateOrder: readonly number[]; peepholes?: readonly TensorKind[]; attributes(spec: CellSpec): OnnxAttribute[] };
+  readonly onnx: { op: "RNN" | "LSTM" | "GRU" | "Scan"; gateOrder: readonly number[]; peepholes?: readonly TensorKind[]; attributes(spec: CellSpec): OnnxAttribute[] }
+    | { op: null; refusal: string };
   /** What the gate heatmap can show, in display order. */
   heatmap(spec: CellSpec): readonly HeatmapQuantity[];
   /** The gate block whose input bias starts at forgetBias (LSTM's f), unless `coupled`. */
@@ -74,6 +89,18 @@ export interface CellEntry {
    * scan, src/wasm/linearScan.ts). Absent = the cell has a recurrent product.
    */
   readonly linearRecurrence?: true;
+  /** The carried state is a running sum that nothing shrinks (additive): it grows with the text's length. */
+  readonly unboundedState?: boolean;
+  /** Whether the layer has W_hh and b_hh (a recurrent product); absent = yes. */
+  hasRecurrentWeights?(spec: CellSpec): boolean;
+  /** The cell's own [1, H] tensors per layer, in the core's order (cells.ts cellExtraTensorKind); absent = LSTM's peepholes rule. */
+  ownTensors?(spec: CellSpec): readonly TensorKind[];
+  /** setCellConstant's values for the spec (src/wasm/cells.ts); absent = none. */
+  constants?(spec: CellSpec): number[];
+  /** The spec options that configure()'s code and flags stand for (the inverse of coreCode and the flags). */
+  optionsOfCore?(code: number, flags: number): Partial<CellSpec>;
+  /** Why this cell's own options do not fit the spec, or null. */
+  optionProblem?(spec: CellSpec): string | null;
 }
 
 const RNN: CellEntry = {
@@ -140,6 +167,7 @@ const MINGRU: CellEntry = {
   ],
   coreBuffers: { states: 1, aux: 3, separateRecurrent: false }, // a, b, ∂L/∂h_t
   linearRecurrence: true,
+  hasRecurrentWeights: () => false,
 };
 
 const MINLSTM: CellEntry = {
@@ -157,10 +185,83 @@ const MINLSTM: CellEntry = {
   forgetGate: 0,
   coreBuffers: { states: 1, aux: 4, separateRecurrent: false }, // a, b, ∂L/∂h_t, 1/(2 + e^{−p_f} + e^{−p_i})
   linearRecurrence: true,
+  hasRecurrentWeights: () => false,
+};
+
+/** A CTRNN spec's τ, Δt and whether τ is learned, defaults filled in. */
+export function ctrnnOptions(s: CellSpec): { tau: number; dt: number; learnTau: boolean } {
+  return { tau: s.tau ?? CTRNN_DEFAULTS.tau, dt: s.dt ?? CTRNN_DEFAULTS.dt, learnTau: s.learnTau ?? CTRNN_DEFAULTS.learnTau };
+}
+
+/** softplus(x) = log(1 + eˣ), without overflow. */
+export function softplus(x: number): number { return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))); }
+
+/** ρ with Δt + softplus(ρ) = τ (learned τ's initial value; needs τ > Δt). */
+export function ctrnnRhoFor(tau: number, dt: number): number {
+  const excess = tau - dt;
+  return excess > 30 ? excess : Math.log(Math.expm1(excess));
+}
+
+/** α = Δt/τ per unit of a CTRNN layer: the constant, or from the learned ρ in `params` (the core's block layout). */
+function ctrnnLeak(s: CellSpec, params: ArrayLike<number>, layer: number): Float32Array {
+  const { tau, dt, learnTau } = ctrnnOptions(s);
+  const out = new Float32Array(s.hidden).fill(dt / tau);
+  if (learnTau) {
+    const slot = tensorTable(s).find((t) => t.kind === TensorKind.CtrnnRho && t.layer === layer)!;
+    for (let j = 0; j < s.hidden; j++) out[j] = dt / (dt + softplus(params[slot.offset + j]));
+  }
+  return out;
+}
+
+const CTRNN: CellEntry = {
+  type: "ctrnn", label: "CTRNN", description: "continuous-time (leaky) RNN: h = (1 − α)·h + α·f(W·x + R·h + b), α = Δt/τ per unit",
+  gates: ["pre-activation"], options: ["nonlinearity", "tau", "learnTau", "dt"], cellState: false,
+  coreCode: (s) => (s.nonlinearity === "relu" ? 5 : 4),
+  torch: { module: null, options: [] },
+  onnx: { op: null, refusal: "ONNX has no continuous-time RNN operator, and this export writes only ONNX's own recurrent operators (a decomposed Loop is not built): export it as safetensors or as a PyTorch project instead" },
+  heatmap: (s) => [
+    { name: "hidden state", range: s.nonlinearity === "relu" ? "unbounded" : "tanh", source: "hidden" },
+    { name: "pre-activation", range: "unbounded", source: { gate: 0 } },
+    { name: "leak α", range: "gate", source: { perUnit: ctrnnLeak } },
+  ],
+  coreBuffers: { states: 1, aux: 1, separateRecurrent: false }, // h; y = f(a)
+  ownTensors: (s) => (ctrnnOptions(s).learnTau ? [TensorKind.CtrnnRho] : []),
+  constants: (s) => { const o = ctrnnOptions(s); return [o.dt, o.tau]; },
+  optionsOfCore: (code, flags) => ({ nonlinearity: code === 5 ? "relu" : "tanh", learnTau: (flags & CoreFlag.LearnTau) !== 0 }),
+  optionProblem: (s) => {
+    const { tau, dt, learnTau } = ctrnnOptions(s);
+    if (!(Number.isFinite(tau) && tau > 0)) return `τ (--tau) must be a positive number, not ${tau}`;
+    if (!(Number.isFinite(dt) && dt > 0)) return `Δt (--dt) must be a positive number, not ${dt}`;
+    if (typeof learnTau !== "boolean") return `learnTau must be true or false, not ${JSON.stringify(learnTau)}`;
+    if (dt / tau > 1) return `α = Δt/τ = ${dt}/${tau} = ${+(dt / tau).toPrecision(4)} is above 1 (the state would overshoot f(a)); make τ ≥ Δt`;
+    if (learnTau && tau <= dt) return `a learned τ = Δt + softplus(ρ) is always above Δt = ${dt}; start it with --tau above ${dt}, or keep τ = ${tau} fixed`;
+    return null;
+  },
+};
+
+/** An additive spec's form, the default filled in. */
+export function additiveForm(s: CellSpec): AdditiveForm { return s.additiveForm ?? "input"; }
+
+const ADDITIVE: CellEntry = {
+  type: "additive", label: "Additive", description: "additive recurrence: h = h + tanh(W·x + b) (input form) or h + tanh(W·x + R·h + b) (state form)",
+  gates: ["increment"], options: ["additiveForm"], cellState: false,
+  coreCode: (s) => (additiveForm(s) === "state" ? 7 : 6),
+  torch: { module: null, options: [] },
+  onnx: { op: null, refusal: "ONNX has no additive-recurrence operator, and this export writes only ONNX's own recurrent operators (a decomposed Loop is not built): export it as safetensors or as a PyTorch project instead" },
+  heatmap: () => [
+    { name: "hidden state", range: "unbounded", source: "hidden" },
+    { name: "increment", range: "tanh", source: { gate: 0 } },
+  ],
+  coreBuffers: { states: 1, aux: 0, separateRecurrent: false },
+  hasRecurrentWeights: (s) => additiveForm(s) === "state",
+  unboundedState: true,
+  optionsOfCore: (code) => ({ additiveForm: code === 7 ? "state" : "input" }),
+  optionProblem: (s) => (s.additiveForm === undefined || ADDITIVE_FORMS.includes(s.additiveForm) ? null
+    : `the additive form must be ${ADDITIVE_FORMS.join(" or ")}, not ${JSON.stringify(s.additiveForm)}`),
 };
 
 /** Every cell, in the order lists show them (the first is the default). */
-export const CELLS: readonly CellEntry[] = [LSTM, GRU, RNN, MINGRU, MINLSTM];
+export const CELLS: readonly CellEntry[] = [LSTM, GRU, RNN, CTRNN, ADDITIVE, MINGRU, MINLSTM];
 export const CELL_TYPES: readonly CellType[] = CELLS.map((c) => c.type);
 
 export function isCellType(v: unknown): v is CellType {
@@ -186,14 +287,41 @@ export function cellOptionProblem(spec: CellSpec): string | null {
     const owners = CELLS.filter((c) => on.every((o) => c.options.includes(o))).map((c) => c.label).join(" or ");
     return `${on.map((o) => (o === "peephole" ? "peepholes" : "coupled gates")).join(" and ")} are only for ${owners || "no cell"}, not ${entry.label}`;
   }
-  return null;
+  // the optional options: present (and not their default-off value) only on the cells that have them
+  const given = (["tau", "learnTau", "dt", "additiveForm"] as const).filter((o) => spec[o] !== undefined && spec[o] !== false && !entry.options.includes(o));
+  if (given.length) {
+    const flag = { tau: "--tau", learnTau: "--learn-tau", dt: "--dt", additiveForm: "--additive-form" };
+    const owner = (o: CellOption) => CELLS.filter((c) => c.options.includes(o)).map((c) => c.label).join(" or ");
+    return `${flag[given[0]]} is only for ${owner(given[0])}, not ${entry.label}`;
+  }
+  return entry.optionProblem?.(spec) ?? null;
+}
+
+/** The cell's own [1, H] tensors per layer for a spec, in the core's order. */
+export function ownTensorKinds(spec: CellSpec): readonly TensorKind[] {
+  const entry = cellEntry(spec.cell);
+  if (entry.ownTensors) return entry.ownTensors(spec);
+  return spec.peephole && entry.options.includes("peephole") ? [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO] : [];
+}
+
+/** Whether the spec's layers have W_hh and b_hh. */
+export function hasRecurrentWeights(spec: CellSpec): boolean {
+  return cellEntry(spec.cell).hasRecurrentWeights?.(spec) ?? true;
+}
+
+/** The spec options configure()'s arguments stand for beyond the cell type (limits.ts sizes a core from them). */
+export function cellOptionsOfCoreShape(shape: CoreShape): Partial<CellSpec> {
+  return cellEntry(cellTypeOfCoreCode(shape.cell)).optionsOfCore?.(shape.cell, shape.flags) ?? {};
 }
 
 /** configure()'s arguments for a spec. */
 export function coreShape(spec: CellSpec): CoreShape {
   const entry = cellEntry(spec.cell);
-  const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0);
-  return { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
+  const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
+    | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0);
+  const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
+  const constants = entry.constants?.(spec);
+  return constants ? { ...shape, constants } : shape;
 }
 
 /**
@@ -204,8 +332,7 @@ export function coreShape(spec: CellSpec): CoreShape {
  */
 export function tensorTable(spec: CellSpec): TensorSlot[] {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
-  const peephole = spec.peephole && cellEntry(spec.cell).options.includes("peephole");
-  const recurrent = !cellEntry(spec.cell).linearRecurrence;
+  const own = ownTensorKinds(spec), recurrent = hasRecurrentWeights(spec);
   const slots: TensorSlot[] = [];
   let offset = 0;
   const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
@@ -218,7 +345,7 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
     if (recurrent) add(TensorKind.WeightHh, l, H, GH);
     add(TensorKind.BiasIh, l, 1, GH);
     if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
-    if (peephole) for (const k of [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO]) add(k, l, 1, H);
+    for (const k of own) add(k, l, 1, H);
   }
   add(TensorKind.HeadWeight, -1, H, V);
   add(TensorKind.HeadBias, -1, 1, V);
@@ -228,11 +355,11 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
 /** The number of parameters of a spec, in closed form (the sum of tensorTable's sizes). */
 export function parameterCount(spec: CellSpec): number {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
-  const peephole = spec.peephole && cellEntry(spec.cell).options.includes("peephole");
+  const own = ownTensorKinds(spec).length, recurrent = hasRecurrentWeights(spec);
   let n = spec.embed > 0 ? V * spec.embed : 0;
   for (let l = 0; l < spec.layers; l++) {
     const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    n += cellEntry(spec.cell).linearRecurrence ? input * GH + GH : input * GH + H * GH + 2 * GH + (peephole ? 3 * H : 0);
+    n += input * GH + (recurrent ? H * GH + 2 * GH : GH) + own * H;
   }
   return n + H * V + V;
 }
@@ -249,6 +376,7 @@ export function torchTensorName(slot: TensorSlot): string {
     case TensorKind.PeepI: return `rnn.weight_ci_l${l}`;
     case TensorKind.PeepF: return `rnn.weight_cf_l${l}`;
     case TensorKind.PeepO: return `rnn.weight_co_l${l}`;
+    case TensorKind.CtrnnRho: return `rnn.tau_rho_l${l}`;
     case TensorKind.HeadWeight: return "head.weight";
     case TensorKind.HeadBias: return "head.bias";
   }
@@ -259,7 +387,9 @@ export function torchTensorName(slot: TensorSlot): string {
 export function cellTypeOfCoreCode(code: number): CellType {
   for (const e of CELLS) {
     for (const nonlinearity of ["tanh", "relu"] as const) {
-      if (e.coreCode({ cell: e.type, nonlinearity, layers: 1, hidden: 1, embed: 0, vocabSize: 2, peephole: false, coupled: false, residual: false }) === code) return e.type;
+      for (const form of ADDITIVE_FORMS) {
+        if (e.coreCode({ cell: e.type, nonlinearity, layers: 1, hidden: 1, embed: 0, vocabSize: 2, peephole: false, coupled: false, residual: false, additiveForm: form }) === code) return e.type;
+      }
     }
   }
   throw new RangeError(`no cell has core code ${code}`);

@@ -4,7 +4,7 @@
 // optimizers and training options in trainOptions.ts, initialisations in initialise.ts.
 
 import { availableParallelism } from "node:os";
-import { CELLS } from "./cells";
+import { CELLS, CTRNN_DEFAULTS } from "./cells";
 import { DEFAULT_VOCAB_CAP } from "./charVocabulary";
 import type { ModelSpec } from "./modelSpec";
 import { DEFAULT_TRAIN_OPTIONS } from "../training/trainOptions";
@@ -29,6 +29,10 @@ export function trainingThreads(configured = 0, cores = availableParallelism()):
 /** The extension's rnnLab.* settings that have engine defaults, by name without the "rnnLab." prefix. */
 export const SETTING_DEFAULTS = {
   cell: DEFAULT_MODEL.cell,
+  ctrnnTau: CTRNN_DEFAULTS.tau as number,
+  ctrnnLearnTau: CTRNN_DEFAULTS.learnTau as boolean,
+  ctrnnDt: CTRNN_DEFAULTS.dt as number,
+  additiveForm: "input" as "input" | "state",
   layers: DEFAULT_MODEL.layers,
   hiddenSize: DEFAULT_MODEL.hidden,
   trainingSeconds: 60,

@@ -4,10 +4,11 @@
 //   xavier:     U(±sqrt(6/(fan_in + fan_out)))
 //   orthogonal: recurrent matrices orthogonal per gate block, other weights as "scaled"
 // Biases start at zero, except a forget gate's input bias (forgetBias, often 1; cells.ts forgetGate).
+// A CTRNN's learned-τ parameter ρ starts where τ = Δt + softplus(ρ) equals the spec's τ.
 
 import { Core, RealArray } from "../core/core";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { cellEntry, gatesPerUnit } from "./cells";
+import { cellEntry, ctrnnOptions, ctrnnRhoFor, gatesPerUnit } from "./cells";
 import type { ModelSpec } from "./modelSpec";
 
 export type InitScheme = "small" | "scaled" | "xavier" | "orthogonal";
@@ -33,6 +34,11 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
       case TensorKind.PeepO:
         core.fillRandom(t, 0.01);
         break;
+      case TensorKind.CtrnnRho: {
+        const { tau, dt } = ctrnnOptions(spec);
+        t.fill(ctrnnRhoFor(tau, dt)); // every unit starts at the spec's τ: Δt + softplus(ρ) = τ
+        break;
+      }
       case TensorKind.BiasIh: {
         const f = cellEntry(spec.cell).forgetGate;
         if (f !== undefined && !spec.coupled) t.fill(forgetBias, f * spec.hidden, (f + 1) * spec.hidden);

@@ -3,7 +3,7 @@
 
 import { InputError, found } from "../messages/inputError";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { CELL_TYPES, CellType, Nonlinearity, cellEntry, cellOptionProblem, isCellType } from "./cells";
+import { AdditiveForm, CELL_TYPES, CellType, Nonlinearity, additiveForm, cellEntry, cellOptionProblem, ctrnnOptions, isCellType } from "./cells";
 import { LIMITS } from "../core/limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
@@ -20,6 +20,11 @@ export interface ModelSpec {
   peephole: boolean; // LSTM only
   coupled: boolean; // LSTM only: f = 1 − i
   residual: boolean; // y_l = h_l + x_l for layers above the first
+  // Cell options added later: optional, absent = the default, present only on the cells that have them.
+  tau?: number; // CTRNN: time constant τ per unit (fixed, or the learned one's start); default 4
+  learnTau?: boolean; // CTRNN: τ = Δt + softplus(ρ) learned per unit; default false
+  dt?: number; // CTRNN: Euler step Δt, α = Δt/τ; default 1
+  additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -38,6 +43,8 @@ export function validateSpec(spec: ModelSpec): void {
   if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
   int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
   for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
+  for (const key of ["tau", "dt"] as const) if (spec[key] !== undefined && typeof spec[key] !== "number") bad(`${key} must be a number, ${found(spec[key])}`);
+  if (spec.learnTau !== undefined && typeof spec.learnTau !== "boolean") bad(`learnTau must be true or false, ${found(spec.learnTau)}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }
@@ -80,7 +87,10 @@ export type ModelOption =
   | { kind: "vocabulary"; size: number }
   | { kind: "peepholes" }
   | { kind: "coupled" }
-  | { kind: "residual" };
+  | { kind: "residual" }
+  | { kind: "tau"; tau: number; learned: boolean }
+  | { kind: "dt"; dt: number }
+  | { kind: "additive-form"; form: AdditiveForm };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -95,13 +105,21 @@ export interface ModelDescription {
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
+  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`,
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
-  const cell = spec.cell === "rnn" ? `RNN (${spec.nonlinearity})` : cellEntry(spec.cell).label;
+  const entry = cellEntry(spec.cell);
+  const cell = entry.options.includes("nonlinearity") ? `${entry.label} (${spec.nonlinearity})` : entry.label;
   const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
   if (spec.peephole) options.push({ kind: "peepholes" });
   if (spec.coupled) options.push({ kind: "coupled" });
+  if (entry.options.includes("tau")) {
+    const o = ctrnnOptions(spec);
+    options.push({ kind: "tau", tau: o.tau, learned: o.learnTau });
+    if (o.dt !== 1) options.push({ kind: "dt", dt: o.dt });
+  }
+  if (entry.options.includes("additiveForm")) options.push({ kind: "additive-form", form: additiveForm(spec) });
   if (spec.residual) options.push({ kind: "residual" });
   const size = `${spec.layers}×${spec.hidden}`;
   const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");

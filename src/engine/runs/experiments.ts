@@ -31,7 +31,10 @@ export function hiddenForParameters(spec: ModelSpec, target: number): number {
  * clipping: global-norm clipping at `clip` and none.
  */
 export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: number): Variant[] {
-  const plain = { ...base, nonlinearity: "tanh" as const, peephole: false, coupled: false };
+  // every cell with its defaults: the base's own cell options (τ, the additive form) would not fit the others
+  const { tau, learnTau, dt, additiveForm, ...common } = base;
+  void tau; void learnTau; void dt; void additiveForm;
+  const plain = { ...common, nonlinearity: "tanh" as const, peephole: false, coupled: false };
   if (kind === "cells") {
     const lstm = { ...plain, cell: "lstm" as const };
     const target = parameterCount(lstm);

@@ -45,7 +45,7 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
   core.setShape(1, window);
-  let total = 0;
+  let total = 0, largestState = 0;
   const n = encoded.length - 1;
   for (let start = 0; start < n; start += window) {
     const len = Math.min(window, n - start);
@@ -56,9 +56,15 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
       targets[t] = encoded[start + t + 1];
     }
     total += core.forward(false, 0, true) * len;
+    for (let l = 0; l < model.spec.layers; l++) for (const v of core.finalHidden(l)) largestState = Math.max(largestState, Math.abs(v));
     core.carryState();
   }
   const loss = total / n;
+  const entry = cellEntry(model.spec.cell);
+  if (entry.unboundedState && loss > MAX_MEANINGFUL_LOSS) {
+    // not an overflow of the weights: the cell's state is a sum over the whole text (docs/cells.md)
+    throw new InputError(`the ${entry.label} cell's state grew to |h| = ${largestState.toExponential(2)} over ${n.toLocaleString("en")} characters (every step adds an increment and nothing shrinks the sum), so its scores saturate: a loss of ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)}); evaluate a shorter text`);
+  }
   if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
   if (loss > MAX_MEANINGFUL_LOSS) throw new ModelOverflowError(`its loss on the text is ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)})`, model.params);
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };

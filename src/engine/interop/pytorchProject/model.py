@@ -54,6 +54,63 @@ class _MinimalRnn(nn.Module):
         return x, torch.stack(finals)
 
 
+class LeakyStack(nn.Module):
+    """RNN Lab's continuous-time RNN ("ctrnn") or additive recurrence ("additive"), nn.RNN's names.
+
+    ctrnn:    a = W_ih x + b_ih + W_hh h + b_hh,  h' = (1 - α) h + α f(a),  α = dt / τ per unit;
+              τ fixed, or learned: τ = dt + softplus(tau_rho_l{k}) (always above dt).
+    additive: h' = h + tanh(W_ih x + b_ih)                       (spec additiveForm "input")
+              h' = h + tanh(W_ih x + b_ih + W_hh h + b_hh)       ("state")
+    Time-major x [T, B, in]; state [layers, B, H]; returns (output [T, B, H], final state).
+    """
+
+    def __init__(self, spec, input_size, dropout=0.0):
+        super().__init__()
+        H, L = spec["hidden"], spec["layers"]
+        self.kind, self.layers, self.dropout = spec["cell"], L, dropout
+        self.relu = spec.get("nonlinearity") == "relu"
+        self.tau, self.dt, self.learn_tau = float(spec.get("tau", 4)), float(spec.get("dt", 1)), bool(spec.get("learnTau", False))
+        self.recurrent = self.kind == "ctrnn" or spec.get("additiveForm", "input") == "state"
+        bound = 1.0 / H ** 0.5  # nn.RNN's initialisation
+        for k in range(L):
+            width = input_size if k == 0 else H
+            self.register_parameter(f"weight_ih_l{k}", nn.Parameter(torch.empty(H, width).uniform_(-bound, bound)))
+            if self.recurrent:
+                self.register_parameter(f"weight_hh_l{k}", nn.Parameter(torch.empty(H, H).uniform_(-bound, bound)))
+            self.register_parameter(f"bias_ih_l{k}", nn.Parameter(torch.empty(H).uniform_(-bound, bound)))
+            if self.recurrent:
+                self.register_parameter(f"bias_hh_l{k}", nn.Parameter(torch.empty(H).uniform_(-bound, bound)))
+            if self.kind == "ctrnn" and self.learn_tau:
+                rho = torch.full((H,), float(torch.log(torch.expm1(torch.tensor(self.tau - self.dt)))))
+                self.register_parameter(f"tau_rho_l{k}", nn.Parameter(rho))
+        self.hidden = H
+
+    def forward(self, x, state=None):
+        T, B = x.shape[0], x.shape[1]
+        if state is None:
+            state = x.new_zeros(self.layers, B, self.hidden)
+        finals = []
+        for k in range(self.layers):
+            if k > 0 and self.dropout > 0 and self.training:
+                x = F.dropout(x, self.dropout)
+            a_in = F.linear(x, getattr(self, f"weight_ih_l{k}"), getattr(self, f"bias_ih_l{k}"))  # [T, B, H]
+            if self.kind == "ctrnn":
+                alpha = self.dt / (self.dt + F.softplus(getattr(self, f"tau_rho_l{k}"))) if self.learn_tau else self.dt / self.tau
+            h, outs = state[k], []
+            for t in range(T):
+                a = a_in[t]
+                if self.recurrent:
+                    a = a + F.linear(h, getattr(self, f"weight_hh_l{k}"), getattr(self, f"bias_hh_l{k}"))
+                if self.kind == "ctrnn":
+                    h = h + alpha * ((torch.relu(a) if self.relu else torch.tanh(a)) - h)
+                else:
+                    h = h + torch.tanh(a)
+                outs.append(h)
+            x = torch.stack(outs)
+            finals.append(h)
+        return x, torch.stack(finals)
+
+
 class MinGRU(_MinimalRnn):
     """z = sigmoid(W_z x + b_z), h~ = W_h x + b_h, h = (1 - z) * h + z * h~."""
 
@@ -77,7 +134,7 @@ class MinLSTM(_MinimalRnn):
 
 
 class CharModel(nn.Module):
-    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / MinGRU / MinLSTM → nn.Linear."""
+    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
 
     def __init__(self, spec, dropout=0.0):
         super().__init__()
@@ -88,9 +145,12 @@ class CharModel(nn.Module):
         V, H, L, E = spec["vocabSize"], spec["hidden"], spec["layers"], spec["embed"]
         if E > 0:
             self.embed = nn.Embedding(V, E)
-        cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
-        extra = {"nonlinearity": spec["nonlinearity"]} if spec["cell"] == "rnn" else {}
-        self.rnn = cell(E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0, **extra)
+        if spec["cell"] in ("ctrnn", "additive"):
+            self.rnn = LeakyStack(spec, E if E > 0 else V, dropout=dropout if L > 1 else 0.0)
+        else:
+            cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
+            extra = {"nonlinearity": spec["nonlinearity"]} if spec["cell"] == "rnn" else {}
+            self.rnn = cell(E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0, **extra)
         self.head = nn.Linear(H, V)
 
     def forward(self, ids, state=None):

@@ -1,0 +1,98 @@
+// Continuous-time RNN (leaky integrator), forward and backward, over one time step of the batch:
+//   a = x·W_ih + h_{t−1}·W_hh + b_ih + b_hh,   y = f(a) (tanh or ReLU),
+//   h_t = (1 − α) ∘ h_{t−1} + α ∘ y,          α = Δt / τ per unit.
+// τ is fixed (the cell constant CTRNN_TAU for every unit) or learned (FLAG_LEARN_TAU): the cell's own
+// [1, H] tensor ρ gives τ = Δt + softplus(ρ), so τ > Δt and α ∈ (0, 1) for every ρ. Δt is the cell
+// constant CTRNN_DT. Euler's step of τ·dh/dt = −h + f(a) with step Δt.
+// Shapes: G[B, H] in: a (kept: the heatmap's pre-activation); y (aux slot 0) [B, H]; hPrev, h [B, H];
+//   rho [1, H] (learned τ only).
+
+import { at } from "./arena";
+import { expr, logr, sigmoid, tanhSimd, tanhr } from "./mathx";
+
+// The CTRNN in the cell table (cells.ts): one gate block (the pre-activation), carries h, keeps
+// y = f(a) per step, recurrent product into the gates, and (1 − α) ∘ dh is a direct path to h_{t−1}.
+export const CTRNN_GATES = 1;
+export const CTRNN_STATES = 1;
+export const CTRNN_AUX = 1;
+export const CTRNN_RECURRENT = 0; // RECURRENT_INTO_GATES
+export const CTRNN_DIRECT_PATH = 1;
+
+// Cell constants (cells.ts setCellConstant): the time step and the fixed time constant.
+export const CTRNN_DT = 0;
+export const CTRNN_TAU = 1;
+
+@inline function softplus(x: real): real {
+  // max(x, 0) + log(1 + e^−|x|): exp's argument stays ≤ 0
+  return (x > 0 ? x : <real>0) + logr(<real>1 + expr(-abs<real>(x)));
+}
+
+/** α of unit j: Δt/τ fixed (rho = 0) or Δt/(Δt + softplus(ρ_j)). */
+@inline function leak(rho: usize, j: i32, dt: real, alphaFixed: real): real {
+  return rho == 0 ? alphaFixed : dt / (dt + softplus(load<real>(at(rho, j))));
+}
+
+export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: i32, H: i32, relu: bool,
+                                 rho: usize, dt: real, tau: real): void {
+  const alphaFixed = dt / tau;
+  for (let b = 0; b < B; b++) {
+    const row = b * H;
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && rho == 0) {
+      const al = f32x4.splat(<f32>alphaFixed);
+      for (; j + 4 <= H; j += 4) {
+        const a = v128.load(at(G, row + j));
+        const yj = relu ? f32x4.max(a, f32x4.splat(0)) : tanhSimd(a);
+        const hp = v128.load(at(hPrev, row + j));
+        v128.store(at(y, row + j), yj);
+        v128.store(at(h, row + j), f32x4.add(hp, f32x4.mul(al, f32x4.sub(yj, hp))));
+      }
+    }
+    for (; j < H; j++) {
+      const a = load<real>(at(G, row + j));
+      const yj = relu ? (a > 0 ? a : <real>0) : tanhr(a);
+      const hp = load<real>(at(hPrev, row + j));
+      const al = leak(rho, j, dt, alphaFixed);
+      store<real>(at(y, row + j), yj);
+      store<real>(at(h, row + j), hp + al * (yj - hp));
+    }
+  }
+}
+
+/**
+ * dh: ∂L/∂h_t [B, H] (read only). Writes dG = dh ∘ α ∘ f'(a) (may alias G), dhPrev = (1 − α) ∘ dh
+ * (the direct path; the caller adds dG·W_hhᵀ), and with learned τ adds
+ * Σ_b dh ∘ (y − h_{t−1}) ∘ ∂α/∂ρ into gRho, where ∂α/∂ρ = −Δt/τ² · σ(ρ).
+ */
+export function ctrnnBackwardStep(y: usize, hPrev: usize, dh: usize, dG: usize, dhPrev: usize, B: i32, H: i32, relu: bool,
+                                  rho: usize, gRho: usize, dt: real, tau: real): void {
+  const alphaFixed = dt / tau;
+  for (let b = 0; b < B; b++) {
+    const row = b * H;
+    let j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && rho == 0) {
+      const al = f32x4.splat(<f32>alphaFixed), keep = f32x4.splat(<f32>(<real>1 - alphaFixed));
+      const one = f32x4.splat(1), zero = f32x4.splat(0);
+      for (; j + 4 <= H; j += 4) {
+        const yj = v128.load(at(y, row + j)), d = v128.load(at(dh, row + j));
+        const da = f32x4.mul(d, al);
+        v128.store(at(dG, row + j), relu ? v128.bitselect(da, zero, f32x4.gt(yj, zero)) : f32x4.mul(da, f32x4.sub(one, f32x4.mul(yj, yj))));
+        v128.store(at(dhPrev, row + j), f32x4.mul(d, keep));
+      }
+    }
+    for (; j < H; j++) {
+      const yj = load<real>(at(y, row + j));
+      const d = load<real>(at(dh, row + j));
+      const al = leak(rho, j, dt, alphaFixed);
+      const slope = relu ? (yj > 0 ? <real>1 : <real>0) : <real>1 - yj * yj;
+      if (rho != 0) {
+        const r = load<real>(at(rho, j));
+        const t = dt + softplus(r);
+        const dAlpha = d * (yj - load<real>(at(hPrev, row + j)));
+        store<real>(at(gRho, j), load<real>(at(gRho, j)) - dAlpha * dt / (t * t) * sigmoid(r));
+      }
+      store<real>(at(dG, row + j), d * al * slope);
+      store<real>(at(dhPrev, row + j), d * (<real>1 - al));
+    }
+  }
+}
