@@ -10,7 +10,7 @@ import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/co
 import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
 import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
-import { CELL_TYPES, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { CELL_TYPES, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
@@ -38,8 +38,8 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--force] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [--gru-reset ${GRU_RESETS.join("|")}] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
@@ -48,6 +48,7 @@ const HELP = `${USAGE}
 train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
+  --gru-reset ${GRU_RESETS.join("|")} [after] (gru) where the reset gate acts: after the recurrent product (PyTorch) or before it (TensorFlow)
   --batch N [${D.batch}]   --seq N [${D.seq}]   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
   --weight-decay F [${D.weightDecay}]   --clip F [${D.clip}; 0 = off]   --lr-decay F [${D.lrDecay}]   --lr-decay-every N [${D.lrDecayEvery}]
@@ -134,6 +135,13 @@ function useMemoryCap(flags: Flags): void {
   }
 }
 
+/** --gru-reset, for a GRU only: {} when not given (the spec keeps its default, after). */
+function gruResetFlag(flags: Flags, cell: CellType): { gruReset?: GruReset } {
+  if (flags["gru-reset"] === undefined) return {};
+  if (cell !== "gru") throw new UsageError(`--gru-reset is for --cell gru only: it says where the GRU's reset gate acts, and ${cellEntry(cell).label} has none`);
+  return { gruReset: oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after") };
+}
+
 function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
   const raw = flags[name];
   if (raw === undefined) return fallback;
@@ -187,15 +195,16 @@ const TRAIN_FLAGS = {
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
   out: "string", resume: "string", "init-from": "string", threads: "string", force: "boolean", json: "boolean", "max-memory": "string",
+  "gru-reset": "string",
 } as const;
 
 // Flags that shape the model: fixed by the checkpoint with --init-from.
-const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap"];
+const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "gru-reset"];
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
   "seq", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
-  "init", "forget-bias", "seed", "val-frac", "vocab-cap"];
+  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "gru-reset"];
 
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 
@@ -266,6 +275,7 @@ async function train(args: string[]): Promise<number> {
         peephole: flags.peephole === true,
         coupled: flags.coupled === true,
         residual: flags.residual === true,
+        ...gruResetFlag(flags, cell),
       };
     }
     const d = D;
@@ -498,7 +508,8 @@ async function evaluate(args: string[]): Promise<number> {
 
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
-    peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean" }, [0, 0]);
+    peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
+    "gru-reset": "string" }, [0, 0]);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
@@ -510,6 +521,7 @@ async function gradcheck(args: string[]): Promise<number> {
     coupled: flags.coupled === true,
     residual: flags.residual === true,
   };
+  Object.assign(spec, gruResetFlag(flags, spec.cell));
   if (flags.nonlinearity !== undefined && spec.cell !== "rnn") throw new UsageError(`--nonlinearity is for --cell rnn only: ${spec.cell === "lstm" ? "an LSTM" : "a GRU"}'s gates have fixed nonlinearities (sigmoid and tanh)`);
   validateSpec(spec);
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
@@ -535,7 +547,8 @@ async function gradcheck(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- import / export
 
 async function importWeights(args: string[]): Promise<number> {
-  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean" }, [1, 1]);
+  const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean",
+    "gru-reset": "string" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
@@ -543,6 +556,7 @@ async function importWeights(args: string[]): Promise<number> {
   const result = readTorchWeights(files[0], flags.vocab, {
     map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", NONLINEARITIES, "tanh"),
     cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
+    gruReset: flags["gru-reset"] === undefined ? undefined : oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after"),
   });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {

@@ -14,6 +14,7 @@ function option(o: ModelOption): string {
     case "peepholes": return vscode.l10n.t("peepholes");
     case "coupled": return vscode.l10n.t("coupled input and forget gates");
     case "residual": return vscode.l10n.t("residual");
+    case "reset-before": return vscode.l10n.t("reset gate before the recurrent product");
   }
 }
 
@@ -42,7 +43,7 @@ export function namedShape(name: string, spec: ModelSpec): string {
 /** "LSTM, peepholes, 2 layers": the cell, its options and the depth (the gradient check's models, which share one small size). */
 export function modelCheckLabel(spec: ModelSpec): string {
   const d = describeModel(spec);
-  const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual").map(option);
+  const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual" || o.kind === "reset-before").map(option);
   const depth = spec.layers === 1 ? vscode.l10n.t("1 layer") : vscode.l10n.t("{0} layers", spec.layers);
   return [d.cell, ...options, depth].join(vscode.l10n.t(", "));
 }

@@ -35,12 +35,19 @@
 // r ∘ h_{t−1} into one of its aux slots, CD_PRODUCT_SOURCE), multiply that slot by the second part
 // into HH's n block, and call phase 1. Backward runs the phases in reverse: phase 1 gives
 // ∂L/∂(W_hn·v), which times W_hnᵀ is ∂L/∂v; phase 0 turns it into ∂L/∂r and the direct ∂L/∂h_{t−1};
-// W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window. configure() refuses
-// CD_RECURRENT_PRODUCTS > 1 until that is written.
+// W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window.
+// Written so (gruResetBefore.ts): the second product takes the last gate block's columns of W_hh, the
+// first the others; a two-product cell's steps are cellForwardPhase0 then cellForwardStep (phase 1),
+// and backward cellBackwardStep (phase 1) then cellBackwardPhase0. Both products go into the gates
+// (RECURRENT_INTO_GATES), so dGhh is dG; the network keeps v in aux slot CD_PRODUCT_SOURCE.
 
 import { GRU_AUX, GRU_DIRECT_PATH, GRU_GATES, GRU_RECURRENT, GRU_STATES, gruBackwardStep, gruForwardStep } from "./gru";
 import { LSTM_AUX, LSTM_DIRECT_PATH, LSTM_GATES, LSTM_RECURRENT, LSTM_STATES, lstmBackwardStep, lstmForwardStep } from "./lstm";
 import { RNN_AUX, RNN_DIRECT_PATH, RNN_GATES, RNN_RECURRENT, RNN_STATES, rnnBackwardStep, rnnForwardStep } from "./rnn";
+import {
+  GRU_BEFORE_AUX, GRU_BEFORE_DIRECT_PATH, GRU_BEFORE_GATES, GRU_BEFORE_PRODUCTS, GRU_BEFORE_PRODUCT_SOURCE, GRU_BEFORE_RECURRENT, GRU_BEFORE_STATES,
+  gruBeforeGatesBackward, gruBeforeGatesForward, gruBeforeStateBackward, gruBeforeStateForward,
+} from "./gruResetBefore";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
@@ -52,6 +59,7 @@ export const CELL_KINDS = 4;
 // Option bits of configure()'s flags that cells read (the network reads FLAG_RESIDUAL).
 export const FLAG_PEEPHOLE = 1;
 export const FLAG_COUPLED = 2;
+export const FLAG_RESET_BEFORE = 64; // GRU: the reset gate before the recurrent product (gruResetBefore.ts)
 
 // Where h_{t−1}·W_hh goes.
 /** Added into G (b_hh folded into G with b_ih): one product per step, dGhh is dG. */
@@ -66,7 +74,8 @@ export const CD_AUX = 2;                // [T·B, H] buffers the forward step ke
 export const CD_RECURRENT = 3;          // RECURRENT_INTO_GATES or RECURRENT_SEPARATE
 export const CD_DIRECT_PATH = 4;        // 1: the backward step writes dhPrev (then W_hh's product adds to it)
 export const CD_EXTRA_TENSORS = 5;      // the cell's own [1, H] tensors per layer and direction, for these flags
-export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1 today; see above for 2)
+export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1, or 2: see above)
+export const CD_PRODUCT_SOURCE = 7;     // with 2 products: the aux slot the second product reads
 
 // Tensor kinds of the cells' own tensors (the network's T_* list continues from these codes).
 export const T_PEEP_I = 5;
@@ -87,7 +96,17 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_RECURRENT_PRODUCTS: return 1;
       default: return -1;
     }
-    case CELL_GRU: switch (field) {
+    case CELL_GRU: if ((flags & FLAG_RESET_BEFORE) != 0) switch (field) {
+      case CD_GATES: return GRU_BEFORE_GATES;
+      case CD_STATES: return GRU_BEFORE_STATES;
+      case CD_AUX: return GRU_BEFORE_AUX;
+      case CD_RECURRENT: return GRU_BEFORE_RECURRENT;
+      case CD_DIRECT_PATH: return GRU_BEFORE_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return 0;
+      case CD_RECURRENT_PRODUCTS: return GRU_BEFORE_PRODUCTS;
+      case CD_PRODUCT_SOURCE: return GRU_BEFORE_PRODUCT_SOURCE;
+      default: return -1;
+    } else switch (field) {
       case CD_GATES: return GRU_GATES;
       case CD_STATES: return GRU_STATES;
       case CD_AUX: return GRU_AUX;
@@ -112,6 +131,7 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
 
 /** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
 export function cellOptions(kind: i32, flags: i32): i32 {
+  if (kind == CELL_GRU) return flags & FLAG_RESET_BEFORE;
   return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
 }
 
@@ -134,7 +154,11 @@ export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev
         peep ? cp : 0, peep ? at(cp, H) : 0, peep ? at(cp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
       break;
     }
-    case CELL_GRU: gruForwardStep(g, hh, aux, prev, next, B, H); break;
+    case CELL_GRU: {
+      if ((flags & FLAG_RESET_BEFORE) != 0) gruBeforeStateForward(g, prev, next, B, H);
+      else gruForwardStep(g, hh, aux, prev, next, B, H);
+      break;
+    }
     default: rnnForwardStep(g, next, B * H, kind == CELL_RNN_RELU);
   }
 }
@@ -153,7 +177,28 @@ export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, s
         peep ? gcp : 0, peep ? at(gcp, H) : 0, peep ? at(gcp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
       break;
     }
-    case CELL_GRU: gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H); break;
+    case CELL_GRU: {
+      if ((flags & FLAG_RESET_BEFORE) != 0) gruBeforeStateBackward(dG, prev, dState, dhPrev, B, H);
+      else gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H);
+      break;
+    }
     default: rnnBackwardStep(g, dState, dG, B * H, kind == CELL_RNN_RELU);
   }
+}
+
+/**
+ * Phase 0 of a two-product cell's forward step (CD_RECURRENT_PRODUCTS = 2), after the first product:
+ * g: this step's G rows; prev: h_{t−1} [B, H]; aux: this step's rows of aux slot 0 (the product
+ * source is slot CD_PRODUCT_SOURCE of them). cellForwardStep is its phase 1.
+ */
+export function cellForwardPhase0(kind: i32, flags: i32, g: usize, prev: usize, aux: usize, auxStride: i32, B: i32, H: i32): void {
+  if (kind == CELL_GRU && (flags & FLAG_RESET_BEFORE) != 0) gruBeforeGatesForward(g, prev, at(aux, GRU_BEFORE_PRODUCT_SOURCE * auxStride), B, H);
+}
+
+/**
+ * Phase 0 of a two-product cell's backward step, after cellBackwardStep (phase 1) and the product
+ * dSource = ∂L/∂(product source) [B, H]; adds its direct part to dhPrev.
+ */
+export function cellBackwardPhase0(kind: i32, flags: i32, dG: usize, prev: usize, dSource: usize, dhPrev: usize, B: i32, H: i32): void {
+  if (kind == CELL_GRU && (flags & FLAG_RESET_BEFORE) != 0) gruBeforeGatesBackward(dG, prev, dSource, dhPrev, B, H);
 }

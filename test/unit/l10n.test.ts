@@ -15,7 +15,7 @@ const sources = (readdirSync(join(projectRoot, "src", "extension"), { recursive:
 const pages = readdirSync(join(projectRoot, "webview")).filter((f) => f.endsWith(".ts")).map((f) => ({ f, text: read(join("webview", f)) }));
 /** Names the host sends and the pages translate with t(name): quantities (engine/activations.ts), settings of a comparison (compareRunsPanel.ts) and of a gradient check (gradientCheckCommand.ts). */
 const SENT_NAMES = [
-  "input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state", "reset gate", "update gate",
+  "input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state", "reset gate", "update gate", "reset hidden state",
   "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
   "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
 ];

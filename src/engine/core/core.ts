@@ -124,6 +124,7 @@ export class Core {
 /** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */
 function shapeFacts(shape: CoreShape): ShapeFacts {
   return { cell: cellTypeOfCoreCode(shape.cell), nonlinearity: "tanh", layers: shape.layers, hidden: shape.hidden, embed: shape.embed, vocabSize: shape.vocab,
-    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0 };
+    peephole: (shape.flags & CoreFlag.Peephole) !== 0, coupled: (shape.flags & CoreFlag.Coupled) !== 0, residual: (shape.flags & CoreFlag.Residual) !== 0,
+    gruReset: (shape.flags & CoreFlag.ResetBefore) !== 0 ? "before" : "after" };
 }
 

@@ -9,7 +9,7 @@ import { CharVocabulary } from "../model/charVocabulary";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind } from "../core/coreAbi";
 import { InputError } from "../messages/inputError";
-import { CellType, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
+import { CellType, GruReset, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
 import { NamedTensor, SafetensorsFile } from "./safetensors";
 
 export class ImportError extends InputError {}
@@ -29,6 +29,8 @@ export interface ImportOptions {
   nonlinearity?: Nonlinearity;
   /** The cell, when the file's metadata does not say and more than one cell has its gate count. */
   cell?: CellType;
+  /** A GRU's reset position, which shapes cannot tell: the option, else the file's metadata (an RNN Lab model), else after (nn.GRU). */
+  gruReset?: GruReset;
 }
 
 export interface ImportResult {
@@ -76,6 +78,16 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
   }
 }
 
+/** The GRU reset position in an RNN Lab file's "model" metadata, if it names one. */
+function gruResetInMetadata(metadata: Record<string, string>): GruReset | undefined {
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as { gruReset?: unknown } | null;
+    return spec?.gruReset === "before" || spec?.gruReset === "after" ? spec.gruReset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The cell of weights whose recurrent matrix has `gates` blocks per unit: the one named (option,
  * then metadata), which must have that many gates, or the only registered cell that has. More than
@@ -99,7 +111,8 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 }
 
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
-function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string }): ModelSpec {
+function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string },
+                   gruReset: GruReset | undefined): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
   if (!hh0) throw new ImportError("no recurrent layer found: expected a tensor like rnn.weight_hh_l0 (or lstm./gru. prefixes); name yours with --map");
@@ -124,7 +137,9 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   const spec: ModelSpec = {
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
+    ...(gruReset !== undefined && cell === "gru" ? { gruReset } : {}),
   };
+  if (gruReset === "before" && cell !== "gru") throw new ImportError(`--gru-reset before is for GRU weights; these are ${cellEntry(cell).label} weights`);
   validateSpec(spec);
   return spec;
 }
@@ -151,7 +166,8 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
   }
   if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
-  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) });
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: cellInMetadata(file.metadata) },
+    options.gruReset ?? gruResetInMetadata(file.metadata));
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();

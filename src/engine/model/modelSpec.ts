@@ -3,11 +3,11 @@
 
 import { InputError, found } from "../messages/inputError";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { CELL_TYPES, CellType, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
+import { CELL_TYPES, CellType, GruReset, Nonlinearity, cellOptionProblem, isCellType } from "./cells";
 import { LIMITS } from "../core/limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
-export type { CellType, Nonlinearity } from "./cells";
+export type { CellType, GruReset, Nonlinearity } from "./cells";
 export { coreShape, gatesPerUnit, torchTensorName as torchName } from "./cells";
 
 export interface ModelSpec {
@@ -20,6 +20,7 @@ export interface ModelSpec {
   peephole: boolean; // LSTM only
   coupled: boolean; // LSTM only: f = 1 − i
   residual: boolean; // y_l = h_l + x_l for layers above the first
+  gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -80,7 +81,8 @@ export type ModelOption =
   | { kind: "vocabulary"; size: number }
   | { kind: "peepholes" }
   | { kind: "coupled" }
-  | { kind: "residual" };
+  | { kind: "residual" }
+  | { kind: "reset-before" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -94,7 +96,7 @@ export interface ModelDescription {
 
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
-  peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
+  peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual", "reset-before": () => "reset before",
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
@@ -103,6 +105,7 @@ export function describeModel(spec: ModelSpec): ModelDescription {
   if (spec.peephole) options.push({ kind: "peepholes" });
   if (spec.coupled) options.push({ kind: "coupled" });
   if (spec.residual) options.push({ kind: "residual" });
+  if (spec.gruReset === "before") options.push({ kind: "reset-before" });
   const size = `${spec.layers}×${spec.hidden}`;
   const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
   return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };
