@@ -15,14 +15,19 @@ import time
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # Debian's torch does not tie this to set_num_threads
 import torch  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from generateGruResetBeforeFixtures import GRUResetBefore  # noqa: E402  the reference module, written from the equations
+
 
 class CharModel(torch.nn.Module):
-    def __init__(self, cell, vocab, hidden, layers):
+    def __init__(self, cell, vocab, hidden, layers, gru_reset="after"):
         super().__init__()
         self.embed = torch.nn.Embedding(vocab, vocab)
         self.embed.weight.data = torch.eye(vocab)
         self.embed.weight.requires_grad_(False)
         rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+        if cell == "gru" and gru_reset == "before":
+            rnn = GRUResetBefore  # nn.GRU has no reset-before form
         self.rnn = rnn(vocab, hidden, layers)
         self.head = torch.nn.Linear(hidden, vocab)
 
@@ -37,7 +42,7 @@ def detach(state):
 
 def train_rate(data, vocab, cfg, seconds):
     torch.manual_seed(1)
-    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"])
+    model = CharModel(cfg["cell"], vocab, cfg["hidden"], cfg["layers"], cfg.get("gruReset", "after"))
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=2e-3)
     B, T = cfg["batch"], cfg["seq"]
     L = (len(data) - 1) // B

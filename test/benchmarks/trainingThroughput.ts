@@ -34,12 +34,14 @@ interface BenchConfig {
   batch: number;
   seq: number;
   sample?: boolean;
+  gruReset?: "before"; // TensorFlow's GRU; PyTorch runs the GRUResetBefore module of test/fixtures/generateGruResetBeforeFixtures.py
 }
 
 const CONFIGS: BenchConfig[] = [
   { name: "LSTM 2x128 b50 s50", cell: "lstm", layers: 2, hidden: 128, batch: 50, seq: 50 },
   { name: "LSTM 1x256 b32 s100", cell: "lstm", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "GRU 1x256 b32 s100", cell: "gru", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "GRU reset-before 1x256 b32 s100", cell: "gru", gruReset: "before", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "RNN 1x256 b32 s100", cell: "rnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "LSTM 1x512 b32 s100", cell: "lstm", layers: 1, hidden: 512, batch: 32, seq: 100 },
   { name: "sample LSTM 1x256 b1", cell: "lstm", layers: 1, hidden: 256, batch: 1, seq: 1, sample: true },
@@ -56,7 +58,8 @@ function arg(name: string): string | undefined {
 }
 
 function specFor(cfg: BenchConfig, vocabSize: number): ModelSpec {
-  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false };
+  return { cell: cfg.cell, nonlinearity: "tanh", layers: cfg.layers, hidden: cfg.hidden, embed: 0, vocabSize, peephole: false, coupled: false, residual: false,
+    ...(cfg.gruReset ? { gruReset: cfg.gruReset } : {}) };
 }
 
 /** Multiply–adds per character of the forward pass (one-hot input is a gather: no product). */

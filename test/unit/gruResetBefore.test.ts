@@ -25,6 +25,7 @@ import { exportOnnx, pytorchProject } from "../../src/engine/interop/modelExport
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { cellVariants, experimentVariants } from "../../src/engine/runs/experiments";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { ModelSpec, describeSpec, fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
@@ -253,6 +254,18 @@ describe("reset-before GRU through the seams", () => {
     assert.throws(() => validateSpec({ ...base, gruReset: "sideways" as never }), /must be after or before/);
     assert.equal(describeSpec(base), "GRU 1×4, one-hot input, vocabulary 6, reset before");
     assert.deepEqual(cellEntry("gru").variants?.map((v) => v.options.gruReset ?? "after"), ["after", "before"]);
+  });
+
+  test("Compare Cells can include it, at the LSTM's parameter count; the default list stays the registry's cells", () => {
+    const lstmBase: ModelSpec = { ...base, cell: "lstm", gruReset: undefined, layers: 2, hidden: 128, vocabSize: 65 };
+    assert.ok(cellVariants().some((v) => v.label === "GRU (reset before)" && v.cell === "gru" && v.options.gruReset === "before"));
+    const v = experimentVariants("cells", lstmBase, 5, ["LSTM", "GRU", "GRU (reset before)"]);
+    assert.deepEqual(v.map((x) => [x.spec.cell, x.spec.gruReset ?? "after"]), [["lstm", "after"], ["gru", "after"], ["gru", "before"]]);
+    const target = parameterCount(v[0].spec);
+    for (const x of v) assert.ok(Math.abs(parameterCount(x.spec) - target) / target < 0.02, `${x.name}: ${parameterCount(x.spec)} vs ${target}`);
+    assert.equal(v[1].spec.hidden, v[2].spec.hidden); // same tensors, so the same size
+    assert.ok(!experimentVariants("cells", { ...lstmBase, cell: "gru", gruReset: "before" }, 5).some((x) => x.spec.gruReset === "before"), "the default list does not inherit the base's reset");
+    assert.throws(() => experimentVariants("cells", lstmBase, 5, ["TF-GRU"]), /no cell variant "TF-GRU"/);
   });
 
   test("the heatmap shows r, z, n and the reset state r ∘ h_{t−1}", () => {

@@ -29,6 +29,7 @@ export function trainingThreads(configured = 0, cores = availableParallelism()):
 /** The extension's rnnLab.* settings that have engine defaults, by name without the "rnnLab." prefix. */
 export const SETTING_DEFAULTS = {
   cell: DEFAULT_MODEL.cell,
+  gruReset: "after" as "after" | "before", // a GRU's reset gate: after the recurrent product (PyTorch) or before (TensorFlow)
   layers: DEFAULT_MODEL.layers,
   hiddenSize: DEFAULT_MODEL.hidden,
   trainingSeconds: 60,
