@@ -10,7 +10,7 @@ import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/co
 import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
 import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
-import { ADDITIVE_FORMS, AdditiveForm, CELL_TYPES, CTRNN_DEFAULTS, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { ADDITIVE_FORMS, AdditiveForm, CELL_TYPES, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
@@ -39,8 +39,8 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [cell options] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--force] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
@@ -49,6 +49,7 @@ const HELP = `${USAGE}
 train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
+  --gru-reset ${GRU_RESETS.join("|")} [after] (gru) where the reset gate acts: after the recurrent product (PyTorch) or before it (TensorFlow)
   --tau T [${CTRNN_DEFAULTS.tau}]   --learn-tau   --dt D [${CTRNN_DEFAULTS.dt}] (ctrnn: α = Δt/τ in (0, 1])   --additive-form ${ADDITIVE_FORMS.join("|")} [input] (additive)
   --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
@@ -136,6 +137,13 @@ function useMemoryCap(flags: Flags): void {
   }
 }
 
+/** --gru-reset, for a GRU only: {} when not given (the spec keeps its default, after). */
+function gruResetFlag(flags: Flags, cell: CellType): { gruReset?: GruReset } {
+  if (flags["gru-reset"] === undefined) return {};
+  if (cell !== "gru") throw new UsageError(`--gru-reset is for --cell gru only: it says where the GRU's reset gate acts, and ${cellEntry(cell).label} has none`);
+  return { gruReset: oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after") };
+}
+
 function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
   const raw = flags[name];
   if (raw === undefined) return fallback;
@@ -189,7 +197,7 @@ const TRAIN_FLAGS = {
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
   out: "string", resume: "string", "init-from": "string", threads: "string", force: "boolean", json: "boolean", "max-memory": "string",
-  tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string",
+  tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string",
 } as const;
 
 /** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form), only those given: validateSpec refuses them on a cell without them. */
@@ -212,12 +220,12 @@ function nonlinearityRefusal(cell: CellType): string {
 }
 
 // Flags that shape the model: fixed by the checkpoint with --init-from.
-const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "tau", "learn-tau", "dt", "additive-form"];
+const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset"];
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
   "seq", "window", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
-  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "tau", "learn-tau", "dt", "additive-form"];
+  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset"];
 
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 
@@ -292,6 +300,7 @@ async function train(args: string[]): Promise<number> {
         coupled: flags.coupled === true,
         residual: flags.residual === true,
         ...cellOptionFlags(flags),
+        ...gruResetFlag(flags, cell),
       };
     }
     const d = D;
@@ -520,7 +529,7 @@ async function evaluate(args: string[]): Promise<number> {
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string" }, [0, 0]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [0, 0]);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
@@ -533,6 +542,7 @@ async function gradcheck(args: string[]): Promise<number> {
     residual: flags.residual === true,
     ...cellOptionFlags(flags),
   };
+  Object.assign(spec, gruResetFlag(flags, spec.cell));
   if (flags.nonlinearity !== undefined && !cellEntry(spec.cell).options.includes("nonlinearity")) throw new UsageError(nonlinearityRefusal(spec.cell));
   validateSpec(spec);
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
@@ -559,7 +569,7 @@ async function gradcheck(args: string[]): Promise<number> {
 
 async function importWeights(args: string[]): Promise<number> {
   const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string" }, [1, 1]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
@@ -568,6 +578,7 @@ async function importWeights(args: string[]): Promise<number> {
     map: (flags.map as string[] | undefined) ?? [], nonlinearity: oneOf<Nonlinearity>(flags, "nonlinearity", NONLINEARITIES, "tanh"),
     cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     cellOptions: cellOptionFlags(flags),
+    gruReset: flags["gru-reset"] === undefined ? undefined : oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after"),
   });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {

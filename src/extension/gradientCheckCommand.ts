@@ -16,11 +16,12 @@ import { WorkerChannel } from "../protocol/messageChannel";
 function checkedModels(like?: ModelSpec): ModelSpec[] {
   const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
   if (like) return [{ ...like, hidden: 4, vocabSize: 6, embed: like.embed ? 3 : 0 }];
-  // every registered cell, and with peepholes where it has them (their gradients are a path of their own)
+  // every registered cell and variant (the reset-before GRU's second product), and with peepholes
+  // where it has them (their gradients are a path of their own)
   const specs: ModelSpec[] = [];
   for (const layers of [1, 2]) {
     for (const c of CELLS) {
-      specs.push({ ...base, cell: c.type, layers });
+      for (const v of c.variants ?? [{ options: {} }]) specs.push({ ...base, cell: c.type, layers, ...v.options });
       if (c.options.includes("peephole")) specs.push({ ...base, cell: c.type, layers, peephole: true });
       // a learned τ (its own tensor ρ) and the additive state form (a recurrent product the input form lacks)
       if (c.options.includes("learnTau")) specs.push({ ...base, cell: c.type, layers, learnTau: true, tau: 3 });
@@ -68,7 +69,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
           const w = Math.max(...m.tensors.map((t) => t.maxRelError));
           worst = Math.max(worst, w);
-          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
+          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
           report?.result(checkLabel(m.spec), m.tensors);
         } else if (m.type === "done") {

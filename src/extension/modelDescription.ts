@@ -17,6 +17,7 @@ function option(o: ModelOption): string {
     case "tau": return o.learned ? vscode.l10n.t("τ {0} (learned)", o.tau) : vscode.l10n.t("τ {0}", o.tau);
     case "dt": return vscode.l10n.t("Δt {0}", o.dt);
     case "additive-form": return o.form === "state" ? vscode.l10n.t("state form") : vscode.l10n.t("input form");
+    case "reset-before": return vscode.l10n.t("reset gate before the recurrent product");
   }
 }
 
@@ -46,7 +47,7 @@ export function namedShape(name: string, spec: ModelSpec): string {
 export function modelCheckLabel(spec: ModelSpec): string {
   const d = describeModel(spec);
   const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual"
-    || o.kind === "tau" || o.kind === "dt" || o.kind === "additive-form").map(option);
+    || o.kind === "tau" || o.kind === "dt" || o.kind === "additive-form" || o.kind === "reset-before").map(option);
   const depth = spec.layers === 1 ? vscode.l10n.t("1 layer") : vscode.l10n.t("{0} layers", spec.layers);
   return [d.cell, ...options, depth].join(vscode.l10n.t(", "));
 }

@@ -71,6 +71,7 @@ export class Prompts {
       const qp = vscode.window.createQuickPick<T>();
       qp.items = items;
       qp.canSelectMany = true;
+      qp.selectedItems = items.filter((i) => i.picked); // ticked from the start where the caller says so
       qp.title = title;
       let done = false;
       qp.onDidAccept(() => {

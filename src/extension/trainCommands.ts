@@ -11,7 +11,7 @@ import { OutputError, probeOutputFolder } from "../engine/files/outputFile";
 import { basename, join } from "node:path";
 import { decodeText } from "../engine/files/corpusFile";
 import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../engine/model/defaults";
-import { CellType, ModelSpec, validateSpec } from "../engine/model/modelSpec";
+import { CellType, GruReset, ModelSpec, validateSpec } from "../engine/model/modelSpec";
 import { RunPlan, createRun, listModels, readModelManifest } from "../engine/runs/runStore";
 import { loadCheckpoint } from "../engine/files/checkpointFile";
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
@@ -114,11 +114,14 @@ function cellSettings(cell: CellType): Partial<ModelSpec> {
   return {};
 }
 
-async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
-  if (args.cell) return args.cell;
-  const cells: (vscode.QuickPickItem & { cell: CellType })[] = [
+/** The cell and its GRU reset position (absent: the default, after); args.cell skips the pick and takes rnnLab.gruReset. */
+async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: GruReset } | undefined> {
+  const resetSetting = setting("gruReset");
+  if (args.cell) return args.cell === "gru" && resetSetting === "before" ? { cell: "gru", gruReset: "before" } : { cell: args.cell };
+  const cells: (vscode.QuickPickItem & { cell: CellType; gruReset?: GruReset })[] = [
     { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" },
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
+    { label: vscode.l10n.t("GRU (reset before)"), description: vscode.l10n.t("TensorFlow's GRU: the reset gate scales h before the recurrent product"), cell: "gru", gruReset: "before" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
     { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },
     { label: "minLSTM", description: vscode.l10n.t("minimal LSTM (Feng et al. 2024): normalised forget and input gates from the input alone"), cell: "minlstm" },
@@ -126,8 +129,10 @@ async function pickCell(args: TrainArgs): Promise<CellType | undefined> {
     { label: "Additive", description: vscode.l10n.t("additive recurrence: h plus a bounded increment, so the gradient passes through unchanged"), cell: "additive" },
   ];
   const preferred = setting("cell");
-  const ordered = [...cells.filter((c) => c.cell === preferred), ...cells.filter((c) => c.cell !== preferred)];
-  return (await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") }))?.cell;
+  const first = (c: (typeof cells)[number]) => c.cell === preferred && (c.cell !== "gru" || (c.gruReset ?? "after") === resetSetting);
+  const ordered = [...cells.filter(first), ...cells.filter((c) => !first(c))];
+  const picked = await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") });
+  return picked && (picked.gruReset ? { cell: picked.cell, gruReset: picked.gruReset } : { cell: picked.cell });
 }
 
 /**
@@ -218,13 +223,14 @@ export class TrainCommands {
     const fit = await this.fitBatch(limited.name, chars, { ...trainOptions(), ...args.options }, args);
     if (!fit) return undefined;
     args = { ...args, options: { ...args.options, ...fit } };
-    const cell = args.spec?.cell ?? await pickCell(args);
-    if (!cell) return undefined;
+    const picked = args.spec ? { cell: args.spec.cell } : await pickCell(args);
+    if (!picked) return undefined;
+    const cell = picked.cell;
     const size = args.spec ?? await pickSize(args, chars);
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
-    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, ...(picked.gruReset ? { gruReset: picked.gruReset } : {}), layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
     void vocabSize; // the text's vocabulary decides it
     const options = { ...trainOptions(), ...args.options };
     try {

@@ -35,8 +35,11 @@
 // r ∘ h_{t−1} into one of its aux slots, CD_PRODUCT_SOURCE), multiply that slot by the second part
 // into HH's n block, and call phase 1. Backward runs the phases in reverse: phase 1 gives
 // ∂L/∂(W_hn·v), which times W_hnᵀ is ∂L/∂v; phase 0 turns it into ∂L/∂r and the direct ∂L/∂h_{t−1};
-// W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window. configure() refuses
-// CD_RECURRENT_PRODUCTS > 1 until that is written.
+// W_hh's gradient is h_{<T}ᵀ·dGhh[r, z] plus v_{<T}ᵀ·dGhh[n] over the window.
+// Written so (gruResetBefore.ts): the second product takes the last gate block's columns of W_hh, the
+// first the others; a two-product cell's steps are cellForwardPhase0 then cellForwardStep (phase 1),
+// and backward cellBackwardStep (phase 1) then cellBackwardPhase0. Both products go into the gates
+// (RECURRENT_INTO_GATES), so dGhh is dG; the network keeps v in aux slot CD_PRODUCT_SOURCE.
 //
 // No recurrent product (CD_RECURRENT_PRODUCTS = 0; the additive input form): the layer has no W_hh
 // and no b_hh tensor, nothing multiplies h_{t−1}, and the cell's direct path (CD_DIRECT_PATH = 1)
@@ -49,6 +52,10 @@ import { MINGRU_AUX, MINGRU_GATES, MINGRU_STATES, minGruCoefficients, minGruGrad
 import { MINLSTM_AUX, MINLSTM_GATES, MINLSTM_STATES, MINLSTM_Q_SLOT, minLstmCoefficients, minLstmGradients } from "./minlstm";
 import { CTRNN_AUX, CTRNN_DIRECT_PATH, CTRNN_DT, CTRNN_GATES, CTRNN_RECURRENT, CTRNN_STATES, CTRNN_TAU, ctrnnBackwardStep, ctrnnForwardStep } from "./ctrnn";
 import { ADDITIVE_AUX, ADDITIVE_DIRECT_PATH, ADDITIVE_GATES, ADDITIVE_RECURRENT, ADDITIVE_STATES, additiveBackwardStep, additiveForwardStep } from "./additive";
+import {
+  GRU_BEFORE_AUX, GRU_BEFORE_DIRECT_PATH, GRU_BEFORE_GATES, GRU_BEFORE_PRODUCTS, GRU_BEFORE_PRODUCT_SOURCE, GRU_BEFORE_RECURRENT, GRU_BEFORE_STATES,
+  gruBeforeGatesBackward, gruBeforeGatesForward, gruBeforeStateBackward, gruBeforeStateForward,
+} from "./gruResetBefore";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
@@ -83,6 +90,7 @@ export function setCellConstant(k: i32, value: f64): i32 {
   return 0;
 }
 @inline function cellConstant(k: i32): real { return <real>load<f64>(cellConstants + (<usize>k << 3)); }
+export const FLAG_RESET_BEFORE = 64; // GRU: the reset gate before the recurrent product (gruResetBefore.ts)
 
 // Where h_{t−1}·W_hh goes.
 /** Added into G (b_hh folded into G with b_ih): one product per step, dGhh is dG. */
@@ -97,12 +105,13 @@ export const CD_AUX = 2;                // [T·B, H] buffers the forward step ke
 export const CD_RECURRENT = 3;          // RECURRENT_INTO_GATES or RECURRENT_SEPARATE
 export const CD_DIRECT_PATH = 4;        // 1: the backward step writes dhPrev (then W_hh's product adds to it)
 export const CD_EXTRA_TENSORS = 5;      // the cell's own [1, H] tensors per layer and direction, for these flags
-export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1 today; see above for 2; 0: no W_hh, b_hh at all)
+export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1, or 2: see above; 0: no W_hh, b_hh at all)
 // 1: the state update is h_t = a_t ∘ h_{t−1} + b_t with a, b from the input alone (needs
 // CD_RECURRENT_PRODUCTS = 0). The cell then gives window-level steps instead of per-step ones:
 // cellLinearCoefficients (G → activations and a, b for all T·B rows) and cellLinearGradients (∂L/∂h_t
 // for all rows → dG); the network solves both recurrences itself, sequentially or by a scan (linearScan.ts).
 export const CD_LINEAR_RECURRENCE = 7; // (the other cells answer −1: not linear)
+export const CD_PRODUCT_SOURCE = 8;     // with 2 products: the aux slot the second product reads
 
 // Tensor kinds of the cells' own tensors (the network's T_* list continues from these codes).
 export const T_PEEP_I = 5;
@@ -124,7 +133,17 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
       case CD_RECURRENT_PRODUCTS: return 1;
       default: return -1;
     }
-    case CELL_GRU: switch (field) {
+    case CELL_GRU: if ((flags & FLAG_RESET_BEFORE) != 0) switch (field) {
+      case CD_GATES: return GRU_BEFORE_GATES;
+      case CD_STATES: return GRU_BEFORE_STATES;
+      case CD_AUX: return GRU_BEFORE_AUX;
+      case CD_RECURRENT: return GRU_BEFORE_RECURRENT;
+      case CD_DIRECT_PATH: return GRU_BEFORE_DIRECT_PATH;
+      case CD_EXTRA_TENSORS: return 0;
+      case CD_RECURRENT_PRODUCTS: return GRU_BEFORE_PRODUCTS;
+      case CD_PRODUCT_SOURCE: return GRU_BEFORE_PRODUCT_SOURCE;
+      default: return -1;
+    } else switch (field) {
       case CD_GATES: return GRU_GATES;
       case CD_STATES: return GRU_STATES;
       case CD_AUX: return GRU_AUX;
@@ -182,6 +201,7 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
 /** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
 export function cellOptions(kind: i32, flags: i32): i32 {
   if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return flags & FLAG_LEARN_TAU;
+  if (kind == CELL_GRU) return flags & FLAG_RESET_BEFORE;
   return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
 }
 
@@ -205,7 +225,11 @@ export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev
         peep ? cp : 0, peep ? at(cp, H) : 0, peep ? at(cp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
       break;
     }
-    case CELL_GRU: gruForwardStep(g, hh, aux, prev, next, B, H); break;
+    case CELL_GRU: {
+      if ((flags & FLAG_RESET_BEFORE) != 0) gruBeforeStateForward(g, prev, next, B, H);
+      else gruForwardStep(g, hh, aux, prev, next, B, H);
+      break;
+    }
     case CELL_CTRNN_TANH: case CELL_CTRNN_RELU:
       ctrnnForwardStep(g, aux, prev, next, B, H, kind == CELL_CTRNN_RELU, cp, cellConstant(CTRNN_DT), cellConstant(CTRNN_TAU));
       break;
@@ -228,7 +252,11 @@ export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, s
         peep ? gcp : 0, peep ? at(gcp, H) : 0, peep ? at(gcp, 2 * H) : 0, (flags & FLAG_COUPLED) != 0);
       break;
     }
-    case CELL_GRU: gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H); break;
+    case CELL_GRU: {
+      if ((flags & FLAG_RESET_BEFORE) != 0) gruBeforeStateBackward(dG, prev, dState, dhPrev, B, H);
+      else gruBackwardStep(g, aux, prev, dState, dG, dGhh, dhPrev, B, H);
+      break;
+    }
     case CELL_CTRNN_TANH: case CELL_CTRNN_RELU:
       ctrnnBackwardStep(aux, prev, dState, dG, dhPrev, B, H, kind == CELL_CTRNN_RELU, cp, gcp, cellConstant(CTRNN_DT), cellConstant(CTRNN_TAU));
       break;
@@ -252,4 +280,21 @@ export function cellLinearGradients(kind: i32, G: usize, aux: usize, auxStride: 
   const dh = at(aux, 2 * auxStride);
   if (kind == CELL_MINGRU) minGruGradients(G, dh, hPrev, dG, R, H);
   else minLstmGradients(G, at(aux, MINLSTM_Q_SLOT * auxStride), dh, hPrev, dG, R, H);
+}
+
+/**
+ * Phase 0 of a two-product cell's forward step (CD_RECURRENT_PRODUCTS = 2), after the first product:
+ * g: this step's G rows; prev: h_{t−1} [B, H]; aux: this step's rows of aux slot 0 (the product
+ * source is slot CD_PRODUCT_SOURCE of them). cellForwardStep is its phase 1.
+ */
+export function cellForwardPhase0(kind: i32, flags: i32, g: usize, prev: usize, aux: usize, auxStride: i32, B: i32, H: i32): void {
+  if (kind == CELL_GRU && (flags & FLAG_RESET_BEFORE) != 0) gruBeforeGatesForward(g, prev, at(aux, GRU_BEFORE_PRODUCT_SOURCE * auxStride), B, H);
+}
+
+/**
+ * Phase 0 of a two-product cell's backward step, after cellBackwardStep (phase 1) and the product
+ * dSource = ∂L/∂(product source) [B, H]; adds its direct part to dhPrev.
+ */
+export function cellBackwardPhase0(kind: i32, flags: i32, dG: usize, prev: usize, dSource: usize, dhPrev: usize, B: i32, H: i32): void {
+  if (kind == CELL_GRU && (flags & FLAG_RESET_BEFORE) != 0) gruBeforeGatesBackward(dG, prev, dSource, dhPrev, B, H);
 }

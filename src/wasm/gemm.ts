@@ -2,7 +2,8 @@
 //
 //   C[i, j] (+)= Σ_p A[i·rs + p·ps] · B[p, j]      i < M, p < P, j < N, C row-major of width N
 //
-// A·B is (rs = P, ps = 1); Aᵀ·B is (rs = 1, ps = width of A). B is first packed into panels of 16
+// A·B is (rs = P, ps = 1); Aᵀ·B is (rs = 1, ps = width of A). C's rows may be wider than N (ldc,
+// a column block of a wider matrix: the reset-before GRU's products write gate blocks of [B, 3H]). B is first packed into panels of 16
 // columns, each panel P rows × 16 contiguous values (zero-padded past N), so the micro-kernel reads
 // B sequentially with no cache-set aliasing from power-of-two row strides. A·Bᵀ packs from the
 // transposed source directly. A weight used at every timestep is packed once per window
@@ -51,8 +52,9 @@ export function packPanels(B: usize, ldb: i32, P: i32, N: i32, dst: usize): void
   }
 }
 
-/** dst ← panels of Sᵀ, for S[N, P] row-major: the B of A·Sᵀ. */
-export function packPanelsTransposed(S: usize, P: i32, N: i32, dst: usize): void {
+/** dst ← panels of Sᵀ, for S[N, P] row-major (row stride lds, P when 0): the B of A·Sᵀ. */
+export function packPanelsTransposed(S: usize, P: i32, N: i32, dst: usize, lds: i32 = 0): void {
+  if (lds == 0) lds = P;
   const panels = paddedWidth(N) / PANEL;
   for (let jp = 0; jp < panels; jp++) {
     const j0 = jp * PANEL;
@@ -60,7 +62,7 @@ export function packPanelsTransposed(S: usize, P: i32, N: i32, dst: usize): void
     const panel = at(dst, jp * P * PANEL);
     for (let c = 0; c < PANEL; c++) {
       if (c < width) {
-        const row = at(S, (j0 + c) * P);
+        const row = at(S, (j0 + c) * lds);
         for (let p = 0; p < P; p++) store<real>(at(panel, p * PANEL + c), load<real>(at(row, p)));
       } else {
         for (let p = 0; p < P; p++) store<real>(at(panel, p * PANEL + c), 0);
@@ -69,24 +71,37 @@ export function packPanelsTransposed(S: usize, P: i32, N: i32, dst: usize): void
   }
 }
 
-/** C (+)= A·B with B already packed (packPanels / packPanelsTransposed, all P rows). */
-export function gemmPacked(A: usize, rs: i32, ps: i32, Bp: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool): void {
-  if (!accumulate) memory.fill(C, 0, <usize>(M * N) << alignof<real>());
+/** C[M, N] ← 0, rows ldc apart. */
+function clearRows(C: usize, M: i32, N: i32, ldc: i32): void {
+  if (ldc == N) memory.fill(C, 0, <usize>(M * N) << alignof<real>());
+  else for (let i = 0; i < M; i++) memory.fill(at(C, i * ldc), 0, <usize>N << alignof<real>());
+}
+
+/** C (+)= A·B with B already packed (packPanels / packPanelsTransposed, all P rows); C's rows ldc apart (N when 0). */
+export function gemmPacked(A: usize, rs: i32, ps: i32, Bp: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool, ldc: i32 = 0): void {
+  if (ldc == 0) ldc = N;
+  if (!accumulate) clearRows(C, M, N, ldc);
   if (M == 0 || N == 0 || P == 0) return;
   for (let p0 = 0; p0 < P; p0 += KC) {
     const kc = min(KC, P - p0);
-    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, Bp + (<usize>(p0 * PANEL) << alignof<real>()), P, C, M, kc, N);
+    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, Bp + (<usize>(p0 * PANEL) << alignof<real>()), P, C, M, kc, N, ldc);
   }
 }
 
-/** C (+)= A·B for B[P, N] row-major, packing KC rows of B at a time into `scratch` (≥ KC·paddedWidth(N)). */
-export function gemm(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool, scratch: usize): void {
-  if (!accumulate) memory.fill(C, 0, <usize>(M * N) << alignof<real>());
+/**
+ * C (+)= A·B for B[P, N] row-major, packing KC rows of B at a time into `scratch` (≥ KC·paddedWidth(N));
+ * B's rows ldb apart and C's ldc apart (N when 0).
+ */
+export function gemm(A: usize, rs: i32, ps: i32, B: usize, C: usize, M: i32, P: i32, N: i32, accumulate: bool, scratch: usize,
+                     ldb: i32 = 0, ldc: i32 = 0): void {
+  if (ldb == 0) ldb = N;
+  if (ldc == 0) ldc = N;
+  if (!accumulate) clearRows(C, M, N, ldc);
   if (M == 0 || N == 0 || P == 0) return;
   for (let p0 = 0; p0 < P; p0 += KC) {
     const kc = min(KC, P - p0);
-    packPanels(at(B, p0 * N), N, kc, N, scratch);
-    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, scratch, kc, C, M, kc, N);
+    packPanels(at(B, p0 * ldb), ldb, kc, N, scratch);
+    blockProduct(A + (<usize>(p0 * ps) << alignof<real>()), rs, ps, scratch, kc, C, M, kc, N, ldc);
   }
 }
 
@@ -97,10 +112,10 @@ export function gemmTransposedB(A: usize, rs: i32, ps: i32, S: usize, C: usize, 
 }
 
 // kc rows of every panel starting at Bp; panels are panelRows rows long.
-function blockProduct(A: usize, rs: i32, ps: i32, Bp: usize, panelRows: i32, C: usize, M: i32, kc: i32, N: i32): void {
+function blockProduct(A: usize, rs: i32, ps: i32, Bp: usize, panelRows: i32, C: usize, M: i32, kc: i32, N: i32, ldc: i32): void {
   const panels = paddedWidth(N) / PANEL;
   const panelStride = <usize>(panelRows * PANEL) << alignof<real>();
-  const rsB = <usize>rs << alignof<real>(), psB = <usize>ps << alignof<real>(), rowB = <usize>N << alignof<real>();
+  const rsB = <usize>rs << alignof<real>(), psB = <usize>ps << alignof<real>(), rowB = <usize>ldc << alignof<real>();
   for (let i0 = 0; i0 < M; i0 += MC) {
     const i1 = min(M, i0 + MC);
     for (let jp = 0; jp < panels; jp++) {

@@ -44,15 +44,15 @@
 // gradFlow and the state-gradient buffers become per unit.
 //
 // A second recurrent product per step (reset-before GRU: W_hn·(r ∘ h)): see cells.ts. The network
-// side is the product-then-step pair in directionForward's time loop (marked there), run once per
-// phase; two packed parts of W_hh per unit (F_WHHP for the first product's columns, one more field
-// for the rest, and likewise for F_WHHTP); in directionBackward the phases in reverse, and one more
-// weight-gradient product over the cell's product-source aux slot.
+// side is the product-then-step pair in directionForward's time loop, run once per phase; W_hh is
+// packed in two parts per unit, one after the other in F_WHHP (and F_WHHTP): the first product's
+// columns (all gate blocks but the last), then the last block's; in directionBackward the phases in
+// reverse, and one more weight-gradient product over the cell's product-source aux slot.
 
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
 import {
-  CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
-  RECURRENT_SEPARATE, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardStep, cellOptions, resetCellConstants, validCell,
+  CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_PRODUCT_SOURCE, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
+  RECURRENT_SEPARATE, cellBackwardPhase0, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardPhase0, cellForwardStep, cellOptions, resetCellConstants, validCell,
 } from "./cells";
 import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } from "./cells";
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
@@ -62,7 +62,7 @@ import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
 export { CELL_MINGRU, CELL_MINLSTM } from "./cells";
-export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
+export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, FLAG_RESET_BEFORE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
 export const FLAG_RESIDUAL = 4;
 
 export const MAX_LAYERS = 4;
@@ -93,6 +93,8 @@ let A = 1;       // per-step [T·B, H] buffers the cell keeps for backward
 let separateRecurrent = false; // the cell wants h·W_hh + b_hh apart from G (RECURRENT_SEPARATE)
 let directPath = false;        // the cell's backward step writes a direct term of ∂L/∂h_{t−1}
 let extraTensors = 0;          // the cell's own [1, H] tensors per unit
+let twoProducts = false;       // a second recurrent product per step, from aux slot productSource (cells.ts)
+let productSource = 0;
 let residual = false;
 let recurrentProducts = 1;     // products with W_hh per step; 0: the cell has no W_hh, b_hh (cells.ts)
 let linearRecurrence = false;  // h_t = a_t ∘ h_{t−1} + b_t from the input alone (CD_LINEAR_RECURRENCE)
@@ -209,7 +211,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
   const products = cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS);
   const linear = cellDescription(cellType, flags, CD_LINEAR_RECURRENCE) == 1;
-  if (products < 0 || products > 1) return -1; // see cells.ts
+  if (products < 0 || products > 2 || (linear && products != 0)) return -1; // see cells.ts
   recurrentProducts = products; linearRecurrence = linear;
   resetCellConstants();
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
@@ -221,6 +223,8 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   separateRecurrent = cellDescription(cell, cellFlags, CD_RECURRENT) == RECURRENT_SEPARATE;
   directPath = cellDescription(cell, cellFlags, CD_DIRECT_PATH) != 0;
   extraTensors = cellDescription(cell, cellFlags, CD_EXTRA_TENSORS);
+  twoProducts = products == 2;
+  productSource = twoProducts ? cellDescription(cell, cellFlags, CD_PRODUCT_SOURCE) : 0;
   if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
@@ -298,7 +302,7 @@ export function setShape(batch: i32, steps: i32): void {
       setUf(u, F_STATES, allocReal(S * stateStride));
       setUf(u, F_AUX, A > 0 ? allocReal(A * auxStride) : 0);
       setUf(u, F_DGHH, separateRecurrent ? allocReal(R * GH) : uf(u, F_G));
-      setUf(u, F_WHHP, recurrentProducts > 0 ? allocReal(packedSize(H, GH)) : 0);
+      setUf(u, F_WHHP, recurrentProducts > 0 ? allocReal(twoProducts ? packedSize(H, GH - H) + packedSize(H, H) : packedSize(H, GH)) : 0);
       setUf(u, F_WHHTP, recurrentProducts > 0 ? allocReal(packedSize(GH, H)) : 0);
       setUf(u, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
       setUf(u, F_DSTATE0, allocReal(max(S, 2) * B * H));
@@ -450,6 +454,8 @@ function directionForward(l: i32, d: i32, input: usize): void {
     if (t >= maxLen) {
       // every stream has ended: the state is held, nothing is computed
       for (let k = 0; k < S; k++) memory.copy(at(next, k * stateStride), at(prev, k * stateStride), <usize>n << alignof<real>());
+      // the source rows meet zero gradients in W_hh's product: keep them finite (zero)
+      if (twoProducts) memory.fill(at(aux, productSource * auxStride + t * n), 0, <usize>n << alignof<real>());
       continue;
     }
     const g = at(G, t * B * GH);
@@ -461,7 +467,15 @@ function directionForward(l: i32, d: i32, input: usize): void {
       hh = hhScratch;
       fillRows(hh, B, GH, bhh, 0);
     }
-    if (recurrentProducts > 0) gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
+    if (twoProducts) {
+      // into the gates: h_{t−1} times W_hh's first columns, phase 0, its source times the last block's
+      const F = GH - H, source = at(aux, productSource * auxStride + t * n);
+      gemmPacked(prev, H, 1, whhP, g, B, H, F, true, GH);
+      cellForwardPhase0(cell, cellFlags, g, prev, at(aux, t * n), auxStride, B, H);
+      gemmPacked(source, H, 1, at(whhP, packedSize(H, F)), at(g, F), B, H, H, true, GH);
+    } else if (recurrentProducts > 0) {
+      gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
+    }
     cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
     if (t >= minLen) holdEndedStreams(states, t);
   }
@@ -504,7 +518,13 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
   const whhTP = uf(u, F_WHHTP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0, gcp = extraTensors > 0 ? grad(uf(u, F_CP)) : 0;
-  if (recurrentProducts > 0) packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
+  const F = twoProducts ? GH - H : GH; // W_hh columns of the first recurrent product
+  if (twoProducts) {
+    packPanelsTransposed(param(uf(u, F_WHH)), F, H, whhTP, GH);
+    packPanelsTransposed(at(param(uf(u, F_WHH)), F), H, H, at(whhTP, packedSize(F, H)), GH);
+  } else if (recurrentProducts > 0) {
+    packPanelsTransposed(param(uf(u, F_WHH)), GH, H, whhTP);
+  }
   const stateBytes = <usize>n << alignof<real>();
   const dState0 = uf(u, F_DSTATE0);
   // dhNext: ∂L/∂h_t from step t + 1; dState slots ≥ 1: ∂L/∂(other states)_t.
@@ -534,15 +554,25 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     if (heldSome) keepHeldGradients(t, true);
     cellBackwardStep(cell, cellFlags, at(G, t * B * GH), at(states, t * n), stateStride, A > 0 ? at(aux, t * n) : 0, auxStride,
       dState, dg, dq, dhNext, B, H, cp, gcp);
+    if (twoProducts) {
+      // ∂L/∂source = dGhh[last block]·W_hh[:, last]ᵀ (into hhScratch, free in backward), then phase 0
+      gemmPacked(at(dq, F), GH, 1, at(whhTP, packedSize(F, H)), hhScratch, B, H, H, false);
+      cellBackwardPhase0(cell, cellFlags, dg, at(states, t * n), hhScratch, dhNext, B, H);
+    }
     if (heldSome) clearHeldRows(t, dg, dq);
     // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
-    if (recurrentProducts > 0) gemmPacked(dq, GH, 1, whhTP, dhNext, B, GH, H, directPath);
+    if (recurrentProducts > 0) gemmPacked(dq, GH, 1, whhTP, dhNext, B, F, H, directPath);
     if (heldSome) keepHeldGradients(t, false);
   }
   memory.copy(dState0, dhNext, stateBytes);
   for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
   // Weight gradients as three big products over all T·B rows at once.
-  if (recurrentProducts > 0) gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+  if (twoProducts) {
+    gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, F, true, gemmScratch, GH, GH);
+    gemm(at(aux, productSource * auxStride), 1, H, at(dGhh, F), at(grad(uf(u, F_WHH)), F), H, R, H, true, gemmScratch, GH, GH);
+  } else if (recurrentProducts > 0) {
+    gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+  }
   addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
   if (recurrentProducts > 0) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
   const input = lf(l, F_IN);
@@ -666,7 +696,13 @@ function packWeights(): void {
   for (let l = 0; l < L; l++) {
     for (let d = 0; d < D; d++) {
       const u = unit(l, d);
-      if (recurrentProducts > 0) packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
+      if (twoProducts) {
+        const F = GH - H;
+        packPanels(param(uf(u, F_WHH)), GH, H, F, uf(u, F_WHHP));
+        packPanels(at(param(uf(u, F_WHH)), F), GH, H, H, at(uf(u, F_WHHP), packedSize(H, F)));
+      } else if (recurrentProducts > 0) {
+        packPanels(param(uf(u, F_WHH)), GH, H, GH, uf(u, F_WHHP));
+      }
       if (uf(u, F_WIHP) != 0) packPanels(param(uf(u, F_WIH)), GH, inWidth(l), GH, uf(u, F_WIHP));
     }
   }

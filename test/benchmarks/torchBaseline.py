@@ -19,6 +19,7 @@ import torch  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
 from generateMinimalCellFixtures import MinimalRnn  # noqa: E402
 from generateLeakyCellFixtures import LeakyLayerStack  # noqa: E402  the CTRNN/additive reference modules (no PyTorch layer has them)
+from generateGruResetBeforeFixtures import GRUResetBefore  # noqa: E402  the reference module, written from the equations
 
 
 def _log_g(x):
@@ -69,6 +70,8 @@ class CharModel(torch.nn.Module):
                 torch.nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5)
         else:
             rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
+            if cell == "gru" and (options or {}).get("gruReset") == "before":
+                rnn = GRUResetBefore  # nn.GRU has no reset-before form
             self.rnn = rnn(vocab, hidden, layers)
         self.head = torch.nn.Linear(hidden, vocab)
 

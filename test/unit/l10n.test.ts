@@ -16,7 +16,7 @@ const pages = readdirSync(join(projectRoot, "webview")).filter((f) => f.endsWith
 /** Names the host sends and the pages translate with t(name): quantities (engine/activations.ts), settings of a comparison (compareRunsPanel.ts) and of a gradient check (gradientCheckCommand.ts). */
 const SENT_NAMES = [
   "input gate", "forget gate", "output gate", "candidate", "cell state", "hidden state", "reset gate", "update gate",
-  "normalised forget gate", "normalised input gate",
+  "normalised forget gate", "normalised input gate", "reset hidden state",
   "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
   "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
   "pre-activation", "leak α", "increment",

@@ -13,7 +13,7 @@
 //   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
 
 /** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
-export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8 }
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8, ResetBefore = 64 }
 /** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 /** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */

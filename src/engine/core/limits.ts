@@ -7,7 +7,7 @@
 // memory a real core grows to. validateSpec, validateTrainOptions, the CLI, package.json's settings
 // schema (checked by the same test) and the core's own asserts all use these numbers.
 
-import { CellSpec, cellEntry, gatesPerUnit, parameterCount } from "../model/cells";
+import { CellSpec, cellCoreBuffers, cellEntry, gatesPerUnit, hasRecurrentWeights, parameterCount } from "../model/cells";
 import { InputError } from "../messages/inputError";
 
 export interface IntRange { min: number; max: number }
@@ -59,7 +59,7 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   const r = realBytes;
   const H = s.hidden, V = s.vocabSize, O = s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
   const GH = H * gatesPerUnit(s.cell);
-  const { states: S, aux: A, separateRecurrent } = cellEntry(s.cell).coreBuffers;
+  const { states: S, aux: A, separateRecurrent, recurrentProducts } = cellCoreBuffers(s);
   const R = T * B;
   const inWidth = (l: number) => (l === 0 ? (E === 0 ? V : E) : H);
   const slotStride = (n: number) => Math.ceil(n / 16) * 16; // network.ts: each slot starts 64-byte aligned
@@ -83,7 +83,8 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
     real(S * slotStride((T + 1) * B * H)); // carried states (h, and c for an LSTM), row block 0 the initial state
     if (A > 0) real(A * slotStride(R * H)); // per-step values kept for backward
     if (separateRecurrent) real(R * GH); // recurrent-side gate gradient
-    if (!cellEntry(s.cell).linearRecurrence) { real(packedSize(H, GH)); real(packedSize(GH, H)); } // W_hh and W_hhᵀ packed
+    // W_hh and W_hhᵀ packed (two products: W_hh in two column parts, the last gate block apart); none without W_hh
+    if (hasRecurrentWeights(s)) { real(recurrentProducts === 2 ? packedSize(H, GH - H) + packedSize(H, H) : packedSize(H, GH)); real(packedSize(GH, H)); }
     if (l > 0 || E > 0) real(packedSize(inWidth(l), GH)); // W_ih packed
     real(Math.max(S, 2) * B * H); // state gradients in/out
     if (s.residual && l > 0) real(R * H); // layer output

@@ -65,7 +65,11 @@ export function recordActivations(model: Model, text: string): Activations {
           // state buffers hold the initial state in block 0, so step t is block t + 1
           if (s === "hidden") out.set(Hs.subarray((t + 1) * H, (t + 2) * H), row);
           else if (s === "cell") out.set(Cs!.subarray((t + 1) * H, (t + 2) * H), row);
-          else out.set(G.subarray(t * GH + s.gate * H, t * GH + (s.gate + 1) * H), row);
+          else if ("gateTimesPreviousHidden" in s) {
+            // gate k of step t times h_{t−1} (block t of the states): the reset-before GRU's r ∘ h
+            const g0 = t * GH + s.gateTimesPreviousHidden * H;
+            for (let j = 0; j < H; j++) out[row + j] = G[g0 + j] * Hs[t * H + j];
+          } else out.set(G.subarray(t * GH + s.gate * H, t * GH + (s.gate + 1) * H), row);
         }
       });
     }

@@ -9,7 +9,7 @@ import { CharVocabulary } from "../model/charVocabulary";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind } from "../core/coreAbi";
 import { InputError } from "../messages/inputError";
-import { CellType, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
+import { CellType, GruReset, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
 import { NamedTensor, SafetensorsFile } from "./safetensors";
 
 export class ImportError extends InputError {}
@@ -31,6 +31,8 @@ export interface ImportOptions {
   cell?: CellType;
   /** The cell's own options (--tau, --dt; --learn-tau and --additive-form are also read off the tensors), over the metadata's. */
   cellOptions?: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm">;
+  /** A GRU's reset position, which shapes cannot tell: the option, else the file's metadata (an RNN Lab model), else after (nn.GRU). */
+  gruReset?: GruReset;
 }
 
 export interface ImportResult {
@@ -94,6 +96,16 @@ function cellInMetadata(metadata: Record<string, string>): string | undefined {
   }
 }
 
+/** The GRU reset position in an RNN Lab file's "model" metadata, if it names one. */
+function gruResetInMetadata(metadata: Record<string, string>): GruReset | undefined {
+  try {
+    const spec = JSON.parse(metadata.model ?? "null") as { gruReset?: unknown } | null;
+    return spec?.gruReset === "before" || spec?.gruReset === "after" ? spec.gruReset : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The cell of weights whose recurrent matrix has `gates` blocks per unit: the one named (option,
  * then metadata), which must have that many gates, or the only registered cell that has. More than
@@ -127,7 +139,7 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
 function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string },
-                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> = {}): ModelSpec {
+                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> , gruReset?: GruReset): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
   const head = tensors.get("head.weight");
@@ -157,6 +169,7 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   const spec: ModelSpec = {
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
+    ...(gruReset !== undefined && cell === "gru" ? { gruReset } : {}),
   };
   // the cell's own options: what the tensors show (a learned τ's ρ, the additive form's W_hh), else the flags or the metadata
   const entry = cellEntry(cell);
@@ -166,6 +179,7 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
     if (tensors.has("rnn.tau_rho_l0")) spec.learnTau = true;
   }
   if (entry.options.includes("additiveForm")) spec.additiveForm = inputOnly ? "input" : "state";
+  if (gruReset === "before" && cell !== "gru") throw new ImportError(`--gru-reset before is for GRU weights; these are ${cellEntry(cell).label} weights`);
   validateSpec(spec);
   return spec;
 }
@@ -194,7 +208,8 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
   if (options.cell !== undefined && !isCellType(options.cell)) throw new ImportError(`--cell must be one of ${CELL_TYPES.join(", ")}, not ${JSON.stringify(options.cell)}`);
   const metadataCell = cellInMetadata(file.metadata);
   const fromMetadata = metadataCell === (options.cell ?? metadataCell) ? cellOptionsInMetadata(file.metadata) : {};
-  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: metadataCell }, { ...fromMetadata, ...options.cellOptions });
+  const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: metadataCell }, { ...fromMetadata, ...options.cellOptions },
+    options.gruReset ?? gruResetInMetadata(file.metadata));
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();

@@ -12,9 +12,12 @@ import { CoreFlag, CoreShape, TensorKind, TensorSlot } from "../core/coreAbi";
 export type CellType = "rnn" | "lstm" | "gru" | "ctrnn" | "additive" | "mingru" | "minlstm";
 export type Nonlinearity = "tanh" | "relu";
 export const NONLINEARITIES: readonly Nonlinearity[] = ["tanh", "relu"];
+/** Where the GRU's reset gate acts: after the recurrent product (PyTorch, the default) or before it (TensorFlow/Keras, Cho et al. 2014). */
+export type GruReset = "after" | "before";
+export const GRU_RESETS: readonly GruReset[] = ["after", "before"];
 
 /** The cell-specific options of a ModelSpec (the spec's field names). */
-export type CellOption = "nonlinearity" | "peephole" | "coupled" | "tau" | "learnTau" | "dt" | "additiveForm";
+export type CellOption = "nonlinearity" | "peephole" | "coupled" | "tau" | "learnTau" | "dt" | "additiveForm" | "gruReset";
 
 /** The additive recurrence's increment: g(x) (input) or g(x, h_{t−1}) (state). */
 export type AdditiveForm = "input" | "state";
@@ -38,6 +41,7 @@ export interface CellSpec {
   learnTau?: boolean; // CTRNN: τ = Δt + softplus(ρ) learned per unit
   dt?: number; // CTRNN: the Euler step Δt; α = Δt/τ
   additiveForm?: AdditiveForm; // additive recurrence: increment from the input only, or from input and state
+  gruReset?: GruReset; // GRU only; absent = "after"
 }
 
 /** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
@@ -46,7 +50,7 @@ export interface QuantityInfo { name: string; range: QuantityRange }
 /** A heatmap quantity and where the core holds it: a gate block of the gates buffer (core order) or a state buffer. */
 export interface HeatmapQuantity extends QuantityInfo {
   /** `perUnit`: a value per unit, the same at every step, from the parameters (CTRNN's α); params in the core's block layout. */
-  source: { gate: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array };
+  source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array };
 }
 
 export type OnnxAttribute = { name: string; i: number } | { name: string; strings: string[] };
@@ -101,6 +105,13 @@ export interface CellEntry {
   optionsOfCore?(code: number, flags: number): Partial<CellSpec>;
   /** Why this cell's own options do not fit the spec, or null. */
   optionProblem?(spec: CellSpec): string | null;
+  /** coreBuffers where an option changes them (recurrentProducts 2: W_hh packed in two column parts, network.ts). */
+  coreBuffersOf?(spec: CellSpec): { states: number; aux: number; separateRecurrent: boolean; recurrentProducts?: number };
+  /**
+   * The option sets worth training and showing one of each (tests, comparisons): each a label and
+   * the spec fields it sets. Absent = the cell with its defaults only.
+   */
+  readonly variants?: readonly { label: string; options: Partial<CellSpec> }[];
 }
 
 const RNN: CellEntry = {
@@ -136,18 +147,25 @@ const LSTM: CellEntry = {
 
 const GRU: CellEntry = {
   type: "gru", label: "GRU", description: "gated recurrent unit: reset and update gates, no separate cell state",
-  gates: ["reset", "update", "new"], options: [], cellState: false,
-  coreCode: () => 3,
-  torch: { module: "GRU", options: [] },
-  // PyTorch's GRU applies the reset gate after the recurrent product: ONNX's linear_before_reset = 1
-  onnx: { op: "GRU", gateOrder: [1, 0, 2], attributes: () => [{ name: "linear_before_reset", i: 1 }] },
-  heatmap: () => [
+  gates: ["reset", "update", "new"], options: ["gruReset"], cellState: false,
+  coreCode: () => 3, // reset before: CoreFlag.ResetBefore (coreShape)
+  torch: { module: "GRU", options: [] }, // nn.GRU is reset-after; the exported project writes reset-before as a module of its own
+  // PyTorch's GRU applies the reset gate after the recurrent product: ONNX's linear_before_reset = 1;
+  // reset before is ONNX's default form, linear_before_reset = 0 (b_hn outside the reset, as here)
+  onnx: { op: "GRU", gateOrder: [1, 0, 2], attributes: (s) => [{ name: "linear_before_reset", i: s.gruReset === "before" ? 0 : 1 }] },
+  heatmap: (s) => [
     { name: "reset gate", range: "gate", source: { gate: 0 } },
     { name: "update gate", range: "gate", source: { gate: 1 } },
     { name: "candidate", range: "tanh", source: { gate: 2 } },
+    // reset before: what the candidate's recurrent product reads, r ∘ h_{t−1}
+    ...(s.gruReset === "before" ? [{ name: "reset hidden state", range: "tanh" as const, source: { gateTimesPreviousHidden: 0 } }] : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
+  // reset before: both products go into the gates; aux keeps r ∘ h_{t−1}, the second product's source
+  coreBuffersOf: (s) => (s.gruReset === "before" ? { states: 1, aux: 1, separateRecurrent: false, recurrentProducts: 2 } : GRU.coreBuffers),
+  variants: [{ label: "GRU", options: {} }, { label: "GRU (reset before)", options: { gruReset: "before" } }],
+  optionsOfCore: (_code, flags) => ({ gruReset: (flags & CoreFlag.ResetBefore) !== 0 ? "before" : "after" }),
 };
 
 // minGRU and minLSTM (Feng et al. 2024, "Were RNNs all we needed?"): W_ih holds the gate blocks in
@@ -282,6 +300,8 @@ export function gatesPerUnit(type: CellType): number {
 export function cellOptionProblem(spec: CellSpec): string | null {
   const entry = cellEntry(spec.cell);
   if (!NONLINEARITIES.includes(spec.nonlinearity)) return `nonlinearity must be ${NONLINEARITIES.join(" or ")}, not ${spec.nonlinearity}`;
+  if (spec.gruReset !== undefined && !GRU_RESETS.includes(spec.gruReset)) return `the GRU's reset (--gru-reset) must be ${GRU_RESETS.join(" or ")}, not ${JSON.stringify(spec.gruReset)}`;
+  if (spec.gruReset === "before" && !entry.options.includes("gruReset")) return `reset before (--gru-reset) is only for GRU, not ${entry.label}`;
   const on = (["peephole", "coupled"] as const).filter((o) => spec[o] && !entry.options.includes(o));
   if (on.length) {
     const owners = CELLS.filter((c) => on.every((o) => c.options.includes(o))).map((c) => c.label).join(" or ");
@@ -318,6 +338,7 @@ export function cellOptionsOfCoreShape(shape: CoreShape): Partial<CellSpec> {
 export function coreShape(spec: CellSpec): CoreShape {
   const entry = cellEntry(spec.cell);
   const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
+    | (spec.gruReset === "before" && entry.options.includes("gruReset") ? CoreFlag.ResetBefore : 0)
     | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0);
   const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
   const constants = entry.constants?.(spec);
@@ -350,6 +371,12 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
   add(TensorKind.HeadWeight, -1, H, V);
   add(TensorKind.HeadBias, -1, 1, V);
   return slots;
+}
+
+/** The buffers the core gives this spec's cell per layer (its options may change them). */
+export function cellCoreBuffers(spec: CellSpec): { states: number; aux: number; separateRecurrent: boolean; recurrentProducts?: number } {
+  const entry = cellEntry(spec.cell);
+  return entry.coreBuffersOf ? entry.coreBuffersOf(spec) : entry.coreBuffers;
 }
 
 /** The number of parameters of a spec, in closed form (the sum of tensorTable's sizes). */

@@ -33,6 +33,7 @@ export const SETTING_DEFAULTS = {
   ctrnnLearnTau: CTRNN_DEFAULTS.learnTau as boolean,
   ctrnnDt: CTRNN_DEFAULTS.dt as number,
   additiveForm: "input" as "input" | "state",
+  gruReset: "after" as "after" | "before", // a GRU's reset gate: after the recurrent product (PyTorch) or before (TensorFlow)
   layers: DEFAULT_MODEL.layers,
   hiddenSize: DEFAULT_MODEL.hidden,
   trainingSeconds: 60,

@@ -3,11 +3,11 @@
 
 import { InputError, found } from "../messages/inputError";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { AdditiveForm, CELL_TYPES, CellType, Nonlinearity, additiveForm, cellEntry, cellOptionProblem, ctrnnOptions, isCellType } from "./cells";
+import { AdditiveForm, CELL_TYPES, CellType, GruReset, Nonlinearity, additiveForm, cellEntry, cellOptionProblem, ctrnnOptions, isCellType } from "./cells";
 import { LIMITS } from "../core/limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
-export type { CellType, Nonlinearity } from "./cells";
+export type { CellType, GruReset, Nonlinearity } from "./cells";
 export { coreShape, gatesPerUnit, torchTensorName as torchName } from "./cells";
 
 export interface ModelSpec {
@@ -25,6 +25,7 @@ export interface ModelSpec {
   learnTau?: boolean; // CTRNN: τ = Δt + softplus(ρ) learned per unit; default false
   dt?: number; // CTRNN: Euler step Δt, α = Δt/τ; default 1
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
+  gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -90,7 +91,8 @@ export type ModelOption =
   | { kind: "residual" }
   | { kind: "tau"; tau: number; learned: boolean }
   | { kind: "dt"; dt: number }
-  | { kind: "additive-form"; form: AdditiveForm };
+  | { kind: "additive-form"; form: AdditiveForm }
+  | { kind: "reset-before" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -105,7 +107,7 @@ export interface ModelDescription {
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
-  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`,
+  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before",
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
@@ -121,6 +123,7 @@ export function describeModel(spec: ModelSpec): ModelDescription {
   }
   if (entry.options.includes("additiveForm")) options.push({ kind: "additive-form", form: additiveForm(spec) });
   if (spec.residual) options.push({ kind: "residual" });
+  if (spec.gruReset === "before") options.push({ kind: "reset-before" });
   const size = `${spec.layers}×${spec.hidden}`;
   const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
   return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };

@@ -13,6 +13,11 @@ export type ExperimentKind = "cells" | "init" | "clipping";
 
 export interface Variant { name: string; spec: ModelSpec; options: Partial<TrainOptions> }
 
+/** Every cell variant the cells experiment can compare (the registry's `variants`, else the cell with its defaults), by label. */
+export function cellVariants(): { label: string; cell: ModelSpec["cell"]; options: Partial<ModelSpec> }[] {
+  return CELLS.flatMap((c) => (c.variants ?? [{ label: c.label, options: {} }]).map((v) => ({ label: v.label, cell: c.type, options: v.options as Partial<ModelSpec> })));
+}
+
 /** The hidden size for `spec`'s cell whose parameter count is closest to `target`, within the engine's limit. */
 export function hiddenForParameters(spec: ModelSpec, target: number): number {
   let lo: number = LIMITS.hidden.min, hi: number = LIMITS.hidden.max;
@@ -26,15 +31,26 @@ export function hiddenForParameters(spec: ModelSpec, target: number): number {
 }
 
 /**
- * cells: every cell of the registry (tanh for the RNN) with the parameter count of `base` taken as an LSTM;
+ * cells: every cell of the registry (tanh for the RNN) with the parameter count of `base` taken as an LSTM,
+ * or the cellVariants() labelled in `cells` (in that list's order);
  * init: N(0,1)·0.01, N(0,1)·sqrt(1/n) and orthogonal recurrent weights;
  * clipping: global-norm clipping at `clip` and none.
  */
-export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: number): Variant[] {
-  // every cell with its defaults: the base's own cell options (τ, the additive form) would not fit the others
-  const { tau, learnTau, dt, additiveForm, ...common } = base;
-  void tau; void learnTau; void dt; void additiveForm;
+export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: number, cells?: readonly string[]): Variant[] {
+  // every cell with its defaults: the base's own cell options (τ, the additive form, the reset) come from each variant
+  const { tau, learnTau, dt, additiveForm, gruReset, ...common } = base;
+  void tau; void learnTau; void dt; void additiveForm; void gruReset;
   const plain = { ...common, nonlinearity: "tanh" as const, peephole: false, coupled: false };
+  if (kind === "cells" && cells) {
+    const target = parameterCount({ ...plain, cell: "lstm" as const });
+    const all = cellVariants();
+    return cells.map((label) => {
+      const v = all.find((x) => x.label === label);
+      if (!v) throw new RangeError(`no cell variant ${JSON.stringify(label)}; they are ${all.map((x) => x.label).join(", ")}`);
+      const like = { ...plain, cell: v.cell, ...v.options };
+      return { name: v.label, spec: { ...like, hidden: v.cell === "lstm" ? base.hidden : hiddenForParameters(like, target) }, options: {} };
+    });
+  }
   if (kind === "cells") {
     const lstm = { ...plain, cell: "lstm" as const };
     const target = parameterCount(lstm);

@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import { errorText } from "../errorText";
 import { existsSync } from "node:fs";
 import { basename } from "node:path";
-import { ExperimentKind, experimentVariants } from "../../engine/runs/experiments";
+import { ExperimentKind, cellVariants, experimentVariants } from "../../engine/runs/experiments";
 import { ModelSpec } from "../../engine/model/modelSpec";
 import { listModels, readModelManifest } from "../../engine/runs/runStore";
 import { PanelKind, isPanelRestore } from "../../protocol/webview";
@@ -156,7 +156,7 @@ async function pickRuns(many: boolean): Promise<string[] | undefined> {
  * Compare Cells on This Text: trains the variants of one experiment one after another on the current
  * file (or selection) for the same time and opens the comparison, which fills in as they train.
  */
-async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; seconds?: number; text?: string; name?: string } = {}): Promise<CompareRunsPanel | undefined> {
+async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; seconds?: number; text?: string; name?: string; cells?: string[] } = {}): Promise<CompareRunsPanel | undefined> {
   const editor = currentEditor();
   const selection = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : "";
   const text = args.text ?? (selection || editor?.document.getText() || "");
@@ -168,6 +168,14 @@ async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; sec
     { label: vscode.l10n.t("Gradient clipping on and off"), experiment: "clipping" as const },
   ], { title: vscode.l10n.t("RNN Lab: what to compare") }))?.experiment;
   if (!kind) return undefined;
+  // cells picked from the list: which cell variants (the reset-before GRU among them); given args.kind without args.cells, the registry's cells
+  let cells = args.cells;
+  if (kind === "cells" && !cells && !args.kind) {
+    const items = cellVariants().map((v) => ({ label: v.label, picked: Object.keys(v.options).length === 0 }));
+    const picked = await prompts.pickMany(items, vscode.l10n.t("RNN Lab: cells to compare (tick them with Space, then Enter)"));
+    if (!picked?.length) return undefined;
+    cells = picked.map((p) => p.label);
+  }
   const c = vscode.workspace.getConfiguration("rnnLab");
   const seconds = args.seconds ?? Number(await vscode.window.showInputBox({
     title: vscode.l10n.t("RNN Lab: seconds of training for each model"), value: String(c.get("trainingSeconds", SETTING_DEFAULTS.trainingSeconds)),
@@ -179,7 +187,7 @@ async function compareOnText(deps: PanelDeps, args: { kind?: ExperimentKind; sec
   const base: ModelSpec = {
     ...DEFAULT_MODEL, cell: c.get("cell", SETTING_DEFAULTS.cell), layers: c.get("layers", SETTING_DEFAULTS.layers), hidden: c.get("hiddenSize", SETTING_DEFAULTS.hiddenSize), vocabSize,
   };
-  const variants = experimentVariants(kind, base, c.get("clip", SETTING_DEFAULTS.clip));
+  const variants = experimentVariants(kind, base, c.get("clip", SETTING_DEFAULTS.clip), cells);
   const runDirs: string[] = [];
   for (const v of variants) {
     // the next variant is made once this one's run folder exists, so they queue in this order

@@ -16,6 +16,53 @@ FORMAT_VERSION = 1
 _DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
 
+class GRUResetBefore(nn.Module):
+    """TensorFlow's GRU (Keras reset_after=False, ONNX linear_before_reset=0): the reset gate scales h
+    before the candidate's recurrent product. nn.GRU's parameter names, shapes and gate order (r, z, n):
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)      z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)    h' = (1 - z) * n + z * h
+
+    Time-major like nn.GRU: forward(x [T, B, in], h0 [L, B, H] or None) -> (y [T, B, H], hn [L, B, H]).
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, dropout=0.0):
+        super().__init__()
+        self.hidden_size, self.num_layers, self.dropout = hidden_size, num_layers, dropout
+        H = hidden_size
+        for layer in range(num_layers):
+            width = input_size if layer == 0 else H
+            setattr(self, f"weight_ih_l{layer}", nn.Parameter(torch.empty(3 * H, width)))
+            setattr(self, f"weight_hh_l{layer}", nn.Parameter(torch.empty(3 * H, H)))
+            setattr(self, f"bias_ih_l{layer}", nn.Parameter(torch.empty(3 * H)))
+            setattr(self, f"bias_hh_l{layer}", nn.Parameter(torch.empty(3 * H)))
+        for p in self.parameters():
+            nn.init.uniform_(p, -H ** -0.5, H ** -0.5)
+
+    def forward(self, x, h0=None):
+        H = self.hidden_size
+        if h0 is None:
+            h0 = x.new_zeros(self.num_layers, x.shape[1], H)
+        finals = []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.training and self.dropout > 0:
+                x = F.dropout(x, self.dropout)  # between layers, as nn.GRU
+            w_ih, w_hh = getattr(self, f"weight_ih_l{layer}"), getattr(self, f"weight_hh_l{layer}")
+            b_ih, b_hh = getattr(self, f"bias_ih_l{layer}"), getattr(self, f"bias_hh_l{layer}")
+            xi = F.linear(x, w_ih, b_ih)  # [T, B, 3H], the input side of every step at once
+            w_rz, b_rz, w_n, b_n = w_hh[:2 * H], b_hh[:2 * H], w_hh[2 * H:], b_hh[2 * H:]
+            h, outputs = h0[layer], []
+            for t in range(x.shape[0]):
+                rz = torch.sigmoid(xi[t, :, :2 * H] + F.linear(h, w_rz, b_rz))
+                r, z = rz[:, :H], rz[:, H:]
+                n = torch.tanh(xi[t, :, 2 * H:] + F.linear(r * h, w_n, b_n))
+                h = (1 - z) * n + z * h
+                outputs.append(h)
+            x = torch.stack(outputs)
+            finals.append(h)
+        return x, torch.stack(finals)
+
+
 class _MinimalRnn(nn.Module):
     """minGRU / minLSTM layers (Feng et al. 2024, "Were RNNs all we needed?"), as nn.GRU is called:
     x [T, B, in], h0 [layers, B, H] or None → (y [T, B, H], h_n [layers, B, H]). The gates read only
@@ -134,7 +181,7 @@ class MinLSTM(_MinimalRnn):
 
 
 class CharModel(nn.Module):
-    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
+    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / GRUResetBefore / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
 
     def __init__(self, spec, dropout=0.0):
         super().__init__()
@@ -149,6 +196,8 @@ class CharModel(nn.Module):
             self.rnn = LeakyStack(spec, E if E > 0 else V, dropout=dropout if L > 1 else 0.0)
         else:
             cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
+            if spec["cell"] == "gru" and spec.get("gruReset", "after") == "before":
+                cell = GRUResetBefore
             extra = {"nonlinearity": spec["nonlinearity"]} if spec["cell"] == "rnn" else {}
             self.rnn = cell(E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0, **extra)
         self.head = nn.Linear(H, V)
