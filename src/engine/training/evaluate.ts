@@ -7,6 +7,7 @@ import { Core } from "../core/core";
 import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { cellEntry } from "../model/cells";
+import { meanLossOverStreams } from "../tasks/characterModel";
 
 /**
  * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
@@ -44,22 +45,12 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
   if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
-  core.setShape(1, window);
-  let total = 0, largestState = 0;
+  // the character model's evaluation with one stream: the text in windows, state carried from zero
   const n = encoded.length - 1;
-  for (let start = 0; start < n; start += window) {
-    const len = Math.min(window, n - start);
-    core.setSteps(len);
-    const inputs = core.inputs(), targets = core.targets();
-    for (let t = 0; t < len; t++) {
-      inputs[t] = encoded[start + t];
-      targets[t] = encoded[start + t + 1];
-    }
-    total += core.forward(false, 0, true) * len;
-    for (let l = 0; l < model.spec.layers; l++) for (const v of core.finalHidden(l)) largestState = Math.max(largestState, Math.abs(v));
-    core.carryState();
-  }
-  const loss = total / n;
+  const loss = meanLossOverStreams(core, encoded, 1, window).loss;
+  // the state after the whole text (an additive cell's grows with it)
+  let largestState = 0;
+  for (let l = 0; l < model.spec.layers; l++) for (const v of core.finalHidden(l)) largestState = Math.max(largestState, Math.abs(v));
   const entry = cellEntry(model.spec.cell);
   if (entry.unboundedState && loss > MAX_MEANINGFUL_LOSS) {
     // not an overflow of the weights: the cell's state is a sum over the whole text (docs/cells.md)

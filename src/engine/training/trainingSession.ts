@@ -74,7 +74,7 @@ export interface SessionEnd {
 export const SAMPLE_MILESTONES = [0.25, 0.5, 0.75];
 export const MIN_SAMPLES = 4;
 
-/** How long, in ms, progress is throttled to in each host (the CLI's lines, the dashboard's events). */
+/** What a host shows as progress (the CLI's lines every 500 ms, the dashboard's events every 250 ms): TrainingSession.progress. */
 export interface ProgressReport {
   step: number;
   charsPerSecond: number; // since the last report, in the task's unit
