@@ -6,7 +6,7 @@
 // ONNX orders gates differently from PyTorch: each cell's operator, gate order, peephole order and
 // attributes are its registry entry's `onnx` (cells.ts). Biases are [input bias, recurrent bias].
 // Every variant has an ONNX form: peepholes (input P), coupled gates (input_forget = 1, f = 1 − i),
-// residual layers (Add).
+// residual layers (Add), the reset-before GRU (linear_before_reset = 0; b_hn outside the reset, as here).
 
 import { cellEntry } from "../model/cells";
 import { Model, tensorSlots } from "../files/checkpoint";
