@@ -6,11 +6,11 @@
 // ONNX orders gates differently from PyTorch: each cell's operator, gate order, peephole order and
 // attributes are its registry entry's `onnx` (cells.ts). Biases are [input bias, recurrent bias].
 // Every variant has an ONNX form: peepholes (input P), coupled gates (input_forget = 1, f = 1 − i),
-// residual layers (Add). minGRU and minLSTM (registry `linearRecurrence`) have no ONNX operator: they
-// are decomposed into standard ones — MatMul + Add for all gates of the window at once, Sigmoid, Sub,
-// Div, Mul for the coefficients a, b, and a Scan over time whose body is h = a ∘ h + b.
-// residual layers (Add). A cell without an ONNX operator (CTRNN, additive) is refused with its
-// entry's one-line reason.
+// residual layers (Add), the reset-before GRU (linear_before_reset = 0; b_hn outside the reset, as here).
+// minGRU and minLSTM (registry `linearRecurrence`) have no ONNX operator: they are decomposed into
+// standard ones — MatMul + Add for all gates of the window at once, Sigmoid, Sub, Div, Mul for the
+// coefficients a, b, and a Scan over time whose body is h = a ∘ h + b. A cell without an ONNX operator
+// (CTRNN, additive) is refused with its entry's one-line reason.
 
 import { cellEntry } from "../model/cells";
 import { InputError } from "../messages/inputError";
