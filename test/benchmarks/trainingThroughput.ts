@@ -236,7 +236,7 @@ function main(): void {
   configs.forEach((c, i) => { if (!c.sample) process.stdout.write(`  ${c.name}: ${ours[i].timings}\n`); });
   for (const c of configs) {
     const variants = (torch?.get(c.name) ?? []).filter((r) => r.variant);
-    if (variants.length) process.stdout.write(`  PyTorch ${c.name}: ${[...new Set(variants.map((r) => r.variant))].map((v) => `${v} best ${fmt(Math.max(...variants.filter((r) => r.variant === v).map((r) => r.chars_per_s)))}`).join(", ")} chars/s (loop: the same maths step by step; logspace: the paper's parallel scan, h̃ = g(·))\n`);
+    if (new Set(variants.map((r) => r.variant)).size > 1) process.stdout.write(`  PyTorch ${c.name}: ${[...new Set(variants.map((r) => r.variant))].map((v) => `${v} best ${fmt(Math.max(...variants.filter((r) => r.variant === v).map((r) => r.chars_per_s)))}`).join(", ")} chars/s (loop: the same maths step by step; logspace: the paper's parallel scan, h̃ = g(·))\n`);
   }
   if (!only || "mingru minlstm".includes(only.toLowerCase())) process.stdout.write(scanVersusSequential(seconds, V));
   const cellSeconds = arg("cells");
