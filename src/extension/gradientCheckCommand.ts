@@ -22,9 +22,8 @@ function checkedModels(like?: ModelSpec): ModelSpec[] {
     for (const c of CELLS) {
       specs.push({ ...base, cell: c.type, layers });
       if (c.options.includes("peephole")) specs.push({ ...base, cell: c.type, layers, peephole: true });
-      // a learned τ (its own tensor ρ) and the additive state form (a recurrent product the input form lacks)
-      if (c.options.includes("learnTau")) specs.push({ ...base, cell: c.type, layers, learnTau: true, tau: 3 });
-      if (c.options.includes("additiveForm")) specs.push({ ...base, cell: c.type, layers, additiveForm: "state" });
+      // the registry's variants: a learned τ (its own tensor ρ), the additive state form (a recurrent product the input form lacks), …
+      for (const v of c.variants ?? []) specs.push({ ...base, cell: c.type, layers, ...v });
     }
   }
   return specs;

@@ -83,6 +83,11 @@ export interface CellEntry {
    * the recurrent product has a gradient buffer of its own. limits.ts sizes a core from them.
    */
   readonly coreBuffers: { states: number; aux: number; separateRecurrent: boolean };
+  /**
+   * The option sets worth exercising besides the defaults (a learned τ, ReLU, the state form): the
+   * gradient-check command checks each, and a table-driven test can train one of each.
+   */
+  readonly variants?: readonly Partial<CellSpec>[];
   /** The carried state is a running sum that nothing shrinks (additive): it grows with the text's length. */
   readonly unboundedState?: boolean;
   /** Whether the layer has W_hh and b_hh (a recurrent product); absent = yes. */
@@ -182,6 +187,7 @@ const CTRNN: CellEntry = {
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: false }, // h; y = f(a)
   ownTensors: (s) => (ctrnnOptions(s).learnTau ? [TensorKind.CtrnnRho] : []),
+  variants: [{ learnTau: true, tau: 3 }, { tau: 1.5, dt: 0.5 }], // α = 1/3 with Δt ≠ 1; not ReLU: a finite difference across its kink is no check
   constants: (s) => { const o = ctrnnOptions(s); return [o.dt, o.tau]; },
   optionsOfCore: (code, flags) => ({ nonlinearity: code === 5 ? "relu" : "tanh", learnTau: (flags & CoreFlag.LearnTau) !== 0 }),
   optionProblem: (s) => {
@@ -211,6 +217,7 @@ const ADDITIVE: CellEntry = {
   coreBuffers: { states: 1, aux: 0, separateRecurrent: false },
   hasRecurrentWeights: (s) => additiveForm(s) === "state",
   unboundedState: true,
+  variants: [{ additiveForm: "state" }],
   optionsOfCore: (code) => ({ additiveForm: code === 7 ? "state" : "input" }),
   optionProblem: (s) => (s.additiveForm === undefined || ADDITIVE_FORMS.includes(s.additiveForm) ? null
     : `the additive form must be ${ADDITIVE_FORMS.join(" or ")}, not ${JSON.stringify(s.additiveForm)}`),
