@@ -16,16 +16,14 @@ import { WorkerChannel } from "../protocol/messageChannel";
 function checkedModels(like?: ModelSpec): ModelSpec[] {
   const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
   if (like) return [{ ...like, hidden: 4, vocabSize: 6, embed: like.embed ? 3 : 0 }];
-  // every registered cell and variant (the reset-before GRU's second product), and with peepholes
+  // every registered cell and variant (the reset-before GRU's second product, a learned τ, the additive
+  // state form), and with peepholes
   // where it has them (their gradients are a path of their own)
   const specs: ModelSpec[] = [];
   for (const layers of [1, 2]) {
     for (const c of CELLS) {
       for (const v of c.variants ?? [{ options: {} }]) specs.push({ ...base, cell: c.type, layers, ...v.options });
       if (c.options.includes("peephole")) specs.push({ ...base, cell: c.type, layers, peephole: true });
-      // a learned τ (its own tensor ρ) and the additive state form (a recurrent product the input form lacks)
-      if (c.options.includes("learnTau")) specs.push({ ...base, cell: c.type, layers, learnTau: true, tau: 3 });
-      if (c.options.includes("additiveForm")) specs.push({ ...base, cell: c.type, layers, additiveForm: "state" });
     }
   }
   return specs;

@@ -27,6 +27,22 @@ export const CTRNN_TAU = 1;
   return (x > 0 ? x : <real>0) + logr(<real>1 + expr(-abs<real>(x)));
 }
 
+// A learned τ's α and ∂α/∂ρ per unit, computed once per step (H softplus, not B·H) for hidden sizes
+// up to the engine's limit; a larger H (never configured by the engine) takes the per-element path.
+const MAX_ROW = 4096;
+const alphaRow = memory.data(MAX_ROW * 8, 16);
+const slopeRow = memory.data(MAX_ROW * 8, 16);
+
+/** Fills alphaRow (and, for backward, slopeRow = ∂α/∂ρ = −Δt/τ² · σ(ρ)) from ρ [H]. */
+function fillLeakRows(rho: usize, H: i32, dt: real, withSlope: bool): void {
+  for (let j = 0; j < H; j++) {
+    const r = load<real>(at(rho, j));
+    const t = dt + softplus(r);
+    store<real>(at(alphaRow, j), dt / t);
+    if (withSlope) store<real>(at(slopeRow, j), -dt / (t * t) * sigmoid(r));
+  }
+}
+
 /** α of unit j: Δt/τ fixed (rho = 0) or Δt/(Δt + softplus(ρ_j)). */
 @inline function leak(rho: usize, j: i32, dt: real, alphaFixed: real): real {
   return rho == 0 ? alphaFixed : dt / (dt + softplus(load<real>(at(rho, j))));
@@ -35,12 +51,15 @@ export const CTRNN_TAU = 1;
 export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: i32, H: i32, relu: bool,
                                  rho: usize, dt: real, tau: real): void {
   const alphaFixed = dt / tau;
+  const rowed = rho != 0 && H <= MAX_ROW;
+  if (rowed) fillLeakRows(rho, H, dt, false);
   for (let b = 0; b < B; b++) {
     const row = b * H;
     let j = 0;
-    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && rho == 0) {
-      const al = f32x4.splat(<f32>alphaFixed);
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && (rho == 0 || rowed)) {
+      const fixed = f32x4.splat(<f32>alphaFixed);
       for (; j + 4 <= H; j += 4) {
+        const al = rowed ? v128.load(at(alphaRow, j)) : fixed;
         const a = v128.load(at(G, row + j));
         const yj = relu ? f32x4.max(a, f32x4.splat(0)) : tanhSimd(a);
         const hp = v128.load(at(hPrev, row + j));
@@ -52,7 +71,7 @@ export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: 
       const a = load<real>(at(G, row + j));
       const yj = relu ? (a > 0 ? a : <real>0) : tanhr(a);
       const hp = load<real>(at(hPrev, row + j));
-      const al = leak(rho, j, dt, alphaFixed);
+      const al = rowed ? load<real>(at(alphaRow, j)) : leak(rho, j, dt, alphaFixed);
       store<real>(at(y, row + j), yj);
       store<real>(at(h, row + j), hp + al * (yj - hp));
     }
@@ -67,25 +86,36 @@ export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: 
 export function ctrnnBackwardStep(y: usize, hPrev: usize, dh: usize, dG: usize, dhPrev: usize, B: i32, H: i32, relu: bool,
                                   rho: usize, gRho: usize, dt: real, tau: real): void {
   const alphaFixed = dt / tau;
+  const rowed = rho != 0 && H <= MAX_ROW;
+  if (rowed) fillLeakRows(rho, H, dt, true);
   for (let b = 0; b < B; b++) {
     const row = b * H;
     let j = 0;
-    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && rho == 0) {
-      const al = f32x4.splat(<f32>alphaFixed), keep = f32x4.splat(<f32>(<real>1 - alphaFixed));
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && (rho == 0 || rowed)) {
+      const fixed = f32x4.splat(<f32>alphaFixed);
       const one = f32x4.splat(1), zero = f32x4.splat(0);
       for (; j + 4 <= H; j += 4) {
+        const al = rowed ? v128.load(at(alphaRow, j)) : fixed;
         const yj = v128.load(at(y, row + j)), d = v128.load(at(dh, row + j));
+        if (rowed) {
+          // gRho += dh ∘ (y − h_{t−1}) ∘ ∂α/∂ρ
+          const dAlpha = f32x4.mul(d, f32x4.sub(yj, v128.load(at(hPrev, row + j))));
+          v128.store(at(gRho, j), f32x4.add(v128.load(at(gRho, j)), f32x4.mul(dAlpha, v128.load(at(slopeRow, j)))));
+        }
         const da = f32x4.mul(d, al);
         v128.store(at(dG, row + j), relu ? v128.bitselect(da, zero, f32x4.gt(yj, zero)) : f32x4.mul(da, f32x4.sub(one, f32x4.mul(yj, yj))));
-        v128.store(at(dhPrev, row + j), f32x4.mul(d, keep));
+        v128.store(at(dhPrev, row + j), f32x4.mul(d, f32x4.sub(one, al)));
       }
     }
     for (; j < H; j++) {
       const yj = load<real>(at(y, row + j));
       const d = load<real>(at(dh, row + j));
-      const al = leak(rho, j, dt, alphaFixed);
+      const al = rowed ? load<real>(at(alphaRow, j)) : leak(rho, j, dt, alphaFixed);
       const slope = relu ? (yj > 0 ? <real>1 : <real>0) : <real>1 - yj * yj;
-      if (rho != 0) {
+      if (rowed) {
+        const dAlpha = d * (yj - load<real>(at(hPrev, row + j)));
+        store<real>(at(gRho, j), load<real>(at(gRho, j)) + dAlpha * load<real>(at(slopeRow, j)));
+      } else if (rho != 0) {
         const r = load<real>(at(rho, j));
         const t = dt + softplus(r);
         const dAlpha = d * (yj - load<real>(at(hPrev, row + j)));

@@ -244,6 +244,8 @@ const CTRNN: CellEntry = {
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: false }, // h; y = f(a)
   ownTensors: (s) => (ctrnnOptions(s).learnTau ? [TensorKind.CtrnnRho] : []),
+  // α = 1/3 with Δt ≠ 1; not ReLU: a finite difference across its kink is no check
+  variants: [{ label: "CTRNN", options: {} }, { label: "CTRNN (learned τ)", options: { learnTau: true, tau: 3 } }, { label: "CTRNN (τ 1.5, Δt 0.5)", options: { tau: 1.5, dt: 0.5 } }],
   constants: (s) => { const o = ctrnnOptions(s); return [o.dt, o.tau]; },
   optionsOfCore: (code, flags) => ({ nonlinearity: code === 5 ? "relu" : "tanh", learnTau: (flags & CoreFlag.LearnTau) !== 0 }),
   optionProblem: (s) => {
@@ -273,6 +275,7 @@ const ADDITIVE: CellEntry = {
   coreBuffers: { states: 1, aux: 0, separateRecurrent: false },
   hasRecurrentWeights: (s) => additiveForm(s) === "state",
   unboundedState: true,
+  variants: [{ label: "Additive", options: {} }, { label: "Additive (state form)", options: { additiveForm: "state" } }],
   optionsOfCore: (code) => ({ additiveForm: code === 7 ? "state" : "input" }),
   optionProblem: (s) => (s.additiveForm === undefined || ADDITIVE_FORMS.includes(s.additiveForm) ? null
     : `the additive form must be ${ADDITIVE_FORMS.join(" or ")}, not ${JSON.stringify(s.additiveForm)}`),
