@@ -12,6 +12,7 @@ import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { ExplorerNode } from "../../../src/extension/modelExplorer";
 import { parameterCount } from "../../../src/engine/runs/experiments";
+import { CELLS } from "../../../src/engine/model/cells";
 import { loadCheckpoint } from "../../../src/engine/files/checkpointFile";
 import { listStepCheckpoints, readModelManifest, readRunManifest, samplesPath, updateRunManifest, writeJsonAtomic } from "../../../src/engine/runs/runStore";
 import type { Shown } from "../../../src/extension/prompts";
@@ -301,7 +302,9 @@ describe("RNN Lab in VS Code", () => {
     await vscode.commands.executeCommand("rnnLab.runGradientCheck");
     const check = await rendered("gradientCheck", (r) => r.done === true, 120_000);
     assert.equal(check.host.rendered.passed, true);
-    assert.equal(check.host.rendered.models, 8, "every cell type, 1 and 2 layers");
+    // every registered cell in each of its variants, LSTM also with peepholes, at 1 and 2 layers
+    const variantsPerLayer = CELLS.reduce((n, c) => n + (c.variants?.length ?? 1) + (c.options.includes("peephole") ? 1 : 0), 0);
+    assert.equal(check.host.rendered.models, 2 * variantsPerLayer, "every cell variant, 1 and 2 layers");
     closeAll();
     assert.equal(openPanels().length, 0, "closing a panel disposes its controller");
   });
