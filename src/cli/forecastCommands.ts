@@ -98,13 +98,24 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   }
   if (request.lr !== undefined && !(request.lr > 0)) throw kit.usage("--lr must be above 0");
   if (request.dropout !== undefined && !(request.dropout >= 0 && request.dropout < 1)) throw kit.usage("--dropout must be from 0 to below 1");
+  // Ctrl-C / SIGTERM: training stops after the current step and the best weights so far are written (exit 130 / 143)
+  const stop = new AbortController();
+  let stoppedBy: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => { stoppedBy = sig; stop.abort(); };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   const result = await trainForecasterRun(request, (p) => {
     if (json) process.stdout.write(JSON.stringify({ type: "progress", step: p.step, steps: p.steps, train_loss: p.trainLoss, val_mae: p.valMae, val_rmse: p.valRmse, baseline_val_mae: p.baselineValMae }) + "\n");
     else process.stderr.write(`step ${p.step}/${p.steps}  loss ${p.trainLoss.toFixed(4)}${p.valMae === null ? "" : `  validation MAE ${fmt(p.valMae)} (best baseline ${fmt(p.baselineValMae)})`}\n`);
+  }, stop.signal, (lines) => {
+    if (json) process.stdout.write(JSON.stringify({ type: "data", notes: lines }) + "\n");
+    else for (const line of lines) process.stderr.write(`${line}\n`);
   });
-  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, best_step: result.bestStep, evaluation: evaluationJson(result.evaluation) }) + "\n");
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, best_step: result.bestStep, stopped: stoppedBy, evaluation: evaluationJson(result.evaluation) }) + "\n");
   else process.stdout.write(`${result.checkpoint}: trained in ${result.seconds.toFixed(1)} s (best validation at step ${result.bestStep})\n\n${evaluationText(result.evaluation)}`);
-  return 0;
+  return stoppedBy === "SIGINT" ? 130 : stoppedBy === "SIGTERM" ? 143 : 0;
 }
 
 export async function evalForecastCommand(checkpoint: string, data: string, json: boolean): Promise<number> {

@@ -33,6 +33,8 @@ export class LoadedForecastModel implements ForecastModel {
   static fromCheckpoint(c: ForecastCheckpoint): LoadedForecastModel { return new LoadedForecastModel(c.spec, c.network, c.params); }
 
   get outputs(): number { return this.net.outputs; }
+  /** Elements of the parameter block (core layout). */
+  get parameterCount(): number { return this.net.core.paramCount; }
   get targets(): string[] { return this.spec.targets; }
   get inputs(): string[] { return this.spec.inputs; }
   get lookback(): number { return this.spec.lookback; }

@@ -102,10 +102,24 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   return { series, spec, network };
 }
 
-export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal): Promise<{ checkpoint: string; evaluation: ForecastEvaluation; seconds: number; bestStep: number }> {
+/** What a user should know about the table before training: cells filled, rows sorted, irregular spacing, the spans and the season. */
+export function describePrepared({ series, spec }: PreparedForecast): string[] {
+  const notes: string[] = [];
+  const filled = series.filled.map((n, j) => [series.columns[j], n] as const).filter(([, n]) => n > 0);
+  if (filled.length) notes.push(`filled ${filled.reduce((a, [, n]) => a + n, 0)} missing cells with --fill ${spec.fill} (${filled.map(([c, n]) => `${c} ${n}`).join(", ")})`);
+  if (series.sorted) notes.push(`the rows were not in time order; sorted by ${spec.timeColumn}`);
+  if (series.spacing && series.spacing.irregular > 0) notes.push(`irregular spacing: ${series.spacing.irregular} of ${series.steps - 1} steps differ from the usual ${series.spacing.step}`);
+  const sp = spec.split;
+  notes.push(`${series.steps} rows: training 1–${sp.trainEnd}, validation ${sp.trainEnd + 1}–${sp.valEnd}, test ${sp.valEnd + 1}–${sp.steps}; season ${spec.season}${spec.calendar.length ? `; calendar features: ${spec.calendar.join(", ")}` : ""}`);
+  return notes;
+}
+
+export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, notes?: (lines: string[]) => void): Promise<{ checkpoint: string; evaluation: ForecastEvaluation; seconds: number; bestStep: number }> {
   checkOutputPath({ out: r.out, kind: "file", inputs: [r.data], force: r.overwrite ?? false });
-  const { series, spec, network } = prepareForecast(r);
-  const trained = trainPrepared(series, spec, network, r, progress, signal);
+  const prepared = prepareForecast(r);
+  const { series, spec, network } = prepared;
+  notes?.(describePrepared(prepared));
+  const trained = await trainPrepared(series, spec, network, r, progress, signal);
   const bytes = encodeForecastCheckpoint({ network, spec, params: trained.params, training: trained.summary });
   try {
     writeFileAtomic(r.out, bytes);
@@ -117,7 +131,7 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
 }
 
 /** The training loop proper, on a prepared run (the leakage test calls it on tables that differ only in the test span). */
-export function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal) {
+export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal) {
   const started = performance.now();
   const { trainEnd, valEnd } = spec.split;
   const L = spec.lookback, H = spec.horizon;
@@ -143,7 +157,10 @@ export function trainPrepared(series: NumericSeries, spec: ForecastSpec, network
   let order = trainOrigins.slice(), cursor = order.length;
   let best: Float32Array = Float32Array.from(net.core.params()), bestStep = 0, bestVal: number | null = null, trainLoss = NaN;
   const validateEvery = Math.max(1, Math.floor(steps / FORECAST_TRAIN_DEFAULTS.validations));
+  let lastYield = performance.now();
   for (let step = 1; step <= steps; step++) {
+    // a turn of the event loop every 20 ms: progress is delivered and an abort is seen
+    if (performance.now() - lastYield > 20) { await new Promise((resolve) => setImmediate(resolve)); lastYield = performance.now(); }
     if (signal?.aborted) break;
     if (cursor + batch > order.length) {
       // a fresh permutation of the training windows each epoch (Fisher–Yates on the seeded generator)
