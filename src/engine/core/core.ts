@@ -1,6 +1,8 @@
 // One Core = one wasm instance = one model at one batch shape: typed views onto the buffers that
 // coreAbi.ts describes, sized from the core's own shape getters (batch, steps, layers, hidden,
-// vocabulary), so callers never pass a shape back in. The only code that calls the exports.
+// vocabulary, head width), so callers never pass a shape back in. The only code that calls the exports.
+// Shapes: B = batch, Tmax = maxSteps (the window setShape allocated), T ≤ Tmax the steps of this pass,
+// V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
 import { cellTypeOfCoreCode } from "../model/cells";
 import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, RegressionLoss, TensorField, TensorKind, TensorSlot } from "./coreAbi";
@@ -25,9 +27,8 @@ export class Core {
     this.checkFits(1, 1);
     this.x = instantiateCore(this.variant);
     const reg = shape.regression;
-    const n = reg
-      ? this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, reg.targets * (reg.loss === RegressionLoss.Gaussian ? 2 : 1))
-      : this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
+    const outputs = reg ? reg.targets * (reg.loss === RegressionLoss.Gaussian ? 2 : 1) : shape.outputs ?? shape.vocab;
+    const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, outputs);
     if (n < 0 || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
     this.paramCount = n;
     this.tensors = [];
@@ -43,6 +44,10 @@ export class Core {
   get layers(): number { return this.x.layerCount(); }
   get hidden(): number { return this.x.hiddenSize(); }
   get vocab(): number { return this.x.vocabSize(); }
+  /** O: the head's width (configureModel's outputs; V unless the shape said otherwise). */
+  get outputs(): number { return this.x.outputSize(); }
+  /** States the cell carries per unit: 1 (h) or 2 (h and c). */
+  get stateCount(): number { return this.x.stateCount(); }
 
   // The core's addresses are u32 but cross the boundary as i32: `>>> 0` keeps those above 2 GiB positive.
   private view(ptr: number, length: number): RealArray {
@@ -63,17 +68,19 @@ export class Core {
   /** [maxSteps·batch] ids, time-major. */
   inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr() >>> 0, this.batch * this.maxSteps); }
   targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr() >>> 0, this.batch * this.maxSteps); }
-  /** Regression: [maxSteps·batch, vocab] reals read per row, and [maxSteps·batch, targets] targets, time-major. */
+  /** [Tmax·B] real: per-row loss weights (the task seam's mask), 1 after setShape; a row of weight 0 carries no loss and no gradient. */
+  lossWeights(): RealArray { return this.view(this.x.lossWeightsPtr(), this.batch * this.maxSteps); }
+  /** [B] i32: per-stream lengths, Tmax after setShape; steps t ≥ length neither change that stream's state nor carry loss. */
+  lengths(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.lengthsPtr() >>> 0, this.batch); }
+  /** Σ of the loss weights of the rows the last forward(withLoss) counted: its mean's denominator (combines shards). */
+  lossWeightTotal(): number { return this.x.lossWeightTotal(); }
+  /** [Tmax·B, O], time-major. */
+  logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.outputs); }
+  /** Regression (CoreShape.regression): [Tmax·B, V] reals read per row, and [Tmax·B, K] target values, time-major. */
   denseInputs(): RealArray { return this.view(this.x.denseInputsPtr(), this.batch * this.maxSteps * this.vocab); }
   realTargets(): RealArray { return this.view(this.x.realTargetsPtr(), this.batch * this.maxSteps * this.x.targetWidth()); }
-  /** [maxSteps·batch] per-row loss weights (1 after setShape). */
-  lossWeights(): RealArray { return this.view(this.x.lossWeightsPtr(), this.batch * this.maxSteps); }
-  /** The head's width O: rows of outputs() are [O]. */
-  get outputs(): number { return this.x.outputSize(); }
-  /** [maxSteps·batch, outputs], time-major: the head's values (logits for a language model). */
-  outputValues(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.x.outputSize()); }
-  /** [maxSteps·batch, vocab], time-major. */
-  logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.vocab); }
+  /** [Tmax·B, O], time-major: the head's values (the logits, for a classes head). */
+  outputValues(): RealArray { return this.logits(); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
   gradFlow(): RealArray { return this.view(this.x.gradFlowPtr(), this.layers * this.maxSteps); }
   /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
@@ -84,8 +91,8 @@ export class Core {
   cellGrad(layer: number): RealArray { return this.view(this.x.cellGradPtr(layer), this.batch * this.hidden); }
   /** [maxSteps·batch, gateRows] activations of the last forward pass; read them before backward(), which reuses the buffer. */
   gates(layer: number): RealArray { return this.view(this.x.gatesPtr(layer), this.batch * this.maxSteps * this.x.gateRows()); }
-  /** [vocab]: the distribution the last sampleRow drew from. */
-  sampleProbs(): RealArray { return this.view(this.x.sampleProbsPtr(), this.vocab); }
+  /** [O]: the distribution the last sampleRow drew from. */
+  sampleProbs(): RealArray { return this.view(this.x.sampleProbsPtr(), this.outputs); }
   tensor(slot: TensorSlot, block: RealArray = this.params()): RealArray { return block.subarray(slot.offset, slot.offset + slot.rows * slot.cols); }
 
   /** The engine checks memory before it makes a core (limits.ts); this is the last guard before the core would trap. */
@@ -99,6 +106,7 @@ export class Core {
     this.x.setShape(batch, steps);
   }
   setSteps(steps: number): void { this.x.setSteps(steps); }
+  /** Returns Σ w·loss / Σ w over the rows with weight w > 0, a target ≥ 0 and t < their stream's length (withLoss), or 0. */
   forward(training: boolean, dropout: number, withLoss: boolean): number { return this.x.forward(training ? 1 : 0, dropout, withLoss ? 1 : 0); }
   /** recordFlow: fill gradFlow(); stateGradIn: add stateGrad()/cellGrad() as ∂L/∂(final state) (full BPTT across windows). */
   backward(recordFlow = false, stateGradIn = false): void {

@@ -42,6 +42,8 @@ export interface CoreShape {
   embed: number; // 0 = one-hot
   hidden: number;
   flags: number; // CoreFlag bits
+  /** O, the head's width (configureModel's outputs): classes, tags or values; absent = vocab (language modelling). */
+  outputs?: number;
   /** the numeric task: dense inputs of `vocab` reals per step, a regression head of `targets` values (×2 Gaussian); absent = ids and softmax */
   regression?: { loss: RegressionLoss; targets: number };
 }

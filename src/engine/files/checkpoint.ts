@@ -1,7 +1,8 @@
 // RNN Lab's checkpoint: one .safetensors file. Model tensors carry PyTorch's state_dict names and
 // layouts; a training checkpoint adds the optimizer moments ("optimizer.exp_avg.<name>",
 // "optimizer.exp_avg_sq.<name>") and the carried hidden state ("state.h", "state.c": [layers, batch,
-// hidden]). Architecture, vocabulary and the scalar training state are JSON strings in __metadata__.
+// hidden]). Architecture, vocabulary, the task (tasks/task.ts TaskCheckpoint: its name and metadata;
+// absent = the character model) and the scalar training state are JSON strings in __metadata__.
 
 import { cellEntry, parameterCount, tensorTable } from "../model/cells";
 import { CharVocabulary, VocabularyJson } from "../model/charVocabulary";
@@ -10,6 +11,8 @@ import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, re
 import { checkMemory, inferenceMemory } from "../core/limits";
 import { TrainOptions, validateTrainOptions } from "../training/trainOptions";
 import { found, userError } from "../messages/inputError";
+import type { TaskCheckpoint } from "../tasks/task";
+import { taskEntryProblem } from "../tasks/taskRegistry";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
 export const CHECKPOINT_VERSION = 1;
@@ -27,6 +30,8 @@ export interface TrainingProgress {
   lastLoss: number;
   bestValLoss: number | null;
   lastValLoss: number | null;
+  /** The best value of the task's selection metric when that is not val_loss (then it is bestValLoss). */
+  bestSelection?: number | null;
   elapsedSeconds: number;
   charsSeen: number;
 }
@@ -41,6 +46,8 @@ export interface TrainingState extends TrainingProgress {
 export interface Model {
   spec: ModelSpec;
   vocab: CharVocabulary;
+  /** What the model is trained for; absent = the character model (every checkpoint before the task seam). */
+  task?: TaskCheckpoint;
   params: Float32Array; // core layout
   training: TrainingState | null;
 }
@@ -70,6 +77,7 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
     format_version: String(CHECKPOINT_VERSION),
     model: JSON.stringify(model.spec),
     vocab: JSON.stringify(model.vocab.toJSON()),
+    ...(model.task ? { task: JSON.stringify(model.task) } : {}),
   };
   const t = model.training;
   if (t) {
@@ -130,6 +138,13 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     return fail((e as Error).message);
   }
   if (vocab.size !== spec.vocabSize) fail(`vocabulary has ${vocab.size} characters, the model expects ${spec.vocabSize}`);
+  let task: TaskCheckpoint | undefined;
+  if (md.task !== undefined) {
+    const raw = parse("task");
+    const problem = taskEntryProblem(raw);
+    if (problem) fail(problem);
+    task = raw as TaskCheckpoint;
+  }
 
   const progress = md.training === undefined ? null : validateProgress(parse("training"), fail);
   // The tensors this model has, and no others.
@@ -182,7 +197,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     };
     for (let k = 0; k < total; k++) if (training.moment2[k] < 0) fail("tensor optimizer.exp_avg_sq.* holds a negative second moment");
   }
-  return { spec, vocab, params, training };
+  return { spec, vocab, ...(task ? { task } : {}), params, training };
 }
 
 /** The `training` metadata: every field typed, ranged and consistent with the model and its text. */

@@ -4,6 +4,7 @@ import { Core } from "../core/core";
 import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { requireFinite } from "../training/evaluate";
+import { textStartId } from "../tasks/characterModel";
 
 export interface SampleOptions {
   temperature: number; // ≤ 0: always the most likely character
@@ -68,9 +69,10 @@ export class Sampler {
     return out;
   }
 
-  /** Without a prime, start as after a line break when the vocabulary has one. */
+  /** Without a prime, start as after a line break when the vocabulary has one (else id 0). */
   private startIndex(): number {
-    return this.model.vocab.has("\n") ? this.model.vocab.indexOf("\n") : 0;
+    const id = textStartId(this.model.vocab);
+    return id >= 0 ? id : 0;
   }
 }
 

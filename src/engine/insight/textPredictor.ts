@@ -15,6 +15,7 @@ import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { requireFinite } from "../training/evaluate";
 import { cellEntry } from "../model/cells";
+import { CharacterModel, textStartId } from "../tasks/characterModel";
 
 const CHUNK = 256; // steps per forward call
 const CACHE_STRIDE = 32;
@@ -50,6 +51,7 @@ export class TextPredictor {
   private readonly H: number;
   private readonly V: number;
   private readonly startId: number;
+  private readonly task: CharacterModel;
 
   constructor(readonly model: Model, readonly contextChars = 256) {
     if (!Number.isInteger(contextChars) || contextChars < 1) throw new RangeError(`context must be a positive number of characters, not ${contextChars}`);
@@ -61,7 +63,8 @@ export class TextPredictor {
     this.H = model.spec.hidden;
     this.V = model.spec.vocabSize;
     // what the model "reads" before the first character of a document: a line break, as the sampler
-    this.startId = model.vocab.has("\n") ? model.vocab.indexOf("\n") : -1;
+    this.startId = textStartId(model.vocab);
+    this.task = new CharacterModel(this.V);
   }
 
   /**
@@ -299,16 +302,10 @@ export class TextPredictor {
     }
   }
 
+  /** The next character's distribution after step t (the task's prediction); non-finite scores are the model's overflow. */
   private softmaxAt(t: number): Float64Array {
-    const V = this.V;
-    const logits = this.core.logits().subarray(t * V, (t + 1) * V);
-    let max = -Infinity;
-    for (let v = 0; v < V; v++) if (logits[v] > max) max = logits[v];
-    const out = new Float64Array(V);
-    let sum = 0;
-    for (let v = 0; v < V; v++) sum += out[v] = Math.exp(logits[v] - max);
-    if (!Number.isFinite(sum) || !Number.isFinite(max)) requireFinite([max, sum], "the prediction's scores", this.model.params);
-    for (let v = 0; v < V; v++) out[v] /= sum;
+    const out = this.task.predictionOf(this.core.logits(), t);
+    if (!Number.isFinite(out[0])) requireFinite([out[0]], "the prediction's scores", this.model.params);
     return out;
   }
 }

@@ -1,5 +1,6 @@
-// Measuring loss without training: over validation streams (fast, batched) and over one text read
-// from its start (every character predicted from everything before it, batch 1).
+// Measuring a character model without training: over one text read from its start (every character
+// predicted from everything before it, batch 1), and one window's logits (the exporters' reference).
+// Validation during training is the task's evaluate (tasks/characterModel.ts meanLossOverStreams).
 
 import { InputError } from "../messages/inputError";
 import { Core } from "../core/core";
@@ -30,35 +31,6 @@ export const MAX_MEANINGFUL_LOSS = -Math.log(1.4e-45);
 /** Throws ModelOverflowError when any of `values` is NaN or infinite. */
 export function requireFinite(values: ArrayLike<number>, what: string, params: ArrayLike<number>): void {
   for (let k = 0; k < values.length; k++) if (!Number.isFinite(values[k])) throw new ModelOverflowError(`${what} is ${values[k]}`, params);
-}
-
-/**
- * Mean loss in nats per character over `data` cut into up to `batch` streams read in windows of
- * `steps`, state carried from zero. Shrinks the batch (and window) when the text is short.
- */
-export function meanLossOverStreams(core: Core, data: ArrayLike<number>, batch: number, steps: number): number {
-  const n = data.length - 1;
-  const B = Math.max(1, Math.min(batch, Math.floor(n / steps)));
-  const T = Math.min(steps, n);
-  const streamLength = Math.floor(n / B);
-  core.setShape(B, T);
-  core.resetState();
-  let total = 0, count = 0;
-  for (let start = 0; start + 1 <= streamLength; start += T) {
-    const len = Math.min(T, streamLength - start);
-    core.setSteps(len);
-    const inputs = core.inputs(), targets = core.targets();
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < len; t++) {
-        inputs[t * B + b] = data[b * streamLength + start + t];
-        targets[t * B + b] = data[b * streamLength + start + t + 1];
-      }
-    }
-    total += core.forward(false, 0, true) * len * B;
-    count += len * B;
-    core.carryState();
-  }
-  return total / count;
 }
 
 export interface TextLoss {

@@ -7,14 +7,14 @@ import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { KernelVariant } from "../core/coreLoader";
 import { ModelSpec } from "../model/modelSpec";
-import type { TokenIds } from "../model/charVocabulary";
+import type { TaskCheckpoint } from "../tasks/task";
 import { CarriedState, ShardJob } from "./shardStep";
 
 // Control block (Int32Array) fields.
 export const CTRL_GENERATION = 0; // bumped by the main thread to start a step
 export const CTRL_DONE = 1; // workers finished with this generation
 export const CTRL_ERROR = 2; // 1 + index of a worker that failed
-export const CTRL_WINDOW = 3;
+export const CTRL_WINDOW = 3; // the batch index within the epoch
 export const CTRL_KEY = 4;
 export const CTRL_STOP = 5;
 const CTRL_SIZE = 8;
@@ -25,17 +25,19 @@ export interface ShardWorkerInit {
   index: number;
   spec: ModelSpec;
   variant: KernelVariant;
+  task: TaskCheckpoint; // rebuilt with restoreTask, as a loaded checkpoint is
   batch: number;
-  steps: number;
+  window: number; // T, steps per batch
   b0: number;
   b1: number;
   dropout: number;
   paramCount: number;
-  data: TokenIds; // on a SharedArrayBuffer
+  data: unknown; // the task's training data, on SharedArrayBuffers (Task.shared)
   ctrl: Int32Array;
   params: Float32Array;
   grads: Float32Array; // this worker's slot
   losses: Float64Array;
+  weights: Float64Array; // per worker: the total loss weight of its last shard (Core.lossWeightTotal)
   shardMs: Float64Array; // per worker: milliseconds its last shard took, copies included
   errorText: Uint8Array;
   current: CarriedState;
@@ -49,19 +51,21 @@ export class ShardPool {
   readonly params: Float32Array;
   readonly grads: Float32Array[] = [];
   readonly losses: Float64Array;
+  readonly weights: Float64Array;
   readonly shardMs: Float64Array;
 
-  constructor(spec: ModelSpec, variant: KernelVariant, batch: number, steps: number, dropout: number, paramCount: number, data: TokenIds,
+  constructor(spec: ModelSpec, variant: KernelVariant, task: TaskCheckpoint, batch: number, window: number, dropout: number, paramCount: number, data: unknown,
               readonly shards: { b0: number; b1: number }[], current: CarriedState, next: CarriedState) {
     this.params = new Float32Array(new SharedArrayBuffer(paramCount * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
+    this.weights = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
     this.shardMs = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
     shards.forEach((shard, index) => {
       const grads = new Float32Array(new SharedArrayBuffer(paramCount * 4));
       this.grads.push(grads);
       const init: ShardWorkerInit = {
-        index, spec, variant, batch, steps, b0: shard.b0, b1: shard.b1, dropout, paramCount, data,
-        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, shardMs: this.shardMs, errorText: this.errorText, current, next,
+        index, spec, variant, task, batch, window, b0: shard.b0, b1: shard.b1, dropout, paramCount, data,
+        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, weights: this.weights, shardMs: this.shardMs, errorText: this.errorText, current, next,
       };
       const worker = new Worker(join(__dirname, "shardWorker.js"), { workerData: init });
       worker.unref(); // a pool never keeps a finished program alive

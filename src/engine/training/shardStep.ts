@@ -1,9 +1,10 @@
 // One shard of a training step — streams [b0, b1) of the batch — the same on the main thread and
-// on every worker: load the carried state, forward, backward, hand back the final state. The
-// gradients stay in the core (mean over this shard's rows); the caller combines shards.
+// on every worker: load the carried state, let the task's batch fill the core's buffers, forward,
+// backward, hand back the final state. The gradients stay in the core (the weighted mean over this
+// shard's loss rows; Core.lossWeightTotal() is its weight); the caller combines shards.
 
 import { Core } from "../core/core";
-import { StreamBatches } from "./streamBatches";
+import type { BatchBuffers, TaskBatches } from "../tasks/task";
 
 /** Hidden (and LSTM cell) state of every stream, [layers, batch, hidden]. */
 export interface CarriedState {
@@ -12,7 +13,7 @@ export interface CarriedState {
 }
 
 export interface ShardJob {
-  window: number;
+  window: number; // the batch index within the epoch
   dropoutKey: number;
   dropout: number;
 }
@@ -29,16 +30,21 @@ export function dropoutKeyFor(seed: number, step: number): number {
   return (x ^ (x >>> 12)) >>> 0;
 }
 
+/** The core's buffers as a task's batch writes them (views made now: see Core). */
+export function coreBuffers(core: Core): BatchBuffers {
+  return { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths() };
+}
+
 /** Returns this shard's mean loss; the core's gradient block holds this shard's mean gradient. */
-export function runShard(core: Core, batches: StreamBatches, layers: number, hidden: number, b0: number, b1: number,
+export function runShard(core: Core, batches: TaskBatches, layers: number, hidden: number, b0: number, b1: number,
                          job: ShardJob, current: CarriedState, next: CarriedState): number {
-  const B = batches.batch;
+  const B = batches.streams;
   for (let l = 0; l < layers; l++) {
     const from = (l * B + b0) * hidden, to = (l * B + b1) * hidden;
     core.hiddenStates(l).set(current.h.subarray(from, to));
     if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
   }
-  batches.fill(job.window, core.inputs(), core.targets(), b0, b1);
+  batches.fillBatch(job.window, coreBuffers(core), b0, b1);
   core.zeroGrads();
   core.setDropoutKey(job.dropoutKey, b0, B);
   const loss = core.forward(true, job.dropout, true);

@@ -5,15 +5,15 @@ import { workerData } from "node:worker_threads";
 import { Core } from "../core/core";
 import { coreShape } from "../model/modelSpec";
 import { CTRL_DONE, CTRL_ERROR, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, CTRL_WINDOW, ShardWorkerInit } from "./shardPool";
+import { restoreTask } from "../tasks/taskRegistry";
 import { runShard } from "./shardStep";
-import { StreamBatches } from "./streamBatches";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "./threadPriority";
 
 const w = workerData as ShardWorkerInit;
 if (process.env[LOW_PRIORITY_ENV]) lowerThisThreadPriority();
 const core = new Core(coreShape(w.spec), "f32", w.variant);
-core.setShape(w.b1 - w.b0, w.steps);
-const batches = new StreamBatches(w.data, w.batch, w.steps);
+core.setShape(w.b1 - w.b0, w.window);
+const batches = restoreTask(w.task, w.spec).batches(w.data, w.batch, w.window);
 let generation = 0;
 
 for (;;) {
@@ -25,6 +25,7 @@ for (;;) {
     core.params().set(w.params);
     const job = { window: Atomics.load(w.ctrl, CTRL_WINDOW), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
     w.losses[w.index] = runShard(core, batches, w.spec.layers, w.spec.hidden, w.b0, w.b1, job, w.current, w.next);
+    w.weights[w.index] = core.lossWeightTotal();
     w.grads.set(core.grads());
     w.shardMs[w.index] = performance.now() - t0;
   } catch (e) {

@@ -1,6 +1,8 @@
-// A training run: truncated BPTT over char-rnn stream batches, global-norm clipping, one optimizer
-// step per window. Everything that decides the next step (parameters, moments, window position,
-// carried hidden state) is in the snapshot, so a resumed run continues exactly.
+// A training run: truncated BPTT over a task's batches (tasks/task.ts; char-rnn's streams for the
+// character model), global-norm clipping, one optimizer step per batch. Everything that decides the
+// next step (parameters, moments, position in the epoch, carried hidden state) is in the snapshot,
+// so a resumed run continues exactly. What a batch holds, whether the state is carried to the next
+// batch and what an evaluation measures are the task's; nothing here knows about characters.
 // With threads > 1 the batch's streams are split into shards: the main thread runs the first,
 // worker threads the others (shardPool.ts), and the shard gradients are summed, weighted by shard
 // size, before one optimizer step. Dropout masks and data do not depend on the split, so any thread
@@ -12,12 +14,13 @@ import { KernelVariant } from "../core/coreLoader";
 import { CharVocabulary, TokenIds } from "../model/charVocabulary";
 import { checkMemory, trainingMemory } from "../core/limits";
 import { Model, TrainingState } from "../files/checkpoint";
-import { meanLossOverStreams } from "./evaluate";
 import { initialiseParameters } from "../model/initialise";
 import { ModelSpec, coreShape, validateSpec } from "../model/modelSpec";
 import { ShardPool } from "./shardPool";
 import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
+import { CharacterModel } from "../tasks/characterModel";
+import { Evaluation, Task, TaskBatches, isBetter, metricValue } from "../tasks/task";
 import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
 import { cellEntry } from "../model/cells";
 
@@ -36,9 +39,20 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-export interface CorpusSplit {
-  train: TokenIds;
-  val: TokenIds;
+/** A task's data, split: training and validation (whole, never trained on). */
+export interface TaskSplit<D> {
+  train: D;
+  val: D;
+}
+
+export type CorpusSplit = TaskSplit<TokenIds>;
+
+/** One validation pass: the task's evaluation, its metrics by name, and whether it beat the best so far. */
+export interface ValidationResult<E extends Evaluation = Evaluation> {
+  evaluation: E;
+  loss: number;
+  metrics: Record<string, number>; // every metric of the task (val_loss, …)
+  improved: boolean; // the task's selection metric beat the best before this pass
 }
 
 /** The last valFraction of the text is for validation (whole, never trained on). */
@@ -58,10 +72,11 @@ export function shardStreams(batch: number, n: number): { b0: number; b1: number
   return out;
 }
 
-export class Trainer {
+export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
   /** The main thread's core: runs the first shard, holds the optimizer state, applies updates. */
   readonly core: Core;
-  readonly batches: StreamBatches;
+  readonly task: Task<D, Evaluation, unknown, B>;
+  readonly batches: B;
   readonly threads: number;
   private readonly mainShard: { b0: number; b1: number };
   private readonly pool: ShardPool | null = null;
@@ -75,6 +90,8 @@ export class Trainer {
   lastLoss = NaN;
   bestValLoss: number | null = null;
   lastValLoss: number | null = null;
+  /** The best value of the task's selection metric (= bestValLoss when that is val_loss). */
+  bestSelection: number | null = null;
   elapsedSeconds = 0;
   charsSeen = 0;
   /** Milliseconds the last step spent: own shard, waiting for the other threads, summing shards, clipping and updating. */
@@ -83,22 +100,24 @@ export class Trainer {
   constructor(
     readonly spec: ModelSpec,
     readonly vocab: CharVocabulary,
-    readonly data: CorpusSplit,
+    readonly data: TaskSplit<D>,
     readonly options: TrainOptions,
     readonly corpus: TrainingState["corpus"],
     resumeFrom: Model | null = null,
     variant?: KernelVariant, // default: the fastest build this runtime runs
     threads = 1,
+    task?: Task<D, Evaluation, unknown, B>, // default: the character model (data = character ids)
   ) {
     validateSpec(spec);
     validateTrainOptions(options);
     if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
+    this.task = task ?? (new CharacterModel(spec.vocabSize) as unknown as Task<D, Evaluation, unknown, B>);
     this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
-    checkTrainingMemory(spec, options, this.threads, data.train.length + data.val.length);
+    checkTrainingMemory(spec, options, this.threads, this.task.size(data.train) + this.task.size(data.val));
     const shared = this.threads > 1;
-    const trainData = shared ? copyToShared(data.train) : data.train;
-    this.batches = new StreamBatches(trainData, options.batch, options.seq);
+    const trainData = shared ? this.task.shared(data.train) : data.train;
+    this.batches = this.task.batches(trainData, options.batch, options.seq);
     const shards = shardStreams(options.batch, this.threads);
     this.mainShard = shards[0];
     this.core = new Core(coreShape(spec), "f32", variant);
@@ -108,7 +127,7 @@ export class Trainer {
     if (resumeFrom) this.restore(resumeFrom);
     else initialiseParameters(this.core, spec, options.init, options.forgetBias, options.seed);
     if (shared) {
-      this.pool = new ShardPool(spec, this.core.variant as KernelVariant, options.batch, options.seq, options.dropout, this.core.paramCount,
+      this.pool = new ShardPool(spec, this.core.variant as KernelVariant, this.task.checkpoint(), options.batch, options.seq, options.dropout, this.core.paramCount,
         trainData, shards.slice(1), this.state, this.nextState);
       this.pool.publishParams(this.core.params());
     }
@@ -124,8 +143,8 @@ export class Trainer {
     this.core.params().set(model.params);
     // weights only (an import, an export): a new run from these weights, fresh optimizer and state
     if (!t) return;
-    if (t.window >= this.batches.windowsPerEpoch) {
-      throw new InputError(`the checkpoint is at window ${t.window} of an epoch, but this text has ${this.batches.windowsPerEpoch} windows per epoch at batch ${this.options.batch} × seq ${this.options.seq}`);
+    if (t.window >= this.batches.batchesPerEpoch) {
+      throw new InputError(`the checkpoint is at window ${t.window} of an epoch, but this text has ${this.batches.batchesPerEpoch} windows per epoch at batch ${this.options.batch} × seq ${this.options.seq}`);
     }
     this.core.moment1().set(t.moment1);
     this.core.moment2().set(t.moment2);
@@ -138,13 +157,15 @@ export class Trainer {
     this.lastLoss = t.lastLoss;
     this.bestValLoss = t.bestValLoss;
     this.lastValLoss = t.lastValLoss;
+    this.bestSelection = this.task.selectionMetric === "val_loss" ? t.bestValLoss : t.bestSelection ?? null;
     this.elapsedSeconds = t.elapsedSeconds;
     this.charsSeen = t.charsSeen;
   }
 
-  get charsPerStep(): number { return this.options.batch * this.options.seq; }
+  /** What one step trains on, in the task's unit (characters for the character model). */
+  get charsPerStep(): number { return this.batches.unitsPerBatch; }
 
-  /** One window: forward, backward, clip, update, carry the state. Throws NonFiniteLossError and leaves the state as before the step. */
+  /** One batch: forward, backward, clip, update, carry the state (when the task carries it). Throws NonFiniteLossError and leaves the state as before the step. */
   trainStep(): StepReport {
     const o = this.options;
     const core = this.core;
@@ -174,13 +195,13 @@ export class Trainer {
     this.charsSeen += this.charsPerStep;
     this.lastLoss = loss;
     this.window++;
-    if (this.window >= this.batches.windowsPerEpoch) {
+    if (this.window >= this.batches.batchesPerEpoch) {
       // a new epoch starts every stream again from zero state
       this.window = 0;
       this.epoch++;
       this.state.h.fill(0);
       this.state.c?.fill(0);
-    } else {
+    } else if (this.task.carriesState) {
       this.state.h.set(this.nextState.h);
       if (this.state.c) this.state.c.set(this.nextState.c!);
     }
@@ -188,16 +209,20 @@ export class Trainer {
   }
 
   /**
-   * Main core's gradient ← Σ_k (B_k / B)·g_k over all shards (each g_k a mean over its own rows);
-   * returns the loss combined the same way.
+   * Main core's gradient ← Σ_k (W_k / W)·g_k over all shards, each g_k the weighted mean over its
+   * own loss rows and W_k their total weight (Core.lossWeightTotal; T·B_k when every row counts,
+   * so the factor is then exactly B_k / B); returns the loss combined the same way.
    */
   private combineShards(mainLoss: number): number {
     const pool = this.pool!;
-    const B = this.options.batch;
-    const w0 = (this.mainShard.b1 - this.mainShard.b0) / B;
+    const W0 = this.core.lossWeightTotal();
+    let W = W0;
+    pool.shards.forEach((_, i) => { W += pool.weights[i]; });
+    const share = (Wk: number) => (W > 0 ? Wk / W : 0);
+    const w0 = share(W0);
     let loss = mainLoss * w0;
-    pool.shards.forEach((shard, i) => {
-      const w = (shard.b1 - shard.b0) / B;
+    pool.shards.forEach((_, i) => {
+      const w = share(pool.weights[i]);
       this.core.accumulateGrads(pool.grads[i], i === 0 ? w0 : 1, w);
       loss += w * pool.losses[i];
     });
@@ -214,15 +239,26 @@ export class Trainer {
     });
   }
 
-  /** Mean validation loss (nats/char) over the whole validation text; null when there is none. */
+  /** Mean validation loss (nats/char for the character model) over the whole validation data; null when there is too little. */
   evaluate(): number | null {
-    if (this.data.val.length < 2) return null;
+    return this.validate()?.loss ?? null;
+  }
+
+  /** One validation pass through the task: its evaluation and metrics, and whether its selection metric improved. */
+  validate(): ValidationResult | null {
     if (!this.evalCore) this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
     this.evalCore.params().set(this.core.params());
-    const loss = meanLossOverStreams(this.evalCore, this.data.val, this.options.batch, this.options.seq);
+    const evaluation = this.task.evaluate(this.evalCore, this.data.val, this.options.batch, this.options.seq);
+    if (evaluation === null) return null;
+    const loss = evaluation.loss;
+    const metrics = Object.fromEntries(this.task.metrics.map((m) => [m.name, m.of(evaluation)]));
+    const selection = metricValue(this.task, this.task.selectionMetric, evaluation) ?? loss;
+    const better = this.task.metrics.find((m) => m.name === this.task.selectionMetric)?.better ?? "lower";
+    const improved = isBetter(better, selection, this.bestSelection);
     this.lastValLoss = loss;
     if (this.bestValLoss === null || loss < this.bestValLoss) this.bestValLoss = loss;
-    return loss;
+    if (improved) this.bestSelection = selection;
+    return { evaluation, loss, metrics, improved };
   }
 
   /** The model and everything needed to continue, as copies. */
@@ -232,6 +268,7 @@ export class Trainer {
     return {
       spec: this.spec,
       vocab: this.vocab,
+      task: this.task.checkpoint(),
       params: Float32Array.from(this.core.params()),
       training: {
         options: this.options,
@@ -243,6 +280,7 @@ export class Trainer {
         lastLoss: this.lastLoss,
         bestValLoss: this.bestValLoss,
         lastValLoss: this.lastValLoss,
+        ...(this.task.selectionMetric === "val_loss" ? {} : { bestSelection: this.bestSelection }),
         elapsedSeconds: this.elapsedSeconds,
         charsSeen: this.charsSeen,
         moment1: Float32Array.from(this.core.moment1()),
@@ -254,18 +292,9 @@ export class Trainer {
   }
 }
 
-/** The ids on shared memory, for the worker threads: as they are when already shared (corpusFile.ts), else a copy. */
 /** Refuses (MemoryLimitError) a run whose peak need (limits.ts trainingMemory) is over wasm32's 4 GiB or the cap. */
 export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, threads: number, corpusChars: number): void {
   const t = Math.max(1, Math.min(threads, options.batch));
   checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${t} thread${t > 1 ? "s" : ""}`,
     trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: t, corpusChars }));
-}
-
-function copyToShared(data: TokenIds): TokenIds {
-  if (data.buffer instanceof SharedArrayBuffer) return data;
-  const shared = new SharedArrayBuffer(data.byteLength);
-  const out = data instanceof Uint8Array ? new Uint8Array(shared) : data instanceof Uint16Array ? new Uint16Array(shared) : new Int32Array(shared);
-  out.set(data);
-  return out;
 }
