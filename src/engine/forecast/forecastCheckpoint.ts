@@ -1,8 +1,9 @@
 // A forecasting checkpoint: one .safetensors file, like a language model's (checkpoint.ts), with the
 // network's tensors under PyTorch's state_dict names and layouts ("rnn.weight_ih_l0" …, "head.weight"
-// [O, hidden], "head.bias" [O]) and three JSON strings in __metadata__: "task" = "forecast",
-// "model" (the ModelSpec; vocabSize = D, the values read per step) and "forecast" (the ForecastSpec:
-// columns, window, strategy, loss, the training span's scaling and split).
+// [O, hidden], "head.bias" [O]) and JSON strings in __metadata__: "model" (the ModelSpec; vocabSize =
+// D, the values read per step) and "task", the task seam's entry (tasks/task.ts TaskCheckpoint):
+// {"name": "forecast", "metadata": the ForecastSpec (columns, window, strategy, loss, the training
+// span's scaling and split)}; "training" (a summary) when it was trained here.
 
 import { readFileSync } from "node:fs";
 import { Core } from "../core/core";
@@ -35,8 +36,8 @@ export function encodeForecastCheckpoint(c: ForecastCheckpoint): Uint8Array {
   if (c.params.length !== total) throw new CheckpointError(`cannot write a checkpoint: ${c.params.length} parameters for a model of ${total}`);
   const tensors = slots.map((slot) => ({ name: torchName(slot), shape: torchShape(slot), data: toTorchLayout(slot, c.params.subarray(slot.offset, slot.offset + slot.rows * slot.cols)) }));
   const metadata: Record<string, string> = {
-    format: CHECKPOINT_FORMAT, format_version: String(CHECKPOINT_VERSION), task: FORECAST_TASK,
-    model: JSON.stringify(c.network), forecast: JSON.stringify(c.spec),
+    format: CHECKPOINT_FORMAT, format_version: String(CHECKPOINT_VERSION),
+    model: JSON.stringify(c.network), task: JSON.stringify({ name: FORECAST_TASK, metadata: c.spec }),
   };
   if (c.training) metadata.training = JSON.stringify(c.training);
   return encodeSafetensors(tensors, metadata);
@@ -53,7 +54,8 @@ export function decodeForecastCheckpoint(bytes: Uint8Array, name: string): Forec
   }
   const md = file.metadata;
   if (md.format !== CHECKPOINT_FORMAT) fail("not an RNN Lab checkpoint (no rnn-lab format in its metadata)");
-  if (md.task !== FORECAST_TASK) fail(`a ${md.task ?? "character language"} model, not a forecaster; train one with rnn-lab train DATA.csv --task forecast`);
+  const task = taskName(md.task);
+  if (task !== FORECAST_TASK) fail(`a ${task === null || task === "character-model" ? "character language" : task} model, not a forecaster; train one with rnn-lab train DATA.csv --task forecast`);
   if (Number(md.format_version) > CHECKPOINT_VERSION) fail(`made by a newer RNN Lab (format ${md.format_version}); this one reads up to ${CHECKPOINT_VERSION}`);
   const parse = (key: string): unknown => {
     if (md[key] === undefined) fail(`metadata "${key}" is missing`);
@@ -61,7 +63,7 @@ export function decodeForecastCheckpoint(bytes: Uint8Array, name: string): Forec
   };
   const network = parse("model") as ModelSpec;
   try { validateSpec(network); } catch (e) { fail((e as Error).message); }
-  const spec = validateForecastSpec(parse("forecast"), fail);
+  const spec = validateForecastSpec((parse("task") as { metadata?: unknown }).metadata, fail);
   if (network.embed !== 0) fail("a forecaster reads values, not ids: its embedding width must be 0");
   const D = featureWidth(spec.targets.length + spec.inputs.length, spec.calendar);
   if (network.vocabSize !== D) fail(`the network reads ${network.vocabSize} values per step, the forecast description ${D}`);
@@ -131,8 +133,19 @@ function validateForecastSpec(raw: unknown, fail: (why: string) => never): Forec
 /** Whether the file at path is a forecasting checkpoint (its metadata says task "forecast"); false for anything unreadable. */
 export function isForecastCheckpointFile(path: string): boolean {
   try {
-    return readSafetensorsHeader(readFileSync(path)).metadata.task === FORECAST_TASK;
+    return taskName(readSafetensorsHeader(readFileSync(path)).metadata.task) === FORECAST_TASK;
   } catch {
     return false;
+  }
+}
+
+/** The task's name in a checkpoint's "task" entry; null without one (a character model from before the task seam) or when it is unreadable. */
+function taskName(entry: string | undefined): string | null {
+  if (entry === undefined) return null;
+  try {
+    const name = (JSON.parse(entry) as { name?: unknown }).name;
+    return typeof name === "string" ? name : null;
+  } catch {
+    return null;
   }
 }
