@@ -24,6 +24,7 @@ import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
+import { SessionPlan, TrainingSession } from "../engine/training/trainingSession";
 
 class UsageError extends Error {}
 
@@ -51,7 +52,7 @@ const HELP = `${USAGE}
 train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
-  --batch N [${D.batch}]   --seq N [${D.seq}]   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
+  --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
   --weight-decay F [${D.weightDecay}]   --clip F [${D.clip}; 0 = off]   --lr-decay F [${D.lrDecay}]   --lr-decay-every N [${D.lrDecayEvery}]
   --init ${INIT_SCHEMES.join("|")} [${D.init}]   --forget-bias F [${D.forgetBias}]   --seed N [${D.seed}]
@@ -186,7 +187,7 @@ function bar(fraction: number, width = 20): string {
 
 const TRAIN_FLAGS = {
   cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", peephole: "boolean",
-  coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", lr: "string",
+  coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", window: "string", lr: "string",
   optimizer: "string", momentum: "string", alpha: "string", beta1: "string", beta2: "string", eps: "string",
   "weight-decay": "string", clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string",
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
@@ -199,7 +200,7 @@ const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "pe
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
-  "seq", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
+  "seq", "window", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
   "init", "forget-bias", "seed", "val-frac", "vocab-cap"];
 
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
@@ -213,6 +214,9 @@ const FORECAST_KIT: CliKit = { parse, usage: (message) => new UsageError(message
 async function train(args: string[]): Promise<number> {
   if (args.some((a, i) => a === "--task=forecast" || (a === "--task" && args[i + 1] === "forecast"))) return trainForecastCommand(args, FORECAST_KIT);
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
+  // --window N is --seq N under the name of what it is: the characters each step reads per stream (the budget is --steps)
+  if (flags.window !== undefined && flags.seq !== undefined) throw new UsageError("give --window or --seq (the same setting: the characters each step reads per stream), not both");
+  if (flags.window !== undefined && flags.resume === undefined) flags.seq = flags.window;
   const out = new Reporter(flags.json === true);
   const threads = num(flags, "threads", trainingThreads(), true);
   if (threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}`);
@@ -308,8 +312,8 @@ async function train(args: string[]): Promise<number> {
     const trainer = new Trainer(spec, vocab, split, options,
       { files: corpus.files, sha256: corpus.sha256, chars: encoded.length, trainChars: split.train.length }, resumeFrom, undefined, threads);
     try {
-      if (resumeFrom?.training && !(trainer.window < trainer.batches.windowsPerEpoch)) {
-        throw new InputError(`${flags.resume}: its training state is damaged (window ${trainer.window} of an epoch of ${trainer.batches.windowsPerEpoch}); it cannot be resumed — start a new run from its weights with --init-from ${flags.resume}`);
+      if (resumeFrom?.training && !(trainer.window < trainer.batches.batchesPerEpoch)) {
+        throw new InputError(`${flags.resume}: its training state is damaged (window ${trainer.window} of an epoch of ${trainer.batches.batchesPerEpoch}); it cannot be resumed — start a new run from its weights with --init-from ${flags.resume}`);
       }
       return await trainLoop(trainer, { flags, files, out, outPath, budget, resumed: resumeFrom?.training != null, spec, corpusFiles: corpus.files, split });
     } finally {
@@ -338,23 +342,29 @@ interface LoopContext {
   split: CorpusSplit;
 }
 
+/** Milliseconds between progress lines (and the live bar's updates). */
+const PROGRESS_EVERY_MS = 500;
+/** Characters of each sample --sample-every prints. */
+const CLI_SAMPLE_LENGTH = 200;
+
+/** Drives the engine's one training loop (TrainingSession) with the --out file as its output; signals are seen between steps. */
 async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
   const { flags, files, out, outPath, budget, spec, split } = ctx;
   const options = trainer.options;
-  const evalEvery = num(flags, "eval-every", 200, true);
-  const sampleEvery = num(flags, "sample-every", 0, true);
-  const checkpointEvery = num(flags, "checkpoint-every", 500, true);
-
+  const plan: SessionPlan = {
+    budget: { [budget.kind]: budget.amount },
+    evalEvery: num(flags, "eval-every", 200, true),
+    sampleEvery: num(flags, "sample-every", 0, true),
+    sampleLength: CLI_SAMPLE_LENGTH,
+    checkpointEvery: num(flags, "checkpoint-every", 500, true),
+    tensorNorms: false,
+  };
   const startStep = trainer.step;
-  const startEpoch = trainer.epoch;
-  const targetSteps = budget.kind === "steps" ? startStep + budget.amount : Infinity;
-  const targetEpoch = budget.kind === "epochs" ? startEpoch + budget.amount : Infinity;
-  const deadline = budget.kind === "seconds" ? budget.amount : Infinity;
 
   out.say(`${ctx.resumed ? "resuming" : "training"} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters`);
-  out.say(`corpus ${ctx.corpusFiles.join(", ")}: ${split.train.length.toLocaleString("en")} training + ${split.val.length.toLocaleString("en")} validation characters; ${trainer.batches.windowsPerEpoch} steps per epoch`);
+  out.say(`corpus ${ctx.corpusFiles.join(", ")}: ${split.train.length.toLocaleString("en")} training + ${split.val.length.toLocaleString("en")} validation characters; ${trainer.batches.batchesPerEpoch} steps per epoch`);
   out.say(`${trainer.threads} thread${trainer.threads > 1 ? "s" : ""}, ${trainer.core.variant} kernels`);
-  out.record({ type: "start", resumed: ctx.resumed, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.windowsPerEpoch, threads: trainer.threads, kernels: trainer.core.variant, out: outPath });
+  out.record({ type: "start", resumed: ctx.resumed, step: startStep, model: spec, options, params: paramCount(spec), train_chars: split.train.length, val_chars: split.val.length, steps_per_epoch: trainer.batches.batchesPerEpoch, threads: trainer.threads, kernels: trainer.core.variant, out: outPath });
 
   // SIGINT (Ctrl-C) and SIGTERM: finish the step under way, save, exit 130 / 143. A second one exits
   // at once without saving (the file on disk stays whatever the last complete write left).
@@ -373,26 +383,28 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const save = () => {
-    try {
-      saveCheckpoint(outPath, trainer.snapshot());
-    } catch (e) {
-      throw describeWriteFailure(e, outPath);
-    }
-  };
-  const t0 = performance.now();
-  const elapsedBefore = trainer.elapsedSeconds;
-  let lastReport = t0, lastReportStep = startStep, charsPerSecond = 0;
+  // The --out file is the session's only output: every checkpoint replaces it (no keep-best file: the CLI writes only what --out names).
+  const session = new TrainingSession(trainer, plan, {
+    saveCheckpoint: (model) => {
+      try {
+        saveCheckpoint(outPath, model);
+      } catch (e) {
+        throw describeWriteFailure(e, outPath);
+      }
+      return outPath;
+    },
+    onValidation: (step, v) => out.record({ type: "eval", step, val_loss: v.loss, ...v.metrics }),
+    onSample: (step, text) => {
+      out.record({ type: "sample", step, text });
+      out.say(`--- sample at step ${step} ---\n${text}\n---`);
+    },
+  });
   let valLoss: number | null = null;
-  const elapsed = () => (performance.now() - t0) / 1000;
-  const doneFraction = () => budget.kind === "steps" ? (trainer.step - startStep) / budget.amount
-    : budget.kind === "seconds" ? elapsed() / deadline
-    : (trainer.epoch - startEpoch + trainer.window / trainer.batches.windowsPerEpoch) / budget.amount;
 
   let exitCode = 0;
   let lastYield = -Infinity;
   try {
-    while (trainer.step < targetSteps && trainer.epoch < targetEpoch && elapsed() < deadline && stop.signal === null) {
+    while (!session.budgetSpent && stop.signal === null) {
       // The steps are synchronous: without a turn of the event loop between them no signal handler runs.
       // A turn (setImmediate) costs 2.5–15 µs; taken at most every YIELD_EVERY_MS it is free even for
       // sub-millisecond steps, and a signal is still seen at the end of a step (docs/safety.md).
@@ -401,33 +413,20 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
         lastYield = performance.now();
         if (stop.signal !== null) break;
       }
-      const r = trainer.trainStep();
-      trainer.elapsedSeconds = elapsedBefore + elapsed();
-      const now = performance.now();
-      if (now - lastReport > 500 || r.step === targetSteps) {
-        charsPerSecond = ((r.step - lastReportStep) * trainer.charsPerStep) / ((now - lastReport) / 1000);
-        lastReport = now;
-        lastReportStep = r.step;
-        const f = doneFraction();
-        const eta = f > 0 ? (elapsed() * (1 - f)) / f : NaN;
-        out.record({ type: "progress", step: r.step, epoch: r.epoch, loss: r.loss, grad_norm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars_per_s: Math.round(charsPerSecond), elapsed_s: +elapsed().toFixed(3) });
-        out.live(`${bar(f)} ${(100 * f).toFixed(0).padStart(3)}%  step ${r.step}  loss ${r.loss.toFixed(3)}${valLoss !== null ? `  val ${valLoss.toFixed(3)}` : ""}  |g| ${r.gradNorm.toFixed(2)}  ${Math.round(charsPerSecond).toLocaleString("en")} chars/s  ETA ${Number.isFinite(eta) ? clock(eta) : "?"}`);
+      const o = session.step();
+      const r = o.report;
+      if (o.valLoss !== null) valLoss = o.valLoss;
+      const p = session.progress(PROGRESS_EVERY_MS, o.finished);
+      if (p) {
+        const seconds = session.seconds;
+        out.record({ type: "progress", step: r.step, epoch: r.epoch, loss: r.loss, grad_norm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars_per_s: Math.round(p.charsPerSecond), elapsed_s: +seconds.toFixed(3) });
+        out.live(`${bar(p.fraction)} ${(100 * p.fraction).toFixed(0).padStart(3)}%  step ${r.step}  loss ${r.loss.toFixed(3)}${valLoss !== null ? `  val ${valLoss.toFixed(3)}` : ""}  |g| ${r.gradNorm.toFixed(2)}  ${Math.round(p.charsPerSecond).toLocaleString("en")} chars/s  ETA ${p.etaSeconds !== null ? clock(p.etaSeconds) : "?"}`);
       }
-      if (evalEvery > 0 && r.step % evalEvery === 0) {
-        valLoss = trainer.evaluate();
-        if (valLoss !== null) out.record({ type: "eval", step: r.step, val_loss: valLoss });
-      }
-      if (sampleEvery > 0 && r.step % sampleEvery === 0) {
-        const text = new Sampler(trainer.snapshot(), r.step).generate(200, { temperature: 0.8, topK: 0, topP: 1 });
-        out.record({ type: "sample", step: r.step, text });
-        out.say(`--- sample at step ${r.step} ---\n${text}\n---`);
-      }
-      if (checkpointEvery > 0 && r.step % checkpointEvery === 0) save();
     }
   } catch (e) {
     if (!(e instanceof NonFiniteLossError)) throw e;
     // The state is as before the bad step: its parameters are the last good ones.
-    save();
+    session.checkpoint();
     out.endLive();
     process.stderr.write(`rnn-lab: error: ${e.message}; the last good state is saved in ${outPath}\n`);
     out.record({ type: "error", step: e.step, message: e.message, checkpoint: outPath });
@@ -438,11 +437,11 @@ async function trainLoop(trainer: Trainer, ctx: LoopContext): Promise<number> {
   }
   if (exitCode !== 0) return exitCode;
   const stopRequested = stop.signal !== null;
-  // stopped by a signal: save at once (a validation pass could take seconds); its last validation stands
-  valLoss = stopRequested ? trainer.lastValLoss : trainer.evaluate();
-  save();
-  const seconds = elapsed();
-  const steps = trainer.step - startStep;
+  // stopped by a signal: the session saves at once (a validation pass could take seconds); its last validation stands
+  const end = session.finish(stopRequested ? "stopped" : "done");
+  valLoss = end.valLoss;
+  const seconds = session.seconds;
+  const steps = session.steps;
   const summary = {
     type: "summary", step: trainer.step, steps, epoch: trainer.epoch, loss: trainer.lastLoss, val_loss: valLoss,
     best_val_loss: trainer.bestValLoss, seconds: +seconds.toFixed(3), chars_per_s: Math.round((steps * trainer.charsPerStep) / seconds),

@@ -1,5 +1,6 @@
 // A training run off the extension host's thread, at lower CPU priority than the editor. One step
-// per turn of the event loop, so pause and stop are seen within a step; the run driver writes the
+// per turn of the event loop, so pause and stop are seen within a step. The loop is the engine's
+// TrainingSession (the one the CLI drives too), through the run driver, which writes the
 // checkpoints, metrics and samples into the run's folder.
 
 import { parentPort } from "node:worker_threads";
@@ -20,7 +21,9 @@ lowerThisThreadPriority();
 
 let driver: RunDriver | null = null;
 let paused = false, stopRequested = false, scheduled = false;
-let lastReport = { time: 0, step: 0 };
+
+/** Milliseconds between progress events (the dashboard redraws on each). */
+const PROGRESS_EVERY_MS = 250;
 
 receiveMessages(port, isToTrainingWorker, (m: ToTrainingWorker) => {
   switch (m.type) {
@@ -64,7 +67,6 @@ function open(modelDir: string, runDir: string): void {
     type: "started", how: driver.start.how, step: t.step, params: paramCount(t.spec), description: describeSpec(t.spec),
     trainChars: t.data.train.length, valChars: t.data.val.length, threads: t.threads, kernels: String(t.core.variant),
   });
-  lastReport = { time: performance.now(), step: t.step };
   schedule();
 }
 
@@ -87,17 +89,13 @@ function step(): void {
     const o = d.step();
     const r = o.report;
     unsent.push({ step: r.step, loss: r.loss, gradNorm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars: d.trainer.charsSeen, seconds: d.trainer.elapsedSeconds, tensorNorms: o.tensorNorms });
-    const now = performance.now();
-    if (now - lastReport.time > 250 || o.finished) {
-      const charsPerSecond = ((o.report.step - lastReport.step) * d.trainer.charsPerStep) / ((now - lastReport.time) / 1000);
-      const f = d.fraction;
-      const secondsSoFar = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
+    const p = d.session.progress(PROGRESS_EVERY_MS, o.finished);
+    if (p) {
       send({
         type: "progress", step: o.report.step, epoch: o.report.epoch, loss: o.report.loss, gradNorm: o.report.gradNorm, clipped: o.report.clipped,
-        lr: o.report.lr, charsPerSecond, fraction: f, etaSeconds: f > 0 ? (secondsSoFar * (1 - f)) / f : null, steps: unsent,
+        lr: o.report.lr, charsPerSecond: p.charsPerSecond, fraction: p.fraction, etaSeconds: p.etaSeconds, steps: unsent,
       });
       unsent = [];
-      lastReport = { time: now, step: o.report.step };
     }
     if (o.valLoss !== null) send({ type: "eval", step: o.report.step, valLoss: o.valLoss, improved: o.improved });
     if (o.checkpoint) send({ type: "checkpoint", step: o.report.step, path: o.checkpoint });
@@ -114,9 +112,8 @@ function step(): void {
 
 function finish(d: RunDriver): void {
   const stopped = stopRequested && !d.budgetSpent;
-  const seconds = d.trainer.elapsedSeconds - (d.manifest.startElapsed ?? 0);
-  const steps = d.trainer.step - (d.manifest.startStep ?? 0);
   const { valLoss, checkpoint, sample } = d.finish(stopped ? "stopped" : "done");
+  const seconds = d.session.seconds, steps = d.session.steps;
   driver = null;
   if (sample !== null) send({ type: "sample", step: d.trainer.step, text: sample });
   send({ type: "done", step: d.trainer.step, valLoss, checkpoint, seconds, charsPerSecond: (steps * d.trainer.charsPerStep) / Math.max(seconds, 1e-9), stopped });

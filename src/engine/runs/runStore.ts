@@ -34,7 +34,7 @@ export interface ModelManifest {
 
 export type RunState = "queued" | "training" | "paused" | "done" | "stopped" | "failed";
 
-export interface RunBudget { steps?: number; seconds?: number }
+export interface RunBudget { steps?: number; seconds?: number; epochs?: number }
 
 export interface RunPlan {
   budget: RunBudget;
@@ -62,6 +62,7 @@ export interface RunManifest {
   /** Where this run began (step and cumulative training seconds), set when it first trains: its budget counts from here. */
   startStep?: number;
   startElapsed?: number;
+  startEpoch?: number;
   updated: string;
   /** What the user calls the run (Rename Run…), a note (Edit Run Notes…) and tags (Tag Run…): shown in the explorer and the comparison. */
   label?: string;

@@ -1,7 +1,9 @@
-// One training run in its run folder (see runStore.ts), one step per call: checkpoints every N
-// steps, validation every M, keep-best, samples, the budget, and continuing after a crash from the
-// last checkpoint exactly as if it had never stopped. Host-agnostic: the VS Code worker, tests and
-// benchmarks drive it the same way.
+// One training run in its run folder (see runStore.ts): opening it (its lock, its text, fresh,
+// continued from a parent or resumed after a crash from its last checkpoint exactly as if it had
+// never stopped) and the folder as a TrainingSession's output — periodic checkpoints pruned to the
+// newest few, best.safetensors, metrics.jsonl, samples.txt, run.json. The loop itself (validation,
+// samples, checkpoint timing, keep-best, the budget) is the session's (trainingSession.ts), the
+// same one the CLI drives. Host-agnostic: the VS Code worker, tests and benchmarks drive it alike.
 
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { CharVocabulary } from "../model/charVocabulary";
@@ -9,31 +11,16 @@ import { Model } from "../files/checkpoint";
 import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../files/checkpointFile";
 import type { KernelVariant } from "../core/coreLoader";
 import { InputError, userError } from "../messages/inputError";
-import { Sampler } from "../insight/sampler";
 import {
   ModelManifest, RunManifest, RunState, acquireRunLock, bestCheckpointPath, corpusPath, listStepCheckpoints, metricsPath,
   pruneStepCheckpoints, readModelManifest, readRunManifest, releaseRunLock, samplesPath, stepCheckpointPath, truncateMetrics,
   updateRunManifest,
 } from "../runs/runStore";
-import { StepReport, Trainer, splitCorpus } from "./trainer";
+import { Trainer, splitCorpus } from "./trainer";
+import { SessionEnd, SessionOutput, StepOutcome, TrainingSession } from "./trainingSession";
 
-export interface StepOutcome {
-  report: StepReport;
-  tensorNorms: number[]; // ‖∂L/∂θ‖ per tensor before clipping, in the core's tensor order
-  valLoss: number | null; // when this step evaluated
-  improved: boolean; // … and beat the best so far (best.safetensors rewritten)
-  checkpoint: string | null; // when this step wrote a periodic checkpoint
-  sample: string | null;
-  finished: boolean; // the budget is spent
-}
-
-/**
- * A short run still shows what it learned: when sampleEvery would give fewer than MIN_SAMPLES
- * samples over the budget, the run also samples as it passes these fractions of it (and every run
- * samples at its end).
- */
-export const SAMPLE_MILESTONES = [0.25, 0.5, 0.75];
-export const MIN_SAMPLES = 4;
+export { MIN_SAMPLES, SAMPLE_MILESTONES } from "./trainingSession";
+export type { StepOutcome } from "./trainingSession";
 
 export interface RunStart {
   /** "fresh": initialised; "resumed": from this run's own last checkpoint (after a crash or a pause in another session); "continued": from the parent's checkpoint. */
@@ -43,24 +30,21 @@ export interface RunStart {
 
 export class RunDriver {
   readonly trainer: Trainer;
+  readonly session: TrainingSession;
   readonly model: ModelManifest;
   manifest: RunManifest;
   readonly start: RunStart;
-  private readonly startStep: number;
-  private readonly startElapsed: number;
   private closed = false;
-  private nextMilestone = 0; // index into SAMPLE_MILESTONES of the next one to pass
-  private lastSampleStep = -1;
 
   private constructor(readonly modelDir: string, readonly dir: string, trainer: Trainer, model: ModelManifest, manifest: RunManifest, start: RunStart) {
     this.trainer = trainer;
     this.model = model;
-    this.manifest = manifest;
     this.start = start;
-    this.startStep = manifest.startStep ?? start.step;
-    this.startElapsed = manifest.startElapsed ?? trainer.elapsedSeconds;
-    this.manifest = updateRunManifest(dir, { state: "training", message: null, startStep: this.startStep, startElapsed: this.startElapsed, step: trainer.step });
-    while (this.nextMilestone < SAMPLE_MILESTONES.length && this.fraction >= SAMPLE_MILESTONES[this.nextMilestone]) this.nextMilestone++; // resumed: those are behind it
+    // the budget counts from where the run first trained (kept in run.json across crashes and pauses)
+    const from = { step: manifest.startStep ?? start.step, elapsedSeconds: manifest.startElapsed ?? trainer.elapsedSeconds, epoch: manifest.startEpoch ?? trainer.epoch };
+    this.manifest = updateRunManifest(dir, { state: "training", message: null, startStep: from.step, startElapsed: from.elapsedSeconds, startEpoch: from.epoch, step: trainer.step });
+    const plan = this.manifest.plan;
+    this.session = new TrainingSession(trainer, { ...plan, tensorNorms: true }, this.folderOutput(), from);
   }
 
   /**
@@ -109,89 +93,52 @@ export class RunDriver {
     }
   }
 
-  /** Fraction of the budget spent (steps or seconds, whichever is nearer its end). */
-  get fraction(): number {
-    const { steps, seconds } = this.manifest.plan.budget;
-    const f1 = steps ? (this.trainer.step - this.startStep) / steps : 0;
-    const f2 = seconds ? (this.trainer.elapsedSeconds - this.startElapsed) / seconds : 0;
-    return Math.min(1, Math.max(f1, f2));
-  }
+  /** Fraction of the budget spent (steps, seconds or epochs, whichever is nearest its end). */
+  get fraction(): number { return this.session.fraction; }
 
-  get budgetSpent(): boolean {
-    const { steps, seconds } = this.manifest.plan.budget;
-    return (steps !== undefined && this.trainer.step - this.startStep >= steps)
-      || (seconds !== undefined && this.trainer.elapsedSeconds - this.startElapsed >= seconds);
-  }
+  get budgetSpent(): boolean { return this.session.budgetSpent; }
 
   /** One optimizer step and whatever falls due after it. Throws NonFiniteLossError (state as before the step). */
-  step(): StepOutcome {
-    const t = this.trainer;
-    const plan = this.manifest.plan;
-    const t0 = performance.now();
-    const report = t.trainStep();
-    t.elapsedSeconds += (performance.now() - t0) / 1000;
-    // per-tensor norms before clipping (the core has already scaled them all by clip/‖g‖ if it clipped)
-    const unclip = report.clipped ? report.gradNorm / t.options.clip : 1;
-    const tensorNorms = t.tensorGradNorms().map((x) => +(x.norm * unclip).toPrecision(4));
-    this.record({ type: "step", step: report.step, loss: report.loss, grad_norm: report.gradNorm, clipped: report.clipped, lr: report.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3), tensor_norms: tensorNorms });
-    let valLoss: number | null = null, improved = false, checkpoint: string | null = null, sample: string | null = null;
-    if (plan.evalEvery > 0 && report.step % plan.evalEvery === 0) ({ valLoss, improved } = this.evaluate());
-    if (plan.sampleEvery > 0 && (report.step % plan.sampleEvery === 0 || this.milestonePassed())) sample = this.sample();
-    if (plan.checkpointEvery > 0 && report.step % plan.checkpointEvery === 0) checkpoint = this.checkpoint();
-    return { report, tensorNorms, valLoss, improved, checkpoint, sample, finished: this.budgetSpent };
-  }
+  step(): StepOutcome { return this.session.step(); }
 
-  private evaluate(): { valLoss: number | null; improved: boolean } {
-    const before = this.trainer.bestValLoss;
-    const valLoss = this.trainer.evaluate();
-    if (valLoss === null) return { valLoss, improved: false };
-    const improved = before === null || valLoss < before;
-    this.record({ type: "eval", step: this.trainer.step, val_loss: valLoss, chars: this.trainer.charsSeen, seconds: +this.trainer.elapsedSeconds.toFixed(3) });
-    if (improved) saveCheckpoint(bestCheckpointPath(this.dir), this.trainer.snapshot());
-    this.manifest = updateRunManifest(this.dir, { step: this.trainer.step, lastValLoss: valLoss, bestValLoss: this.trainer.bestValLoss });
-    return { valLoss, improved };
-  }
+  /** Writes a periodic checkpoint now (also what pausing does) and keeps the newest few. */
+  checkpoint(): string { return this.session.checkpoint(); }
 
-  /** Whether this step passed one of SAMPLE_MILESTONES of a run too short for MIN_SAMPLES samples at sampleEvery. */
-  private milestonePassed(): boolean {
-    const f = this.fraction;
-    if (this.nextMilestone >= SAMPLE_MILESTONES.length || f < SAMPLE_MILESTONES[this.nextMilestone]) return false;
-    while (this.nextMilestone < SAMPLE_MILESTONES.length && f >= SAMPLE_MILESTONES[this.nextMilestone]) this.nextMilestone++;
-    const stepsSoFar = this.trainer.step - this.startStep;
-    const budgetSteps = this.manifest.plan.budget.steps ?? (f > 0 ? stepsSoFar / f : Infinity); // a time budget: steps it will take at this pace
-    return budgetSteps / this.manifest.plan.sampleEvery < MIN_SAMPLES;
-  }
-
-  private sample(): string {
-    const step = this.trainer.step;
-    this.lastSampleStep = step;
-    const text = new Sampler(this.trainer.snapshot(), step).generate(this.manifest.plan.sampleLength, { temperature: 0.8, topK: 0, topP: 1 });
-    appendFileSync(samplesPath(this.dir), `--- step ${step} ---\n${text}\n`);
-    this.record({ type: "sample", step, text });
-    return text;
-  }
-
-  /** Writes a periodic checkpoint now (also what pausing and stopping do) and keeps the newest few. */
-  checkpoint(): string {
-    const path = stepCheckpointPath(this.dir, this.trainer.step);
-    saveCheckpoint(path, this.trainer.snapshot());
-    pruneStepCheckpoints(this.dir, this.manifest.plan.keepCheckpoints);
-    this.manifest = updateRunManifest(this.dir, { step: this.trainer.step });
-    return path;
+  /** The run folder as the session's output. */
+  private folderOutput(): SessionOutput {
+    return {
+      saveCheckpoint: (model, step) => {
+        const path = stepCheckpointPath(this.dir, step);
+        saveCheckpoint(path, model);
+        pruneStepCheckpoints(this.dir, this.manifest.plan.keepCheckpoints);
+        this.manifest = updateRunManifest(this.dir, { step });
+        return path;
+      },
+      saveBest: (model) => saveCheckpoint(bestCheckpointPath(this.dir), model),
+      onStep: (r, tensorNorms, t) => {
+        this.record({ type: "step", step: r.step, loss: r.loss, grad_norm: r.gradNorm, clipped: r.clipped, lr: r.lr, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3), tensor_norms: tensorNorms });
+      },
+      onValidation: (step, v, t) => {
+        this.record({ type: "eval", step, val_loss: v.loss, ...v.metrics, chars: t.charsSeen, seconds: +t.elapsedSeconds.toFixed(3) });
+        this.manifest = updateRunManifest(this.dir, { step, lastValLoss: v.loss, bestValLoss: t.bestValLoss });
+      },
+      onSample: (step, text) => {
+        appendFileSync(samplesPath(this.dir), `--- step ${step} ---\n${text}\n`);
+        this.record({ type: "sample", step, text });
+      },
+    };
   }
 
   setState(state: RunState): void {
     this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
   }
 
-  /** The end of the run: a last validation, sample (unless samples are off or this step has one) and checkpoint, the final state, the lock released. */
-  finish(state: "done" | "stopped"): { valLoss: number | null; checkpoint: string; sample: string | null } {
-    const { valLoss } = this.evaluate();
-    const sample = this.manifest.plan.sampleEvery > 0 && this.lastSampleStep !== this.trainer.step ? this.sample() : null;
-    const checkpoint = this.checkpoint();
+  /** The end of the run (see TrainingSession.finish: "stopped" saves at once), the final state, the lock released. */
+  finish(state: "done" | "stopped"): SessionEnd {
+    const end = this.session.finish(state);
     this.manifest = updateRunManifest(this.dir, { state, step: this.trainer.step });
     this.close();
-    return { valLoss, checkpoint, sample };
+    return end;
   }
 
   /** A failure: the last checkpoint stays as it is (a NaN step never reaches one); the reason goes in run.json. */
