@@ -79,6 +79,8 @@ export class Core {
   /** Regression (CoreShape.regression): [Tmax·B, V] reals read per row, and [Tmax·B, K] target values, time-major. */
   denseInputs(): RealArray { return this.view(this.x.denseInputsPtr(), this.batch * this.maxSteps * this.vocab); }
   realTargets(): RealArray { return this.view(this.x.realTargetsPtr(), this.batch * this.maxSteps * this.x.targetWidth()); }
+  /** Whether this core reads vectors and has a values head (CoreShape.regression). */
+  get regression(): boolean { return this.x.targetWidth() > 0; }
   /** [Tmax·B, O], time-major: the head's values (the logits, for a classes head). */
   outputValues(): RealArray { return this.logits(); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */

@@ -12,6 +12,7 @@ import { RegressionLoss } from "../core/coreAbi";
 import type { Precision } from "../core/coreLoader";
 import { ModelSpec, coreShape } from "../model/modelSpec";
 import type { ForecastLoss, ForecastSpec } from "./forecastModel";
+import { ForecastBatches, headValues } from "../tasks/forecastTask";
 
 export const LOSS_CODES: Record<ForecastLoss, RegressionLoss> = { mse: RegressionLoss.Mse, mae: RegressionLoss.Mae, gaussian: RegressionLoss.Gaussian };
 
@@ -19,9 +20,7 @@ export const LOSS_CODES: Record<ForecastLoss, RegressionLoss> = { mse: Regressio
 export interface StandardForecasts { mean: Float64Array[][]; logVariance: Float64Array[][] | null }
 
 /** K values per head step: the direct head's targets per row H·K, the recursive head's K. */
-export function headTargets(spec: Pick<ForecastSpec, "targets" | "horizon" | "strategy">): number {
-  return spec.strategy === "direct" ? spec.horizon * spec.targets.length : spec.targets.length;
-}
+export const headTargets = headValues;
 
 export class ForecastNetwork {
   readonly core: Core;
@@ -49,26 +48,14 @@ export class ForecastNetwork {
 
   /**
    * Fills one batch of training windows ending at `origins` (each o reads rows o − L … o − 1) with
-   * their targets and loss weights. features: [rows, D] standardised. Returns nothing; forward next.
+   * their targets and loss weights, as the task's batches do (tasks/forecastTask.ts). features:
+   * [rows, D] standardised. Forward next.
    */
   loadTrainingBatch(features: Float64Array, origins: readonly number[]): void {
-    const B = origins.length, L = this.L, D = this.D, K = this.K, W = this.width;
-    this.ensureShape(B);
-    const x = this.core.denseInputs(), y = this.core.realTargets(), w = this.core.lossWeights();
-    for (let b = 0; b < B; b++) {
-      const o = origins[b];
-      for (let t = 0; t < L; t++) {
-        const r = t * B + b, src = (o - L + t) * D;
-        for (let j = 0; j < D; j++) x[r * D + j] = features[src + j];
-        if (this.spec.strategy === "recursive") {
-          for (let k = 0; k < K; k++) y[r * W + k] = features[(o - L + t + 1) * D + k];
-        } else if (t === L - 1) {
-          for (let h = 0; h < this.spec.horizon; h++) for (let k = 0; k < K; k++) y[r * W + h * K + k] = features[(o + h) * D + k];
-        }
-      }
-    }
-    if (this.spec.strategy === "direct") w.fill(0).fill(1, (L - 1) * B);
-    else w.fill(1);
+    this.ensureShape(origins.length);
+    const c = this.core;
+    new ForecastBatches(this.spec, { features, width: this.D, origins: origins.slice() }, origins.length, this.L).fillWindows(origins,
+      { tokens: c.inputs(), vectors: c.denseInputs(), targets: c.targets(), targetValues: c.realTargets(), lossWeights: c.lossWeights(), lengths: c.lengths() });
   }
 
   /**
