@@ -5,6 +5,7 @@
 //   npm run bench -- --quality        also: validation loss after 120 s of LSTM 2×128, RNN Lab vs PyTorch
 //   npm run bench -- --rounds 3       rounds (default 2); each setting's best round is reported
 //   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
+//   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -25,6 +26,7 @@ import { Sampler } from "../../src/engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
+import { forecastBenchmark } from "./forecastThroughput";
 
 interface BenchConfig {
   name: string;
@@ -240,5 +242,7 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
 }
 
 const only = arg("only");
-if (only !== "hover") main();
+if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+else if (only !== "hover") main();
+if (!only) forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
 if (!only || only === "hover") void hoverBenchmark();
