@@ -27,7 +27,7 @@ export const FORECAST_TRAIN_FLAGS = {
 export const FORECAST_USAGE = `  rnn-lab train DATA.csv --task forecast --target COL[,COL] [--inputs COL,…] [--time-column COL] [--fill previous|linear]
                         --lookback L --horizon H [--strategy direct|recursive] [--loss mse|mae|gaussian]
                         [--val-frac F --test-frac F | --test-from TIME] [--season S] [--ar-order P] [--backtest N] [--out CKPT] [--json]
-  rnn-lab forecast CKPT DATA.csv [--horizon H] [--open-loop] [--json | --csv]`;
+  rnn-lab forecast CKPT DATA.csv [--horizon H] [--json | --csv]`;
 
 export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task forecast; defaults in brackets; docs/forecasting.md):
   --target COL[,COL]   the series to forecast   --inputs COL,…   exogenous columns known at each step
@@ -40,7 +40,8 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   --cell ${CELL_TYPES.join("|")} [${FORECAST_TRAIN_DEFAULTS.cell}]   --layers N [${FORECAST_TRAIN_DEFAULTS.layers}]   --hidden N [${FORECAST_TRAIN_DEFAULTS.hidden}]   --dropout F [0]
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
-  eval CKPT DATA.csv on a forecasting checkpoint: the model and every baseline (naive, seasonal_naive, mean, ar) per step ahead
+  eval CKPT DATA.csv on a forecasting checkpoint: the model and every baseline (naive, seasonal_naive, mean, ar) per step ahead;
+    --open-loop: a recursive model reads the actual values at each step instead of its own predictions
 
 forecast: the next H values after DATA's last row (H ≤ the model's horizon for direct models), with
   90 % intervals from a Gaussian model; --csv writes time,COL,COL_lower,COL_upper rows to stdout.`;
@@ -118,15 +119,15 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   return stoppedBy === "SIGINT" ? 130 : stoppedBy === "SIGTERM" ? 143 : 0;
 }
 
-export async function evalForecastCommand(checkpoint: string, data: string, json: boolean): Promise<number> {
+export async function evalForecastCommand(checkpoint: string, data: string, json: boolean, openLoop = false): Promise<number> {
   const model = loadForecastModel(checkpoint);
-  const evaluation = evaluateForecast(model, readForecastTable(model, data));
+  const evaluation = evaluateForecast(model, readForecastTable(model, data), { closedLoop: !openLoop });
   process.stdout.write(json ? JSON.stringify({ type: "eval", task: "forecast", file: data, model: model.description, ...evaluationJson(evaluation) }) + "\n" : `${model.description}\n${evaluationText(evaluation)}`);
   return 0;
 }
 
 export async function forecastCommand(args: string[], kit: CliKit): Promise<number> {
-  const { flags, files } = kit.parse("forecast", args, { horizon: "string", json: "boolean", csv: "boolean", "open-loop": "boolean", "max-memory": "string" }, [2, 2]);
+  const { flags, files } = kit.parse("forecast", args, { horizon: "string", json: "boolean", csv: "boolean", "max-memory": "string" }, [2, 2]);
   if (flags.json && flags.csv) throw kit.usage("give --json or --csv, not both");
   const model = loadForecastModel(files[0]);
   const series = readForecastTable(model, files[1]);

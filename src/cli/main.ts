@@ -493,9 +493,10 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string" }, [2, 2]);
+  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean" }, [2, 2]);
   useMemoryCap(flags);
-  if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true);
+  if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true, flags["open-loop"] === true);
+  if (flags["open-loop"]) throw new UsageError("--open-loop is for forecasting checkpoints");
   const model = loadCheckpoint(files[0]);
   const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");

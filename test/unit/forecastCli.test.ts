@@ -68,6 +68,10 @@ describe("rnn-lab forecasting, as a user runs it", () => {
     const f = runCli(["forecast", "r.safetensors", "data.csv", "--horizon", "10", "--csv"], { cwd: dir });
     assert.equal(f.status, 0, f.stderr);
     assert.equal(f.stdout.trim().split("\n").length, 11);
+    const closed = JSON.parse(runCli(["eval", "r.safetensors", "data.csv", "--json"], { cwd: dir }).stdout) as { closed_loop: boolean; models: { model: { overall: { mae: number }[] } } };
+    const open = JSON.parse(runCli(["eval", "r.safetensors", "data.csv", "--json", "--open-loop"], { cwd: dir }).stdout) as typeof closed;
+    assert.deepEqual([closed.closed_loop, open.closed_loop], [true, false]);
+    assert.notEqual(open.models.model.overall[0].mae, closed.models.model.overall[0].mae);
     writeFileSync(join(dir, "text.txt"), "hello world, hello forecasting. ".repeat(40));
     assert.equal(runCli(["train", "text.txt", "--steps", "2", "--hidden", "4", "--seq", "8", "--batch", "2", "--out", "c.safetensors", "--threads", "1"], { cwd: dir }).status, 0);
     const wrong = runCli(["forecast", "c.safetensors", "data.csv"], { cwd: dir });
