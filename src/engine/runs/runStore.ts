@@ -59,7 +59,7 @@ export interface RunManifest {
   step: number;
   bestValLoss: number | null;
   lastValLoss: number | null;
-  /** Where this run began (step and cumulative training seconds), set when it first trains: its budget counts from here. */
+  /** Where this run began (step, cumulative training seconds, epoch), set when it first trains: its budget counts from here. */
   startStep?: number;
   startElapsed?: number;
   startEpoch?: number;

@@ -7,6 +7,7 @@ import { Core } from "../core/core";
 import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { cellEntry } from "../model/cells";
+import { meanLossOverStreams } from "../tasks/characterModel";
 
 /**
  * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
@@ -44,21 +45,9 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
   if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
-  core.setShape(1, window);
-  let total = 0;
+  // the character model's evaluation with one stream: the text in windows, state carried from zero
   const n = encoded.length - 1;
-  for (let start = 0; start < n; start += window) {
-    const len = Math.min(window, n - start);
-    core.setSteps(len);
-    const inputs = core.inputs(), targets = core.targets();
-    for (let t = 0; t < len; t++) {
-      inputs[t] = encoded[start + t];
-      targets[t] = encoded[start + t + 1];
-    }
-    total += core.forward(false, 0, true) * len;
-    core.carryState();
-  }
-  const loss = total / n;
+  const loss = meanLossOverStreams(core, encoded, 1, window).loss;
   if (!Number.isFinite(loss)) throw new ModelOverflowError(`its loss on the text is ${loss}`, model.params);
   if (loss > MAX_MEANINGFUL_LOSS) throw new ModelOverflowError(`its loss on the text is ${loss.toExponential(2)} nats per character, beyond what float32 probabilities can express (${MAX_MEANINGFUL_LOSS.toFixed(0)})`, model.params);
   return { loss, bitsPerChar: loss / Math.LN2, predicted: n };

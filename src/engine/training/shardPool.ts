@@ -14,7 +14,7 @@ import { CarriedState, ShardJob } from "./shardStep";
 export const CTRL_GENERATION = 0; // bumped by the main thread to start a step
 export const CTRL_DONE = 1; // workers finished with this generation
 export const CTRL_ERROR = 2; // 1 + index of a worker that failed
-export const CTRL_WINDOW = 3; // the batch index within the epoch
+export const CTRL_BATCH_INDEX = 3; // which batch of the epoch the step trains
 export const CTRL_KEY = 4;
 export const CTRL_STOP = 5;
 const CTRL_SIZE = 8;
@@ -77,7 +77,7 @@ export class ShardPool {
 
   /** Starts every worker on `job` with the parameters last published. */
   start(job: ShardJob): void {
-    Atomics.store(this.ctrl, CTRL_WINDOW, job.window);
+    Atomics.store(this.ctrl, CTRL_BATCH_INDEX, job.batchIndex);
     Atomics.store(this.ctrl, CTRL_KEY, job.dropoutKey | 0);
     Atomics.store(this.ctrl, CTRL_DONE, 0);
     Atomics.add(this.ctrl, CTRL_GENERATION, 1);

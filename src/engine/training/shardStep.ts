@@ -13,7 +13,7 @@ export interface CarriedState {
 }
 
 export interface ShardJob {
-  window: number; // the batch index within the epoch
+  batchIndex: number; // which batch of the epoch (the trainer's `window`, as checkpoints call it)
   dropoutKey: number;
   dropout: number;
 }
@@ -45,7 +45,7 @@ export function runShard(core: Core, batches: TaskBatches, layers: number, hidde
     core.hiddenStates(l).set(current.h.subarray(from, to));
     if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
   }
-  batches.fillBatch(job.window, coreBuffers(core), b0, b1);
+  batches.fillBatch(job.batchIndex, coreBuffers(core), b0, b1);
   core.zeroGrads();
   core.setDropoutKey(job.dropoutKey, b0, B);
   const loss = core.forward(true, job.dropout, true);

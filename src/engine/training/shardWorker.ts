@@ -4,7 +4,7 @@
 import { workerData } from "node:worker_threads";
 import { Core } from "../core/core";
 import { coreShape } from "../model/modelSpec";
-import { CTRL_DONE, CTRL_ERROR, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, CTRL_WINDOW, ShardWorkerInit } from "./shardPool";
+import { CTRL_DONE, CTRL_ERROR, CTRL_BATCH_INDEX, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, ShardWorkerInit } from "./shardPool";
 import { restoreTask } from "../tasks/taskRegistry";
 import { runShard } from "./shardStep";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "./threadPriority";
@@ -23,7 +23,7 @@ for (;;) {
   try {
     const t0 = performance.now();
     core.params().set(w.params);
-    const job = { window: Atomics.load(w.ctrl, CTRL_WINDOW), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
+    const job = { batchIndex: Atomics.load(w.ctrl, CTRL_BATCH_INDEX), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
     w.losses[w.index] = runShard(core, batches, w.spec.layers, w.spec.hidden, w.b0, w.b1, job, w.current, w.next);
     w.weights[w.index] = core.lossWeightTotal();
     w.grads.set(core.grads());

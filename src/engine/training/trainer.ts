@@ -170,7 +170,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     const o = this.options;
     const core = this.core;
     const { layers, hidden } = this.spec;
-    const job = { window: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
+    const job = { batchIndex: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
     const t0 = performance.now();
     this.pool?.start(job);
     const { b0, b1 } = this.mainShard;
