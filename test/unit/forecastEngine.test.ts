@@ -17,6 +17,9 @@ import { mulberry32 } from "../../src/engine/model/seededRandom";
 import type { ForecastTrainRequest } from "../../src/engine/forecast/forecastModel";
 import { naiveForecast, seasonalNaiveForecast } from "../../src/engine/forecast/baselines";
 import { tempDir } from "../helpers";
+import { restoreTask } from "../../src/engine/tasks/taskRegistry";
+import { ForecastTask } from "../../src/engine/tasks/forecastTask";
+import { ForecastNetwork } from "../../src/engine/forecast/forecastNetwork";
 
 /** A seasonal series (period 12) with an input column and noise, as CSV text; spike: a row (0-based) multiplied by 100. */
 function seasonalCsv(rows: number, spike = -1): string {
@@ -187,4 +190,31 @@ describe("what the quick picks show", () => {
     const w = suggestWindowFor(v);
     assert.deepEqual([w.season, w.lookback, w.horizon], [12, 24, 12]);
   });
+});
+
+describe("forecasting on the task seam", () => {
+  for (const [strategy, loss] of [["direct", "gaussian"], ["recursive", "mse"]] as const) {
+    test(`${strategy}, ${loss}: restoreTask rebuilds the task from its checkpoint entry; its evaluation is the core's loss on the same windows`, () => {
+      const dir = tempDir();
+      writeFileSync(join(dir, "s.csv"), seasonalCsv(200));
+      const { series, spec, network } = prepareForecast(request(join(dir, "s.csv"), { strategy, loss }));
+      const task = restoreTask(new ForecastTask(spec, network.vocabSize).checkpoint(), network) as ForecastTask;
+      assert.ok(task instanceof ForecastTask);
+      const K = strategy === "direct" ? spec.horizon : 1;
+      assert.deepEqual([task.input, task.head, task.lossRows, task.carriesState], [
+        { kind: "vectors", width: network.vocabSize }, { kind: "values", width: K * (loss === "gaussian" ? 2 : 1), loss }, strategy === "direct" ? "horizon" : "every-step", false]);
+      const features = featureMatrix(series, spec.scaling, spec.calendar);
+      const origins = [40, 57, 90, 120, 131];
+      const net = new ForecastNetwork(spec, network, "f64");
+      net.core.seed(3);
+      net.core.fillRandom(net.core.params(), 0.3);
+      net.loadTrainingBatch(features, origins);
+      net.core.resetState();
+      const direct = net.core.forward(false, 0, true);
+      const e = task.evaluate(net.core, { features, width: network.vocabSize, origins }, 2, spec.lookback)!;
+      assert.ok(Math.abs(e.loss - direct) < 1e-12, `${e.loss} vs ${direct}`);
+      assert.equal(e.weight, strategy === "direct" ? origins.length : origins.length * spec.lookback);
+      assert.ok(e.mae > 0 && Number.isFinite(e.mae));
+    });
+  }
 });
