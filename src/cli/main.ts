@@ -22,6 +22,8 @@ import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
+import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
+import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
 import { SessionPlan, TrainingSession } from "../engine/training/trainingSession";
 
 class UsageError extends Error {}
@@ -42,6 +44,7 @@ const USAGE = `usage:
   rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
   rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
+${FORECAST_USAGE}
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
@@ -74,6 +77,8 @@ import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding o
 export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
   as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
   README.md, weights, and data.txt from --data or the run's corpus).
+
+${FORECAST_HELP}
 
 Outputs (train, import, export) are never one of the command's input files, a device or a FIFO; an
 existing file other than the checkpoint being resumed is replaced only with --force (docs/safety.md).`;
@@ -232,7 +237,11 @@ interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 /** Longest run of training steps between two turns of the event loop (when signals are seen), ms. */
 const YIELD_EVERY_MS = 5;
 
+/** The forecasting commands get main's parser and usage errors. */
+const FORECAST_KIT: CliKit = { parse, usage: (message) => new UsageError(message) };
+
 async function train(args: string[]): Promise<number> {
+  if (args.some((a, i) => a === "--task=forecast" || (a === "--task" && args[i + 1] === "forecast"))) return trainForecastCommand(args, FORECAST_KIT);
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   // --window N is --seq N under the name of what it is: the characters each step reads per stream (the budget is --steps)
   if (flags.window !== undefined && flags.seq !== undefined) throw new UsageError("give --window or --seq (the same setting: the characters each step reads per stream), not both");
@@ -515,8 +524,10 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string" }, [2, 2]);
+  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean" }, [2, 2]);
   useMemoryCap(flags);
+  if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true, flags["open-loop"] === true);
+  if (flags["open-loop"]) throw new UsageError("--open-loop is for forecasting checkpoints");
   const model = loadCheckpoint(files[0]);
   const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
@@ -609,7 +620,7 @@ async function exportWeights(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- main
 
-const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export"];
+const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast"];
 
 /** One command's usage line(s) from USAGE, and its paragraph of HELP where there is one. */
 function commandHelp(command: string): string {
@@ -641,6 +652,7 @@ async function runCommand(argv: string[]): Promise<number> {
     case "gradcheck": return gradcheck(rest);
     case "import": return importWeights(rest);
     case "export": return exportWeights(rest);
+    case "forecast": return forecastCommand(rest, FORECAST_KIT);
     case "help": case "--help": case "-h":
       if (rest[0] !== undefined && COMMANDS.includes(rest[0])) throw new HelpRequested(rest[0]);
       process.stdout.write(HELP + "\n");

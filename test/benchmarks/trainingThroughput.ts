@@ -7,6 +7,7 @@
 //   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
 //   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
 //   npm run bench -- --cells 60       also: LSTM, GRU, minGRU, minLSTM at equal parameter count, 60 s each: loss and gradient flow
+//   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -29,6 +30,7 @@ import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
 import { cellsAtEqualSize, scanVersusSequential } from "./linearRecurrence";
+import { forecastBenchmark } from "./forecastThroughput";
 
 interface BenchConfig {
   name: string;
@@ -264,5 +266,7 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
 }
 
 const only = arg("only");
-if (only !== "hover") main();
+if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+else if (only !== "hover") main();
+if (!only) forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
 if (!only || only === "hover") void hoverBenchmark();

@@ -5,7 +5,7 @@
 // V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
 import { cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
-import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, RegressionLoss, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
@@ -26,8 +26,10 @@ export class Core {
     this.facts = shapeFacts(shape);
     this.checkFits(1, 1);
     this.x = instantiateCore(this.variant);
-    const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, shape.outputs ?? shape.vocab);
-    if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    const reg = shape.regression;
+    const outputs = reg ? reg.targets * (reg.loss === RegressionLoss.Gaussian ? 2 : 1) : shape.outputs ?? shape.vocab;
+    const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, outputs);
+    if (n < 0 || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
     shape.constants?.forEach((v, k) => { if (this.x.setCellConstant(k, v) < 0) throw new Error(`the core has no cell constant ${k}`); });
     this.paramCount = n;
     this.tensors = [];
@@ -75,6 +77,13 @@ export class Core {
   lossWeightTotal(): number { return this.x.lossWeightTotal(); }
   /** [Tmax·B, O], time-major. */
   logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.outputs); }
+  /** Regression (CoreShape.regression): [Tmax·B, V] reals read per row, and [Tmax·B, K] target values, time-major. */
+  denseInputs(): RealArray { return this.view(this.x.denseInputsPtr(), this.batch * this.maxSteps * this.vocab); }
+  realTargets(): RealArray { return this.view(this.x.realTargetsPtr(), this.batch * this.maxSteps * this.x.targetWidth()); }
+  /** Whether this core reads vectors and has a values head (CoreShape.regression). */
+  get regression(): boolean { return this.x.targetWidth() > 0; }
+  /** [Tmax·B, O], time-major: the head's values (the logits, for a classes head). */
+  outputValues(): RealArray { return this.logits(); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
   gradFlow(): RealArray { return this.view(this.x.gradFlowPtr(), this.layers * this.maxSteps); }
   /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */

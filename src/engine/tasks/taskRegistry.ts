@@ -4,9 +4,11 @@
 import { InputError } from "../messages/inputError";
 import type { ModelSpec } from "../model/modelSpec";
 import { CHARACTER_MODEL, CharacterModel } from "./characterModel";
+import { FORECAST, ForecastTask } from "./forecastTask";
+import type { ForecastSpec } from "../forecast/forecastModel";
 import type { Evaluation, Task, TaskCheckpoint } from "./task";
 
-export const TASK_NAMES = [CHARACTER_MODEL] as const;
+export const TASK_NAMES = [CHARACTER_MODEL, FORECAST] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** A checkpoint without a `task` entry (every file before the task seam) holds a character model. */
@@ -16,6 +18,7 @@ export const DEFAULT_TASK: TaskCheckpoint = { name: CHARACTER_MODEL, metadata: {
 export function restoreTask(entry: TaskCheckpoint, spec: ModelSpec): Task<unknown, Evaluation> {
   switch (entry.name) {
     case CHARACTER_MODEL: return new CharacterModel(spec.vocabSize) as Task<unknown, Evaluation>;
+    case FORECAST: return new ForecastTask(entry.metadata as unknown as ForecastSpec, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
     default: throw new InputError(`unknown task ${JSON.stringify(entry.name)}; this version of RNN Lab trains ${TASK_NAMES.join(", ")}`);
   }
 }

@@ -32,7 +32,8 @@ export function dropoutKeyFor(seed: number, step: number): number {
 
 /** The core's buffers as a task's batch writes them (views made now: see Core). */
 export function coreBuffers(core: Core): BatchBuffers {
-  return { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths() };
+  const values = core.regression; // the numeric task's buffers (forecasting), when the core has them
+  return { tokens: core.inputs(), vectors: values ? core.denseInputs() : null, targets: core.targets(), targetValues: values ? core.realTargets() : null, lossWeights: core.lossWeights(), lengths: core.lengths() };
 }
 
 /** Returns this shard's mean loss; the core's gradient block holds this shard's mean gradient. */
