@@ -24,7 +24,8 @@ let hidden = new Set<string>(viewSetting<string[]>("hidden", []));
 let view = viewSetting<"paths" | "step">("view", "paths");
 let step = viewSetting<number>("step", 1);
 let loop = viewSetting<"closed" | "open">("loop", "closed");
-let intervals = viewSetting<boolean>("intervals", true);
+/** Whose interval band is drawn: a model's name, "" for the default (the trained model, else the lowest MAE), "none". */
+let intervalsOf = viewSetting<string>("intervalsOf", "");
 let perStepMetric = viewSetting<Metric>("perStepMetric", "mae");
 let residualModel = viewSetting<string>("residualModel", "");
 
@@ -71,7 +72,7 @@ const stepPick = dropdown("step", t("Steps ahead"), [{ value: "1", label: "1" }]
 const loopPick = dropdown("loop", t("Loop"), [
   { value: "closed", label: t("Closed loop (fed its own forecasts)") }, { value: "open", label: t("Open loop (fed the actual values)") },
 ], loop, (v) => { loop = v as typeof loop; saveViewSetting("loop", v); drawSeries(); report(); });
-const intervalBox = checkbox("intervals", t("Prediction intervals"), intervals, (on) => { intervals = on; saveViewSetting("intervals", on); drawSeries(); report(); });
+const intervalPick = dropdown("intervals", t("Prediction interval of"), [], intervalsOf, (v) => { intervalsOf = v; saveViewSetting("intervalsOf", v); drawSeries(); report(); });
 const horizonField = textField("horizon", t("Horizon"), "", { type: "number", size: 5 });
 const originsField = textField("origins", t("Forecast origins"), "", { type: "number", size: 5 });
 const apply = button(t("Backtest Again"), () => {
@@ -82,7 +83,7 @@ const apply = button(t("Backtest Again"), () => {
   post({ type: "forecast.options", horizon, origins });
 }, { secondary: true });
 apply.id = "apply";
-controls.append(viewPick.element, stepPick.element, loopPick.element, intervalBox, horizonField.element, originsField.element, apply);
+controls.append(viewPick.element, stepPick.element, loopPick.element, intervalPick.element, horizonField.element, originsField.element, apply);
 
 /** A chart section: heading, Reset Zoom (zoomable charts) and Save as PNG. */
 function section(id: string, name: string, label: string, height: number, zoomable: boolean): { section: HTMLElement; canvas: HTMLCanvasElement; head: HTMLElement } {
@@ -127,6 +128,10 @@ const metricPick = dropdown("per-step-metric", t("Metric"), METRICS.map((m) => (
 perStepHead.append(perStepTitle, metricPick.element);
 const perStepTable = document.createElement("table");
 perStepTable.id = "per-step";
+// one column per step ahead: a long horizon scrolls inside its box, not the page
+const perStepBox = document.createElement("div");
+perStepBox.style.overflowX = "auto";
+perStepBox.append(perStepTable);
 const loopChart = section("loop-chart", t("Open loop against closed loop"), t("Mean absolute error per step ahead, open and closed loop"), 240, false);
 const loopKey = document.createElement("p");
 loopKey.className = "muted";
@@ -151,7 +156,7 @@ const acfNote = document.createElement("p");
 acfNote.id = "acf-note";
 acfNote.className = "muted";
 acf.section.append(acfNote);
-app.append(title, facts, notes, modelRow, shownBox, controls, series.section, metricsHeading, overallTable, perStepHead, perStepTable, loopChart.section,
+app.append(title, facts, notes, modelRow, shownBox, controls, series.section, metricsHeading, overallTable, perStepHead, perStepBox, loopChart.section,
   residuals.section, residualAcf.section, arHeading, arText, arTable, acf.section);
 
 // ---- drawing ----
@@ -168,12 +173,17 @@ function xOf(i: number): number {
   return data!.time ? data!.time[Math.min(i, data!.time.length - 1)] : i + 1;
 }
 
+/** A time as the data's resolution writes it: months as 2024-03, days as 2024-03-15, else with the time of day. */
 function formatX(v: number): string {
-  if (data?.timeKind !== "date") return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+  if (data?.timeKind !== "date") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+  const d = data.time!, step = d.length > 1 ? (d[d.length - 1] - d[0]) / (d.length - 1) : 0;
+  if (step >= 27 * 86_400_000) {
+    const at = new Date(v + 15 * 86_400_000); // to the nearest month
+    return `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, "0")}`;
+  }
   const iso = new Date(v).toISOString();
-  return iso.endsWith("T00:00:00.000Z") ? (iso.slice(8, 10) === "01" && monthly() ? iso.slice(0, 7) : iso.slice(0, 10)) : iso.slice(0, 16).replace("T", " ");
+  return step >= 86_400_000 ? iso.slice(0, 10) : iso.slice(0, 16).replace("T", " ");
 }
-const monthly = () => !!data?.time && data.time.length > 1 && (data.time[1] - data.time[0]) > 27 * 86_400_000;
 
 /** The validation and test spans as shaded bands behind the lines, with their names at the top. */
 const spanShading: Plugin = {
@@ -195,9 +205,13 @@ const spanShading: Plugin = {
     const n = data.values.length;
     band(xOf(data.trainEnd), xOf(data.valEnd), 0.08, t("validation"));
     band(xOf(data.valEnd), xOf(n - 1), 0.18, t("test"));
+    // where the test band fell, in canvas pixels (the tests read it)
+    const r = chart.currentDevicePixelRatio;
+    shading = [x.getPixelForValue(xOf(data.valEnd)), x.getPixelForValue(xOf(n - 1)), area.top, area.bottom].map((v) => Math.round(v * r)).join(",");
   },
 };
 
+let shading = "";
 type P = { x: number; y: number };
 const GAP: P = { x: NaN, y: NaN };
 
@@ -211,10 +225,27 @@ function forecastPoints(m: ForecastModelData, which: "forecasts" | "lower" | "up
     return d.origins.map((o, i) => ({ x: xOf(o + h), y: arr[i * H + h] }));
   }
   const out: P[] = [];
-  d.origins.forEach((o, i) => {
+  for (const i of drawnOrigins()) {
+    const o = d.origins[i];
     for (let h = 0; h < H; h++) out.push({ x: xOf(o + h), y: arr[i * H + h] });
     out.push(GAP);
-  });
+  }
+  return out;
+}
+
+/** The model whose interval band is drawn, or "" for none. */
+function intervalModel(): string {
+  if (!data || intervalsOf === "none") return "";
+  if (intervalsOf && data.models.some((m) => m.name === intervalsOf)) return intervalsOf;
+  if (data.models.some((m) => m.name === "model" && m.lower)) return "model";
+  const withBands = data.models.filter((m) => m.lower);
+  return withBands.length ? withBands.reduce((a, b) => (b.overall.mae < a.overall.mae ? b : a)).name : "";
+}
+
+/** The origins whose paths are drawn: the first, then each next one at least a horizon later, so the paths do not overlap (the metrics use them all). */
+function drawnOrigins(): number[] {
+  const d = data!, out: number[] = [];
+  d.origins.forEach((o, i) => { if (!out.length || o >= d.origins[out[out.length - 1]] + d.horizon) out.push(i); });
   return out;
 }
 
@@ -234,7 +265,7 @@ function drawSeries(): void {
     const color = colorOf(m.name);
     const closedOnly = loop === "open" && !m.openLoop;
     if (closedOnly) continue; // the mean reads no history: it has no open loop
-    if (intervals && m.lower && m.upper && loop === "closed") {
+    if (m.name === intervalModel() && m.lower && m.upper && loop === "closed") {
       bandIndices.add(datasets.length).add(datasets.length + 1); // the band's edges: in tooltips, not in the legend
       datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "lower"), borderColor: faded(color, 0.35), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: false });
       datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "upper"), borderColor: faded(color, 0.35), backgroundColor: faded(color, 0.15), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: "-1" });
@@ -281,7 +312,8 @@ function cell(tag: "td" | "th", text: string, mark = false): HTMLElement {
   return c;
 }
 
-const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : Number(v.toPrecision(digits)).toLocaleString());
+/** A value to `digits` significant digits in the page's locale ("—" for none; −0 is 0). */
+const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : (v === 0 ? 0 : v).toLocaleString(undefined, { maximumSignificantDigits: digits }));
 
 let winners: Record<string, string> = {};
 function drawOverall(): void {
@@ -379,14 +411,17 @@ function drawResiduals(): void {
     : t("{0} of {1} lags outside the band: structure is left in the residuals that a better model could use.", outsideBand, lags);
 }
 
+/** 12 → "₁₂": a coefficient's index as a subscript. */
+const subscript = (k: number) => String(k).replace(/\d/g, (c) => "₀₁₂₃₄₅₆₇₈₉"[Number(c)]);
+
 function drawAr(): void {
   const d = data!, w = d.ar.coefficients;
-  arText.textContent = t("Order p = {0}, chosen by Akaike's criterion (AIC {1}); residual variance σ² = {2}. y_t = w₀ + Σ w_k y_(t−k) + ε_t.", d.ar.order, fmt(d.ar.aic, 6), fmt(d.ar.sigma2));
+  arText.textContent = t("Order p = {0}, chosen by Akaike's criterion (AIC {1}); residual variance σ² = {2}. yₜ = w₀ + Σₖ wₖ yₜ₋ₖ + εₜ.", d.ar.order, fmt(d.ar.aic, 6), fmt(d.ar.sigma2));
   const head = document.createElement("tr");
   for (const h of [t("term"), t("coefficient")]) { const th = document.createElement("th"); th.textContent = h; th.setAttribute("scope", "col"); head.append(th); }
   const rows = Array.from(w, (v, k) => {
     const tr = document.createElement("tr");
-    tr.append(cell("th", k === 0 ? t("w₀ (intercept)") : t("w{0} (lag {0})", k)), cell("td", fmt(v, 6)));
+    tr.append(cell("th", k === 0 ? t("w₀ (intercept)") : t("w{0} (lag {1})", subscript(k), k)), cell("td", fmt(v, 6)));
     return tr;
   });
   arTable.replaceChildren(head, ...rows);
@@ -428,6 +463,7 @@ function drawFacts(): void {
   modelNote.textContent = d.model ? t("Trained forecaster: {0}.", d.model) + (d.modelNote ? ` ${d.modelNote}` : "")
     : t("Baselines only: no forecaster is trained on this column yet. A network is worth having where it beats every row of this table.") + (d.modelNote ? ` (${d.modelNote})` : "");
   train.hidden = !!d.model;
+  intervalPick.setOptions([{ value: "", label: t("the best (default)") }, { value: "none", label: t("none") }, ...d.models.filter((m) => m.lower).map((m) => ({ value: m.name, label: displayName(m.name) }))], intervalsOf);
   stepPick.setOptions(Array.from({ length: d.horizon }, (_, h) => ({ value: String(h + 1), label: String(h + 1) })), String(Math.min(step, d.horizon)));
   horizonField.control.value = String(d.horizon);
   originsField.control.value = String(d.origins.length);
@@ -454,7 +490,7 @@ function report(): void {
   const seriesPoints = (name: string) => (c?.data.datasets.find((x) => x.label === displayName(name))?.data as P[] | undefined)?.filter((p) => Number.isFinite(p.y)).length ?? 0;
   reportRendered({
     models: data.models.map((m) => m.name).join(","), shown: shown.join(","), datasets: c?.data.datasets.length ?? 0, values: data.values.length,
-    origins: data.origins.length, horizon: data.horizon, view, step, loop, intervals,
+    origins: data.origins.length, horizon: data.horizon, view, step, loop, intervalsOf: intervalModel(), pathsDrawn: drawnOrigins().length, shading,
     winnerMae: winners.mae ?? "", winnerRmse: winners.rmse ?? "", winnerMase: winners.mase ?? "", winnerSmape: winners.smape ?? "",
     overallRows: overallTable.rows.length - 1, perStepColumns: data.horizon, perStepMarked, perStepMetric,
     arTerms: arTable.rows.length - 1, residualModel: residualTarget().name, residualLags: residualTarget().residualAcf.length - 1, residualOutside: outsideBand,
