@@ -22,6 +22,8 @@ import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
+import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
+import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
 
 class UsageError extends Error {}
 
@@ -41,6 +43,7 @@ const USAGE = `usage:
   rnn-lab gradcheck [--cell ${CELLS}] [--layers N] [--hidden N] [--json]
   rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
+${FORECAST_USAGE}
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
@@ -71,6 +74,8 @@ import: a PyTorch char model's state_dict saved with safetensors (nn.Embedding o
 export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GRU/RNN, MatMul; state
   as h0/c0 inputs and hn/cn outputs), pytorch (a folder: model.py, train.py for python or torchrun,
   README.md, weights, and data.txt from --data or the run's corpus).
+
+${FORECAST_HELP}
 
 Outputs (train, import, export) are never one of the command's input files, a device or a FIFO; an
 existing file other than the checkpoint being resumed is replaced only with --force (docs/safety.md).`;
@@ -202,7 +207,11 @@ interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 /** Longest run of training steps between two turns of the event loop (when signals are seen), ms. */
 const YIELD_EVERY_MS = 5;
 
+/** The forecasting commands get main's parser and usage errors. */
+const FORECAST_KIT: CliKit = { parse, usage: (message) => new UsageError(message) };
+
 async function train(args: string[]): Promise<number> {
+  if (args.some((a, i) => a === "--task=forecast" || (a === "--task" && args[i + 1] === "forecast"))) return trainForecastCommand(args, FORECAST_KIT);
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   const out = new Reporter(flags.json === true);
   const threads = num(flags, "threads", trainingThreads(), true);
@@ -487,6 +496,7 @@ async function sample(args: string[]): Promise<number> {
 async function evaluate(args: string[]): Promise<number> {
   const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string" }, [2, 2]);
   useMemoryCap(flags);
+  if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true);
   const model = loadCheckpoint(files[0]);
   const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
@@ -573,7 +583,7 @@ async function exportWeights(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- main
 
-const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export"];
+const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast"];
 
 /** One command's usage line(s) from USAGE, and its paragraph of HELP where there is one. */
 function commandHelp(command: string): string {
@@ -605,6 +615,7 @@ async function runCommand(argv: string[]): Promise<number> {
     case "gradcheck": return gradcheck(rest);
     case "import": return importWeights(rest);
     case "export": return exportWeights(rest);
+    case "forecast": return forecastCommand(rest, FORECAST_KIT);
     case "help": case "--help": case "-h":
       if (rest[0] !== undefined && COMMANDS.includes(rest[0])) throw new HelpRequested(rest[0]);
       process.stdout.write(HELP + "\n");

@@ -15,6 +15,9 @@ export {
   // the task seam and the cell seam (mirrored at the end of coreAbi.ts's CoreExports)
   configureModel, lossWeightsPtr, lengthsPtr, lossWeightTotal, outputSize, stateCount,
 } from "./network";
+// the numeric task (forecasting): dense inputs and a regression loss (mirrored in coreAbi.ts)
+export { setRegression, denseInputsPtr, realTargetsPtr, targetWidth } from "./network";
+export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN } from "./regression";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 
 /** Bytes per element of this build: 4 (training core) or 8 (gradient-check core). */

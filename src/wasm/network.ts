@@ -56,6 +56,7 @@ import {
 } from "./cells";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
+import { LOSS_CROSS_ENTROPY, LOSS_GAUSSIAN, lastRegressionWeightTotal, regressionLoss } from "./regression";
 import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
@@ -91,6 +92,11 @@ let separateRecurrent = false; // the cell wants h·W_hh + b_hh apart from G (RE
 let directPath = false;        // the cell's backward step writes a direct term of ∂L/∂h_{t−1}
 let extraTensors = 0;          // the cell's own [1, H] tensors per unit
 let residual = false;
+// The numeric task (forecasting, setRegression): layer 0 reads a real vector of V values per row
+// (denseInputs [T·B, V]) instead of an id, and the head's loss is a regression loss against
+// realTargets [T·B, K] (regression.ts). LOSS_CROSS_ENTROPY = ids and softmax, as before.
+let lossKind = LOSS_CROSS_ENTROPY;
+let K = 0;       // target values per row (regression only)
 
 // ---- parameter block and tensor table ----
 let paramCount = 0;
@@ -137,6 +143,7 @@ const layerTable = memory.data(MAX_LAYERS * MAX_DIRECTIONS * LAYER_FIELDS * 4, 1
 let B = 1, Tmax = 1, T = 1;
 let shapeMark: usize = 0;
 let inputs: usize = 0, targets: usize = 0;      // i32 [T·B]
+let denseInputs: usize = 0, realTargets: usize = 0; // regression: real [T·B, V], real [T·B, K]
 let lossWeights: usize = 0;                     // real [T·B] per-row loss weight (1 = counts, 0 = masked)
 let lengths: usize = 0;                         // i32 [B] per-stream length
 let rowWeights: usize = 0;                      // real [T·B] lossWeights with the rows past each length zeroed
@@ -172,6 +179,7 @@ export function setDropoutKey(key: u32, offset: i32, total: i32): void {
 /** Width of layer l's output: H per direction, side by side. */
 function outWidth(l: i32): i32 { return H * D; }
 function inWidth(l: i32): i32 { return l == 0 ? (E == 0 ? V : E) : outWidth(l - 1); }
+@inline function denseInput(): bool { return lossKind != LOSS_CROSS_ENTROPY; }
 
 // Element counts and offsets are i32 and addresses u32: a block of more than 2^32 bytes cannot exist.
 const MAX_ELEMENTS: i64 = <i64>(0xffffffff >> alignof<real>());
@@ -202,6 +210,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   if (!validCell(cellType) || layers < 1 || layers > MAX_LAYERS || vocab < 2 || embed < 0 || hidden < 1 || outputs < 1) return -1;
   if (cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS) != 1) return -1; // see cells.ts
   cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
+  lossKind = LOSS_CROSS_ENTROPY; K = 0;
   cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
   GH = H * cellDescription(cell, cellFlags, CD_GATES);
@@ -242,6 +251,18 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   return paramCount;
 }
 
+/**
+ * After configureModel (embed 0), before setShape: the numeric task. loss = regression.ts LOSS_*
+ * (not cross-entropy), targetWidth K values per row (O = K, or 2K for the Gaussian). Returns 0, or
+ * −1 when the head's width does not fit the loss.
+ */
+export function setRegression(loss: i32, targetWidth: i32): i32 {
+  if (loss <= LOSS_CROSS_ENTROPY || loss > LOSS_GAUSSIAN || E != 0 || targetWidth < 1 || O != (loss == LOSS_GAUSSIAN ? 2 : 1) * targetWidth) return -1;
+  lossKind = loss; K = targetWidth;
+  setShape(1, 1);
+  return 0;
+}
+
 /** n rounded up to a multiple of 16 elements, so every slot of a buffer starts 64-byte aligned. */
 function slotStride(n: i32): i32 { return (n + 15) & ~15; }
 
@@ -254,6 +275,8 @@ export function setShape(batch: i32, steps: i32): void {
   const R = Tmax * B;
   inputs = allocI32(R);
   targets = allocI32(R);
+  denseInputs = denseInput() ? allocReal(R * V) : 0;
+  realTargets = denseInput() ? allocReal(R * K) : 0;
   lossWeights = allocReal(R);
   for (let r = 0; r < R; r++) store<real>(at(lossWeights, r), 1);
   rowWeights = allocReal(R);
@@ -288,7 +311,7 @@ export function setShape(batch: i32, steps: i32): void {
       setUf(u, F_DGHH, separateRecurrent ? allocReal(R * GH) : uf(u, F_G));
       setUf(u, F_WHHP, allocReal(packedSize(H, GH)));
       setUf(u, F_WHHTP, allocReal(packedSize(GH, H)));
-      setUf(u, F_WIHP, l > 0 || E > 0 ? allocReal(packedSize(In, GH)) : 0);
+      setUf(u, F_WIHP, l > 0 || E > 0 || denseInput() ? allocReal(packedSize(In, GH)) : 0);
       setUf(u, F_DSTATE0, allocReal(max(S, 2) * B * H));
     }
     // D = 1: the output is the states' slot 0 from row block 1 on (no copy); see the header for D = 2.
@@ -366,7 +389,9 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   }
   fillRows(logits, R, O, param(headBOff), 0);
   gemmPacked(lf(L - 1, F_Y), outWidth(L - 1), 1, headWP, logits, R, outWidth(L - 1), O, true);
-  return withLoss ? softmaxCrossEntropy(logits, targets, lossRowWeights(), dLogits, R, O) : 0;
+  if (!withLoss) return 0;
+  if (denseInput()) return regressionLoss(lossKind, logits, realTargets, lossRowWeights(), dLogits, R, O, K);
+  return softmaxCrossEntropy(logits, targets, lossRowWeights(), dLogits, R, O);
 }
 
 /** Layer l's input [T·B, In] as its directions use it (dropout applied); 0 = one-hot ids (layer 0, E = 0). */
@@ -374,7 +399,9 @@ function layerInput(l: i32, training: bool, dropout: f64): usize {
   const R = T * B;
   let input: usize = 0;
   if (l == 0) {
-    if (E > 0) {
+    if (denseInput()) {
+      input = denseInputs;
+    } else if (E > 0) {
       const table = param(<usize>embedOff);
       for (let r = 0; r < R; r++) {
         memory.copy(at(embedded, r * E), at(table, inputId(r) * E), <usize>E << alignof<real>());
@@ -540,6 +567,7 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   }
   const In = inWidth(l);
   gemm(input, 1, In, dG, grad(uf(u, F_WIH)), In, R, GH, true, gemmScratch);
+  if (l == 0 && denseInput()) return; // the data needs no gradient
   const dInput = l == 0 ? dEmbedded : lf(l - 1, F_DY);
   gemmTransposedB(dG, GH, 1, param(uf(u, F_WIH)), dInput, R, GH, In, d > 0, gemmScratch);
 }
@@ -582,6 +610,7 @@ function layerInputBackward(l: i32): void {
   const R = T * B;
   if (lf(l, F_IN) == 0) return; // one-hot: W_ih's gradient is all there is
   if (l == 0) {
+    if (denseInput()) return;
     const ge = grad(<usize>embedOff);
     for (let r = 0; r < R; r++) {
       if (ragged && pastLength(r)) continue;
@@ -665,7 +694,11 @@ export function lossWeightsPtr(): usize { return lossWeights; }
 /** i32 [B] per-stream lengths (steps ≥ length hold the stream's state and carry no loss); Tmax after setShape. */
 export function lengthsPtr(): usize { return lengths; }
 /** Σ of the weights of the rows that counted in the last forward pass with loss: its mean's denominator. */
-export function lossWeightTotal(): f64 { return lastWeightTotal(); }
+export function lossWeightTotal(): f64 { return denseInput() ? lastRegressionWeightTotal() : lastWeightTotal(); }
+/** Regression: real [Tmax·B, V] the values read at each row (time-major), and real [Tmax·B, K] the targets. */
+export function denseInputsPtr(): usize { return denseInputs; }
+export function realTargetsPtr(): usize { return realTargets; }
+export function targetWidth(): i32 { return K; }
 export function logitsPtr(): usize { return logits; }
 export function gradFlowPtr(): usize { return gradFlow; }
 export function getBatch(): i32 { return B; }

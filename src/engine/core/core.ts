@@ -3,7 +3,7 @@
 // vocabulary), so callers never pass a shape back in. The only code that calls the exports.
 
 import { cellTypeOfCoreCode } from "../model/cells";
-import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, OptimizerCode, RegressionLoss, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
@@ -24,8 +24,11 @@ export class Core {
     this.facts = shapeFacts(shape);
     this.checkFits(1, 1);
     this.x = instantiateCore(this.variant);
-    const n = this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
-    if (n < 0) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    const reg = shape.regression;
+    const n = reg
+      ? this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, reg.targets * (reg.loss === RegressionLoss.Gaussian ? 2 : 1))
+      : this.x.configure(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags);
+    if (n < 0 || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
     this.paramCount = n;
     this.tensors = [];
     for (let i = 0; i < this.x.getTensorCount(); i++) {
@@ -60,6 +63,15 @@ export class Core {
   /** [maxSteps·batch] ids, time-major. */
   inputs(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.inputsPtr() >>> 0, this.batch * this.maxSteps); }
   targets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.targetsPtr() >>> 0, this.batch * this.maxSteps); }
+  /** Regression: [maxSteps·batch, vocab] reals read per row, and [maxSteps·batch, targets] targets, time-major. */
+  denseInputs(): RealArray { return this.view(this.x.denseInputsPtr(), this.batch * this.maxSteps * this.vocab); }
+  realTargets(): RealArray { return this.view(this.x.realTargetsPtr(), this.batch * this.maxSteps * this.x.targetWidth()); }
+  /** [maxSteps·batch] per-row loss weights (1 after setShape). */
+  lossWeights(): RealArray { return this.view(this.x.lossWeightsPtr(), this.batch * this.maxSteps); }
+  /** The head's width O: rows of outputs() are [O]. */
+  get outputs(): number { return this.x.outputSize(); }
+  /** [maxSteps·batch, outputs], time-major: the head's values (logits for a language model). */
+  outputValues(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.x.outputSize()); }
   /** [maxSteps·batch, vocab], time-major. */
   logits(): RealArray { return this.view(this.x.logitsPtr(), this.batch * this.maxSteps * this.vocab); }
   /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */

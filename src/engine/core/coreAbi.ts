@@ -18,6 +18,8 @@ export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4 }
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 /** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
 export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9 }
+/** setRegression()'s loss: regression.ts LOSS_* (0, cross-entropy, is the language model's and not a regression loss). */
+export enum RegressionLoss { Mse = 1, Mae = 2, Gaussian = 3 }
 /** tensorField(index, field)'s field. */
 export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
 /** backward()'s flags. */
@@ -40,6 +42,8 @@ export interface CoreShape {
   embed: number; // 0 = one-hot
   hidden: number;
   flags: number; // CoreFlag bits
+  /** the numeric task: dense inputs of `vocab` reals per step, a regression head of `targets` values (×2 Gaussian); absent = ids and softmax */
+  regression?: { loss: RegressionLoss; targets: number };
 }
 
 /** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
@@ -153,4 +157,14 @@ export interface CoreExports {
   outputSize(): number;
   /** States the cell carries per unit: 1 (h) or 2 (h and c). */
   stateCount(): number;
+
+  // ---- the numeric task (network.ts setRegression, regression.ts)
+  /** After configureModel (embed 0): layer 0 reads V reals per row, the loss is `loss` (RegressionLoss) against K = targetWidth reals per row; O must be K (2K Gaussian). 0, or −1 refused. Allocates. */
+  setRegression(loss: number, targetWidth: number): number;
+  /** real [Tmax·B, V]: the values read at each row. */
+  denseInputsPtr(): number;
+  /** real [Tmax·B, K]: the regression targets. */
+  realTargetsPtr(): number;
+  /** K (0 without setRegression). */
+  targetWidth(): number;
 }

@@ -11,6 +11,8 @@
 import type { ModelSpec } from "../model/modelSpec";
 import type { BaselineName } from "./baselines";
 import type { FillMethod, NumericSeries } from "./numericSeries";
+import { evaluate, forecastPastEnd, loadForecastModelFile, readTableFor, suggestWindowFor, surveyTable } from "./forecastEngine";
+import { trainForecasterRun } from "./forecastTrainer";
 
 export type ForecastStrategy = "direct" | "recursive";
 export type ForecastLoss = "mse" | "mae" | "gaussian";
@@ -148,26 +150,22 @@ export interface EvaluateOptions {
 
 /** Reads a forecasting checkpoint (CheckpointError with one line when it is not one). */
 export function loadForecastModel(checkpointPath: string): ForecastModel {
-  void checkpointPath;
-  throw new Error("not yet");
+  return loadForecastModelFile(checkpointPath);
 }
 
 /** Reads the model's columns (targets, inputs, time) from a CSV/TSV with the model's fill rule. */
 export function readForecastTable(model: ForecastModel, path: string): NumericSeries {
-  void model; void path;
-  throw new Error("not yet");
+  return readTableFor(model, path);
 }
 
 /** The model and every baseline, on the same rolling origins over the table's test span (the checkpoint's split). */
 export function evaluateForecast(model: ForecastModel, series: NumericSeries, options: EvaluateOptions = {}): ForecastEvaluation {
-  void model; void series; void options;
-  throw new Error("not yet");
+  return evaluate(model, series, options);
 }
 
 /** The next `horizon` values after the table's last row, with the times they fall on when the time column is regular. */
 export function forecastAfterEnd(model: ForecastModel, series: NumericSeries, options: ForecastOptions = {}): ForecastPoints & { times: (number | null)[] } {
-  void model; void series; void options;
-  throw new Error("not yet");
+  return forecastPastEnd(model, series, options);
 }
 
 // ---- what the "Train Forecaster on This File…" quick picks need ----
@@ -188,14 +186,12 @@ export interface ColumnSurvey {
 
 /** Columns of a CSV/TSV (header row) with their kinds, ranges and missing counts; InputError when it is not a table. */
 export function surveyColumns(path: string): ColumnSurvey[] {
-  void path;
-  throw new Error("not yet");
+  return surveyTable(path);
 }
 
 /** Lookback and horizon suggested from the autocorrelation of the training span of `values`: the season, two seasons (or where the ACF falls inside the noise band) as lookback. */
 export function suggestWindow(values: ArrayLike<number>): { season: number; lookback: number; horizon: number; acf: number[] } {
-  void values;
-  throw new Error("not yet");
+  return suggestWindowFor(values);
 }
 
 /** Everything `rnn-lab train DATA.csv --task forecast …` takes, as one object (defaults in trainForecaster's docs). */
@@ -243,6 +239,6 @@ export interface ForecastTrainProgress {
 
 /** Trains a forecaster and writes its checkpoint; progress is called at every validation. */
 export async function trainForecaster(request: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal): Promise<{ checkpoint: string; evaluation: ForecastEvaluation }> {
-  void request; void progress; void signal;
-  throw new Error("not yet");
+  const { checkpoint, evaluation } = await trainForecasterRun(request, progress, signal);
+  return { checkpoint, evaluation };
 }
