@@ -5,7 +5,7 @@
 // (fed the actual values) against closed-loop (fed its own forecasts) errors per step; AR(p)'s
 // coefficients; and the training span's autocorrelation that suggested the season and the window.
 
-import type { ForecastErrorsData, ForecastModelData, ForecastPanelData, ToWebview } from "../src/protocol/webview";
+import type { ForecastErrorsData, ForecastModelData, ForecastPanelData, ForecastTrainingData, ToWebview } from "../src/protocol/webview";
 import { Chart, chartBox, chartPng, faded, makeChart, seriesColor, wireZoom, zoomOf, zoomTo } from "./charts";
 import { themeColors, onThemeChange } from "./theme";
 import { button, checkbox, dropdown, textField } from "./toolkit";
@@ -20,6 +20,7 @@ const METRIC_NAMES: Record<Metric, string> = { mae: "MAE", rmse: "RMSE", mase: "
 const COLOR_INDEX: Record<string, number> = { model: 0, naive: 1, seasonal_naive: 2, ar: 3, mean: 4 };
 
 let data: ForecastPanelData | null = null;
+let training: ForecastTrainingData | null = null;
 let hidden = new Set<string>(viewSetting<string[]>("hidden", []));
 let view = viewSetting<"paths" | "step">("view", "paths");
 let step = viewSetting<number>("step", 1);
@@ -111,6 +112,16 @@ function section(id: string, name: string, label: string, height: number, zoomab
   return { section: s, canvas, head };
 }
 
+// the forecaster's training: validation MAE and RMSE at each validation, the best baseline's MAE as the line to beat
+const trainingPart = section("training-chart", t("Training: validation error against the best baseline"), t("Validation MAE and RMSE of the forecaster during training, with the best baseline's validation MAE"), 220, false);
+trainingPart.section.hidden = true;
+const trainingNote = document.createElement("p");
+trainingNote.id = "training-note";
+trainingNote.setAttribute("aria-live", "polite");
+const stopTraining = button(t("Stop Training"), () => post({ type: "forecast.stop" }), { secondary: true });
+stopTraining.id = "stop-training";
+trainingPart.section.append(trainingNote, stopTraining);
+
 const series = section("series-chart", t("Series and backtest forecasts"), t("The series with each model's backtest forecasts; the test span is shaded"), 340, true);
 const spanKey = document.createElement("p");
 spanKey.className = "muted";
@@ -156,7 +167,7 @@ const acfNote = document.createElement("p");
 acfNote.id = "acf-note";
 acfNote.className = "muted";
 acf.section.append(acfNote);
-app.append(title, facts, notes, modelRow, shownBox, controls, series.section, metricsHeading, overallTable, perStepHead, perStepBox, loopChart.section,
+app.append(title, facts, notes, modelRow, trainingPart.section, shownBox, controls, series.section, metricsHeading, overallTable, perStepHead, perStepBox, loopChart.section,
   residuals.section, residualAcf.section, arHeading, arText, arTable, acf.section);
 
 // ---- drawing ----
@@ -480,7 +491,36 @@ function draw(): void {
   drawResiduals();
   drawAr();
   drawAcf();
+  drawTraining();
   report();
+}
+
+let trainingBeaten: boolean | null = null;
+function drawTraining(): void {
+  const tr = training;
+  trainingPart.section.hidden = !tr;
+  if (!tr) return;
+  const steps = tr.validations.map((v) => v.step);
+  const last = tr.validations.at(-1);
+  const base = tr.baselineValMae;
+  const datasets: ChartConfiguration<"line">["data"]["datasets"] = [
+    { label: t("validation MAE"), data: tr.validations.map((v) => ({ x: v.step, y: v.valMae })), borderColor: seriesColor(0), backgroundColor: seriesColor(0), pointRadius: 2, parsing: false },
+    { label: t("validation RMSE"), data: tr.validations.map((v) => ({ x: v.step, y: v.valRmse })), borderColor: seriesColor(4), backgroundColor: seriesColor(4), pointRadius: 2, parsing: false },
+  ];
+  if (Number.isFinite(base) && steps.length) {
+    datasets.push({ label: t("best baseline's validation MAE {0}", fmt(base)), data: [{ x: Math.min(0, steps[0]), y: base }, { x: Math.max(tr.steps, steps[steps.length - 1]), y: base }], borderColor: seriesColor(1), borderDash: [6, 4], pointRadius: 0, parsing: false });
+  }
+  replace("training", trainingPart.canvas, {
+    type: "line", data: { datasets },
+    options: { scales: { x: { type: "linear", min: 0, title: { display: true, text: t("optimizer step") } }, y: { beginAtZero: true, title: { display: true, text: data ? t("error ({0})", data.column) : t("error") } } }, plugins: { legend: { position: "bottom" } } },
+  } as ChartConfiguration);
+  const best = tr.validations.reduce((a, v) => (Number.isFinite(v.valMae) && v.valMae < a ? v.valMae : a), Infinity);
+  trainingBeaten = Number.isFinite(best) && Number.isFinite(base) ? best < base : null;
+  const state = { training: t("training"), done: t("finished"), failed: t("failed"), stopped: t("stopped") }[tr.state];
+  trainingNote.textContent = !last ? t("{0}: no validation yet.", state)
+    : t("{0} · step {1}: validation MAE {2} (best so far {3}); the best baseline's is {4}: {5}.", state, last.step, fmt(last.valMae), fmt(best), fmt(base),
+      trainingBeaten ? t("the network has beaten it") : t("not beaten yet"));
+  stopTraining.hidden = tr.state !== "training";
 }
 
 function report(): void {
@@ -496,6 +536,7 @@ function report(): void {
     arTerms: arTable.rows.length - 1, residualModel: residualTarget().name, residualLags: residualTarget().residualAcf.length - 1, residualOutside: outsideBand,
     naivePoints: seriesPoints("naive"), arPoints: seriesPoints("ar"), modelPoints: seriesPoints("model"), hasModel: !!data.model, facts: facts.textContent ?? "",
     loopDatasets: charts.get("loop")?.data.datasets.length ?? 0, zoom: series.canvas.dataset.zoom ?? "",
+    trainingState: training?.state ?? "", trainingPoints: training?.validations.length ?? 0, trainingBeaten: trainingBeaten ?? "n/a",
   });
 }
 
@@ -516,6 +557,10 @@ onMessage((m: ToWebview) => {
     data = m.data;
     showStatus("");
     draw();
+  } else if (m.type === "forecast.training") {
+    training = m.training;
+    drawTraining();
+    report();
   } else if (m.type === "busy" || m.type === "failed") {
     showStatus(m.message);
   }

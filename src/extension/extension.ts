@@ -282,7 +282,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   }), { dispose: () => { for (const p of [...panels.open]) p.host.dispose(); } });
   // forecasting on CSV/TSV files: the commands, and the hover over a row (one worker for both)
   const forecasts = new ForecastClient(context.extensionPath);
-  const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { queue, log, extensionPath: context.extensionPath }).then(track));
+  const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { log, extensionPath: context.extensionPath }));
   context.subscriptions.push(forecasts, forecastCommands, ...forecastCommands.register(), vscode.languages.registerHoverProvider(TABLE_SELECTOR, new ForecastHover(forecasts)));
   setContext("rnnLab.hasModels", false);
   setContext("rnnLab.hasActiveModel", false);

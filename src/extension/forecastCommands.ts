@@ -11,7 +11,7 @@ import { forecastableColumns } from "../engine/forecast/tablePreview";
 import type { WindowSuggestion } from "../engine/forecast/baselineReport";
 import { errorText } from "./errorText";
 import { ForecastClient } from "./forecastClient";
-import { FORECAST_SPANS, ForecastPanel, ForecastTarget } from "./panels/forecastPanel";
+import { ForecastPanel, ForecastTarget } from "./panels/forecastPanel";
 import type { PanelContext } from "./panels/panelContext";
 import { prompts } from "./prompts";
 import type { CellType } from "../engine/model/modelSpec";
@@ -24,7 +24,6 @@ export interface ForecastArgs {
   horizon?: number;
   cell?: CellType;
   steps?: number;
-  seconds?: number;
 }
 
 /** Everything Train Forecaster on This File… asks for: what the forecast training task is started with. */
@@ -37,7 +36,7 @@ export interface ForecasterChoice {
   lookback: number;
   horizon: number;
   cell: CellType;
-  budget: { steps?: number; seconds?: number };
+  budget: { steps: number };
 }
 
 /** Starts forecast training for a choice (the forecast training task's entry); undefined: not started. */
@@ -126,7 +125,7 @@ export class ForecastCommands implements vscode.Disposable {
   /** The lookback and horizon suggested from the target's autocorrelation on its training span. */
   private async suggestion(file: string, target: string, timeColumn: string | null): Promise<WindowSuggestion | undefined> {
     try {
-      const r = await this.client.request({ type: "report", source: this.client.sourceOf(file), series: { target, ...(timeColumn ? { timeColumn } : {}), fill: "linear", ...FORECAST_SPANS }, horizon: 1, origins: 1 });
+      const r = await this.client.request({ type: "report", source: this.client.sourceOf(file), series: { target, ...(timeColumn ? { timeColumn } : {}), fill: "linear" }, horizon: 1, origins: 1 });
       return r.report.suggestion;
     } catch (e) {
       void prompts.error(vscode.l10n.t("RNN Lab: cannot forecast {0} of {1}: {2}", target, basename(file), errorText(e)));
@@ -163,17 +162,20 @@ export class ForecastCommands implements vscode.Disposable {
       { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" as CellType },
     ], { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
     if (!cell) return undefined;
-    const budget = args.steps ? { steps: args.steps } : args.seconds ? { seconds: args.seconds } : (await prompts.pick([
-      { label: vscode.l10n.t("{0} steps", 2000), budget: { steps: 2000 } },
-      { label: vscode.l10n.t("{0} seconds", 60), budget: { seconds: 60 } },
-      { label: vscode.l10n.t("{0} minutes", 5), budget: { seconds: 300 } },
-      { label: vscode.l10n.t("{0} steps", 10000), budget: { steps: 10000 } },
+    // the forecast trainer counts optimizer steps (it has no time budget)
+    const budget = args.steps ? { steps: args.steps } : (await prompts.pick([
+      { label: vscode.l10n.t("{0} steps", 1500), detail: vscode.l10n.t("the default of rnn-lab train --task forecast"), budget: { steps: 1500 } },
+      { label: vscode.l10n.t("{0} steps", 500), budget: { steps: 500 } },
+      { label: vscode.l10n.t("{0} steps", 5000), budget: { steps: 5000 } },
     ], { title: vscode.l10n.t("RNN Lab: how long to train") }))?.budget;
     if (!budget) return undefined;
-    return this.startForecaster({
+    const run = await this.startForecaster({
       file, target: target.name, inputs, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}),
       fill: target.missing || preview.columns.some((c) => inputs!.includes(c.name) && c.missing) ? "linear" : "none", lookback, horizon, cell, budget,
     });
+    // the forecast panel of the column shows the run's validations against the best baseline as they come
+    if (run) ForecastPanel.show(this.ctx, { file, target: target.name, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}) });
+    return run;
   }
 
   /** A number from a pick of suggestions (the first marked as suggested, with why) or typed. */

@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import { forecastableColumns, TablePreview } from "../engine/forecast/tablePreview";
 import type { ForecastClient } from "./forecastClient";
 import { forecastCheckpointFor } from "./forecastModels";
-import { FORECAST_SPANS, chosenTargets } from "./panels/forecastPanel";
+import { chosenTargets } from "./panels/forecastPanel";
 
 export const TABLE_SELECTOR: vscode.DocumentSelector = [{ scheme: "file", pattern: "**/*.{csv,tsv,CSV,TSV}" }];
 const MAX_ROWS = 12;
@@ -53,7 +53,7 @@ export class ForecastHover implements vscode.HoverProvider {
       if (!t || token.isCancellationRequested) return undefined;
       const checkpoint = forecastCheckpointFor(file, t.target);
       r = await this.client.request({
-        type: "forecastFrom", source: this.client.sourceOf(file), series: { ...t, fill: "linear", ...FORECAST_SPANS }, line: position.line + 1, ...(checkpoint ? { checkpoint } : {}),
+        type: "forecastFrom", source: this.client.sourceOf(file), series: { ...t, fill: "linear" }, line: position.line + 1, ...(checkpoint ? { checkpoint } : {}),
       });
     } catch {
       return undefined; // not a row of values, or a table that does not parse: no hover rather than an error

@@ -12,12 +12,17 @@ import { delimiterOf, previewTable } from "../engine/forecast/tablePreview";
 import { InputError, translatableOf } from "../engine/messages/inputError";
 import { ForecastPoint, ForecastRequest, ForecastResult, SeriesChoice, SeriesData, TableSource, isForecastRequest } from "../protocol/forecastWorker";
 import { buffersOf, serveRequests } from "../protocol/messageChannel";
-import { modelForecastsFor } from "../engine/forecast/modelBacktest";
+import { loadForecaster, modelForecastsFor } from "../engine/forecast/modelBacktest";
+import type { ForecastModel } from "../engine/forecast/forecastModel";
+import { spansOf } from "../engine/forecast/forecastEngine";
+import { FORECAST_TRAIN_DEFAULTS } from "../engine/forecast/forecastTrainer";
 
 const port = parentPort;
 if (!port) throw new Error("forecastWorker runs only as a worker thread");
 
 const KEEP = 4;
+/** Forecast origins of a backtest without a trained model's own count. */
+const DEFAULT_ORIGINS = 100;
 const texts = new Map<string, string>();
 const series = new Map<string, NumericSeries>();
 
@@ -60,8 +65,21 @@ function seriesData(s: NumericSeries, column: string): SeriesData {
   };
 }
 
-function spans(s: NumericSeries, choice: SeriesChoice): { trainEnd: number; valEnd: number } {
-  return splitByTime(s.steps, { valFraction: choice.valFraction, testFraction: choice.testFraction });
+/** A trained forecaster's checkpoint, or why it cannot be read (the panel then shows the baselines and says why). */
+function forecaster(checkpoint: string | undefined): { model: ForecastModel | null; error?: string } {
+  if (!checkpoint) return { model: null };
+  try { return { model: loadForecaster(checkpoint) }; } catch (e) { return { model: null, error: (e as Error).message }; }
+}
+
+/** What a report is made on: the model's split, horizon, backtest, season and AR order when there is a model (so the numbers are `rnn-lab eval`'s), else the trainer's default spans. */
+function plan(r: Extract<ForecastRequest, { type: "report" | "forecastFrom" }>, model: ForecastModel | null) {
+  const s = seriesOf(r.source, { ...r.series, fill: model?.spec.fill ?? r.series.fill });
+  const data = seriesData(s, r.series.target);
+  const { trainEnd, valEnd } = model ? spansOf(model.spec, s) : splitByTime(s.steps, {
+    valFraction: r.series.valFraction ?? FORECAST_TRAIN_DEFAULTS.valFraction, testFraction: r.series.testFraction ?? FORECAST_TRAIN_DEFAULTS.testFraction,
+  });
+  const horizon = r.horizon ?? model?.horizon ?? suggestWindow(data.values.subarray(0, trainEnd)).horizon;
+  return { s, data, trainEnd, valEnd, horizon, season: model?.spec.season, arOrder: model?.spec.arOrder ?? undefined };
 }
 
 function handle(r: ForecastRequest): { result: ForecastResult; transfer: ArrayBuffer[] } {
@@ -71,31 +89,31 @@ function handle(r: ForecastRequest): { result: ForecastResult; transfer: ArrayBu
       return { result: { type: "preview", preview: previewTable(text, r.source.file, delimiterOf(r.source.file)) }, transfer: [] };
     }
     case "report": {
-      const s = seriesOf(r.source, r.series);
-      const data = seriesData(s, r.series.target);
-      const { trainEnd, valEnd } = spans(s, r.series);
-      const horizon = r.horizon ?? suggestWindow(data.values.subarray(0, trainEnd)).horizon;
+      const f = forecaster(r.checkpoint);
+      const { s, data, trainEnd, valEnd, horizon, season, arOrder } = plan(r, f.model);
       if (s.steps - valEnd < horizon) throw new InputError(`${r.source.file}: the test span has ${s.steps - valEnd} rows, fewer than the horizon ${horizon}; forecast fewer steps or set aside a larger test span`);
-      const report = baselineReport(data.values, { trainEnd, valEnd, horizon, origins: r.origins, season: r.season, arOrder: r.arOrder });
-      const m = r.checkpoint ? modelForecastsFor(r.checkpoint, s, { trainEnd, valEnd, origins: report.origins, horizon }) : null;
-      if (m?.model) report.models.push(m.model);
-      const result: ForecastResult = { type: "report", series: data, report, model: m?.info ?? null, ...(m?.error ? { modelError: m.error } : {}) };
+      const report = baselineReport(data.values, {
+        trainEnd, valEnd, horizon, origins: r.origins ?? f.model?.spec.backtest ?? DEFAULT_ORIGINS, season: r.season ?? season, arOrder: r.arOrder ?? arOrder,
+      });
+      const m = f.model ? modelForecastsFor(r.checkpoint!, s, { trainEnd, valEnd, origins: report.origins, horizon }) : null;
+      if (m?.model) report.models.unshift(m.model);
+      const modelError = f.error ?? m?.error;
+      const result: ForecastResult = { type: "report", series: data, report, model: m?.info ?? null, ...(modelError ? { modelError } : {}) };
       return { result, transfer: buffersOf(data.values, data.lines, ...(data.time ? [data.time] : []), ...report.models.flatMap((x) => [x.forecasts, x.residuals, x.residualAcf, ...(x.lower ? [x.lower] : []), ...(x.upper ? [x.upper] : [])])) };
     }
     case "forecastFrom": {
-      const s = seriesOf(r.source, r.series);
-      const data = seriesData(s, r.series.target);
+      const f = forecaster(r.checkpoint);
+      const { s, data, trainEnd, valEnd, horizon } = plan(r, f.model);
       const index = data.lines.indexOf(r.line);
       if (index < 0) throw new InputError(`${r.source.file}:${r.line}: not a row of values`);
-      const { trainEnd, valEnd } = spans(s, r.series);
-      const horizon = r.horizon ?? suggestWindow(data.values.subarray(0, trainEnd)).horizon;
       const origin = index + 1; // the row itself is the last value seen
-      const forecasts: ForecastPoint[] = baselinesFrom(data.values, trainEnd, origin, horizon).map((b) => ({ name: b.name, forecast: b.forecast, lower: b.lower, upper: b.upper }));
-      const m = r.checkpoint ? modelForecastsFor(r.checkpoint, s, { trainEnd, valEnd, origins: [origin], horizon }) : null;
+      const forecasts: ForecastPoint[] = baselinesFrom(data.values, trainEnd, origin, horizon, f.model?.spec.season).map((b) => ({ name: b.name, forecast: b.forecast, lower: b.lower, upper: b.upper }));
+      const m = f.model ? modelForecastsFor(r.checkpoint!, s, { trainEnd, valEnd, origins: [origin], horizon }) : null;
       if (m?.model) forecasts.unshift({ name: m.model.name, forecast: m.model.forecasts, lower: m.model.lower, upper: m.model.upper });
       const next = Array.from({ length: horizon }, (_, h) => (origin + h < s.steps ? data.values[origin + h] : null));
+      const modelError = f.error ?? m?.error;
       return {
-        result: { type: "forecastFrom", column: r.series.target, origin, line: r.line, time: data.time ? data.time[index] : null, timeKind: data.timeKind, next, forecasts, model: m?.info ?? null, ...(m?.error ? { modelError: m.error } : {}) },
+        result: { type: "forecastFrom", column: r.series.target, origin, line: r.line, time: data.time ? data.time[index] : null, timeKind: data.timeKind, next, forecasts, model: m?.info ?? null, ...(modelError ? { modelError } : {}) },
         transfer: [],
       };
     }

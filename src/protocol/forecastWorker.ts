@@ -12,17 +12,19 @@ import { requestFields } from "./messageChannel";
 
 export interface TableSource { file: string; text?: string; version?: number }
 
+/** The column and how to read it; the spans by time default to the forecast trainer's (a trained model's own split wins). */
 export interface SeriesChoice {
   target: string;
   timeColumn?: string;
   fill: FillMethod;
-  valFraction: number;
-  testFraction: number;
+  valFraction?: number;
+  testFraction?: number;
 }
 
 export type ForecastRequest =
   | { type: "preview"; id: number; source: TableSource }
-  | { type: "report"; id: number; source: TableSource; series: SeriesChoice; horizon?: number; origins: number; season?: number; arOrder?: number; checkpoint?: string }
+  /** origins: how many forecast origins (a trained model's own backtest count when omitted with a checkpoint, else 100) */
+  | { type: "report"; id: number; source: TableSource; series: SeriesChoice; horizon?: number; origins?: number; season?: number; arOrder?: number; checkpoint?: string }
   /** the forecasts from the row on file line `line` on: what the hover shows */
   | { type: "forecastFrom"; id: number; source: TableSource; series: SeriesChoice; line: number; horizon?: number; checkpoint?: string };
 
@@ -68,7 +70,7 @@ function isSource(v: unknown): boolean {
 }
 
 function isSeriesChoice(v: unknown): boolean {
-  return isObj(v) && str(v.target) && optional(v.timeColumn, str) && (v.fill === "none" || v.fill === "previous" || v.fill === "linear") && fraction(v.valFraction) && fraction(v.testFraction);
+  return isObj(v) && str(v.target) && optional(v.timeColumn, str) && (v.fill === "none" || v.fill === "previous" || v.fill === "linear") && optional(v.valFraction, fraction) && optional(v.testFraction, fraction);
 }
 
 /** The worker checks every request before acting on it. */
@@ -78,7 +80,7 @@ export function isForecastRequest(m: unknown): m is ForecastRequest {
   switch (r.type) {
     case "preview": return true;
     case "report":
-      return isSeriesChoice(r.series) && intIn(r.origins, 1, FORECAST_LIMITS.origins) && optional(r.horizon, (h) => intIn(h, 1, FORECAST_LIMITS.horizon))
+      return isSeriesChoice(r.series) && optional(r.origins, (o) => intIn(o, 1, FORECAST_LIMITS.origins)) && optional(r.horizon, (h) => intIn(h, 1, FORECAST_LIMITS.horizon))
         && optional(r.season, (s) => intIn(s, 1, FORECAST_LIMITS.season)) && optional(r.arOrder, (p) => intIn(p, 0, FORECAST_LIMITS.arOrder)) && optional(r.checkpoint, str);
     case "forecastFrom":
       return isSeriesChoice(r.series) && intIn(r.line, 1, Number.MAX_SAFE_INTEGER) && optional(r.horizon, (h) => intIn(h, 1, FORECAST_LIMITS.horizon)) && optional(r.checkpoint, str);

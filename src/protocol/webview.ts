@@ -123,6 +123,14 @@ export interface ForecastPanelData {
   notes: string[];
 }
 
+/** A forecaster's training as the forecast panel draws it: each validation's MAE and RMSE (data units) and the best baseline's MAE. */
+export interface ForecastTrainingData {
+  state: "training" | "done" | "failed" | "stopped";
+  steps: number;
+  validations: { step: number; valMae: number; valRmse: number }[];
+  baselineValMae: number;
+}
+
 // ---- host → webview ----
 
 export type ToWebview =
@@ -145,6 +153,7 @@ export type ToWebview =
   | { type: "check.result"; model: string; tensors: TensorCheckRow[] }
   | { type: "check.done"; passed: boolean; worst: number }
   | { type: "forecast.data"; data: ForecastPanelData }
+  | { type: "forecast.training"; training: ForecastTrainingData }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -170,6 +179,8 @@ export type FromWebview =
   | { type: "forecast.options"; horizon: number; origins: number }
   /** Train Forecaster on This File… for the panel's file and target. */
   | { type: "forecast.train" }
+  /** Stop the forecaster training on this panel's column. */
+  | { type: "forecast.stop" }
   /** Show the row of the file a forecast origin came from. */
   | { type: "forecast.reveal"; line: number };
 
@@ -236,7 +247,7 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       return null;
     case "forecast":
       if (x.type === "forecast.options" && isInt(x.horizon, ...LIMITS.forecastHorizon) && isInt(x.origins, ...LIMITS.forecastOrigins)) return { type: x.type, horizon: x.horizon, origins: x.origins };
-      if (x.type === "forecast.train") return { type: x.type };
+      if (x.type === "forecast.train" || x.type === "forecast.stop") return { type: x.type };
       if (x.type === "forecast.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
     default:

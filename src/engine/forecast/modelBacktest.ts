@@ -22,6 +22,11 @@ const MAX_RESIDUALS = 5000;
 
 const loaded = new Map<string, { mtimeMs: number; model: ForecastModel; series: Map<string, NumericSeries> }>();
 
+/** A forecasting checkpoint, read once and again only when its file changes (a run rewrites it). */
+export function loadForecaster(checkpoint: string): ForecastModel {
+  return load(checkpoint).model;
+}
+
 function load(checkpoint: string): { model: ForecastModel; series: Map<string, NumericSeries> } {
   const mtimeMs = statSync(checkpoint).mtimeMs;
   let e = loaded.get(checkpoint);

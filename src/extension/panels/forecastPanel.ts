@@ -7,7 +7,8 @@ import * as vscode from "vscode";
 import { basename } from "node:path";
 import { errorText } from "../errorText";
 import { ForecastClient } from "../forecastClient";
-import { forecastCheckpointFor } from "../forecastModels";
+import { forecastCheckpointFor, forecastRecords } from "../forecastModels";
+import { onForecastTraining, runningForecast } from "../forecastTraining";
 import type { ForecastPanelData } from "../../protocol/webview";
 import type { ForecastResult } from "../../protocol/forecastWorker";
 import { PanelContext } from "./panelContext";
@@ -16,9 +17,6 @@ import { PanelHost } from "./panelHost";
 
 export interface ForecastTarget { file: string; target: string; timeColumn?: string }
 
-/** Spans by time, as the CLI's defaults: the last 20 % tests, the 10 % before it validates. */
-export const FORECAST_SPANS = { valFraction: 0.1, testFraction: 0.2 };
-export const DEFAULT_ORIGINS = 100;
 
 /** The column last opened in a forecast panel, per file: the CSV hover forecasts that one. */
 export const chosenTargets = new Map<string, string>();
@@ -26,7 +24,7 @@ export const chosenTargets = new Map<string, string>();
 export class ForecastPanel extends PanelController {
   private readonly client: ForecastClient;
   private horizon: number | undefined;
-  private origins = DEFAULT_ORIGINS;
+  private origins: number | undefined; // the model's own backtest count, else DEFAULT_ORIGINS
   /** The last data sent (the tests read it). */
   last: ForecastPanelData | null = null;
 
@@ -54,12 +52,18 @@ export class ForecastPanel extends PanelController {
           void this.send();
         } else if (m.type === "forecast.train") {
           void vscode.commands.executeCommand("rnnLab.trainForecaster", vscode.Uri.file(target.file), { target: target.target });
+        } else if (m.type === "forecast.stop") {
+          runningForecast(target.file, target.target)?.stop();
         } else if (m.type === "forecast.reveal") {
           void this.reveal(m.line);
         }
       }),
       vscode.workspace.onDidSaveTextDocument((d) => { if (d.uri.fsPath === target.file) void this.send(); }),
-      ctx.queue.onDidChange(() => { if (!ctx.queue.active) void this.send(); }),
+      onForecastTraining((file, column, training) => {
+        if (file !== target.file || column !== target.target) return;
+        this.host.post({ type: "forecast.training", training });
+        if (training.state === "done") void this.send(); // its checkpoint: the model's row
+      }),
     );
   }
 
@@ -70,17 +74,26 @@ export class ForecastPanel extends PanelController {
     const checkpoint = forecastCheckpointFor(this.target.file, this.target.target);
     try {
       const r = await this.client.request({
-        type: "report", source: { file: this.target.file }, series: { target: this.target.target, timeColumn: this.target.timeColumn, fill: "linear", ...FORECAST_SPANS },
-        horizon: this.horizon, origins: this.origins, ...(checkpoint ? { checkpoint } : {}),
+        type: "report", source: { file: this.target.file }, series: { target: this.target.target, ...(this.target.timeColumn ? { timeColumn: this.target.timeColumn } : {}), fill: "linear" },
+        ...(this.horizon ? { horizon: this.horizon } : {}), ...(this.origins ? { origins: this.origins } : {}), ...(checkpoint ? { checkpoint } : {}),
       });
       const data = panelData(r, vscode.l10n.t("{0} · {1}", basename(this.target.file), this.target.target), this.target.timeColumn);
       this.last = data;
       this.host.post({ type: "forecast.data", data });
+      this.sendTraining();
       return data;
     } catch (e) {
       this.host.post({ type: "failed", message: vscode.l10n.t("RNN Lab: {0}", errorText(e)) });
       return null;
     }
+  }
+
+  /** The run training now, else the newest recorded one: its validation curve beside the baselines' line. */
+  private sendTraining(): void {
+    const live = runningForecast(this.target.file, this.target.target);
+    if (live) return this.host.post({ type: "forecast.training", training: live.training() });
+    const r = forecastRecords(this.target.file, this.target.target).find((x) => x.validations.length);
+    if (r) this.host.post({ type: "forecast.training", training: { state: r.state, steps: r.steps ?? 0, validations: r.validations, baselineValMae: r.baselineValMae ?? NaN } });
   }
 
   private async reveal(line: number): Promise<void> {
