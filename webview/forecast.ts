@@ -210,7 +210,7 @@ const spanShading: Plugin = {
       ctx.fillRect(a, area.top, b - a, area.bottom - area.top);
       ctx.fillStyle = themeColors().muted;
       ctx.font = `11px ${getComputedStyle(document.body).fontFamily}`;
-      ctx.fillText(label, a + 4, area.top + 12);
+      if (ctx.measureText(label).width + 8 <= b - a) ctx.fillText(label, a + 4, area.top + 12); // a narrow band keeps its shade, not an overlapping name
       ctx.restore();
     };
     const n = data.values.length;

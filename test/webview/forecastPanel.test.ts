@@ -183,6 +183,36 @@ describe("forecast panel in Chromium", () => {
     await p.page.close();
   });
 
+  test("a forecaster training: its validation MAE and RMSE against the best baseline's line, whether it has beaten it, Stop while it trains", async () => {
+    const p = await openPanel("forecast", "light");
+    await p.send({ type: "forecast.data", data: forecastData() });
+    await p.rendered(0, (s) => s.values === FORECAST_STEPS);
+    assert.equal(await p.page.locator("#training-chart").isVisible(), false, "no training section before a run");
+    let n = (await p.posted()).length;
+    const validations = [{ step: 50, valMae: 4, valRmse: 5 }, { step: 100, valMae: 2.5, valRmse: 3.1 }];
+    await p.send({ type: "forecast.training", training: { state: "training", steps: 300, validations, baselineValMae: 2 } });
+    let r = await p.rendered(n, (s) => s.trainingPoints === 2);
+    assert.equal(r.trainingState, "training");
+    assert.equal(r.trainingBeaten, false, "2.5 is above the baseline's 2");
+    assert.match(await p.page.locator("#training-note").textContent() ?? "", /training · step 100: validation MAE 2\.5 \(best so far 2\.5\); the best baseline's is 2: not beaten yet\./);
+    assert.equal(await p.page.locator("#stop-training").isVisible(), true);
+    await p.page.locator("#stop-training").click();
+    await p.page.waitForTimeout(100);
+    const stop = (await p.posted()).filter((m) => m.type === "forecast.stop");
+    assert.equal(stop.length, 1);
+    assert.ok(parseFromWebview("forecast", stop[0]));
+    n = (await p.posted()).length;
+    await p.send({ type: "forecast.training", training: { state: "done", steps: 300, validations: [...validations, { step: 150, valMae: 1.5, valRmse: 2 }], baselineValMae: 2 } });
+    r = await p.rendered(n, (s) => s.trainingPoints === 3);
+    assert.equal(r.trainingBeaten, true);
+    assert.equal(await p.page.locator("#stop-training").isVisible(), false);
+    // the baseline's line in its colour (orange), dashed across the chart
+    assert.ok((await countColor(p.page, "#training-chart", hex(THEMES.light.vars["--vscode-charts-orange"]), 30)) > 50);
+    await p.screenshot("forecast-training-light");
+    assert.deepEqual(p.problems, []);
+    await p.page.close();
+  });
+
   test("zh-cn: the page's own words in Chinese", async () => {
     const p = await openPanel("forecast", "light", undefined, 1, "zh-cn");
     await p.send({ type: "forecast.data", data: forecastData() });
