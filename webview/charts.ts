@@ -191,7 +191,7 @@ export function zoomOf(canvas: HTMLCanvasElement): [number, number] | null {
 }
 
 /** Ctrl/⌘ + wheel zooms around the pointer, drag pans, double-click resets; with focus, + − ← → and 0 do the same. */
-function wireZoom(canvas: HTMLCanvasElement): void {
+export function wireZoom(canvas: HTMLCanvasElement): void {
   if (wired.has(canvas)) return;
   wired.add(canvas);
   canvas.tabIndex = 0;

@@ -25,6 +25,10 @@ import { SurprisalHighlighter } from "./surprisalHighlighter";
 import { TrainArgs, TrainCommands, currentTextDocument } from "./trainCommands";
 import { TrainingQueue } from "./trainingQueue";
 import { SETTING_DEFAULTS } from "../engine/model/defaults";
+import { ForecastClient } from "./forecastClient";
+import { ForecastCommands } from "./forecastCommands";
+import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
+import { startForecaster } from "./forecastTraining";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */
@@ -276,6 +280,10 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
     ctx: panels, explorer, train, track: track as <T>(run: T) => T,
     activeCheckpoint: async () => ((await needModel()) ? client.model?.checkpoint : undefined),
   }), { dispose: () => { for (const p of [...panels.open]) p.host.dispose(); } });
+  // forecasting on CSV/TSV files: the commands, and the hover over a row (one worker for both)
+  const forecasts = new ForecastClient(context.extensionPath);
+  const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { log, extensionPath: context.extensionPath }));
+  context.subscriptions.push(forecasts, forecastCommands, ...forecastCommands.register(), vscode.languages.registerHoverProvider(TABLE_SELECTOR, new ForecastHover(forecasts)));
   setContext("rnnLab.hasModels", false);
   setContext("rnnLab.hasActiveModel", false);
   context.subscriptions.push(client.onDidChangeModel((m) => setContext("rnnLab.hasActiveModel", !!m)));

@@ -12,6 +12,9 @@ import type { StepMetric } from "../engine/runs/runMetrics";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "../engine/training/threadPriority";
 import { receiveMessages } from "../protocol/messageChannel";
 import { ToTrainingWorker, TrainingEvent, isToTrainingWorker } from "../protocol/trainingWorker";
+import { BASELINES } from "../engine/forecast/baselines";
+import type { ForecastTrainRequest } from "../engine/forecast/forecastModel";
+import { trainForecasterRun } from "../engine/forecast/forecastTrainer";
 
 const port = parentPort;
 if (!port) throw new Error("trainingWorker runs only as a worker thread");
@@ -28,6 +31,7 @@ const PROGRESS_EVERY_MS = 250;
 receiveMessages(port, isToTrainingWorker, (m: ToTrainingWorker) => {
   switch (m.type) {
     case "open": return open(m.modelDir, m.runDir);
+    case "forecast": return void trainForecast(m.request);
     case "pause":
       if (driver && !paused) {
         paused = true;
@@ -117,4 +121,19 @@ function finish(d: RunDriver): void {
   driver = null;
   if (sample !== null) send({ type: "sample", step: d.trainer.step, text: sample });
   send({ type: "done", step: d.trainer.step, valLoss, checkpoint, seconds, charsPerSecond: (steps * d.trainer.charsPerStep) / Math.max(seconds, 1e-9), stopped });
+}
+
+/**
+ * A forecaster's run: the forecast engine trains and writes the checkpoint, reporting each validation.
+ * The engine's loop does not yield, so a stop ends this worker (the host terminates it; nothing is written).
+ */
+async function trainForecast(request: ForecastTrainRequest): Promise<void> {
+  try {
+    const r = await trainForecasterRun(request, (progress) => send({ type: "forecastProgress", progress }));
+    const overall = (name: string) => r.evaluation.scores[name as keyof typeof r.evaluation.scores].overall[0].mae;
+    const best = BASELINES.reduce((a, b) => (overall(b) < overall(a) ? b : a));
+    send({ type: "forecastDone", checkpoint: r.checkpoint, seconds: r.seconds, modelMae: overall("model"), bestBaseline: best, bestBaselineMae: overall(best) });
+  } catch (e) {
+    send({ type: "error", message: message(e), step: null, ...translatableOf(e) });
+  }
 }

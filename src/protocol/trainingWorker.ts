@@ -3,6 +3,7 @@
 // TrainingEvents and ends with "done" or "error". The worker trains one run at a time.
 
 import type { StepMetric } from "../engine/runs/runMetrics";
+import type { ForecastTrainProgress, ForecastTrainRequest } from "../engine/forecast/forecastModel";
 
 export interface OpenRun {
   type: "open";
@@ -10,7 +11,10 @@ export interface OpenRun {
   runDir: string; // created by the host (runStore.createRun); the worker takes its lock
 }
 
-export type ToTrainingWorker = OpenRun | { type: "pause" } | { type: "resume" } | { type: "stop" };
+/** A forecaster's training (the forecast engine's trainForecaster): answered by forecastProgress events and one forecastDone or error. */
+export interface TrainForecaster { type: "forecast"; request: ForecastTrainRequest }
+
+export type ToTrainingWorker = OpenRun | TrainForecaster | { type: "pause" } | { type: "resume" } | { type: "stop" };
 
 export type TrainingEvent =
   | { type: "started"; how: "fresh" | "resumed" | "continued" | "from-weights"; step: number; params: number; description: string; trainChars: number; valChars: number; threads: number; kernels: string }
@@ -22,7 +26,11 @@ export type TrainingEvent =
   | { type: "resumed"; step: number }
   | { type: "done"; step: number; valLoss: number | null; checkpoint: string; seconds: number; charsPerSecond: number; stopped: boolean }
   /** template/args: the message as the engine's USER_MESSAGES template and its arguments, for the host to translate. */
-  | { type: "error"; message: string; step: number | null; template?: string; args?: (string | number)[] };
+  | { type: "error"; message: string; step: number | null; template?: string; args?: (string | number)[] }
+  /** a forecaster's validation: MAE and RMSE in the data's units, and the best baseline's MAE (the line to beat) */
+  | { type: "forecastProgress"; progress: ForecastTrainProgress }
+  /** the forecaster's checkpoint, and the test span's MAE of the model and of the best baseline (first target, over every step) */
+  | { type: "forecastDone"; checkpoint: string; seconds: number; modelMae: number; bestBaseline: string; bestBaselineMae: number };
 
 const num = (v: unknown) => typeof v === "number";
 const str = (v: unknown) => typeof v === "string";
@@ -41,6 +49,11 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
     case "resumed": return num(e.step);
     case "done": return num(e.step) && str(e.checkpoint) && num(e.seconds);
     case "error": return str(e.message);
+    case "forecastProgress": {
+      const p = e.progress as Record<string, unknown> | null;
+      return !!p && num(p.step) && num(p.steps) && num(p.baselineValMae) && (p.valMae === null || num(p.valMae)) && (p.valRmse === null || num(p.valRmse));
+    }
+    case "forecastDone": return str(e.checkpoint) && num(e.seconds) && num(e.modelMae) && str(e.bestBaseline) && num(e.bestBaselineMae);
     default: return false;
   }
 }
@@ -51,6 +64,10 @@ export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
   const c = m as Record<string, unknown>;
   switch (c.type) {
     case "open": return str(c.modelDir) && str(c.runDir);
+    case "forecast": {
+      const r = c.request as Record<string, unknown> | null;
+      return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon);
+    }
     case "pause": case "resume": case "stop": return true;
     default: return false;
   }

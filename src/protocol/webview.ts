@@ -3,8 +3,8 @@
 // sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
 // sends: parseFromWebview checks every field and range and returns null for anything else.
 
-export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck";
-export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck"];
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast"];
 
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
@@ -13,7 +13,8 @@ export type PanelRestore =
   | { kind: "gradientFlow"; checkpoint: string; text: string }
   | { kind: "generateText"; checkpoint: string }
   | { kind: "compareRuns"; runDirs: string[] }
-  | { kind: "gradientCheck" };
+  | { kind: "gradientCheck" }
+  | { kind: "forecast"; file: string; target: string; timeColumn?: string };
 
 // ---- shared payloads ----
 
@@ -81,6 +82,55 @@ export interface ComparedRun {
   eval: EvalColumns;
 }
 
+/** One model's (or baseline's) backtest, as src/engine/forecast/baselineReport.ts makes it. Arrays [origins, horizon] row-major. */
+export interface ForecastModelData {
+  name: string;
+  forecasts: Float64Array;
+  lower: Float64Array | null;
+  upper: Float64Array | null;
+  overall: ForecastErrorsData;
+  perStep: ForecastErrorsData[];
+  openLoop: { forecasts: Float64Array; overall: ForecastErrorsData; perStep: ForecastErrorsData[] } | null;
+  residuals: Float64Array;
+  residualAcf: Float64Array;
+}
+export interface ForecastErrorsData { mae: number; rmse: number; mase: number; smape: number; coverage?: number | null }
+
+/** Everything the forecast panel draws: the target series, its spans, and every model's backtest on the test span. */
+export interface ForecastPanelData {
+  title: string;
+  column: string;
+  values: Float64Array;
+  time: Float64Array | null;
+  timeKind: "date" | "number" | "row";
+  lines: Int32Array;
+  trainEnd: number;
+  valEnd: number;
+  horizon: number;
+  origins: number[];
+  season: number;
+  seasonDetected: boolean;
+  suggestion: { season: number; falloff: number; lookback: number; horizon: number; acf: Float64Array; band: number };
+  ar: { order: number; coefficients: Float64Array; sigma2: number; aic: number };
+  models: ForecastModelData[];
+  residualBand: number;
+  /** the intervals' nominal coverage (0.9: central 90 %) */
+  intervalLevel: number;
+  /** the trained model's label, or null (baselines only); modelNote: why there is none, or a fact about it */
+  model: string | null;
+  modelNote?: string;
+  /** facts about the data in the user's language (gaps filled, rows sorted, irregular spacing) */
+  notes: string[];
+}
+
+/** A forecaster's training as the forecast panel draws it: each validation's MAE and RMSE (data units) and the best baseline's MAE. */
+export interface ForecastTrainingData {
+  state: "training" | "done" | "failed" | "stopped";
+  steps: number;
+  validations: { step: number; valMae: number; valRmse: number }[];
+  baselineValMae: number;
+}
+
 // ---- host → webview ----
 
 export type ToWebview =
@@ -102,6 +152,8 @@ export type ToWebview =
   | { type: "check.start"; settings: Record<string, string | number>; threshold: number; models: number }
   | { type: "check.result"; model: string; tensors: TensorCheckRow[] }
   | { type: "check.done"; passed: boolean; worst: number }
+  | { type: "forecast.data"; data: ForecastPanelData }
+  | { type: "forecast.training"; training: ForecastTrainingData }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -122,7 +174,15 @@ export type FromWebview =
   | { type: "generate.start"; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
   | { type: "generate.stop" }
   | { type: "generate.copy"; text: string }
-  | { type: "generate.insert"; text: string };
+  | { type: "generate.insert"; text: string }
+  /** Backtest again with this horizon and number of forecast origins. */
+  | { type: "forecast.options"; horizon: number; origins: number }
+  /** Train Forecaster on This File… for the panel's file and target. */
+  | { type: "forecast.train" }
+  /** Stop the forecaster training on this panel's column. */
+  | { type: "forecast.stop" }
+  /** Show the row of the file a forecast origin came from. */
+  | { type: "forecast.reveal"; line: number };
 
 export const LIMITS = {
   typedText: 5000, // characters of text a heatmap reads
@@ -133,6 +193,8 @@ export const LIMITS = {
   summaryKeys: 64,
   pngChars: 16_000_000, // a data URL: a 4K chart is well under this
   exportName: 80,
+  forecastHorizon: [1, 1000] as const,
+  forecastOrigins: [1, 2000] as const,
 };
 const PNG_PREFIX = "data:image/png;base64,";
 
@@ -183,6 +245,11 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       if (x.type === "generate.stop") return { type: x.type };
       if ((x.type === "generate.copy" || x.type === "generate.insert") && isStr(x.text, LIMITS.copiedText)) return { type: x.type, text: x.text };
       return null;
+    case "forecast":
+      if (x.type === "forecast.options" && isInt(x.horizon, ...LIMITS.forecastHorizon) && isInt(x.origins, ...LIMITS.forecastOrigins)) return { type: x.type, horizon: x.horizon, origins: x.origins };
+      if (x.type === "forecast.train" || x.type === "forecast.stop") return { type: x.type };
+      if (x.type === "forecast.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
+      return null;
     default:
       return null; // compareRuns and gradientCheck only show what the host sends
   }
@@ -200,6 +267,7 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
     case "generateText": return typeof r.checkpoint === "string";
     case "compareRuns": return Array.isArray(r.runDirs) && r.runDirs.every((d) => typeof d === "string");
     case "gradientCheck": return true;
+    case "forecast": return typeof r.file === "string" && typeof r.target === "string" && (r.timeColumn === undefined || typeof r.timeColumn === "string");
     default: return false;
   }
 }

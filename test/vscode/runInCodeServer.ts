@@ -17,6 +17,7 @@ import { format } from "node:util";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, Frame, Page } from "playwright-core";
+import { forecastAsPerson } from "./forecastAsPerson";
 
 const root = join(__dirname, "..", "..");
 const codeServer = join(root, ".vscode-test", "code-server", "node_modules", ".bin", "code-server");
@@ -191,6 +192,7 @@ async function runAsPerson(page: Page, port: number, ws: string): Promise<string
     await page.screenshot({ path: join(shots, "gate-heatmap-missing.png") });
   }
   problems.push(...await issue14AsPerson(page));
+  problems.push(...await forecastAsPerson(page, ws, { root, shots, fromCommandPalette, panelFrame }));
   const runs = join(ws, ".rnnlab");
   const checkpoint = existsSync(runs) && readdirSync(runs).some((m) => existsSync(join(runs, m, "runs")) && readdirSync(join(runs, m, "runs")).some((r) => existsSync(join(runs, m, "runs", r, "checkpoints", "best.safetensors"))));
   if (!checkpoint) problems.push("no checkpoint under .rnnlab/<model>/runs/<run>/checkpoints/");

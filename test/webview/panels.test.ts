@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { HistogramSeriesData, PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
 import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
+import { FORECAST_STEPS, forecastMessages } from "./forecastData";
 
 const themes: ThemeName[] = ["light", "dark"];
 const allThemes: ThemeName[] = ["light", "dark", "highContrast"];
@@ -671,6 +672,7 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
     },
     compareRuns: { messages: () => [compareData()], drawn: (s) => s.runs === 3 },
     gradientCheck: { messages: checkMessages, drawn: (s) => s.done === true, reaches: /- table[\s\S]*- cell "rnn\.weight_hh_l0"/ },
+    forecast: { messages: () => forecastMessages(), drawn: (s) => s.values === FORECAST_STEPS },
   };
   for (const [kind, feed] of Object.entries(feeds) as [PanelKind, (typeof feeds)[PanelKind]][]) {
     test(`${kind}: no horizontal scrolling at 550 CSS pixels, every control named, drawn in the theme's colours`, async () => {
@@ -715,7 +717,8 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
       for (const m of messages) await p.send(m);
       await p.rendered(0, feed.drawn);
       const allowed = new Set([...sentWords(messages), "PNG", "CSV", "Ctrl", "Shift", "Enter", "tanh", "Adam", "RMSprop", "SGD", "AdamW",
-        "Top", "max"]); // terms of the trade: top-k / top-p sampling, max(|a|, |n|) in a formula
+        "Top", "max", // terms of the trade: top-k / top-p sampling, max(|a|, |n|) in a formula
+        "Alt", "MAE", "RMSE", "MASE", "sMAPE", "AIC"]); // a key name; the forecast errors and Akaike's criterion as the literature writes them
       const text = await p.page.evaluate(() => document.body.innerText);
       const english = [...new Set(text.match(/[A-Za-z][A-Za-z._0-9]{2,}/g) ?? [])].filter((w) => !allowed.has(w));
       assert.deepEqual(english, [], `untranslated words in ${kind}: ${english.join(", ")}`);

@@ -41,6 +41,8 @@ export interface NumericSeries {
 }
 
 const MISSING = new Set(["", "na", "n/a", "nan", "null", "none", "-"]);
+/** The cells read as missing (lower-cased): the table preview counts them the same way. */
+export const MISSING_CELLS: ReadonlySet<string> = MISSING;
 const ISO_DATE = /^\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?$/;
 
 export function readNumericSeries(path: string, options: SeriesOptions): NumericSeries {

@@ -1,0 +1,60 @@
+// Which trained forecaster belongs to a CSV column: the newest finished run in the run store's
+// forecasts/ folder (forecastTraining.ts writes one record and one checkpoint per run) trained on that
+// file with that target. The forecast panel and the CSV hover show its forecasts beside the
+// baselines; without one they show the baselines alone. The folder holds a few small JSON files per
+// table, so reading them on the host's thread is cheap.
+
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { runsRoot } from "./settings";
+
+export const FORECASTS_FOLDER = "forecasts";
+
+/** One forecaster's run, as its <time>.json records it. */
+export interface ForecastRecord {
+  data: string;
+  target: string;
+  inputs: string[];
+  lookback: number;
+  horizon: number;
+  cell: string;
+  created: string;
+  state: "training" | "done" | "failed" | "stopped";
+  checkpoint: string;
+  /** every validation: MAE and RMSE in the data's units */
+  validations: { step: number; valMae: number; valRmse: number }[];
+  /** the best baseline's validation MAE: the line to beat */
+  baselineValMae: number | null;
+  steps?: number;
+  message?: string;
+  modelMae?: number;
+  bestBaseline?: string;
+  bestBaselineMae?: number;
+  seconds?: number;
+}
+
+/** Every run recorded for `file`'s column `target`, newest first. */
+export function forecastRecords(file: string, target: string): ForecastRecord[] {
+  const root = runsRoot();
+  const dir = root && join(root, FORECASTS_FOLDER);
+  if (!dir || !existsSync(dir)) return [];
+  const out: ForecastRecord[] = [];
+  for (const sub of readdirSync(dir, { withFileTypes: true })) {
+    if (!sub.isDirectory()) continue;
+    for (const f of readdirSync(join(dir, sub.name))) {
+      if (!f.endsWith(".json")) continue;
+      try {
+        const r = JSON.parse(readFileSync(join(dir, sub.name, f), "utf8")) as ForecastRecord;
+        if (r.data === file && r.target === target) out.push(r);
+      } catch {
+        // a record being written, or not ours: skipped
+      }
+    }
+  }
+  return out.sort((a, b) => b.created.localeCompare(a.created));
+}
+
+/** The checkpoint of the newest finished forecaster of `file`'s column `target`, or undefined. */
+export function forecastCheckpointFor(file: string, target: string): string | undefined {
+  return forecastRecords(file, target).find((r) => r.state === "done" && existsSync(r.checkpoint))?.checkpoint;
+}

@@ -1,0 +1,101 @@
+// Forecasting on a CSV inside a real VS Code extension host: the bundled example table opened, the
+// quick pick of its columns (previewed with ranges and missing counts), the forecast panel from the
+// baselines alone, the hover over a row, Train Forecaster on This File… through the training worker,
+// and the panel and the hover showing the model once its checkpoint exists. The panel's screenshots
+// are taken by the runner as a person would (runInCodeServer.ts, forecastAsPerson.ts).
+
+import { until } from "./wait";
+import assert from "node:assert/strict";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as vscode from "vscode";
+import type { RnnLabApi } from "../../../src/extension/extension";
+import type { Shown } from "../../../src/extension/prompts";
+
+const EXTENSION_ID = "rnn-lab.rnn-lab";
+let api: RnnLabApi;
+const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+
+type Panel = { host: { kind: string; rendered: Record<string, unknown>; failure: string | null; panel: vscode.WebviewPanel; dispose(): void } };
+const forecastPanels = () => [...(api.panels.open as Set<Panel>)].filter((p) => p.host.kind === "forecast");
+
+function drawn(accept: (s: Record<string, unknown>) => boolean, ms = 60_000): Promise<Panel> {
+  return until("the forecast panel to draw", () => forecastPanels().find((p) => accept(p.host.rendered)), ms).catch((e: Error) => {
+    throw new Error(`${e.message}; drew ${forecastPanels().map((p) => `${JSON.stringify(p.host.rendered).slice(0, 400)}; failure: ${p.host.failure}`).join(" | ")}`);
+  });
+}
+
+async function hoverText(uri: vscode.Uri, line: number): Promise<string> {
+  const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", uri, new vscode.Position(line, 3));
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : (c as vscode.MarkdownString).value))).join("\n");
+}
+
+describe("Forecasting a CSV in VS Code", () => {
+  let csv: vscode.Uri;
+  const rows = () => readFileSync(csv.fsPath, "utf8").trim().split("\n").length - 1;
+
+  before(async () => {
+    api = await vscode.extensions.getExtension<RnnLabApi>(EXTENSION_ID)!.activate();
+    const example = join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, "media", "examples", "daily-load.csv");
+    assert.ok(existsSync(example), "the bundled example table");
+    csv = vscode.Uri.file(join(ws(), "daily-load.csv"));
+    copyFileSync(example, csv.fsPath);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(csv));
+  });
+
+  after(() => { for (const p of forecastPanels()) p.host.dispose(); });
+
+  it("Show Forecast Baselines for This File: a quick pick of the numeric columns with ranges and missing counts, then the panel from the baselines alone", async () => {
+    let asked: Shown | undefined;
+    api.prompts.answer((s) => { asked = s; return "load"; });
+    await vscode.commands.executeCommand("rnnLab.showForecastBaselines");
+    assert.ok(asked, "a column was asked for");
+    assert.match(asked.text, /which column to forecast\? \(1461 rows, time from the column date\)/);
+    assert.deepEqual(asked.items, ["load", "temperature"], "the numeric columns; the date column is the time");
+    const p = await drawn((r) => r.values === rows());
+    const r = p.host.rendered;
+    assert.equal(r.models, "naive,seasonal_naive,mean,ar");
+    assert.equal(r.hasModel, false);
+    assert.match(String(r.facts), /1,?461 rows · 2020-01-01 to 2023-12-31 · test span: \d+ rows, \d+ forecast origins, 7 steps ahead each · season 7 \(from the autocorrelation\)/);
+    assert.ok(String(r.winnerMae).length > 0);
+    assert.equal(p.host.failure, null);
+  });
+
+  it("a hover on a data row shows the baselines' forecast from it, and on the header nothing", async () => {
+    const text = await hoverText(csv, 1000);
+    assert.match(text, /RNN Lab: forecast of load from row 1000/);
+    assert.match(text, /\| step \| actual \| naive \| seasonal naive \| mean \| AR\(p\) \|/);
+    assert.match(text, /\| \+1 \| \d/);
+    assert.match(text, /Baselines only: no forecaster is trained on this column yet/);
+    assert.doesNotMatch(await hoverText(csv, 0), /forecast of/);
+  });
+
+  it("Train Forecaster on This File…: trains in the training worker, the panel follows its validations, then shows the model; the hover too", async () => {
+    const run = await vscode.commands.executeCommand<{ checkpoint: string; finished: Promise<{ state: string; message?: string; modelMae?: number; bestBaselineMae?: number }> }>(
+      "rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, cell: "gru", steps: 150 });
+    assert.ok(run, "the command returns the run");
+    const done = await run.finished;
+    assert.equal(done.state, "done", done.message);
+    assert.ok(existsSync(run.checkpoint));
+    console.log(`forecaster: test MAE ${done.modelMae?.toFixed(3)}, best baseline ${done.bestBaselineMae?.toFixed(3)}`);
+    const p = await drawn((r) => r.hasModel === true && r.trainingState === "done", 120_000);
+    const r = p.host.rendered;
+    assert.equal(r.models, "model,naive,seasonal_naive,mean,ar");
+    assert.ok((r.trainingPoints as number) >= 2, "the validations drawn");
+    assert.ok((r.modelPoints as number) > 0, "the model's forecasts drawn");
+    const text = await hoverText(csv, 1000);
+    assert.match(text, /\| step \| actual \| model \| naive \|/);
+    assert.doesNotMatch(text, /Baselines only/);
+  });
+
+  it("a table with no numeric column says so in one line", async () => {
+    const bad = vscode.Uri.file(join(ws(), "words.csv"));
+    await vscode.workspace.fs.writeFile(bad, new TextEncoder().encode("name,colour\nann,red\nbob,blue\n"));
+    const before = api.prompts.shown.length;
+    await vscode.commands.executeCommand("rnnLab.showForecastBaselines", bad);
+    const shown = api.prompts.shown.slice(before);
+    assert.equal(shown.length, 1);
+    assert.equal(shown[0].kind, "error");
+    assert.equal(shown[0].text, "RNN Lab: words.csv has no numeric column to forecast (its columns: name, colour).");
+  });
+});
