@@ -88,7 +88,7 @@ describe("RNN Lab in VS Code", () => {
   });
 
   let first: Run;
-  let cellRunDirs: string[] = []; // the three runs of Compare Cells on This Text
+  let cellRunDirs: string[] = []; // the runs of Compare Cells on This Text, one per registered cell
   it("trains on the current file in a worker, leaves checkpoints, shows the model in the explorer; the host never stalls 50 ms", async () => {
     await openCorpus();
     const idle = await worstTimerGap(() => new Promise((r) => setTimeout(r, 3000)));
@@ -327,32 +327,32 @@ describe("RNN Lab in VS Code", () => {
     closeAll();
   });
 
-  it("Compare Cells on This Text trains an RNN, an LSTM and a GRU of equal size one after another and compares them", async () => {
+  it("Compare Cells on This Text trains every registered cell (LSTM, GRU, RNN, CTRNN, additive, minGRU, minLSTM) at equal size one after another and compares them", async () => {
     await settings({ layers: 1, hiddenSize: 32 });
     const editor = await openCorpus();
     // the selection is the text: 8,000 characters no other model here was trained on
     editor.selection = new vscode.Selection(editor.document.positionAt(0), editor.document.positionAt(8000));
     await vscode.commands.executeCommand("rnnLab.compareCellsOnText", { kind: "cells", seconds: 2 });
-    const compare = await rendered("compareRuns", (r) => r.runs === 3);
-    const done = await until("three finished runs", async () => {
+    const compare = await rendered("compareRuns", (r) => r.runs === CELLS.length);
+    const done = await until(`${CELLS.length} finished runs`, async () => {
       await api.explorer.refresh();
       const models = modelNodes().filter((m) => m.model.manifest?.name.startsWith("corpus.txt · "));
-      return models.length === 3 && models.every((m) => m.model.runs[0]?.manifest?.state === "done") ? models : undefined;
+      return models.length === CELLS.length && models.every((m) => m.model.runs[0]?.manifest?.state === "done") ? models : undefined;
     }, 120_000);
     cellRunDirs = done.map((m) => m.model.runs[0].dir);
     const counts = done.map((m) => parameterCount(m.model.manifest!.spec)); // closed form; equal to the core's layout (insight.test.ts)
-    assert.deepEqual(done.map((m) => m.model.manifest!.spec.cell).sort(), ["gru", "lstm", "rnn"]);
+    assert.deepEqual(done.map((m) => m.model.manifest!.spec.cell).sort(), CELLS.map((c) => c.type).sort());
     for (const c of counts) assert.ok(Math.abs(c - counts[0]) / counts[0] < 0.03, `parameter counts ${counts.join(", ")}`);
     // "corpus.txt · GRU" is not followed by "GRU 1×…" again: the description gives the size the label lacks
     for (const m of done) {
       const item = api.explorer.getTreeItem(m);
-      assert.match(String(item.label), / · (RNN|LSTM|GRU)$/);
+      assert.ok(CELLS.some((c) => String(item.label).endsWith(` · ${c.label}`)), String(item.label));
       assert.match(String(item.description), /^1×\d+ · \d+K params/, `${item.label} ${item.description}`);
     }
     await until("the comparison to show their curves", () => (String(compare.host.rendered.differing).includes("cell") && compare.host.rendered.best !== undefined && !String(compare.host.rendered.best).includes("n/a") ? true : undefined), 30_000);
     // gradient flow on the same text can now compare the three cells
     await vscode.commands.executeCommand("rnnLab.showGradientFlow", done.find((m) => m.model.manifest!.spec.cell === "rnn"), { compareAll: true });
-    await rendered("gradientFlow", (r) => r.series === 3);
+    await rendered("gradientFlow", (r) => r.series === CELLS.length);
     closeAll();
   });
 
@@ -613,10 +613,10 @@ describe("RNN Lab in VS Code", () => {
     assert.equal(await vscode.commands.executeCommand("rnnLab.compareRuns"), undefined);
     assert.match(shownSince(from).at(-1)!.text, /no run was ticked; tick the runs to compare/);
     const dirs = [first.run.runDir, ...cellRunDirs];
-    assert.equal(new Set(dirs).size, 4, dirs.join(", "));
+    assert.equal(new Set(dirs).size, 1 + CELLS.length, dirs.join(", "));
     await vscode.commands.executeCommand("rnnLab.compareRuns", undefined, undefined, { runDirs: dirs });
-    const four = await rendered("compareRuns", (r) => r.runs === 4);
-    assert.equal(four.host.panel.title, "Compare 4 runs");
+    const all = await rendered("compareRuns", (r) => r.runs === dirs.length);
+    assert.equal(all.host.panel.title, `Compare ${dirs.length} runs`);
     closeAll();
   });
 
