@@ -4,6 +4,8 @@
 
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { jsonLines, projectRoot, runCli, tempDir } from "../helpers";
@@ -88,6 +90,24 @@ describe("rnn-lab forecasting, as a user runs it", () => {
       const r = runCli(["train", join(projectRoot, "media", "examples", file), "--task", "forecast", ...args, "--steps", "20", "--hidden", "8"], { cwd: dir });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(readdirSync(dir), [file.replace(/\.csv$/, ".forecast.safetensors")]);
+    }
+  });
+});
+
+describe("one writer per --out", () => {
+  test("a second forecaster on an --out another live process is writing is refused at once, naming it; nothing is written", () => {
+    const dir = folderWith(table(120));
+    // a live process that is not this one holds the output's lock (what a first run leaves while it trains)
+    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    try {
+      writeFileSync(join(dir, ".m.safetensors.lock"), JSON.stringify({ pid: holder.pid, host: hostname(), since: "2026-12-02T00:00:00.000Z" }));
+      const r = runCli(["train", "data.csv", ...BASE, ...FAST, "--out", "m.safetensors"], { cwd: dir });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr.trim(), new RegExp(`^rnn-lab: error: m\\.safetensors is being written by another process \\(pid ${holder.pid} on `));
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      assert.equal(existsSync(join(dir, "m.safetensors")), false, "no checkpoint written");
+    } finally {
+      holder.kill();
     }
   });
 });

@@ -6,7 +6,7 @@
 
 import { performance } from "node:perf_hooks";
 import { InputError } from "../messages/inputError";
-import { checkOutputPath, describeWriteFailure } from "../files/outputFile";
+import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, unlockOutput } from "../files/outputFile";
 import { writeFileAtomic } from "../files/checkpointFile";
 import { initialiseParameters } from "../model/initialise";
 import type { ModelSpec } from "../model/modelSpec";
@@ -116,16 +116,26 @@ export function describePrepared({ series, spec }: PreparedForecast): string[] {
 
 export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, notes?: (lines: string[]) => void): Promise<{ checkpoint: string; evaluation: ForecastEvaluation; seconds: number; bestStep: number }> {
   checkOutputPath({ out: r.out, kind: "file", inputs: [r.data], force: r.overwrite ?? false });
-  const prepared = prepareForecast(r);
-  const { series, spec, network } = prepared;
-  notes?.(describePrepared(prepared));
-  const trained = await trainPrepared(series, spec, network, r, progress, signal);
-  const bytes = encodeForecastCheckpoint({ network, spec, params: trained.params, training: trained.summary });
+  // one writer per output for the whole run, as for text training: a second run on the same --out is
+  // refused at once, naming the first, instead of replacing its checkpoint when it finishes
+  checkOutputNotLocked(r.out);
+  lockOutput(r.out);
+  let trained: Awaited<ReturnType<typeof trainPrepared>>;
+  let prepared: PreparedForecast;
   try {
-    writeFileAtomic(r.out, bytes);
-  } catch (e) {
-    throw describeWriteFailure(e, r.out);
+    prepared = prepareForecast(r);
+    notes?.(describePrepared(prepared));
+    trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal);
+    const bytes = encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: trained.params, training: trained.summary });
+    try {
+      writeFileAtomic(r.out, bytes);
+    } catch (e) {
+      throw describeWriteFailure(e, r.out);
+    }
+  } finally {
+    unlockOutput(r.out);
   }
+  const { series, spec, network } = prepared;
   const model = new LoadedForecastModel(spec, network, trained.params);
   return { checkpoint: r.out, evaluation: evaluate(model, series), seconds: trained.summary.seconds, bestStep: trained.summary.bestStep };
 }
