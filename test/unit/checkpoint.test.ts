@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
-import { CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { CHECKPOINT_VERSION, CheckpointError, Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { CELLS } from "../../src/engine/model/cells";
 import { loadCheckpoint, saveCheckpoint } from "../../src/engine/files/checkpointFile";
 import { Core } from "../../src/engine/core/core";
 import { initialiseParameters } from "../../src/engine/model/initialise";
@@ -161,5 +162,35 @@ describe("checkpoints", () => {
     }
     assert.throws(() => loadCheckpoint(join(dir, "missing.safetensors")), /does not exist/);
     assert.ok(!existsSync(join(dir, "missing.safetensors")));
+  });
+
+  // A reader from before the newer cells (format 1, e.g. commit 6183d04~1) ignores spec fields it does
+  // not know and refuses any format above 1 as "written by a newer RNN Lab". So what it would misread
+  // must be written as format 2, and what it reads right must stay format 1.
+  test("checkpoints with options a format-1 reader does not know are format 2; plain LSTM, GRU and RNN stay format 1", () => {
+    const readByFormat1 = new Set(["LSTM", "LSTM with peepholes", "GRU", "RNN"]); // the cells and options RNN Lab had before issue 17
+    const variants = CELLS.flatMap((c) => [
+      ...(c.variants ?? [{ label: c.label, options: {} }]).map((v) => ({ label: v.label, spec: { cell: c.type, ...v.options } })),
+      ...(c.options.includes("peephole") ? [{ label: `${c.label} with peepholes`, spec: { cell: c.type, peephole: true } }] : []),
+    ]);
+    assert.ok(variants.length >= 11, variants.map((v) => v.label).join(", "));
+    for (const { label, spec } of variants) {
+      const text = "abcabd".repeat(10);
+      const { vocab } = CharVocabulary.fromText(text);
+      const full: ModelSpec = { nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false, ...spec } as ModelSpec;
+      const core = new Core(coreShape(full));
+      initialiseParameters(core, full, "scaled", 0, 1);
+      const bytes = encodeCheckpoint({ spec: full, vocab, params: Float32Array.from(core.params()), training: null });
+      const version = decodeSafetensors(bytes).metadata.format_version;
+      assert.equal(version, readByFormat1.has(label) ? "1" : "2", label);
+      assert.deepEqual(decodeCheckpoint(bytes, label).spec, full, `${label}: this reader reads its own format ${version}`);
+    }
+    // the refusal a format-1 reader gives a format-2 file, here one format above this reader's own
+    const f = decodeSafetensors(encodeCheckpoint(trainedModel({ cell: "gru", peephole: false, gruReset: "before" })));
+    assert.equal(f.metadata.format_version, "2");
+    const newer = encodeSafetensors([...f.tensors.values()], { ...f.metadata, format_version: String(CHECKPOINT_VERSION + 1) });
+    assert.throws(() => decodeCheckpoint(newer, "m.safetensors"), new RegExp(`m.safetensors: written by a newer RNN Lab \\(checkpoint format ${CHECKPOINT_VERSION + 1}; this version reads up to ${CHECKPOINT_VERSION}\\)`));
+    // a training checkpoint of a plain model is format 1 too (the training state is format 1's)
+    assert.equal(decodeSafetensors(encodeCheckpoint(trainedModel())).metadata.format_version, "1");
   });
 });

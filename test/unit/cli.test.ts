@@ -174,8 +174,8 @@ describe("bad input: one clear line, non-zero exit, nothing half-written", () =>
   });
   test("a checkpoint from a newer format version", () => {
     const f = decodeSafetensors(readFileSync(join(dir, "model.safetensors")));
-    const p = file("future.safetensors", encodeSafetensors([...f.tensors.values()], { ...f.metadata, format_version: "2" }));
-    expectOneLineError(runCli(["sample", p]), /newer RNN Lab \(checkpoint format 2; this version reads up to 1\); update RNN Lab/);
+    const p = file("future.safetensors", encodeSafetensors([...f.tensors.values()], { ...f.metadata, format_version: "3" }));
+    expectOneLineError(runCli(["sample", p]), /newer RNN Lab \(checkpoint format 3; this version reads up to 2\); update RNN Lab/);
   });
   test("resuming on a different text is refused", () => {
     expectOneLineError(runCli(["train", bundledCorpus, "--resume", join(dir, "model.safetensors"), "--steps", "1"]), /training text differs/);

@@ -15,7 +15,29 @@ import type { TaskCheckpoint } from "../tasks/task";
 import { taskEntryProblem } from "../tasks/taskRegistry";
 
 export const CHECKPOINT_FORMAT = "rnn-lab";
-export const CHECKPOINT_VERSION = 1;
+/** The newest format this reader reads. */
+export const CHECKPOINT_VERSION = 2;
+
+// Format 1 is what every RNN Lab before the cells of issue 17 reads: the cells LSTM, GRU (reset after)
+// and RNN with the spec fields below. Such a reader ignores spec fields it does not know, so a GRU with
+// reset before would load silently as PyTorch's reset-after GRU (same tensors, other maths). A
+// checkpoint is written as format 2 exactly when its spec uses something format 1 does not have; the
+// old readers refuse format 2 by name ("written by a newer RNN Lab"), and plain LSTM/GRU/RNN
+// checkpoints stay format 1, readable by every version.
+const FORMAT_1_CELLS: readonly string[] = ["lstm", "gru", "rnn"];
+const FORMAT_1_FIELDS: readonly string[] = ["cell", "nonlinearity", "layers", "hidden", "embed", "vocabSize", "peephole", "coupled", "residual"];
+/** Later fields whose value here means what a format-1 reader assumes without them (absent and false always do). */
+const FORMAT_1_MEANING: Readonly<Record<string, unknown>> = { gruReset: "after", norm: "none" };
+
+/** The format a reader needs for this spec: 1 where a format-1 reader reads it right, else 2. */
+export function checkpointVersionFor(spec: ModelSpec): number {
+  if (!FORMAT_1_CELLS.includes(spec.cell)) return 2;
+  for (const [key, value] of Object.entries(spec)) {
+    if (FORMAT_1_FIELDS.includes(key) || value === undefined || value === false || FORMAT_1_MEANING[key] === value) continue;
+    return 2;
+  }
+  return 1;
+}
 
 export class CheckpointError extends Error {}
 
@@ -74,7 +96,7 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
   const metadata: Record<string, string> = {
     ...extraMetadata,
     format: CHECKPOINT_FORMAT,
-    format_version: String(CHECKPOINT_VERSION),
+    format_version: String(checkpointVersionFor(model.spec)),
     model: JSON.stringify(model.spec),
     vocab: JSON.stringify(model.vocab.toJSON()),
     ...(model.task ? { task: JSON.stringify(model.task) } : {}),

@@ -12,7 +12,17 @@ import torch.nn.functional as F
 from torch import nn
 
 FORMAT = "rnn-lab"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest checkpoint format this reads (src/engine/files/checkpoint.ts)
+
+
+def format_version(spec):
+    """1 where an RNN Lab from before the newer cells reads the spec right (LSTM, GRU with reset after,
+    RNN and their first options), else 2, which such a reader refuses instead of misreading."""
+    if spec["cell"] not in ("lstm", "gru", "rnn"):
+        return 2
+    first = {"cell", "nonlinearity", "layers", "hidden", "embed", "vocabSize", "peephole", "coupled", "residual"}
+    same = {"gruReset": "after", "norm": "none"}
+    return 1 if all(k in first or v is None or v is False or same.get(k) == v for k, v in spec.items()) else 2
 _DTYPES = {"F32": np.float32, "F64": np.float64, "F16": np.float16}
 
 
@@ -253,7 +263,7 @@ def load_checkpoint(path):
 
 def save_checkpoint(path, model, vocab_json, extra_metadata=None):
     """Writes model weights in RNN Lab's format (atomically: a crash leaves the old file whole)."""
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION),
+    metadata = {"format": FORMAT, "format_version": str(format_version(model.spec)),
                 "model": json.dumps(model.spec), "vocab": json.dumps(vocab_json)}
     metadata.update(extra_metadata or {})
     header, blobs, offset = {"__metadata__": metadata}, [], 0
