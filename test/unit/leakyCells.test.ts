@@ -13,7 +13,7 @@ import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { recordActivations } from "../../src/engine/insight/activations";
-import { exportOnnx, exportSafetensors } from "../../src/engine/interop/modelExport";
+import { exportSafetensors } from "../../src/engine/interop/modelExport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { cellEntry, parameterCount, softplus, tensorTable } from "../../src/engine/model/cells";
@@ -23,6 +23,7 @@ import { TensorSlot } from "../../src/engine/core/coreAbi";
 import { Sampler } from "../../src/engine/insight/sampler";
 import { lossOnText } from "../../src/engine/training/evaluate";
 import { expectClose, projectRoot } from "../helpers";
+import { expectOnnxMatchesCore } from "../onnxAgainstCore";
 
 interface Fixture {
   name: string; spec: ModelSpec; batch: number; steps: number; inputs: number[]; targets: number[]; h0: number[];
@@ -183,14 +184,28 @@ describe("refusals, one line each", () => {
     assert.match(problem({ cell: "additive", additiveForm: "both" as never })!, /additive form must be input or state, not "both"/);
     assert.match(problem({ cell: "additive", tau: 2 })!, /--tau is only for CTRNN, not Additive/);
   });
-  test("ONNX export names the reason", () => {
-    for (const cell of ["ctrnn", "additive"] as const) {
-      const spec: ModelSpec = { ...BASE, cell };
-      const params = new Float32Array(parameterCount(spec));
-      assert.throws(() => exportOnnx({ spec, vocab: new CharVocabulary({ chars: "abcdefg".split(""), unk: -1 }), params, training: null }),
-        (e: Error) => /has no (continuous-time RNN|additive-recurrence) operator/.test(e.message) && !e.message.includes("\n"));
-    }
-  });
+});
+
+describe("ONNX export (a Scan of standard operators) runs in onnxruntime with RNN Lab's numbers (1e-4)", () => {
+  const cases: [string, Partial<ModelSpec>][] = [
+    ["CTRNN 2 layers, one-hot", { layers: 2 }],
+    ["CTRNN ReLU, learned τ, embedding", { nonlinearity: "relu", learnTau: true, tau: 3, embed: 4 }],
+    ["CTRNN τ 1.5, Δt 0.5, 3 layers, residual", { tau: 1.5, dt: 0.5, layers: 3, residual: true }],
+    ["additive input 2 layers, one-hot", { cell: "additive", layers: 2 }],
+    ["additive state 1 layer, embedding", { cell: "additive", additiveForm: "state", embed: 3 }],
+    ["additive state 2 layers, residual", { cell: "additive", additiveForm: "state", layers: 2, residual: true }],
+  ];
+  for (const [name, over] of cases) {
+    test(name, async () => {
+      const spec: ModelSpec = { ...BASE, ...over };
+      const core = new Core(coreShape(spec));
+      initialiseParameters(core, spec, "scaled", 1, 3);
+      // biases and ρ away from zero, so that a dropped bias or a wrong α shows
+      const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i));
+      const worst = await expectOnnxMatchesCore({ spec, vocab: new CharVocabulary({ chars: "abcdefg".split(""), unk: -1 }), params, training: null }, 3, 7, 3);
+      assert.ok(worst < 1e-4, `worst logit difference ${worst}`);
+    });
+  }
 });
 
 describe("checkpoints keep the cell's options; specs without them still load", () => {

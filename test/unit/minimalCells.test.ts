@@ -17,13 +17,11 @@ import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName, torchS
 import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
 import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { recordActivations } from "../../src/engine/insight/activations";
+import { expectOnnxMatchesCore } from "../onnxAgainstCore";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
-import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Model } from "../../src/engine/files/checkpoint";
 import { initialiseParameters } from "../../src/engine/model/initialise";
-import { exportOnnx } from "../../src/engine/interop/modelExport";
-import { windowLogits } from "../../src/engine/training/evaluate";
 import { NamedTensor, decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { InputError } from "../../src/engine/messages/inputError";
@@ -211,26 +209,7 @@ describe("ONNX export (standard operators and a Scan) runs in onnxruntime with R
   ];
   for (const [name, over] of cases) {
     test(name, async () => {
-      const model = randomModel(over);
-      const { layers, hidden } = model.spec;
-      const B = 3, T = 7;
-      const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % model.vocab.size);
-      const h0 = Float32Array.from({ length: layers * B * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
-      const session = await ort.InferenceSession.create(exportOnnx(model), { logSeverityLevel: 3 });
-      const feed = (part: Int32Array, steps: number, h: Float32Array) => session.run({
-        input_ids: new ort.Tensor("int64", BigInt64Array.from(part, (v) => BigInt(v)), [steps, B]),
-        h0: new ort.Tensor("float32", h, [layers, B, hidden]),
-      });
-      const ref = windowLogits(model, ids, B, h0);
-      const tol = { atol: 1e-4, rtol: 1e-4 };
-      const whole = await feed(ids, T, h0);
-      expectClose(whole.logits.data as Float32Array, ref.logits, tol, "logits");
-      expectClose(whole.hn.data as Float32Array, ref.h, tol, "hn");
-      assert.deepEqual(whole.hn.dims, [layers, B, hidden]);
-      const first = await feed(ids.subarray(0, 3 * B), 3, h0);
-      const rest = await feed(ids.subarray(3 * B), T - 3, first.hn.data as Float32Array);
-      expectClose(rest.logits.data as Float32Array, ref.logits.subarray(3 * B * model.vocab.size), tol, "stepped logits");
-      await session.release();
+      await expectOnnxMatchesCore(randomModel(over), 3, 7, 3);
     });
   }
 });

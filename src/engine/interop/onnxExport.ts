@@ -9,10 +9,13 @@
 // residual layers (Add), the reset-before GRU (linear_before_reset = 0; b_hn outside the reset, as here).
 // minGRU and minLSTM (registry `linearRecurrence`) have no ONNX operator: they are decomposed into
 // standard ones — MatMul + Add for all gates of the window at once, Sigmoid, Sub, Div, Mul for the
-// coefficients a, b, and a Scan over time whose body is h = a ∘ h + b. A cell without an ONNX operator
-// (CTRNN, additive) is refused with its entry's one-line reason.
+// coefficients a, b, and a Scan over time whose body is h = a ∘ h + b. The CTRNN and the additive
+// recurrence (registry op "Scan" without `linearRecurrence`) have none either: the input product of the
+// whole window is one MatMul + Add outside, and a Scan's body does the step — the recurrent MatMul,
+// the nonlinearity and the leak (CTRNN) or the sum (additive). A cell whose entry says `op: null` is
+// refused with its entry's one-line reason.
 
-import { cellEntry } from "../model/cells";
+import { additiveForm, cellEntry, ctrnnLeak } from "../model/cells";
 import { InputError } from "../messages/inputError";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
@@ -100,8 +103,8 @@ export function exportOnnx(model: Model): Uint8Array {
   const hOut: string[] = [], cOut: string[] = [];
   for (let l = 0; l < L; l++) {
     const inWidth = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    if (cell.linearRecurrence) {
-      x = linearRecurrenceLayer(model, l, x, torch(TensorKind.WeightIh, l), torch(TensorKind.BiasIh, l), inWidth, inits, nodes);
+    if (op === "Scan") {
+      x = (cell.linearRecurrence ? linearRecurrenceLayer : recurrentScanLayer)(model, l, x, torch, inWidth, inits, nodes);
       hOut.push(`hn_l${l}`);
       continue;
     }
@@ -179,18 +182,65 @@ export function exportOnnx(model: Model): Uint8Array {
  * name ([seq, batch, H], residual added) and leaves hn_l{l} [1, batch, H]. W [G·H, in] and bias [G·H]
  * in PyTorch layout, gate blocks in the registry's order (z, h̃ or f, i, h̃).
  */
-function linearRecurrenceLayer(model: Model, l: number, x: string, W: Float32Array, bias: Float32Array, inWidth: number, inits: Initializer[], nodes: Field[]): string {
-  const { spec } = model, H = spec.hidden, G = W.length / (H * inWidth);
-  const p = (name: string) => `${spec.cell}_l${l}.${name}`;
-  const Wt = new Float32Array(inWidth * G * H); // [in, G·H] for MatMul
-  for (let r = 0; r < G * H; r++) for (let c = 0; c < inWidth; c++) Wt[c * G * H + r] = W[r * inWidth + c];
-  inits.push({ name: p("weight_t"), dims: [inWidth, G * H], data: Wt }, { name: p("bias"), dims: [G * H], data: bias });
+type TorchTensor = (kind: TensorKind, layer?: number) => Float32Array;
+
+/** [rows, cols] row-major → [cols, rows] (PyTorch's [out, in] weight as MatMul's [in, out]). */
+function transposed(W: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = W[r * cols + c];
+  return t;
+}
+
+/**
+ * The input side of a Scan layer for the whole window: x [seq, batch, in] · W_ih^T + bias → `p("pre")`
+ * [seq, batch, G·H]; and the shared constants (layer 0 adds them once).
+ */
+function inputProduct(model: Model, l: number, x: string, W: Float32Array, bias: Float32Array, inWidth: number, inits: Initializer[], nodes: Field[]): void {
+  const H = model.spec.hidden, GH = W.length / inWidth;
+  const p = (name: string) => `${model.spec.cell}_l${l}.${name}`;
+  inits.push({ name: p("weight_t"), dims: [inWidth, GH], data: transposed(W, GH, inWidth) }, { name: p("bias"), dims: [GH], data: bias });
   if (l === 0) {
     inits.push({ name: "split.sizes2", dims: [2], data: BigInt64Array.of(BigInt(H), BigInt(H)) }, { name: "split.sizes3", dims: [3], data: BigInt64Array.of(BigInt(H), BigInt(H), BigInt(H)) });
     inits.push({ name: "axes0", dims: [1], data: BigInt64Array.of(0n) }, { name: "one", dims: [], data: Float32Array.of(1) });
   }
   nodes.push(node("MatMul", [x, p("weight_t")], [p("mm")], p("matmul")));
   nodes.push(node("Add", [p("mm"), p("bias")], [p("pre")], p("bias_add")));
+}
+
+/**
+ * The time loop of layer l as a Scan: state h [batch, H] from h0[l], the scan inputs `scanInputs`
+ * ([seq, batch, H] each), and a body that reads `s.h` and the inputs' names prefixed "s." and writes
+ * `s.h_next` (`body`, with its own constant tensors `bodyInits`). Leaves hn_l{l} [1, batch, H];
+ * returns the layer's output [seq, batch, H] (residual added above the first layer).
+ */
+function scanLayer(model: Model, l: number, x: string, scanInputs: string[], body: Field[], bodyInits: Initializer[], inits: Initializer[], nodes: Field[]): string {
+  const { spec } = model, H = spec.hidden;
+  const p = (name: string) => `${spec.cell}_l${l}.${name}`;
+  inits.push({ name: `layer_l${l}`, dims: [1], data: BigInt64Array.of(BigInt(l)) });
+  nodes.push(node("Gather", ["h0", `layer_l${l}`], [`h0_l${l}`], `h0_l${l}`, [{ name: "axis", i: 0 }]));
+  nodes.push(node("Squeeze", [`h0_l${l}`, "axes0"], [p("h0")], p("h0")));
+  const state = ["batch", H];
+  const graph = [
+    ...body,
+    node("Identity", [p("s.h_next")], [p("s.y")], p("s.y")),
+    stringField(2, p("step")),
+    ...bodyInits.map((t) => messageField(5, ...tensorProto(t))),
+    valueInfo(11, p("s.h"), FLOAT, state), ...scanInputs.map((n) => valueInfo(11, p(`s.${n}`), FLOAT, state)),
+    valueInfo(12, p("s.h_next"), FLOAT, state), valueInfo(12, p("s.y"), FLOAT, state),
+  ];
+  nodes.push(node("Scan", [p("h0"), ...scanInputs.map(p)], [p("hn"), p("y")], p("scan"), [{ name: "body", graph }, { name: "num_scan_inputs", i: scanInputs.length }]));
+  nodes.push(node("Unsqueeze", [p("hn"), "axes0"], [`hn_l${l}`], `hn_l${l}`));
+  if (spec.residual && l > 0) {
+    nodes.push(node("Add", [p("y"), x], [`res_l${l}`], `residual_l${l}`));
+    return `res_l${l}`;
+  }
+  return p("y");
+}
+
+function linearRecurrenceLayer(model: Model, l: number, x: string, torch: TorchTensor, inWidth: number, inits: Initializer[], nodes: Field[]): string {
+  const { spec } = model;
+  const p = (name: string) => `${spec.cell}_l${l}.${name}`;
+  inputProduct(model, l, x, torch(TensorKind.WeightIh, l), torch(TensorKind.BiasIh, l), inWidth, inits, nodes);
   if (spec.cell === "mingru") {
     // z = σ(pre_z), a = 1 − z, b = z ∘ h̃
     nodes.push(node("Split", [p("pre"), "split.sizes2"], [p("z_pre"), p("candidate")], p("split"), [{ name: "axis", i: 2 }]));
@@ -207,24 +257,49 @@ function linearRecurrenceLayer(model: Model, l: number, x: string, W: Float32Arr
     nodes.push(node("Div", [p("i"), p("sum")], [p("i_share")], p("i_share")));
     nodes.push(node("Mul", [p("i_share"), p("candidate")], [p("b")], p("b")));
   }
-  // h_t = a_t ∘ h_{t−1} + b_t over the sequence: a Scan with state h [batch, H] and scan inputs a, b
-  inits.push({ name: `layer_l${l}`, dims: [1], data: BigInt64Array.of(BigInt(l)) });
-  nodes.push(node("Gather", ["h0", `layer_l${l}`], [`h0_l${l}`], `h0_l${l}`, [{ name: "axis", i: 0 }]));
-  nodes.push(node("Squeeze", [`h0_l${l}`, "axes0"], [p("h0")], p("h0")));
-  const state = [-1, H].map((d) => (d < 0 ? "batch" : d));
+  // h_t = a_t ∘ h_{t−1} + b_t over the sequence: scan inputs a, b
   const body = [
     node("Mul", [p("s.a"), p("s.h")], [p("s.ah")], p("s.mul")),
     node("Add", [p("s.ah"), p("s.b")], [p("s.h_next")], p("s.add")),
-    node("Identity", [p("s.h_next")], [p("s.y")], p("s.y")),
-    stringField(2, p("step")),
-    valueInfo(11, p("s.h"), FLOAT, state), valueInfo(11, p("s.a"), FLOAT, state), valueInfo(11, p("s.b"), FLOAT, state),
-    valueInfo(12, p("s.h_next"), FLOAT, state), valueInfo(12, p("s.y"), FLOAT, state),
   ];
-  nodes.push(node("Scan", [p("h0"), p("a"), p("b")], [p("hn"), p("y")], p("scan"), [{ name: "body", graph: body }, { name: "num_scan_inputs", i: 2 }]));
-  nodes.push(node("Unsqueeze", [p("hn"), "axes0"], [`hn_l${l}`], `hn_l${l}`));
-  if (spec.residual && l > 0) {
-    nodes.push(node("Add", [p("y"), x], [`res_l${l}`], `residual_l${l}`));
-    return `res_l${l}`;
+  return scanLayer(model, l, x, ["a", "b"], body, [], inits, nodes);
+}
+
+/**
+ * Layer l of a CTRNN or an additive recurrence as standard operators (x [seq, batch, in]). Outside the
+ * Scan: pre = x·W_ih^T + b_ih (+ b_hh) for the whole window. The body, per step (h, pre_t [batch, H]):
+ *   CTRNN          a = pre_t + h·W_hh^T,  y = tanh(a) or relu(a),  h' = (1 − α) ∘ h + α ∘ y
+ *                  (α = Δt/τ per unit [H]; a learned τ's α = Δt/(Δt + softplus(ρ)) is folded in)
+ *   additive state h' = h + tanh(pre_t + h·W_hh^T)
+ *   additive input h' = h + inc_t, inc = tanh(pre) computed outside for the whole window
+ */
+function recurrentScanLayer(model: Model, l: number, x: string, torch: TorchTensor, inWidth: number, inits: Initializer[], nodes: Field[]): string {
+  const { spec } = model, H = spec.hidden;
+  const p = (name: string) => `${spec.cell}_l${l}.${name}`;
+  const recurrent = spec.cell === "ctrnn" || additiveForm(spec) === "state";
+  const bIh = torch(TensorKind.BiasIh, l);
+  const bias = recurrent ? Float32Array.from(bIh, (b, j) => b + torch(TensorKind.BiasHh, l)[j]) : bIh;
+  inputProduct(model, l, x, torch(TensorKind.WeightIh, l), bias, inWidth, inits, nodes);
+  if (!recurrent) {
+    nodes.push(node("Tanh", [p("pre")], [p("increment")], p("increment")));
+    return scanLayer(model, l, x, ["increment"], [node("Add", [p("s.h"), p("s.increment")], [p("s.h_next")], p("s.add"))], [], inits, nodes);
   }
-  return p("y");
+  const bodyInits: Initializer[] = [{ name: p("s.weight_hh_t"), dims: [H, H], data: transposed(torch(TensorKind.WeightHh, l), H, H) }];
+  const body = [
+    node("MatMul", [p("s.h"), p("s.weight_hh_t")], [p("s.rec")], p("s.matmul")),
+    node("Add", [p("s.pre"), p("s.rec")], [p("s.a")], p("s.a")),
+  ];
+  if (spec.cell === "additive") {
+    body.push(node("Tanh", [p("s.a")], [p("s.increment")], p("s.increment")), node("Add", [p("s.h"), p("s.increment")], [p("s.h_next")], p("s.add")));
+    return scanLayer(model, l, x, ["pre"], body, bodyInits, inits, nodes);
+  }
+  const alpha = ctrnnLeak(spec, model.params, l);
+  bodyInits.push({ name: p("s.alpha"), dims: [H], data: alpha }, { name: p("s.keep"), dims: [H], data: Float32Array.from(alpha, (a) => 1 - a) });
+  body.push(
+    node(spec.nonlinearity === "relu" ? "Relu" : "Tanh", [p("s.a")], [p("s.f")], p("s.f")),
+    node("Mul", [p("s.keep"), p("s.h")], [p("s.kept")], p("s.kept")),
+    node("Mul", [p("s.alpha"), p("s.f")], [p("s.leaked")], p("s.leaked")),
+    node("Add", [p("s.kept"), p("s.leaked")], [p("s.h_next")], p("s.add")),
+  );
+  return scanLayer(model, l, x, ["pre"], body, bodyInits, inits, nodes);
 }

@@ -221,7 +221,7 @@ export function ctrnnRhoFor(tau: number, dt: number): number {
 }
 
 /** α = Δt/τ per unit of a CTRNN layer: the constant, or from the learned ρ in `params` (the core's block layout). */
-function ctrnnLeak(s: CellSpec, params: ArrayLike<number>, layer: number): Float32Array {
+export function ctrnnLeak(s: CellSpec, params: ArrayLike<number>, layer: number): Float32Array {
   const { tau, dt, learnTau } = ctrnnOptions(s);
   const out = new Float32Array(s.hidden).fill(dt / tau);
   if (learnTau) {
@@ -236,7 +236,7 @@ const CTRNN: CellEntry = {
   gates: ["pre-activation"], options: ["nonlinearity", "tau", "learnTau", "dt"], cellState: false,
   coreCode: (s) => (s.nonlinearity === "relu" ? 5 : 4),
   torch: { module: null, options: [] },
-  onnx: { op: null, refusal: "ONNX has no continuous-time RNN operator, and this export writes only ONNX's own recurrent operators (a decomposed Loop is not built): export it as safetensors or as a PyTorch project instead" },
+  onnx: { op: "Scan", gateOrder: [0], attributes: () => [] }, // no ONNX operator: MatMul, Tanh/Relu, Mul, Add in a Scan (onnxExport.ts)
   heatmap: (s) => [
     { name: "hidden state", range: s.nonlinearity === "relu" ? "unbounded" : "tanh", source: "hidden" },
     { name: "pre-activation", range: "unbounded", source: { gate: 0 } },
@@ -267,7 +267,7 @@ const ADDITIVE: CellEntry = {
   gates: ["increment"], options: ["additiveForm"], cellState: false,
   coreCode: (s) => (additiveForm(s) === "state" ? 7 : 6),
   torch: { module: null, options: [] },
-  onnx: { op: null, refusal: "ONNX has no additive-recurrence operator, and this export writes only ONNX's own recurrent operators (a decomposed Loop is not built): export it as safetensors or as a PyTorch project instead" },
+  onnx: { op: "Scan", gateOrder: [0], attributes: () => [] }, // no ONNX operator: MatMul, Tanh, Add in a Scan (onnxExport.ts)
   heatmap: () => [
     { name: "hidden state", range: "unbounded", source: "hidden" },
     { name: "increment", range: "tanh", source: { gate: 0 } },
