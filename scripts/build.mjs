@@ -45,6 +45,7 @@ await esbuild.build({
   entryPoints: {
     cli: "src/cli/main.ts",
     bench: "test/benchmarks/trainingThroughput.ts",
+    compareCells: "test/benchmarks/compareCells.ts",
     extension: "src/extension/extension.ts",
     gradientCheckWorker: "src/extension/gradientCheckWorker.ts",
     interopWorker: "src/extension/interopWorker.ts",

@@ -6,7 +6,7 @@
 //   npm run bench -- --rounds 3       rounds (default 2); each setting's best round is reported
 //   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
 //   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
-//   npm run bench -- --cells 60       also: LSTM, GRU, minGRU, minLSTM at equal parameter count, 60 s each: loss and gradient flow
+//   npm run bench -- --cells 60       also: every cell variant at equal parameter count, 60 s each: loss and gradient flow (cellGradientFlow.ts, as npm run compare-cells)
 //   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
@@ -29,7 +29,8 @@ import { Sampler } from "../../src/engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
-import { cellsAtEqualSize, scanVersusSequential } from "./linearRecurrence";
+import { scanVersusSequential } from "./linearRecurrence";
+import { compareCells, comparisonTable } from "./cellGradientFlow";
 import { forecastBenchmark } from "./forecastThroughput";
 
 interface BenchConfig {
@@ -242,7 +243,10 @@ function main(): void {
   }
   if (!only || "mingru minlstm".includes(only.toLowerCase())) process.stdout.write(scanVersusSequential(seconds, V));
   const cellSeconds = arg("cells");
-  if (cellSeconds) process.stdout.write(cellsAtEqualSize(text, Number(cellSeconds)));
+  if (cellSeconds) {
+    const o = { seconds: Number(cellSeconds), threads: 2, layers: 2, targetHidden: 128 };
+    process.stdout.write("\n" + comparisonTable(o, compareCells(text, o)));
+  }
   process.stdout.write(`\nmemory: ${memorySoak()}\n`);
   if (process.argv.includes("--quality")) quality(text, torch);
 }
