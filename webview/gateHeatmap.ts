@@ -273,7 +273,7 @@ function draw(): void {
   }
   const rect = canvas.getBoundingClientRect();
   reportRendered({
-    chars: T, units: H, layer: data.layer, quantity: info.name, quantities: data.quantities.map((q) => q.name).join("|"), finite: allFinite, sort, firstUnit: order[0], selectedUnit: selectedUnits[0] ?? -1, selectedUnits: selectedUnits.join(","),
+    chars: T, units: H, layer: data.layer, quantity: info.name, quantities: data.quantities.map((q) => q.name).join("|"), ranges: quantityRanges, finite: allFinite, sort, firstUnit: order[0], selectedUnit: selectedUnits[0] ?? -1, selectedUnits: selectedUnits.join(","),
     cellWidth: +cellW.toFixed(4), canvasWidth: +rect.width.toFixed(2), boxWidth, overflowX: scroller.scrollWidth - scroller.clientWidth, stripEvery: every,
     scale: scale.mode, limit: scale.global, drawMs: Math.round(performance.now() - started),
   });
@@ -421,11 +421,16 @@ function drawSaturation(): void {
 
 /** Whether every value of the layer shown is finite (a cell whose state blew up shows NaN / ∞ as holes). */
 let allFinite = true;
+/** Each quantity's smallest and largest value on the layer shown, "name:min:max|…" (for the rendered summary). */
+let quantityRanges = "";
 
 onMessage((m) => {
   if (m.type === "heatmap.data") {
     data = m;
     allFinite = m.values.every((v) => v.every(Number.isFinite));
+    const least = (v: Float32Array) => v.reduce((a, x) => Math.min(a, x), Infinity).toPrecision(6);
+    const most = (v: Float32Array) => v.reduce((a, x) => Math.max(a, x), -Infinity).toPrecision(6);
+    quantityRanges = m.quantities.map((q, k) => `${q.name}:${least(m.values[k])}:${most(m.values[k])}`).join("|");
     title.textContent = t("{0}: layer {1} of {2}, {3} characters × {4} units", m.model, m.layer + 1, m.layers, m.chars.length, m.hidden);
     layerPick.setOptions(Array.from({ length: m.layers }, (_, l) => ({ value: String(l), label: String(l + 1) })), String(m.layer));
     if (!m.quantities.some((q) => q.name === quantity)) quantity = m.quantities[0].name;

@@ -16,7 +16,7 @@ import { describe, test } from "node:test";
 import * as ort from "onnxruntime-web";
 import { Core } from "../../src/engine/core/core";
 import { CoreFlag } from "../../src/engine/core/coreAbi";
-import { KERNEL_VARIANTS, KernelVariant, variantAvailable } from "../../src/engine/core/coreLoader";
+import { KERNEL_VARIANTS, variantAvailable } from "../../src/engine/core/coreLoader";
 import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { recordActivations } from "../../src/engine/insight/activations";
@@ -28,51 +28,14 @@ import { cellEntry, coreShape, parameterCount, tensorTable } from "../../src/eng
 import { cellVariants, experimentVariants } from "../../src/engine/runs/experiments";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
-import { ModelSpec, describeSpec, fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
-import { TensorSlot } from "../../src/engine/core/coreAbi";
-import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
+import { ModelSpec, describeSpec, validateSpec } from "../../src/engine/model/modelSpec";
+import { expectClose, jsonLines, runCli, tempDir } from "../helpers";
+import { checkCellFixture, loadCellFixture, readCellFixtures } from "../cellFixtures";
 
-interface Fixture {
-  name: string; spec: ModelSpec; batch: number; steps: number; inputs: number[]; targets: number[]; h0: number[];
-  params: Record<string, { shape: number[]; data: number[] }>; logits: number[]; loss: number; hn: number[]; grads: Record<string, number[]>;
-}
-const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "gruResetBeforeFixtures.json"), "utf8")) as { models: Fixture[] };
+const fixtures = { models: readCellFixtures("gruResetBeforeFixtures.json") };
 const base: ModelSpec = { cell: "gru", nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, gruReset: "before" };
 const PYTHON = "/usr/bin/python3";
 
-function loadFixture(f: Fixture, precision: "f32" | "f64", variant?: KernelVariant): Core {
-  const core = new Core(coreShape(f.spec), precision, variant);
-  core.setShape(f.batch, f.steps);
-  assert.equal(core.tensors.length, Object.keys(f.params).length, "the module's tensors, no more, no fewer");
-  for (const slot of core.tensors) fromTorchLayout(slot, f.params[torchName(slot)].data, core.tensor(slot));
-  core.inputs().set(f.inputs);
-  core.targets().set(f.targets);
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) core.hiddenStates(l).set(f.h0.slice(l * n, (l + 1) * n));
-  return core;
-}
-
-/** Core layout → PyTorch layout in f64 (modelSpec's toTorchLayout writes f32, which would hide the f64 core's precision). */
-function torchLayout64(slot: TensorSlot, data: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(slot.rows * slot.cols);
-  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) out[isTransposedInTorch(slot) ? c * slot.rows + r : r * slot.cols + c] = data[r * slot.cols + c];
-  return out;
-}
-
-function checkFixture(f: Fixture, core: Core, tol: { atol: number; rtol: number }): number {
-  let worst = 0;
-  const loss = core.forward(false, 0, true);
-  worst = Math.max(worst, expectClose(core.logits(), f.logits, tol, "logits"), expectClose([loss], [f.loss], tol, "loss"));
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) worst = Math.max(worst, expectClose(core.finalHidden(l), f.hn.slice(l * n, (l + 1) * n), tol, `h_n of layer ${l}`));
-  core.zeroGrads();
-  core.backward();
-  for (const slot of core.tensors) {
-    const name = torchName(slot);
-    worst = Math.max(worst, expectClose(torchLayout64(slot, core.tensor(slot, core.grads())), f.grads[name], tol, `gradient of ${name}`));
-  }
-  return worst;
-}
 
 describe("reset-before GRU against the PyTorch module written from its equations", () => {
   assert.equal(fixtures.models.length, 5);
@@ -80,20 +43,20 @@ describe("reset-before GRU against the PyTorch module written from its equations
     for (const f of fixtures.models) {
       test(`f32 ${variant}: ${f.name} (1e-5)`, () => {
         assert.ok(variantAvailable(variant), `${variant} does not validate here`);
-        const worst = checkFixture(f, loadFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 });
+        const worst = checkCellFixture(f, loadCellFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 });
         process.stdout.write(`# ${variant} ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
       });
     }
   }
   for (const f of fixtures.models) {
     test(`f64: ${f.name} (1e-12)`, () => {
-      const worst = checkFixture(f, loadFixture(f, "f64"), { atol: 1e-12, rtol: 1e-12 });
+      const worst = checkCellFixture(f, loadCellFixture(f, "f64"), { atol: 1e-12, rtol: 1e-12 });
       process.stdout.write(`# f64 ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
     });
   }
   test("the same weights as a reset-after GRU give other numbers (the option reaches the core)", () => {
     const f = fixtures.models[0];
-    const after = loadFixture({ ...f, spec: { ...f.spec, gruReset: "after" } }, "f64");
+    const after = loadCellFixture({ ...f, spec: { ...f.spec, gruReset: "after" } }, "f64");
     after.forward(false, 0, true);
     const d = Math.max(...Array.from(after.logits(), (v, i) => Math.abs(v - f.logits[i])));
     assert.ok(d > 1e-3, `reset after differs from reset before by only ${d}`);

@@ -4,11 +4,9 @@
 // the checkpoint's options, the heatmap's leak, and the additive state's bound over long runs.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
-import { KERNEL_VARIANTS, Precision } from "../../src/engine/core/coreLoader";
+import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../../src/engine/insight/gradientCheck";
@@ -18,57 +16,21 @@ import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { cellEntry, parameterCount, softplus, tensorTable } from "../../src/engine/model/cells";
 import { initialiseParameters } from "../../src/engine/model/initialise";
-import { ModelSpec, coreShape, describeSpec, fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
-import { TensorSlot } from "../../src/engine/core/coreAbi";
+import { ModelSpec, coreShape, describeSpec, torchName, validateSpec } from "../../src/engine/model/modelSpec";
 import { Sampler } from "../../src/engine/insight/sampler";
 import { lossOnText } from "../../src/engine/training/evaluate";
-import { expectClose, projectRoot } from "../helpers";
+import { expectClose } from "../helpers";
 import { expectOnnxMatchesCore } from "../onnxAgainstCore";
+import { checkCellFixture, loadCellFixture, readCellFixtures } from "../cellFixtures";
 
-interface Fixture {
-  name: string; spec: ModelSpec; batch: number; steps: number; inputs: number[]; targets: number[]; h0: number[];
-  params: Record<string, { shape: number[]; data: number[] }>; logits: number[]; loss: number; hn: number[]; grads: Record<string, number[]>;
-}
-const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "leakyCellFixtures.json"), "utf8")).models as Fixture[];
+const fixtures = readCellFixtures("leakyCellFixtures.json");
 
 const BASE: ModelSpec = { cell: "ctrnn", nonlinearity: "tanh", layers: 1, hidden: 6, embed: 0, vocabSize: 7, peephole: false, coupled: false, residual: false };
 
-function loadFixture(f: Fixture, precision: Precision, variant?: (typeof KERNEL_VARIANTS)[number]): Core {
-  const core = new Core(coreShape(f.spec), precision, variant);
-  core.setShape(f.batch, f.steps);
-  assert.deepEqual(core.tensors.map(torchName).sort(), Object.keys(f.params).sort(), "the core's tensors are the reference module's");
-  for (const slot of core.tensors) fromTorchLayout(slot, f.params[torchName(slot)].data, core.tensor(slot));
-  core.inputs().set(f.inputs);
-  core.targets().set(f.targets);
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) core.hiddenStates(l).set(f.h0.slice(l * n, (l + 1) * n));
-  return core;
-}
-
-/** Core layout → PyTorch layout in full precision (toTorchLayout gives f32, which would hide an f64 core's digits). */
-function torchLayout(slot: TensorSlot, data: ArrayLike<number>): number[] {
-  const out = new Array<number>(slot.rows * slot.cols);
-  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) {
-    out[isTransposedInTorch(slot) ? c * slot.rows + r : r * slot.cols + c] = data[r * slot.cols + c];
-  }
-  return out;
-}
-
-function checkAgainst(f: Fixture, core: Core, tol: { atol: number; rtol: number }): void {
-  const loss = core.forward(false, 0, true);
-  expectClose(core.logits(), f.logits, tol, "logits");
-  expectClose([loss], [f.loss], tol, "loss");
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) expectClose(core.hiddenStates(l).subarray(f.steps * n, (f.steps + 1) * n), f.hn.slice(l * n, (l + 1) * n), tol, `h_n of layer ${l}`);
-  core.zeroGrads();
-  core.backward();
-  for (const slot of core.tensors) expectClose(torchLayout(slot, core.tensor(slot, core.grads())), f.grads[torchName(slot)], tol, `gradient of ${torchName(slot)}`);
-}
-
 describe("CTRNN and additive recurrence against PyTorch modules from the equations", () => {
   for (const f of fixtures) {
-    for (const variant of KERNEL_VARIANTS) test(`${f.name}: f32 ${variant} core to 1e-5`, () => checkAgainst(f, loadFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 }));
-    test(`${f.name}: f64 core to 1e-10`, () => checkAgainst(f, loadFixture(f, "f64"), { atol: 1e-10, rtol: 1e-10 }));
+    for (const variant of KERNEL_VARIANTS) test(`${f.name}: f32 ${variant} core to 1e-5`, () => { checkCellFixture(f, loadCellFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 }); });
+    test(`${f.name}: f64 core to 1e-10`, () => { checkCellFixture(f, loadCellFixture(f, "f64"), { atol: 1e-10, rtol: 1e-10 }); });
   }
 });
 

@@ -8,7 +8,8 @@
 //      is Simplified Chinese (a language-pack entry with no core translations: the workbench stays
 //      English, vscode.env.language is zh-cn, so the extension's own bundles are used), and the same
 //      window as a person, with zh-cn screenshots
-// Prints "N passed, N failed" and exits non-zero on any failure.
+// Prints "N passed, N failed" and exits non-zero on any failure. RNN_LAB_SUITE=cells (a prefix of a
+// suite file's name, suite/index.ts) runs only that file in the English window, and nothing else.
 
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -92,6 +93,9 @@ async function runSuite(page: Page, port: number, ws: string, name = "suite"): P
     void page.exposeFunction("codeAutomationLog", (_type: string, args: unknown[]) => {
       const line = format(...(args as [unknown, ...unknown[]])); // mocha logs printf-style
       if (/additional builtin extensions|ChatSessionStore|workbench contribution/.test(line)) return;
+      // a suite asks for a picture of what is on screen now (it waits before it moves on)
+      const shot = /^screenshot: ([a-z0-9-]+)$/.exec(line);
+      if (shot) void page.screenshot({ path: join(shots, `${shot[1]}.png`) });
       output += line + "\n";
       process.stdout.write(`  [extension host] ${line}\n`);
     });
@@ -99,12 +103,12 @@ async function runSuite(page: Page, port: number, ws: string, name = "suite"): P
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   await waitWorkbench(page);
   let timer: NodeJS.Timeout | undefined;
-  const code = await Promise.race([exit, new Promise<number>((r) => { timer = setTimeout(() => r(-1), 240_000); })]);
+  const code = await Promise.race([exit, new Promise<number>((r) => { timer = setTimeout(() => r(-1), 480_000); })]);
   clearTimeout(timer);
   await page.screenshot({ path: join(shots, `${name}-end.png`) });
   const passed = Number(/(\d+) passing/.exec(output)?.[1] ?? 0);
   const failed = Number(/(\d+) failing/.exec(output)?.[1] ?? 0) + (code === 0 ? 0 : passed === 0 ? 1 : 0);
-  if (code === -1) process.stdout.write("  the suite did not finish within 240 s\n");
+  if (code === -1) process.stdout.write("  the suite did not finish within 480 s\n");
   return { passed, failed: code === 0 ? failed : Math.max(1, failed) };
 }
 
@@ -387,6 +391,12 @@ async function main(): Promise<number> {
     await suitePage.close();
     passed += suite.passed;
     failed += suite.failed;
+    if (process.env.RNN_LAB_SUITE) {
+      // one suite file only (suite/index.ts): no person run, no zh-cn window
+      await browser.close();
+      process.stdout.write(`vscode (RNN_LAB_SUITE=${process.env.RNN_LAB_SUITE}): ${passed} passed, ${failed} failed; screenshots in ${shots}\n`);
+      return failed ? 1 : 0;
+    }
     const personPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     const problems = await runAsPerson(personPage, port, makeWorkspace());
     await personPage.close();

@@ -8,8 +8,11 @@ import * as vscode from "vscode";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 120_000, color: false, reporter: "spec" });
-  mocha.addFile(join(__dirname, vscode.env.language === "zh-cn" ? "extension.zh-cn.test.js" : "extension.test.js"));
-  if (vscode.env.language !== "zh-cn") mocha.addFile(join(__dirname, "forecast.test.js")); // forecasting a CSV (issue 16)
+  const files = vscode.env.language === "zh-cn" ? ["extension.zh-cn.test.js"]
+    : ["extension.test.js", "forecast.test.js", "cells.test.js"]; // forecasting a CSV (issue 16); every cell variant's heatmap (issue 17)
+  // RNN_LAB_SUITE=cells (runInCodeServer.ts passes it on): only the files whose name starts with it
+  const only = process.env.RNN_LAB_SUITE;
+  for (const f of files) if (!only || f.startsWith(only)) mocha.addFile(join(__dirname, f));
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
