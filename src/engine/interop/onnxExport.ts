@@ -144,10 +144,7 @@ export function exportOnnx(model: Model): Uint8Array {
   }
   nodes.push(node("Concat", hOut, ["hn"], "hn", [{ name: "axis", i: 0 }]));
   if (lstm) nodes.push(node("Concat", cOut, ["cn"], "cn", [{ name: "axis", i: 0 }]));
-  const headW = torch(TensorKind.HeadWeight); // [V, H]
-  const headWT = new Float32Array(H * V);
-  for (let v = 0; v < V; v++) for (let h = 0; h < H; h++) headWT[h * V + v] = headW[v * H + h];
-  inits.push({ name: "head.weight_t", dims: [H, V], data: headWT });
+  inits.push({ name: "head.weight_t", dims: [H, V], data: transposed(torch(TensorKind.HeadWeight), V, H) }); // PyTorch's [V, H] as MatMul's [H, V]
   inits.push({ name: "head.bias", dims: [V], data: torch(TensorKind.HeadBias) });
   nodes.push(node("MatMul", [x, "head.weight_t"], ["head_mm"], "head_matmul"));
   nodes.push(node("Add", ["head_mm", "head.bias"], ["logits"], "head_bias"));
@@ -177,11 +174,6 @@ export function exportOnnx(model: Model): Uint8Array {
   ]);
 }
 
-/**
- * Layer l of a minGRU / minLSTM as standard operators; x [seq, batch, in] → returns the layer's output
- * name ([seq, batch, H], residual added) and leaves hn_l{l} [1, batch, H]. W [G·H, in] and bias [G·H]
- * in PyTorch layout, gate blocks in the registry's order (z, h̃ or f, i, h̃).
- */
 type TorchTensor = (kind: TensorKind, layer?: number) => Float32Array;
 
 /** [rows, cols] row-major → [cols, rows] (PyTorch's [out, in] weight as MatMul's [in, out]). */
@@ -237,6 +229,11 @@ function scanLayer(model: Model, l: number, x: string, scanInputs: string[], bod
   return p("y");
 }
 
+/**
+ * Layer l of a minGRU / minLSTM as standard operators; x [seq, batch, in] → returns the layer's output
+ * name ([seq, batch, H], residual added) and leaves hn_l{l} [1, batch, H]. W_ih [G·H, in] and b_ih
+ * [G·H] in PyTorch layout, gate blocks in the registry's order (z, h̃ or f, i, h̃).
+ */
 function linearRecurrenceLayer(model: Model, l: number, x: string, torch: TorchTensor, inWidth: number, inits: Initializer[], nodes: Field[]): string {
   const { spec } = model;
   const p = (name: string) => `${spec.cell}_l${l}.${name}`;
