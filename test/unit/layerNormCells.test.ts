@@ -15,7 +15,9 @@ import { KERNEL_VARIANTS, variantAvailable } from "../../src/engine/core/coreLoa
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, fromTorchLayout, torchName, validateSpec } from "../../src/engine/model/modelSpec";
-import { projectRoot } from "../helpers";
+import { TensorSlot } from "../../src/engine/core/coreAbi";
+import { isTransposedInTorch } from "../../src/engine/model/modelSpec";
+import { expectClose, projectRoot } from "../helpers";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "layer" };
 const gru: ModelSpec = { ...lstm, cell: "gru" };
@@ -40,5 +42,101 @@ describe("layer-normalised LSTM and GRU: finite differences in f64", () => {
     test(`${base.cell}, 2 layers, residual, dropout`, () => {
       assert.ok(worst({ ...base, layers: 2, embed: 4, residual: true }, { dropout: 0.3 }) < 1e-6);
     });
+  }
+});
+
+interface Fixture {
+  name: string; spec: ModelSpec; batch: number; steps: number; inputs: number[]; targets: number[]; h0: number[]; c0: number[];
+  params: Record<string, { shape: number[]; data: number[] }>; logits: number[]; loss: number; hn: number[]; cn: number[]; grads: Record<string, number[]>;
+}
+const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "normCellFixtures.json"), "utf8")) as { models: Fixture[] };
+
+function loadFixture(f: Fixture, precision: "f32" | "f64", variant?: (typeof KERNEL_VARIANTS)[number]): Core {
+  const core = new Core(coreShape(f.spec), precision, variant);
+  core.setShape(f.batch, f.steps);
+  assert.equal(core.tensors.length, Object.keys(f.params).length, "the module's tensors, no more, no fewer");
+  for (const slot of core.tensors) {
+    const p = f.params[torchName(slot)];
+    assert.ok(p, `the module has ${torchName(slot)}`);
+    fromTorchLayout(slot, p.data, core.tensor(slot));
+  }
+  core.inputs().set(f.inputs);
+  core.targets().set(f.targets);
+  const n = f.batch * f.spec.hidden;
+  for (let l = 0; l < f.spec.layers; l++) {
+    core.hiddenStates(l).set(f.h0.slice(l * n, (l + 1) * n));
+    if (f.c0.length) core.cellStates(l).set(f.c0.slice(l * n, (l + 1) * n));
+  }
+  return core;
+}
+
+/** Core layout → PyTorch layout in f64. */
+function torchLayout64(slot: TensorSlot, data: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(slot.rows * slot.cols);
+  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) out[isTransposedInTorch(slot) ? c * slot.rows + r : r * slot.cols + c] = data[r * slot.cols + c];
+  return out;
+}
+
+function checkFixture(f: Fixture, core: Core, tol: { atol: number; rtol: number }): number {
+  const loss = core.forward(false, 0, true);
+  let worst = Math.max(expectClose(core.logits(), f.logits, tol, "logits"), expectClose([loss], [f.loss], tol, "loss"));
+  const n = f.batch * f.spec.hidden;
+  for (let l = 0; l < f.spec.layers; l++) {
+    worst = Math.max(worst, expectClose(core.finalHidden(l), f.hn.slice(l * n, (l + 1) * n), tol, `h_n of layer ${l}`));
+    if (f.cn.length) worst = Math.max(worst, expectClose(core.finalCell(l), f.cn.slice(l * n, (l + 1) * n), tol, `c_n of layer ${l}`));
+  }
+  core.zeroGrads();
+  core.backward();
+  for (const slot of core.tensors) {
+    const name = torchName(slot);
+    worst = Math.max(worst, expectClose(torchLayout64(slot, core.tensor(slot, core.grads())), f.grads[name], tol, `gradient of ${name}`));
+  }
+  return worst;
+}
+
+describe("layer-normalised LSTM and GRU against torch.nn.Modules written from Ba et al. (2016)", () => {
+  assert.equal(fixtures.models.length, 10);
+  for (const variant of KERNEL_VARIANTS) {
+    for (const f of fixtures.models) {
+      test(`f32 ${variant}: ${f.name} (1e-5)`, () => {
+        assert.ok(variantAvailable(variant), `${variant} does not validate here`);
+        const worst = checkFixture(f, loadFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 });
+        process.stdout.write(`# ${variant} ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
+      });
+    }
+  }
+  for (const f of fixtures.models) {
+    test(`f64: ${f.name} (1e-12)`, () => {
+      const worst = checkFixture(f, loadFixture(f, "f64"), { atol: 1e-12, rtol: 1e-12 });
+      process.stdout.write(`# f64 ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
+    });
+  }
+});
+
+describe("layer norm: the registry's closed forms, options and refusals", () => {
+  for (const spec of [lstm, gru, { ...lstm, layers: 2, embed: 3 }, { ...gru, layers: 3, hidden: 7 }]) {
+    test(`${spec.cell} ${spec.layers} layer(s): the core's tensor table and parameter count are the registry's`, () => {
+      const core = new Core(coreShape(spec), "f64");
+      assert.deepEqual(core.tensors.map((t) => ({ ...t })), tensorTable(spec).map((t) => ({ ...t })));
+      assert.equal(core.params().length, parameterCount(spec));
+      assert.ok(!tensorTable(spec).some((t) => torchName(t).startsWith("rnn.bias_")), "no b_ih, b_hh: the normalisations' biases stand for them");
+    });
+  }
+  test("the names are documented ones, one per tensor", () => {
+    assert.deepEqual(tensorTable(lstm).map(torchName), ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.ln_ih_gain_l0", "rnn.ln_ih_bias_l0",
+      "rnn.ln_hh_gain_l0", "rnn.ln_hh_bias_l0", "rnn.ln_c_gain_l0", "rnn.ln_c_bias_l0", "head.weight", "head.bias"]);
+    assert.deepEqual(tensorTable(gru).map(torchName).filter((n) => n.includes("ln_")), ["rnn.ln_ih_gain_l0", "rnn.ln_ih_bias_l0", "rnn.ln_hh_gain_l0", "rnn.ln_hh_bias_l0"]);
+  });
+  const refused: [string, Partial<ModelSpec>, RegExp][] = [
+    ["an RNN", { cell: "rnn" }, /LSTM and GRU only, not RNN/],
+    ["a CTRNN", { cell: "ctrnn" }, /LSTM and GRU only, not CTRNN/],
+    ["minGRU", { cell: "mingru" }, /gates read only the input/],
+    ["peepholes", { peephole: true }, /plain LSTM/],
+    ["coupled gates", { coupled: true }, /plain LSTM/],
+    ["the reset-before GRU", { cell: "gru", gruReset: "before" }, /reset-after GRU only/],
+    ["an unknown norm", { norm: "group" as never }, /must be none, layer, batch/],
+  ];
+  for (const [what, change, why] of refused) {
+    test(`refused with a reason: ${what}`, () => assert.throws(() => validateSpec({ ...lstm, ...change }), why));
   }
 });
