@@ -138,6 +138,11 @@ function spansGates(kind: TensorKind): boolean {
   return kind === TensorKind.LnIhGain || kind === TensorKind.LnIhBias || kind === TensorKind.LnHhGain || kind === TensorKind.LnHhBias;
 }
 
+/** A normalisation's gain (γ): starts at 1. */
+export function isNormGain(kind: TensorKind): boolean {
+  return kind === TensorKind.LnIhGain || kind === TensorKind.LnHhGain || kind === TensorKind.LnCGain;
+}
+
 function normOfCore(flags: number): Partial<CellSpec> {
   return (flags & CoreFlag.LayerNorm) !== 0 ? { norm: "layer" } : (flags & CoreFlag.BatchNorm) !== 0 ? { norm: "batch" } : {};
 }

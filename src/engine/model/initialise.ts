@@ -9,7 +9,7 @@
 
 import { Core, RealArray } from "../core/core";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { cellEntry, ctrnnOptions, ctrnnRhoFor, gatesPerUnit } from "./cells";
+import { cellEntry, ctrnnOptions, ctrnnRhoFor, gatesPerUnit, isNormGain } from "./cells";
 import type { ModelSpec } from "./modelSpec";
 
 export type InitScheme = "small" | "scaled" | "xavier" | "orthogonal";
@@ -21,6 +21,7 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
   params.fill(0);
   for (const slot of core.tensors) {
     const t = core.tensor(slot, params);
+    if (isNormGain(slot.kind)) { t.fill(1); continue; } // a normalisation starts as the identity on the standardised values (Ba et al.)
     switch (slot.kind) {
       case TensorKind.Embed:
         core.fillRandom(t, 1); // nn.Embedding's N(0, 1)
@@ -40,11 +41,6 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
         t.fill(ctrnnRhoFor(tau, dt)); // every unit starts at the spec's τ: Δt + softplus(ρ) = τ
         break;
       }
-      case TensorKind.LnIhGain:
-      case TensorKind.LnHhGain:
-      case TensorKind.LnCGain:
-        t.fill(1); // a normalisation starts as the identity on the standardised values (Ba et al.)
-        break;
       case TensorKind.BiasIh:
       case TensorKind.LnIhBias: {
         const f = cellEntry(spec.cell).forgetGate;
