@@ -7,7 +7,8 @@
 // and the seams: the closed-form tensor table and parameter count, checkpoints, refusals, the CLI.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
@@ -17,7 +18,14 @@ import { coreShape, parameterCount, tensorTable } from "../../src/engine/model/c
 import { ModelSpec, fromTorchLayout, torchName, validateSpec } from "../../src/engine/model/modelSpec";
 import { TensorSlot } from "../../src/engine/core/coreAbi";
 import { isTransposedInTorch } from "../../src/engine/model/modelSpec";
-import { expectClose, projectRoot } from "../helpers";
+import { Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { exportOnnx, pytorchProject } from "../../src/engine/interop/modelExport";
+import { decodeSafetensors } from "../../src/engine/interop/safetensors";
+import { importTorchWeights } from "../../src/engine/interop/torchImport";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { describeSpec } from "../../src/engine/model/modelSpec";
+import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "layer" };
 const gru: ModelSpec = { ...lstm, cell: "gru" };
@@ -139,4 +147,109 @@ describe("layer norm: the registry's closed forms, options and refusals", () => 
   for (const [what, change, why] of refused) {
     test(`refused with a reason: ${what}`, () => assert.throws(() => validateSpec({ ...lstm, ...change }), why));
   }
+});
+
+const PYTHON = "/usr/bin/python3";
+
+function randomModel(spec: Partial<ModelSpec>, seed = 3): Model {
+  const { vocab } = CharVocabulary.fromText("abc defg, 中文!\n");
+  const full: ModelSpec = { ...lstm, layers: 2, hidden: 6, vocabSize: vocab.size, ...spec };
+  const core = new Core(coreShape(full));
+  initialiseParameters(core, full, "scaled", 1, seed);
+  const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i)); // gains and biases away from 1 and 0
+  return { spec: full, vocab, params, training: null };
+}
+
+/** Logits [T, V] of the f32 core for one stream from a zero state. */
+function coreLogits(model: Model, ids: Int32Array): Float32Array {
+  const core = new Core(coreShape(model.spec));
+  core.params().set(model.params);
+  core.setShape(1, ids.length);
+  core.inputs().set(ids);
+  core.forward(false, 0, false);
+  return Float32Array.from(core.logits());
+}
+
+describe("layer norm: checkpoints, import, export, the CLI", () => {
+  test("initialisation: gains 1, biases 0 but the LSTM's forget block of β_ih (the forget bias)", () => {
+    const spec: ModelSpec = { ...lstm, hidden: 3 };
+    const core = new Core(coreShape(spec));
+    initialiseParameters(core, spec, "scaled", 1, 1);
+    const get = (name: string) => Array.from(core.tensor(core.tensors.find((t) => torchName(t) === name)!));
+    assert.deepEqual(get("rnn.ln_ih_gain_l0"), new Array(12).fill(1));
+    assert.deepEqual(get("rnn.ln_c_gain_l0"), [1, 1, 1]);
+    assert.deepEqual(get("rnn.ln_ih_bias_l0"), [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(get("rnn.ln_hh_bias_l0"), new Array(12).fill(0));
+  });
+
+  for (const cell of ["lstm", "gru"] as const) {
+    test(`${cell}: a checkpoint keeps the option; its safetensors imports as the same model`, () => {
+      const model = randomModel({ cell });
+      const back = decodeCheckpoint(encodeCheckpoint(model));
+      assert.equal(back.spec.norm, "layer");
+      assert.deepEqual(Array.from(back.params), Array.from(model.params));
+      assert.match(describeSpec(back.spec), /layer norm$/);
+      const file = decodeSafetensors(encodeCheckpoint(model));
+      assert.ok(file.tensors.has("rnn.ln_hh_gain_l1"));
+      const imported = importTorchWeights({ ...file, metadata: {} }, model.vocab, { cell }).model;
+      assert.equal(imported.spec.norm, "layer", "the gains' names say the model is layer-normalised");
+      assert.deepEqual(Array.from(imported.params), Array.from(model.params));
+    });
+
+    test(`${cell}: ONNX export is refused with the reason`, () => {
+      assert.throws(() => exportOnnx(randomModel({ cell })), /no normalisation inside the recurrence.*safetensors or as a PyTorch project/);
+    });
+
+    test(`${cell}: the exported PyTorch project's LayerNormRNN gives the core's logits`, (t) => {
+      if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return t.skip("/usr/bin/python3 has no torch");
+      const model = randomModel({ cell, embed: 4 });
+      const dir = tempDir();
+      for (const [name, bytes] of pytorchProject(model, null)) writeFileSync(join(dir, name), bytes);
+      const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 4 + 2) % model.vocab.size);
+      const script = `
+import json, torch
+from model import CharModel, load_checkpoint
+spec, vocab, _, state = load_checkpoint("model.safetensors")
+m = CharModel(spec)
+m.load_state_dict(state)
+m.eval()
+print(type(m.rnn).__name__)
+logits, _ = m(torch.tensor(${JSON.stringify(Array.from(ids))}).unsqueeze(1))
+print(json.dumps(logits.reshape(-1).tolist()))
+`;
+      const r = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+      assert.equal(r.status, 0, r.stderr);
+      const [moduleName, logits] = r.stdout.trim().split("\n");
+      assert.equal(moduleName, "LayerNormRNN");
+      expectClose(JSON.parse(logits) as number[], coreLogits(model, ids), { atol: 1e-5, rtol: 1e-5 }, "model.py logits");
+    });
+  }
+
+  test("the CLI: train, sample, eval and resume keep --norm layer; it cannot change on resume; other cells refuse it in one line", () => {
+    const dir = tempDir();
+    const text = join(dir, "text.txt");
+    writeFileSync(text, "the quick brown fox jumps over the lazy dog. ".repeat(40));
+    const ckpt = join(dir, "m.safetensors");
+    const t = runCli(["train", text, "--cell", "lstm", "--norm", "layer", "--layers", "2", "--hidden", "16", "--steps", "4", "--batch", "4", "--seq", "16", "--out", ckpt, "--json", "--threads", "1"]);
+    assert.equal(t.status, 0, t.stderr);
+    assert.equal(decodeCheckpoint(readFileSync(ckpt)).spec.norm, "layer");
+    assert.equal(runCli(["sample", ckpt, "--length", "20", "--json"]).status, 0);
+    const e = runCli(["eval", ckpt, text, "--json"]);
+    assert.equal(e.status, 0, e.stderr);
+    const r = runCli(["train", text, "--resume", ckpt, "--steps", "6", "--json", "--threads", "1"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(decodeCheckpoint(readFileSync(ckpt)).spec.norm, "layer");
+    const changed = runCli(["train", text, "--resume", ckpt, "--norm", "none", "--steps", "8"]);
+    assert.equal(changed.status, 2);
+    assert.match(changed.stderr, /--norm cannot change when resuming/);
+    const bad = runCli(["train", text, "--cell", "rnn", "--norm", "layer", "--steps", "2"]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /built for LSTM and GRU only, not RNN/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    const g = runCli(["gradcheck", "--cell", "gru", "--norm", "layer", "--layers", "2", "--hidden", "8", "--json"]);
+    assert.equal(g.status, 0, g.stdout + g.stderr);
+    const summary = jsonLines(g.stdout).find((l) => l.type === "summary")!;
+    assert.equal(summary.pass, true);
+    assert.ok((summary.max_rel_error as number) < 1e-6);
+  });
 });

@@ -12,7 +12,7 @@
 // coefficients a, b, and a Scan over time whose body is h = a ∘ h + b. A cell without an ONNX operator
 // (CTRNN, additive) is refused with its entry's one-line reason.
 
-import { cellEntry } from "../model/cells";
+import { cellEntry, normOnnxRefusal } from "../model/cells";
 import { InputError } from "../messages/inputError";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
@@ -76,6 +76,8 @@ export function exportOnnx(model: Model): Uint8Array {
   const cell = cellEntry(spec.cell);
   const onnx = cell.onnx;
   if (onnx.op === null) throw new InputError(`${cell.label}: ${onnx.refusal}`);
+  const normRefusal = normOnnxRefusal(spec);
+  if (normRefusal) throw new InputError(`${cell.label} (layer norm): ${normRefusal}`);
   const order = [...onnx.gateOrder];
   const slots = tensorSlots(spec);
   const torch = (kind: TensorKind, layer = -1): Float32Array => {

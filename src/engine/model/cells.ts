@@ -147,6 +147,12 @@ function normOfCore(flags: number): Partial<CellSpec> {
   return (flags & CoreFlag.LayerNorm) !== 0 ? { norm: "layer" } : (flags & CoreFlag.BatchNorm) !== 0 ? { norm: "batch" } : {};
 }
 
+/** Why a normalised cell has no ONNX export (null when the spec has no normalisation). */
+export function normOnnxRefusal(s: CellSpec): string | null {
+  if (cellNorm(s) === "none") return null;
+  return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
+}
+
 function normProblem(s: CellSpec, label: string): string | null {
   const norm = cellNorm(s);
   if (norm === "none") return null;
