@@ -46,6 +46,11 @@ export function stepFor(spec: ModelSpec): number {
   return spec.cell === "additive" ? 3e-3 : 1e-2;
 }
 
+/** The step(s) of a spec's check, for a report: one ε, or consistentStencil's range. */
+export function stepLabel(spec: ModelSpec): string {
+  return cellNorm(spec) !== "none" ? `${NORM_STEPS[0]} … ${NORM_STEPS[NORM_STEPS.length - 1]} (per weight, layer norm)` : String(stepFor(spec));
+}
+
 /** The steps consistentStencil tries, largest first (each a third of the one before). */
 const NORM_STEPS = [9e-3, 3e-3, 1e-3, 3e-4, 1e-4];
 
