@@ -25,6 +25,7 @@ import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { describeSpec } from "../../src/engine/model/modelSpec";
+import { recordActivations } from "../../src/engine/insight/activations";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "layer" };
@@ -251,5 +252,35 @@ print(json.dumps(logits.reshape(-1).tolist()))
     const summary = jsonLines(g.stdout).find((l) => l.type === "summary")!;
     assert.equal(summary.pass, true);
     assert.ok((summary.max_rel_error as number) < 1e-6);
+  });
+});
+
+describe("layer norm: the gate heatmap's normalised pre-activations", () => {
+  // recomputed on the TS side (insight/normalisedActivations.ts); checked against the core's own gates:
+  // LSTM g = tanh(a'_g + p'_g) and h = o ∘ tanh(c'); GRU n = tanh(a'_n + r ∘ p'_n)
+  for (const [cell, extra] of [["lstm", {}], ["lstm", { embed: 3, layers: 3, residual: true }], ["gru", {}], ["gru", { embed: 4, layers: 2 }]] as const) {
+    test(`${cell} ${JSON.stringify(extra)}`, () => {
+      const model = randomModel({ cell, ...extra });
+      const a = recordActivations(model, "abc de, 中文!\nabc");
+      const names = a.quantities.map((q) => q.name);
+      const at = (name: string) => names.indexOf(name);
+      assert.ok(at("normalised input (candidate)") >= 0 && at("normalised recurrent (candidate)") >= 0);
+      assert.equal(at("normalised cell state") >= 0, cell === "lstm");
+      let worst = 0;
+      for (const layer of a.perLayer) {
+        const v = (name: string) => layer.values[at(name)];
+        const x = v("normalised input (candidate)"), p = v("normalised recurrent (candidate)");
+        for (let k = 0; k < x.length; k++) {
+          const expected = cell === "lstm" ? Math.tanh(x[k] + p[k]) : Math.tanh(x[k] + v("reset gate")[k] * p[k]);
+          worst = Math.max(worst, Math.abs(expected - v("candidate")[k]));
+          if (cell === "lstm") worst = Math.max(worst, Math.abs(v("output gate")[k] * Math.tanh(v("normalised cell state")[k]) - v("hidden state")[k]));
+        }
+      }
+      assert.ok(worst < 1e-5, `worst ${worst}`);
+    });
+  }
+  test("without the option the heatmap has none of them", () => {
+    const a = recordActivations(randomModel({ cell: "gru", norm: undefined }), "abc");
+    assert.ok(!a.quantities.some((q) => q.name.startsWith("normalised")));
   });
 });

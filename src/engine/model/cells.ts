@@ -57,7 +57,9 @@ export interface QuantityInfo { name: string; range: QuantityRange }
 /** A heatmap quantity and where the core holds it: a gate block of the gates buffer (core order) or a state buffer. */
 export interface HeatmapQuantity extends QuantityInfo {
   /** `perUnit`: a value per unit, the same at every step, from the parameters (CTRNN's α); params in the core's block layout. */
-  source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array };
+  source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array }
+    /** a layer-normalised cell's candidate block of LN(x·W_ih) or LN(h_{t−1}·W_hh), or LN(c_t) (insight/normalisedActivations.ts) */
+    | { normalised: "input" | "recurrent" | "cell" };
 }
 
 export type OnnxAttribute = { name: string; i: number } | { name: string; strings: string[] };
@@ -133,6 +135,13 @@ const LAYER_NORM_TENSORS: readonly TensorKind[] = [
   TensorKind.LnIhGain, TensorKind.LnIhBias, TensorKind.LnHhGain, TensorKind.LnHhBias, TensorKind.LnCGain, TensorKind.LnCBias,
 ];
 
+/** The heatmap's view of the normalisation: the candidate block of a' and p' (LSTM g, GRU n), then the LSTM's LN(c). */
+const NORMALISED_QUANTITIES: readonly HeatmapQuantity[] = [
+  { name: "normalised input (candidate)", range: "unbounded", source: { normalised: "input" } },
+  { name: "normalised recurrent (candidate)", range: "unbounded", source: { normalised: "recurrent" } },
+  { name: "normalised cell state", range: "unbounded", source: { normalised: "cell" } },
+];
+
 /** The normalisation tensors that span all gates ([1, G·H]); the others are [1, H]. */
 function spansGates(kind: TensorKind): boolean {
   return kind === TensorKind.LnIhGain || kind === TensorKind.LnIhBias || kind === TensorKind.LnHhGain || kind === TensorKind.LnHhBias;
@@ -180,12 +189,13 @@ const LSTM: CellEntry = {
     op: "LSTM", gateOrder: [0, 3, 1, 2], peepholes: [TensorKind.PeepI, TensorKind.PeepO, TensorKind.PeepF],
     attributes: (s) => (s.coupled ? [{ name: "input_forget", i: 1 }] : []),
   },
-  heatmap: () => [
+  heatmap: (s) => [
     { name: "input gate", range: "gate", source: { gate: 0 } },
     { name: "forget gate", range: "gate", source: { gate: 1 } },
     { name: "output gate", range: "gate", source: { gate: 3 } },
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     { name: "cell state", range: "unbounded", source: "cell" },
+    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   forgetGate: 1,
@@ -213,6 +223,7 @@ const GRU: CellEntry = {
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     // reset before: what the candidate's recurrent product reads, r ∘ h_{t−1}
     ...(s.gruReset === "before" ? [{ name: "reset hidden state", range: "tanh" as const, source: { gateTimesPreviousHidden: 0 } }] : []),
+    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES.slice(0, 2) : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
