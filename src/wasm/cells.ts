@@ -14,7 +14,8 @@
 //                                after step t; slot k starts `stride` elements after slot k−1
 //   aux     [A, T·B, H]          per-step values the forward step keeps for backward (LSTM tanh c,
 //                                GRU W_hn·h + b_hn), slot k `auxStride` elements after slot k−1
-//   params  the cell's own [1, H] tensors beyond W_ih, W_hh, b_ih, b_hh (LSTM peepholes), contiguous
+//   params  the cell's own tensors beyond W_ih, W_hh, b_ih, b_hh (LSTM peepholes; layer norm's gains and
+//           biases), contiguous, each [1, H·cellExtraTensorBlocks]
 // and in backward
 //   dState  [S, B, H]            in: ∂L/∂state_t (slot 0 includes the gradient from above); the step
 //                                replaces slots ≥ 1 by ∂L/∂state_{t−1}; slot 0 is read only
@@ -24,8 +25,8 @@
 //                                go through W_hh; the network then adds dGhh·W_hhᵀ
 //
 // Adding a cell: a file with its forward and backward steps and its description constants, one case
-// in each switch below (cellDescription, cellOptions, cellExtraTensorKind, cellForwardStep,
-// cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/model/cells.ts gives it as
+// in each switch below (cellDescription, cellOptions, cellExtraTensorKind and cellExtraTensorBlocks,
+// cellForwardStep, cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/model/cells.ts gives it as
 // its coreCode).
 //
 // Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a

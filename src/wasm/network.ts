@@ -25,8 +25,9 @@
 //   src/wasm/<cell>.ts    its forward and backward pointwise steps and description constants
 //                         (gates, states, per-step buffers, recurrent mode, direct path)
 //   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellOptions (if it reads option
-//                         bits of configure()'s flags), cellExtraTensorKind (if it has tensors of
-//                         its own), cellForwardStep and cellBackwardStep
+//                         bits of configure()'s flags), cellExtraTensorKind and cellExtraTensorBlocks
+//                         (if it has tensors of its own), cellForwardStep and cellBackwardStep;
+//                         CD_OWN_BIASES if it adds its biases itself (no b_ih, b_hh here)
 //   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/model/cells.ts,
 //   gives the CELL_* code as its coreCode; a new tensor kind needs a TensorKind name in coreAbi.ts).
 //
