@@ -26,6 +26,8 @@ import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { describeSpec } from "../../src/engine/model/modelSpec";
 import { recordActivations } from "../../src/engine/insight/activations";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "layer" };
@@ -284,4 +286,34 @@ describe("layer norm: the gate heatmap's normalised pre-activations", () => {
     const a = recordActivations(randomModel({ cell: "gru", norm: undefined }), "abc");
     assert.ok(!a.quantities.some((q) => q.name.startsWith("normalised")));
   });
+});
+
+describe("layer norm: data-parallel training and exact resume", () => {
+  const text = "It was the best of times, it was the worst of times; 最好的时代，最坏的时代。 ".repeat(30);
+  const { vocab } = CharVocabulary.fromText(text);
+  const data = vocab.encode(text);
+  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: 6, seq: 10, lr: 5e-3, dropout: 0.2, valFraction: 0.1 };
+  const train = (spec: ModelSpec, threads: number, steps: number, from: ReturnType<Trainer["snapshot"]> | null = null): Trainer => {
+    const t = new Trainer(spec, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, from, undefined, threads);
+    try {
+      for (let k = 0; k < steps; k++) t.trainStep();
+    } finally {
+      t.dispose();
+    }
+    return t;
+  };
+  for (const cell of ["lstm", "gru"] as const) {
+    const spec: ModelSpec = { ...lstm, cell, layers: 2, hidden: 12, vocabSize: vocab.size };
+    test(`${cell}: 3 threads equal 1 thread up to summation order (the statistics are per stream)`, () => {
+      const one = train(spec, 1, 8), three = train(spec, 3, 8);
+      expectClose(three.core.params(), one.core.params(), { atol: 2e-5, rtol: 1e-4 }, "3 threads vs 1");
+    });
+    test(`${cell}: stopping, saving and resuming continues bit for bit`, () => {
+      const whole = train(spec, 1, 8);
+      const half = decodeCheckpoint(encodeCheckpoint(train(spec, 1, 4).snapshot()));
+      const resumed = train(spec, 1, 4, half);
+      assert.equal(resumed.step, 8);
+      assert.ok(Buffer.from(Float32Array.from(resumed.core.params()).buffer).equals(Buffer.from(Float32Array.from(whole.core.params()).buffer)));
+    });
+  }
 });
