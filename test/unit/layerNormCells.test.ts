@@ -15,6 +15,7 @@ import { Core } from "../../src/engine/core/core";
 import { KERNEL_VARIANTS, variantAvailable } from "../../src/engine/core/coreLoader";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { ModelSpec, fromTorchLayout, torchName, validateSpec } from "../../src/engine/model/modelSpec";
 import { TensorSlot } from "../../src/engine/core/coreAbi";
 import { isTransposedInTorch } from "../../src/engine/model/modelSpec";
@@ -133,7 +134,19 @@ describe("layer norm: the registry's closed forms, options and refusals", () => 
       assert.ok(!tensorTable(spec).some((t) => torchName(t).startsWith("rnn.bias_")), "no b_ih, b_hh: the normalisations' biases stand for them");
     });
   }
-  test("the names are documented ones, one per tensor", () => {
+  test("limits.ts's memory estimate of a core is what the core grows to (13 and 9 per-step buffers)", () => {
+    for (const spec of [lstm, gru, { ...lstm, layers: 3, hidden: 50, embed: 16, vocabSize: 65 }, { ...gru, layers: 2, hidden: 130, residual: true }]) {
+      for (const [batch, window] of [[1, 1], [7, 13], [50, 50]] as const) {
+        for (const precision of ["f32", "f64"] as const) {
+          const core = new Core(coreShape(spec), precision);
+          core.setShape(batch, window);
+          const predicted = coreMemoryBytes(spec, batch, window, precision === "f64" ? 8 : 4), grown = core.memoryBytes();
+          assert.ok(predicted >= grown && predicted - grown <= 65536, `${JSON.stringify(spec)} ${batch}×${window} ${precision}: ${predicted} vs ${grown}`);
+        }
+      }
+    }
+  });
+    test("the names are documented ones, one per tensor", () => {
     assert.deepEqual(tensorTable(lstm).map(torchName), ["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.ln_ih_gain_l0", "rnn.ln_ih_bias_l0",
       "rnn.ln_hh_gain_l0", "rnn.ln_hh_bias_l0", "rnn.ln_c_gain_l0", "rnn.ln_c_bias_l0", "head.weight", "head.bias"]);
     assert.deepEqual(tensorTable(gru).map(torchName).filter((n) => n.includes("ln_")), ["rnn.ln_ih_gain_l0", "rnn.ln_ih_bias_l0", "rnn.ln_hh_gain_l0", "rnn.ln_hh_bias_l0"]);
