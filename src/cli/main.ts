@@ -10,7 +10,7 @@ import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/co
 import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
 import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
-import { ADDITIVE_FORMS, AdditiveForm, CELL_TYPES, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { ADDITIVE_FORMS, AdditiveForm, CELL_NORMS, CELL_TYPES, CellNorm, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
@@ -41,7 +41,7 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --norm, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
   rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 ${FORECAST_USAGE}
@@ -53,6 +53,7 @@ train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
   --gru-reset ${GRU_RESETS.join("|")} [after] (gru) where the reset gate acts: after the recurrent product (PyTorch) or before it (TensorFlow)
+  --norm none|layer [none] (lstm, gru) layer normalisation of the input and recurrent pre-activations (and c): docs/cells.md
   --tau T [${CTRNN_DEFAULTS.tau}]   --learn-tau   --dt D [${CTRNN_DEFAULTS.dt}] (ctrnn: α = Δt/τ in (0, 1])   --additive-form ${ADDITIVE_FORMS.join("|")} [input] (additive)
   --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
@@ -202,16 +203,17 @@ const TRAIN_FLAGS = {
   "forget-bias": "string", seed: "string", "val-frac": "string", "vocab-cap": "string", steps: "string",
   seconds: "string", epochs: "string", "eval-every": "string", "sample-every": "string", "checkpoint-every": "string",
   out: "string", resume: "string", "init-from": "string", threads: "string", force: "boolean", json: "boolean", "max-memory": "string",
-  tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string",
+  tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", norm: "string",
 } as const;
 
-/** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form), only those given: validateSpec refuses them on a cell without them. */
+/** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form, --norm), only those given: validateSpec refuses them on a cell without them. */
 function cellOptionFlags(flags: Flags): Partial<ModelSpec> {
   const o: Partial<ModelSpec> = {};
   if (flags.tau !== undefined) o.tau = num(flags, "tau", CTRNN_DEFAULTS.tau);
   if (flags["learn-tau"] === true) o.learnTau = true;
   if (flags.dt !== undefined) o.dt = num(flags, "dt", CTRNN_DEFAULTS.dt);
   if (flags["additive-form"] !== undefined) o.additiveForm = oneOf<AdditiveForm>(flags, "additive-form", ADDITIVE_FORMS, "input");
+  if (flags.norm !== undefined && flags.norm !== "none") o.norm = oneOf<CellNorm>(flags, "norm", CELL_NORMS, "none");
   return o;
 }
 
@@ -225,12 +227,12 @@ function nonlinearityRefusal(cell: CellType): string {
 }
 
 // Flags that shape the model: fixed by the checkpoint with --init-from.
-const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset"];
+const MODEL_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset", "norm"];
 
 // Flags that shape the model or its optimisation: fixed by the checkpoint when resuming.
 const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "peephole", "coupled", "residual", "dropout", "batch",
   "seq", "window", "lr", "optimizer", "momentum", "alpha", "beta1", "beta2", "eps", "weight-decay", "clip", "lr-decay", "lr-decay-every",
-  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset"];
+  "init", "forget-bias", "seed", "val-frac", "vocab-cap", "tau", "learn-tau", "dt", "additive-form", "gru-reset", "norm"];
 
 interface Budget { kind: "steps" | "seconds" | "epochs"; amount: number }
 
@@ -540,7 +542,7 @@ async function evaluate(args: string[]): Promise<number> {
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [0, 0]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", norm: "string" }, [0, 0]);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),

@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { join } from "node:path";
 import { CELLS } from "../engine/model/cells";
-import { DEFAULT_GRADCHECK_OPTIONS, GRADIENT_CHECK_THRESHOLD, stepFor } from "../engine/insight/gradientCheck";
+import { DEFAULT_GRADCHECK_OPTIONS, GRADIENT_CHECK_THRESHOLD, stepLabel } from "../engine/insight/gradientCheck";
 import type { ModelSpec } from "../engine/model/modelSpec";
 import { modelCheckLabel } from "./modelDescription";
 import type { TensorCheckRow } from "../protocol/webview";
@@ -51,7 +51,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
       const specs = checkedModels(like);
       const o = DEFAULT_GRADCHECK_OPTIONS;
       report?.start({
-        precision: "f64 core", "finite differences": "central, seven points: [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / 60ε", "ε": [...new Set(specs.map((s) => stepFor(s)))].join(", "),
+        precision: "f64 core", "finite differences": "central, seven points: [45 (L(θ+ε) − L(θ−ε)) − 9 (L(θ+2ε) − L(θ−2ε)) + (L(θ+3ε) − L(θ−3ε))] / 60ε", "ε": [...new Set(specs.map((s) => stepLabel(s)))].join(", "),
         "relative error": "|a − n| / max(|a|, |n|)", batch: o.batch, steps: o.steps, "hidden units": specs[0].hidden, vocabulary: specs[0].vocabSize, "weight std": o.weightScale, seed: o.seed,
       }, GRADIENT_CHECK_THRESHOLD, specs.length);
       let done = 0, worst = 0;
@@ -67,7 +67,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
           const w = Math.max(...m.tensors.map((t) => t.maxRelError));
           worst = Math.max(worst, w);
-          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
+          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}${m.spec.norm === "layer" ? " (layer norm)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
           report?.result(checkLabel(m.spec), m.tensors);
         } else if (m.type === "done") {

@@ -11,7 +11,7 @@ import { OutputError, probeOutputFolder } from "../engine/files/outputFile";
 import { basename, join } from "node:path";
 import { decodeText } from "../engine/files/corpusFile";
 import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../engine/model/defaults";
-import { CellType, GruReset, ModelSpec, validateSpec } from "../engine/model/modelSpec";
+import { CellNorm, CellType, GruReset, ModelSpec, validateSpec } from "../engine/model/modelSpec";
 import { RunPlan, createRun, listModels, readModelManifest } from "../engine/runs/runStore";
 import { loadCheckpoint } from "../engine/files/checkpointFile";
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
@@ -114,13 +114,23 @@ function cellSettings(cell: CellType): Partial<ModelSpec> {
   return {};
 }
 
-/** The cell and its GRU reset position (absent: the default, after); args.cell skips the pick and takes rnnLab.gruReset. */
-async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: GruReset } | undefined> {
-  const resetSetting = setting("gruReset");
-  if (args.cell) return args.cell === "gru" && resetSetting === "before" ? { cell: "gru", gruReset: "before" } : { cell: args.cell };
-  const cells: (vscode.QuickPickItem & { cell: CellType; gruReset?: GruReset })[] = [
+/**
+ * The cell, its GRU reset position and its normalisation (absent: the defaults, after and none);
+ * args.cell skips the pick and takes rnnLab.gruReset and rnnLab.norm.
+ */
+async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: GruReset; norm?: CellNorm } | undefined> {
+  const resetSetting = setting("gruReset"), normSetting = setting("norm");
+  if (args.cell) {
+    const reset = args.cell === "gru" && resetSetting === "before" ? { gruReset: "before" as const } : {};
+    // the reset-before GRU has no normalised form (the registry refuses it): the reset setting wins
+    const norm = (args.cell === "lstm" || args.cell === "gru") && normSetting === "layer" && !reset.gruReset ? { norm: "layer" as const } : {};
+    return { cell: args.cell, ...reset, ...norm };
+  }
+  const cells: (vscode.QuickPickItem & { cell: CellType; gruReset?: GruReset; norm?: CellNorm })[] = [
     { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" },
+    { label: vscode.l10n.t("LSTM (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations and the cell state normalised per stream"), cell: "lstm", norm: "layer" },
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
+    { label: vscode.l10n.t("GRU (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations normalised per stream"), cell: "gru", norm: "layer" },
     { label: vscode.l10n.t("GRU (reset before)"), description: vscode.l10n.t("TensorFlow's GRU: the reset gate scales h before the recurrent product"), cell: "gru", gruReset: "before" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
     { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },
@@ -129,10 +139,11 @@ async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: G
     { label: "Additive", description: vscode.l10n.t("additive recurrence: h plus a bounded increment, so the gradient passes through unchanged"), cell: "additive" },
   ];
   const preferred = setting("cell");
-  const first = (c: (typeof cells)[number]) => c.cell === preferred && (c.cell !== "gru" || (c.gruReset ?? "after") === resetSetting);
+  const first = (c: (typeof cells)[number]) => c.cell === preferred && (c.cell !== "gru" || (c.gruReset ?? "after") === resetSetting)
+    && (c.norm ?? "none") === (c.gruReset ? "none" : normSetting);
   const ordered = [...cells.filter(first), ...cells.filter((c) => !first(c))];
   const picked = await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") });
-  return picked && (picked.gruReset ? { cell: picked.cell, gruReset: picked.gruReset } : { cell: picked.cell });
+  return picked && { cell: picked.cell, ...(picked.gruReset ? { gruReset: picked.gruReset } : {}), ...(picked.norm ? { norm: picked.norm } : {}) };
 }
 
 /**
@@ -230,7 +241,7 @@ export class TrainCommands {
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
-    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, ...(picked.gruReset ? { gruReset: picked.gruReset } : {}), layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, ...("gruReset" in picked && picked.gruReset ? { gruReset: picked.gruReset } : {}), ...("norm" in picked && picked.norm ? { norm: picked.norm } : {}), layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
     void vocabSize; // the text's vocabulary decides it
     const options = { ...trainOptions(), ...args.options };
     try {

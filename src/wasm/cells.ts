@@ -14,7 +14,8 @@
 //                                after step t; slot k starts `stride` elements after slot k−1
 //   aux     [A, T·B, H]          per-step values the forward step keeps for backward (LSTM tanh c,
 //                                GRU W_hn·h + b_hn), slot k `auxStride` elements after slot k−1
-//   params  the cell's own [1, H] tensors beyond W_ih, W_hh, b_ih, b_hh (LSTM peepholes), contiguous
+//   params  the cell's own tensors beyond W_ih, W_hh, b_ih, b_hh (LSTM peepholes; layer norm's gains and
+//           biases), contiguous, each [1, H·cellExtraTensorBlocks]
 // and in backward
 //   dState  [S, B, H]            in: ∂L/∂state_t (slot 0 includes the gradient from above); the step
 //                                replaces slots ≥ 1 by ∂L/∂state_{t−1}; slot 0 is read only
@@ -24,8 +25,8 @@
 //                                go through W_hh; the network then adds dGhh·W_hhᵀ
 //
 // Adding a cell: a file with its forward and backward steps and its description constants, one case
-// in each switch below (cellDescription, cellOptions, cellExtraTensorKind, cellForwardStep,
-// cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/model/cells.ts gives it as
+// in each switch below (cellDescription, cellOptions, cellExtraTensorKind and cellExtraTensorBlocks,
+// cellForwardStep, cellBackwardStep), and a CELL_* code (the engine's registry entry in src/engine/model/cells.ts gives it as
 // its coreCode).
 //
 // Room for a second recurrent product (a reset-before GRU needs W_hn·(r ∘ h), not W_hn·h): such a
@@ -56,6 +57,9 @@ import {
   GRU_BEFORE_AUX, GRU_BEFORE_DIRECT_PATH, GRU_BEFORE_GATES, GRU_BEFORE_PRODUCTS, GRU_BEFORE_PRODUCT_SOURCE, GRU_BEFORE_RECURRENT, GRU_BEFORE_STATES,
   gruBeforeGatesBackward, gruBeforeGatesForward, gruBeforeStateBackward, gruBeforeStateForward,
 } from "./gruResetBefore";
+import {
+  LN_GRU_AUX, LN_GRU_TENSORS, LN_LSTM_AUX, LN_LSTM_TENSORS, lnGruBackwardStep, lnGruForwardStep, lnLstmBackwardStep, lnLstmForwardStep,
+} from "./layerNorm";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
@@ -90,6 +94,8 @@ export function setCellConstant(k: i32, value: f64): i32 {
   return 0;
 }
 @inline function cellConstant(k: i32): real { return <real>load<f64>(cellConstants + (<usize>k << 3)); }
+export const FLAG_LAYER_NORM = 16; // LSTM, GRU (reset after): layer normalisation (layerNorm.ts)
+export const FLAG_BATCH_NORM = 32; // reserved: recurrent batch normalisation (not built)
 export const FLAG_RESET_BEFORE = 64; // GRU: the reset gate before the recurrent product (gruResetBefore.ts)
 
 // Where h_{t−1}·W_hh goes.
@@ -112,16 +118,45 @@ export const CD_RECURRENT_PRODUCTS = 6; // products with W_hh per step (1, or 2:
 // for all rows → dG); the network solves both recurrences itself, sequentially or by a scan (linearScan.ts).
 export const CD_LINEAR_RECURRENCE = 7; // (the other cells answer −1: not linear)
 export const CD_PRODUCT_SOURCE = 8;     // with 2 products: the aux slot the second product reads
+// 1: the layer has no b_ih, b_hh: G arrives as x·W_ih and HH as h·W_hh alone, and the cell's own
+// tensors hold whatever biases it adds (a normalised cell adds them after the normalisation).
+export const CD_OWN_BIASES = 9;
 
 // Tensor kinds of the cells' own tensors (the network's T_* list continues from these codes).
 export const T_PEEP_I = 5;
 export const T_PEEP_F = 6;
 export const T_PEEP_O = 7;
 export const T_CTRNN_RHO = 10; // [1, H] learned τ's parameter: τ = Δt + softplus(ρ)
+// Layer normalisation (layerNorm.ts): gains and biases of LN(x·W_ih), LN(h·W_hh) [1, gates·H], LN(c) [1, H]
+export const T_LN_IH_GAIN = 11;
+export const T_LN_IH_BIAS = 12;
+export const T_LN_HH_GAIN = 13;
+export const T_LN_HH_BIAS = 14;
+export const T_LN_C_GAIN = 15;
+export const T_LN_C_BIAS = 16;
+
+@inline function layerNorm(kind: i32, flags: i32): bool { return (kind == CELL_LSTM || kind == CELL_GRU) && (flags & FLAG_LAYER_NORM) != 0; }
+
+/** The layer-normalised LSTM's and GRU's description (layerNorm.ts). */
+function layerNormDescription(kind: i32, field: i32): i32 {
+  const lstm = kind == CELL_LSTM;
+  switch (field) {
+    case CD_GATES: return lstm ? LSTM_GATES : GRU_GATES;
+    case CD_STATES: return lstm ? LSTM_STATES : GRU_STATES;
+    case CD_AUX: return lstm ? LN_LSTM_AUX : LN_GRU_AUX;
+    case CD_RECURRENT: return RECURRENT_SEPARATE; // h·W_hh is normalised apart from x·W_ih
+    case CD_DIRECT_PATH: return lstm ? 0 : 1;
+    case CD_EXTRA_TENSORS: return lstm ? LN_LSTM_TENSORS : LN_GRU_TENSORS;
+    case CD_RECURRENT_PRODUCTS: return 1;
+    case CD_OWN_BIASES: return 1;
+    default: return -1;
+  }
+}
 
 export function validCell(kind: i32): bool { return kind >= 0 && kind < CELL_KINDS; }
 
 export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
+  if (layerNorm(kind, flags)) return layerNormDescription(kind, field);
   switch (kind) {
     case CELL_LSTM: switch (field) {
       case CD_GATES: return LSTM_GATES;
@@ -201,14 +236,21 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
 /** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
 export function cellOptions(kind: i32, flags: i32): i32 {
   if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return flags & FLAG_LEARN_TAU;
-  if (kind == CELL_GRU) return flags & FLAG_RESET_BEFORE;
-  return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED) : 0;
+  if (kind == CELL_GRU) return flags & (FLAG_RESET_BEFORE | FLAG_LAYER_NORM);
+  return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED | FLAG_LAYER_NORM) : 0;
 }
 
-/** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H]. */
-export function cellExtraTensorKind(kind: i32, k: i32): i32 {
+/** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H·cellExtraTensorBlocks]. */
+export function cellExtraTensorKind(kind: i32, flags: i32, k: i32): i32 {
+  if (layerNorm(kind, flags)) return T_LN_IH_GAIN + k;
   if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return k == 0 ? T_CTRNN_RHO : -1;
   return kind == CELL_LSTM ? T_PEEP_I + k : -1;
+}
+
+/** Width of the cell's k-th own tensor in blocks of H: 1, or the gate count (a normalisation's gain over all gates). */
+export function cellExtraTensorBlocks(kind: i32, flags: i32, k: i32): i32 {
+  if (layerNorm(kind, flags)) return k < 4 ? cellDescription(kind, flags, CD_GATES) : 1;
+  return 1;
 }
 
 /**
@@ -218,6 +260,11 @@ export function cellExtraTensorKind(kind: i32, k: i32): i32 {
  */
 export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev: usize, next: usize, stride: i32,
                                 aux: usize, auxStride: i32, B: i32, H: i32, cp: usize): void {
+  if (layerNorm(kind, flags)) {
+    if (kind == CELL_LSTM) lnLstmForwardStep(g, hh, at(prev, stride), at(next, stride), next, aux, auxStride, B, H, cp);
+    else lnGruForwardStep(g, hh, prev, next, aux, auxStride, B, H, cp);
+    return;
+  }
   switch (kind) {
     case CELL_LSTM: {
       const peep = cp != 0;
@@ -244,6 +291,11 @@ export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev
  */
 export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, stride: i32, aux: usize, auxStride: i32,
                                  dState: usize, dG: usize, dGhh: usize, dhPrev: usize, B: i32, H: i32, cp: usize, gcp: usize): void {
+  if (layerNorm(kind, flags)) {
+    if (kind == CELL_LSTM) lnLstmBackwardStep(g, at(prev, stride), aux, auxStride, dState, at(dState, B * H), dG, dGhh, B, H, cp, gcp);
+    else lnGruBackwardStep(g, prev, aux, auxStride, dState, dG, dGhh, dhPrev, B, H, cp, gcp);
+    return;
+  }
   switch (kind) {
     case CELL_LSTM: {
       const peep = cp != 0;

@@ -25,8 +25,9 @@
 //   src/wasm/<cell>.ts    its forward and backward pointwise steps and description constants
 //                         (gates, states, per-step buffers, recurrent mode, direct path)
 //   src/wasm/cells.ts     a CELL_* code, a case in cellDescription, cellOptions (if it reads option
-//                         bits of configure()'s flags), cellExtraTensorKind (if it has tensors of
-//                         its own), cellForwardStep and cellBackwardStep
+//                         bits of configure()'s flags), cellExtraTensorKind and cellExtraTensorBlocks
+//                         (if it has tensors of its own), cellForwardStep and cellBackwardStep;
+//                         CD_OWN_BIASES if it adds its biases itself (no b_ih, b_hh here)
 //   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/model/cells.ts,
 //   gives the CELL_* code as its coreCode; a new tensor kind needs a TensorKind name in coreAbi.ts).
 //
@@ -52,7 +53,7 @@
 import { allocI32, allocReal, arenaMark, arenaReset, at, atI32 } from "./arena";
 import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_PRODUCT_SOURCE, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
-  RECURRENT_SEPARATE, cellBackwardPhase0, cellBackwardStep, cellDescription, cellExtraTensorKind, cellForwardPhase0, cellForwardStep, cellOptions, resetCellConstants, validCell,
+  CD_OWN_BIASES, RECURRENT_SEPARATE, cellBackwardPhase0, cellBackwardStep, cellDescription, cellExtraTensorBlocks, cellExtraTensorKind, cellForwardPhase0, cellForwardStep, cellOptions, resetCellConstants, validCell,
 } from "./cells";
 import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } from "./cells";
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
@@ -63,7 +64,7 @@ import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
 export { CELL_MINGRU, CELL_MINLSTM } from "./cells";
-export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, FLAG_RESET_BEFORE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
+export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_LAYER_NORM, FLAG_PEEPHOLE, FLAG_RESET_BEFORE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
 export const FLAG_RESIDUAL = 4;
 
 export const MAX_LAYERS = 4;
@@ -98,6 +99,7 @@ let twoProducts = false;       // a second recurrent product per step, from aux 
 let productSource = 0;
 let residual = false;
 let recurrentProducts = 1;     // products with W_hh per step; 0: the cell has no W_hh, b_hh (cells.ts)
+let ownBiases = false;         // no b_ih, b_hh: G is x·W_ih, HH is h·W_hh alone (CD_OWN_BIASES)
 let linearRecurrence = false;  // h_t = a_t ∘ h_{t−1} + b_t from the input alone (CD_LINEAR_RECURRENCE)
 let linearSolver = 0;          // setLinearSolver(): 0 = the faster on this core (sequential), else SOLVE_*
 // The numeric task (forecasting, setRegression): layer 0 reads a real vector of V values per row
@@ -234,6 +236,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   extraTensors = cellDescription(cell, cellFlags, CD_EXTRA_TENSORS);
   twoProducts = products == 2;
   productSource = twoProducts ? cellDescription(cell, cellFlags, CD_PRODUCT_SOURCE) : 0;
+  ownBiases = cellDescription(cell, cellFlags, CD_OWN_BIASES) == 1;
   if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
@@ -244,10 +247,10 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
       const u = unit(l, d);
       setUf(u, F_WIH, addTensor(T_W_IH, l, d, inWidth(l), GH));
       if (recurrentProducts > 0) setUf(u, F_WHH, addTensor(T_W_HH, l, d, H, GH));
-      setUf(u, F_BIH, addTensor(T_B_IH, l, d, 1, GH));
-      if (recurrentProducts > 0) setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
+      if (!ownBiases) setUf(u, F_BIH, addTensor(T_B_IH, l, d, 1, GH));
+      if (recurrentProducts > 0 && !ownBiases) setUf(u, F_BHH, addTensor(T_B_HH, l, d, 1, GH));
       for (let k = 0; k < extraTensors; k++) {
-        const off = addTensor(cellExtraTensorKind(cell, k), l, d, 1, H);
+        const off = addTensor(cellExtraTensorKind(cell, cellFlags, k), l, d, 1, H * cellExtraTensorBlocks(cell, cellFlags, k));
         if (k == 0) setUf(u, F_CP, off);
       }
     }
@@ -457,7 +460,7 @@ function directionForward(l: i32, d: i32, input: usize): void {
   const u = unit(l, d);
   const R = T * B;
   const G = uf(u, F_G);
-  const bih = param(uf(u, F_BIH)), bhh = recurrentProducts > 0 ? param(uf(u, F_BHH)) : 0;
+  const bih: usize = ownBiases ? 0 : param(uf(u, F_BIH)), bhh: usize = recurrentProducts > 0 && !ownBiases ? param(uf(u, F_BHH)) : 0;
   // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn)); a cell without W_hh has no b_hh
   const foldBiases = !separateRecurrent && recurrentProducts > 0;
   if (input == 0) {
@@ -465,11 +468,13 @@ function directionForward(l: i32, d: i32, input: usize): void {
     const wih = param(uf(u, F_WIH));
     for (let r = 0; r < R; r++) {
       const dst = at(G, r * GH);
-      addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+      if (bih != 0) addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+      else memory.copy(dst, at(wih, inputId(r) * GH), <usize>GH << alignof<real>());
       if (foldBiases) addInto(dst, bhh, GH);
     }
   } else {
-    fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
+    if (bih != 0) fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
+    else memory.fill(G, 0, <usize>(R * GH) << alignof<real>());
     gemmPacked(input, inWidth(l), 1, uf(u, F_WIHP), G, R, inWidth(l), GH, true);
   }
   if (linearRecurrence) { linearForward(u); return; }
@@ -492,7 +497,8 @@ function directionForward(l: i32, d: i32, input: usize): void {
     let hh = g;
     if (separateRecurrent) {
       hh = hhScratch;
-      fillRows(hh, B, GH, bhh, 0);
+      if (bhh != 0) fillRows(hh, B, GH, bhh, 0);
+      else memory.fill(hh, 0, <usize>(B * GH) << alignof<real>());
     }
     if (twoProducts) {
       // into the gates: h_{t−1} times W_hh's first columns, phase 0, its source times the last block's
@@ -600,8 +606,8 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   } else if (recurrentProducts > 0) {
     gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
   }
-  addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
-  if (recurrentProducts > 0) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
+  if (!ownBiases) addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
+  if (recurrentProducts > 0 && !ownBiases) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
   const input = lf(l, F_IN);
   if (input == 0) {
     // one-hot: scatter-add each row of dG into the W_ih row of its input character

@@ -19,7 +19,7 @@ const SENT_NAMES = [
   "normalised forget gate", "normalised input gate", "reset hidden state",
   "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
   "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
-  "pre-activation", "leak α", "increment",
+  "pre-activation", "leak α", "increment", "normalised input (candidate)", "normalised recurrent (candidate)", "normalised cell state",
 ];
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 

@@ -13,11 +13,13 @@
 //   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
 
 /** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
-export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8, ResetBefore = 64 }
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8, LayerNorm = 16, BatchNorm = 32, ResetBefore = 64 }
 /** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 /** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
-export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10 }
+export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10,
+  // layer normalisation (src/wasm/layerNorm.ts): gains and biases of LN(x·W_ih), LN(h·W_hh) [1, G·H] and LN(c) [1, H]
+  LnIhGain = 11, LnIhBias = 12, LnHhGain = 13, LnHhBias = 14, LnCGain = 15, LnCBias = 16 }
 /** setRegression()'s loss: regression.ts LOSS_* (0, cross-entropy, is the language model's and not a regression loss). */
 export enum RegressionLoss { Mse = 1, Mae = 2, Gaussian = 3 }
 /** tensorField(index, field)'s field. */

@@ -4,7 +4,9 @@
 
 import { Core } from "../core/core";
 import type { Model } from "../files/checkpoint";
-import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit } from "../model/cells";
+import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit, tensorTable } from "../model/cells";
+import { TensorKind } from "../core/coreAbi";
+import { normalisedActivations } from "./normalisedActivations";
 
 export type { QuantityInfo, QuantityRange } from "../model/cells";
 
@@ -40,6 +42,7 @@ export function recordActivations(model: Model, text: string): Activations {
   const src: readonly HeatmapQuantity[] = cellEntry(spec.cell).heatmap(spec);
   const perLayer: LayerActivations[] = [];
   for (let l = 0; l < spec.layers; l++) perLayer.push({ layer: l, values: src.map(() => new Float32Array(n * H)) });
+  const normalised = src.some(({ source: s }) => typeof s === "object" && "normalised" in s);
   const chunk = Math.min(CHUNK, n);
   const core = new Core(coreShape(spec));
   core.params().set(model.params);
@@ -51,10 +54,16 @@ export function recordActivations(model: Model, text: string): Activations {
     core.setSteps(T);
     core.inputs().set(ids.subarray(t0, t0 + T));
     core.forward(false, 0, false);
+    const chunkIds = ids.subarray(t0, t0 + T);
+    let layerInput = normalised ? firstLayerInput(model, chunkIds) : null; // [T, In] rows (null: one-hot), only when a quantity needs them
     for (let l = 0; l < spec.layers; l++) {
       const G = core.gates(l), Hs = core.hiddenStates(l), Cs = cellEntry(spec.cell).cellState ? core.cellStates(l) : null;
       src.forEach(({ source: s }, q) => {
         const out = perLayer[l].values[q];
+        if (typeof s === "object" && "normalised" in s) {
+          normalisedActivations(spec, model.params, l, s.normalised, layerInput, chunkIds, Hs, Cs && Cs.subarray(H), T, out, t0);
+          return;
+        }
         if (typeof s === "object" && "perUnit" in s) {
           const unitValues = s.perUnit(spec, model.params, l);
           for (let t = 0; t < T; t++) out.set(unitValues, (t0 + t) * H);
@@ -72,8 +81,26 @@ export function recordActivations(model: Model, text: string): Activations {
           } else out.set(G.subarray(t * GH + s.gate * H, t * GH + (s.gate + 1) * H), row);
         }
       });
+      if (normalised) layerInput = nextLayerInput(Hs, l > 0 && spec.residual ? layerInput : null, T, H);
     }
     core.carryState();
   }
   return { cell: spec.cell, hidden: H, layers: spec.layers, chars, quantities: src.map(({ name, range }) => ({ name, range })), perLayer };
+}
+
+/** Layer 0's input rows [T, E] for ids (the embedding's rows), or null for one-hot input. */
+function firstLayerInput(model: Model, ids: Int32Array): Float32Array | null {
+  const E = model.spec.embed;
+  if (E === 0) return null;
+  const slot = tensorTable(model.spec).find((t) => t.kind === TensorKind.Embed)!;
+  const rows = new Float32Array(ids.length * E);
+  for (let t = 0; t < ids.length; t++) rows.set(model.params.subarray(slot.offset + ids[t] * E, slot.offset + (ids[t] + 1) * E), t * E);
+  return rows;
+}
+
+/** The next layer's input [T, H]: this layer's h_t (state blocks 1 … T), plus its own input with residual. */
+function nextLayerInput(hidden: ArrayLike<number>, residualInput: Float32Array | null, T: number, H: number): Float32Array {
+  const rows = Float32Array.from({ length: T * H }, (_, k) => hidden[H + k]);
+  if (residualInput) for (let k = 0; k < rows.length; k++) rows[k] += residualInput[k];
+  return rows;
 }

@@ -4,7 +4,7 @@
 
 import { Core, RealArray } from "../core/core";
 import { ModelSpec, coreShape, torchName } from "../model/modelSpec";
-import { cellEntry } from "../model/cells";
+import { cellEntry, cellNorm, isNormGain } from "../model/cells";
 
 export interface TensorCheck {
   name: string;
@@ -39,10 +39,39 @@ export function relativeError(analytic: number, numeric: number): number {
  * stencil spanning ±3ε must not straddle a kink: 1e-3 there (no truncation error to lose). The
  * additive recurrence sums its increments, so a weight moves every later state and the loss curves
  * more sharply: at 1e-2 the O(ε⁶) truncation error is ~1e-5 relative, at 3e-3 it is ~1e-9.
+ * A normalised cell takes its steps from consistentStencil below.
  */
 export function stepFor(spec: ModelSpec): number {
   if (spec.nonlinearity === "relu" && cellEntry(spec.cell).options.includes("nonlinearity")) return 1e-3;
   return spec.cell === "additive" ? 3e-3 : 1e-2;
+}
+
+/** The step(s) of a spec's check, for a report: one ε, or consistentStencil's range. */
+export function stepLabel(spec: ModelSpec): string {
+  return cellNorm(spec) !== "none" ? `${NORM_STEPS[0]} … ${NORM_STEPS[NORM_STEPS.length - 1]} (per weight, layer norm)` : String(stepFor(spec));
+}
+
+/** The steps consistentStencil tries, largest first (each a third of the one before). */
+const NORM_STEPS = [9e-3, 3e-3, 1e-3, 3e-4, 1e-4];
+
+/**
+ * A normalised cell divides by a standard deviation over a few values (LN of c over H units), and
+ * where that deviation is small the loss is analytic only in a small radius around the weights: a
+ * fixed step is then either past it (truncation: the seven-point stencil at 3e-3 was off by 3e-2
+ * relative on one weight of a layer-normalised LSTM) or, for the many smooth weights, deep in the
+ * loss's rounding (~1e-16·L/ε). So the stencil runs at each of NORM_STEPS, and the estimate kept is
+ * the larger step of the adjacent pair that agree best (Ridders' idea without the extrapolation):
+ * a third of the step cuts the O(ε⁶) truncation 729-fold, so the pair's difference is the larger
+ * step's truncation error, and that step has the less rounding of the two. Only the finite
+ * differences decide; the analytic gradient is not consulted.
+ */
+function consistentStencil(stencil: (h: number) => number): number {
+  const estimates = NORM_STEPS.map(stencil);
+  let best = 1;
+  for (let k = 1; k < estimates.length; k++) {
+    if (Math.abs(estimates[k] - estimates[k - 1]) < Math.abs(estimates[best] - estimates[best - 1])) best = k;
+  }
+  return estimates[best - 1];
 }
 
 /**
@@ -60,6 +89,9 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   core.setShape(o.batch, o.steps);
   core.seed(o.seed);
   core.fillRandom(core.params(), o.weightScale);
+  // A normalisation's gains start at 1 and stay near it: around 0 they would squash whole gate rows
+  // and leave gradients at the loss's rounding floor, where a relative error means nothing.
+  for (const slot of core.tensors) if (isNormGain(slot.kind)) core.tensor(slot, core.params()).forEach((v, k, t) => { t[k] = 1 + v; });
   const inputs = core.inputs(), targets = core.targets();
   const draw = () => core.nextU32() % spec.vocabSize;
   for (let k = 0; k < inputs.length; k++) inputs[k] = draw();
@@ -79,6 +111,7 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   core.backward();
   const analytic = Float64Array.from(core.grads());
   const params: RealArray = core.params();
+  const adaptive = cellNorm(spec) !== "none";
   return core.tensors.map((slot) => {
     let maxRel = 0, sumRel = 0, maxAbs = 0;
     const n = slot.rows * slot.cols;
@@ -87,8 +120,8 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
       // (~1e-16·L/ε) stays near 1e-14, so gradients down to ~1e-7 are checked to 1e-6 relative.
       const saved = params[k];
       const at = (d: number) => { params[k] = saved + d; return loss(); };
-      const h = o.epsilon > 0 ? o.epsilon : stepFor(spec);
-      const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
+      const stencil = (h: number) => (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
+      const numeric = o.epsilon > 0 ? stencil(o.epsilon) : adaptive ? consistentStencil(stencil) : stencil(stepFor(spec));
       params[k] = saved;
       const rel = relativeError(analytic[k], numeric);
       maxRel = Math.max(maxRel, rel);

@@ -15,7 +15,7 @@
 // the nonlinearity and the leak (CTRNN) or the sum (additive). A cell whose entry says `op: null` is
 // refused with its entry's one-line reason.
 
-import { additiveForm, cellEntry, ctrnnLeak } from "../model/cells";
+import { additiveForm, cellEntry, ctrnnLeak, normOnnxRefusal } from "../model/cells";
 import { InputError } from "../messages/inputError";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
@@ -79,6 +79,8 @@ export function exportOnnx(model: Model): Uint8Array {
   const cell = cellEntry(spec.cell);
   const onnx = cell.onnx;
   if (onnx.op === null) throw new InputError(`${cell.label}: ${onnx.refusal}`);
+  const normRefusal = normOnnxRefusal(spec);
+  if (normRefusal) throw new InputError(`${cell.label} (layer norm): ${normRefusal}`);
   const order = [...onnx.gateOrder];
   const slots = tensorSlots(spec);
   const torch = (kind: TensorKind, layer = -1): Float32Array => {

@@ -62,7 +62,7 @@ function canonicalName(name: string): string | null {
     for (const p of prefixes) {
       if (!n.startsWith(p)) continue;
       const rest = n.slice(p.length);
-      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$|^tau_rho_l\d+$/.test(rest)) return `rnn.${rest}`;
+      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$|^tau_rho_l\d+$|^ln_(ih|hh|c)_(gain|bias)_l\d+$/.test(rest)) return `rnn.${rest}`;
       if (role !== "rnn" && (rest === "weight" || rest === "bias")) return `${role}.${rest}`;
     }
   }
@@ -166,10 +166,13 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
     throw new ImportError(`the vocabulary has ${V} characters but head.weight has shape ${shapeOf("head.weight")} (it must be [${V}, ${hidden}])`);
   }
   const peephole = tensors.has("rnn.weight_ci_l0");
+  // a layer-normalised LSTM or GRU (RNN Lab's own names: docs/cells.md) shows by its gains
+  const layerNorm = tensors.has("rnn.ln_ih_gain_l0");
   const spec: ModelSpec = {
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
     ...(gruReset !== undefined && cell === "gru" ? { gruReset } : {}),
+    ...(layerNorm ? { norm: "layer" as const } : {}),
   };
   // the cell's own options: what the tensors show (a learned τ's ρ, the additive form's W_hh), else the flags or the metadata
   const entry = cellEntry(cell);

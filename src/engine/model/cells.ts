@@ -15,9 +15,15 @@ export const NONLINEARITIES: readonly Nonlinearity[] = ["tanh", "relu"];
 /** Where the GRU's reset gate acts: after the recurrent product (PyTorch, the default) or before it (TensorFlow/Keras, Cho et al. 2014). */
 export type GruReset = "after" | "before";
 export const GRU_RESETS: readonly GruReset[] = ["after", "before"];
+/**
+ * Normalisation inside an LSTM or GRU: none, layer normalisation (Ba, Kiros & Hinton 2016;
+ * src/wasm/layerNorm.ts) or recurrent batch normalisation (Cooijmans et al. 2016; not built yet).
+ */
+export type CellNorm = "none" | "layer" | "batch";
+export const CELL_NORMS: readonly CellNorm[] = ["none", "layer", "batch"];
 
 /** The cell-specific options of a ModelSpec (the spec's field names). */
-export type CellOption = "nonlinearity" | "peephole" | "coupled" | "tau" | "learnTau" | "dt" | "additiveForm" | "gruReset";
+export type CellOption = "nonlinearity" | "peephole" | "coupled" | "tau" | "learnTau" | "dt" | "additiveForm" | "gruReset" | "norm";
 
 /** The additive recurrence's increment: g(x) (input) or g(x, h_{t−1}) (state). */
 export type AdditiveForm = "input" | "state";
@@ -42,6 +48,7 @@ export interface CellSpec {
   dt?: number; // CTRNN: the Euler step Δt; α = Δt/τ
   additiveForm?: AdditiveForm; // additive recurrence: increment from the input only, or from input and state
   gruReset?: GruReset; // GRU only; absent = "after"
+  norm?: CellNorm; // LSTM, GRU: normalisation inside the cell; absent = "none"
 }
 
 /** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
@@ -50,7 +57,9 @@ export interface QuantityInfo { name: string; range: QuantityRange }
 /** A heatmap quantity and where the core holds it: a gate block of the gates buffer (core order) or a state buffer. */
 export interface HeatmapQuantity extends QuantityInfo {
   /** `perUnit`: a value per unit, the same at every step, from the parameters (CTRNN's α); params in the core's block layout. */
-  source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array };
+  source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array }
+    /** a layer-normalised cell's candidate block of LN(x·W_ih) or LN(h_{t−1}·W_hh), or LN(c_t) (insight/normalisedActivations.ts) */
+    | { normalised: "input" | "recurrent" | "cell" };
 }
 
 export type OnnxAttribute = { name: string; i: number } | { name: string; strings: string[] };
@@ -99,6 +108,8 @@ export interface CellEntry {
   hasRecurrentWeights?(spec: CellSpec): boolean;
   /** The cell's own [1, H] tensors per layer, in the core's order (cells.ts cellExtraTensorKind); absent = LSTM's peepholes rule. */
   ownTensors?(spec: CellSpec): readonly TensorKind[];
+  /** The layer has no b_ih, b_hh (the core's CD_OWN_BIASES: its own tensors hold the biases); absent = it has them. */
+  ownBiases?(spec: CellSpec): boolean;
   /** setCellConstant's values for the spec (src/wasm/cells.ts); absent = none. */
   constants?(spec: CellSpec): number[];
   /** The spec options that configure()'s code and flags stand for (the inverse of coreCode and the flags). */
@@ -114,6 +125,51 @@ export interface CellEntry {
   readonly variants?: readonly { label: string; options: Partial<CellSpec> }[];
 }
 
+// ---- normalisation inside LSTM and GRU (option `norm`) ----
+
+/** A spec's normalisation, the default filled in. */
+export function cellNorm(s: CellSpec): CellNorm { return s.norm ?? "none"; }
+
+/** The layer-normalised cell's own tensors in the core's order: γ, β of x·W_ih and of h·W_hh [1, G·H], then (LSTM) of c [1, H]. */
+const LAYER_NORM_TENSORS: readonly TensorKind[] = [
+  TensorKind.LnIhGain, TensorKind.LnIhBias, TensorKind.LnHhGain, TensorKind.LnHhBias, TensorKind.LnCGain, TensorKind.LnCBias,
+];
+
+/** The heatmap's view of the normalisation: the candidate block of a' and p' (LSTM g, GRU n), then the LSTM's LN(c). */
+const NORMALISED_QUANTITIES: readonly HeatmapQuantity[] = [
+  { name: "normalised input (candidate)", range: "unbounded", source: { normalised: "input" } },
+  { name: "normalised recurrent (candidate)", range: "unbounded", source: { normalised: "recurrent" } },
+  { name: "normalised cell state", range: "unbounded", source: { normalised: "cell" } },
+];
+
+/** The normalisation tensors that span all gates ([1, G·H]); the others are [1, H]. */
+function spansGates(kind: TensorKind): boolean {
+  return kind === TensorKind.LnIhGain || kind === TensorKind.LnIhBias || kind === TensorKind.LnHhGain || kind === TensorKind.LnHhBias;
+}
+
+/** A normalisation's gain (γ): starts at 1. */
+export function isNormGain(kind: TensorKind): boolean {
+  return kind === TensorKind.LnIhGain || kind === TensorKind.LnHhGain || kind === TensorKind.LnCGain;
+}
+
+function normOfCore(flags: number): Partial<CellSpec> {
+  return (flags & CoreFlag.LayerNorm) !== 0 ? { norm: "layer" } : (flags & CoreFlag.BatchNorm) !== 0 ? { norm: "batch" } : {};
+}
+
+/** Why a normalised cell has no ONNX export (null when the spec has no normalisation). */
+export function normOnnxRefusal(s: CellSpec): string | null {
+  if (cellNorm(s) === "none") return null;
+  return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
+}
+
+function normProblem(s: CellSpec, label: string): string | null {
+  const norm = cellNorm(s);
+  if (norm === "none") return null;
+  if (norm === "batch") return "recurrent batch normalisation (--norm batch) is not built yet; --norm layer normalises each stream on its own";
+  if (s.peephole || s.coupled) return `layer normalisation (--norm layer) is built for the plain ${label}: peepholes and coupled gates read c_{t−1} before its normalisation, which the papers leave undefined; drop --peephole / --coupled`;
+  return null;
+}
+
 const RNN: CellEntry = {
   type: "rnn", label: "RNN", description: "vanilla (Elman) RNN: h = tanh or relu of W·x + R·h + b",
   gates: ["hidden"], options: ["nonlinearity"], cellState: false,
@@ -126,28 +182,36 @@ const RNN: CellEntry = {
 
 const LSTM: CellEntry = {
   type: "lstm", label: "LSTM", description: "long short-term memory: input, forget and output gates around a cell state",
-  gates: ["input", "forget", "candidate", "output"], options: ["peephole", "coupled"], cellState: true,
+  gates: ["input", "forget", "candidate", "output"], options: ["peephole", "coupled", "norm"], cellState: true,
   coreCode: () => 2,
   torch: { module: "LSTM", options: [] },
   onnx: {
     op: "LSTM", gateOrder: [0, 3, 1, 2], peepholes: [TensorKind.PeepI, TensorKind.PeepO, TensorKind.PeepF],
     attributes: (s) => (s.coupled ? [{ name: "input_forget", i: 1 }] : []),
   },
-  heatmap: () => [
+  heatmap: (s) => [
     { name: "input gate", range: "gate", source: { gate: 0 } },
     { name: "forget gate", range: "gate", source: { gate: 1 } },
     { name: "output gate", range: "gate", source: { gate: 3 } },
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     { name: "cell state", range: "unbounded", source: "cell" },
+    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   forgetGate: 1,
   coreBuffers: { states: 2, aux: 1, separateRecurrent: false }, // h and c; tanh(c)
+  // layer norm: tanh(c'), â (4), p̂ (4), ĉ, three 1/σ (src/wasm/layerNorm.ts); h·W_hh is normalised apart
+  coreBuffersOf: (s) => (cellNorm(s) === "layer" ? { states: 2, aux: 13, separateRecurrent: true } : LSTM.coreBuffers),
+  ownTensors: (s) => (cellNorm(s) === "layer" ? LAYER_NORM_TENSORS : s.peephole ? [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO] : []),
+  ownBiases: (s) => cellNorm(s) !== "none",
+  variants: [{ label: "LSTM", options: {} }, { label: "LSTM (layer norm)", options: { norm: "layer" } }],
+  optionsOfCore: (_code, flags) => normOfCore(flags),
+  optionProblem: (s) => normProblem(s, "LSTM"),
 };
 
 const GRU: CellEntry = {
   type: "gru", label: "GRU", description: "gated recurrent unit: reset and update gates, no separate cell state",
-  gates: ["reset", "update", "new"], options: ["gruReset"], cellState: false,
+  gates: ["reset", "update", "new"], options: ["gruReset", "norm"], cellState: false,
   coreCode: () => 3, // reset before: CoreFlag.ResetBefore (coreShape)
   torch: { module: "GRU", options: [] }, // nn.GRU is reset-after; the exported project writes reset-before as a module of its own
   // PyTorch's GRU applies the reset gate after the recurrent product: ONNX's linear_before_reset = 1;
@@ -159,13 +223,18 @@ const GRU: CellEntry = {
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     // reset before: what the candidate's recurrent product reads, r ∘ h_{t−1}
     ...(s.gruReset === "before" ? [{ name: "reset hidden state", range: "tanh" as const, source: { gateTimesPreviousHidden: 0 } }] : []),
+    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES.slice(0, 2) : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
   // reset before: both products go into the gates; aux keeps r ∘ h_{t−1}, the second product's source
-  coreBuffersOf: (s) => (s.gruReset === "before" ? { states: 1, aux: 1, separateRecurrent: false, recurrentProducts: 2 } : GRU.coreBuffers),
-  variants: [{ label: "GRU", options: {} }, { label: "GRU (reset before)", options: { gruReset: "before" } }],
-  optionsOfCore: (_code, flags) => ({ gruReset: (flags & CoreFlag.ResetBefore) !== 0 ? "before" : "after" }),
+  coreBuffersOf: (s) => (s.gruReset === "before" ? { states: 1, aux: 1, separateRecurrent: false, recurrentProducts: 2 }
+    : cellNorm(s) === "layer" ? { states: 1, aux: 9, separateRecurrent: true } : GRU.coreBuffers), // layer norm: p'_n, â (3), p̂ (3), two 1/σ
+  ownTensors: (s) => (cellNorm(s) === "layer" ? LAYER_NORM_TENSORS.slice(0, 4) : []),
+  ownBiases: (s) => cellNorm(s) !== "none",
+  variants: [{ label: "GRU", options: {} }, { label: "GRU (reset before)", options: { gruReset: "before" } }, { label: "GRU (layer norm)", options: { norm: "layer" } }],
+  optionsOfCore: (_code, flags) => ({ gruReset: (flags & CoreFlag.ResetBefore) !== 0 ? "before" : "after", ...normOfCore(flags) }),
+  optionProblem: (s) => (s.gruReset === "before" && cellNorm(s) !== "none" ? "normalisation (--norm) is built for the reset-after GRU only: with the reset before the recurrent product there are two products per step and no one pre-activation to normalise; use --gru-reset after" : normProblem(s, "GRU")),
 };
 
 // minGRU and minLSTM (Feng et al. 2024, "Were RNNs all we needed?"): W_ih holds the gate blocks in
@@ -305,6 +374,10 @@ export function cellOptionProblem(spec: CellSpec): string | null {
   if (!NONLINEARITIES.includes(spec.nonlinearity)) return `nonlinearity must be ${NONLINEARITIES.join(" or ")}, not ${spec.nonlinearity}`;
   if (spec.gruReset !== undefined && !GRU_RESETS.includes(spec.gruReset)) return `the GRU's reset (--gru-reset) must be ${GRU_RESETS.join(" or ")}, not ${JSON.stringify(spec.gruReset)}`;
   if (spec.gruReset === "before" && !entry.options.includes("gruReset")) return `reset before (--gru-reset) is only for GRU, not ${entry.label}`;
+  if (spec.norm !== undefined && !CELL_NORMS.includes(spec.norm)) return `the normalisation (--norm) must be ${CELL_NORMS.join(", ")}, not ${JSON.stringify(spec.norm)}`;
+  if (cellNorm(spec) !== "none" && !entry.options.includes("norm")) {
+    return `normalisation (--norm ${spec.norm}) is built for LSTM and GRU only, not ${entry.label}: ${entry.linearRecurrence ? "its gates read only the input, so there is no recurrent pre-activation to normalise" : "use --cell lstm or --cell gru"}`;
+  }
   const on = (["peephole", "coupled"] as const).filter((o) => spec[o] && !entry.options.includes(o));
   if (on.length) {
     const owners = CELLS.filter((c) => on.every((o) => c.options.includes(o))).map((c) => c.label).join(" or ");
@@ -327,6 +400,11 @@ export function ownTensorKinds(spec: CellSpec): readonly TensorKind[] {
   return spec.peephole && entry.options.includes("peephole") ? [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO] : [];
 }
 
+/** Whether the spec's layers lack b_ih and b_hh (the cell's own tensors hold its biases). */
+export function ownBiases(spec: CellSpec): boolean {
+  return cellEntry(spec.cell).ownBiases?.(spec) ?? false;
+}
+
 /** Whether the spec's layers have W_hh and b_hh. */
 export function hasRecurrentWeights(spec: CellSpec): boolean {
   return cellEntry(spec.cell).hasRecurrentWeights?.(spec) ?? true;
@@ -342,7 +420,8 @@ export function coreShape(spec: CellSpec): CoreShape {
   const entry = cellEntry(spec.cell);
   const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
     | (spec.gruReset === "before" && entry.options.includes("gruReset") ? CoreFlag.ResetBefore : 0)
-    | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0);
+    | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0)
+    | (entry.options.includes("norm") ? (cellNorm(spec) === "layer" ? CoreFlag.LayerNorm : cellNorm(spec) === "batch" ? CoreFlag.BatchNorm : 0) : 0);
   const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
   const constants = entry.constants?.(spec);
   return constants ? { ...shape, constants } : shape;
@@ -356,7 +435,7 @@ export function coreShape(spec: CellSpec): CoreShape {
  */
 export function tensorTable(spec: CellSpec): TensorSlot[] {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
-  const own = ownTensorKinds(spec), recurrent = hasRecurrentWeights(spec);
+  const own = ownTensorKinds(spec), recurrent = hasRecurrentWeights(spec), biases = !ownBiases(spec);
   const slots: TensorSlot[] = [];
   let offset = 0;
   const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
@@ -367,9 +446,9 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
   for (let l = 0; l < spec.layers; l++) {
     add(TensorKind.WeightIh, l, l > 0 ? H : spec.embed > 0 ? spec.embed : V, GH);
     if (recurrent) add(TensorKind.WeightHh, l, H, GH);
-    add(TensorKind.BiasIh, l, 1, GH);
-    if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
-    for (const k of own) add(k, l, 1, H);
+    if (biases) add(TensorKind.BiasIh, l, 1, GH);
+    if (recurrent && biases) add(TensorKind.BiasHh, l, 1, GH);
+    for (const k of own) add(k, l, 1, spansGates(k) ? GH : H);
   }
   add(TensorKind.HeadWeight, -1, H, V);
   add(TensorKind.HeadBias, -1, 1, V);
@@ -385,11 +464,12 @@ export function cellCoreBuffers(spec: CellSpec): { states: number; aux: number; 
 /** The number of parameters of a spec, in closed form (the sum of tensorTable's sizes). */
 export function parameterCount(spec: CellSpec): number {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
-  const own = ownTensorKinds(spec).length, recurrent = hasRecurrentWeights(spec);
+  const own = ownTensorKinds(spec).reduce((sum, k) => sum + (spansGates(k) ? GH : H), 0), recurrent = hasRecurrentWeights(spec);
+  const biases = ownBiases(spec) ? 0 : recurrent ? 2 * GH : GH;
   let n = spec.embed > 0 ? V * spec.embed : 0;
   for (let l = 0; l < spec.layers; l++) {
     const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    n += input * GH + (recurrent ? H * GH + 2 * GH : GH) + own * H;
+    n += input * GH + (recurrent ? H * GH : 0) + biases + own;
   }
   return n + H * V + V;
 }
@@ -407,6 +487,12 @@ export function torchTensorName(slot: TensorSlot): string {
     case TensorKind.PeepF: return `rnn.weight_cf_l${l}`;
     case TensorKind.PeepO: return `rnn.weight_co_l${l}`;
     case TensorKind.CtrnnRho: return `rnn.tau_rho_l${l}`;
+    case TensorKind.LnIhGain: return `rnn.ln_ih_gain_l${l}`;
+    case TensorKind.LnIhBias: return `rnn.ln_ih_bias_l${l}`;
+    case TensorKind.LnHhGain: return `rnn.ln_hh_gain_l${l}`;
+    case TensorKind.LnHhBias: return `rnn.ln_hh_bias_l${l}`;
+    case TensorKind.LnCGain: return `rnn.ln_c_gain_l${l}`;
+    case TensorKind.LnCBias: return `rnn.ln_c_bias_l${l}`;
     case TensorKind.HeadWeight: return "head.weight";
     case TensorKind.HeadBias: return "head.bias";
   }

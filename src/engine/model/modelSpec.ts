@@ -3,11 +3,11 @@
 
 import { InputError, found } from "../messages/inputError";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { AdditiveForm, CELL_TYPES, CellType, GruReset, Nonlinearity, additiveForm, cellEntry, cellOptionProblem, ctrnnOptions, isCellType } from "./cells";
+import { AdditiveForm, CELL_TYPES, CellNorm, CellType, GruReset, Nonlinearity, additiveForm, cellEntry, cellOptionProblem, ctrnnOptions, isCellType } from "./cells";
 import { LIMITS } from "../core/limits";
 
 // The cell list, its options and the core's shape live in the registry (cells.ts).
-export type { CellType, GruReset, Nonlinearity } from "./cells";
+export type { CellNorm, CellType, GruReset, Nonlinearity } from "./cells";
 export { coreShape, gatesPerUnit, torchTensorName as torchName } from "./cells";
 
 export interface ModelSpec {
@@ -26,6 +26,7 @@ export interface ModelSpec {
   dt?: number; // CTRNN: Euler step Δt, α = Δt/τ; default 1
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
   gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
+  norm?: CellNorm; // LSTM, GRU: "layer" normalisation inside the cell (docs/cells.md); absent = "none"
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -92,7 +93,8 @@ export type ModelOption =
   | { kind: "tau"; tau: number; learned: boolean }
   | { kind: "dt"; dt: number }
   | { kind: "additive-form"; form: AdditiveForm }
-  | { kind: "reset-before" };
+  | { kind: "reset-before" }
+  | { kind: "layer-norm" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -107,7 +109,7 @@ export interface ModelDescription {
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
-  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before",
+  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before", "layer-norm": () => "layer norm",
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
@@ -124,6 +126,7 @@ export function describeModel(spec: ModelSpec): ModelDescription {
   if (entry.options.includes("additiveForm")) options.push({ kind: "additive-form", form: additiveForm(spec) });
   if (spec.residual) options.push({ kind: "residual" });
   if (spec.gruReset === "before") options.push({ kind: "reset-before" });
+  if (spec.norm === "layer") options.push({ kind: "layer-norm" });
   const size = `${spec.layers}×${spec.hidden}`;
   const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
   return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };

@@ -38,8 +38,8 @@ export function hiddenForParameters(spec: ModelSpec, target: number): number {
  */
 export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: number, cells?: readonly string[]): Variant[] {
   // every cell with its defaults: the base's own cell options (τ, the additive form, the reset) come from each variant
-  const { tau, learnTau, dt, additiveForm, gruReset, ...common } = base;
-  void tau; void learnTau; void dt; void additiveForm; void gruReset;
+  const { tau, learnTau, dt, additiveForm, gruReset, norm, ...common } = base;
+  void tau; void learnTau; void dt; void additiveForm; void gruReset; void norm;
   const plain = { ...common, nonlinearity: "tanh" as const, peephole: false, coupled: false };
   if (kind === "cells" && cells) {
     const target = parameterCount({ ...plain, cell: "lstm" as const });
@@ -48,7 +48,8 @@ export function experimentVariants(kind: ExperimentKind, base: ModelSpec, clip: 
       const v = all.find((x) => x.label === label);
       if (!v) throw new RangeError(`no cell variant ${JSON.stringify(label)}; they are ${all.map((x) => x.label).join(", ")}`);
       const like = { ...plain, cell: v.cell, ...v.options };
-      return { name: v.label, spec: { ...like, hidden: v.cell === "lstm" ? base.hidden : hiddenForParameters(like, target) }, options: {} };
+      const plainLstm = v.cell === "lstm" && Object.keys(v.options).length === 0; // the reference the others match in size
+      return { name: v.label, spec: { ...like, hidden: plainLstm ? base.hidden : hiddenForParameters(like, target) }, options: {} };
     });
   }
   if (kind === "cells") {

@@ -73,6 +73,61 @@ class GRUResetBefore(nn.Module):
         return x, torch.stack(finals)
 
 
+class LayerNormRNN(nn.Module):
+    """Layer-normalised LSTM or GRU layers (Ba, Kiros & Hinton 2016), as RNN Lab computes them.
+    LN(v; g, b) = g * (v - mean) / sqrt(var + 1e-5) + b over the G*H gate rows of one stream (G = 4 LSTM, 3 GRU):
+
+        a = LN(W_ih x; ln_ih_gain, ln_ih_bias)      p = LN(W_hh h; ln_hh_gain, ln_hh_bias)   (no b_ih, b_hh)
+        LSTM: i, f, g, o = sigma, sigma, tanh, sigma of (a + p);  c' = f*c + i*g;  h' = o * tanh(LN(c'; ln_c_gain, ln_c_bias))
+        GRU:  r = sigma(a_r + p_r);  z = sigma(a_z + p_z);  n = tanh(a_n + r * p_n);  h' = (1 - z) * n + z * h
+
+    Time-major like nn.LSTM / nn.GRU: forward(x [T, B, in], state) -> (y [T, B, H], state), the state
+    (h [L, B, H], c [L, B, H]) for the LSTM and h [L, B, H] for the GRU.
+    """
+
+    def __init__(self, kind, input_size, hidden_size, num_layers=1, dropout=0.0):
+        super().__init__()
+        self.kind, self.hidden_size, self.num_layers, self.dropout = kind, hidden_size, num_layers, dropout
+        H, G = hidden_size, 4 if kind == "lstm" else 3
+        for layer in range(num_layers):
+            width = input_size if layer == 0 else H
+            setattr(self, f"weight_ih_l{layer}", nn.Parameter(torch.empty(G * H, width).uniform_(-H ** -0.5, H ** -0.5)))
+            setattr(self, f"weight_hh_l{layer}", nn.Parameter(torch.empty(G * H, H).uniform_(-H ** -0.5, H ** -0.5)))
+            for part, width in (("ih", G * H), ("hh", G * H)) + ((("c", H),) if kind == "lstm" else ()):
+                setattr(self, f"ln_{part}_gain_l{layer}", nn.Parameter(torch.ones(width)))
+                setattr(self, f"ln_{part}_bias_l{layer}", nn.Parameter(torch.zeros(width)))
+
+    def forward(self, x, state=None):
+        H, lstm = self.hidden_size, self.kind == "lstm"
+        zeros = x.new_zeros(self.num_layers, x.shape[1], H)
+        h0, c0 = (state if state is not None else (zeros, zeros)) if lstm else (state if state is not None else zeros, None)
+        hs, cs = [], []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.training and self.dropout > 0:
+                x = F.dropout(x, self.dropout)  # between layers, as nn.LSTM
+            p = lambda name: getattr(self, f"{name}_l{layer}")
+            ln = lambda v, part: F.layer_norm(v, v.shape[-1:], p(f"ln_{part}_gain"), p(f"ln_{part}_bias"), 1e-5)
+            xi = ln(F.linear(x, p("weight_ih")), "ih")  # [T, B, G*H]: each step's row normalised on its own
+            h, c, outputs = h0[layer], (c0[layer] if lstm else None), []
+            for t in range(x.shape[0]):
+                q = ln(F.linear(h, p("weight_hh")), "hh")
+                if lstm:
+                    s = xi[t] + q
+                    i, f, g, o = torch.sigmoid(s[:, :H]), torch.sigmoid(s[:, H:2 * H]), torch.tanh(s[:, 2 * H:3 * H]), torch.sigmoid(s[:, 3 * H:])
+                    c = f * c + i * g
+                    h = o * torch.tanh(ln(c, "c"))
+                else:
+                    r = torch.sigmoid(xi[t, :, :H] + q[:, :H])
+                    z = torch.sigmoid(xi[t, :, H:2 * H] + q[:, H:2 * H])
+                    n = torch.tanh(xi[t, :, 2 * H:] + r * q[:, 2 * H:])
+                    h = (1 - z) * n + z * h
+                outputs.append(h)
+            x = torch.stack(outputs)
+            hs.append(h)
+            cs.append(c)
+        return (x, (torch.stack(hs), torch.stack(cs))) if lstm else (x, torch.stack(hs))
+
+
 class _MinimalRnn(nn.Module):
     """minGRU / minLSTM layers (Feng et al. 2024, "Were RNNs all we needed?"), as nn.GRU is called:
     x [T, B, in], h0 [layers, B, H] or None → (y [T, B, H], h_n [layers, B, H]). The gates read only
@@ -191,7 +246,7 @@ class MinLSTM(_MinimalRnn):
 
 
 class CharModel(nn.Module):
-    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / GRUResetBefore / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
+    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / GRUResetBefore / LayerNormRNN / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
 
     def __init__(self, spec, dropout=0.0):
         super().__init__()
@@ -204,6 +259,8 @@ class CharModel(nn.Module):
             self.embed = nn.Embedding(V, E)
         if spec["cell"] in ("ctrnn", "additive"):
             self.rnn = LeakyStack(spec, E if E > 0 else V, dropout=dropout if L > 1 else 0.0)
+        elif spec.get("norm", "none") == "layer":
+            self.rnn = LayerNormRNN(spec["cell"], E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0)
         else:
             cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
             if spec["cell"] == "gru" and spec.get("gruReset", "after") == "before":
