@@ -1,0 +1,309 @@
+// Bidirectional layers and the pooled (sequence) head of the core: f64 finite-difference gradient
+// checks for RNN/LSTM/GRU, 1–2 layers, every pooling and the per-step head on a batch of mixed
+// lengths; padding never changes a result (a stream alone and inside a padded batch); PyTorch's
+// bidirectional modules on packed sequences (test/fixtures/generateBidirectionalFixtures.py); the
+// closed-form tensor table, names and memory figure; backward from an external ∂L/∂logits; the
+// input gradients behind attributions.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { Core } from "../../src/engine/core/core";
+import { CoreFlag, SequencePool, TensorKind } from "../../src/engine/core/coreAbi";
+import { coreMemoryBytes } from "../../src/engine/core/limits";
+import { cellOptionProblem, parameterCount, tensorTable } from "../../src/engine/model/cells";
+import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/model/modelSpec";
+import { GRADIENT_CHECK_THRESHOLD, finiteDifferenceCheck } from "../../src/engine/insight/gradientCheck";
+import { expectClose, projectRoot } from "../helpers";
+
+const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 3, embed: 3, vocabSize: 5, peephole: false, coupled: false, residual: false, outputs: 4, bidirectional: true };
+const POOLS: [string, SequencePool][] = [["steps", SequencePool.Steps], ["last", SequencePool.Last], ["mean", SequencePool.Mean], ["max", SequencePool.Max]];
+const CELLS: Partial<ModelSpec>[] = [{ cell: "rnn", nonlinearity: "tanh" }, { cell: "rnn", nonlinearity: "relu" }, { cell: "lstm" }, { cell: "gru" }];
+const label = (s: ModelSpec) => `${s.cell}${s.cell === "rnn" ? "-" + s.nonlinearity : ""} ${s.layers}L${s.embed ? "" : " one-hot"}${s.residual ? " residual" : ""}`;
+
+/** A bidirectional f64 core with random weights, ids (padding too: it must not matter), lengths and targets. */
+function randomCore(spec: ModelSpec, pool: SequencePool, lengths: number[], steps: number, seed = 11): Core {
+  const core = new Core(coreShape(spec), "f64");
+  core.setShape(lengths.length, steps);
+  core.setSequenceHead(pool);
+  core.seed(seed);
+  core.fillRandom(core.params(), 0.5);
+  const draw = (n: number) => core.nextU32() % n;
+  const ids = core.inputs();
+  for (let k = 0; k < ids.length; k++) ids[k] = draw(spec.vocabSize);
+  const O = spec.outputs ?? spec.vocabSize;
+  const targets = core.targets();
+  for (let k = 0; k < targets.length; k++) targets[k] = draw(O);
+  core.lengths().set(lengths);
+  const classes = core.classTargets();
+  for (let b = 0; b < classes.length; b++) classes[b] = draw(O);
+  const w = core.streamWeights();
+  for (let b = 0; b < w.length; b++) w[b] = 0.5 + b * 0.75;
+  return core;
+}
+
+function checkGradients(spec: ModelSpec, pool: SequencePool, lengths: number[], steps: number, dropout = 0): void {
+  const core = randomCore(spec, pool, lengths, steps);
+  core.setDropoutKey(12345);
+  const loss = () => core.forward(dropout > 0, dropout, true);
+  core.zeroGrads();
+  loss();
+  core.backward();
+  // ReLU is piecewise linear and max pooling picks an arg max: a stencil spanning ±3ε must not
+  // straddle a kink (ReLU's pre-activations here come within 3e-3 of one), and there is no
+  // truncation error to lose; max pooling's smooth pieces take 1e-3 (1e-4 leaves rounding ~1e-6 relative)
+  const h = spec.nonlinearity === "relu" ? 1e-4 : pool === SequencePool.Max ? 1e-3 : 1e-2;
+  const checks = finiteDifferenceCheck(core, loss, h);
+  assert.equal(checks.length, core.tensors.length);
+  for (const c of checks) assert.ok(c.maxRelError < GRADIENT_CHECK_THRESHOLD, `${label(spec)} pool ${pool}: ${c.name} max relative error ${c.maxRelError}`);
+  assert.ok(checks.some((c) => c.name.endsWith("_reverse")), "the reverse direction's tensors are checked");
+}
+
+describe("bidirectional gradient checks (f64, relative error < 1e-6 per tensor)", () => {
+  for (const cell of CELLS) {
+    for (const layers of [1, 2]) {
+      test(`${label({ ...base, ...cell, layers } as ModelSpec)}: every pooling and the per-step head, lengths 5, 2, 4, 0`, () => {
+        for (const [, pool] of POOLS) checkGradients({ ...base, ...cell, layers } as ModelSpec, pool, [5, 2, 4, 0], 5);
+      });
+    }
+  }
+  test("one-hot input, residual layers and dropout", () => {
+    checkGradients({ ...base, embed: 0, layers: 2 }, SequencePool.Last, [4, 1, 3], 4);
+    checkGradients({ ...base, cell: "gru", residual: true, layers: 3 }, SequencePool.Mean, [4, 2, 3], 4);
+    checkGradients({ ...base, layers: 2 }, SequencePool.Steps, [4, 3, 2], 4, 0.3);
+  });
+  test("the other step-by-step cells work bidirectionally: peepholes, CTRNN, additive, reset-before GRU", () => {
+    for (const extra of [{ cell: "lstm", peephole: true }, { cell: "ctrnn" }, { cell: "ctrnn", learnTau: true }, { cell: "additive", additiveForm: "state" }, { cell: "gru", gruReset: "before" }] as Partial<ModelSpec>[]) {
+      const spec = { ...base, ...extra } as ModelSpec;
+      assert.equal(cellOptionProblem(spec), null);
+      checkGradients(spec, SequencePool.Mean, [4, 2, 3], 4);
+      checkGradients(spec, SequencePool.Steps, [4, 2, 3], 4);
+    }
+  });
+  test("the linear-recurrence cells refuse it, with the reason, in the registry and in the core", () => {
+    for (const cell of ["mingru", "minlstm"] as const) {
+      assert.match(cellOptionProblem({ ...base, cell }) ?? "", /cannot be bidirectional: its whole-window solver runs forwards only/);
+      assert.throws(() => new Core(coreShape({ ...base, cell }), "f64"), /refused the model shape/);
+    }
+  });
+});
+
+describe("padding never changes a result", () => {
+  for (const cell of CELLS) {
+    for (const [name, pool] of POOLS) {
+      test(`${label({ ...base, ...cell } as ModelSpec)} 2 layers, pool ${name}: each stream alone equals its row of a padded batch (logits and gradients)`, () => {
+        const spec = { ...base, ...cell, layers: 2 } as ModelSpec;
+        const lengths = [6, 3, 5], T = 6, O = spec.outputs!;
+        const batch = randomCore(spec, pool, lengths, T);
+        const params = Float64Array.from(batch.params());
+        for (let b = 0; b < lengths.length; b++) {
+          const n = lengths[b];
+          // the batch: only stream b carries loss
+          if (pool === SequencePool.Steps) batch.lossWeights().forEach((_, r, w) => { w[r] = r % lengths.length === b ? 1 : 0; });
+          else batch.streamWeights().forEach((_, s, w) => { w[s] = s === b ? 1 : 0; });
+          batch.zeroGrads();
+          const lossInBatch = batch.forward(false, 0, true);
+          batch.backward();
+          const alone = new Core(coreShape(spec), "f64");
+          alone.setShape(1, n);
+          alone.setSequenceHead(pool);
+          alone.params().set(params);
+          for (let t = 0; t < n; t++) {
+            alone.inputs()[t] = batch.inputs()[t * lengths.length + b];
+            alone.targets()[t] = batch.targets()[t * lengths.length + b];
+          }
+          alone.classTargets()[0] = batch.classTargets()[b];
+          alone.zeroGrads();
+          const lossAlone = alone.forward(false, 0, true);
+          alone.backward();
+          assert.ok(Math.abs(lossAlone - lossInBatch) < 1e-12, `stream ${b}: loss ${lossAlone} alone, ${lossInBatch} in the batch`);
+          const rowsAlone = pool === SequencePool.Steps ? n : 1;
+          const mine = (core: Core, streams: number) => {
+            const out: number[] = [];
+            for (let r = 0; r < rowsAlone; r++) {
+              const row = pool === SequencePool.Steps ? r * streams + (streams === 1 ? 0 : b) : streams === 1 ? 0 : b;
+              for (let j = 0; j < O; j++) out.push(core.logits()[row * O + j]);
+            }
+            return out;
+          };
+          expectClose(mine(alone, 1), mine(batch, lengths.length), { atol: 1e-12, rtol: 1e-6 }, `stream ${b} logits`);
+          expectClose(alone.grads(), batch.grads(), { atol: 1e-12, rtol: 1e-6 }, `stream ${b} gradients`);
+        }
+      });
+    }
+  }
+});
+
+interface BidirectionalFixture {
+  name: string;
+  spec: ModelSpec;
+  pool: "last" | "mean" | "max" | "steps";
+  batch: number;
+  steps: number;
+  lengths: number[];
+  inputs: number[];
+  targets: number[];
+  weights: number[] | null;
+  params: Record<string, { shape: number[]; data: number[] }>;
+  output: number[];
+  hn: number[];
+  logits: number[];
+  loss: number;
+  grads: Record<string, number[]>;
+}
+
+const fixtures: BidirectionalFixture[] = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "bidirectionalFixtures.json"), "utf8")).cases;
+const POOL_CODE = { last: SequencePool.Last, mean: SequencePool.Mean, max: SequencePool.Max, steps: SequencePool.Steps };
+
+/** The core loaded with a fixture's weights and batch, after one forward and backward pass. */
+function fixtureCore(f: BidirectionalFixture, precision: "f32" | "f64"): { core: Core; loss: number } {
+  const core = new Core(coreShape(f.spec), precision);
+  core.setShape(f.batch, f.steps);
+  core.setSequenceHead(POOL_CODE[f.pool]);
+  const params = core.params();
+  for (const slot of core.tensors) fromTorchLayout(slot, f.params[torchName(slot)].data, core.tensor(slot, params));
+  core.inputs().set(f.inputs);
+  core.lengths().set(f.lengths);
+  if (f.pool === "steps") core.targets().set(f.targets);
+  else { core.classTargets().set(f.targets); core.streamWeights().set(f.weights!); }
+  core.zeroGrads();
+  const loss = core.forward(false, 0, true);
+  core.backward();
+  return { core, loss };
+}
+
+describe("PyTorch parity: nn.RNN/LSTM/GRU(bidirectional=True) on packed padded batches", () => {
+  test("the fixtures cover every cell, 1 and 2 layers, every pooling and tagging", () => {
+    assert.equal(fixtures.length, 32);
+    assert.deepEqual([...new Set(fixtures.map((f) => f.pool))].sort(), ["last", "max", "mean", "steps"]);
+  });
+  for (const f of fixtures) {
+    test(`${f.name}: outputs, h_n, logits, loss and every gradient to 1e-5 (f64), 1e-4 (f32)`, () => {
+      for (const [precision, tol] of [["f64", 1e-5], ["f32", 1e-4]] as const) {
+        const { core, loss } = fixtureCore(f, precision);
+        const B = f.batch, H = f.spec.hidden, L = f.spec.layers, W = 2 * H;
+        assert.ok(Math.abs(loss - f.loss) < tol * Math.max(1, Math.abs(f.loss)), `${precision} loss ${loss}, PyTorch ${f.loss}`);
+        // outputs of the top layer on the real steps (pad_packed_sequence writes zeros past each length)
+        const top = core.layerOutput(L - 1), mine: number[] = [], theirs: number[] = [];
+        for (let t = 0; t < f.steps; t++) for (let b = 0; b < B; b++) {
+          if (t >= f.lengths[b]) continue;
+          for (let j = 0; j < W; j++) { mine.push(top[(t * B + b) * W + j]); theirs.push(f.output[(t * B + b) * W + j]); }
+        }
+        expectClose(mine, theirs, { atol: tol, rtol: tol }, `${precision} output`);
+        // h_n [layers·2, B, H]: forward after each stream's last step (held through the padding), backward after step 0
+        const hn: number[] = [];
+        for (let l = 0; l < L; l++) {
+          hn.push(...core.directionHidden(l, 0).subarray(f.steps * B * H, (f.steps + 1) * B * H));
+          hn.push(...core.directionHidden(l, 1).subarray(0, B * H));
+        }
+        expectClose(hn, f.hn, { atol: tol, rtol: tol }, `${precision} h_n`);
+        const rows = f.pool === "steps" ? f.steps * B : B;
+        const logits = Array.from(core.logits().subarray(0, rows * 4));
+        if (f.pool === "steps") {
+          const real = (_: number, k: number) => Math.floor(k / 4) / B < f.lengths[Math.floor(k / 4) % B];
+          expectClose(logits.filter(real), f.logits.filter(real), { atol: tol, rtol: tol }, `${precision} logits`);
+        } else {
+          expectClose(logits, f.logits, { atol: tol, rtol: tol }, `${precision} logits`);
+        }
+        const grads = core.grads();
+        for (const slot of core.tensors) {
+          expectClose(toTorchLayout(slot, core.tensor(slot, grads)), f.grads[torchName(slot)], { atol: tol, rtol: tol }, `${precision} ∂L/∂${torchName(slot)}`);
+        }
+      }
+    });
+  }
+});
+
+describe("the bidirectional model's layout", () => {
+  const specs: ModelSpec[] = [
+    base, { ...base, layers: 3, embed: 0, cell: "gru" }, { ...base, cell: "lstm", peephole: true, layers: 2, residual: true },
+    { ...base, crf: true, outputs: 5 }, { ...base, cell: "ctrnn", learnTau: true, layers: 2 }, { ...base, bidirectional: false, crf: true },
+  ];
+  test("the closed-form tensor table, parameter count and memory figure are the core's", () => {
+    for (const spec of specs) {
+      const core = new Core(coreShape(spec));
+      assert.deepEqual(tensorTable(spec), core.tensors, JSON.stringify(spec));
+      assert.equal(parameterCount(spec), core.paramCount);
+      for (const [batch, steps] of [[1, 1], [7, 13], [32, 50]]) {
+        core.setShape(batch, steps);
+        const predicted = coreMemoryBytes(spec, batch, steps), grown = core.memoryBytes();
+        assert.ok(predicted >= grown && predicted - grown <= 65536, `${JSON.stringify(spec)} at ${batch}×${steps}: predicted ${predicted}, grown ${grown}`);
+      }
+    }
+  });
+  test("PyTorch's names: rnn.*_l{k}_reverse for the second direction, crf.* after the head", () => {
+    const names = tensorTable({ ...base, layers: 2, crf: true }).map(torchName);
+    assert.deepEqual(names, [
+      "embed.weight",
+      "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+      "rnn.weight_ih_l0_reverse", "rnn.weight_hh_l0_reverse", "rnn.bias_ih_l0_reverse", "rnn.bias_hh_l0_reverse",
+      "rnn.weight_ih_l1", "rnn.weight_hh_l1", "rnn.bias_ih_l1", "rnn.bias_hh_l1",
+      "rnn.weight_ih_l1_reverse", "rnn.weight_hh_l1_reverse", "rnn.bias_ih_l1_reverse", "rnn.bias_hh_l1_reverse",
+      "head.weight", "head.bias", "crf.transitions", "crf.start_transitions", "crf.end_transitions",
+    ]);
+    const slots = tensorTable({ ...base, layers: 2, crf: true });
+    assert.deepEqual(slots.find((s) => s.kind === TensorKind.WeightIh && s.layer === 1)?.rows, 6, "layer 1 reads both directions: 2H");
+    assert.deepEqual(slots.find((s) => s.kind === TensorKind.HeadWeight)?.rows, 6, "the head reads 2H");
+    assert.equal(coreShape({ ...base, crf: true }).flags & (CoreFlag.Bidirectional | CoreFlag.CrfTensors), CoreFlag.Bidirectional | CoreFlag.CrfTensors);
+  });
+});
+
+describe("backward from the engine's ∂L/∂logits, and input gradients", () => {
+  test("dLogits written by the engine after a forward pass without loss gives the softmax loss's gradients", () => {
+    for (const [, pool] of POOLS) {
+      const spec = { ...base, crf: true };
+      const core = randomCore(spec, pool, [5, 2, 4], 5);
+      core.zeroGrads();
+      core.forward(false, 0, true);
+      const expected = Float64Array.from(core.dLogits());
+      core.backward();
+      const reference = Float64Array.from(core.grads());
+      core.forward(false, 0, false);
+      core.dLogits().fill(0);
+      core.dLogits().set(expected);
+      core.zeroGrads();
+      core.backward();
+      expectClose(core.grads(), reference, { atol: 0, rtol: 0 }, `pool ${pool}`);
+      const crf = core.tensors.filter((s) => s.kind >= TensorKind.CrfTransitions).map((s) => Array.from(core.tensor(s, core.grads())));
+      assert.equal(crf.length, 3);
+      assert.ok(crf.every((g) => g.every((x) => x === 0)), "the core leaves the CRF's gradients to the engine");
+    }
+  });
+
+  for (const embed of [3, 0]) {
+    test(`${embed ? "embedding" : "one-hot"} input: Σ_r x_r·∂logit/∂x_r at α·x equals d logit(α·x)/dα (finite differences)`, () => {
+      const spec = { ...base, embed, layers: 2 };
+      const core = randomCore(spec, SequencePool.Mean, [5, 2, 4], 5);
+      const logitAt = (alpha: number, b: number, c: number) => {
+        core.setInputScale(alpha);
+        core.forward(false, 0, false);
+        return core.logits()[b * 4 + c];
+      };
+      for (const alpha of [0.3, 1]) {
+        const b = 2, c = 1;
+        logitAt(alpha, b, c);
+        core.dLogits().fill(0);
+        core.dLogits()[b * 4 + c] = 1;
+        core.zeroGrads();
+        core.backwardWithInputGrad();
+        const g = core.inputGradient();
+        let directional = 0;
+        if (embed) {
+          const table = core.tensor(core.tensors[0]);
+          for (let r = 0; r < 5 * 3; r++) {
+            const id = core.inputs()[r];
+            for (let j = 0; j < embed; j++) directional += g[r * embed + j] * table[id * embed + j];
+          }
+        } else {
+          for (let r = 0; r < 5 * 3; r++) directional += g[r];
+        }
+        const e = 1e-3;
+        const numeric = (45 * (logitAt(alpha + e, b, c) - logitAt(alpha - e, b, c)) - 9 * (logitAt(alpha + 2 * e, b, c) - logitAt(alpha - 2 * e, b, c))
+          + (logitAt(alpha + 3 * e, b, c) - logitAt(alpha - 3 * e, b, c))) / (60 * e);
+        assert.ok(Math.abs(directional - numeric) < 1e-8 * Math.max(1, Math.abs(numeric)), `α ${alpha}: ${directional} vs ${numeric}`);
+        assert.ok(Math.abs(numeric) > 1e-3, "a gradient that can fail");
+      }
+    });
+  }
+});
