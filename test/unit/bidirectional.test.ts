@@ -15,6 +15,13 @@ import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { cellOptionProblem, parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/model/modelSpec";
 import { GRADIENT_CHECK_THRESHOLD, finiteDifferenceCheck } from "../../src/engine/insight/gradientCheck";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
+import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
+import { exportSafetensors } from "../../src/engine/interop/modelExport";
+import { decodeSafetensors } from "../../src/engine/interop/safetensors";
+import { initialiseParameters } from "../../src/engine/model/initialise";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
+import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { expectClose, projectRoot } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 3, embed: 3, vocabSize: 5, peephole: false, coupled: false, residual: false, outputs: 4, bidirectional: true };
@@ -306,4 +313,44 @@ describe("backward from the engine's ∂L/∂logits, and input gradients", () =>
       }
     });
   }
+});
+
+describe("bidirectional models in files", () => {
+  const vocab = new CharVocabulary({ chars: [..."abcde"], unk: -1 });
+  test("initialisation fills the reverse tensors as the forward ones, and a checkpoint round trip keeps every tensor", () => {
+    const spec: ModelSpec = { ...base, layers: 2, crf: true };
+    const core = new Core(coreShape(spec));
+    initialiseParameters(core, spec, "xavier", 1, 5);
+    const params = Float32Array.from(core.params());
+    const reverse = core.tensors.filter((s) => s.direction === 1);
+    assert.equal(reverse.length, 8);
+    for (const slot of reverse) {
+      const t = core.tensor(slot, params);
+      const forward = core.tensors.find((s) => s.kind === slot.kind && s.layer === slot.layer && s.direction === undefined)!;
+      if (slot.kind === TensorKind.WeightIh || slot.kind === TensorKind.WeightHh) assert.ok(t.some((x) => x !== 0), torchName(slot));
+      if (slot.kind === TensorKind.BiasIh) assert.deepEqual(Array.from(t), Array.from(core.tensor(forward, params)), "the forget bias in both directions");
+    }
+    const model = { spec, vocab, params, training: null };
+    const back = decodeCheckpoint(encodeCheckpoint(model), "bi.safetensors");
+    assert.deepEqual(back.spec, spec);
+    assert.deepEqual(Array.from(back.params), Array.from(params));
+  });
+
+  test("the exported safetensors has exactly PyTorch's state_dict keys and shapes for nn.LSTM(bidirectional=True) (what load_state_dict(strict=True) checks)", () => {
+    for (const f of fixtures.filter((x) => x.pool === "last")) {
+      const spec = f.spec;
+      const core = new Core(coreShape(spec));
+      const file = decodeSafetensors(exportSafetensors({ spec, vocab: new CharVocabulary({ chars: [..."abcdef"], unk: -1 }), params: Float32Array.from(core.params()), training: null }));
+      const mine = Object.fromEntries([...file.tensors.values()].map((t) => [t.name, t.shape]));
+      const theirs = Object.fromEntries(Object.entries(f.params).map(([k, v]) => [k, v.shape]));
+      assert.deepEqual(mine, theirs, f.name);
+    }
+  });
+
+  test("a language model refuses bidirectional layers, with the reason", () => {
+    const spec: ModelSpec = { ...base, outputs: undefined, vocabSize: vocab.size };
+    const data = vocab.encode("abcdeabcdeabcdeabcdeabcdeabcdeabcdeabcdeabcde");
+    assert.throws(() => new Trainer(spec, vocab, splitCorpus(data, 0.1), { ...DEFAULT_TRAIN_OPTIONS, batch: 2, seq: 4 }, { files: [], sha256: "", chars: data.length, trainChars: 0 }),
+      /a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict/);
+  });
 });
