@@ -22,7 +22,10 @@ import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
-import { expectClose, projectRoot } from "../helpers";
+import { decodeSafetensors as readSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
+import { importTorchWeights, importedTaskHead } from "../../src/engine/interop/torchImport";
+import { writeFileSync } from "node:fs";
+import { expectClose, projectRoot, runCli, tempDir } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 3, embed: 3, vocabSize: 5, peephole: false, coupled: false, residual: false, outputs: 4, bidirectional: true };
 const POOLS: [string, SequencePool][] = [["steps", SequencePool.Steps], ["last", SequencePool.Last], ["mean", SequencePool.Mean], ["max", SequencePool.Max]];
@@ -352,5 +355,64 @@ describe("bidirectional models in files", () => {
     const data = vocab.encode("abcdeabcdeabcdeabcdeabcdeabcdeabcdeabcdeabcde");
     assert.throws(() => new Trainer(spec, vocab, splitCorpus(data, 0.1), { ...DEFAULT_TRAIN_OPTIONS, batch: 2, seq: 4 }, { files: [], sha256: "", chars: data.length, trainChars: 0 }),
       /a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict/);
+  });
+});
+
+describe("importing PyTorch classifiers and taggers (--task classify|tag)", () => {
+  const vocab = new CharVocabulary({ chars: [..."abcdef"], unk: -1 });
+  /** A fixture's state_dict under another program's module names (nn.LSTM as "lstm", nn.Linear as "classifier"/"hidden2tag"). */
+  const stateDict = (f: BidirectionalFixture, head: string) => Object.entries(f.params).map(([name, p]) => ({
+    name: name.replace(/^rnn\./, f.spec.cell === "gru" ? "gru." : "lstm.").replace(/^head\./, head), shape: p.shape, data: Float32Array.from(p.data),
+  }));
+  /** The imported model's logits on the fixture's batch (f32 core, the pooled head the task names). */
+  const logitsOf = (f: BidirectionalFixture, model: { spec: ModelSpec; params: Float32Array }): number[] => {
+    const core = new Core(coreShape(model.spec));
+    core.setShape(f.batch, f.steps);
+    core.setSequenceHead(POOL_CODE[f.pool]);
+    core.params().set(model.params);
+    core.inputs().set(f.inputs);
+    core.lengths().set(f.lengths);
+    core.forward(false, 0, false);
+    const rows = f.pool === "steps" ? f.steps * f.batch : f.batch;
+    return Array.from(core.logits().subarray(0, rows * 4));
+  };
+  for (const f of fixtures.filter((x) => x.spec.layers === 2 || x.spec.cell === "gru")) {
+    test(`${f.name}: imported with its labels gives PyTorch's logits to 1e-4`, () => {
+      const file = { tensors: new Map(stateDict(f, f.pool === "steps" ? "hidden2tag." : "classifier.").map((t) => [t.name, t])), metadata: {} };
+      const head = f.pool === "steps" ? importedTaskHead("tag", ["B-X", "I-X", "O", "B-Y"], undefined, "tags.json") : importedTaskHead("classify", ["neg", "neu", "pos", "spam"], f.pool, "labels.json");
+      const { model } = importTorchWeights(file, vocab, { head, nonlinearity: f.spec.nonlinearity }); // shapes cannot tell tanh from relu
+      assert.equal(model.spec.bidirectional, true);
+      assert.equal(model.spec.outputs, 4);
+      assert.equal(model.task?.name, f.pool === "steps" ? "tag" : "classify");
+      const mine = logitsOf(f, model);
+      const real = (_: number, k: number) => f.pool !== "steps" || Math.floor(k / 4) / f.batch < f.lengths[Math.floor(k / 4) % f.batch];
+      expectClose(mine.filter(real), f.logits.filter(real), { atol: 1e-4, rtol: 1e-4 }, "logits");
+    });
+  }
+  test("refusals name the file and the reason: a char model with _reverse tensors, a label list that does not fit the head, bad lists", () => {
+    const f = fixtures.find((x) => x.pool === "last")!;
+    const file = { tensors: new Map(stateDict(f, "head.").map((t) => [t.name, t])), metadata: {} };
+    assert.throws(() => importTorchWeights(file, vocab), /bidirectional layers read the text backwards too.*--task classify\|tag/);
+    assert.throws(() => importTorchWeights(file, vocab, { head: importedTaskHead("classify", ["a", "b", "c"], "last", "labels.json") }), /the label list has 3 entries but head.weight has shape \[4, 6\] \(it must be \[3, 6\]: both directions/);
+    assert.throws(() => importedTaskHead("classify", ["a"], "last", "labels.json"), /labels.json must be a JSON list of at least two/);
+    assert.throws(() => importedTaskHead("classify", ["a", "a"], "last", "labels.json"), /names "a" twice/);
+    assert.throws(() => importedTaskHead("classify", ["a", "b"], "median", "labels.json"), /--pool must be last, mean, max/);
+    assert.throws(() => importedTaskHead("tag", ["a", "b"], "last", "tags.json"), /--pool is for --task classify/);
+  });
+  test("rnn-lab import … --task classify --labels LABELS.json --pool mean writes the classifier (the reverse tensors and the task entry)", () => {
+    const f = fixtures.find((x) => x.pool === "mean" && x.spec.cell === "lstm" && x.spec.layers === 2)!;
+    const dir = tempDir();
+    writeFileSync(join(dir, "clf.safetensors"), encodeSafetensors(stateDict(f, "classifier."), {}));
+    writeFileSync(join(dir, "vocab.json"), JSON.stringify([..."abcdef"]));
+    writeFileSync(join(dir, "labels.json"), JSON.stringify(["neg", "neu", "pos", "spam"]));
+    const r = runCli(["import", "clf.safetensors", "--vocab", "vocab.json", "--task", "classify", "--labels", "labels.json", "--pool", "mean", "--out", "clf.ckpt", "--json"], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    const written = readSafetensors(readFileSync(join(dir, "clf.ckpt")));
+    assert.ok(written.tensors.has("rnn.weight_hh_l1_reverse"));
+    assert.deepEqual(JSON.parse(written.metadata.task), { name: "classify", metadata: { classes: ["neg", "neu", "pos", "spam"], pool: "mean", classWeights: null, maxLength: 4096, seed: 0 } });
+    assert.equal(JSON.parse(written.metadata.model).bidirectional, true);
+    const bad = runCli(["import", "clf.safetensors", "--vocab", "vocab.json", "--task", "classify", "--out", "x.ckpt"], { cwd: dir });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--task classify needs --labels LABELS.json/);
   });
 });
