@@ -25,6 +25,8 @@ import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { decodeSafetensors as readSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights, importedTaskHead } from "../../src/engine/interop/torchImport";
 import { writeFileSync } from "node:fs";
+import * as ort from "onnxruntime-web";
+import { exportOnnx } from "../../src/engine/interop/onnxExport";
 import { expectClose, projectRoot, runCli, tempDir } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 3, embed: 3, vocabSize: 5, peephole: false, coupled: false, residual: false, outputs: 4, bidirectional: true };
@@ -415,4 +417,25 @@ describe("importing PyTorch classifiers and taggers (--task classify|tag)", () =
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /--task classify needs --labels LABELS.json/);
   });
+});
+
+describe("ONNX export of classifiers and taggers: direction=\"bidirectional\" with sequence_lens, in onnxruntime-web", () => {
+  const vocab = new CharVocabulary({ chars: [..."abcdef"], unk: -1 });
+  for (const f of fixtures.filter((x) => x.spec.layers === 2 || x.spec.cell === "rnn")) {
+    test(`${f.name}: onnxruntime's logits equal PyTorch's to 1e-4`, async () => {
+      const params = new Float32Array(parameterCount(f.spec));
+      for (const slot of tensorTable(f.spec)) fromTorchLayout(slot, f.params[torchName(slot)].data, params.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
+      const task = f.pool === "steps" ? { name: "tag", metadata: { tags: ["a", "b", "c", "d"], scheme: "none" } } : { name: "classify", metadata: { classes: ["a", "b", "c", "d"], pool: f.pool } };
+      const bytes = exportOnnx({ spec: f.spec, vocab, params, training: null, task });
+      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
+      const out = await session.run({
+        input_ids: new ort.Tensor("int64", BigInt64Array.from(f.inputs, (v) => BigInt(v)), [f.steps, f.batch]),
+        sequence_lens: new ort.Tensor("int32", Int32Array.from(f.lengths), [f.batch]),
+      });
+      const logits = Array.from(out.logits.data as Float32Array);
+      assert.deepEqual(out.logits.dims, f.pool === "steps" ? [f.steps, f.batch, 4] : [f.batch, 4]);
+      const real = (_: number, k: number) => f.pool !== "steps" || Math.floor(k / 4) / f.batch < f.lengths[Math.floor(k / 4) % f.batch];
+      expectClose(logits.filter(real), f.logits.filter(real), { atol: 1e-4, rtol: 1e-4 }, "logits");
+    });
+  }
 });
