@@ -1013,6 +1013,8 @@ export function layerOutputPtr(layer: i32): usize { return lf(layer, F_Y); }
 export function directionHiddenPtr(layer: i32, direction: i32): usize { return uf(unit(layer, direction), F_STATES); }
 export function directionCellPtr(layer: i32, direction: i32): usize { return S > 1 ? uf(unit(layer, direction), F_STATES) + (<usize>stateStride << alignof<real>()) : 0; }
 export function directionCount(): i32 { return D; }
+/** [T·B, GH] direction d's gate activations of the last forward pass (backward overwrites them). */
+export function directionGatesPtr(layer: i32, direction: i32): usize { return uf(unit(layer, direction), F_G); }
 export function sequenceHead(): i32 { return pool; }
 export function gradFlowPtr(): usize { return gradFlow; }
 export function getBatch(): i32 { return B; }

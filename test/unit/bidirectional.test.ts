@@ -262,6 +262,21 @@ describe("the bidirectional model's layout", () => {
 });
 
 describe("backward from the engine's ∂L/∂logits, and input gradients", () => {
+  test("the gradient-flow record and the gate views are per direction: with pool last, the reverse direction's gradient enters at step 0", () => {
+    const core = randomCore({ ...base, layers: 2 }, SequencePool.Last, [4], 4);
+    core.zeroGrads();
+    core.forward(false, 0, true);
+    const reverseGates = Array.from(core.directionGates(1, 1).subarray(0, 4 * 12));
+    assert.notDeepEqual(reverseGates, Array.from(core.directionGates(1, 0).subarray(0, 4 * 12)));
+    core.backward(true);
+    const flow = core.gradFlow(); // [layers·2, T]: row l·2 + d
+    assert.equal(flow.length, 2 * 2 * 4);
+    const top = (d: number) => Array.from(flow.subarray((2 + d) * 4, (3 + d) * 4));
+    assert.ok(top(0)[3] > 0 && top(1)[0] > 0, JSON.stringify([top(0), top(1)]));
+    // ∂L/∂(top layer's output) is only at the last step forwards and step 0 backwards: what each half read first gets the head's gradient alone
+    assert.ok(top(0).every((x) => x > 0) && top(1).every((x) => x > 0), "and flows back through time in each direction");
+  });
+
   test("dLogits written by the engine after a forward pass without loss gives the softmax loss's gradients", () => {
     for (const [, pool] of POOLS) {
       const spec = { ...base, crf: true };
