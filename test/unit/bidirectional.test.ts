@@ -17,7 +17,7 @@ import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from 
 import { GRADIENT_CHECK_THRESHOLD, finiteDifferenceCheck } from "../../src/engine/insight/gradientCheck";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
-import { exportSafetensors } from "../../src/engine/interop/modelExport";
+import { exportSafetensors, pytorchProject } from "../../src/engine/interop/modelExport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
@@ -365,6 +365,12 @@ describe("bidirectional models in files", () => {
       const theirs = Object.fromEntries(Object.entries(f.params).map(([k, v]) => [k, v.shape]));
       assert.deepEqual(mine, theirs, f.name);
     }
+  });
+
+  test("the PyTorch project export refuses a bidirectional model with the formats that work", () => {
+    const spec: ModelSpec = { ...base, vocabSize: vocab.size };
+    assert.throws(() => pytorchProject({ spec, vocab, params: new Float32Array(parameterCount(spec)), training: null }, null),
+      /the exported PyTorch project trains character models only; export this bidirectional model as safetensors \(PyTorch loads it strictly\) or onnx/);
   });
 
   test("a language model refuses bidirectional layers, with the reason", () => {
