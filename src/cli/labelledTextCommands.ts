@@ -40,7 +40,7 @@ export const TEXT_TASK_TRAIN_FLAGS = {
 } as const;
 
 export const TEXT_TASK_USAGE = `  rnn-lab train DATA --task classify|tag|segment [--text-column C --label-column C] [--format csv|tsv|jsonl|conll]
-                        [--val FILE | --val-frac F] [--max-length N] [--pool last] [--class-weights balanced] [model and training options] [--out CKPT] [--json]
+                        [--val FILE | --val-frac F] [--max-length N] [--bidirectional] [--pool last|mean|max] [--crf] [--class-weights balanced] [model and training options] [--out CKPT] [--json]
   rnn-lab predict CKPT (FILE | --text TEXT) [--json]`;
 
 export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train DATA --task classify|tag|segment; docs/text-tasks.md):
@@ -48,8 +48,9 @@ export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train D
   tag: .jsonl {"text", "tags": [one per character]} or CoNLL (.conll, .bio, or --format conll): character TAB tag, a blank line between sequences
   segment: one sentence a line, words separated by spaces (SIGHAN); trained as B/M/E/S tags, predicted back into words
   --val FILE | --val-frac F [0.1] (seeded; stratified by label for classify)   --max-length N [${DEFAULT_MAX_LENGTH}] characters read per record (longer ones are cut, and counted)
-  --pool last (the state after the last character; mean and max need the pooled head, not in this build)   --class-weights balanced|none [none]
-  --max-classes N [1000]   --bidirectional, --crf: not in this build yet (they need the core's bidirectional layers and external logit gradient)
+  --pool last|mean|max [last] over each record's characters (last, bidirectional: the forward state after the last character
+    joined with the backward state after the first)   --class-weights balanced|none [none]   --max-classes N [1000]
+  --bidirectional   two directions per layer (RNN, LSTM, GRU)   --crf   a linear-chain CRF over the tags (tag, segment)
   model and training: --cell --layers --hidden --embed --dropout --batch [32] --lr --optimizer --clip --seed --threads --steps | --seconds | --epochs [10]
   --eval-every N [once an epoch]   --out CKPT [DATA.TASK.safetensors]   --force   --json (progress lines carry val_loss, val_accuracy, val_f1)
   the checkpoint written is the one with the best validation F1 (macro F1 for classify, span F1 for tag, word F1 for segment)
@@ -119,7 +120,7 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
     const trainer = new Trainer<SequenceData, SequenceBatches>(spec, prepared.vocab, { train: prepared.train, val: prepared.val }, options, prepared.corpus, null, undefined, threads, task);
     try {
       const cut = prepared.truncated.train + prepared.truncated.val;
-      say(`training ${kind} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
+      say(`training ${kind} ${describeSpec(spec)}${spec.bidirectional ? ", bidirectional" : ""}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
       say(`${files[0]}: ${prepared.trainSequences} training + ${prepared.valSequences} validation records; window ${window}; ${trainer.batches.batchesPerEpoch} steps per epoch`);
       if (cut > 0) say(`note: ${cut} record${cut > 1 ? "s" : ""} longer than --max-length ${task.meta.maxLength} ${cut > 1 ? "were" : "was"} cut to it (${prepared.truncated.train} training, ${prepared.truncated.val} validation)`);
       record({ type: "start", task: kind, model: spec, options, params: paramCount(spec), labels: kind === "classify" ? task.head.width : undefined, names: Object.keys(prepared.counts), counts: prepared.counts,

@@ -17,6 +17,7 @@ import { CLASSIFY, ClassifyEvaluation, ClassifyMetadata, ClassifyTask, Pooling, 
 import { SEGMENT, TAG, TagEvaluation, TagTask, detectScheme } from "./tagTask";
 import { SequenceData, encodeSequences } from "./sequenceBatches";
 import { restoreTask } from "./taskRegistry";
+import { TagScheme, transitionRules } from "./linearChainCrf";
 import type { ClassScores } from "./taskMetrics";
 
 export type TextTaskKind = "classify" | "tag" | "segment";
@@ -112,9 +113,7 @@ export const DEFAULT_MAX_LENGTH = 256;
 
 /** Reads, checks, splits and encodes everything a run needs, before anything is trained or written. */
 export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
-  if (r.bidirectional) throw new InputError("--bidirectional needs the core's bidirectional layers, which this build does not have yet");
-  if (r.crf) throw new InputError("--crf needs the core's backward from an external logit gradient (for the CRF's transitions), which this build does not have yet; without it the tagger still decodes only sequences its tag scheme allows");
-  if (r.crf && r.kind === "classify") throw new InputError("--crf is for --task tag or segment");
+  if (r.crf && r.kind === "classify") throw new InputError("--crf is for --task tag or segment (a classifier has one label per record)");
   if (r.pool !== undefined && r.kind !== "classify") throw new InputError("--pool is for --task classify (a tagger predicts at every character)");
   if (r.classWeights === "balanced" && r.kind !== "classify") throw new InputError("--class-weights is for --task classify");
   const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
@@ -153,8 +152,8 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
   const task = r.kind === "classify"
     ? new ClassifyTask({ classes: allNames, pool: r.pool ?? "last", seed, maxLength,
       classWeights: r.classWeights === "balanced" ? balancedClassWeights(trainEnc.data.targets, allNames.length) : null }, vocab.size)
-    : new TagTask({ tags: allNames, scheme: detectScheme(allNames), segment: r.kind === "segment", maxLength, seed }, vocab.size);
-  const spec: ModelSpec = { ...r.network, vocabSize: vocab.size, outputs: allNames.length };
+    : new TagTask({ tags: allNames, scheme: schemeOf(allNames, trainEnc.data), segment: r.kind === "segment", maxLength, seed }, vocab.size, r.crf === true);
+  const spec: ModelSpec = { ...r.network, vocabSize: vocab.size, outputs: allNames.length, ...(r.bidirectional ? { bidirectional: true } : {}), ...(r.crf ? { crf: true } : {}) };
   validateSpec(spec);
   const files = r.val !== undefined ? [r.data, r.val] : [r.data];
   const hash = createHash("sha256");
@@ -166,6 +165,19 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
     corpus: { files, sha256: hash.digest("hex"), chars: trainEnc.data.ids.length + valEnc.data.ids.length, trainChars: trainEnc.data.ids.length },
     trainSequences: trainPart.sequences.length, valSequences: valPart.sequences.length,
   };
+}
+
+/** The tag set's scheme (tagTask.ts detectScheme), or none when the training tags break it (an I-X after O): decoding must allow what the data holds. */
+function schemeOf(tags: string[], data: SequenceData): TagScheme {
+  const scheme = detectScheme(tags);
+  if (scheme === "none") return scheme;
+  const rules = transitionRules(tags, scheme), K = tags.length;
+  for (let i = 0; i + 1 < data.offsets.length; i++) {
+    const o = data.offsets[i], n = data.offsets[i + 1] - o;
+    if (!rules.first[data.targets[o]] || !rules.last[data.targets[o + n - 1]]) return "none";
+    for (let t = 1; t < n; t++) if (!rules.allowed[data.targets[o + t - 1] * K + data.targets[o + t]]) return "none";
+  }
+  return scheme;
 }
 
 // ---------------------------------------------------------------- a trained model
@@ -195,6 +207,7 @@ export function loadTextTaskModel(checkpoint: string): TextTaskModel {
 
 function modelCore(m: TextTaskModel): Core {
   const core = new Core(coreShape(m.model.spec), "f32");
+  m.task.prepareCore(core);
   core.params().set(m.model.params);
   core.freezeWeights();
   return core;
