@@ -342,14 +342,19 @@ describe("checkpoint entry and threads", () => {
     }
   });
 
-  test("2 threads train as 1 (same losses to float rounding)", () => {
-    const data = randomData(48, 10, 3, true, 31);
-    const task = new TagTask({ tags: ["p", "q", "r"], scheme: "none", segment: false, maxLength: 10, seed: 5 }, 5);
-    const losses = [1, 2].map((threads) => {
-      const t = new Trainer<SequenceData, SequenceBatches>(spec(3), VOCAB, { train: data, val: data }, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 10 },
-        { files: ["x.jsonl"], sha256: "0", chars: 1, trainChars: 1 }, null, undefined, threads, task);
-      try { return Array.from({ length: 8 }, () => t.trainStep().loss); } finally { t.dispose(); }
+  for (const [what, crf, pooled] of [["a tagger", false, false], ["a bidirectional CRF tagger", true, false], ["a bidirectional mean-pooled classifier", false, true]] as const) {
+    test(`2 threads train ${what} as 1 (same losses to float rounding)`, () => {
+      const data = pooled ? randomData(48, 10, 3, false, 31) : randomData(48, 10, 3, true, 31);
+      const task = pooled ? new ClassifyTask({ classes: ["p", "q", "r"], pool: "mean", classWeights: [1, 2, 0.5], maxLength: 10, seed: 5 }, 5)
+        : new TagTask({ tags: ["p", "q", "r"], scheme: "none", segment: false, maxLength: 10, seed: 5 }, 5, crf);
+      const s: ModelSpec = { ...spec(3), ...(crf || pooled ? { bidirectional: true } : {}), ...(crf ? { crf } : {}) };
+      const losses = [1, 2].map((threads) => {
+        const t = new Trainer<SequenceData, SequenceBatches>(s, VOCAB, { train: data, val: data }, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 10 },
+          { files: ["x.jsonl"], sha256: "0", chars: 1, trainChars: 1 }, null, undefined, threads, task as never);
+        try { return Array.from({ length: 8 }, () => t.trainStep().loss); } finally { t.dispose(); }
+      });
+      assert.notEqual(losses[0][7], losses[0][0], "the steps train");
+      losses[0].forEach((l, i) => assert.ok(Math.abs(l - losses[1][i]) < 1e-5 * Math.max(1, l), `step ${i}: ${l} vs ${losses[1][i]}`));
     });
-    losses[0].forEach((l, i) => assert.ok(Math.abs(l - losses[1][i]) < 1e-5 * Math.max(1, l), `step ${i}: ${l} vs ${losses[1][i]}`));
-  });
+  }
 });
