@@ -22,10 +22,8 @@ import type { LabelledFormat } from "../engine/tasks/labelledText";
 import { POOLINGS, Pooling } from "../engine/tasks/classifyTask";
 import {
   ClassifyEvalResult, DEFAULT_MAX_LENGTH, ReadOptions, TagEvalResult, TextTaskEvalResult, TextTaskKind, TextPrediction, evaluateTextTask,
-  loadTextTaskModel, predictTexts, prepareTextTask,
+  TEXT_TASK_DEFAULTS, createTextTaskTrainer, loadTextTaskModel, predictTexts, prepareTextTask,
 } from "../engine/tasks/textTaskModel";
-import type { SequenceData } from "../engine/tasks/sequenceBatches";
-import type { SequenceBatches } from "../engine/tasks/sequenceBatches";
 import { CliKit, Flags, choice, int, real } from "./forecastCommands";
 import { clock } from "../protocol/clock";
 
@@ -60,8 +58,6 @@ export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train D
 predict: a label and its probabilities per line (or record of a .csv/.tsv/.jsonl), tags per character, or the
   text with its words separated by spaces (segment); --text TEXT for one text.`;
 
-const DEFAULT_EPOCHS = 10;
-const DEFAULT_BATCH = 32;
 const PROGRESS_EVERY_MS = 500;
 
 function readOptions(kit: CliKit, flags: Flags): ReadOptions {
@@ -85,7 +81,7 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw kit.usage(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budgetKind = budgets[0] ?? "epochs";
-  const amount = budgetKind === "seconds" ? real(kit, flags, "seconds")! : budgets.length ? int(kit, flags, budgetKind)! : DEFAULT_EPOCHS;
+  const amount = budgetKind === "seconds" ? real(kit, flags, "seconds")! : budgets.length ? int(kit, flags, budgetKind)! : TEXT_TASK_DEFAULTS.epochs;
   if (!(amount > 0)) throw kit.usage(`--${budgetKind} must be positive`);
   const cell = choice<CellType>(kit, flags, "cell", CELL_TYPES) ?? DEFAULT_MODEL.cell;
   const classWeights = choice<"balanced" | "none">(kit, flags, "class-weights", ["balanced", "none"]);
@@ -96,20 +92,21 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
     maxLength: int(kit, flags, "max-length"), pool: choice<Pooling>(kit, flags, "pool", POOLINGS), classWeights, bidirectional: flags.bidirectional === true,
     crf: flags.crf === true, seed, vocabCap: int(kit, flags, "vocab-cap"),
     network: {
-      cell, nonlinearity: choice<Nonlinearity>(kit, flags, "nonlinearity", NONLINEARITIES) ?? M.nonlinearity, layers: int(kit, flags, "layers") ?? 1,
-      hidden: int(kit, flags, "hidden") ?? 64, embed: int(kit, flags, "embed") ?? 32, peephole: false, coupled: false, residual: flags.residual === true,
+      cell, nonlinearity: choice<Nonlinearity>(kit, flags, "nonlinearity", NONLINEARITIES) ?? M.nonlinearity, layers: int(kit, flags, "layers") ?? TEXT_TASK_DEFAULTS.layers,
+      hidden: int(kit, flags, "hidden") ?? TEXT_TASK_DEFAULTS.hidden, embed: int(kit, flags, "embed") ?? TEXT_TASK_DEFAULTS.embed, peephole: false, coupled: false, residual: flags.residual === true,
     },
   });
   const { task, spec, window } = prepared;
-  const options: TrainOptions = {
-    ...D, batch: Math.min(int(kit, flags, "batch") ?? DEFAULT_BATCH, prepared.trainSequences), seq: window, lr: real(kit, flags, "lr") ?? D.lr,
+  const options: Partial<TrainOptions> = {
+    batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr") ?? D.lr,
     optimizer: choice<OptimizerName>(kit, flags, "optimizer", OPTIMIZER_NAMES) ?? D.optimizer, momentum: real(kit, flags, "momentum") ?? D.momentum,
     beta1: real(kit, flags, "beta1") ?? D.beta1, beta2: real(kit, flags, "beta2") ?? D.beta2, eps: real(kit, flags, "eps") ?? D.eps,
     weightDecay: real(kit, flags, "weight-decay") ?? (flags.optimizer === "adamw" ? 0.01 : D.weightDecay), clip: real(kit, flags, "clip") ?? D.clip,
     dropout: real(kit, flags, "dropout") ?? D.dropout, lrDecay: real(kit, flags, "lr-decay") ?? D.lrDecay, lrDecayEvery: int(kit, flags, "lr-decay-every") ?? D.lrDecayEvery,
     seed, init: choice<InitScheme>(kit, flags, "init", INIT_SCHEMES) ?? D.init, forgetBias: real(kit, flags, "forget-bias") ?? D.forgetBias,
-    valFraction: Math.min(0.5, real(kit, flags, "val-frac") ?? 0.1),
+    valFraction: real(kit, flags, "val-frac") ?? TEXT_TASK_DEFAULTS.valFraction,
   };
+  if (options.batch === undefined) delete options.batch;
   const outPath = (flags.out as string | undefined) ?? `${basename(files[0], extname(files[0]))}.${kind}.safetensors`;
   checkOutputNotLocked(outPath);
   checkOutputPath({ out: outPath, kind: "file", inputs: prepared.corpus.files, force: flags.force === true });
@@ -117,7 +114,7 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
   lockOutput(outPath);
   try {
     removeStaleTempFiles(dirname(outPath));
-    const trainer = new Trainer<SequenceData, SequenceBatches>(spec, prepared.vocab, { train: prepared.train, val: prepared.val }, options, prepared.corpus, null, undefined, threads, task);
+    const trainer = createTextTaskTrainer(prepared, options, threads);
     try {
       const cut = prepared.truncated.train + prepared.truncated.val;
       say(`training ${kind} ${describeSpec(spec)}${spec.bidirectional ? ", bidirectional" : ""}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);

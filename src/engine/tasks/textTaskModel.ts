@@ -19,6 +19,9 @@ import { SequenceData, encodeSequences } from "./sequenceBatches";
 import { restoreTask } from "./taskRegistry";
 import { TagScheme, transitionRules } from "./linearChainCrf";
 import type { ClassScores } from "./taskMetrics";
+import { Trainer } from "../training/trainer";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../training/trainOptions";
+import type { SequenceBatches } from "./sequenceBatches";
 
 export type TextTaskKind = "classify" | "tag" | "segment";
 export const TEXT_TASK_KINDS: readonly TextTaskKind[] = [CLASSIFY, TAG, SEGMENT];
@@ -178,6 +181,21 @@ function schemeOf(tags: string[], data: SequenceData): TagScheme {
     for (let t = 1; t < n; t++) if (!rules.allowed[data.targets[o + t - 1] * K + data.targets[o + t]]) return "none";
   }
   return scheme;
+}
+
+/** Defaults of a text-task run that differ from a language model's (TrainOptions' others apply). */
+export const TEXT_TASK_DEFAULTS = { batch: 32, epochs: 10, hidden: 64, embed: 32, layers: 1, valFraction: 0.1 } as const;
+
+/**
+ * The Trainer of a prepared run (the CLI's and the editor's): `options` over the language model's
+ * defaults, with the window set to the data's (PreparedTextTask.window) and the batch at most the
+ * training records. Drive it with a TrainingSession; dispose() it after.
+ */
+export function createTextTaskTrainer(p: PreparedTextTask, options: Partial<TrainOptions> = {}, threads = 1): Trainer<SequenceData, SequenceBatches> {
+  const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, valFraction: TEXT_TASK_DEFAULTS.valFraction, ...options,
+    batch: Math.min(options.batch ?? TEXT_TASK_DEFAULTS.batch, p.trainSequences), seq: p.window };
+  o.valFraction = Math.min(0.5, o.valFraction);
+  return new Trainer<SequenceData, SequenceBatches>(p.spec, p.vocab, { train: p.train, val: p.val }, o, p.corpus, null, undefined, threads, p.task);
 }
 
 // ---------------------------------------------------------------- a trained model
