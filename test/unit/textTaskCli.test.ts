@@ -62,6 +62,14 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     assert.equal(r.confusion[0][0] + r.confusion[1][1], right);
     for (const k of ["loss", "macro_f1"]) assert.equal(typeof r[k], "number");
     assert.match(runCli(["eval", "m.safetensors", "mood.csv"], { cwd: dir }).stdout, /accuracy .* macro F1[\s\S]*confusion \(rows: true label/);
+    // a test file of one class is fine to evaluate on (not to train on); a label the model does not know is refused at its line
+    writeFileSync(join(dir, "questions.csv"), "text,label\nwhat now,question\nwhy so,question\n");
+    const one = JSON.parse(runCli(["eval", "m.safetensors", "questions.csv", "--json"], { cwd: dir }).stdout);
+    assert.deepEqual(one.per_class.map((c: { support: number }) => c.support), [2, 0]);
+    writeFileSync(join(dir, "other.csv"), "text,label\nwhat now,question\nhm,unsure\n");
+    const bad = runCli(["eval", "m.safetensors", "other.csv"], { cwd: dir });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^rnn-lab: error: other\.csv:3: the class "unsure" is not one of the model's 2 \(question, statement\)\n$/);
 
     const p = JSON.parse(runCli(["predict", "m.safetensors", "--text", "why is it", "--json"], { cwd: dir }).stdout);
     assert.ok(["question", "statement"].includes(p.label));

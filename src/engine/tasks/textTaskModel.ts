@@ -32,6 +32,8 @@ export interface ReadOptions {
   textColumn?: string;
   labelColumn?: string;
   maxClasses?: number;
+  /** a file a trained model is evaluated on: one class or one tag is fine there */
+  evaluating?: boolean;
 }
 
 /** One file read for a task: sequences of characters and their class or tags, by name. */
@@ -56,13 +58,13 @@ export function readLabelledFile(file: string, kind: TextTaskKind, options: Read
   const format = options.format ?? formatFromName(file, kind);
   if (kind === "classify") {
     if (format !== "csv" && format !== "tsv" && format !== "jsonl") throw new InputError(`${file}: classification reads csv, tsv or jsonl, not --format ${format}`);
-    const d: ClassificationData = parseClassificationData(text, file, { format, textColumn: options.textColumn, labelColumn: options.labelColumn, maxClasses: options.maxClasses });
+    const d: ClassificationData = parseClassificationData(text, file, { format, textColumn: options.textColumn, labelColumn: options.labelColumn, maxClasses: options.maxClasses, minClasses: options.evaluating ? 1 : 2 });
     return { file, kind, sequences: d.records.map((r) => Array.from(r.text)), labels: d.records.map((r) => r.label), lines: d.records.map((r) => r.line), names: d.classes };
   }
   const f = kind === "segment" ? "segmented" : format;
   if (f !== "jsonl" && f !== "conll" && f !== "segmented") throw new InputError(`${file}: tagging reads jsonl or conll, not --format ${format}`);
   const d: TaggingData = parseTaggingData(text, file, f);
-  if (d.tags.length < 2) throw new InputError(`${file}: every character has the tag "${d.tags[0]}"; a tagger needs at least two tags`);
+  if (d.tags.length < 2 && !options.evaluating) throw new InputError(`${file}: every character has the tag "${d.tags[0]}"; a tagger needs at least two tags`);
   return { file, kind, sequences: d.records.map((r) => r.chars), labels: d.records.map((r) => r.tags), lines: d.records.map((r) => r.line), names: d.tags };
 }
 
@@ -272,7 +274,7 @@ export type TextTaskEvalResult = ClassifyEvalResult | TagEvalResult;
 
 /** The model on a labelled file read as it was trained (every record whole: no --max-length cut at evaluation). */
 export function evaluateTextTask(m: TextTaskModel, file: string, read: ReadOptions = {}): TextTaskEvalResult {
-  const f = readLabelledFile(file, m.kind, { ...read, maxClasses: Math.max(read.maxClasses ?? 0, m.names.length + 1000) });
+  const f = readLabelledFile(file, m.kind, { ...read, maxClasses: Math.max(read.maxClasses ?? 0, m.names.length + 1000), evaluating: true });
   const window = Math.max(1, ...f.sequences.map((s) => s.length));
   const { data } = encodeSequences(m.model.vocab, f.sequences, targetIds(f, m.names), window);
   const core = modelCore(m);
