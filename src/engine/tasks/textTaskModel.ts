@@ -225,11 +225,19 @@ export function loadTextTaskModel(checkpoint: string): TextTaskModel {
   return textTaskModelOf(loadCheckpoint(checkpoint), checkpoint);
 }
 
+// One core per loaded model, made on first use and kept (a hover or a line decoration predicts one
+// line at a time: instantiating a core each time would cost more than the prediction).
+const cores = new WeakMap<TextTaskModel, Core>();
+
 function modelCore(m: TextTaskModel): Core {
-  const core = new Core(coreShape(m.model.spec), "f32");
-  m.task.prepareCore(core);
-  core.params().set(m.model.params);
-  core.freezeWeights();
+  let core = cores.get(m);
+  if (!core) {
+    core = new Core(coreShape(m.model.spec), "f32");
+    m.task.prepareCore(core);
+    core.params().set(m.model.params);
+    core.freezeWeights();
+    cores.set(m, core);
+  }
   return core;
 }
 
