@@ -13,8 +13,8 @@ import { Core } from "../../src/engine/core/core";
 import { CoreFlag, SequencePool, TensorKind } from "../../src/engine/core/coreAbi";
 import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { cellOptionProblem, parameterCount, tensorTable } from "../../src/engine/model/cells";
-import { ModelSpec, coreShape, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/model/modelSpec";
-import { GRADIENT_CHECK_THRESHOLD, finiteDifferenceCheck } from "../../src/engine/insight/gradientCheck";
+import { ModelSpec, coreShape, describeModel, describeSpec, fromTorchLayout, toTorchLayout, torchName } from "../../src/engine/model/modelSpec";
+import { GRADIENT_CHECK_THRESHOLD, finiteDifferenceCheck, gradientCheck, sequenceLengths } from "../../src/engine/insight/gradientCheck";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { exportSafetensors, pytorchProject } from "../../src/engine/interop/modelExport";
@@ -27,7 +27,7 @@ import { importTorchWeights, importedTaskHead } from "../../src/engine/interop/t
 import { writeFileSync } from "node:fs";
 import * as ort from "onnxruntime-web";
 import { exportOnnx } from "../../src/engine/interop/onnxExport";
-import { expectClose, projectRoot, runCli, tempDir } from "../helpers";
+import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 3, embed: 3, vocabSize: 5, peephole: false, coupled: false, residual: false, outputs: 4, bidirectional: true };
 const POOLS: [string, SequencePool][] = [["steps", SequencePool.Steps], ["last", SequencePool.Last], ["mean", SequencePool.Mean], ["max", SequencePool.Max]];
@@ -99,6 +99,37 @@ describe("bidirectional gradient checks (f64, relative error < 1e-6 per tensor)"
       assert.match(cellOptionProblem({ ...base, cell }) ?? "", /cannot be bidirectional: its whole-window solver runs forwards only/);
       assert.throws(() => new Core(coreShape({ ...base, cell }), "f64"), /refused the model shape/);
     }
+  });
+  test("the engine's gradientCheck (the CLI's and the extension's) checks a bidirectional model on mixed lengths, every head", () => {
+    assert.deepEqual(sequenceLengths(3, 5), [5, 3, 1]);
+    for (const [name, pool] of POOLS) {
+      const checks = gradientCheck({ ...base, cell: "gru", layers: 2 }, { pool });
+      for (const c of checks) assert.ok(c.maxRelError < GRADIENT_CHECK_THRESHOLD, `pool ${name}: ${c.name} ${c.maxRelError}`);
+      assert.ok(checks.some((c) => c.name === "rnn.weight_hh_l1_reverse"), `pool ${name}: the reverse tensors are checked`);
+    }
+  });
+  test("rnn-lab gradcheck --bidirectional [--pool last|mean|max]: passes, says the head; --pool alone or a bad one is refused", () => {
+    const r = runCli(["gradcheck", "--bidirectional", "--pool", "max", "--cell", "lstm", "--layers", "1", "--hidden", "3", "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = jsonLines(r.stdout);
+    const summary = lines.at(-1)!;
+    assert.equal(summary.pool, "max");
+    assert.equal((summary.model as ModelSpec).bidirectional, true);
+    assert.equal(summary.pass, true);
+    assert.ok(lines.some((l) => l.name === "rnn.weight_ih_l0_reverse" && l.pass === true));
+    const text = runCli(["gradcheck", "--bidirectional", "--cell", "rnn", "--layers", "1", "--hidden", "3"]);
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, /gradient check of RNN \(tanh\) 1×3, bidirectional, one-hot input, vocabulary 7, per-step head/);
+    const alone = runCli(["gradcheck", "--pool", "mean"]);
+    assert.notEqual(alone.status, 0);
+    assert.match(alone.stderr, /--pool goes with --bidirectional/);
+    const bad = runCli(["gradcheck", "--bidirectional", "--pool", "median"]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /--pool must be last, mean or max, not "median"/);
+  });
+  test("describeModel names the two directions", () => {
+    assert.equal(describeSpec({ ...base, embed: 0 }), "LSTM 1×3, bidirectional, one-hot input, vocabulary 5");
+    assert.deepEqual(describeModel({ ...base, bidirectional: false }).options.map((o) => o.kind), ["embedding", "vocabulary"]);
   });
 });
 
