@@ -8,29 +8,30 @@ import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
 import { SequencePool } from "../../src/engine/core/coreAbi";
 import type { Model } from "../../src/engine/files/checkpoint";
-import { attributions, gaussLegendre } from "../../src/engine/insight/attributions";
+import { attributions, gaussLegendre, tagAttributions } from "../../src/engine/insight/attributions";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
 
 const vocab = new CharVocabulary({ chars: [..."abcdefgh 今天好"], unk: -1 });
 const base: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 5, embed: 4, vocabSize: vocab.size, peephole: false, coupled: false, residual: false, outputs: 3, bidirectional: true };
 
-function randomModel(spec: ModelSpec, pool: string, seed = 3): Model {
+function randomModel(spec: ModelSpec, pool: string | null, seed = 3): Model {
   const core = new Core(coreShape(spec), "f64");
   core.seed(seed);
   core.fillRandom(core.params(), 0.6);
-  return { spec, vocab, params: Float32Array.from(core.params()), training: null, task: { name: "classify", metadata: { pool, classes: ["a", "b", "c"] } } };
+  return { spec, vocab, params: Float32Array.from(core.params()), training: null, task: pool === null ? { name: "tag", metadata: { tags: ["B", "I", "O"] } } : { name: "classify", metadata: { pool, classes: ["a", "b", "c"] } } };
 }
 
-/** d logit_c(α·x)/dα at α = 1 by a seven-point stencil, on a core of its own. */
-function directionalDerivative(model: Model, text: string, c: number, pool: SequencePool): number {
+/** d logit_c(α·x)/dα at α = 1 (of head row `row`) by a seven-point stencil, on a core of its own. */
+function directionalDerivative(model: Model, text: string, c: number, pool: SequencePool, row = 0): number {
+  const O = model.spec.outputs ?? model.spec.vocabSize;
   const ids = model.vocab.encode(text);
   const core = new Core(coreShape(model.spec), "f64");
   core.setShape(1, ids.length);
   core.setSequenceHead(pool);
   core.params().set(model.params);
   core.inputs().set(ids);
-  const at = (alpha: number) => { core.setInputScale(alpha); core.resetState(); core.forward(false, 0, false); return core.logits()[c]; };
+  const at = (alpha: number) => { core.setInputScale(alpha); core.resetState(); core.forward(false, 0, false); return core.logits()[row * O + c]; };
   const e = 1e-3;
   return (45 * (at(1 + e) - at(1 - e)) - 9 * (at(1 + 2 * e) - at(1 - 2 * e)) + (at(1 + 3 * e) - at(1 - 3 * e))) / (60 * e);
 }
@@ -80,5 +81,36 @@ describe("attributions", () => {
     assert.throws(() => attributions(model, "abc", 3, "ig"), /class 3 is not one of the model's 3 classes/);
     assert.throws(() => attributions(model, "", 0, "ig"), /no text/);
     assert.throws(() => attributions(model, "abc", 0, "ig", 0), /1 to 1024 steps/);
+  });
+});
+
+describe("attributions per position for taggers (the chosen logit at row i of the per-step head)", () => {
+  const text = "abc 今天好 hgfe", T = Array.from(text).length;
+  const cases: [string, Partial<ModelSpec>][] = [
+    ["bidirectional LSTM 2 layers", {}], ["bidirectional GRU with the CRF's tensors", { cell: "gru", crf: true }],
+    ["one-hot bidirectional RNN", { cell: "rnn", embed: 0, layers: 1 }], ["one-direction LSTM", { bidirectional: false }],
+  ];
+  for (const [name, extra] of cases) {
+    test(`${name}: integrated gradients add up to logit_i(x) − logit_i(0) within 1 %; gradient × input to d logit_i(αx)/dα`, () => {
+      const model = randomModel({ ...base, ...extra }, null);
+      for (const [position, tag] of [[0, 1], [4, 0], [T - 1, 2]]) {
+        const ig = tagAttributions(model, text, position, tag, "ig", 32);
+        assert.equal(ig.scores.length, T);
+        const delta = ig.logit - ig.baselineLogit;
+        assert.ok(Math.abs(delta) > 1e-2, `a logit difference that can be missed (${delta})`);
+        assert.ok(Math.abs(ig.total - delta) <= 0.01 * Math.abs(delta), `position ${position} tag ${tag}: Σ ${ig.total}, logit difference ${delta}`);
+        const gx = tagAttributions(model, text, position, tag, "gradxinput");
+        const numeric = directionalDerivative(model, text, tag, SequencePool.Steps, position);
+        assert.ok(Math.abs(gx.total - numeric) < 1e-7 * Math.max(1, Math.abs(numeric)), `position ${position}: Σ ${gx.total}, d/dα ${numeric}`);
+        const later = ig.scores.slice(position + 1);
+        if (model.spec.bidirectional) assert.ok(position === T - 1 || later.some((x) => x !== 0), "the backward direction has read the characters after i");
+        else assert.ok(later.every((x) => x === 0), `a one-direction tagger has not read past ${position}: ${later}`);
+      }
+    });
+  }
+  test("a position outside the text or a tag the model lacks is refused with a sentence", () => {
+    const model = randomModel(base, null);
+    assert.throws(() => tagAttributions(model, "abc", 3, 0, "ig"), /position 3 is not in the text \(0 to 2\)/);
+    assert.throws(() => tagAttributions(model, "abc", 0, 3, "gradxinput"), /tag 3 is not one of the model's 3 tags/);
   });
 });

@@ -1,4 +1,5 @@
-// Why did a classifier say that: each character's contribution to one class's logit.
+// Why did a classifier say that: each character's contribution to one class's logit; for a tagger,
+// to the logit of the tag chosen at one position (row i of the per-step head; the CRF's emission).
 //   gradxinput  x_t · ∂logit/∂x_t at the input (x_t: the embedded vector of character t, or its
 //               one-hot row, whose only non-zero entry is 1)
 //   ig          integrated gradients from the zero input (Sundararajan et al. 2017):
@@ -65,9 +66,29 @@ export function gaussLegendre(n: number): { nodes: number[]; weights: number[] }
  * pooling comes from the checkpoint's task entry unless `pool` is given).
  */
 export function attributions(model: Model, text: string, classIndex: number, method: AttributionMethod, steps = 32, pool?: Pooling): Attribution {
-  const spec = model.spec, O = spec.outputs ?? spec.vocabSize;
-  if (!ATTRIBUTION_METHODS.includes(method)) throw new InputError(`the attribution method must be ${ATTRIBUTION_METHODS.join(" or ")}, not ${JSON.stringify(method)}`);
+  const O = model.spec.outputs ?? model.spec.vocabSize;
   if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= O) throw new InputError(`class ${classIndex} is not one of the model's ${O} classes`);
+  return explainLogit(model, text, POOL_CODES[pool ?? poolingOf(model)], 0, classIndex, method, steps);
+}
+
+/**
+ * Per-character attributions of the logit of tag `tagIndex` at code point `position` of `text` (a
+ * tagger or segmenter: the per-step head, whose row `position` holds that character's tag logits;
+ * with a CRF these are its emission scores, the transitions being constant in the input). A
+ * one-direction tagger gives 0 to every character after `position`: it has not read them.
+ */
+export function tagAttributions(model: Model, text: string, position: number, tagIndex: number, method: AttributionMethod, steps = 32): Attribution {
+  const O = model.spec.outputs ?? model.spec.vocabSize, T = Array.from(text).length;
+  if (!Number.isInteger(tagIndex) || tagIndex < 0 || tagIndex >= O) throw new InputError(`tag ${tagIndex} is not one of the model's ${O} tags`);
+  if (T > 0 && (!Number.isInteger(position) || position < 0 || position >= T)) throw new InputError(`position ${position} is not in the text (0 to ${T - 1})`);
+  // one stream: the per-step head's row t·B + b is row `position`
+  return explainLogit(model, text, SequencePool.Steps, position, tagIndex, method, steps);
+}
+
+/** The attributions of logit `index` of head row `row` (the core's logits are rows × O). */
+function explainLogit(model: Model, text: string, head: SequencePool, row: number, index: number, method: AttributionMethod, steps: number): Attribution {
+  const spec = model.spec, O = spec.outputs ?? spec.vocabSize, at = row * O + index;
+  if (!ATTRIBUTION_METHODS.includes(method)) throw new InputError(`the attribution method must be ${ATTRIBUTION_METHODS.join(" or ")}, not ${JSON.stringify(method)}`);
   if (method === "ig" && (!Number.isInteger(steps) || steps < 1 || steps > 1024)) throw new InputError(`integrated gradients need 1 to 1024 steps, not ${steps}`);
   const characters = Array.from(text);
   if (characters.length === 0) throw new InputError("there is no text to explain");
@@ -75,21 +96,21 @@ export function attributions(model: Model, text: string, classIndex: number, met
   const T = ids.length, E = spec.embed;
   const core = new Core(coreShape(spec), "f64");
   core.setShape(1, T);
-  core.setSequenceHead(POOL_CODES[pool ?? poolingOf(model)]);
+  core.setSequenceHead(head);
   core.params().set(model.params);
   core.freezeWeights(true);
   core.inputs().set(ids);
   const table = E > 0 ? core.tensor(core.tensors[0]) : null; // the embedding is the block's first tensor
-  /** The class's logit at α·x, and (withGradient) x_t · ∂logit/∂x_t(α·x) per character. */
+  /** The chosen logit at α·x, and (withGradient) x_t · ∂logit/∂x_t(α·x) per character. */
   const evaluate = (alpha: number, withGradient: boolean): { logit: number; contributions: number[] } => {
     core.setInputScale(alpha);
     core.resetState();
     core.forward(false, 0, false);
-    const logit = core.logits()[classIndex];
+    const logit = core.logits()[at];
     if (!withGradient) return { logit, contributions: [] };
     const d = core.dLogits();
     d.fill(0);
-    d[classIndex] = 1;
+    d[at] = 1;
     core.zeroGrads();
     core.backwardWithInputGrad();
     const g = core.inputGradient();
