@@ -8,6 +8,8 @@
 //   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
 //   npm run bench -- --cells 60       also: LSTM, GRU, minGRU, minLSTM at equal parameter count, 60 s each: loss and gradient flow
 //   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
+//   npm run bench -- --only text      only the text tasks (bidirectional classify / tag) against PyTorch, and
+//                                     the p95 of predicting one line (textTaskThroughput.ts; --lines N, default 10000)
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -31,6 +33,7 @@ import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { hoverBenchmark } from "./hoverLatency";
 import { cellsAtEqualSize, scanVersusSequential } from "./linearRecurrence";
 import { forecastBenchmark } from "./forecastThroughput";
+import { textTaskBenchmark } from "./textTaskThroughput";
 
 interface BenchConfig {
   name: string;
@@ -266,7 +269,10 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
 }
 
 const only = arg("only");
+const runText = () => textTaskBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2), Number(arg("lines") ?? 10000));
 if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+else if (only === "text") runText();
 else if (only !== "hover") main();
 if (!only) forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+if (!only) runText();
 if (!only || only === "hover") void hoverBenchmark();
