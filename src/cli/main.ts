@@ -13,17 +13,21 @@ import { lossOnText } from "../engine/training/evaluate";
 import { ADDITIVE_FORMS, AdditiveForm, CELL_NORMS, CELL_TYPES, CellNorm, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
+import { SequencePool } from "../engine/core/coreAbi";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
 import { clock } from "../protocol/clock";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
 import { INIT_SCHEMES, InitScheme } from "../engine/model/initialise";
-import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { exportModel, readTaskHead, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { IMPORT_TASKS, ImportOptions, ImportTask } from "../engine/interop/torchImport";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
+import { TEXT_TASK_HELP, TEXT_TASK_USAGE, evalTextTaskCommand, predictCommand, trainTextTaskCommand } from "./labelledTextCommands";
+import { isTextTaskModel } from "../engine/tasks/textTaskModel";
 import { SessionPlan, TrainingSession } from "../engine/training/trainingSession";
 
 class UsageError extends Error {}
@@ -41,10 +45,11 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --norm, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --norm, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--bidirectional [--pool last|mean|max]] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--task classify --labels LABELS.json [--pool last|mean|max] | --task tag|segment --tags TAGS.json] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 ${FORECAST_USAGE}
+${TEXT_TASK_USAGE}
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
@@ -80,6 +85,8 @@ export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GR
   README.md, weights, and data.txt from --data or the run's corpus).
 
 ${FORECAST_HELP}
+
+${TEXT_TASK_HELP}
 
 Outputs (train, import, export) are never one of the command's input files, a device or a FIFO; an
 existing file other than the checkpoint being resumed is replaced only with --force (docs/safety.md).`;
@@ -244,6 +251,8 @@ const FORECAST_KIT: CliKit = { parse, usage: (message) => new UsageError(message
 
 async function train(args: string[]): Promise<number> {
   if (args.some((a, i) => a === "--task=forecast" || (a === "--task" && args[i + 1] === "forecast"))) return trainForecastCommand(args, FORECAST_KIT);
+  if (args.some((a, i) => /^--task=(classify|tag|segment)$/.test(a) || (a === "--task" && ["classify", "tag", "segment"].includes(args[i + 1])))) return trainTextTaskCommand(args, FORECAST_KIT);
+  if (args.some((a) => a === "--task" || a.startsWith("--task="))) throw new UsageError("--task must be one of forecast, classify, tag, segment (without it: a character language model)");
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   // --window N is --seq N under the name of what it is: the characters each step reads per stream (the budget is --steps)
   if (flags.window !== undefined && flags.seq !== undefined) throw new UsageError("give --window or --seq (the same setting: the characters each step reads per stream), not both");
@@ -526,11 +535,16 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean" }, [2, 2]);
+  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean", "text-column": "string", "label-column": "string", format: "string" }, [2, 2]);
   useMemoryCap(flags);
   if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true, flags["open-loop"] === true);
   if (flags["open-loop"]) throw new UsageError("--open-loop is for forecasting checkpoints");
   const model = loadCheckpoint(files[0]);
+  if (isTextTaskModel(model)) {
+    const format = flags.format === undefined ? undefined : oneOf(flags, "format", ["csv", "tsv", "jsonl", "conll"] as const, "csv");
+    return evalTextTaskCommand(files[0], files[1], flags.json === true, { textColumn: flags["text-column"] as string | undefined, labelColumn: flags["label-column"] as string | undefined, format });
+  }
+  if (flags["text-column"] !== undefined || flags["label-column"] !== undefined || flags.format !== undefined) throw new UsageError("--text-column, --label-column and --format are for classify, tag and segment checkpoints");
   const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
   else process.stdout.write(`${files[1]}: ${r.loss.toFixed(4)} nats/char (${r.bitsPerChar.toFixed(4)} bits/char) over ${r.predicted.toLocaleString("en")} predicted characters\n`);
@@ -542,7 +556,11 @@ async function evaluate(args: string[]): Promise<number> {
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", norm: "string" }, [0, 0]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", norm: "string", bidirectional: "boolean", pool: "string" }, [0, 0]);
+  // a bidirectional model has no language-model head: the classifier's pooled head (--pool) or, without it, the tagger's per-step head
+  if (flags.pool !== undefined && flags.bidirectional !== true) throw new UsageError("--pool goes with --bidirectional (a one-direction check uses the language-model head)");
+  const pool = flags.pool === undefined ? SequencePool.Steps : ({ last: SequencePool.Last, mean: SequencePool.Mean, max: SequencePool.Max } as Record<string, SequencePool>)[flags.pool as string];
+  if (pool === undefined) throw new UsageError(`--pool must be last, mean or max, not ${JSON.stringify(flags.pool)} (leave it out for a tagger's per-step head)`);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
@@ -554,6 +572,7 @@ async function gradcheck(args: string[]): Promise<number> {
     coupled: flags.coupled === true,
     residual: flags.residual === true,
     ...cellOptionFlags(flags),
+    ...(flags.bidirectional === true ? { bidirectional: true } : {}),
   };
   Object.assign(spec, gruResetFlag(flags, spec.cell));
   if (flags.nonlinearity !== undefined && !cellEntry(spec.cell).options.includes("nonlinearity")) throw new UsageError(nonlinearityRefusal(spec.cell));
@@ -561,14 +580,14 @@ async function gradcheck(args: string[]): Promise<number> {
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
-  const results = gradientCheck(spec, { dropout, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
+  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
   const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {
     for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADIENT_CHECK_THRESHOLD }) + "\n");
-    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "summary", model: spec, ...(spec.bidirectional ? { pool: flags.pool ?? "steps" } : {}), dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
   } else {
-    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
+    process.stdout.write(`gradient check of ${describeSpec(spec)}${spec.bidirectional ? `, ${flags.pool === undefined ? "per-step head" : `pool ${flags.pool}`}` : ""} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {
       process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}\n`);
@@ -582,8 +601,9 @@ async function gradcheck(args: string[]): Promise<number> {
 
 async function importWeights(args: string[]): Promise<number> {
   const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [1, 1]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", task: "string", labels: "string", tags: "string", pool: "string" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
+  const head = importHeadFlags(flags);
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
   checkOutputPath({ out: flags.out, kind: "file", inputs: [files[0], flags.vocab], force: flags.force === true });
@@ -592,6 +612,7 @@ async function importWeights(args: string[]): Promise<number> {
     cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     cellOptions: cellOptionFlags(flags),
     gruReset: flags["gru-reset"] === undefined ? undefined : oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after"),
+    head,
   });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {
@@ -600,6 +621,20 @@ async function importWeights(args: string[]): Promise<number> {
     process.stdout.write(`${result.summary}\nwrote ${flags.out}\n`);
   }
   return 0;
+}
+
+/** import's --task classify --labels L.json [--pool P] or --task tag|segment --tags T.json: a classifier's or tagger's head; none for a char model. */
+function importHeadFlags(flags: Flags): ImportOptions["head"] {
+  if (flags.task === undefined) {
+    for (const f of ["labels", "tags", "pool"]) if (flags[f] !== undefined) throw new UsageError(`--${f} goes with --task classify|tag|segment`);
+    return undefined;
+  }
+  const task = oneOf<ImportTask>(flags, "task", IMPORT_TASKS, "classify");
+  const list = task === "classify" ? "labels" : "tags";
+  const other = task === "classify" ? "tags" : "labels";
+  if (flags[other] !== undefined) throw new UsageError(`--${other} is not for --task ${task}; give --${list}`);
+  if (typeof flags[list] !== "string") throw new UsageError(`--task ${task} needs --${list} ${list.toUpperCase()}.json: a JSON list of the ${task === "classify" ? "classes" : "tags"} in head.weight's row order`);
+  return readTaskHead(task, flags[list] as string, flags.pool as string | undefined);
 }
 
 async function exportWeights(args: string[]): Promise<number> {
@@ -622,7 +657,7 @@ async function exportWeights(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- main
 
-const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast"];
+const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast", "predict"];
 
 /** One command's usage line(s) from USAGE, and its paragraph of HELP where there is one. */
 function commandHelp(command: string): string {
@@ -655,6 +690,7 @@ async function runCommand(argv: string[]): Promise<number> {
     case "import": return importWeights(rest);
     case "export": return exportWeights(rest);
     case "forecast": return forecastCommand(rest, FORECAST_KIT);
+    case "predict": return predictCommand(rest, FORECAST_KIT);
     case "help": case "--help": case "-h":
       if (rest[0] !== undefined && COMMANDS.includes(rest[0])) throw new HelpRequested(rest[0]);
       process.stdout.write(HELP + "\n");

@@ -8,6 +8,8 @@
 //   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
 //   npm run bench -- --cells 60       also: every cell variant at equal parameter count, 60 s each: loss and gradient flow (cellGradientFlow.ts, as npm run compare-cells)
 //   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
+//   npm run bench -- --only text      only the text tasks (bidirectional classify / tag) against PyTorch, and
+//                                     the p95 of predicting one line (textTaskThroughput.ts; --lines N, default 10000)
 //
 // The machine is shared and noisy: each configuration is measured for RNN Lab and PyTorch one right
 // after the other, in every round, so a slow minute hits both sides.
@@ -32,6 +34,7 @@ import { hoverBenchmark } from "./hoverLatency";
 import { scanVersusSequential } from "./linearRecurrence";
 import { compareCells, comparisonTable } from "./cellGradientFlow";
 import { forecastBenchmark } from "./forecastThroughput";
+import { textTaskBenchmark } from "./textTaskThroughput";
 
 interface BenchConfig {
   name: string;
@@ -270,7 +273,10 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
 }
 
 const only = arg("only");
+const runText = () => textTaskBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2), Number(arg("lines") ?? 10000));
 if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+else if (only === "text") runText();
 else if (only !== "hover") main();
 if (!only) forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+if (!only) runText();
 if (!only || only === "hover") void hoverBenchmark();

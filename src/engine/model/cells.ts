@@ -49,6 +49,22 @@ export interface CellSpec {
   additiveForm?: AdditiveForm; // additive recurrence: increment from the input only, or from input and state
   gruReset?: GruReset; // GRU only; absent = "after"
   norm?: CellNorm; // LSTM, GRU: normalisation inside the cell; absent = "none"
+  /** O, the head's width when it is not the vocabulary (classes, tags: tasks/classifyTask.ts, tagTask.ts); absent = vocabSize. */
+  outputs?: number;
+  /** Two directions per layer, PyTorch's bidirectional = True (the core's CoreFlag.Bidirectional); absent = one. */
+  bidirectional?: boolean;
+  /** A linear-chain CRF's scores in the parameter block after the head (transitions [O, O], start and end [1, O]). */
+  crf?: boolean;
+}
+
+/** Directions per layer: 2 when bidirectional. */
+export function directionCount(spec: CellSpec): 1 | 2 {
+  return spec.bidirectional ? 2 : 1;
+}
+
+/** O: the head's width, classes or tags, else the vocabulary (language modelling). */
+export function headWidth(spec: CellSpec): number {
+  return spec.outputs ?? spec.vocabSize;
 }
 
 /** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
@@ -390,6 +406,7 @@ export function cellOptionProblem(spec: CellSpec): string | null {
     const owner = (o: CellOption) => CELLS.filter((c) => c.options.includes(o)).map((c) => c.label).join(" or ");
     return `${flag[given[0]]} is only for ${owner(given[0])}, not ${entry.label}`;
   }
+  if (spec.bidirectional && entry.linearRecurrence) return `${entry.label} cannot be bidirectional: its whole-window solver runs forwards only (use LSTM, GRU or RNN)`;
   return entry.optionProblem?.(spec) ?? null;
 }
 
@@ -421,8 +438,10 @@ export function coreShape(spec: CellSpec): CoreShape {
   const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
     | (spec.gruReset === "before" && entry.options.includes("gruReset") ? CoreFlag.ResetBefore : 0)
     | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0)
-    | (entry.options.includes("norm") ? (cellNorm(spec) === "layer" ? CoreFlag.LayerNorm : cellNorm(spec) === "batch" ? CoreFlag.BatchNorm : 0) : 0);
-  const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
+    | (entry.options.includes("norm") ? (cellNorm(spec) === "layer" ? CoreFlag.LayerNorm : cellNorm(spec) === "batch" ? CoreFlag.BatchNorm : 0) : 0)
+    | (spec.bidirectional ? CoreFlag.Bidirectional : 0) | (spec.crf ? CoreFlag.CrfTensors : 0);
+  const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags,
+    ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}) };
   const constants = entry.constants?.(spec);
   return constants ? { ...shape, constants } : shape;
 }
@@ -438,20 +457,30 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
   const own = ownTensorKinds(spec), recurrent = hasRecurrentWeights(spec), biases = !ownBiases(spec);
   const slots: TensorSlot[] = [];
   let offset = 0;
+  let direction = 0;
   const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
-    slots.push({ kind, layer, offset, rows, cols });
+    slots.push(direction === 1 ? { kind, layer, offset, rows, cols, direction } : { kind, layer, offset, rows, cols });
     offset += rows * cols;
   };
+  const D = directionCount(spec), O = headWidth(spec);
   if (spec.embed > 0) add(TensorKind.Embed, -1, V, spec.embed);
   for (let l = 0; l < spec.layers; l++) {
-    add(TensorKind.WeightIh, l, l > 0 ? H : spec.embed > 0 ? spec.embed : V, GH);
-    if (recurrent) add(TensorKind.WeightHh, l, H, GH);
-    if (biases) add(TensorKind.BiasIh, l, 1, GH);
-    if (recurrent && biases) add(TensorKind.BiasHh, l, 1, GH);
-    for (const k of own) add(k, l, 1, spansGates(k) ? GH : H);
+    for (direction = 0; direction < D; direction++) {
+      add(TensorKind.WeightIh, l, l > 0 ? D * H : spec.embed > 0 ? spec.embed : V, GH);
+      if (recurrent) add(TensorKind.WeightHh, l, H, GH);
+      if (biases) add(TensorKind.BiasIh, l, 1, GH);
+      if (recurrent && biases) add(TensorKind.BiasHh, l, 1, GH);
+      for (const k of own) add(k, l, 1, spansGates(k) ? GH : H);
+    }
   }
-  add(TensorKind.HeadWeight, -1, H, V);
-  add(TensorKind.HeadBias, -1, 1, V);
+  direction = 0;
+  add(TensorKind.HeadWeight, -1, D * H, O);
+  add(TensorKind.HeadBias, -1, 1, O);
+  if (spec.crf) {
+    add(TensorKind.CrfTransitions, -1, O, O);
+    add(TensorKind.CrfStart, -1, 1, O);
+    add(TensorKind.CrfEnd, -1, 1, O);
+  }
   return slots;
 }
 
@@ -467,16 +496,17 @@ export function parameterCount(spec: CellSpec): number {
   const own = ownTensorKinds(spec).reduce((sum, k) => sum + (spansGates(k) ? GH : H), 0), recurrent = hasRecurrentWeights(spec);
   const biases = ownBiases(spec) ? 0 : recurrent ? 2 * GH : GH;
   let n = spec.embed > 0 ? V * spec.embed : 0;
+  const D = directionCount(spec), O = headWidth(spec);
   for (let l = 0; l < spec.layers; l++) {
-    const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    n += input * GH + (recurrent ? H * GH : 0) + biases + own;
+    const input = l > 0 ? D * H : spec.embed > 0 ? spec.embed : V;
+    n += D * (input * GH + (recurrent ? H * GH : 0) + biases + own);
   }
-  return n + H * V + V;
+  return n + D * H * O + O + (spec.crf ? O * O + 2 * O : 0);
 }
 
 /** PyTorch's state_dict name of a tensor (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head"); peepholes have no PyTorch counterpart and get names of their own. */
 export function torchTensorName(slot: TensorSlot): string {
-  const l = slot.layer;
+  const l = slot.direction === 1 ? `${slot.layer}_reverse` : slot.layer;
   switch (slot.kind) {
     case TensorKind.Embed: return "embed.weight";
     case TensorKind.WeightIh: return `rnn.weight_ih_l${l}`;
@@ -495,6 +525,9 @@ export function torchTensorName(slot: TensorSlot): string {
     case TensorKind.LnCBias: return `rnn.ln_c_bias_l${l}`;
     case TensorKind.HeadWeight: return "head.weight";
     case TensorKind.HeadBias: return "head.bias";
+    case TensorKind.CrfTransitions: return "crf.transitions";
+    case TensorKind.CrfStart: return "crf.start_transitions";
+    case TensorKind.CrfEnd: return "crf.end_transitions";
   }
 }
 

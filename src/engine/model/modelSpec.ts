@@ -27,6 +27,9 @@ export interface ModelSpec {
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
   gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
   norm?: CellNorm; // LSTM, GRU: "layer" normalisation inside the cell (docs/cells.md); absent = "none"
+  outputs?: number; // the head's width O when it is not the vocabulary: classes or tags (absent = vocabSize)
+  bidirectional?: boolean; // two directions per layer (PyTorch's bidirectional = True); absent = false
+  crf?: boolean; // the CRF's transition, start and end scores in the parameter block (tagging with --crf); absent = false
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -44,9 +47,11 @@ export function validateSpec(spec: ModelSpec): void {
   int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
   if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
   int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
+  if (spec.outputs !== undefined) int(spec.outputs, LIMITS.vocabulary, "head width (classes or tags)");
   for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
   for (const key of ["tau", "dt"] as const) if (spec[key] !== undefined && typeof spec[key] !== "number") bad(`${key} must be a number, ${found(spec[key])}`);
   if (spec.learnTau !== undefined && typeof spec.learnTau !== "boolean") bad(`learnTau must be true or false, ${found(spec.learnTau)}`);
+  for (const key of ["bidirectional", "crf"] as const) if (spec[key] !== undefined && typeof spec[key] !== "boolean") bad(`${key} must be true or false, ${found(spec[key])}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }
@@ -94,7 +99,8 @@ export type ModelOption =
   | { kind: "dt"; dt: number }
   | { kind: "additive-form"; form: AdditiveForm }
   | { kind: "reset-before" }
-  | { kind: "layer-norm" };
+  | { kind: "layer-norm" }
+  | { kind: "bidirectional" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -103,19 +109,22 @@ export interface ModelDescription {
   hidden: number;
   size: string; // "2×128" (layers × hidden units)
   options: ModelOption[]; // input, vocabulary, then the cell's options
-  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes"
+  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes" ("LSTM 1×128, bidirectional, …")
 }
 
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
   tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before", "layer-norm": () => "layer norm",
+  bidirectional: () => "bidirectional",
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
   const entry = cellEntry(spec.cell);
   const cell = entry.options.includes("nonlinearity") ? `${entry.label} (${spec.nonlinearity})` : entry.label;
-  const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
+  // bidirectional first: it doubles every layer's output, so it belongs with the size
+  const options: ModelOption[] = spec.bidirectional ? [{ kind: "bidirectional" }] : [];
+  options.push(spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize });
   if (spec.peephole) options.push({ kind: "peepholes" });
   if (spec.coupled) options.push({ kind: "coupled" });
   if (entry.options.includes("tau")) {

@@ -33,7 +33,8 @@ export function formatFromName(file: string, task: "classify" | "tag" | "segment
 
 // ---------------------------------------------------------------- classification
 
-export function parseClassificationData(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string; labelColumn?: string; maxClasses?: number }): ClassificationData {
+/** `minClasses` (2): fewer distinct labels are refused (1 for a file a trained model is evaluated on). */
+export function parseClassificationData(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string; labelColumn?: string; maxClasses?: number; minClasses?: number }): ClassificationData {
   const textColumn = options.textColumn ?? "text", labelColumn = options.labelColumn ?? "label";
   const records: ClassifiedRecord[] = [];
   if (options.format === "jsonl") {
@@ -61,10 +62,36 @@ export function parseClassificationData(text: string, file: string, options: { f
   }
   if (records.length === 0) throw new InputError(`${file}: no records`);
   const classes = [...new Set(records.map((r) => r.label))].sort(compareCodePoints);
-  if (classes.length < 2) throw new InputError(`${file}: every record has the label "${classes[0]}"; a classifier needs at least two classes`);
+  if (classes.length < (options.minClasses ?? 2)) throw new InputError(`${file}: every record has the label "${classes[0]}"; a classifier needs at least two classes`);
   const cap = options.maxClasses ?? DEFAULT_MAX_CLASSES;
   if (classes.length > cap) throw new InputError(`${file}: ${classes.length} different labels, more than the ${cap} a classifier takes here; is "${labelColumn}" the label column?`);
   return { file, records, classes };
+}
+
+/** The texts of a csv/tsv/jsonl file (its `textColumn`, labels not needed: what a classifier predicts on), with their lines. */
+export function parseTextRecords(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string }): { texts: string[]; lines: number[] } {
+  const textColumn = options.textColumn ?? "text";
+  const texts: string[] = [], lines: number[] = [];
+  const add = (t: string, line: number) => {
+    if (t.trim() === "") throw new InputError(`${file}:${line}: the text is empty`);
+    texts.push(t);
+    lines.push(line);
+  };
+  if (options.format === "jsonl") {
+    for (const { value, line } of jsonLines(text, file)) {
+      const t = field(value, textColumn, file, line);
+      if (typeof t !== "string") throw new InputError(`${file}:${line}: "${textColumn}" must be a string`);
+      add(t, line);
+    }
+  } else {
+    const rows = csvRecords(text, file, { delimiter: options.format === "tsv" ? "\t" : "," });
+    const header = rows[0]?.cells ?? [];
+    const i = header.indexOf(textColumn);
+    if (i < 0) throw new InputError(`${file}:1: no column "${textColumn}"; the columns are ${header.map((h) => `"${h}"`).join(", ")} (choose with --text-column)`);
+    for (const r of rows.slice(1)) add(r.cells[i], r.line);
+  }
+  if (texts.length === 0) throw new InputError(`${file}: no records`);
+  return { texts, lines };
 }
 
 // ---------------------------------------------------------------- tagging
