@@ -278,8 +278,8 @@ function drawSeries(): void {
     if (closedOnly) continue; // the mean reads no history: it has no open loop
     if (m.name === intervalModel() && m.lower && m.upper && loop === "closed") {
       bandIndices.add(datasets.length).add(datasets.length + 1); // the band's edges: in tooltips, not in the legend
-      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "lower"), borderColor: faded(color, 0.35), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: false });
-      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "upper"), borderColor: faded(color, 0.35), backgroundColor: faded(color, 0.15), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: "-1" });
+      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * levelOf(m))), data: forecastPoints(m, "lower"), borderColor: faded(color, 0.35), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: false });
+      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * levelOf(m))), data: forecastPoints(m, "upper"), borderColor: faded(color, 0.35), backgroundColor: faded(color, 0.15), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: "-1" });
     }
     datasets.push({ label: displayName(m.name), data: forecastPoints(m, "forecasts"), borderColor: color, backgroundColor: color, borderWidth: 1.8, pointRadius: 0, parsing: false, spanGaps: false, borderDash: loop === "open" ? [5, 3] : [] });
   }
@@ -326,6 +326,9 @@ function cell(tag: "td" | "th", text: string, mark = false): HTMLElement {
 /** A value to `digits` significant digits in the page's locale ("—" for none; −0 is 0). */
 const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : (v === 0 ? 0 : v).toLocaleString(undefined, { maximumSignificantDigits: digits }));
 
+/** A model's interval level: its own (a quantile head's) or the panel's (the baselines' and the Gaussian head's 90 %). */
+const levelOf = (m: ForecastModelData) => m.intervalLevel ?? data!.intervalLevel;
+
 let winners: Record<string, string> = {};
 function drawOverall(): void {
   const models = data!.models;
@@ -338,7 +341,7 @@ function drawOverall(): void {
     tr.dataset.model = m.name;
     const name = cell("th", displayName(m.name));
     name.style.borderLeft = `4px solid ${colorOf(m.name)}`;
-    tr.append(name, ...METRICS.map((k) => cell("td", fmt(m.overall[k]), marks[k].has(m.name))), cell("td", m.overall.coverage == null ? "—" : `${(100 * m.overall.coverage).toFixed(1)} %`));
+    tr.append(name, ...METRICS.map((k) => cell("td", fmt(m.overall[k]), marks[k].has(m.name))), cell("td", m.overall.coverage == null ? "—" : levelOf(m) === data!.intervalLevel ? `${(100 * m.overall.coverage).toFixed(1)} %` : t("{0} % (of {1} %)", (100 * m.overall.coverage).toFixed(1), Math.round(100 * levelOf(m)))));
     return tr;
   });
   overallTable.replaceChildren(head, ...rows);

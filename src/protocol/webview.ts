@@ -88,6 +88,8 @@ export interface ForecastModelData {
   forecasts: Float64Array;
   lower: Float64Array | null;
   upper: Float64Array | null;
+  /** this model's interval level where it is not the panel's intervalLevel (a quantile head: τ_Q − τ_1) */
+  intervalLevel?: number;
   overall: ForecastErrorsData;
   perStep: ForecastErrorsData[];
   openLoop: { forecasts: Float64Array; overall: ForecastErrorsData; perStep: ForecastErrorsData[] } | null;

@@ -19,7 +19,7 @@ export {
 } from "./network";
 // the numeric task (forecasting): dense inputs and a regression loss (mirrored in coreAbi.ts)
 export { setRegression, denseInputsPtr, realTargetsPtr, targetWidth } from "./network";
-export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN } from "./regression";
+export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN, LOSS_QUANTILE, setQuantileLevel } from "./regression";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 // real-valued cell constants (CTRNN Δt, fixed τ): after configure(), which resets them
 export { setCellConstant } from "./cells";

@@ -64,6 +64,31 @@ describe("rnn-lab forecasting, as a user runs it", () => {
     assert.match(long.stderr, /^rnn-lab: error: this model forecasts 3 steps at once \(direct\); ask for at most 3/);
   });
 
+  test("--quantiles: the pinball head's outer levels bound the intervals; their coverage is the share of actual values inside them", () => {
+    const dir = folderWith(table(300));
+    const t = runCli(["train", "data.csv", ...BASE, ...FAST, "--out", "q.safetensors", "--quantiles", "0.1,0.5,0.9"], { cwd: dir });
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /model .* % \(80 % nominal\)/);
+    const r = JSON.parse(runCli(["eval", "q.safetensors", "data.csv", "--json"], { cwd: dir }).stdout) as {
+      interval_level: number; origins: number[]; models: Record<string, { overall: { coverage: number | null }[]; forecasts: { lower: number[][][]; upper: number[][][] } }>;
+    };
+    assert.equal(r.interval_level, 0.8);
+    // the actual values from the table itself (its rows are already in time order)
+    const y = table(300).trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+    const { lower, upper } = r.models.model.forecasts;
+    let inside = 0, n = 0;
+    r.origins.forEach((o, i) => { for (let h = 0; h < 3; h++) { n++; if (y[o + h] >= lower[i][h][0] && y[o + h] <= upper[i][h][0]) inside++; } });
+    assert.ok(Math.abs(r.models.model.overall[0].coverage! - inside / n) < 1e-12, `${r.models.model.overall[0].coverage} vs ${inside / n}`);
+    const csv = runCli(["forecast", "q.safetensors", "data.csv", "--csv"], { cwd: dir }).stdout.trim().split("\n");
+    assert.equal(csv[0], "day,y,y_lower,y_upper");
+    for (const [flags, why] of [[["--quantiles", "0.5,0.3"], /ascend/], [["--quantiles", "0.2,1.2"], /above 0 and below 1/], [["--loss", "mse", "--quantiles", "0.5"], /needs the quantile loss/], [["--quantiles", "a"], /--quantiles needs numbers/]] as const) {
+      const bad = runCli(["train", "data.csv", ...BASE, ...FAST, "--out", "bad.safetensors", ...flags], { cwd: dir });
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, why);
+      assert.ok(!existsSync(join(dir, "bad.safetensors")));
+    }
+  });
+
   test("recursive forecasts run past the horizon it was trained for; a character model is not a forecaster", () => {
     const dir = folderWith(table(200));
     assert.equal(runCli(["train", "data.csv", ...BASE, ...FAST, "--strategy", "recursive", "--out", "r.safetensors"], { cwd: dir }).status, 0);
@@ -130,7 +155,7 @@ describe("bad input: one line naming the row or column, nothing written", () => 
     ["--test-from past the end", table(120), ["--test-from", "2030-01-01"], /^--test-from 2030-01-01 is after the table's last time/],
     ["--val-frac out of range", table(120), ["--val-frac", "1.5"], /^--val-frac must be from 0 to below 1, not 1\.5$/],
     ["an unknown --fill", table(120), ["--fill", "mean"], /^--fill must be one of previous, linear, not "mean"$/],
-    ["an unknown --loss", table(120), ["--loss", "huber"], /^--loss must be one of mse, mae, gaussian, not "huber"$/],
+    ["an unknown --loss", table(120), ["--loss", "huber"], /^--loss must be one of mse, mae, gaussian, quantile, not "huber"$/],
     ["no --target", table(120), ["--target", ""], /^--task forecast needs --target COL/],
     ["a lookback of 0", table(120), ["--lookback", "0"], /^--lookback must be a whole number ≥ 1, not 0$/],
   ];

@@ -53,6 +53,8 @@ export interface BacktestedModel {
   /** the interval (INTERVAL_LEVEL) around each forecast, [origins, horizon]; null: the model gives none */
   lower: Float64Array | null;
   upper: Float64Array | null;
+  /** this model's interval level where it differs from the report's (a quantile head's τ_Q − τ_1); absent: the report's intervalLevel */
+  intervalLevel?: number;
   overall: ForecastErrorsWithCoverage;
   perStep: ForecastErrorsWithCoverage[];
   /** open loop: step h forecast from the actual values up to o + h − 1 (one step ahead each time); null where the model cannot be fed */

@@ -18,9 +18,10 @@ import { fitBaselines } from "./baselines";
 import { NumericSeries, fitScaling, readNumericSeries, splitByTime } from "./numericSeries";
 import { calendarFeaturesFor, featureMatrix, featureWidth } from "./forecastFeatures";
 import { ForecastNetwork } from "./forecastNetwork";
-import { encodeForecastCheckpoint } from "./forecastCheckpoint";
+import { encodeForecastCheckpoint, quantileLevelsProblem } from "./forecastCheckpoint";
+import { DEFAULT_QUANTILES } from "../tasks/forecastTask";
 import { LoadedForecastModel, evaluate } from "./forecastEngine";
-import type { ForecastEvaluation, ForecastSpec, ForecastTrainProgress, ForecastTrainRequest } from "./forecastModel";
+import { FORECAST_LOSSES, type ForecastEvaluation, type ForecastSpec, type ForecastTrainProgress, type ForecastTrainRequest } from "./forecastModel";
 
 export const FORECAST_TRAIN_DEFAULTS = {
   strategy: "direct", loss: "mse", valFraction: 0.15, testFraction: 0.15, backtest: 100, batch: 32, lr: 3e-3, steps: 1500, seed: 1, dropout: 0,
@@ -62,9 +63,13 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   positive(r.season, "--season");
   if (r.arOrder !== undefined && (!Number.isInteger(r.arOrder) || r.arOrder < 0)) throw new InputError(`--ar-order must be a whole number ≥ 0, not ${r.arOrder}`);
   const strategy = r.strategy ?? FORECAST_TRAIN_DEFAULTS.strategy;
-  const loss = r.loss ?? FORECAST_TRAIN_DEFAULTS.loss;
+  const loss = r.loss ?? (r.quantiles ? "quantile" : FORECAST_TRAIN_DEFAULTS.loss);
   if (!["direct", "recursive"].includes(strategy)) throw new InputError(`--strategy must be direct or recursive, not ${strategy}`);
-  if (!["mse", "mae", "gaussian"].includes(loss)) throw new InputError(`--loss must be mse, mae or gaussian, not ${loss}`);
+  if (!FORECAST_LOSSES.includes(loss)) throw new InputError(`--loss must be one of ${FORECAST_LOSSES.join(", ")}, not ${loss}`);
+  if (r.quantiles && loss !== "quantile") throw new InputError(`--quantiles needs the quantile loss, not --loss ${loss}`);
+  const quantiles = loss === "quantile" ? r.quantiles?.slice() ?? DEFAULT_QUANTILES.slice() : undefined;
+  const levelsProblem = quantiles ? quantileLevelsProblem(quantiles) : null;
+  if (levelsProblem) throw new InputError(`--quantiles: ${levelsProblem}`);
   const series = readNumericSeries(r.data, { target: r.targets, inputs: r.inputs, timeColumn: r.timeColumn, fill: r.fill ?? "none" });
   let testFromStep: number | undefined;
   if (r.testFrom !== undefined) {
@@ -94,7 +99,7 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   const spec: ForecastSpec = {
     targets: series.columns.slice(0, series.targets), inputs: series.columns.slice(series.targets),
     timeColumn: r.timeColumn ?? null, timeKind: series.timeKind,
-    calendar, fill: r.fill ?? "none", lookback: L, horizon: H, strategy, loss,
+    calendar, fill: r.fill ?? "none", lookback: L, horizon: H, strategy, loss, ...(quantiles ? { quantiles } : {}),
     scaling: { columns: series.columns.slice(), mean: Array.from(scaling.mean), std: Array.from(scaling.std) },
     split: { steps: series.steps, trainEnd, valEnd, testFromTime: series.time?.[valEnd] ?? null },
     season, arOrder: r.arOrder ?? null, backtest: r.backtest ?? FORECAST_TRAIN_DEFAULTS.backtest,
