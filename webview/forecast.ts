@@ -17,7 +17,7 @@ type Metric = "mae" | "rmse" | "mase" | "smape";
 const METRICS: Metric[] = ["mae", "rmse", "mase", "smape"];
 const METRIC_NAMES: Record<Metric, string> = { mae: "MAE", rmse: "RMSE", mase: "MASE", smape: "sMAPE" };
 /** A fixed colour per model, so a switched-off model leaves the others' colours alone. */
-const COLOR_INDEX: Record<string, number> = { model: 0, naive: 1, seasonal_naive: 2, ar: 3, mean: 4 };
+const COLOR_INDEX: Record<string, number> = { model: 0, naive: 1, seasonal_naive: 2, ar: 3, mean: 4, tdnn: 5 };
 
 let data: ForecastPanelData | null = null;
 let training: ForecastTrainingData | null = null;
@@ -37,6 +37,7 @@ function displayName(name: string): string {
     case "seasonal_naive": return data ? t("seasonal naive (S = {0})", data.season) : t("seasonal naive");
     case "mean": return t("mean");
     case "ar": return data ? t("AR({0})", data.ar.order) : t("AR(p)");
+    case "tdnn": return data ? t("time-delay network ({0} lags)", Math.max(1, data.ar.order)) : t("time-delay network");
     default: return name;
   }
 }

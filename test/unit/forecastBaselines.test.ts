@@ -57,7 +57,8 @@ describe("forecasting baselines against statsmodels and NumPy", () => {
       const r = backtest(c.series, c.train_end, set.forecasters, { horizon: b.horizon, origins: b.origins_requested });
       assert.deepEqual(r.origins, b.origins);
       expectClose([r.scale], [b.scale], { atol: 0, rtol: 1e-12 }, "MASE scale");
-      for (const name of BASELINES) {
+      // the time-delay network has no NumPy reference: test/unit/forecastTdnn.test.ts checks it
+      for (const name of BASELINES.filter((n) => n !== "tdnn")) {
         const ours = r.models[name], ref = b.models[name];
         ref.forecasts.forEach((f, i) => expectClose(ours.forecasts[i], f, { atol: 1e-6, rtol: 1e-6 }, `${name} forecast at origin ${b.origins[i]}`));
         expectClose(errorsArray(ours.overall), errorsArray(ref.overall), { atol: 1e-6, rtol: 1e-6 }, `${name} overall metrics`);

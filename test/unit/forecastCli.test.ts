@@ -44,7 +44,7 @@ describe("rnn-lab forecasting, as a user runs it", () => {
     assert.equal(e.status, 0, e.stderr);
     const r = JSON.parse(e.stdout) as { task: string; horizon: number; origins: number[]; ar: { order: number; coefficients: number[] }[]; models: Record<string, { per_step: { mae: number; coverage: number | null }[][] }> };
     assert.equal(r.task, "forecast");
-    assert.deepEqual(Object.keys(r.models), ["model", "naive", "seasonal_naive", "mean", "ar"]);
+    assert.deepEqual(Object.keys(r.models), ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"]);
     for (const m of Object.values(r.models)) assert.equal(m.per_step[0].length, 3);
     assert.ok(r.models.model.per_step[0].every((s) => s.coverage !== null && s.coverage >= 0 && s.coverage <= 1), "a Gaussian model has coverage");
     assert.ok(r.models.naive.per_step[0].every((s) => s.coverage === null));

@@ -72,7 +72,7 @@ test("train through the training worker, then the panel's and the hover's number
   const rep = r.result.report;
   assert.equal(r.result.modelError, undefined);
   assert.equal(r.result.model?.checkpoint, out);
-  assert.deepEqual(rep.models.map((m) => m.name), ["model", "naive", "seasonal_naive", "mean", "ar"]);
+  assert.deepEqual(rep.models.map((m) => m.name), ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"]);
   assert.deepEqual(rep.origins, ev.origins, "the checkpoint's backtest origins");
   assert.deepEqual([rep.trainEnd, rep.valEnd], [ev.split.trainEnd, ev.split.valEnd]);
   assert.equal(rep.horizon, 7);

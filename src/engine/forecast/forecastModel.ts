@@ -22,9 +22,9 @@ export const FORECAST_LOSSES: readonly ForecastLoss[] = ["mse", "mae", "gaussian
 /** Calendar features made from a date time column, each a sin/cos pair of one cycle. */
 export type CalendarFeature = "year" | "week" | "day";
 
-/** Every forecaster the evaluation scores: the network and the four baselines (baselines.ts). */
+/** Every forecaster the evaluation scores: the network and the five baselines (baselines.ts). */
 export type ForecasterName = "model" | BaselineName;
-export const FORECASTER_NAMES: readonly ForecasterName[] = ["model", "naive", "seasonal_naive", "mean", "ar"];
+export const FORECASTER_NAMES: readonly ForecasterName[] = ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"];
 
 /** The nominal coverage of the Gaussian head's intervals: mean ± 1.6449·σ (a central 90 % interval). */
 export const INTERVAL_LEVEL = 0.9;
