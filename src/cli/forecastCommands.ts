@@ -23,7 +23,7 @@ export const FORECAST_TRAIN_FLAGS = {
   strategy: "string", loss: "string", quantiles: "string", "val-frac": "string", "test-frac": "string", "test-from": "string", season: "string",
   "ar-order": "string", backtest: "string", "no-calendar": "boolean", cell: "string", nonlinearity: "string", layers: "string",
   hidden: "string", residual: "boolean", batch: "string", lr: "string", steps: "string", seed: "string", dropout: "string",
-  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string",
+  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string", resume: "string",
 } as const;
 
 export const FORECAST_USAGE = `  rnn-lab train DATA.csv --task forecast --target COL[,COL] [--inputs COL,…] [--time-column COL] [--fill previous|linear]
@@ -44,6 +44,8 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   --cell ${CELL_TYPES.join("|")} [${FORECAST_TRAIN_DEFAULTS.cell}]   --layers N [${FORECAST_TRAIN_DEFAULTS.layers}]   --hidden N [${FORECAST_TRAIN_DEFAULTS.hidden}]   --dropout F [0]
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
+  --resume CKPT   start from a forecaster's weights (one stopped by Ctrl-C, say) and train --steps more; the table,
+                  columns, window, loss and network must be the ones it was trained with
   eval CKPT DATA.csv on a forecasting checkpoint: the model and every baseline (naive, seasonal_naive, mean, ar) per step ahead;
     --open-loop: a recursive model reads the actual values at each step instead of its own predictions
 
@@ -106,6 +108,7 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
       nonlinearity: choice(kit, flags, "nonlinearity", ["tanh", "relu"] as const) },
     batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr"), steps: int(kit, flags, "steps"), seed: int(kit, flags, "seed"), dropout: real(kit, flags, "dropout"),
     out: (flags.out as string | undefined) ?? `${basename(data, extname(data))}.forecast.safetensors`, overwrite: flags.force === true,
+    ...(typeof flags.resume === "string" ? { resumeFrom: flags.resume } : {}),
   };
   for (const [name, v] of [["--steps", request.steps], ["--batch", request.batch], ["--hidden", request.network?.hidden], ["--layers", request.network?.layers]] as const) {
     if (v !== undefined && v < 1) throw kit.usage(`${name} must be at least 1`);
@@ -127,8 +130,8 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   });
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, best_step: result.bestStep, stopped: stoppedBy, evaluation: evaluationJson(result.evaluation) }) + "\n");
-  else process.stdout.write(`${result.checkpoint}: trained in ${result.seconds.toFixed(1)} s (best validation at step ${result.bestStep})\n\n${evaluationText(result.evaluation)}`);
+  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, steps: result.steps, best_step: result.bestStep, stopped: stoppedBy, evaluation: evaluationJson(result.evaluation) }) + "\n");
+  else process.stdout.write(`${result.checkpoint}: trained in ${result.seconds.toFixed(1)} s to step ${result.steps}${result.stopped ? " (stopped)" : ""} (best validation at step ${result.bestStep})\n\n${evaluationText(result.evaluation)}`);
   return stoppedBy === "SIGINT" ? 130 : stoppedBy === "SIGTERM" ? 143 : 0;
 }
 

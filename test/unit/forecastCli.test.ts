@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { jsonLines, projectRoot, runCli, tempDir } from "../helpers";
+import { cliPath, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const FAST = ["--steps", "30", "--hidden", "6", "--batch", "16"];
 
@@ -116,6 +116,32 @@ describe("rnn-lab forecasting, as a user runs it", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(readdirSync(dir), [file.replace(/\.csv$/, ".forecast.safetensors")]);
     }
+  });
+});
+
+describe("a stopped forecaster resumes", () => {
+  test("SIGTERM writes a valid checkpoint (exit 143); --resume trains on from its weights and step count; another window is refused", async () => {
+    const dir = folderWith(table(300));
+    const child = spawn(process.execPath, [cliPath, "train", "data.csv", ...BASE, "--hidden", "6", "--batch", "16", "--steps", "30000", "--json", "--out", "m.safetensors"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // stop once it has reported a validation: it is in the loop
+    await new Promise<void>((resolve) => child.stdout.on("data", (d: Buffer) => { out += d; if (out.includes('"type":"progress"')) resolve(); }));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 143);
+    const done = jsonLines(out).find((l) => l.type === "done") as { steps: number; stopped: string };
+    assert.equal(done.stopped, "SIGTERM");
+    assert.ok(done.steps > 0 && done.steps < 30000, `stopped at step ${done.steps}`);
+    assert.equal(runCli(["eval", "m.safetensors", "data.csv", "--json"], { cwd: dir }).status, 0, "the checkpoint it wrote is a forecaster");
+    const resumed = jsonLines(runCli(["train", "data.csv", ...BASE, "--hidden", "6", "--batch", "16", "--steps", "20", "--json", "--resume", "m.safetensors", "--out", "r.safetensors"], { cwd: dir }).stdout);
+    const progress = resumed.filter((l) => l.type === "progress") as { step: number; steps: number }[];
+    assert.equal(progress[0].steps, done.steps + 20, "it counts on from the stopped run's steps");
+    assert.ok(progress[0].step > done.steps);
+    assert.equal((resumed.find((l) => l.type === "done") as { steps: number }).steps, done.steps + 20);
+    const other = runCli(["train", "data.csv", ...BASE, "--lookback", "7", "--hidden", "6", "--steps", "5", "--resume", "m.safetensors", "--out", "x.safetensors"], { cwd: dir });
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /--resume m\.safetensors: it was trained with another lookback/);
+    assert.ok(!existsSync(join(dir, "x.safetensors")));
   });
 });
 

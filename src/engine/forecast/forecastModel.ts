@@ -227,6 +227,8 @@ export interface ForecastTrainRequest {
   steps?: number;
   seed?: number;
   dropout?: number;
+  /** start from this forecasting checkpoint's weights (the same table, columns, window, loss and network), counting on from its steps */
+  resumeFrom?: string;
   /** the checkpoint written (the best validation loss); must not exist unless overwrite */
   out: string;
   overwrite?: boolean;
