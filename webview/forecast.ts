@@ -121,7 +121,9 @@ trainingNote.id = "training-note";
 trainingNote.setAttribute("aria-live", "polite");
 const stopTraining = button(t("Stop Training"), () => post({ type: "forecast.stop" }), { secondary: true });
 stopTraining.id = "stop-training";
-trainingPart.section.append(trainingNote, stopTraining);
+const openDashboard = button(t("Open Training Dashboard"), () => post({ type: "forecast.dashboard" }), { secondary: true });
+openDashboard.id = "open-dashboard";
+trainingPart.section.append(trainingNote, stopTraining, openDashboard);
 
 const series = section("series-chart", t("Series and backtest forecasts"), t("The series with each model's backtest forecasts; the test span is shaded"), 340, true);
 const spanKey = document.createElement("p");

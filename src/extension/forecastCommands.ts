@@ -38,6 +38,8 @@ export interface ForecasterChoice {
   horizon: number;
   cell: CellType;
   budget: { steps: number };
+  /** a stopped run's checkpoint to start from (Resume on the training dashboard) */
+  resumeFrom?: string;
 }
 
 /** Starts forecast training for a choice (the forecast training task's entry); undefined: not started. */
