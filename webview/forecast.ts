@@ -540,7 +540,9 @@ function report(): void {
     winnerMae: winners.mae ?? "", winnerRmse: winners.rmse ?? "", winnerMase: winners.mase ?? "", winnerSmape: winners.smape ?? "",
     overallRows: overallTable.rows.length - 1, perStepColumns: data.horizon, perStepMarked, perStepMetric,
     arTerms: arTable.rows.length - 1, residualModel: residualTarget().name, residualLags: residualTarget().residualAcf.length - 1, residualOutside: outsideBand,
-    naivePoints: seriesPoints("naive"), arPoints: seriesPoints("ar"), modelPoints: seriesPoints("model"), hasModel: !!data.model, facts: facts.textContent ?? "",
+    naivePoints: seriesPoints("naive"), arPoints: seriesPoints("ar"), modelPoints: seriesPoints("model"), tdnnPoints: seriesPoints("tdnn"), hasModel: !!data.model, facts: facts.textContent ?? "",
+    bandDatasets: c?.data.datasets.filter((x) => String(x.label).includes("%")).map((x) => x.label).join("|") ?? "",
+    coverageCells: Array.from(overallTable.rows).slice(1).map((r) => `${(r as HTMLTableRowElement).dataset.model}=${r.cells[r.cells.length - 1]?.textContent ?? ""}`).join(";"),
     loopDatasets: charts.get("loop")?.data.datasets.length ?? 0, zoom: series.canvas.dataset.zoom ?? "",
     trainingState: training?.state ?? "", trainingPoints: training?.validations.length ?? 0, trainingBeaten: trainingBeaten ?? "n/a",
   });

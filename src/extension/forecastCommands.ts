@@ -25,6 +25,8 @@ export interface ForecastArgs {
   horizon?: number;
   cell?: CellType;
   steps?: number;
+  /** quantile levels: a pinball head whose outer levels bound the panel's interval (no quick pick asks for it) */
+  quantiles?: number[];
 }
 
 /** Everything Train Forecaster on This File… asks for: what the forecast training task is started with. */
@@ -40,6 +42,7 @@ export interface ForecasterChoice {
   budget: { steps: number };
   /** a stopped run's checkpoint to start from (Resume on the training dashboard) */
   resumeFrom?: string;
+  quantiles?: number[];
 }
 
 /** Starts forecast training for a choice (the forecast training task's entry); undefined: not started. */
@@ -174,6 +177,7 @@ export class ForecastCommands implements vscode.Disposable {
     const run = await this.startForecaster({
       file, target: target.name, inputs, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}),
       fill: target.missing || preview.columns.some((c) => inputs!.includes(c.name) && c.missing) ? "linear" : "none", lookback, horizon, cell, budget,
+      ...(args.quantiles ? { quantiles: args.quantiles } : {}),
     });
     // the forecast panel of the column shows the run's validations against the best baseline as they come
     if (run) ForecastPanel.show(this.ctx, { file, target: target.name, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}) });

@@ -22,6 +22,7 @@ export interface ForecastRecord {
   horizon: number;
   cell: string;
   created: string;
+  quantiles?: number[];
   /** the checkpoint this run started from (a resumed run) */
   resumedFrom?: string;
   state: "training" | "done" | "failed" | "stopped";

@@ -52,6 +52,7 @@ export class ForecastRun {
       data: choice.file, target: choice.target, inputs: choice.inputs, ...(choice.timeColumn ? { timeColumn: choice.timeColumn } : {}), fill: choice.fill,
       lookback: choice.lookback, horizon: choice.horizon, cell: choice.cell,
       created: new Date().toISOString(), state: "training", checkpoint, validations: [], baselineValMae: null, ...(choice.resumeFrom ? { resumedFrom: choice.resumeFrom } : {}),
+      ...(choice.quantiles ? { quantiles: choice.quantiles } : {}),
     };
     // a resumed run's curve goes on from the stopped run's validations (its record sits beside its checkpoint)
     if (choice.resumeFrom) this.record.validations = readForecastRecord(choice.resumeFrom.replace(/\.safetensors$/, ".json"))?.validations.slice() ?? [];
@@ -71,6 +72,7 @@ export class ForecastRun {
       request: {
         data: c.file, targets: [c.target], inputs: c.inputs, ...(c.timeColumn ? { timeColumn: c.timeColumn } : {}), fill: c.fill, lookback: c.lookback, horizon: c.horizon,
         network: { cell: c.cell }, ...(c.budget.steps ? { steps: c.budget.steps } : {}), out: this.checkpoint, ...(c.resumeFrom ? { resumeFrom: c.resumeFrom } : {}),
+        ...(c.quantiles ? { quantiles: c.quantiles } : {}),
       },
     });
     this.deps.log.info(`forecaster: training ${c.cell} on ${c.file} column ${c.target} (lookback ${c.lookback}, horizon ${c.horizon}) into ${this.checkpoint}`);

@@ -67,7 +67,7 @@ export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
     case "forecast": {
       const r = c.request as Record<string, unknown> | null;
       return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon)
-        && (r.resumeFrom === undefined || str(r.resumeFrom));
+        && (r.resumeFrom === undefined || str(r.resumeFrom)) && (r.quantiles === undefined || (Array.isArray(r.quantiles) && r.quantiles.every(num)));
     }
     case "pause": case "resume": case "stop": return true;
     default: return false;
