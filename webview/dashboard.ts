@@ -84,7 +84,7 @@ samplesNote.id = "samples-note";
 samplesNote.className = "muted";
 const forecastChart = chartSection("forecast-chart", t("Validation error (data units)"), t("Validation MAE and RMSE of the forecaster at each evaluation, with the best baseline's validation MAE"), { redraw: () => draw() });
 forecastChart.section.hidden = true;
-const textSections = [loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples, axis.element, csv];
+const textSections = [loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples, axis.element, smoothing.element, csv, pause];
 app.append(header, forecastChart.section, loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples);
 
 /** A forecaster's run, when the dashboard shows one (null: a text run). */
@@ -259,7 +259,8 @@ onMessage((m) => {
       title.textContent = m.label;
       document.title = m.label;
       forecastChart.section.hidden = false;
-      for (const e of textSections) e.hidden = true;
+      // display, not hidden: the toolkit's controls set their own display, which the attribute does not override
+      for (const e of textSections) e.style.display = "none";
       showStatus("");
       drawSoon();
       break;
