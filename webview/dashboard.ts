@@ -3,8 +3,11 @@
 // gradient / activation histograms from the run's checkpoints, samples, and Pause/Resume/Stop. Every
 // line chart is smoothed as TensorBoard smooths (the raw line faint behind), zooms along x, can switch
 // to a log scale and be saved as PNG; the metrics can be saved as CSV.
+// A forecaster's run (dashboard.forecast) shows instead its validation MAE and RMSE at every evaluation
+// with the best baseline's validation MAE as a dashed horizontal line, and Stop / Resume.
 
 import type { EvalColumns, RunState, RunSummary, StepColumns, ToWebview } from "../src/protocol/webview";
+import type { ForecastTrainingData } from "../src/protocol/webview";
 import { clock } from "../src/protocol/clock";
 import { Chart, Series, lineChart, seriesColor } from "./charts";
 import { ChartSection, chartSection, smoothingSlider } from "./chartControls";
@@ -79,7 +82,41 @@ samplesHeading.textContent = t("Samples");
 const samplesNote = document.createElement("p");
 samplesNote.id = "samples-note";
 samplesNote.className = "muted";
-app.append(header, loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples);
+const forecastChart = chartSection("forecast-chart", t("Validation error (data units)"), t("Validation MAE and RMSE of the forecaster at each evaluation, with the best baseline's validation MAE"), { redraw: () => draw() });
+forecastChart.section.hidden = true;
+const textSections = [loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples, axis.element, smoothing.element, csv, pause];
+app.append(header, forecastChart.section, loss.section, grad.section, lr.section, speed.section, tensors.section, histograms.section, samplesHeading, samplesNote, samples);
+
+/** A forecaster's run, when the dashboard shows one (null: a text run). */
+let forecast: Extract<ToWebview, { type: "dashboard.forecast" }> | null = null;
+
+function drawForecast(f: NonNullable<typeof forecast>): void {
+  const tr: ForecastTrainingData = f.training;
+  const steps = tr.validations.map((v) => v.step);
+  const series: Series[] = [
+    { label: t("validation MAE"), x: steps, y: tr.validations.map((v) => v.valMae), smooth: false },
+    { label: t("validation RMSE"), x: steps, y: tr.validations.map((v) => v.valRmse), color: seriesColor(4), smooth: false },
+  ];
+  const base = tr.baselineValMae;
+  if (Number.isFinite(base) && steps.length) {
+    series.push({ label: t("best baseline's validation MAE {0}", base.toPrecision(4)), x: [Math.min(0, steps[0]), Math.max(tr.steps, steps[steps.length - 1])], y: [base, base], dashed: true, color: seriesColor(1), smooth: false });
+  }
+  charts.push(lineChart(forecastChart.canvas, series, { xTitle: t("optimizer step"), yTitle: t("error ({0})", f.column), log: forecastChart.log(), smoothing: 0, fromZero: !forecastChart.log() }));
+  const last = tr.validations.at(-1);
+  const best = tr.validations.reduce((a, v) => (Number.isFinite(v.valMae) && v.valMae < a ? v.valMae : a), Infinity);
+  const beaten = Number.isFinite(best) && Number.isFinite(base) ? best < base : null;
+  const state = { training: t("training"), done: t("finished"), failed: t("failed"), stopped: t("stopped") }[tr.state];
+  facts.textContent = [state, last ? t("step {0}", last.step.toLocaleString()) : "", last ? t("validation MAE {0} (best {1})", last.valMae.toPrecision(4), best.toPrecision(4)) : t("no validation yet"),
+    Number.isFinite(base) ? t("best baseline {0}: {1}", base.toPrecision(4), beaten ? t("the network has beaten it") : t("not beaten yet")) : ""].filter(Boolean).join(" · ");
+  pause.disabled = true;
+  stop.disabled = !f.live || tr.state !== "training";
+  resume.disabled = !f.resumable;
+  reportRendered({
+    forecast: true, state: tr.state, validations: tr.validations.length, datasets: charts[0].data.datasets.length, baseline: Number.isFinite(base) ? base : "none",
+    baselineLine: Number.isFinite(base) && steps.length > 0, beaten: beaten ?? "n/a", live: f.live, resumable: f.resumable, facts: facts.textContent,
+    maeLast: last?.valMae ?? NaN, rmseLast: last?.valRmse ?? NaN, yTitle: titleOf(charts[0], "y"),
+  });
+}
 
 let charts: Chart[] = [];
 
@@ -107,6 +144,7 @@ function chart(c: ChartSection, series: Series[], yTitle: string, xTitle: string
 function draw(): void {
   for (const c of charts) c.destroy();
   charts = [];
+  if (forecast) return drawForecast(forecast);
   const s = concatColumns(history.steps);
   const e = history.evals;
   const perEpoch = run?.charsPerEpoch || 0;
@@ -216,6 +254,16 @@ function drawSoon(): void {
 
 onMessage((m) => {
   switch (m.type) {
+    case "dashboard.forecast":
+      forecast = m;
+      title.textContent = m.label;
+      document.title = m.label;
+      forecastChart.section.hidden = false;
+      // display, not hidden: the toolkit's controls set their own display, which the attribute does not override
+      for (const e of textSections) e.style.display = "none";
+      showStatus("");
+      drawSoon();
+      break;
     case "dashboard.run":
       run = m.run;
       title.textContent = m.run.label;

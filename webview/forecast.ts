@@ -17,7 +17,7 @@ type Metric = "mae" | "rmse" | "mase" | "smape";
 const METRICS: Metric[] = ["mae", "rmse", "mase", "smape"];
 const METRIC_NAMES: Record<Metric, string> = { mae: "MAE", rmse: "RMSE", mase: "MASE", smape: "sMAPE" };
 /** A fixed colour per model, so a switched-off model leaves the others' colours alone. */
-const COLOR_INDEX: Record<string, number> = { model: 0, naive: 1, seasonal_naive: 2, ar: 3, mean: 4 };
+const COLOR_INDEX: Record<string, number> = { model: 0, naive: 1, seasonal_naive: 2, ar: 3, mean: 4, tdnn: 5 };
 
 let data: ForecastPanelData | null = null;
 let training: ForecastTrainingData | null = null;
@@ -37,6 +37,7 @@ function displayName(name: string): string {
     case "seasonal_naive": return data ? t("seasonal naive (S = {0})", data.season) : t("seasonal naive");
     case "mean": return t("mean");
     case "ar": return data ? t("AR({0})", data.ar.order) : t("AR(p)");
+    case "tdnn": return data ? t("time-delay network ({0} lags)", Math.max(1, data.ar.order)) : t("time-delay network");
     default: return name;
   }
 }
@@ -120,7 +121,9 @@ trainingNote.id = "training-note";
 trainingNote.setAttribute("aria-live", "polite");
 const stopTraining = button(t("Stop Training"), () => post({ type: "forecast.stop" }), { secondary: true });
 stopTraining.id = "stop-training";
-trainingPart.section.append(trainingNote, stopTraining);
+const openDashboard = button(t("Open Training Dashboard"), () => post({ type: "forecast.dashboard" }), { secondary: true });
+openDashboard.id = "open-dashboard";
+trainingPart.section.append(trainingNote, stopTraining, openDashboard);
 
 const series = section("series-chart", t("Series and backtest forecasts"), t("The series with each model's backtest forecasts; the test span is shaded"), 340, true);
 const spanKey = document.createElement("p");
@@ -278,8 +281,8 @@ function drawSeries(): void {
     if (closedOnly) continue; // the mean reads no history: it has no open loop
     if (m.name === intervalModel() && m.lower && m.upper && loop === "closed") {
       bandIndices.add(datasets.length).add(datasets.length + 1); // the band's edges: in tooltips, not in the legend
-      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "lower"), borderColor: faded(color, 0.35), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: false });
-      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * d.intervalLevel)), data: forecastPoints(m, "upper"), borderColor: faded(color, 0.35), backgroundColor: faded(color, 0.15), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: "-1" });
+      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * levelOf(m))), data: forecastPoints(m, "lower"), borderColor: faded(color, 0.35), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: false });
+      datasets.push({ label: t("{0}: {1} % interval", displayName(m.name), Math.round(100 * levelOf(m))), data: forecastPoints(m, "upper"), borderColor: faded(color, 0.35), backgroundColor: faded(color, 0.15), borderWidth: 0.5, pointRadius: 0, parsing: false, spanGaps: false, fill: "-1" });
     }
     datasets.push({ label: displayName(m.name), data: forecastPoints(m, "forecasts"), borderColor: color, backgroundColor: color, borderWidth: 1.8, pointRadius: 0, parsing: false, spanGaps: false, borderDash: loop === "open" ? [5, 3] : [] });
   }
@@ -326,6 +329,9 @@ function cell(tag: "td" | "th", text: string, mark = false): HTMLElement {
 /** A value to `digits` significant digits in the page's locale ("—" for none; −0 is 0). */
 const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === undefined || !Number.isFinite(v) ? "—" : (v === 0 ? 0 : v).toLocaleString(undefined, { maximumSignificantDigits: digits }));
 
+/** A model's interval level: its own (a quantile head's) or the panel's (the baselines' and the Gaussian head's 90 %). */
+const levelOf = (m: ForecastModelData) => m.intervalLevel ?? data!.intervalLevel;
+
 let winners: Record<string, string> = {};
 function drawOverall(): void {
   const models = data!.models;
@@ -338,7 +344,7 @@ function drawOverall(): void {
     tr.dataset.model = m.name;
     const name = cell("th", displayName(m.name));
     name.style.borderLeft = `4px solid ${colorOf(m.name)}`;
-    tr.append(name, ...METRICS.map((k) => cell("td", fmt(m.overall[k]), marks[k].has(m.name))), cell("td", m.overall.coverage == null ? "—" : `${(100 * m.overall.coverage).toFixed(1)} %`));
+    tr.append(name, ...METRICS.map((k) => cell("td", fmt(m.overall[k]), marks[k].has(m.name))), cell("td", m.overall.coverage == null ? "—" : levelOf(m) === data!.intervalLevel ? `${(100 * m.overall.coverage).toFixed(1)} %` : t("{0} % (of {1} %)", (100 * m.overall.coverage).toFixed(1), Math.round(100 * levelOf(m)))));
     return tr;
   });
   overallTable.replaceChildren(head, ...rows);
@@ -534,7 +540,9 @@ function report(): void {
     winnerMae: winners.mae ?? "", winnerRmse: winners.rmse ?? "", winnerMase: winners.mase ?? "", winnerSmape: winners.smape ?? "",
     overallRows: overallTable.rows.length - 1, perStepColumns: data.horizon, perStepMarked, perStepMetric,
     arTerms: arTable.rows.length - 1, residualModel: residualTarget().name, residualLags: residualTarget().residualAcf.length - 1, residualOutside: outsideBand,
-    naivePoints: seriesPoints("naive"), arPoints: seriesPoints("ar"), modelPoints: seriesPoints("model"), hasModel: !!data.model, facts: facts.textContent ?? "",
+    naivePoints: seriesPoints("naive"), arPoints: seriesPoints("ar"), modelPoints: seriesPoints("model"), tdnnPoints: seriesPoints("tdnn"), hasModel: !!data.model, facts: facts.textContent ?? "",
+    bandDatasets: c?.data.datasets.filter((x) => String(x.label).includes("%")).map((x) => x.label).join("|") ?? "",
+    coverageCells: Array.from(overallTable.rows).slice(1).map((r) => `${(r as HTMLTableRowElement).dataset.model}=${r.cells[r.cells.length - 1]?.textContent ?? ""}`).join(";"),
     loopDatasets: charts.get("loop")?.data.datasets.length ?? 0, zoom: series.canvas.dataset.zoom ?? "",
     trainingState: training?.state ?? "", trainingPoints: training?.validations.length ?? 0, trainingBeaten: trainingBeaten ?? "n/a",
   });

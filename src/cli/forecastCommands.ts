@@ -6,7 +6,9 @@ import { basename, extname } from "node:path";
 import { CELL_TYPES } from "../engine/model/cells";
 import type { CellType } from "../engine/model/modelSpec";
 import { evaluateForecast, forecastAfterEnd, loadForecastModel, readForecastTable } from "../engine/forecast/forecastModel";
-import type { ForecastEvaluation, ForecastLoss, ForecastStrategy, ForecastTrainRequest, ForecasterName, StepMetrics } from "../engine/forecast/forecastModel";
+import { FORECASTER_NAMES, FORECAST_LOSSES } from "../engine/forecast/forecastModel";
+import type { ForecastEvaluation, ForecastLoss, ForecastStrategy, ForecastTrainRequest, StepMetrics } from "../engine/forecast/forecastModel";
+import { DEFAULT_QUANTILES } from "../engine/tasks/forecastTask";
 import { FORECAST_TRAIN_DEFAULTS, trainForecasterRun } from "../engine/forecast/forecastTrainer";
 import type { FillMethod } from "../engine/forecast/numericSeries";
 
@@ -18,14 +20,14 @@ export interface CliKit {
 
 export const FORECAST_TRAIN_FLAGS = {
   task: "string", target: "string", inputs: "string", "time-column": "string", fill: "string", lookback: "string", horizon: "string",
-  strategy: "string", loss: "string", "val-frac": "string", "test-frac": "string", "test-from": "string", season: "string",
+  strategy: "string", loss: "string", quantiles: "string", "val-frac": "string", "test-frac": "string", "test-from": "string", season: "string",
   "ar-order": "string", backtest: "string", "no-calendar": "boolean", cell: "string", nonlinearity: "string", layers: "string",
   hidden: "string", residual: "boolean", batch: "string", lr: "string", steps: "string", seed: "string", dropout: "string",
-  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string",
+  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string", resume: "string",
 } as const;
 
 export const FORECAST_USAGE = `  rnn-lab train DATA.csv --task forecast --target COL[,COL] [--inputs COL,…] [--time-column COL] [--fill previous|linear]
-                        --lookback L --horizon H [--strategy direct|recursive] [--loss mse|mae|gaussian]
+                        --lookback L --horizon H [--strategy direct|recursive] [--loss mse|mae|gaussian|quantile] [--quantiles 0.1,0.5,0.9]
                         [--val-frac F --test-frac F | --test-from TIME] [--season S] [--ar-order P] [--backtest N] [--out CKPT] [--json]
   rnn-lab forecast CKPT DATA.csv [--horizon H] [--json | --csv]`;
 
@@ -34,17 +36,21 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   --time-column COL    ISO 8601 dates or numbers; rows are sorted by it (else the row order); dates add calendar features (--no-calendar: none)
   --fill previous|linear   fill missing cells (else a missing cell is refused with its row and column)
   --lookback L   steps the network reads   --horizon H   steps ahead   --strategy direct|recursive [${FORECAST_TRAIN_DEFAULTS.strategy}]
-  --loss mse|mae|gaussian [${FORECAST_TRAIN_DEFAULTS.loss}] (gaussian: mean and variance, 90 % intervals)
+  --loss mse|mae|gaussian|quantile [${FORECAST_TRAIN_DEFAULTS.loss}] (gaussian: mean and variance, 90 % intervals)
+  --quantiles T,T,…  quantile levels in (0, 1), ascending (pinball loss; [${DEFAULT_QUANTILES.join(",")}] with --loss quantile): the level nearest 0.5 is the
+                     forecast, the lowest and highest bound the interval
   --val-frac F [${FORECAST_TRAIN_DEFAULTS.valFraction}]   --test-frac F [${FORECAST_TRAIN_DEFAULTS.testFraction}]   --test-from TIME   spans by time, never shuffled
   --season S [from the autocorrelation]   --ar-order P [by AIC]   --backtest N [${FORECAST_TRAIN_DEFAULTS.backtest}] origins over the test span
   --cell ${CELL_TYPES.join("|")} [${FORECAST_TRAIN_DEFAULTS.cell}]   --layers N [${FORECAST_TRAIN_DEFAULTS.layers}]   --hidden N [${FORECAST_TRAIN_DEFAULTS.hidden}]   --dropout F [0]
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
+  --resume CKPT   start from a forecaster's weights (one stopped by Ctrl-C, say) and train --steps more; the table,
+                  columns, window, loss and network must be the ones it was trained with
   eval CKPT DATA.csv on a forecasting checkpoint: the model and every baseline (naive, seasonal_naive, mean, ar) per step ahead;
     --open-loop: a recursive model reads the actual values at each step instead of its own predictions
 
 forecast: the next H values after DATA's last row (H ≤ the model's horizon for direct models), with
-  90 % intervals from a Gaussian model; --csv writes time,COL,COL_lower,COL_upper rows to stdout.`;
+  intervals from a Gaussian (90 %) or quantile model; --csv writes time,COL,COL_lower,COL_upper rows to stdout.`;
 
 function list(v: string | boolean | string[] | undefined): string[] | undefined {
   if (typeof v !== "string") return undefined;
@@ -56,6 +62,15 @@ export function int(kit: CliKit, flags: Flags, name: string): number | undefined
   if (raw === undefined) return undefined;
   const v = Number(raw);
   if (typeof raw !== "string" || raw.trim() === "" || !Number.isInteger(v)) throw kit.usage(`--${name} needs a whole number, not ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** --quantiles 0.1,0.5,0.9: the levels as numbers (their range and order are checked with the rest of the request). */
+function levels(kit: CliKit, flags: Flags): number[] | undefined {
+  const parts = list(flags.quantiles);
+  if (parts === undefined) return undefined;
+  const v = parts.map(Number);
+  if (!v.length || !v.every(Number.isFinite)) throw kit.usage(`--quantiles needs numbers between 0 and 1 separated by commas, not ${JSON.stringify(flags.quantiles)}`);
   return v;
 }
 
@@ -86,13 +101,14 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   const request: ForecastTrainRequest = {
     data, targets, inputs: list(flags.inputs), timeColumn: flags["time-column"] as string | undefined,
     fill: choice<FillMethod>(kit, flags, "fill", ["previous", "linear"]), calendar: flags["no-calendar"] !== true,
-    lookback, horizon, strategy: choice<ForecastStrategy>(kit, flags, "strategy", ["direct", "recursive"]), loss: choice<ForecastLoss>(kit, flags, "loss", ["mse", "mae", "gaussian"]),
+    lookback, horizon, strategy: choice<ForecastStrategy>(kit, flags, "strategy", ["direct", "recursive"]), loss: choice<ForecastLoss>(kit, flags, "loss", FORECAST_LOSSES), quantiles: levels(kit, flags),
     valFraction: real(kit, flags, "val-frac"), testFraction: real(kit, flags, "test-frac"), testFrom: flags["test-from"] as string | undefined,
     season: int(kit, flags, "season"), arOrder: int(kit, flags, "ar-order"), backtest: int(kit, flags, "backtest"),
     network: { cell: choice<CellType>(kit, flags, "cell", CELL_TYPES), layers: int(kit, flags, "layers"), hidden: int(kit, flags, "hidden"), residual: flags.residual === true,
       nonlinearity: choice(kit, flags, "nonlinearity", ["tanh", "relu"] as const) },
     batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr"), steps: int(kit, flags, "steps"), seed: int(kit, flags, "seed"), dropout: real(kit, flags, "dropout"),
     out: (flags.out as string | undefined) ?? `${basename(data, extname(data))}.forecast.safetensors`, overwrite: flags.force === true,
+    ...(typeof flags.resume === "string" ? { resumeFrom: flags.resume } : {}),
   };
   for (const [name, v] of [["--steps", request.steps], ["--batch", request.batch], ["--hidden", request.network?.hidden], ["--layers", request.network?.layers]] as const) {
     if (v !== undefined && v < 1) throw kit.usage(`${name} must be at least 1`);
@@ -114,8 +130,8 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   });
   process.off("SIGINT", onSignal);
   process.off("SIGTERM", onSignal);
-  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, best_step: result.bestStep, stopped: stoppedBy, evaluation: evaluationJson(result.evaluation) }) + "\n");
-  else process.stdout.write(`${result.checkpoint}: trained in ${result.seconds.toFixed(1)} s (best validation at step ${result.bestStep})\n\n${evaluationText(result.evaluation)}`);
+  if (json) process.stdout.write(JSON.stringify({ type: "done", checkpoint: result.checkpoint, seconds: result.seconds, steps: result.steps, best_step: result.bestStep, stopped: stoppedBy, evaluation: evaluationJson(result.evaluation) }) + "\n");
+  else process.stdout.write(`${result.checkpoint}: trained in ${result.seconds.toFixed(1)} s to step ${result.steps}${result.stopped ? " (stopped)" : ""} (best validation at step ${result.bestStep})\n\n${evaluationText(result.evaluation)}`);
   return stoppedBy === "SIGINT" ? 130 : stoppedBy === "SIGTERM" ? 143 : 0;
 }
 
@@ -138,12 +154,12 @@ export async function forecastCommand(args: string[], kit: CliKit): Promise<numb
     values: p.targets.map((_t, k) => ({ mean: p.mean[0][h][k], lower: p.lower?.[0][h][k] ?? null, upper: p.upper?.[0][h][k] ?? null })),
   }));
   if (flags.json) {
-    process.stdout.write(JSON.stringify({ type: "forecast", file: files[1], after_step: series.steps, targets: p.targets, interval_level: p.lower ? 0.9 : null, steps: rows }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "forecast", file: files[1], after_step: series.steps, targets: p.targets, interval_level: p.intervalLevel, steps: rows }) + "\n");
   } else if (flags.csv) {
     const header = [series.timeKind === "row" ? "step" : model.spec.timeColumn ?? "time", ...p.targets.flatMap((t) => (p.lower ? [t, `${t}_lower`, `${t}_upper`] : [t]))];
     process.stdout.write([header.join(","), ...rows.map((r) => [r.time, ...r.values.flatMap((v) => (p.lower ? [v.mean, v.lower, v.upper] : [v.mean]))].join(","))].join("\n") + "\n");
   } else {
-    process.stdout.write(`${model.description}: the next ${p.horizon} steps after ${files[1]}'s last row${p.lower ? " (90 % intervals)" : ""}\n`);
+    process.stdout.write(`${model.description}: the next ${p.horizon} steps after ${files[1]}'s last row${p.intervalLevel === null ? "" : ` (${percent(p.intervalLevel)} intervals)`}\n`);
     for (const r of rows) process.stdout.write(`${r.time.padEnd(12)} ${r.values.map((v, k) => `${p.targets[k]} ${fmt(v.mean)}${v.lower === null ? "" : ` [${fmt(v.lower)}, ${fmt(v.upper!)}]`}`).join("  ")}\n`);
   }
   return 0;
@@ -154,7 +170,10 @@ function fmt(v: number): string {
   return a !== 0 && (a >= 1e6 || a < 1e-3) ? v.toExponential(3) : v.toFixed(a >= 100 ? 2 : 4);
 }
 
-const NAMES: ForecasterName[] = ["model", "naive", "seasonal_naive", "mean", "ar"];
+const NAMES = FORECASTER_NAMES;
+
+/** 0.8 → "80 %" (a level as people read it). */
+function percent(level: number): string { return `${Number((100 * level).toFixed(1))} %`; }
 
 function metricsJson(m: StepMetrics) { return { mae: m.mae, rmse: m.rmse, mase: m.mase, smape: m.smape, coverage: m.coverage }; }
 
@@ -162,7 +181,7 @@ function metricsJson(m: StepMetrics) { return { mae: m.mae, rmse: m.rmse, mase: 
 export function evaluationJson(e: ForecastEvaluation) {
   return {
     targets: e.targets, horizon: e.horizon, origins: e.origins, origin_times: e.originTimes, split: e.split, season: e.season, mase_scale: e.scale,
-    closed_loop: e.closedLoop, ar: e.ar, winner: e.winner,
+    closed_loop: e.closedLoop, ar: e.ar, winner: e.winner, interval_level: e.scores.model.forecasts.intervalLevel,
     models: Object.fromEntries(NAMES.map((n) => [n, {
       overall: e.scores[n].overall.map(metricsJson), per_step: e.scores[n].perStep.map((steps) => steps.map(metricsJson)),
       forecasts: { mean: e.scores[n].forecasts.mean, lower: e.scores[n].forecasts.lower, upper: e.scores[n].forecasts.upper },
@@ -180,7 +199,7 @@ export function evaluationText(e: ForecastEvaluation): string {
     const best = NAMES.reduce((b, n) => (e.scores[n].overall[k].mae < e.scores[b].overall[k].mae ? n : b), NAMES[0]);
     for (const n of NAMES) {
       const m = e.scores[n].overall[k];
-      lines.push(`  ${(n + (n === best ? " *" : "")).padEnd(16)} ${fmt(m.mae).padStart(10)} ${fmt(m.rmse).padStart(10)} ${m.mase.toFixed(3).padStart(9)} ${m.smape.toFixed(2).padStart(9)}   ${m.coverage === null ? "-" : `${(100 * m.coverage).toFixed(1)} % (90 % nominal)`}`);
+      lines.push(`  ${(n + (n === best ? " *" : "")).padEnd(16)} ${fmt(m.mae).padStart(10)} ${fmt(m.rmse).padStart(10)} ${m.mase.toFixed(3).padStart(9)} ${m.smape.toFixed(2).padStart(9)}   ${m.coverage === null ? "-" : `${(100 * m.coverage).toFixed(1)} % (${percent(e.scores[n].forecasts.intervalLevel ?? 0)} nominal)`}`);
     }
     lines.push("  MAE per step ahead (* = lowest):");
     lines.push(`  ${"step".padEnd(6)}${NAMES.map((n) => n.padStart(15)).join("")}`);

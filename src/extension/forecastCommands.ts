@@ -15,6 +15,7 @@ import { ForecastPanel, ForecastTarget } from "./panels/forecastPanel";
 import type { PanelContext } from "./panels/panelContext";
 import { prompts } from "./prompts";
 import type { CellType } from "../engine/model/modelSpec";
+import { FORECAST_TRAIN_DEFAULTS } from "../engine/model/defaults";
 
 /** What a caller (a test, a panel's button) may pass instead of answering the quick picks. */
 export interface ForecastArgs {
@@ -24,6 +25,8 @@ export interface ForecastArgs {
   horizon?: number;
   cell?: CellType;
   steps?: number;
+  /** quantile levels: a pinball head whose outer levels bound the panel's interval (no quick pick asks for it) */
+  quantiles?: number[];
 }
 
 /** Everything Train Forecaster on This File… asks for: what the forecast training task is started with. */
@@ -37,6 +40,9 @@ export interface ForecasterChoice {
   horizon: number;
   cell: CellType;
   budget: { steps: number };
+  /** a stopped run's checkpoint to start from (Resume on the training dashboard) */
+  resumeFrom?: string;
+  quantiles?: number[];
 }
 
 /** Starts forecast training for a choice (the forecast training task's entry); undefined: not started. */
@@ -164,14 +170,14 @@ export class ForecastCommands implements vscode.Disposable {
     if (!cell) return undefined;
     // the forecast trainer counts optimizer steps (it has no time budget)
     const budget = args.steps ? { steps: args.steps } : (await prompts.pick([
-      { label: vscode.l10n.t("{0} steps", 1500), detail: vscode.l10n.t("the default of rnn-lab train --task forecast"), budget: { steps: 1500 } },
-      { label: vscode.l10n.t("{0} steps", 500), budget: { steps: 500 } },
-      { label: vscode.l10n.t("{0} steps", 5000), budget: { steps: 5000 } },
+      { label: vscode.l10n.t("{0} steps", FORECAST_TRAIN_DEFAULTS.steps), detail: vscode.l10n.t("the default of rnn-lab train --task forecast"), budget: { steps: FORECAST_TRAIN_DEFAULTS.steps } },
+      ...[FORECAST_TRAIN_DEFAULTS.steps / 3, FORECAST_TRAIN_DEFAULTS.steps * 10 / 3].map((steps) => ({ label: vscode.l10n.t("{0} steps", steps), budget: { steps } })),
     ], { title: vscode.l10n.t("RNN Lab: how long to train") }))?.budget;
     if (!budget) return undefined;
     const run = await this.startForecaster({
       file, target: target.name, inputs, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}),
       fill: target.missing || preview.columns.some((c) => inputs!.includes(c.name) && c.missing) ? "linear" : "none", lookback, horizon, cell, budget,
+      ...(args.quantiles ? { quantiles: args.quantiles } : {}),
     });
     // the forecast panel of the column shows the run's validations against the best baseline as they come
     if (run) ForecastPanel.show(this.ctx, { file, target: target.name, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}) });

@@ -20,6 +20,7 @@ export function modelName(name: string, arOrder?: number): string {
     case "seasonal_naive": return vscode.l10n.t("seasonal naive");
     case "mean": return vscode.l10n.t("mean");
     case "ar": return arOrder === undefined ? vscode.l10n.t("AR(p)") : vscode.l10n.t("AR({0})", arOrder);
+    case "tdnn": return vscode.l10n.t("time-delay network");
     default: return name;
   }
 }

@@ -15,17 +15,26 @@ export interface ForecastRecord {
   data: string;
   target: string;
   inputs: string[];
+  /** what Train Forecaster was given besides the columns (to resume the run); absent in records made before they were kept */
+  timeColumn?: string;
+  fill?: "none" | "previous" | "linear";
   lookback: number;
   horizon: number;
   cell: string;
   created: string;
+  quantiles?: number[];
+  /** the checkpoint this run started from (a resumed run) */
+  resumedFrom?: string;
   state: "training" | "done" | "failed" | "stopped";
   checkpoint: string;
   /** every validation: MAE and RMSE in the data's units */
   validations: { step: number; valMae: number; valRmse: number }[];
   /** the best baseline's validation MAE: the line to beat */
   baselineValMae: number | null;
+  /** the run's budget in optimizer steps (counting a resumed run's earlier steps) */
   steps?: number;
+  /** the steps it trained, when it ended (a stopped run: fewer than steps) */
+  stepsDone?: number;
   message?: string;
   modelMae?: number;
   bestBaseline?: string;
@@ -33,19 +42,20 @@ export interface ForecastRecord {
   seconds?: number;
 }
 
-/** Every run recorded for `file`'s column `target`, newest first. */
-export function forecastRecords(file: string, target: string): ForecastRecord[] {
+/** Every run recorded for `file`'s column `target`, newest first, with the path of its record. */
+export function forecastRecords(file: string, target: string): (ForecastRecord & { path: string })[] {
   const root = runsRoot();
   const dir = root && join(root, FORECASTS_FOLDER);
   if (!dir || !existsSync(dir)) return [];
-  const out: ForecastRecord[] = [];
+  const out: (ForecastRecord & { path: string })[] = [];
   for (const sub of readdirSync(dir, { withFileTypes: true })) {
     if (!sub.isDirectory()) continue;
     for (const f of readdirSync(join(dir, sub.name))) {
       if (!f.endsWith(".json")) continue;
       try {
-        const r = JSON.parse(readFileSync(join(dir, sub.name, f), "utf8")) as ForecastRecord;
-        if (r.data === file && r.target === target) out.push(r);
+        const path = join(dir, sub.name, f);
+        const r = JSON.parse(readFileSync(path, "utf8")) as ForecastRecord;
+        if (r.data === file && r.target === target) out.push({ ...r, path });
       } catch {
         // a record being written, or not ours: skipped
       }
@@ -54,7 +64,12 @@ export function forecastRecords(file: string, target: string): ForecastRecord[] 
   return out.sort((a, b) => b.created.localeCompare(a.created));
 }
 
-/** The checkpoint of the newest finished forecaster of `file`'s column `target`, or undefined. */
+/** The checkpoint of the newest finished (or stopped: it wrote its best weights) forecaster of `file`'s column `target`, or undefined. */
 export function forecastCheckpointFor(file: string, target: string): string | undefined {
-  return forecastRecords(file, target).find((r) => r.state === "done" && existsSync(r.checkpoint))?.checkpoint;
+  return forecastRecords(file, target).find((r) => (r.state === "done" || r.state === "stopped") && existsSync(r.checkpoint))?.checkpoint;
+}
+
+/** A forecaster's run record as its file holds it, or null when it cannot be read. */
+export function readForecastRecord(path: string): ForecastRecord | null {
+  try { return JSON.parse(readFileSync(path, "utf8")) as ForecastRecord; } catch { return null; }
 }

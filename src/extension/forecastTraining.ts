@@ -17,7 +17,7 @@ import { TrainingEvent, isTrainingEvent } from "../protocol/trainingWorker";
 import type { ForecastTrainingData } from "../protocol/webview";
 import type { ForecasterChoice } from "./forecastCommands";
 import { errorText, fileErrorText } from "./errorText";
-import { FORECASTS_FOLDER, ForecastRecord } from "./forecastModels";
+import { FORECASTS_FOLDER, ForecastRecord, readForecastRecord } from "./forecastModels";
 import { prompts } from "./prompts";
 import { runsRoot } from "./settings";
 
@@ -47,11 +47,15 @@ export class ForecastRun {
   private finish!: (r: ForecastRecord) => void;
   private stopped = false;
 
-  constructor(readonly choice: ForecasterChoice, readonly checkpoint: string, private readonly recordPath: string, private readonly deps: ForecastTrainingDeps) {
+  constructor(readonly choice: ForecasterChoice, readonly checkpoint: string, readonly recordPath: string, private readonly deps: ForecastTrainingDeps) {
     this.record = {
-      data: choice.file, target: choice.target, inputs: choice.inputs, lookback: choice.lookback, horizon: choice.horizon, cell: choice.cell,
-      created: new Date().toISOString(), state: "training", checkpoint, validations: [], baselineValMae: null,
+      data: choice.file, target: choice.target, inputs: choice.inputs, ...(choice.timeColumn ? { timeColumn: choice.timeColumn } : {}), fill: choice.fill,
+      lookback: choice.lookback, horizon: choice.horizon, cell: choice.cell,
+      created: new Date().toISOString(), state: "training", checkpoint, validations: [], baselineValMae: null, ...(choice.resumeFrom ? { resumedFrom: choice.resumeFrom } : {}),
+      ...(choice.quantiles ? { quantiles: choice.quantiles } : {}),
     };
+    // a resumed run's curve goes on from the stopped run's validations (its record sits beside its checkpoint)
+    if (choice.resumeFrom) this.record.validations = readForecastRecord(choice.resumeFrom.replace(/\.safetensors$/, ".json"))?.validations.slice() ?? [];
     this.finished = new Promise((resolve) => { this.finish = resolve; });
     this.channel = new WorkerChannel("training worker", () => new Worker(join(deps.extensionPath, "dist", "trainingWorker.js")), { event: isTrainingEvent }, {
       onEvent: (e) => this.event(e),
@@ -67,7 +71,8 @@ export class ForecastRun {
       type: "forecast",
       request: {
         data: c.file, targets: [c.target], inputs: c.inputs, ...(c.timeColumn ? { timeColumn: c.timeColumn } : {}), fill: c.fill, lookback: c.lookback, horizon: c.horizon,
-        network: { cell: c.cell }, ...(c.budget.steps ? { steps: c.budget.steps } : {}), out: this.checkpoint,
+        network: { cell: c.cell }, ...(c.budget.steps ? { steps: c.budget.steps } : {}), out: this.checkpoint, ...(c.resumeFrom ? { resumeFrom: c.resumeFrom } : {}),
+        ...(c.quantiles ? { quantiles: c.quantiles } : {}),
       },
     });
     this.deps.log.info(`forecaster: training ${c.cell} on ${c.file} column ${c.target} (lookback ${c.lookback}, horizon ${c.horizon}) into ${this.checkpoint}`);
@@ -76,7 +81,7 @@ export class ForecastRun {
   /** The run's validations so far, as the panel draws them. */
   training(): ForecastTrainingData {
     const r = this.record;
-    return { state: r.state, steps: this.choice.budget.steps ?? 0, validations: r.validations, baselineValMae: r.baselineValMae ?? NaN };
+    return { state: r.state, steps: r.steps ?? this.choice.budget.steps ?? 0, validations: r.validations, baselineValMae: r.baselineValMae ?? NaN };
   }
 
   private event(e: TrainingEvent): void {
@@ -88,8 +93,9 @@ export class ForecastRun {
       vscode.window.setStatusBarMessage(vscode.l10n.t("RNN Lab: forecaster step {0}/{1} · validation MAE {2} (best baseline {3})", p.step, p.steps, fmt(p.valMae), fmt(p.baselineValMae)), 10_000);
       this.tell();
     } else if (e.type === "forecastDone") {
-      Object.assign(this.record, { modelMae: e.modelMae, bestBaseline: e.bestBaseline, bestBaselineMae: e.bestBaselineMae, seconds: e.seconds });
-      this.end("done");
+      Object.assign(this.record, { modelMae: e.modelMae, bestBaseline: e.bestBaseline, bestBaselineMae: e.bestBaselineMae, seconds: e.seconds, stepsDone: e.steps });
+      this.end(e.stopped ? "stopped" : "done");
+      if (e.stopped) return;
       const open = vscode.l10n.t("Open Forecast Panel");
       const verdict = e.modelMae < e.bestBaselineMae ? vscode.l10n.t("it beats every baseline") : vscode.l10n.t("it does not beat the best baseline yet");
       void prompts.info(vscode.l10n.t("RNN Lab: trained a forecaster of {0}: test MAE {1}, best baseline ({2}) {3}; {4}.", this.choice.target, fmt(e.modelMae), e.bestBaseline, fmt(e.bestBaselineMae), verdict), open).then((b) => {
@@ -102,6 +108,7 @@ export class ForecastRun {
 
   private end(state: ForecastRecord["state"], why?: string): void {
     if (this.record.state !== "training") return;
+    if (state === "failed" && this.stopped) state = "stopped"; // the worker ended while stopping: what it wrote (if anything) stands
     this.record.state = state;
     if (why) this.record.message = why;
     running.delete(key(this.choice.file, this.choice.target));
@@ -113,10 +120,10 @@ export class ForecastRun {
     this.finish(this.record);
   }
 
-  /** Ends the run: the engine's loop does not stop part-way, so its worker is ended and no checkpoint is written. */
+  /** Stops the run: its loop ends after the current step and writes the best weights so far (a checkpoint Resume starts from); the record then says "stopped". */
   stop(): void {
     this.stopped = true;
-    this.end("stopped", vscode.l10n.t("stopped before its checkpoint was written"));
+    this.channel.send({ type: "stop" });
   }
 
   private tell(): void {

@@ -23,6 +23,8 @@ process.env[LOW_PRIORITY_ENV] = "1"; // inherited by the shard threads this work
 lowerThisThreadPriority();
 
 let driver: RunDriver | null = null;
+/** The forecaster's run, while it trains: a stop aborts its loop, which then writes its best weights. */
+let forecastStop: AbortController | null = null;
 let paused = false, stopRequested = false, scheduled = false;
 
 /** Milliseconds between progress events (the dashboard redraws on each). */
@@ -49,6 +51,7 @@ receiveMessages(port, isToTrainingWorker, (m: ToTrainingWorker) => {
       }
       return;
     case "stop":
+      forecastStop?.abort();
       stopRequested = true;
       if (paused) { paused = false; schedule(); }
       return;
@@ -125,15 +128,19 @@ function finish(d: RunDriver): void {
 
 /**
  * A forecaster's run: the forecast engine trains and writes the checkpoint, reporting each validation.
- * The engine's loop does not yield, so a stop ends this worker (the host terminates it; nothing is written).
+ * Its loop yields every 20 ms, so a stop is seen within a step: it ends the loop, and the best weights
+ * so far are written as when it finishes (a checkpoint a later run resumes from).
  */
 async function trainForecast(request: ForecastTrainRequest): Promise<void> {
+  forecastStop = new AbortController();
   try {
-    const r = await trainForecasterRun(request, (progress) => send({ type: "forecastProgress", progress }));
+    const r = await trainForecasterRun(request, (progress) => send({ type: "forecastProgress", progress }), forecastStop.signal);
     const overall = (name: string) => r.evaluation.scores[name as keyof typeof r.evaluation.scores].overall[0].mae;
     const best = BASELINES.reduce((a, b) => (overall(b) < overall(a) ? b : a));
-    send({ type: "forecastDone", checkpoint: r.checkpoint, seconds: r.seconds, modelMae: overall("model"), bestBaseline: best, bestBaselineMae: overall(best) });
+    send({ type: "forecastDone", checkpoint: r.checkpoint, seconds: r.seconds, modelMae: overall("model"), bestBaseline: best, bestBaselineMae: overall(best), steps: r.steps, stopped: r.stopped });
   } catch (e) {
     send({ type: "error", message: message(e), step: null, ...translatableOf(e) });
+  } finally {
+    forecastStop = null;
   }
 }

@@ -30,7 +30,7 @@ export type TrainingEvent =
   /** a forecaster's validation: MAE and RMSE in the data's units, and the best baseline's MAE (the line to beat) */
   | { type: "forecastProgress"; progress: ForecastTrainProgress }
   /** the forecaster's checkpoint, and the test span's MAE of the model and of the best baseline (first target, over every step) */
-  | { type: "forecastDone"; checkpoint: string; seconds: number; modelMae: number; bestBaseline: string; bestBaselineMae: number };
+  | { type: "forecastDone"; checkpoint: string; seconds: number; modelMae: number; bestBaseline: string; bestBaselineMae: number; steps: number; stopped: boolean };
 
 const num = (v: unknown) => typeof v === "number";
 const str = (v: unknown) => typeof v === "string";
@@ -53,7 +53,7 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
       const p = e.progress as Record<string, unknown> | null;
       return !!p && num(p.step) && num(p.steps) && num(p.baselineValMae) && (p.valMae === null || num(p.valMae)) && (p.valRmse === null || num(p.valRmse));
     }
-    case "forecastDone": return str(e.checkpoint) && num(e.seconds) && num(e.modelMae) && str(e.bestBaseline) && num(e.bestBaselineMae);
+    case "forecastDone": return str(e.checkpoint) && num(e.seconds) && num(e.modelMae) && str(e.bestBaseline) && num(e.bestBaselineMae) && num(e.steps) && typeof e.stopped === "boolean";
     default: return false;
   }
 }
@@ -66,7 +66,8 @@ export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
     case "open": return str(c.modelDir) && str(c.runDir);
     case "forecast": {
       const r = c.request as Record<string, unknown> | null;
-      return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon);
+      return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon)
+        && (r.resumeFrom === undefined || str(r.resumeFrom)) && (r.quantiles === undefined || (Array.isArray(r.quantiles) && r.quantiles.every(num)));
     }
     case "pause": case "resume": case "stop": return true;
     default: return false;

@@ -9,6 +9,8 @@ export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFl
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
   | { kind: "dashboard"; runDir: string }
+  /** the training dashboard of a forecaster's run: its record (<runs>/forecasts/<file>-<column>/<time>.json) */
+  | { kind: "dashboard"; forecastRecord: string }
   | { kind: "gateHeatmap"; checkpoint: string; text: string }
   | { kind: "gradientFlow"; checkpoint: string; text: string }
   | { kind: "generateText"; checkpoint: string }
@@ -88,6 +90,8 @@ export interface ForecastModelData {
   forecasts: Float64Array;
   lower: Float64Array | null;
   upper: Float64Array | null;
+  /** this model's interval level where it is not the panel's intervalLevel (a quantile head: τ_Q − τ_1) */
+  intervalLevel?: number;
   overall: ForecastErrorsData;
   perStep: ForecastErrorsData[];
   openLoop: { forecasts: Float64Array; overall: ForecastErrorsData; perStep: ForecastErrorsData[] } | null;
@@ -142,6 +146,8 @@ export type ToWebview =
   | { type: "dashboard.eval"; step: number; valLoss: number; chars: number; seconds: number; warning?: string }
   | { type: "dashboard.sample"; step: number; text: string }
   | { type: "dashboard.status"; state: RunState; step: number; charsPerSecond: number | null; etaSeconds: number | null; fraction: number | null }
+  /** a forecaster's run on the dashboard: its validations (MAE, RMSE in the data's units) and the best baseline's MAE; live: it trains in this window; resumable: stopped with a checkpoint */
+  | { type: "dashboard.forecast"; label: string; column: string; training: ForecastTrainingData; live: boolean; resumable: boolean }
   | { type: "histograms.data"; steps: number[]; quantiles: number[]; series: HistogramSeriesData[] }
   | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }
   | { type: "flow.data"; model: string; window: number; windows: number; series: FlowSeries[]; clipping: ClippingSummary | null; candidates: { label: string; cell: string }[]; selected: number[] }
@@ -181,6 +187,8 @@ export type FromWebview =
   | { type: "forecast.train" }
   /** Stop the forecaster training on this panel's column. */
   | { type: "forecast.stop" }
+  /** Open the training dashboard of this column's newest forecaster run. */
+  | { type: "forecast.dashboard" }
   /** Show the row of the file a forecast origin came from. */
   | { type: "forecast.reveal"; line: number };
 
@@ -247,7 +255,7 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       return null;
     case "forecast":
       if (x.type === "forecast.options" && isInt(x.horizon, ...LIMITS.forecastHorizon) && isInt(x.origins, ...LIMITS.forecastOrigins)) return { type: x.type, horizon: x.horizon, origins: x.origins };
-      if (x.type === "forecast.train" || x.type === "forecast.stop") return { type: x.type };
+      if (x.type === "forecast.train" || x.type === "forecast.stop" || x.type === "forecast.dashboard") return { type: x.type };
       if (x.type === "forecast.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
     default:
@@ -262,7 +270,7 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
   if (typeof v !== "object" || v === null) return false;
   const r = v as Record<string, unknown>;
   switch (r.kind) {
-    case "dashboard": return typeof r.runDir === "string";
+    case "dashboard": return typeof r.runDir === "string" || typeof r.forecastRecord === "string";
     case "gateHeatmap": case "gradientFlow": return typeof r.checkpoint === "string" && typeof r.text === "string";
     case "generateText": return typeof r.checkpoint === "string";
     case "compareRuns": return Array.isArray(r.runDirs) && r.runDirs.every((d) => typeof d === "string");

@@ -24,7 +24,7 @@ export {
   setSequenceHead, dLogitsPtr, classTargetsPtr, streamWeightsPtr, pooledPtr, dEmbeddedPtr, inputGradPtr, setInputScale,
   layerOutputPtr, directionHiddenPtr, directionCellPtr, directionGatesPtr, directionCount, sequenceHead,
 } from "./network";
-export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN } from "./regression";
+export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN, LOSS_QUANTILE, setQuantileLevel } from "./regression";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 // real-valued cell constants (CTRNN Δt, fixed τ): after configure(), which resets them
 export { setCellConstant } from "./cells";

@@ -57,7 +57,7 @@ import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } fro
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
-import { LOSS_CROSS_ENTROPY, LOSS_GAUSSIAN, lastRegressionWeightTotal, regressionLoss } from "./regression";
+import { LOSS_CROSS_ENTROPY, LOSS_GAUSSIAN, LOSS_QUANTILE, MAX_QUANTILES, lastRegressionWeightTotal, regressionLoss } from "./regression";
 import { hashUniform } from "./rng";
 import { addInto, addTo, mulInto, sumSquares } from "./vec";
 
@@ -311,11 +311,12 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
 
 /**
  * After configureModel (embed 0), before setShape: the numeric task. loss = regression.ts LOSS_*
- * (not cross-entropy), targetWidth K values per row (O = K, or 2K for the Gaussian). Returns 0, or
- * −1 when the head's width does not fit the loss.
+ * (not cross-entropy), targetWidth K values per row (O = K, 2K for the Gaussian, Q·K for Q quantile
+ * levels, set by setQuantileLevel). Returns 0, or −1 when the head's width does not fit the loss.
  */
 export function setRegression(loss: i32, targetWidth: i32): i32 {
-  if (loss <= LOSS_CROSS_ENTROPY || loss > LOSS_GAUSSIAN || E != 0 || targetWidth < 1 || O != (loss == LOSS_GAUSSIAN ? 2 : 1) * targetWidth) return -1;
+  if (loss <= LOSS_CROSS_ENTROPY || loss > LOSS_QUANTILE || E != 0 || targetWidth < 1) return -1;
+  if (loss == LOSS_QUANTILE ? O % targetWidth != 0 || O / targetWidth > MAX_QUANTILES : O != (loss == LOSS_GAUSSIAN ? 2 : 1) * targetWidth) return -1;
   lossKind = loss; K = targetWidth;
   setShape(1, 1);
   return 0;

@@ -7,6 +7,9 @@
 //   LOSS_GAUSSIAN  O = 2K  outputs [μ_1 … μ_K, s_1 … s_K], s = log σ², clamped to ±S_BOUND:
 //                          ℓ = ½ (log 2π + s + (y − μ)² e^{−s})          (GaussianNLLLoss, full=True, on e^s)
 //                          ∂ℓ/∂μ = (μ − y) e^{−s}, ∂ℓ/∂s = ½ (1 − (y − μ)² e^{−s}) (0 where the clamp holds)
+//   LOSS_QUANTILE  O = Q·K outputs [q_1,1 … q_1,K, …, q_Q,1 … q_Q,K] at the levels τ_1 … τ_Q (setQuantileLevel),
+//                          e = y − q: ℓ = max(τ e, (τ − 1) e) (pinball), averaged over the Q levels too,
+//                          ∂ℓ/∂q = −τ for e > 0, 1 − τ for e < 0, 0 at e = 0
 
 import { at } from "./arena";
 
@@ -14,6 +17,18 @@ export const LOSS_CROSS_ENTROPY = 0;
 export const LOSS_MSE = 1;
 export const LOSS_MAE = 2;
 export const LOSS_GAUSSIAN = 3;
+export const LOSS_QUANTILE = 4;
+
+/** The most quantile levels one head carries. */
+export const MAX_QUANTILES = 16;
+const quantileLevels = memory.data(MAX_QUANTILES * 8, 8); // f64 [MAX_QUANTILES]
+
+/** Sets level τ_index (0 < τ < 1) of the quantile loss; 0, or −1 when index or level is out of range. */
+export function setQuantileLevel(index: i32, level: f64): i32 {
+  if (index < 0 || index >= MAX_QUANTILES || !(level > 0 && level < 1)) return -1;
+  store<f64>(quantileLevels + (<usize>index << 3), level);
+  return 0;
+}
 
 /** log σ² is clamped to [−S_BOUND, S_BOUND] (σ from 5.5e-4 to 1.8e3 on standardised data): e^{−s} stays finite in f32. */
 const S_BOUND: f64 = 15;
@@ -28,7 +43,8 @@ export function regressionLoss(kind: i32, outputs: usize, targets: usize, weight
   let counted: f64 = 0;
   for (let r = 0; r < R; r++) counted += <f64>load<real>(at(weights, r));
   weightTotal = counted;
-  const denominator = (counted != 0 ? counted : 1.0) * <f64>K;
+  const Q = kind == LOSS_QUANTILE ? O / K : 1;
+  const denominator = (counted != 0 ? counted : 1.0) * <f64>K * <f64>Q;
   let total: f64 = 0;
   for (let r = 0; r < R; r++) {
     const w = <f64>load<real>(at(weights, r));
@@ -38,6 +54,17 @@ export function regressionLoss(kind: i32, outputs: usize, targets: usize, weight
       continue;
     }
     const scale = w / denominator;
+    if (kind == LOSS_QUANTILE) {
+      for (let j = 0; j < Q; j++) {
+        const tau = load<f64>(quantileLevels + (<usize>j << 3));
+        for (let k = 0; k < K; k++) {
+          const e = <f64>load<real>(at(y, k)) - <f64>load<real>(at(out, j * K + k));
+          total += w * (e >= 0 ? tau * e : (tau - 1) * e);
+          store<real>(at(dOut, j * K + k), <real>(e > 0 ? -tau * scale : e < 0 ? (1 - tau) * scale : 0));
+        }
+      }
+      continue;
+    }
     for (let k = 0; k < K; k++) {
       const e = <f64>load<real>(at(out, k)) - <f64>load<real>(at(y, k));
       if (kind == LOSS_MSE) {

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { jsonLines, projectRoot, runCli, tempDir } from "../helpers";
+import { cliPath, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 
 const FAST = ["--steps", "30", "--hidden", "6", "--batch", "16"];
 
@@ -44,7 +44,7 @@ describe("rnn-lab forecasting, as a user runs it", () => {
     assert.equal(e.status, 0, e.stderr);
     const r = JSON.parse(e.stdout) as { task: string; horizon: number; origins: number[]; ar: { order: number; coefficients: number[] }[]; models: Record<string, { per_step: { mae: number; coverage: number | null }[][] }> };
     assert.equal(r.task, "forecast");
-    assert.deepEqual(Object.keys(r.models), ["model", "naive", "seasonal_naive", "mean", "ar"]);
+    assert.deepEqual(Object.keys(r.models), ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"]);
     for (const m of Object.values(r.models)) assert.equal(m.per_step[0].length, 3);
     assert.ok(r.models.model.per_step[0].every((s) => s.coverage !== null && s.coverage >= 0 && s.coverage <= 1), "a Gaussian model has coverage");
     assert.ok(r.models.naive.per_step[0].every((s) => s.coverage === null));
@@ -62,6 +62,31 @@ describe("rnn-lab forecasting, as a user runs it", () => {
     const long = runCli(["forecast", "m.safetensors", "data.csv", "--horizon", "4"], { cwd: dir });
     assert.equal(long.status, 1);
     assert.match(long.stderr, /^rnn-lab: error: this model forecasts 3 steps at once \(direct\); ask for at most 3/);
+  });
+
+  test("--quantiles: the pinball head's outer levels bound the intervals; their coverage is the share of actual values inside them", () => {
+    const dir = folderWith(table(300));
+    const t = runCli(["train", "data.csv", ...BASE, ...FAST, "--out", "q.safetensors", "--quantiles", "0.1,0.5,0.9"], { cwd: dir });
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /model .* % \(80 % nominal\)/);
+    const r = JSON.parse(runCli(["eval", "q.safetensors", "data.csv", "--json"], { cwd: dir }).stdout) as {
+      interval_level: number; origins: number[]; models: Record<string, { overall: { coverage: number | null }[]; forecasts: { lower: number[][][]; upper: number[][][] } }>;
+    };
+    assert.equal(r.interval_level, 0.8);
+    // the actual values from the table itself (its rows are already in time order)
+    const y = table(300).trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+    const { lower, upper } = r.models.model.forecasts;
+    let inside = 0, n = 0;
+    r.origins.forEach((o, i) => { for (let h = 0; h < 3; h++) { n++; if (y[o + h] >= lower[i][h][0] && y[o + h] <= upper[i][h][0]) inside++; } });
+    assert.ok(Math.abs(r.models.model.overall[0].coverage! - inside / n) < 1e-12, `${r.models.model.overall[0].coverage} vs ${inside / n}`);
+    const csv = runCli(["forecast", "q.safetensors", "data.csv", "--csv"], { cwd: dir }).stdout.trim().split("\n");
+    assert.equal(csv[0], "day,y,y_lower,y_upper");
+    for (const [flags, why] of [[["--quantiles", "0.5,0.3"], /ascend/], [["--quantiles", "0.2,1.2"], /above 0 and below 1/], [["--loss", "mse", "--quantiles", "0.5"], /needs the quantile loss/], [["--quantiles", "a"], /--quantiles needs numbers/]] as const) {
+      const bad = runCli(["train", "data.csv", ...BASE, ...FAST, "--out", "bad.safetensors", ...flags], { cwd: dir });
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, why);
+      assert.ok(!existsSync(join(dir, "bad.safetensors")));
+    }
   });
 
   test("recursive forecasts run past the horizon it was trained for; a character model is not a forecaster", () => {
@@ -91,6 +116,32 @@ describe("rnn-lab forecasting, as a user runs it", () => {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(readdirSync(dir), [file.replace(/\.csv$/, ".forecast.safetensors")]);
     }
+  });
+});
+
+describe("a stopped forecaster resumes", () => {
+  test("SIGTERM writes a valid checkpoint (exit 143); --resume trains on from its weights and step count; another window is refused", async () => {
+    const dir = folderWith(table(300));
+    const child = spawn(process.execPath, [cliPath, "train", "data.csv", ...BASE, "--hidden", "6", "--batch", "16", "--steps", "30000", "--json", "--out", "m.safetensors"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // stop once it has reported a validation: it is in the loop
+    await new Promise<void>((resolve) => child.stdout.on("data", (d: Buffer) => { out += d; if (out.includes('"type":"progress"')) resolve(); }));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 143);
+    const done = jsonLines(out).find((l) => l.type === "done") as { steps: number; stopped: string };
+    assert.equal(done.stopped, "SIGTERM");
+    assert.ok(done.steps > 0 && done.steps < 30000, `stopped at step ${done.steps}`);
+    assert.equal(runCli(["eval", "m.safetensors", "data.csv", "--json"], { cwd: dir }).status, 0, "the checkpoint it wrote is a forecaster");
+    const resumed = jsonLines(runCli(["train", "data.csv", ...BASE, "--hidden", "6", "--batch", "16", "--steps", "20", "--json", "--resume", "m.safetensors", "--out", "r.safetensors"], { cwd: dir }).stdout);
+    const progress = resumed.filter((l) => l.type === "progress") as { step: number; steps: number }[];
+    assert.equal(progress[0].steps, done.steps + 20, "it counts on from the stopped run's steps");
+    assert.ok(progress[0].step > done.steps);
+    assert.equal((resumed.find((l) => l.type === "done") as { steps: number }).steps, done.steps + 20);
+    const other = runCli(["train", "data.csv", ...BASE, "--lookback", "7", "--hidden", "6", "--steps", "5", "--resume", "m.safetensors", "--out", "x.safetensors"], { cwd: dir });
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /--resume m\.safetensors: it was trained with another lookback/);
+    assert.ok(!existsSync(join(dir, "x.safetensors")));
   });
 });
 
@@ -130,7 +181,7 @@ describe("bad input: one line naming the row or column, nothing written", () => 
     ["--test-from past the end", table(120), ["--test-from", "2030-01-01"], /^--test-from 2030-01-01 is after the table's last time/],
     ["--val-frac out of range", table(120), ["--val-frac", "1.5"], /^--val-frac must be from 0 to below 1, not 1\.5$/],
     ["an unknown --fill", table(120), ["--fill", "mean"], /^--fill must be one of previous, linear, not "mean"$/],
-    ["an unknown --loss", table(120), ["--loss", "huber"], /^--loss must be one of mse, mae, gaussian, not "huber"$/],
+    ["an unknown --loss", table(120), ["--loss", "huber"], /^--loss must be one of mse, mae, gaussian, quantile, not "huber"$/],
     ["no --target", table(120), ["--target", ""], /^--task forecast needs --target COL/],
     ["a lookback of 0", table(120), ["--lookback", "0"], /^--lookback must be a whole number ≥ 1, not 0$/],
   ];

@@ -11,13 +11,16 @@ import { ModelSpec } from "../../src/engine/model/modelSpec";
 import { relativeError } from "../../src/engine/insight/gradientCheck";
 
 const THRESHOLD = 1e-6;
-const LOSSES: [string, RegressionLoss][] = [["mse", RegressionLoss.Mse], ["mae", RegressionLoss.Mae], ["gaussian", RegressionLoss.Gaussian]];
+const LOSSES: [string, RegressionLoss][] = [["mse", RegressionLoss.Mse], ["mae", RegressionLoss.Mae], ["gaussian", RegressionLoss.Gaussian], ["quantile (0.1, 0.5, 0.9)", RegressionLoss.Quantile]];
+/** The quantile head's levels in these tests (the loss's gradient differs per level: −τ or 1 − τ). */
+const LEVELS = [0.1, 0.5, 0.9];
+const regression = (loss: RegressionLoss, targets: number) => ({ loss, targets, ...(loss === RegressionLoss.Quantile ? { quantiles: LEVELS } : {}) });
 
 interface Case { spec: ModelSpec; loss: RegressionLoss; targets: number; direct: boolean; batch: number; steps: number }
 
 /** Worst relative error over every parameter; inputs and targets drawn from the core's generator. */
 function worstGradientError(c: Case): { worst: number; name: string; loss: number } {
-  const core = new Core({ ...coreShape(c.spec), regression: { loss: c.loss, targets: c.targets } }, "f64");
+  const core = new Core({ ...coreShape(c.spec), regression: regression(c.loss, c.targets) }, "f64");
   core.setShape(c.batch, c.steps);
   core.seed(11);
   core.fillRandom(core.params(), 0.5);
@@ -26,11 +29,21 @@ function worstGradientError(c: Case): { worst: number; name: string; loss: numbe
   // direct: only the window's last step carries loss (rows (T−1)·B …); recursive: every step
   if (c.direct) weights.fill(0).fill(1, (c.steps - 1) * c.batch);
   const loss = () => { core.resetState(); return core.forward(true, 0, true); };
-  // MAE is |e|: targets at least 0.25 from the output, so no stencil point crosses the kink at e = 0
+  // MAE and pinball have a kink at e = 0: targets at least 0.25 from every output they are compared
+  // with (each quantile level's), so no stencil point crosses it; either side of each level happens
   loss();
   const out = core.outputValues(), y = core.realTargets(), O = core.outputs;
+  const levels = c.loss === RegressionLoss.Quantile ? O / c.targets : 1;
   for (let r = 0; r < c.batch * c.steps; r++) {
-    for (let k = 0; k < c.targets; k++) y[r * c.targets + k] = out[r * O + k] + (core.nextU32() % 2 ? 1 : -1) * (0.25 + (core.nextU32() % 1000) / 1000);
+    for (let k = 0; k < c.targets; k++) {
+      const compared = Array.from({ length: levels }, (_, j) => out[r * O + j * c.targets + k]);
+      let v = NaN;
+      for (let tries = 0; tries < 50 && !(compared.every((q) => Math.abs(v - q) >= 0.25)); tries++) {
+        v = compared[core.nextU32() % levels] + (core.nextU32() % 2 ? 1 : -1) * (0.25 + (core.nextU32() % 1000) / 1000);
+      }
+      if (!compared.every((q) => Math.abs(v - q) >= 0.25)) v = Math.max(...compared) + 0.5;
+      y[r * c.targets + k] = v;
+    }
   }
   core.zeroGrads();
   const value = loss();
@@ -73,7 +86,7 @@ describe("forecast heads: the loss is the mean the formula gives", () => {
   for (const [lossName, loss] of LOSSES) {
     test(`${lossName}: rows of weight 0 count for nothing`, () => {
       const spec = base;
-      const core = new Core({ ...coreShape(spec), regression: { loss, targets: 2 } }, "f64");
+      const core = new Core({ ...coreShape(spec), regression: regression(loss, 2) }, "f64");
       core.setShape(2, 3);
       core.seed(3);
       core.fillRandom(core.params(), 0.5);
@@ -90,6 +103,10 @@ describe("forecast heads: the loss is the mean the formula gives", () => {
           const e = out[r * O + k] - y[r * 2 + k];
           if (loss === RegressionLoss.Mse) sum += e * e;
           else if (loss === RegressionLoss.Mae) sum += Math.abs(e);
+          else if (loss === RegressionLoss.Quantile) {
+            // e above is q_1 − y; every level j: max(τ (y − q_j), (τ − 1)(y − q_j)), averaged over the levels
+            for (let j = 0; j < LEVELS.length; j++) { const u = y[r * 2 + k] - out[r * O + j * 2 + k]; sum += Math.max(LEVELS[j] * u, (LEVELS[j] - 1) * u) / LEVELS.length; }
+          }
           else { const s = out[r * O + 2 + k]; sum += 0.5 * (Math.log(2 * Math.PI) + s + (e * e) / Math.exp(s)); }
         }
       }
@@ -99,5 +116,11 @@ describe("forecast heads: the loss is the mean the formula gives", () => {
 
   test("a head width that does not fit the loss is refused", () => {
     assert.throws(() => new Core({ ...coreShape(base), regression: { loss: RegressionLoss.Gaussian, targets: 0 } }, "f64"), /refused/);
+  });
+
+  test("quantile levels outside (0, 1), none, or more than the core holds are refused", () => {
+    for (const quantiles of [[0, 0.5], [0.5, 1], [], Array.from({ length: 17 }, (_, j) => (j + 1) / 18)]) {
+      assert.throws(() => new Core({ ...coreShape(base), regression: { loss: RegressionLoss.Quantile, targets: 2, quantiles } }, "f64"), /refused/, JSON.stringify(quantiles));
+    }
   });
 });

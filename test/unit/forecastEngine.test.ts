@@ -14,7 +14,7 @@ import { decodeForecastCheckpoint, encodeForecastCheckpoint } from "../../src/en
 import { featureMatrix } from "../../src/engine/forecast/forecastFeatures";
 import { parseNumericSeries } from "../../src/engine/forecast/numericSeries";
 import { mulberry32 } from "../../src/engine/model/seededRandom";
-import type { ForecastTrainRequest } from "../../src/engine/forecast/forecastModel";
+import { FORECASTER_NAMES, type ForecastTrainRequest } from "../../src/engine/forecast/forecastModel";
 import { naiveForecast, seasonalNaiveForecast } from "../../src/engine/forecast/baselines";
 import { tempDir } from "../helpers";
 import { restoreTask } from "../../src/engine/tasks/taskRegistry";
@@ -57,7 +57,7 @@ describe("no information from the test span reaches training", () => {
       assert.deepEqual(eb.ar, ea.ar, "the AR fit reads the training span only");
       let before = 0, after = 0;
       ea.origins.forEach((o, i) => {
-        for (const name of ["model", "naive", "seasonal_naive", "mean", "ar"] as const) {
+        for (const name of FORECASTER_NAMES) {
           const same = JSON.stringify(eb.scores[name].forecasts.mean[i]) === JSON.stringify(ea.scores[name].forecasts.mean[i]);
           if (o <= spikeRow) { assert.ok(same, `${name} at origin ${o} (before the spike) changed`); before++; }
           else if (!same) after++;
@@ -157,7 +157,7 @@ describe("checkpoint and evaluation", () => {
     // per step MAE of naive at step 1, computed here
     const mae1 = e.origins.reduce((s, o) => s + Math.abs(y[o - 1] - y[o]), 0) / e.origins.length;
     assert.ok(Math.abs(e.scores.naive.perStep[0][0].mae - mae1) < 1e-12);
-    for (let h = 0; h < spec.horizon; h++) assert.ok(["model", "naive", "seasonal_naive", "mean", "ar"].includes(e.winner[0][h]));
+    for (let h = 0; h < spec.horizon; h++) assert.ok(FORECASTER_NAMES.includes(e.winner[0][h]));
   });
 
   test("recursive: the open loop reads the actual values, the closed loop its own predictions; at step 1 they agree", async () => {

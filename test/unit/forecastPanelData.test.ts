@@ -86,14 +86,15 @@ describe("baseline interval widths", () => {
     const mean = train.reduce((a, b) => a + b, 0) / train.length;
     const w = intervalWidths(train, ar, mean, 4, 9);
     const phi = ar.coefficients[1];
-    expectClose(w.ar, Array.from({ length: 9 }, (_, k) => Math.sqrt((ar.sigma2 * (1 - phi ** (2 * (k + 1)))) / (1 - phi ** 2))), { atol: 1e-12, rtol: 1e-10 }, "AR(1) σ_h");
+    expectClose(w.ar!, Array.from({ length: 9 }, (_, k) => Math.sqrt((ar.sigma2 * (1 - phi ** (2 * (k + 1)))) / (1 - phi ** 2))), { atol: 1e-12, rtol: 1e-10 }, "AR(1) σ_h");
     let d = 0, ds = 0, ss = 0;
     for (let t = 1; t < 300; t++) d += (train[t] - train[t - 1]) ** 2;
     for (let t = 4; t < 300; t++) ds += (train[t] - train[t - 4]) ** 2;
     for (let t = 0; t < 300; t++) ss += (train[t] - mean) ** 2;
-    expectClose(w.naive, Array.from({ length: 9 }, (_, k) => Math.sqrt(d / 299) * Math.sqrt(k + 1)), { atol: 1e-12, rtol: 1e-12 }, "naive σ_h");
-    expectClose(w.seasonal_naive, [1, 1, 1, 1, 2, 2, 2, 2, 3].map((m) => Math.sqrt(ds / 296) * Math.sqrt(m)), { atol: 1e-12, rtol: 1e-12 }, "seasonal σ_h");
-    expectClose(w.mean, new Array(9).fill(Math.sqrt(ss / 299) * Math.sqrt(1 + 1 / 300)), { atol: 1e-12, rtol: 1e-12 }, "mean σ_h");
+    expectClose(w.naive!, Array.from({ length: 9 }, (_, k) => Math.sqrt(d / 299) * Math.sqrt(k + 1)), { atol: 1e-12, rtol: 1e-12 }, "naive σ_h");
+    expectClose(w.seasonal_naive!, [1, 1, 1, 1, 2, 2, 2, 2, 3].map((m) => Math.sqrt(ds / 296) * Math.sqrt(m)), { atol: 1e-12, rtol: 1e-12 }, "seasonal σ_h");
+    expectClose(w.mean!, new Array(9).fill(Math.sqrt(ss / 299) * Math.sqrt(1 + 1 / 300)), { atol: 1e-12, rtol: 1e-12 }, "mean σ_h");
+    assert.equal(w.tdnn, null, "the time-delay network has no closed-form interval");
   });
 });
 
@@ -151,7 +152,7 @@ describe("baseline report", () => {
 
   test("the forecasts from one row: each baseline from the history up to it; those without enough history are left out", () => {
     const from = baselinesFrom(y, 168, 200, 3);
-    assert.deepEqual(from.map((f) => f.name), ["naive", "seasonal_naive", "mean", "ar"]);
+    assert.deepEqual(from.map((f) => f.name), ["naive", "seasonal_naive", "mean", "ar", "tdnn"]);
     assert.deepEqual(Array.from(from[0].forecast), [y[199], y[199], y[199]]);
     assert.deepEqual(Array.from(from[1].forecast), [y[188], y[189], y[190]]);
     assert.deepEqual(baselinesFrom(y, 168, 5, 3).map((f) => f.name).includes("seasonal_naive"), false);
@@ -193,7 +194,7 @@ describe("forecast worker and protocol checks", () => {
     assert.equal(r.result.series.time![0], Date.UTC(2000, 0, 1));
     assert.deepEqual([rep.trainEnd, rep.valEnd], [168, 192]);
     assert.equal(rep.origins.length, 30);
-    assert.deepEqual(rep.models.map((m) => m.name), ["naive", "seasonal_naive", "mean", "ar"]);
+    assert.deepEqual(rep.models.map((m) => m.name), ["naive", "seasonal_naive", "mean", "ar", "tdnn"]);
     assert.equal(r.result.model, null);
     // the forecast from file line 201 (data row 200): history up to and including it
     const f = await s.ask({ type: "forecastFrom", id: 3, source: { file }, series, line: 201, horizon: 4 });

@@ -1,6 +1,6 @@
 // The forecasting network against PyTorch: windows built from a feature matrix by ForecastNetwork
 // (direct and recursive targets, loss weights), nn.RNN / nn.LSTM / nn.GRU + nn.Linear, mse / mae /
-// Gaussian NLL: the head's outputs at every step, the loss and every gradient. PyTorch builds its
+// Gaussian NLL, pinball at three quantile levels: the head's outputs at every step, the loss and every gradient. PyTorch builds its
 // windows itself (test/fixtures/generateForecastModelFixtures.py, float64).
 
 import { readFileSync } from "node:fs";
@@ -13,16 +13,16 @@ import type { ForecastSpec } from "../../src/engine/forecast/forecastModel";
 import { expectClose, projectRoot } from "../helpers";
 
 interface Case {
-  name: string; spec: ModelSpec; targets: number; lookback: number; horizon: number; strategy: "direct" | "recursive"; loss: "mse" | "mae" | "gaussian";
+  name: string; spec: ModelSpec; targets: number; lookback: number; horizon: number; strategy: "direct" | "recursive"; loss: "mse" | "mae" | "gaussian" | "quantile"; quantiles?: number[];
   origins: number[]; params: Record<string, { shape: number[]; data: number[] }>; outputs: number[]; loss_value: number; grads: Record<string, number[]>;
 }
 const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "forecastModelFixtures.json"), "utf8")) as { features: number[]; cases: Case[] };
 
-export function forecastSpecFor(c: Pick<Case, "targets" | "lookback" | "horizon" | "strategy" | "loss">, inputs: number): ForecastSpec {
+export function forecastSpecFor(c: Pick<Case, "targets" | "lookback" | "horizon" | "strategy" | "loss" | "quantiles">, inputs: number): ForecastSpec {
   const columns = [...Array.from({ length: c.targets }, (_, k) => `y${k}`), ...Array.from({ length: inputs }, (_, j) => `x${j}`)];
   return {
     targets: columns.slice(0, c.targets), inputs: columns.slice(c.targets), timeColumn: null, timeKind: "row", calendar: [], fill: "none",
-    lookback: c.lookback, horizon: c.horizon, strategy: c.strategy, loss: c.loss,
+    lookback: c.lookback, horizon: c.horizon, strategy: c.strategy, loss: c.loss, ...(c.quantiles ? { quantiles: c.quantiles } : {}),
     scaling: { columns, mean: columns.map(() => 0), std: columns.map(() => 1) }, split: { steps: 0, trainEnd: 0, valEnd: 0, testFromTime: null },
     season: 1, arOrder: null, backtest: 1,
   };

@@ -72,7 +72,7 @@ test("train through the training worker, then the panel's and the hover's number
   const rep = r.result.report;
   assert.equal(r.result.modelError, undefined);
   assert.equal(r.result.model?.checkpoint, out);
-  assert.deepEqual(rep.models.map((m) => m.name), ["model", "naive", "seasonal_naive", "mean", "ar"]);
+  assert.deepEqual(rep.models.map((m) => m.name), ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"]);
   assert.deepEqual(rep.origins, ev.origins, "the checkpoint's backtest origins");
   assert.deepEqual([rep.trainEnd, rep.valEnd], [ev.split.trainEnd, ev.split.valEnd]);
   assert.equal(rep.horizon, 7);
@@ -107,4 +107,33 @@ test("a request that is not a forecaster's is refused by the training worker's c
   }
   assert.equal(isTrainingEvent({ type: "forecastProgress", progress: { step: 1, steps: 2, valMae: "x", valRmse: null, baselineValMae: 1 } }), false);
   assert.equal(isTrainingEvent({ type: "forecastDone", checkpoint: "c", seconds: 1, modelMae: 1, bestBaseline: "ar" }), false);
+});
+
+test("Stop on a forecaster's run in the training worker writes its best weights so far as a valid checkpoint, which a resumed run starts from", async () => {
+  const out = join(tempDir(), "stopped.safetensors");
+  const request = { data, targets: ["load"], inputs: ["temperature"], timeColumn: "date", lookback: 14, horizon: 7, network: { cell: "gru", hidden: 8 }, steps: 60_000, out };
+  const worker = new Worker(join(projectRoot, "dist", "trainingWorker.js"));
+  const events: TrainingEvent[] = [];
+  await new Promise<void>((resolve, reject) => {
+    worker.on("message", (m: unknown) => {
+      if (!isTrainingEvent(m)) return reject(new Error(`not an event: ${JSON.stringify(m)}`));
+      events.push(m);
+      // stop at the first validation, as the dashboard's Stop does
+      if (m.type === "forecastProgress" && events.filter((e) => e.type === "forecastProgress").length === 1) worker.postMessage({ type: "stop" });
+      if (m.type === "forecastDone" || m.type === "error") void worker.terminate().then(() => resolve());
+    });
+    worker.on("error", reject);
+    assert.ok(isToTrainingWorker({ type: "forecast", request }));
+    worker.postMessage({ type: "forecast", request });
+  });
+  const done = events.at(-1) as Extract<TrainingEvent, { type: "forecastDone" }>;
+  assert.equal(done.type, "forecastDone", JSON.stringify(done));
+  assert.equal(done.stopped, true);
+  assert.ok(done.steps > 0 && done.steps < 60_000, `stopped at step ${done.steps}`);
+  const model = loadForecastModel(out); // a valid forecaster
+  assert.ok(Number.isFinite(evaluateForecast(model, readForecastTable(model, data)).scores.model.overall[0].mae));
+  const resumed = await trainInWorker({ ...request, steps: 30, resumeFrom: out, out: join(tempDir(), "resumed.safetensors") });
+  const progress = resumed.filter((e): e is Extract<TrainingEvent, { type: "forecastProgress" }> => e.type === "forecastProgress");
+  assert.equal(progress.at(-1)!.progress.step, done.steps + 30, "the resumed run counts on from the stopped run's steps");
+  assert.equal((resumed.at(-1) as Extract<TrainingEvent, { type: "forecastDone" }>).stopped, false);
 });

@@ -27,9 +27,10 @@ export class Core {
     this.checkFits(1, 1);
     this.x = instantiateCore(this.variant);
     const reg = shape.regression;
-    const outputs = reg ? reg.targets * (reg.loss === RegressionLoss.Gaussian ? 2 : 1) : shape.outputs ?? shape.vocab;
+    const outputs = reg ? reg.targets * regressionOutputsPerValue(reg) : shape.outputs ?? shape.vocab;
     const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, outputs);
-    if (n < 0 || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
+    const levelsRefused = reg?.loss === RegressionLoss.Quantile && (reg.quantiles ?? []).some((q, j) => this.x.setQuantileLevel(j, q) < 0);
+    if (n < 0 || levelsRefused || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
     shape.constants?.forEach((v, k) => { if (this.x.setCellConstant(k, v) < 0) throw new Error(`the core has no cell constant ${k}`); });
     this.paramCount = n;
     this.tensors = [];
@@ -189,3 +190,7 @@ function shapeFacts(shape: CoreShape): ShapeFacts {
     ...cellOptionsOfCoreShape(shape) };
 }
 
+/** Head outputs per regression value: 2 for the Gaussian (mean, log-variance), Q for Q quantile levels, else 1. */
+export function regressionOutputsPerValue(reg: NonNullable<CoreShape["regression"]>): number {
+  return reg.loss === RegressionLoss.Gaussian ? 2 : reg.loss === RegressionLoss.Quantile ? reg.quantiles?.length ?? 0 : 1;
+}

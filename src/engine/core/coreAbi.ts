@@ -25,7 +25,9 @@ export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, Bias
 /** setSequenceHead()'s mode (network.ts POOL_*): the per-step head, or one row per stream pooled over its real steps. */
 export enum SequencePool { Steps = 0, Last = 1, Mean = 2, Max = 3 }
 /** setRegression()'s loss: regression.ts LOSS_* (0, cross-entropy, is the language model's and not a regression loss). */
-export enum RegressionLoss { Mse = 1, Mae = 2, Gaussian = 3 }
+export enum RegressionLoss { Mse = 1, Mae = 2, Gaussian = 3, Quantile = 4 }
+/** The most quantile levels one head carries (regression.ts MAX_QUANTILES). */
+export const MAX_QUANTILES = 16;
 /** tensorField(index, field)'s field. */
 export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4, Direction = 5 }
 /** setLinearSolver()'s mode (src/wasm/linearScan.ts SOLVE_*; 0 = the core's choice). */
@@ -56,8 +58,8 @@ export interface CoreShape {
   outputs?: number;
   /** setCellConstant(k, constants[k]) after configure (CTRNN: [Δt, fixed τ]); absent = none. */
   constants?: readonly number[];
-  /** the numeric task: dense inputs of `vocab` reals per step, a regression head of `targets` values (×2 Gaussian); absent = ids and softmax */
-  regression?: { loss: RegressionLoss; targets: number };
+  /** the numeric task: dense inputs of `vocab` reals per step, a regression head of `targets` values (×2 Gaussian, ×Q quantile levels); absent = ids and softmax */
+  regression?: { loss: RegressionLoss; targets: number; quantiles?: readonly number[] };
 }
 
 /** The instance's exports, in src/wasm/index.ts's order. i32 flags are 0/1 for bool arguments. */
@@ -178,8 +180,10 @@ export interface CoreExports {
   /** LinearSolver: how h_t = a_t∘h_{t−1} + b_t is solved over a window (Auto = the faster on this core, sequential). */
   setLinearSolver(mode: number): void;
   // ---- the numeric task (network.ts setRegression, regression.ts)
-  /** After configureModel (embed 0): layer 0 reads V reals per row, the loss is `loss` (RegressionLoss) against K = targetWidth reals per row; O must be K (2K Gaussian). 0, or −1 refused. Allocates. */
+  /** After configureModel (embed 0): layer 0 reads V reals per row, the loss is `loss` (RegressionLoss) against K = targetWidth reals per row; O must be K (2K Gaussian, Q·K quantile). 0, or −1 refused. Allocates. */
   setRegression(loss: number, targetWidth: number): number;
+  /** Level τ_index ∈ (0, 1) of the quantile loss (outputs [τ-major, K]); 0, or −1 out of range. */
+  setQuantileLevel(index: number, level: number): number;
   /** real [Tmax·B, V]: the values read at each row. */
   denseInputsPtr(): number;
   /** real [Tmax·B, K]: the regression targets. */

@@ -11,9 +11,10 @@
 //   seasonal naive σ_h = σ √(⌊(h − 1)/S⌋ + 1)
 //   mean           σ_h = σ √(1 + 1/T)                      (σ: the training span's standard deviation)
 //   AR(p)          σ_h² = σ² Σ_{j<h} ψ_j², ψ_0 = 1, ψ_j = Σ_{k=1..min(j,p)} w_k ψ_{j−k}
+//   time-delay network  none (its closed loop through the MLP has no closed form)
 
 import { AutoregressiveFit } from "./autoregression";
-import { BaselineName, backtestOrigins, fitBaselines } from "./baselines";
+import { BASELINES, BaselineName, backtestOrigins, fitBaselines } from "./baselines";
 import { ForecastErrors, forecastErrors, intervalCoverage, naiveScale } from "./forecastMetrics";
 import { autocorrelation, detectSeason } from "./seasonality";
 
@@ -53,6 +54,8 @@ export interface BacktestedModel {
   /** the interval (INTERVAL_LEVEL) around each forecast, [origins, horizon]; null: the model gives none */
   lower: Float64Array | null;
   upper: Float64Array | null;
+  /** this model's interval level where it differs from the report's (a quantile head's τ_Q − τ_1); absent: the report's intervalLevel */
+  intervalLevel?: number;
   overall: ForecastErrorsWithCoverage;
   perStep: ForecastErrorsWithCoverage[];
   /** open loop: step h forecast from the actual values up to o + h − 1 (one step ahead each time); null where the model cannot be fed */
@@ -103,12 +106,13 @@ export function baselineReport(y: Float64Array, o: ReportOptions): BaselineRepor
   const scale = naiveScale(train);
   const residualLags = Math.max(1, Math.min(40, Math.floor((n - o.valEnd) / 4)));
   const sigmas = intervalWidths(train, set.ar, set.mean, season, H);
-  const models = (["naive", "seasonal_naive", "mean", "ar"] as BaselineName[]).map((name): BacktestedModel => {
+  const models = BASELINES.map((name): BacktestedModel => {
     const forecast = set.forecasters[name];
     const forecasts = new Float64Array(origins.length * H);
     origins.forEach((origin, i) => forecasts.set(forecast(y.subarray(0, origin), H), i * H));
-    const lower = forecasts.map((f, i) => f - INTERVAL_Z * sigmas[name][i % H]);
-    const upper = forecasts.map((f, i) => f + INTERVAL_Z * sigmas[name][i % H]);
+    const sigma = sigmas[name];
+    const lower = sigma && forecasts.map((f, i) => f - INTERVAL_Z * sigma[i % H]);
+    const upper = sigma && forecasts.map((f, i) => f + INTERVAL_Z * sigma[i % H]);
     const oneStep = (t: number) => forecast(y.subarray(0, t), 1)[0];
     const residuals = Float64Array.from({ length: n - o.valEnd }, (_, k) => y[o.valEnd + k] - oneStep(o.valEnd + k));
     // open loop: each step one step ahead from the actual values (the mean does not read the history: none)
@@ -121,8 +125,8 @@ export function baselineReport(y: Float64Array, o: ReportOptions): BaselineRepor
   };
 }
 
-/** The per-step σ_h (h = 1..H) of each baseline's forecast, from its one-step residuals on the training span. */
-export function intervalWidths(train: ArrayLike<number>, ar: AutoregressiveFit, mean: number, season: number, H: number): Record<BaselineName, Float64Array> {
+/** The per-step σ_h (h = 1..H) of each baseline's forecast, from its one-step residuals on the training span; null for the time-delay network (a closed-loop MLP has no closed-form spread). */
+export function intervalWidths(train: ArrayLike<number>, ar: AutoregressiveFit, mean: number, season: number, H: number): Record<BaselineName, Float64Array | null> {
   const rms = (from: number, residual: (t: number) => number) => {
     let s = 0;
     for (let t = from; t < train.length; t++) s += residual(t) ** 2;
@@ -144,6 +148,7 @@ export function intervalWidths(train: ArrayLike<number>, ar: AutoregressiveFit, 
     seasonal_naive: Float64Array.from({ length: H }, (_, h) => seasonal * Math.sqrt(Math.floor(h / season) + 1)),
     mean: new Float64Array(H).fill(sd * Math.sqrt(1 + 1 / T)),
     ar: arSigma,
+    tdnn: null,
   };
 }
 
@@ -174,15 +179,17 @@ export function winner(models: { name: string; errors: ForecastErrors }[], metri
 }
 
 /** The forecasts every baseline makes from `origin` (the values before it are the history), H steps on, with their intervals. */
-export function baselinesFrom(y: Float64Array, trainEnd: number, origin: number, H: number, season?: number): { name: BaselineName; forecast: Float64Array; lower: Float64Array; upper: Float64Array }[] {
+export function baselinesFrom(y: Float64Array, trainEnd: number, origin: number, H: number, season?: number): { name: BaselineName; forecast: Float64Array; lower: Float64Array | null; upper: Float64Array | null }[] {
   const train = y.subarray(0, trainEnd);
   const s = season ?? Math.max(1, detectSeason(train));
   const set = fitBaselines(train, { season: s });
   const sigmas = intervalWidths(train, set.ar, set.mean, s, H);
   // near the start a baseline may lack history (a season, p lags): it is left out there
-  return (["naive", "seasonal_naive", "mean", "ar"] as BaselineName[]).flatMap((name) => {
-    if ((name === "seasonal_naive" && origin < s) || (name === "ar" && origin < set.ar.order) || origin < 1) return [];
+  return BASELINES.flatMap((name) => {
+    if ((name === "seasonal_naive" && origin < s) || ((name === "ar" || name === "tdnn") && origin < set.ar.order) || origin < 1) return [];
+    if (name === "tdnn" && origin < set.tdnn().lags) return [];
     const forecast = set.forecasters[name](y.subarray(0, origin), H);
-    return [{ name, forecast, lower: forecast.map((f, h) => f - INTERVAL_Z * sigmas[name][h]), upper: forecast.map((f, h) => f + INTERVAL_Z * sigmas[name][h]) }];
+    const sigma = sigmas[name];
+    return [{ name, forecast, lower: sigma && forecast.map((f, h) => f - INTERVAL_Z * sigma[h]), upper: sigma && forecast.map((f, h) => f + INTERVAL_Z * sigma[h]) }];
   });
 }

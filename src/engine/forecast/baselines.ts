@@ -1,12 +1,14 @@
 // The honest baselines a forecast must beat, and a rolling-origin backtest that scores them (and any
 // model) on the same test span: naive (the last value), seasonal naive (the value one season back),
-// the training mean, and AR(p) fitted on the training span only. Nothing after trainEnd reaches a fit.
+// the training mean, AR(p) and the time-delay network over the same p lags (timeDelayNetwork.ts), both
+// fitted on the training span only. Nothing after trainEnd reaches a fit.
 
 import { AutoregressiveFit, fitAutoregression, forecastAutoregression, selectAutoregressiveOrder } from "./autoregression";
 import { ForecastErrors, forecastErrors, naiveScale } from "./forecastMetrics";
+import { TdnnFit, fitTimeDelayNetwork, forecastTimeDelayNetwork } from "./timeDelayNetwork";
 
-export type BaselineName = "naive" | "seasonal_naive" | "mean" | "ar";
-export const BASELINES: readonly BaselineName[] = ["naive", "seasonal_naive", "mean", "ar"];
+export type BaselineName = "naive" | "seasonal_naive" | "mean" | "ar" | "tdnn";
+export const BASELINES: readonly BaselineName[] = ["naive", "seasonal_naive", "mean", "ar", "tdnn"];
 
 /** Forecasts `horizon` values after history (history = the series up to the origin). */
 export type Forecaster = (history: ArrayLike<number>, horizon: number) => Float64Array;
@@ -26,6 +28,8 @@ export interface BaselineSet {
   season: number;
   mean: number;
   ar: AutoregressiveFit;
+  /** the time-delay network, fitted on first use (its P lags: AR's order, at least 1) */
+  tdnn: () => TdnnFit;
   forecasters: Record<BaselineName, Forecaster>;
 }
 
@@ -37,13 +41,16 @@ export function fitBaselines(train: ArrayLike<number>, options: { season: number
   mean /= train.length;
   const order = options.arOrder ?? selectAutoregressiveOrder(train, Math.min(options.maxArOrder ?? 12, Math.floor(train.length / 4))).order;
   const ar = fitAutoregression(train, order);
+  let network: TdnnFit | null = null;
+  const tdnn = () => (network ??= fitTimeDelayNetwork(train, { lags: Math.max(1, order) }));
   return {
-    season, mean, ar,
+    season, mean, ar, tdnn,
     forecasters: {
       naive: naiveForecast,
       seasonal_naive: (history, horizon) => seasonalNaiveForecast(history, horizon, season),
       mean: (_history, horizon) => new Float64Array(horizon).fill(mean),
       ar: (history, horizon) => forecastAutoregression(ar, history, horizon),
+      tdnn: (history, horizon) => forecastTimeDelayNetwork(tdnn(), history, horizon),
     },
   };
 }

@@ -12,9 +12,11 @@ import { ModelSpec, coreShape, describeSpec, fromTorchLayout, toTorchLayout, tor
 import { SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "../interop/safetensors";
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError } from "../files/checkpoint";
 import { found } from "../messages/inputError";
-import type { ForecastSpec } from "./forecastModel";
+import { FORECAST_LOSSES, type ForecastSpec } from "./forecastModel";
+import { MAX_QUANTILES } from "../core/coreAbi";
+import { outputsPerValue } from "../tasks/forecastTask";
 
-const STRATEGIES = ["direct", "recursive"], LOSSES = ["mse", "mae", "gaussian"];
+const STRATEGIES = ["direct", "recursive"];
 import { featureWidth } from "./forecastFeatures";
 import { headTargets } from "./forecastNetwork";
 
@@ -27,7 +29,7 @@ export interface ForecastCheckpoint { network: ModelSpec; spec: ForecastSpec; pa
 
 /** The core's tensor table for this network and head (the head's width is O, not the vocabulary). */
 function slotsOf(network: ModelSpec, spec: ForecastSpec) {
-  const core = new Core({ ...coreShape(network), regression: { loss: RegressionLoss.Mse, targets: headTargets(spec) * (spec.loss === "gaussian" ? 2 : 1) } }, "f32");
+  const core = new Core({ ...coreShape(network), regression: { loss: RegressionLoss.Mse, targets: headTargets(spec) * outputsPerValue(spec) } }, "f32");
   return { slots: core.tensors, total: core.paramCount };
 }
 
@@ -117,7 +119,8 @@ function validateForecastSpec(raw: unknown, fail: (why: string) => never): Forec
   int("backtest", 1);
   if (s.arOrder !== null) int("arOrder", 0);
   if (!STRATEGIES.includes(s.strategy as string)) bad(`strategy must be ${STRATEGIES.join(" or ")}, ${found(s.strategy)}`);
-  if (!LOSSES.includes(s.loss as string)) bad(`loss must be one of ${LOSSES.join(", ")}, ${found(s.loss)}`);
+  if (!FORECAST_LOSSES.includes(s.loss as ForecastSpec["loss"])) bad(`loss must be one of ${FORECAST_LOSSES.join(", ")}, ${found(s.loss)}`);
+  if (s.loss === "quantile" && quantileLevelsProblem(s.quantiles) !== null) bad(`quantiles: ${quantileLevelsProblem(s.quantiles)}`);
   if (!["previous", "linear", "none"].includes(s.fill as string)) bad(`fill must be none, previous or linear, ${found(s.fill)}`);
   if (!(s.calendar as string[]).every((c) => ["year", "week", "day"].includes(c))) bad("calendar features are year, week and day");
   const sc = s.scaling as ForecastSpec["scaling"] | undefined;
@@ -148,4 +151,12 @@ function taskName(entry: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** Why a list of quantile levels cannot be a head's (null when it can): 1 to MAX_QUANTILES numbers, ascending, each in (0, 1). */
+export function quantileLevelsProblem(levels: unknown): string | null {
+  if (!Array.isArray(levels) || levels.length < 1 || levels.length > MAX_QUANTILES) return `give 1 to ${MAX_QUANTILES} levels, ${found(levels)}`;
+  if (!levels.every((q) => typeof q === "number" && q > 0 && q < 1)) return `each level must be a number above 0 and below 1, not ${levels.join(",")}`;
+  if (!levels.every((q, j) => j === 0 || q > levels[j - 1])) return `the levels must ascend without repeats, not ${levels.join(",")}`;
+  return null;
 }

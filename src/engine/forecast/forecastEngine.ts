@@ -11,6 +11,8 @@ import { BASELINES, backtestOrigins, fitBaselines } from "./baselines";
 import { forecastErrors, intervalCoverage, naiveScale } from "./forecastMetrics";
 import { extendTimes, featureMatrix } from "./forecastFeatures";
 import { ForecastNetwork } from "./forecastNetwork";
+import { DEFAULT_QUANTILES } from "../tasks/forecastTask";
+import { INTERVAL_LEVEL } from "./forecastModel";
 import { ForecastCheckpoint, readForecastCheckpoint } from "./forecastCheckpoint";
 import { NumericSeries, readNumericSeries } from "./numericSeries";
 import { autocorrelation, detectSeason } from "./seasonality";
@@ -41,7 +43,7 @@ export class LoadedForecastModel implements ForecastModel {
   get horizon(): number { return this.spec.horizon; }
   get strategy() { return this.spec.strategy; }
   get loss() { return this.spec.loss; }
-  get hasIntervals(): boolean { return this.spec.loss === "gaussian"; }
+  get hasIntervals(): boolean { return this.spec.loss === "gaussian" || (this.spec.loss === "quantile" && (this.spec.quantiles ?? DEFAULT_QUANTILES).length >= 2); }
   get scaling() { return this.spec.scaling; }
   get description(): string {
     const s = this.spec;
@@ -66,13 +68,20 @@ export class LoadedForecastModel implements ForecastModel {
     const K = s.targets.length;
     const unscale = (v: number, k: number) => v * s.scaling.std[k] + s.scaling.mean[k];
     const mean = out.mean.map((perStep) => perStep.map((m) => Array.from({ length: K }, (_, k) => unscale(m[k], k))));
-    let lower: number[][][] | null = null, upper: number[][][] | null = null;
+    let lower: number[][][] | null = null, upper: number[][][] | null = null, intervalLevel: number | null = null;
+    if (out.quantiles) {
+      // the lowest and the highest level bound the interval (levels ascend; the head does not force its outputs to)
+      const levels = s.quantiles ?? DEFAULT_QUANTILES, Q = levels.length;
+      const bound = (pick: (v: number[]) => number) => out.quantiles!.map((perStep) => perStep.map((perLevel) => Array.from({ length: K }, (_, k) => unscale(pick(perLevel.map((q) => q[k])), k))));
+      if (Q >= 2) { lower = bound((v) => Math.min(...v)); upper = bound((v) => Math.max(...v)); intervalLevel = levels[Q - 1] - levels[0]; }
+    }
     if (out.logVariance) {
+      intervalLevel = INTERVAL_LEVEL;
       const sd = out.logVariance.map((perStep) => perStep.map((lv) => Array.from({ length: K }, (_, k) => Math.exp(0.5 * clampLogVariance(lv[k])) * s.scaling.std[k])));
       lower = mean.map((p, i) => p.map((m, h) => m.map((v, k) => v - Z_90 * sd[i][h][k])));
       upper = mean.map((p, i) => p.map((m, h) => m.map((v, k) => v + Z_90 * sd[i][h][k])));
     }
-    return { origins: origins.slice(), horizon, targets: s.targets.slice(), mean, lower, upper, closedLoop };
+    return { origins: origins.slice(), horizon, targets: s.targets.slice(), mean, lower, upper, intervalLevel, closedLoop };
   }
 }
 
@@ -142,7 +151,7 @@ export function evaluate(model: ForecastModel, series: NumericSeries, options: E
     };
     const all = Array.from({ length: H }, (_, h) => h);
     const points: ForecastPoints = name === "model" ? modelPoints : {
-      origins, horizon: H, targets: s.targets.slice(), lower: null, upper: null, closedLoop: true,
+      origins, horizon: H, targets: s.targets.slice(), lower: null, upper: null, intervalLevel: null, closedLoop: true,
       mean: origins.map((_o, i) => Array.from({ length: H }, (_, h) => perTarget.map((t) => t.forecasts[name][i][h]))),
     };
     scores[name] = {

@@ -15,16 +15,16 @@ import { evaluate, forecastPastEnd, loadForecastModelFile, readTableFor, suggest
 import { trainForecasterRun } from "./forecastTrainer";
 
 export type ForecastStrategy = "direct" | "recursive";
-export type ForecastLoss = "mse" | "mae" | "gaussian";
+export type ForecastLoss = "mse" | "mae" | "gaussian" | "quantile";
 export const FORECAST_STRATEGIES: readonly ForecastStrategy[] = ["direct", "recursive"];
-export const FORECAST_LOSSES: readonly ForecastLoss[] = ["mse", "mae", "gaussian"];
+export const FORECAST_LOSSES: readonly ForecastLoss[] = ["mse", "mae", "gaussian", "quantile"];
 
 /** Calendar features made from a date time column, each a sin/cos pair of one cycle. */
 export type CalendarFeature = "year" | "week" | "day";
 
-/** Every forecaster the evaluation scores: the network and the four baselines (baselines.ts). */
+/** Every forecaster the evaluation scores: the network and the five baselines (baselines.ts). */
 export type ForecasterName = "model" | BaselineName;
-export const FORECASTER_NAMES: readonly ForecasterName[] = ["model", "naive", "seasonal_naive", "mean", "ar"];
+export const FORECASTER_NAMES: readonly ForecasterName[] = ["model", "naive", "seasonal_naive", "mean", "ar", "tdnn"];
 
 /** The nominal coverage of the Gaussian head's intervals: mean ± 1.6449·σ (a central 90 % interval). */
 export const INTERVAL_LEVEL = 0.9;
@@ -53,6 +53,8 @@ export interface ForecastSpec {
   horizon: number;
   strategy: ForecastStrategy;
   loss: ForecastLoss;
+  /** the quantile head's levels, ascending in (0, 1) (loss "quantile" only; absent otherwise) */
+  quantiles?: number[];
   scaling: ForecastScaling;
   split: ForecastSplit;
   /** the baselines' settings used at training time: season (1 = none found), AR order (null = by AIC) */
@@ -76,9 +78,11 @@ export interface ForecastPoints {
   targets: string[];
   /** [origin][step ahead][target], in the data's units */
   mean: number[][][];
-  /** the interval at INTERVAL_LEVEL, shaped as mean; null when the loss gives no variance */
+  /** the interval, shaped as mean: at INTERVAL_LEVEL (Gaussian), or the lowest and highest quantile levels; null when the loss gives neither */
   lower: number[][][] | null;
   upper: number[][][] | null;
+  /** the interval's nominal coverage (0.9 Gaussian; τ_Q − τ_1 quantile); null without an interval */
+  intervalLevel: number | null;
   closedLoop: boolean;
 }
 
@@ -206,6 +210,8 @@ export interface ForecastTrainRequest {
   horizon: number;
   strategy?: ForecastStrategy;
   loss?: ForecastLoss;
+  /** quantile levels (implies loss "quantile"); DEFAULT_QUANTILES when the loss is quantile and none are given */
+  quantiles?: number[];
   valFraction?: number;
   testFraction?: number;
   /** the test span starts at the first row at or after this time (same kind as the time column) */
@@ -221,6 +227,8 @@ export interface ForecastTrainRequest {
   steps?: number;
   seed?: number;
   dropout?: number;
+  /** start from this forecasting checkpoint's weights (the same table, columns, window, loss and network), counting on from its steps */
+  resumeFrom?: string;
   /** the checkpoint written (the best validation loss); must not exist unless overwrite */
   out: string;
   overwrite?: boolean;

@@ -1,7 +1,8 @@
 // A recurrent network as a forecaster: windows of L steps of the feature matrix (forecastFeatures.ts)
 // into the core's dense inputs, the regression head's outputs back out as standardised forecasts.
 //   direct     the head at the window's last step gives H·K means (then H·K log-variances with the
-//              Gaussian loss), laid out [h·K + k]; only that step carries loss.
+//              Gaussian loss; or H·K values per quantile level, level-major), laid out [h·K + k];
+//              only that step carries loss.
 //   recursive  the head at every step t gives the next step's K values (one step ahead, every step
 //              carries loss); a forecast of H steps slides the window H times, each prediction fed
 //              back as the next step's target values (closed loop) or the actual values read (open loop).
@@ -12,12 +13,17 @@ import { RegressionLoss } from "../core/coreAbi";
 import type { Precision } from "../core/coreLoader";
 import { ModelSpec, coreShape } from "../model/modelSpec";
 import type { ForecastLoss, ForecastSpec } from "./forecastModel";
-import { ForecastBatches, headValues } from "../tasks/forecastTask";
+import { DEFAULT_QUANTILES, ForecastBatches, headValues, outputsPerValue, pointBlock } from "../tasks/forecastTask";
 
-export const LOSS_CODES: Record<ForecastLoss, RegressionLoss> = { mse: RegressionLoss.Mse, mae: RegressionLoss.Mae, gaussian: RegressionLoss.Gaussian };
+export const LOSS_CODES: Record<ForecastLoss, RegressionLoss> = { mse: RegressionLoss.Mse, mae: RegressionLoss.Mae, gaussian: RegressionLoss.Gaussian, quantile: RegressionLoss.Quantile };
 
-/** Standardised forecasts: [origin][step][target] means and log-variances (null without the Gaussian head). */
-export interface StandardForecasts { mean: Float64Array[][]; logVariance: Float64Array[][] | null }
+/** Standardised forecasts: [origin][step][target] point forecasts (the mean, or the quantile nearest 0.5), log-variances (null without the Gaussian head), and per quantile level the same (null without the quantile head). */
+export interface StandardForecasts { mean: Float64Array[][]; logVariance: Float64Array[][] | null; quantiles: Float64Array[][][] | null }
+
+/** The core's regression head for this forecaster: its loss, values per row and quantile levels. */
+export function coreRegression(spec: ForecastSpec) {
+  return { loss: LOSS_CODES[spec.loss], targets: headTargets(spec), quantiles: spec.loss === "quantile" ? spec.quantiles ?? DEFAULT_QUANTILES : undefined };
+}
 
 /** K values per head step: the direct head's targets per row H·K, the recursive head's K. */
 export const headTargets = headValues;
@@ -35,7 +41,7 @@ export class ForecastNetwork {
     this.D = network.vocabSize;
     this.L = spec.lookback;
     this.width = headTargets(spec);
-    this.core = new Core({ ...coreShape(network), regression: { loss: LOSS_CODES[spec.loss], targets: this.width } }, precision);
+    this.core = new Core({ ...coreShape(network), regression: coreRegression(spec) }, precision);
   }
 
   get outputs(): number { return this.core.outputs; }
@@ -64,15 +70,31 @@ export class ForecastNetwork {
    * actual target values (an open loop reads them where it can).
    */
   forecast(features: Float64Array, known: number, origins: readonly number[], horizon: number, closedLoop: boolean): StandardForecasts {
-    const mean: Float64Array[][] = [], logVariance: Float64Array[][] | null = this.spec.loss === "gaussian" ? [] : null;
+    const all: StandardForecasts = { mean: [], logVariance: this.spec.loss === "gaussian" ? [] : null, quantiles: this.spec.loss === "quantile" ? [] : null };
     const chunk = 256;
     for (let start = 0; start < origins.length; start += chunk) {
       const part = origins.slice(start, start + chunk);
       const r = this.spec.strategy === "direct" ? this.forecastDirect(features, part, horizon) : this.forecastRecursive(features, known, part, horizon, closedLoop);
-      mean.push(...r.mean);
-      if (logVariance) logVariance.push(...r.logVariance!);
+      all.mean.push(...r.mean);
+      all.logVariance?.push(...r.logVariance!);
+      all.quantiles?.push(...r.quantiles!);
     }
-    return { mean, logVariance };
+    return all;
+  }
+
+  /** One origin's head output split into its blocks, each [horizon][K]: the point forecast, and the log-variance or every quantile level. */
+  private blocksOf(out: Float64Array, steps: number, into: StandardForecasts, b: number): void {
+    const K = this.K, W = this.width, blocks = outputsPerValue(this.spec);
+    const block = (j: number) => Array.from({ length: steps }, (_, h) => out.slice(j * W + h * K, j * W + (h + 1) * K));
+    const perLevel = Array.from({ length: blocks }, (_, j) => block(j));
+    into.mean[b].push(...perLevel[pointBlock(this.spec)]);
+    if (into.logVariance) into.logVariance[b].push(...perLevel[1]);
+    if (into.quantiles) into.quantiles[b].push(...Array.from({ length: steps }, (_, h) => perLevel.map((level) => level[h])));
+  }
+
+  private empty(n: number): StandardForecasts {
+    const lists = <T>() => Array.from({ length: n }, () => [] as T[]);
+    return { mean: lists(), logVariance: this.spec.loss === "gaussian" ? lists() : null, quantiles: this.spec.loss === "quantile" ? lists() : null };
   }
 
   private loadWindows(origins: readonly number[], value: (b: number, row: number, j: number) => number, ends: readonly number[]): void {
@@ -95,38 +117,30 @@ export class ForecastNetwork {
   }
 
   private forecastDirect(features: Float64Array, origins: readonly number[], horizon: number): StandardForecasts {
-    const D = this.D, K = this.K, W = this.width;
+    const D = this.D;
     this.loadWindows(origins, (_b, row, j) => features[row * D + j], origins);
     this.core.resetState();
     this.core.forward(false, 0, false);
-    const mean: Float64Array[][] = [], logVariance: Float64Array[][] | null = this.spec.loss === "gaussian" ? [] : null;
-    origins.forEach((_o, b) => {
-      const out = this.lastStep(b);
-      mean.push(Array.from({ length: horizon }, (_, h) => out.slice(h * K, (h + 1) * K)));
-      logVariance?.push(Array.from({ length: horizon }, (_, h) => out.slice(W + h * K, W + (h + 1) * K)));
-    });
-    return { mean, logVariance };
+    const r = this.empty(origins.length);
+    origins.forEach((_o, b) => this.blocksOf(this.lastStep(b), horizon, r, b));
+    return r;
   }
 
   private forecastRecursive(features: Float64Array, known: number, origins: readonly number[], horizon: number, closedLoop: boolean): StandardForecasts {
     const D = this.D, K = this.K;
-    const mean: Float64Array[][] = origins.map(() => []), logVariance: Float64Array[][] | null = this.spec.loss === "gaussian" ? origins.map(() => []) : null;
+    const r = this.empty(origins.length);
     for (let h = 0; h < horizon; h++) {
       const ends = origins.map((o) => o + h);
       // target columns of rows at or after the origin: the predictions (closed loop, or past the known rows), else the data
       this.loadWindows(origins, (b, row, j) => {
         const o = origins[b];
-        if (j < K && row >= o && (closedLoop || row >= known)) return mean[b][row - o][j];
+        if (j < K && row >= o && (closedLoop || row >= known)) return r.mean[b][row - o][j];
         return features[row * D + j];
       }, ends);
       this.core.resetState();
       this.core.forward(false, 0, false);
-      origins.forEach((_o, b) => {
-        const out = this.lastStep(b);
-        mean[b].push(out.slice(0, K));
-        logVariance?.[b].push(out.slice(K, 2 * K));
-      });
+      origins.forEach((_o, b) => this.blocksOf(this.lastStep(b), 1, r, b));
     }
-    return { mean, logVariance };
+    return r;
   }
 }

@@ -12,20 +12,21 @@ import { initialiseParameters } from "../model/initialise";
 import type { ModelSpec } from "../model/modelSpec";
 import { validateSpec } from "../model/modelSpec";
 import { mulberry32 } from "../model/seededRandom";
+import { FORECAST_TRAIN_DEFAULTS } from "../model/defaults";
 import { OptimizerCode } from "../core/coreAbi";
 import { detectSeason } from "./seasonality";
 import { fitBaselines } from "./baselines";
 import { NumericSeries, fitScaling, readNumericSeries, splitByTime } from "./numericSeries";
 import { calendarFeaturesFor, featureMatrix, featureWidth } from "./forecastFeatures";
 import { ForecastNetwork } from "./forecastNetwork";
-import { encodeForecastCheckpoint } from "./forecastCheckpoint";
+import { encodeForecastCheckpoint, quantileLevelsProblem, readForecastCheckpoint } from "./forecastCheckpoint";
+import { describeSpec } from "../model/modelSpec";
+import { DEFAULT_QUANTILES } from "../tasks/forecastTask";
 import { LoadedForecastModel, evaluate } from "./forecastEngine";
-import type { ForecastEvaluation, ForecastSpec, ForecastTrainProgress, ForecastTrainRequest } from "./forecastModel";
+import { FORECAST_LOSSES, type ForecastEvaluation, type ForecastSpec, type ForecastTrainProgress, type ForecastTrainRequest } from "./forecastModel";
 
-export const FORECAST_TRAIN_DEFAULTS = {
-  strategy: "direct", loss: "mse", valFraction: 0.15, testFraction: 0.15, backtest: 100, batch: 32, lr: 3e-3, steps: 1500, seed: 1, dropout: 0,
-  cell: "lstm", layers: 1, hidden: 32, clip: 1, validations: 30,
-} as const;
+/** The defaults of `rnn-lab train --task forecast` and of the editor's Train Forecaster (written once, in model/defaults.ts). */
+export { FORECAST_TRAIN_DEFAULTS };
 
 /** Standardised MAE of the forecasts at origins against the table, averaged over targets and steps (the selection criterion), and the first target's MAE and RMSE in data units. */
 function validationError(model: LoadedForecastModel, series: NumericSeries, origins: number[]): { standard: number; mae: number; rmse: number } {
@@ -62,9 +63,13 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   positive(r.season, "--season");
   if (r.arOrder !== undefined && (!Number.isInteger(r.arOrder) || r.arOrder < 0)) throw new InputError(`--ar-order must be a whole number ≥ 0, not ${r.arOrder}`);
   const strategy = r.strategy ?? FORECAST_TRAIN_DEFAULTS.strategy;
-  const loss = r.loss ?? FORECAST_TRAIN_DEFAULTS.loss;
+  const loss = r.loss ?? (r.quantiles ? "quantile" : FORECAST_TRAIN_DEFAULTS.loss);
   if (!["direct", "recursive"].includes(strategy)) throw new InputError(`--strategy must be direct or recursive, not ${strategy}`);
-  if (!["mse", "mae", "gaussian"].includes(loss)) throw new InputError(`--loss must be mse, mae or gaussian, not ${loss}`);
+  if (!FORECAST_LOSSES.includes(loss)) throw new InputError(`--loss must be one of ${FORECAST_LOSSES.join(", ")}, not ${loss}`);
+  if (r.quantiles && loss !== "quantile") throw new InputError(`--quantiles needs the quantile loss, not --loss ${loss}`);
+  const quantiles = loss === "quantile" ? r.quantiles?.slice() ?? DEFAULT_QUANTILES.slice() : undefined;
+  const levelsProblem = quantiles ? quantileLevelsProblem(quantiles) : null;
+  if (levelsProblem) throw new InputError(`--quantiles: ${levelsProblem}`);
   const series = readNumericSeries(r.data, { target: r.targets, inputs: r.inputs, timeColumn: r.timeColumn, fill: r.fill ?? "none" });
   let testFromStep: number | undefined;
   if (r.testFrom !== undefined) {
@@ -94,7 +99,7 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   const spec: ForecastSpec = {
     targets: series.columns.slice(0, series.targets), inputs: series.columns.slice(series.targets),
     timeColumn: r.timeColumn ?? null, timeKind: series.timeKind,
-    calendar, fill: r.fill ?? "none", lookback: L, horizon: H, strategy, loss,
+    calendar, fill: r.fill ?? "none", lookback: L, horizon: H, strategy, loss, ...(quantiles ? { quantiles } : {}),
     scaling: { columns: series.columns.slice(), mean: Array.from(scaling.mean), std: Array.from(scaling.std) },
     split: { steps: series.steps, trainEnd, valEnd, testFromTime: series.time?.[valEnd] ?? null },
     season, arOrder: r.arOrder ?? null, backtest: r.backtest ?? FORECAST_TRAIN_DEFAULTS.backtest,
@@ -114,7 +119,7 @@ export function describePrepared({ series, spec }: PreparedForecast): string[] {
   return notes;
 }
 
-export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, notes?: (lines: string[]) => void): Promise<{ checkpoint: string; evaluation: ForecastEvaluation; seconds: number; bestStep: number }> {
+export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, notes?: (lines: string[]) => void): Promise<{ checkpoint: string; evaluation: ForecastEvaluation; seconds: number; bestStep: number; steps: number; stopped: boolean }> {
   checkOutputPath({ out: r.out, kind: "file", inputs: [r.data], force: r.overwrite ?? false });
   // one writer per output for the whole run, as for text training: a second run on the same --out is
   // refused at once, naming the first, instead of replacing its checkpoint when it finishes
@@ -125,7 +130,8 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
   try {
     prepared = prepareForecast(r);
     notes?.(describePrepared(prepared));
-    trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal);
+    const from = r.resumeFrom === undefined ? undefined : resumePoint(r.resumeFrom, prepared);
+    trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal, from);
     const bytes = encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: trained.params, training: trained.summary });
     try {
       writeFileAtomic(r.out, bytes);
@@ -137,11 +143,23 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
   }
   const { series, spec, network } = prepared;
   const model = new LoadedForecastModel(spec, network, trained.params);
-  return { checkpoint: r.out, evaluation: evaluate(model, series), seconds: trained.summary.seconds, bestStep: trained.summary.bestStep };
+  return { checkpoint: r.out, evaluation: evaluate(model, series), seconds: trained.summary.seconds, bestStep: trained.summary.bestStep, steps: trained.summary.steps, stopped: trained.stopped };
 }
 
-/** The training loop proper, on a prepared run (the leakage test calls it on tables that differ only in the test span). */
-export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal) {
+/** Where a resumed run starts: a checkpoint of the same network and task (the same table, columns, window, loss and split), its weights and the steps it had trained. */
+export interface ResumePoint { params: Float32Array; steps: number }
+
+/** The checkpoint at path as the start of `prepared`'s run, or an InputError naming what differs. */
+export function resumePoint(path: string, prepared: PreparedForecast): ResumePoint {
+  const c = readForecastCheckpoint(path);
+  if (JSON.stringify(c.network) !== JSON.stringify(prepared.network)) throw new InputError(`--resume ${path}: its network is ${describeSpec(c.network)}, this run's ${describeSpec(prepared.network)}; give the same --cell, --layers and --hidden`);
+  const differs = (Object.keys(prepared.spec) as (keyof ForecastSpec)[]).filter((k) => k !== "backtest" && JSON.stringify(c.spec[k]) !== JSON.stringify(prepared.spec[k]));
+  if (differs.length) throw new InputError(`--resume ${path}: it was trained with another ${differs.join(", ")} (the table, its columns, the window, the loss and the split must be the same)`);
+  return { params: c.params, steps: c.training?.steps ?? 0 };
+}
+
+/** The training loop proper, on a prepared run (the leakage test calls it on tables that differ only in the test span). from: start from these weights (fresh Adam moments), counting on from its steps. */
+export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, from?: ResumePoint) {
   const started = performance.now();
   const { trainEnd, valEnd } = spec.split;
   const L = spec.lookback, H = spec.horizon;
@@ -150,7 +168,9 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
   const visible: NumericSeries = { ...series, steps: valEnd, values: series.values.subarray(0, valEnd * series.columns.length), time: series.time?.slice(0, valEnd) ?? null };
   const features = featureMatrix(visible, spec.scaling, spec.calendar, valEnd, visible.time);
   const net = new ForecastNetwork(spec, network);
-  initialiseParameters(net.core, network, "scaled", 1, seed);
+  if (from) net.core.params().set(from.params);
+  else initialiseParameters(net.core, network, "scaled", 1, seed);
+  const before = from?.steps ?? 0;
   const lastOrigin = spec.strategy === "direct" ? trainEnd - H : trainEnd - 1;
   const trainOrigins = Array.from({ length: lastOrigin - L + 1 }, (_, i) => L + i);
   const batch = Math.min(r.batch ?? FORECAST_TRAIN_DEFAULTS.batch, trainOrigins.length);
@@ -165,13 +185,14 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
     return s / (valOrigins.length * H);
   })) : NaN;
   let order = trainOrigins.slice(), cursor = order.length;
-  let best: Float32Array = Float32Array.from(net.core.params()), bestStep = 0, bestVal: number | null = null, trainLoss = NaN;
+  let best: Float32Array = Float32Array.from(net.core.params()), bestStep = before, bestVal: number | null = null, trainLoss = NaN, trained = 0;
   const validateEvery = Math.max(1, Math.floor(steps / FORECAST_TRAIN_DEFAULTS.validations));
   let lastYield = performance.now();
   for (let step = 1; step <= steps; step++) {
     // a turn of the event loop every 20 ms: progress is delivered and an abort is seen
     if (performance.now() - lastYield > 20) { await new Promise((resolve) => setImmediate(resolve)); lastYield = performance.now(); }
     if (signal?.aborted) break;
+    trained = step;
     if (cursor + batch > order.length) {
       // a fresh permutation of the training windows each epoch (Fisher–Yates on the seeded generator)
       order = trainOrigins.slice();
@@ -194,12 +215,14 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
         const probe = new LoadedForecastModel(spec, network, net.core.params());
         const v = validationError(probe, visible, valOrigins);
         valMae = v.mae; valRmse = v.rmse;
-        if (bestVal === null || v.standard < bestVal) { bestVal = v.standard; best = Float32Array.from(net.core.params()); bestStep = step; }
+        if (bestVal === null || v.standard < bestVal) { bestVal = v.standard; best = Float32Array.from(net.core.params()); bestStep = before + step; }
       } else {
-        best = Float32Array.from(net.core.params()); bestStep = step;
+        best = Float32Array.from(net.core.params()); bestStep = before + step;
       }
-      progress?.({ step, steps, trainLoss: loss, valMae, valRmse, baselineValMae });
+      progress?.({ step: before + step, steps: before + steps, trainLoss: loss, valMae, valRmse, baselineValMae });
     }
   }
-  return { params: best, summary: { steps, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss } };
+  // stopped before the first validation: the weights as they are now (a valid checkpoint that resumes from here)
+  if (trained > 0 && trained < steps && bestStep === before) { best = Float32Array.from(net.core.params()); bestStep = before + trained; }
+  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss }, stopped: trained < steps };
 }

@@ -88,7 +88,7 @@ export function modelForecastsFor(checkpoint: string, series: NumericSeries, at:
     });
     const finite = residuals.filter(Number.isFinite);
     const result: BacktestedModel = {
-      name: "model", forecasts, lower, upper, overall, perStep, openLoop, residuals,
+      name: "model", forecasts, lower, upper, ...(closed.intervalLevel !== null ? { intervalLevel: closed.intervalLevel } : {}), overall, perStep, openLoop, residuals,
       residualAcf: autocorrelation(finite, Math.max(1, Math.min(40, Math.floor(finite.length / 4)))),
     };
     // a direct model forecasting fewer steps than the baselines: the panel compares the steps both have

@@ -14,6 +14,12 @@ export const DEFAULT_MODEL: Readonly<Omit<ModelSpec, "vocabSize">> = {
   cell: CELLS[0].type, nonlinearity: "tanh", layers: 2, hidden: 128, embed: 0, peephole: false, coupled: false, residual: false,
 };
 
+/** A forecaster's training defaults: `rnn-lab train --task forecast` and the editor's Train Forecaster both read these (forecast/forecastTrainer.ts). */
+export const FORECAST_TRAIN_DEFAULTS = {
+  strategy: "direct", loss: "mse", valFraction: 0.15, testFraction: 0.15, backtest: 100, batch: 32, lr: 3e-3, steps: 1500, seed: 1, dropout: 0,
+  cell: "lstm", layers: 1, hidden: 32, clip: 1, validations: 30,
+} as const;
+
 /** Training threads: at most this many. */
 export const MAX_THREADS = 64;
 

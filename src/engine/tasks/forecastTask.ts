@@ -5,6 +5,7 @@
 //   direct     O = H·K values (×2 Gaussian: H·K log-variances after them) at the window's last step,
 //              targets rows o … o + H − 1 laid out [h·K + k]; only that step carries loss ("horizon")
 //   recursive  O = K (×2) at every step t, the target the next row's K values ("every-step")
+//   quantile   ×Q instead of ×2: Q blocks of H·K (or K) values, one per level τ_1 < … < τ_Q
 // The data is the feature matrix and the origins to train on, in the order batches take them (the
 // trainer reshuffles them each epoch). The checkpoint entry's metadata is the ForecastSpec.
 
@@ -34,6 +35,21 @@ const METRICS: readonly MetricDefinition<ForecastTaskEvaluation>[] = [
   { name: "val_loss", better: "lower", of: (e) => e.loss },
   { name: "val_mae_standardised", better: "lower", of: (e) => e.mae },
 ];
+
+/** The quantile head's levels when --quantiles is not given: the median and a central 80 % interval. */
+export const DEFAULT_QUANTILES: readonly number[] = [0.1, 0.5, 0.9];
+
+/** Head outputs per forecast value: 2 with the Gaussian loss (mean, then log-variance), Q with Q quantile levels (τ-major blocks), else 1. */
+export function outputsPerValue(spec: Pick<ForecastSpec, "loss" | "quantiles">): number {
+  return spec.loss === "gaussian" ? 2 : spec.loss === "quantile" ? (spec.quantiles ?? DEFAULT_QUANTILES).length : 1;
+}
+
+/** The block of the head read as the point forecast: the quantile level nearest 0.5 (the median when given); 0 (the mean) otherwise. */
+export function pointBlock(spec: Pick<ForecastSpec, "loss" | "quantiles">): number {
+  if (spec.loss !== "quantile") return 0;
+  const q = spec.quantiles ?? DEFAULT_QUANTILES;
+  return q.reduce((best, v, j) => (Math.abs(v - 0.5) < Math.abs(q[best] - 0.5) ? j : best), 0);
+}
 
 /** Head values per row: H·K (direct) or K (recursive). */
 export function headValues(spec: Pick<ForecastSpec, "targets" | "horizon" | "strategy">): number {
@@ -91,7 +107,7 @@ export class ForecastTask implements Task<ForecastData, ForecastTaskEvaluation, 
   /** `width`: the values read per step (the network's vocabSize). */
   constructor(readonly spec: ForecastSpec, width: number) {
     this.input = { kind: "vectors", width } as const;
-    this.head = { kind: "values", width: headValues(spec) * (spec.loss === "gaussian" ? 2 : 1), loss: spec.loss } as const;
+    this.head = { kind: "values", width: headValues(spec) * outputsPerValue(spec), loss: spec.loss === "quantile" ? "pinball" : spec.loss } as const;
     this.lossRows = spec.strategy === "direct" ? "horizon" as const : "every-step" as const;
   }
 
@@ -112,7 +128,7 @@ export class ForecastTask implements Task<ForecastData, ForecastTaskEvaluation, 
   evaluate(core: Core, data: ForecastData, streams: number, window: number): ForecastTaskEvaluation | null {
     if (!data.origins.length) return null;
     let loss = 0, weight = 0, abs = 0, count = 0;
-    const W = headValues(this.spec);
+    const W = headValues(this.spec), point = pointBlock(this.spec) * W;
     for (let start = 0; start < data.origins.length; start += streams) {
       const part = data.origins.slice(start, start + streams);
       core.setShape(part.length, window);
@@ -127,13 +143,13 @@ export class ForecastTask implements Task<ForecastData, ForecastTaskEvaluation, 
       const out = core.outputValues(), y = into.targetValues, w = into.lossWeights, O = core.outputs;
       for (let r = 0; r < part.length * window; r++) {
         if (w[r] === 0) continue;
-        for (let k = 0; k < W; k++) { abs += Math.abs(out[r * O + k] - y[r * W + k]); count++; }
+        for (let k = 0; k < W; k++) { abs += Math.abs(out[r * O + point + k] - y[r * W + k]); count++; }
       }
     }
     return { loss: loss / weight, weight, mae: abs / count };
   }
 
-  /** Row `row`'s O head values (standardised means, then log-variances with the Gaussian loss). */
+  /** Row `row`'s O head values (standardised means, then log-variances with the Gaussian loss; one block per level with the quantile loss). */
   predictionOf(outputs: ArrayLike<number>, row: number): Float64Array {
     const O = this.head.width;
     return Float64Array.from({ length: O }, (_, k) => outputs[row * O + k]);

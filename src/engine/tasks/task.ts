@@ -35,7 +35,7 @@ export type StepInput =
 export type Head =
   /** Softmax cross-entropy over `width` classes (characters, labels, tags); a target is a class id. */
   | { kind: "classes"; width: number }
-  /** Regression onto `width` reals per row (loss "gaussian": mean and log-variance per value, so width = 2 × values). */
+  /** Regression onto `width` reals per row (loss "gaussian": mean and log-variance per value, so width = 2 × values; "pinball": Q quantile levels per value, width = Q × values). */
   | { kind: "values"; width: number; loss: "mse" | "mae" | "gaussian" | "pinball" };
 
 /**

@@ -54,6 +54,9 @@ export class ForecastPanel extends PanelController {
           void vscode.commands.executeCommand("rnnLab.trainForecaster", vscode.Uri.file(target.file), { target: target.target });
         } else if (m.type === "forecast.stop") {
           runningForecast(target.file, target.target)?.stop();
+        } else if (m.type === "forecast.dashboard") {
+          const record = runningForecast(target.file, target.target)?.recordPath ?? forecastRecords(target.file, target.target)[0]?.path;
+          if (record) void vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { forecastRecord: record });
         } else if (m.type === "forecast.reveal") {
           void this.reveal(m.line);
         }

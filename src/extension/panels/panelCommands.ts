@@ -16,6 +16,7 @@ import { runsRoot } from "../settings";
 import type { TrainCommands } from "../trainCommands";
 import { CompareRunsPanel } from "./compareRunsPanel";
 import { DashboardPanel, modelDirOfRun } from "./dashboardPanel";
+import { ForecastDashboardPanel } from "./forecastDashboardPanel";
 import { GateHeatmapPanel } from "./gateHeatmapPanel";
 import { GenerateTextPanel } from "./generateTextPanel";
 import { GradientCheckPanel } from "./gradientCheckPanel";
@@ -66,7 +67,9 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
   const fail = (e: unknown) => void vscode.window.showErrorMessage(vscode.l10n.t("RNN Lab: {0}", errorText(e)));
 
   const commands: [string, (...args: never[]) => unknown][] = [
-    ["rnnLab.openTrainingDashboard", async (arg?: ExplorerNode | { runDir: string }) => {
+    ["rnnLab.openTrainingDashboard", async (arg?: ExplorerNode | { runDir: string } | { forecastRecord: string }) => {
+      // a forecaster's run (from the forecast panel): its record
+      if (arg && "forecastRecord" in arg) return ForecastDashboardPanel.show(ctx, arg.forecastRecord);
       let runDir = arg && "runDir" in arg ? arg.runDir : ModelExplorer.target(arg as ExplorerNode | undefined).runDir;
       const node = arg as ExplorerNode | undefined;
       if (!runDir && node?.kind === "model") runDir = node.model.runs.at(-1)?.dir;
@@ -217,7 +220,10 @@ export function restorePanel(ctx: PanelContext, kind: PanelKind, panel: vscode.W
   }
   const host = new PanelHost(ctx.extensionUri, kind, panel, restore, ctx.log);
   switch (restore.kind) {
-    case "dashboard": if (existsSync(restore.runDir)) return !!new DashboardPanel(ctx, host, restore.runDir); break;
+    case "dashboard":
+      if ("forecastRecord" in restore) { if (existsSync(restore.forecastRecord)) return !!new ForecastDashboardPanel(ctx, host, restore.forecastRecord); break; }
+      if (existsSync(restore.runDir)) return !!new DashboardPanel(ctx, host, restore.runDir);
+      break;
     case "gateHeatmap": if (existsSync(restore.checkpoint)) return !!new GateHeatmapPanel(ctx, host, restore.checkpoint, restore.text); break;
     case "gradientFlow": if (existsSync(restore.checkpoint)) return !!new GradientFlowPanel(ctx, host, restore.checkpoint, restore.text); break;
     case "generateText": if (existsSync(restore.checkpoint)) return !!new GenerateTextPanel(ctx, host, restore.checkpoint); break;

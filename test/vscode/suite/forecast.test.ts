@@ -18,6 +18,15 @@ const ws = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 
 type Panel = { host: { kind: string; rendered: Record<string, unknown>; failure: string | null; panel: vscode.WebviewPanel; dispose(): void } };
 const forecastPanels = () => [...(api.panels.open as Set<Panel>)].filter((p) => p.host.kind === "forecast");
+const dashboards = () => [...(api.panels.open as Set<Panel>)].filter((p) => p.host.kind === "dashboard");
+type Run = { checkpoint: string; recordPath: string; stop(): void; finished: Promise<{ state: string; message?: string; modelMae?: number; bestBaselineMae?: number }> };
+
+/** The training dashboard of a forecaster's run, drawn as `accept` says. */
+function dashboardDrawn(accept: (s: Record<string, unknown>) => boolean, ms = 60_000): Promise<Panel> {
+  return until("the training dashboard to draw", () => dashboards().find((p) => p.host.rendered.forecast === true && accept(p.host.rendered)), ms).catch((e: Error) => {
+    throw new Error(`${e.message}; drew ${dashboards().map((p) => `${JSON.stringify(p.host.rendered).slice(0, 400)}; failure: ${p.host.failure}`).join(" | ")}`);
+  });
+}
 
 function drawn(accept: (s: Record<string, unknown>) => boolean, ms = 60_000): Promise<Panel> {
   return until("the forecast panel to draw", () => forecastPanels().find((p) => accept(p.host.rendered)), ms).catch((e: Error) => {
@@ -43,7 +52,7 @@ describe("Forecasting a CSV in VS Code", () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(csv));
   });
 
-  after(() => { for (const p of forecastPanels()) p.host.dispose(); });
+  after(() => { for (const p of [...forecastPanels(), ...dashboards()]) p.host.dispose(); });
 
   it("Show Forecast Baselines for This File: a quick pick of the numeric columns with ranges and missing counts, then the panel from the baselines alone", async () => {
     let asked: Shown | undefined;
@@ -54,7 +63,9 @@ describe("Forecasting a CSV in VS Code", () => {
     assert.deepEqual(asked.items, ["load", "temperature"], "the numeric columns; the date column is the time");
     const p = await drawn((r) => r.values === rows());
     const r = p.host.rendered;
-    assert.equal(r.models, "naive,seasonal_naive,mean,ar");
+    assert.equal(r.models, "naive,seasonal_naive,mean,ar,tdnn");
+    assert.ok((r.tdnnPoints as number) > 0, "the time-delay network's forecasts drawn in the overlay");
+    assert.match(String(r.coverageCells), /tdnn=—/, "the time-delay network has no interval");
     assert.equal(r.hasModel, false);
     assert.match(String(r.facts), /1,?461 rows · 2020-01-01 to 2023-12-31 · test span: \d+ rows, \d+ forecast origins, 7 steps ahead each · season 7 \(from the autocorrelation\)/);
     assert.ok(String(r.winnerMae).length > 0);
@@ -71,7 +82,7 @@ describe("Forecasting a CSV in VS Code", () => {
   });
 
   it("Train Forecaster on This File…: trains in the training worker, the panel follows its validations, then shows the model; the hover too", async () => {
-    const run = await vscode.commands.executeCommand<{ checkpoint: string; finished: Promise<{ state: string; message?: string; modelMae?: number; bestBaselineMae?: number }> }>(
+    const run = await vscode.commands.executeCommand<Run>(
       "rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, cell: "gru", steps: 150 });
     assert.ok(run, "the command returns the run");
     const done = await run.finished;
@@ -80,12 +91,44 @@ describe("Forecasting a CSV in VS Code", () => {
     console.log(`forecaster: test MAE ${done.modelMae?.toFixed(3)}, best baseline ${done.bestBaselineMae?.toFixed(3)}`);
     const p = await drawn((r) => r.hasModel === true && r.trainingState === "done", 120_000);
     const r = p.host.rendered;
-    assert.equal(r.models, "model,naive,seasonal_naive,mean,ar");
+    assert.equal(r.models, "model,naive,seasonal_naive,mean,ar,tdnn");
     assert.ok((r.trainingPoints as number) >= 2, "the validations drawn");
     assert.ok((r.modelPoints as number) > 0, "the model's forecasts drawn");
     const text = await hoverText(csv, 1000);
     assert.match(text, /\| step \| actual \| model \| naive \|/);
     assert.doesNotMatch(text, /Baselines only/);
+    // the same run on the training dashboard: its validations and the best baseline's line
+    await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { forecastRecord: run.recordPath });
+    const d = (await dashboardDrawn((x) => x.state === "done")).host.rendered;
+    assert.equal(d.validations, r.trainingPoints, "every validation the forecast panel drew");
+    assert.equal(d.baselineLine, true);
+    assert.equal(d.datasets, 3, "MAE, RMSE and the baseline's line");
+    assert.equal(d.resumable, false, "a finished run does not resume");
+  });
+
+  it("a quantile forecaster: the panel draws its 80 % band from the outer levels and gives its coverage against that level", async () => {
+    const run = await vscode.commands.executeCommand<Run>("rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, cell: "gru", steps: 100, quantiles: [0.1, 0.5, 0.9] });
+    const done = await run.finished;
+    assert.equal(done.state, "done", done.message);
+    const p = await drawn((r) => r.hasModel === true && r.trainingState === "done" && String(r.bandDatasets).includes("80"), 120_000);
+    const r = p.host.rendered;
+    assert.equal(r.intervalsOf, "model");
+    assert.match(String(r.bandDatasets), /80 % interval/);
+    assert.match(String(r.coverageCells), /model=\d+(\.\d)? % \(of 80 %\)/, "the model's coverage against its own level");
+    assert.match(String(r.coverageCells), /ar=\d+(\.\d)? %;/, "the baselines' against the panel's 90 %");
+  });
+
+  it("Stop on the training dashboard's forecaster writes a checkpoint; the dashboard then offers Resume", async () => {
+    const run = await vscode.commands.executeCommand<Run>("rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, cell: "gru", steps: 200_000 });
+    await vscode.commands.executeCommand("rnnLab.openTrainingDashboard", { forecastRecord: run.recordPath });
+    await dashboardDrawn((x) => x.state === "training" && (x.validations as number) >= 1 && x.live === true, 120_000);
+    run.stop(); // what the dashboard's Stop calls
+    const done = await run.finished;
+    assert.equal(done.state, "stopped", done.message);
+    assert.ok(existsSync(run.checkpoint), "the stopped run wrote its checkpoint");
+    const d = (await dashboardDrawn((x) => x.state === "stopped")).host.rendered;
+    assert.equal(d.resumable, true);
+    assert.equal(d.live, false);
   });
 
   it("a table with no numeric column says so in one line", async () => {
