@@ -3,8 +3,8 @@
 // sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
 // sends: parseFromWebview checks every field and range and returns null for anything else.
 
-export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast";
-export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast"];
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport"];
 
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
@@ -14,7 +14,10 @@ export type PanelRestore =
   | { kind: "generateText"; checkpoint: string }
   | { kind: "compareRuns"; runDirs: string[] }
   | { kind: "gradientCheck" }
-  | { kind: "forecast"; file: string; target: string; timeColumn?: string };
+  | { kind: "forecast"; file: string; target: string; timeColumn?: string }
+  | { kind: "classificationReport"; checkpoint: string; file: string };
+
+import type { ClassificationReportData, ReportRecord } from "../engine/insight/classificationReportData";
 
 // ---- shared payloads ----
 
@@ -131,6 +134,9 @@ export interface ForecastTrainingData {
   baselineValMae: number;
 }
 
+/** A classifier's evaluation on a labelled file, as the classification report panel draws it (made by src/engine/insight/classificationReportData.ts). */
+export type { ClassificationReportData, ReportRecord };
+
 // ---- host → webview ----
 
 export type ToWebview =
@@ -154,6 +160,7 @@ export type ToWebview =
   | { type: "check.done"; passed: boolean; worst: number }
   | { type: "forecast.data"; data: ForecastPanelData }
   | { type: "forecast.training"; training: ForecastTrainingData }
+  | { type: "report.data"; data: ClassificationReportData }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -182,7 +189,9 @@ export type FromWebview =
   /** Stop the forecaster training on this panel's column. */
   | { type: "forecast.stop" }
   /** Show the row of the file a forecast origin came from. */
-  | { type: "forecast.reveal"; line: number };
+  | { type: "forecast.reveal"; line: number }
+  /** Open the report's file at a record's line. */
+  | { type: "report.reveal"; line: number };
 
 export const LIMITS = {
   typedText: 5000, // characters of text a heatmap reads
@@ -250,6 +259,9 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       if (x.type === "forecast.train" || x.type === "forecast.stop") return { type: x.type };
       if (x.type === "forecast.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
+    case "classificationReport":
+      if (x.type === "report.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
+      return null;
     default:
       return null; // compareRuns and gradientCheck only show what the host sends
   }
@@ -268,6 +280,7 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
     case "compareRuns": return Array.isArray(r.runDirs) && r.runDirs.every((d) => typeof d === "string");
     case "gradientCheck": return true;
     case "forecast": return typeof r.file === "string" && typeof r.target === "string" && (r.timeColumn === undefined || typeof r.timeColumn === "string");
+    case "classificationReport": return typeof r.checkpoint === "string" && typeof r.file === "string";
     default: return false;
   }
 }
