@@ -8,8 +8,14 @@ import * as vscode from "vscode";
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 120_000, color: false, reporter: "spec" });
-  mocha.addFile(join(__dirname, vscode.env.language === "zh-cn" ? "extension.zh-cn.test.js" : "extension.test.js"));
-  if (vscode.env.language !== "zh-cn") mocha.addFile(join(__dirname, "forecast.test.js")); // forecasting a CSV (issue 16)
+  // RNN_LAB_SUITE=<name> runs suite/<name>.test.js alone (runInCodeServer.ts then skips the rest)
+  const only = process.env.RNN_LAB_SUITE;
+  if (only) mocha.addFile(join(__dirname, `${only}.test.js`));
+  else {
+    mocha.addFile(join(__dirname, vscode.env.language === "zh-cn" ? "extension.zh-cn.test.js" : "extension.test.js"));
+    if (vscode.env.language !== "zh-cn") mocha.addFile(join(__dirname, "forecast.test.js")); // forecasting a CSV (issue 16)
+    if (vscode.env.language !== "zh-cn") mocha.addFile(join(__dirname, "textTasks.test.js")); // classify, tag, segment (issue 15)
+  }
   return new Promise((resolve, reject) => {
     mocha.run((failures) => (failures ? reject(new Error(`${failures} integration test(s) failed`)) : resolve()));
   });
