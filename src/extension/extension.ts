@@ -30,6 +30,7 @@ import { ForecastCommands } from "./forecastCommands";
 import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
 import { startForecaster } from "./forecastTraining";
 import { TextTaskCommands } from "./textTaskCommands";
+import { TextTaskDecorations } from "./textTaskDecorations";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */
@@ -47,6 +48,8 @@ export interface RnnLabApi {
   activationMs: number;
   /** Every message and quick pick shown, and answers for the next ones (the tests answer modal dialogs through it). */
   prompts: Prompts;
+  /** Predicted labels, tags and attributions drawn in the editor. */
+  textMarks: TextTaskDecorations;
   /** The context keys set for when clauses, as last set. */
   contextKeys: ReadonlyMap<string, unknown>;
   /** The RNN Lab log channel's file. */
@@ -294,7 +297,14 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
     void prompts.error(vscode.l10n.t("RNN Lab: this build cannot train a {0} yet: the training worker has no classification, tagging or segmentation task.", what));
     return undefined;
   });
-  context.subscriptions.push(...textTasks.register());
+  // what a classifier, tagger or segmenter said, drawn in the editor (no command produces
+  // predictions yet: the engine has no prediction for these tasks in this build)
+  const textMarks = new TextTaskDecorations();
+  context.subscriptions.push(...textTasks.register(), textMarks, vscode.languages.registerHoverProvider([{ scheme: "file" }, { scheme: "untitled" }], textMarks),
+    vscode.commands.registerCommand("rnnLab.showMisclassified", (uri?: vscode.Uri) => {
+      const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      return target ? textMarks.showMisclassified(target) : prompts.info(vscode.l10n.t("RNN Lab: no predictions are shown in this file; classify it first."));
+    }));
   setContext("rnnLab.hasModels", false);
   setContext("rnnLab.hasActiveModel", false);
   context.subscriptions.push(client.onDidChangeModel((m) => setContext("rnnLab.hasActiveModel", !!m)));
@@ -397,7 +407,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   log.info(`activated in ${activationMs.toFixed(1)} ms (module load to ready: ${(performance.now() - moduleLoadedAt).toFixed(1)} ms)`);
   return {
     queue, explorer, client, surprisal, panels, restorePanel: (kind, panel, state) => restorePanel(panels, kind, panel, state), activationMs,
-    prompts, contextKeys, logFile: join(context.logUri.fsPath, "RNN Lab.log"), workspaceState: context.workspaceState,
+    prompts, textMarks, contextKeys, logFile: join(context.logUri.fsPath, "RNN Lab.log"), workspaceState: context.workspaceState,
   };
 }
 

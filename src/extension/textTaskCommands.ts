@@ -94,7 +94,8 @@ export class TextTaskCommands {
       const r = await inCorpusWorker(this.extensionPath, { type: "labelledPreview", file, task, ...columns });
       if (r.type === "labelledPreview") return r.preview;
     } catch (e) {
-      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on {0}: {1}", basename(file), errorText(e)));
+      // the reader's line names the file by its full path: here by its path in the workspace
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot train on this file: {0}", errorText(e).split(file).join(vscode.workspace.asRelativePath(file))));
     }
     return undefined;
   }

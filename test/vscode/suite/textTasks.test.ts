@@ -2,7 +2,11 @@
 // host: Train Classifier / Tagger / Word Segmenter on This File… from the explorer's menu, their
 // preview of the classes with their counts (or the tag set) read by the corpus worker, the column
 // picks when the default columns are missing, and a bad file's one-line error with nothing else
-// asked. (This build's training worker has no text task: the commands end by saying so.)
+// asked. (This build's training worker has no text task: the commands end by saying so.) Then the
+// drawing of predictions, fed here in the shape the prediction worker returns (the engine has no
+// prediction for these tasks in this build, so no command makes them yet): labels after each
+// record's line with the wrong ones marked, the hover's class probabilities, the misclassified
+// list jumping to a record, a segmenter's words and a tagger's spans, attribution colours.
 
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -10,6 +14,7 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { Shown } from "../../../src/extension/prompts";
+import { until } from "./wait";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
 let api: RnnLabApi;
@@ -19,6 +24,12 @@ function file(name: string, text: string): vscode.Uri {
   const path = join(ws(), name);
   writeFileSync(path, text);
   return vscode.Uri.file(path);
+}
+
+/** Asks the runner (runInCodeServer.ts) for a screenshot of the window now, and gives it time to take it. */
+async function screenshot(name: string): Promise<void> {
+  console.log(`screenshot: ${name}`);
+  await new Promise((r) => setTimeout(r, 1500));
 }
 
 /** Runs a command answering each prompt in turn; returns what was shown. */
@@ -77,10 +88,10 @@ describe("Classify, tag and segment text in VS Code", () => {
     const shown = await answered("rnnLab.trainClassifier", csv, []);
     assert.equal(shown.length, 1);
     assert.equal(shown[0].kind, "error");
-    assert.match(shown[0].text, /^RNN Lab: cannot train on one-class\.csv: .*one-class\.csv: every record has the label "a"; a classifier needs at least two classes$/);
+    assert.match(shown[0].text, /^RNN Lab: cannot train on this file: one-class\.csv: every record has the label "a"; a classifier needs at least two classes$/);
     const conll = file("broken.conll", "北\tB-LOC\n京\n");
     const bad = await answered("rnnLab.trainTagger", conll, []);
-    assert.match(bad[0].text, /broken\.conll:2: one column; a CoNLL line is the character, a tab, and its tag/);
+    assert.match(bad[0].text, /^RNN Lab: cannot train on this file: broken\.conll:2: one column; a CoNLL line is the character, a tab, and its tag/);
   });
 
   it("Train Tagger on This File…: the tag set previewed from a CoNLL file", async () => {
@@ -96,5 +107,56 @@ describe("Classify, tag and segment text in VS Code", () => {
     assert.match(shown[0].text, /sentences\.txt: 2 records, 4 tags, 4–7 characters each/);
     assert.equal(shown[5].kind, "error");
     assert.match(shown[5].text, /cannot train a word segmenter yet/);
+  });
+
+  it("predicted labels after each record's line, wrong ones marked; the hover's probabilities; the misclassified list opens a record's line", async () => {
+    const csv = file("predicted.csv", REVIEWS);
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(csv));
+    const classes = ["neg", "neu", "pos"];
+    const truth = REVIEWS.trim().split("\n").slice(1).map((l) => l.slice(l.lastIndexOf(",") + 1));
+    // right on every record but line 3 ("dull", neg), predicted pos with 70 %
+    const records = truth.map((t, i) => ({ line: i + 2, truth: t, probabilities: classes.map((c) => (i === 1 ? (c === "pos" ? 0.7 : 0.15) : c === t ? 0.9 : 0.05)) }));
+    api.textMarks.showClassPredictions(csv, { task: "classify", classes, records });
+    const applied = api.textMarks.applied.get(csv.toString())!;
+    assert.equal(applied.get("right")!.length, 11);
+    assert.deepEqual(applied.get("wrong")!.map((r) => [r.start.line, r.start.character]), [[2, "dull,neg".length]], "at the end of line 3");
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", csv, new vscode.Position(2, 1));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : (c as vscode.MarkdownString).value))).join("\n");
+    assert.match(text, /class probabilities of the record at line 3/);
+    assert.match(text, /\| pos \| 70 %[\s\S]*\| \*\*neg\*\* \(the file's label\) \| 15 %/, text);
+    const shown = await answered("rnnLab.showMisclassified", csv, [(s) => s.items[0]]);
+    assert.equal(shown[0].text, "RNN Lab: 1 misclassified records");
+    assert.deepEqual(shown[0].items, ["line 3: neg → pos (70 %)"]);
+    await until("the cursor at line 3", () => vscode.window.activeTextEditor?.selection.active.line === 2 || undefined);
+    assert.equal(editor.document.uri.toString(), csv.toString());
+    await screenshot("text-tasks-labels");
+  });
+
+  it("a segmenter's words outlined over the text (astral characters are two columns), a tagger's spans per tag, attributions red and blue", async () => {
+    const txt = file("plain.txt", "今天是个好日子\n我爱😀北京\n");
+    const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(txt));
+    api.textMarks.showTagPredictions(txt, { task: "segment", tags: ["B", "E", "M", "S"], sequences: [
+      { line: 1, column: 0, tags: ["B", "E", "S", "S", "B", "M", "E"] }, { line: 2, column: 0, tags: ["S", "S", "S", "B", "E"] },
+    ] });
+    const words = api.textMarks.applied.get(txt.toString())!.get("words")!;
+    assert.deepEqual(words.map((r) => `${r.start.line}:${r.start.character}-${r.end.character}`).sort(), ["0:0-2", "0:2-3", "0:3-4", "0:4-7", "1:0-1", "1:1-2", "1:2-4", "1:4-6"].sort());
+    const conll = file("ner.txt", "Ann met Bo in Rome\n");
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(conll));
+    const tags = ["B-PER", "I-PER", "I-PER", "O", "O", "O", "O", "O", "B-PER", "I-PER", "O", "O", "O", "O", "B-LOC", "I-LOC", "I-LOC", "I-LOC"];
+    api.textMarks.showTagPredictions(conll, { task: "tag", tags: ["B-LOC", "B-PER", "I-LOC", "I-PER", "O"], sequences: [{ line: 1, column: 0, tags }] });
+    const a = api.textMarks.applied.get(conll.toString())!;
+    assert.deepEqual(a.get("tag:PER")!.map((r) => [r.start.character, r.end.character]), [[0, 3], [8, 10]]);
+    assert.deepEqual(a.get("tag:LOC")!.map((r) => [r.start.character, r.end.character]), [[14, 18]]);
+    await screenshot("text-tasks-tags");
+    const again = await vscode.window.showTextDocument(editor.document);
+    await screenshot("text-tasks-words");
+    api.textMarks.showAttributions(again, new vscode.Position(0, 0), {
+      chars: Array.from("今天是个好日子"), classes: ["neg", "pos"], target: 1, probabilities: [0.2, 0.8],
+      gradientTimesInput: [0.1, 0.1, 0, 0, 0.5, 0.2, 0.1], integratedGradients: [0.2, 0.1, 0, -0.05, 0.6, 0.3, -0.1], steps: 50, logit: 1.5, baselineLogit: 0.45,
+    });
+    const t = api.textMarks.applied.get(txt.toString())!;
+    assert.deepEqual(t.get("attribution+")!.map((r) => r.start.character).sort(), [0, 1, 4, 5]);
+    assert.deepEqual(t.get("attribution-")!.map((r) => r.start.character).sort(), [3, 6]);
+    await screenshot("text-tasks-attributions");
   });
 });
