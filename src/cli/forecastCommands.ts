@@ -10,7 +10,7 @@ import type { ForecastEvaluation, ForecastLoss, ForecastStrategy, ForecastTrainR
 import { FORECAST_TRAIN_DEFAULTS, trainForecasterRun } from "../engine/forecast/forecastTrainer";
 import type { FillMethod } from "../engine/forecast/numericSeries";
 
-type Flags = Record<string, string | boolean | string[] | undefined>;
+export type Flags = Record<string, string | boolean | string[] | undefined>;
 export interface CliKit {
   parse(command: string, args: string[], options: Record<string, "string" | "boolean" | "strings">, positionals: [number, number]): { flags: Flags; files: string[] };
   usage(message: string): Error;
@@ -51,7 +51,7 @@ function list(v: string | boolean | string[] | undefined): string[] | undefined 
   return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
 
-function int(kit: CliKit, flags: Flags, name: string): number | undefined {
+export function int(kit: CliKit, flags: Flags, name: string): number | undefined {
   const raw = flags[name];
   if (raw === undefined) return undefined;
   const v = Number(raw);
@@ -59,7 +59,7 @@ function int(kit: CliKit, flags: Flags, name: string): number | undefined {
   return v;
 }
 
-function real(kit: CliKit, flags: Flags, name: string): number | undefined {
+export function real(kit: CliKit, flags: Flags, name: string): number | undefined {
   const raw = flags[name];
   if (raw === undefined) return undefined;
   const v = Number(raw);
@@ -67,7 +67,7 @@ function real(kit: CliKit, flags: Flags, name: string): number | undefined {
   return v;
 }
 
-function choice<T extends string>(kit: CliKit, flags: Flags, name: string, allowed: readonly T[]): T | undefined {
+export function choice<T extends string>(kit: CliKit, flags: Flags, name: string, allowed: readonly T[]): T | undefined {
   const raw = flags[name];
   if (raw === undefined) return undefined;
   if (!allowed.includes(raw as T)) throw kit.usage(`--${name} must be one of ${allowed.join(", ")}, not ${JSON.stringify(raw)}`);

@@ -24,6 +24,8 @@ import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
+import { TEXT_TASK_HELP, TEXT_TASK_USAGE, evalTextTaskCommand, predictCommand, trainTextTaskCommand } from "./labelledTextCommands";
+import { isTextTaskModel } from "../engine/tasks/textTaskModel";
 import { SessionPlan, TrainingSession } from "../engine/training/trainingSession";
 
 class UsageError extends Error {}
@@ -45,6 +47,7 @@ const USAGE = `usage:
   rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 ${FORECAST_USAGE}
+${TEXT_TASK_USAGE}
 Run 'rnn-lab help' for every option, 'rnn-lab COMMAND --help' for one command's.`;
 
 const HELP = `${USAGE}
@@ -79,6 +82,8 @@ export: safetensors (weights + metadata), onnx (opset 17: Gather/OneHot, LSTM/GR
   README.md, weights, and data.txt from --data or the run's corpus).
 
 ${FORECAST_HELP}
+
+${TEXT_TASK_HELP}
 
 Outputs (train, import, export) are never one of the command's input files, a device or a FIFO; an
 existing file other than the checkpoint being resumed is replaced only with --force (docs/safety.md).`;
@@ -242,6 +247,8 @@ const FORECAST_KIT: CliKit = { parse, usage: (message) => new UsageError(message
 
 async function train(args: string[]): Promise<number> {
   if (args.some((a, i) => a === "--task=forecast" || (a === "--task" && args[i + 1] === "forecast"))) return trainForecastCommand(args, FORECAST_KIT);
+  if (args.some((a, i) => /^--task=(classify|tag|segment)$/.test(a) || (a === "--task" && ["classify", "tag", "segment"].includes(args[i + 1])))) return trainTextTaskCommand(args, FORECAST_KIT);
+  if (args.some((a) => a === "--task" || a.startsWith("--task="))) throw new UsageError("--task must be one of forecast, classify, tag, segment (without it: a character language model)");
   const { flags, files } = parse("train", args, TRAIN_FLAGS, [1, 1000]);
   // --window N is --seq N under the name of what it is: the characters each step reads per stream (the budget is --steps)
   if (flags.window !== undefined && flags.seq !== undefined) throw new UsageError("give --window or --seq (the same setting: the characters each step reads per stream), not both");
@@ -524,11 +531,16 @@ async function sample(args: string[]): Promise<number> {
 // ---------------------------------------------------------------- eval
 
 async function evaluate(args: string[]): Promise<number> {
-  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean" }, [2, 2]);
+  const { flags, files } = parse("eval", args, { json: "boolean", "max-memory": "string", "open-loop": "boolean", "text-column": "string", "label-column": "string", format: "string" }, [2, 2]);
   useMemoryCap(flags);
   if (isForecastCheckpointFile(files[0])) return evalForecastCommand(files[0], files[1], flags.json === true, flags["open-loop"] === true);
   if (flags["open-loop"]) throw new UsageError("--open-loop is for forecasting checkpoints");
   const model = loadCheckpoint(files[0]);
+  if (isTextTaskModel(model)) {
+    const format = flags.format === undefined ? undefined : oneOf(flags, "format", ["csv", "tsv", "jsonl", "conll"] as const, "csv");
+    return evalTextTaskCommand(files[0], files[1], flags.json === true, { textColumn: flags["text-column"] as string | undefined, labelColumn: flags["label-column"] as string | undefined, format });
+  }
+  if (flags["text-column"] !== undefined || flags["label-column"] !== undefined || flags.format !== undefined) throw new UsageError("--text-column, --label-column and --format are for classify, tag and segment checkpoints");
   const r = lossOnText(model, encodeCorpus(scanCorpus([files[1]]), model.vocab)); // compact ids, no string of the whole text
   if (flags.json) process.stdout.write(JSON.stringify({ type: "eval", file: files[1], loss: r.loss, bits_per_char: r.bitsPerChar, predicted: r.predicted }) + "\n");
   else process.stdout.write(`${files[1]}: ${r.loss.toFixed(4)} nats/char (${r.bitsPerChar.toFixed(4)} bits/char) over ${r.predicted.toLocaleString("en")} predicted characters\n`);
@@ -620,7 +632,7 @@ async function exportWeights(args: string[]): Promise<number> {
 
 // ---------------------------------------------------------------- main
 
-const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast"];
+const COMMANDS = ["train", "sample", "eval", "gradcheck", "import", "export", "forecast", "predict"];
 
 /** One command's usage line(s) from USAGE, and its paragraph of HELP where there is one. */
 function commandHelp(command: string): string {
@@ -653,6 +665,7 @@ async function runCommand(argv: string[]): Promise<number> {
     case "import": return importWeights(rest);
     case "export": return exportWeights(rest);
     case "forecast": return forecastCommand(rest, FORECAST_KIT);
+    case "predict": return predictCommand(rest, FORECAST_KIT);
     case "help": case "--help": case "-h":
       if (rest[0] !== undefined && COMMANDS.includes(rest[0])) throw new HelpRequested(rest[0]);
       process.stdout.write(HELP + "\n");

@@ -58,7 +58,7 @@ export type ShapeFacts = CellSpec;
  */
 export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, realBytes = 4): number {
   const r = realBytes;
-  const H = s.hidden, V = s.vocabSize, O = s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
+  const H = s.hidden, V = s.vocabSize, O = s.outputs ?? s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
   const GH = H * gatesPerUnit(s.cell);
   const { states: S, aux: A, separateRecurrent, recurrentProducts } = cellCoreBuffers(s);
   const R = T * B;

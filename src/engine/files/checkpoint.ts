@@ -146,7 +146,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     task = raw as TaskCheckpoint;
   }
 
-  const progress = md.training === undefined ? null : validateProgress(parse("training"), fail);
+  const progress = md.training === undefined ? null : validateProgress(parse("training"), fail, task === undefined || task.name === "character-model");
   // The tensors this model has, and no others.
   const slots = tensorTable(spec);
   const expected = new Map<string, number[]>();
@@ -201,7 +201,8 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
 }
 
 /** The `training` metadata: every field typed, ranged and consistent with the model and its text. */
-function validateProgress(raw: unknown, fail: (why: string) => never): TrainingProgress {
+/** `streams`: the run's batches are the character model's text streams, so its position must be one they reach. */
+function validateProgress(raw: unknown, fail: (why: string) => never, streams: boolean): TrainingProgress {
   const bad = (why: string): never => fail(`training state: ${why}`);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) bad("not an object");
   const p = raw as Record<string, unknown>;
@@ -235,8 +236,9 @@ function validateProgress(raw: unknown, fail: (why: string) => never): TrainingP
   if (!Number.isSafeInteger(c.trainChars) || (c.trainChars as number) < 0 || (c.trainChars as number) > (c.chars as number)) bad(`corpus.trainChars must be an integer from 0 to corpus.chars, ${found(c.trainChars)}`);
   // Where the run's text is described (trainChars > 0, as the CLI and the extension write it), the
   // position must be one its batching reaches (streamBatches.ts): step = epoch · windows + window.
+  // Other tasks batch by their own rules (sequences bucketed by length): their trainer checks the window on resume.
   const windowsPerEpoch = Math.floor(Math.floor(((c.trainChars as number) - 1) / options.batch) / options.seq);
-  if ((c.trainChars as number) > 0) {
+  if ((c.trainChars as number) > 0 && streams) {
     if (windowsPerEpoch < 1) bad(`corpus.trainChars ${c.trainChars} is shorter than one batch`);
     if ((p.window as number) >= windowsPerEpoch) bad(`window ${p.window} is past the ${windowsPerEpoch} windows of an epoch`);
     if (p.step !== (p.epoch as number) * windowsPerEpoch + (p.window as number)) bad(`step ${p.step} does not match epoch ${p.epoch} and window ${p.window} (${windowsPerEpoch} windows per epoch)`);

@@ -42,6 +42,13 @@ export interface CellSpec {
   dt?: number; // CTRNN: the Euler step Δt; α = Δt/τ
   additiveForm?: AdditiveForm; // additive recurrence: increment from the input only, or from input and state
   gruReset?: GruReset; // GRU only; absent = "after"
+  /** O, the head's width when it is not the vocabulary (classes, tags: tasks/classifyTask.ts, tagTask.ts); absent = vocabSize. */
+  outputs?: number;
+}
+
+/** O: the head's width, classes or tags, else the vocabulary (language modelling). */
+export function headWidth(spec: CellSpec): number {
+  return spec.outputs ?? spec.vocabSize;
 }
 
 /** How a quantity's values are bounded: gates in [0, 1], tanh outputs in [−1, 1], the rest unbounded. */
@@ -343,7 +350,8 @@ export function coreShape(spec: CellSpec): CoreShape {
   const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
     | (spec.gruReset === "before" && entry.options.includes("gruReset") ? CoreFlag.ResetBefore : 0)
     | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0);
-  const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags };
+  const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags,
+    ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}) };
   const constants = entry.constants?.(spec);
   return constants ? { ...shape, constants } : shape;
 }
@@ -371,8 +379,8 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
     if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
     for (const k of own) add(k, l, 1, H);
   }
-  add(TensorKind.HeadWeight, -1, H, V);
-  add(TensorKind.HeadBias, -1, 1, V);
+  add(TensorKind.HeadWeight, -1, H, headWidth(spec));
+  add(TensorKind.HeadBias, -1, 1, headWidth(spec));
   return slots;
 }
 
@@ -391,7 +399,7 @@ export function parameterCount(spec: CellSpec): number {
     const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
     n += input * GH + (recurrent ? H * GH + 2 * GH : GH) + own * H;
   }
-  return n + H * V + V;
+  return n + H * headWidth(spec) + headWidth(spec);
 }
 
 /** PyTorch's state_dict name of a tensor (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head"); peepholes have no PyTorch counterpart and get names of their own. */

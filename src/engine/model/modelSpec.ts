@@ -26,6 +26,7 @@ export interface ModelSpec {
   dt?: number; // CTRNN: Euler step Δt, α = Δt/τ; default 1
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
   gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
+  outputs?: number; // the head's width O when it is not the vocabulary: classes or tags (absent = vocabSize)
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -43,6 +44,7 @@ export function validateSpec(spec: ModelSpec): void {
   int(spec.embed, LIMITS.embed, "embedding size (0 = one-hot)");
   if (Number.isInteger(spec.vocabSize) && spec.vocabSize < LIMITS.vocabulary.min) bad(`vocabulary needs at least 2 characters, not ${spec.vocabSize}`);
   int(spec.vocabSize, LIMITS.vocabulary, "vocabulary size");
+  if (spec.outputs !== undefined) int(spec.outputs, LIMITS.vocabulary, "head width (classes or tags)");
   for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
   for (const key of ["tau", "dt"] as const) if (spec[key] !== undefined && typeof spec[key] !== "number") bad(`${key} must be a number, ${found(spec[key])}`);
   if (spec.learnTau !== undefined && typeof spec.learnTau !== "boolean") bad(`learnTau must be true or false, ${found(spec.learnTau)}`);

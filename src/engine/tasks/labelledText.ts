@@ -67,6 +67,32 @@ export function parseClassificationData(text: string, file: string, options: { f
   return { file, records, classes };
 }
 
+/** The texts of a csv/tsv/jsonl file (its `textColumn`, labels not needed: what a classifier predicts on), with their lines. */
+export function parseTextRecords(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string }): { texts: string[]; lines: number[] } {
+  const textColumn = options.textColumn ?? "text";
+  const texts: string[] = [], lines: number[] = [];
+  const add = (t: string, line: number) => {
+    if (t.trim() === "") throw new InputError(`${file}:${line}: the text is empty`);
+    texts.push(t);
+    lines.push(line);
+  };
+  if (options.format === "jsonl") {
+    for (const { value, line } of jsonLines(text, file)) {
+      const t = field(value, textColumn, file, line);
+      if (typeof t !== "string") throw new InputError(`${file}:${line}: "${textColumn}" must be a string`);
+      add(t, line);
+    }
+  } else {
+    const rows = csvRecords(text, file, { delimiter: options.format === "tsv" ? "\t" : "," });
+    const header = rows[0]?.cells ?? [];
+    const i = header.indexOf(textColumn);
+    if (i < 0) throw new InputError(`${file}:1: no column "${textColumn}"; the columns are ${header.map((h) => `"${h}"`).join(", ")} (choose with --text-column)`);
+    for (const r of rows.slice(1)) add(r.cells[i], r.line);
+  }
+  if (texts.length === 0) throw new InputError(`${file}: no records`);
+  return { texts, lines };
+}
+
 // ---------------------------------------------------------------- tagging
 
 export function parseTaggingData(text: string, file: string, format: "jsonl" | "conll" | "segmented"): TaggingData {

@@ -75,6 +75,8 @@ export interface TaskBatches {
   readonly batchesPerEpoch: number;
   /** What one batch trains on, in the task's unit (characters, sequences, time steps): the "chars/s" of progress lines. */
   readonly unitsPerBatch: number;
+  /** Steps batch `index` runs when fewer than `window` (sequences bucketed by length); absent = window. */
+  stepsOf?(index: number): number;
   /** Writes batch `index` (0 ≤ index < batchesPerEpoch), streams [b0, b1), into a shard's buffers. */
   fillBatch(index: number, into: BatchBuffers, b0?: number, b1?: number): void;
 }

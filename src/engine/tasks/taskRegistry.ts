@@ -6,9 +6,11 @@ import type { ModelSpec } from "../model/modelSpec";
 import { CHARACTER_MODEL, CharacterModel } from "./characterModel";
 import { FORECAST, ForecastTask } from "./forecastTask";
 import type { ForecastSpec } from "../forecast/forecastModel";
+import { CLASSIFY, ClassifyMetadata, ClassifyTask } from "./classifyTask";
+import { SEGMENT, TAG, TagMetadata, TagTask } from "./tagTask";
 import type { Evaluation, Task, TaskCheckpoint } from "./task";
 
-export const TASK_NAMES = [CHARACTER_MODEL, FORECAST] as const;
+export const TASK_NAMES = [CHARACTER_MODEL, FORECAST, CLASSIFY, TAG, SEGMENT] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
 /** A checkpoint without a `task` entry (every file before the task seam) holds a character model. */
@@ -19,6 +21,8 @@ export function restoreTask(entry: TaskCheckpoint, spec: ModelSpec): Task<unknow
   switch (entry.name) {
     case CHARACTER_MODEL: return new CharacterModel(spec.vocabSize) as Task<unknown, Evaluation>;
     case FORECAST: return new ForecastTask(entry.metadata as unknown as ForecastSpec, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
+    case CLASSIFY: return new ClassifyTask(entry.metadata as unknown as ClassifyMetadata, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
+    case TAG: case SEGMENT: return new TagTask({ ...(entry.metadata as unknown as TagMetadata), segment: entry.name === SEGMENT }, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
     default: throw new InputError(`unknown task ${JSON.stringify(entry.name)}; this version of RNN Lab trains ${TASK_NAMES.join(", ")}`);
   }
 }

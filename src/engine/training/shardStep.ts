@@ -45,6 +45,7 @@ export function runShard(core: Core, batches: TaskBatches, layers: number, hidde
     core.hiddenStates(l).set(current.h.subarray(from, to));
     if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
   }
+  if (batches.stepsOf) core.setSteps(batches.stepsOf(job.batchIndex)); // a batch of short sequences runs only its own steps
   batches.fillBatch(job.batchIndex, coreBuffers(core), b0, b1);
   core.zeroGrads();
   core.setDropoutKey(job.dropoutKey, b0, B);

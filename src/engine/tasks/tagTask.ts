@@ -1,0 +1,116 @@
+// Tagging (one tag per character, many-to-many of equal length) and word segmentation (B/M/E/S tags
+// per character from spaced words, labelledText.ts) as a Task (task.ts). The head gives a tag
+// distribution at every real step; softmax cross-entropy over the tags at each of them. Decoding is
+// Viterbi over the per-step log-probabilities with the tag scheme's impossible transitions removed
+// (linearChainCrf.ts transitionRules, all other transition scores 0), so a B/M/E/S or BIO tagger never
+// outputs an impossible sequence. Span metrics: conlleval's chunks (taskMetrics.ts), or words for
+// segmentation as the SIGHAN scorer counts them. The checkpoint entry keeps the sorted tag set, the
+// scheme, whether it segments, and the length cap.
+
+import { InputError } from "../messages/inputError";
+import type { Core } from "../core/core";
+import { TagScheme, TransitionRules, crfViterbi, transitionRules } from "./linearChainCrf";
+import { SpanReport, spanReport } from "./taskMetrics";
+import { SequenceBatches, SequenceData, forwardSequences, sequenceCount, sharedSequences } from "./sequenceBatches";
+import { Evaluation, MetricDefinition, Task, TaskCheckpoint, softmaxRow } from "./task";
+
+export const TAG = "tag";
+export const SEGMENT = "segment";
+
+export interface TagMetadata {
+  tags: string[]; // sorted by code point; tag id = index
+  scheme: TagScheme;
+  segment: boolean; // B/M/E/S tags made from spaced words; predictions become words again
+  maxLength: number;
+  seed: number;
+}
+
+export interface TagEvaluation extends Evaluation {
+  loss: number; // mean cross-entropy per character, nats
+  weight: number; // characters
+  report: SpanReport;
+  /** per sequence of the data, in its order: the decoded tag ids */
+  predicted: Int32Array[];
+}
+
+const METRICS: readonly MetricDefinition<TagEvaluation>[] = [
+  { name: "val_loss", better: "lower", of: (e) => e.loss },
+  { name: "val_accuracy", better: "higher", of: (e) => e.report.accuracy },
+  { name: "val_f1", better: "higher", of: (e) => e.report.f1 },
+];
+
+/** The scheme a tag set follows: B/M/E/S (a subset of those four), BIO (O and B-X / I-X), else none. */
+export function detectScheme(tags: readonly string[]): TagScheme {
+  if (tags.every((t) => t === "B" || t === "M" || t === "E" || t === "S")) return "bmes";
+  if (tags.every((t) => t === "O" || /^[BI]-.+/.test(t))) return "bio";
+  return "none";
+}
+
+export function checkTagMetadata(m: unknown): TagMetadata {
+  const x = m as Partial<TagMetadata>;
+  const bad = (why: string): never => { throw new InputError(`the tagger's task entry ${why}`); };
+  if (!Array.isArray(x.tags) || x.tags.length < 2 || !x.tags.every((c) => typeof c === "string")) bad("has no list of at least two tags");
+  if (!["bmes", "bio", "none"].includes(x.scheme as string)) bad(`has scheme ${JSON.stringify(x.scheme)}`);
+  if (typeof x.segment !== "boolean") bad("does not say whether it segments");
+  if (!Number.isInteger(x.maxLength) || x.maxLength! < 1) bad("has no length cap");
+  if (!Number.isInteger(x.seed)) bad("has no seed");
+  return x as TagMetadata;
+}
+
+export class TagTask implements Task<SequenceData, TagEvaluation, Float64Array, SequenceBatches> {
+  readonly name: string;
+  readonly input;
+  readonly head;
+  readonly lossRows = "every-step" as const;
+  readonly carriesState = false;
+  readonly metrics = METRICS;
+  readonly selectionMetric = "val_f1";
+  readonly meta: TagMetadata;
+  readonly rules: TransitionRules;
+
+  constructor(meta: TagMetadata, vocabulary: number) {
+    this.meta = checkTagMetadata(meta);
+    this.name = meta.segment ? SEGMENT : TAG;
+    this.input = { kind: "tokens", vocabulary } as const;
+    this.head = { kind: "classes", width: meta.tags.length } as const;
+    this.rules = transitionRules(meta.tags, meta.scheme);
+  }
+
+  get tags(): string[] { return this.meta.tags; }
+
+  batches(data: SequenceData, streams: number, window: number, what?: string): SequenceBatches {
+    return new SequenceBatches(data, streams, window, "every-step", () => 1, this.meta.seed, what);
+  }
+
+  shared(data: SequenceData): SequenceData { return sharedSequences(data); }
+  size(data: SequenceData): number { return sequenceCount(data); }
+
+  /** The best tag path of one sequence's [T, K] logits that the scheme allows (log-softmax emissions, no learned transitions). */
+  decode(logits: Float64Array, T: number): Int32Array {
+    const K = this.meta.tags.length;
+    const emissions = new Float64Array(T * K);
+    for (let t = 0; t < T; t++) {
+      const p = softmaxRow(logits, t, K);
+      for (let k = 0; k < K; k++) emissions[t * K + k] = Math.log(p[k]);
+    }
+    const zeros = { transitions: new Float64Array(K * K), start: new Float64Array(K), end: new Float64Array(K) };
+    return Int32Array.from(crfViterbi(emissions, T, zeros, this.rules).path);
+  }
+
+  evaluate(core: Core, data: SequenceData, streams: number, window: number): TagEvaluation | null {
+    const n = sequenceCount(data);
+    if (n === 0) return null;
+    const predicted = new Array<Int32Array>(n);
+    const { lossSum, weight } = forwardSequences(core, data, streams, window, "every-step", (o) => { predicted[o.index] = this.decode(o.logits, o.length); });
+    const names = (ids: ArrayLike<number>) => Array.from(ids, (k) => this.meta.tags[k]);
+    const truth = predicted.map((_, i) => names(data.targets.subarray(data.offsets[i], data.offsets[i + 1])));
+    return { loss: lossSum / weight, weight, report: spanReport(truth, predicted.map(names), this.meta.segment ? "words" : "chunks"), predicted };
+  }
+
+  /** The tag distribution of one row, [K] in f64. */
+  predictionOf(outputs: ArrayLike<number>, row: number): Float64Array {
+    return softmaxRow(outputs, row, this.meta.tags.length);
+  }
+
+  checkpoint(): TaskCheckpoint { return { name: this.name, metadata: { ...this.meta } as unknown as Record<string, unknown> }; }
+}
