@@ -54,6 +54,7 @@ await esbuild.build({
     insightWorker: "src/extension/insightWorker.ts",
     corpusWorker: "src/extension/corpusWorker.ts",
     forecastWorker: "src/extension/forecastWorker.ts",
+    textTaskWorker: "src/extension/textTaskWorker.ts",
   },
   external: ["vscode"],
   outdir: dist,

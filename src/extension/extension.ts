@@ -31,6 +31,7 @@ import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
 import { startForecaster } from "./forecastTraining";
 import { TextTaskCommands } from "./textTaskCommands";
 import { TextTaskDecorations } from "./textTaskDecorations";
+import { TextTaskPredictions } from "./textTaskPredictions";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */
@@ -297,10 +298,10 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
     void prompts.error(vscode.l10n.t("RNN Lab: this build cannot train a {0} yet: the training worker has no classification, tagging or segmentation task.", what));
     return undefined;
   });
-  // what a classifier, tagger or segmenter said, drawn in the editor (no command produces
-  // predictions yet: the engine has no prediction for these tasks in this build)
+  // what a classifier, tagger or segmenter says, run in the text-task worker and drawn in the editor
   const textMarks = new TextTaskDecorations();
-  context.subscriptions.push(...textTasks.register(), textMarks, vscode.languages.registerHoverProvider([{ scheme: "file" }, { scheme: "untitled" }], textMarks),
+  const textPredictions = new TextTaskPredictions(panels, textMarks);
+  context.subscriptions.push(...textTasks.register(), textMarks, textPredictions, ...textPredictions.register(), vscode.languages.registerHoverProvider([{ scheme: "file" }, { scheme: "untitled" }], textMarks),
     vscode.commands.registerCommand("rnnLab.showMisclassified", (uri?: vscode.Uri) => {
       const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
       return target ? textMarks.showMisclassified(target) : prompts.info(vscode.l10n.t("RNN Lab: no predictions are shown in this file; classify it first."));

@@ -9,7 +9,8 @@
 // list jumping to a record, a segmenter's words and a tagger's spans, attribution colours.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
@@ -158,5 +159,66 @@ describe("Classify, tag and segment text in VS Code", () => {
     assert.deepEqual(t.get("attribution+")!.map((r) => r.start.character).sort(), [0, 1, 4, 5]);
     assert.deepEqual(t.get("attribution-")!.map((r) => r.start.character).sort(), [3, 6]);
     await screenshot("text-tasks-attributions");
+  });
+
+  describe("with tiny models trained by rnn-lab on the bundled examples", () => {
+    const ext = () => vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    /** The CLI in the extension host's own Node (no child test runner: it runs dist/cli.js). */
+    const cli = (...args: string[]) => execFileSync(process.execPath, [join(ext(), "dist", "cli.js"), ...args], { env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" }, encoding: "utf8", maxBuffer: 64 << 20 });
+    const jsonLines = (out: string) => out.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    let moodCkpt = "", segCkpt = "", moodTest: vscode.Uri, zh: vscode.Uri;
+
+    before(function () {
+      this.timeout(120_000);
+      moodTest = vscode.Uri.file(join(ws(), "sentence-mood.test.csv"));
+      copyFileSync(join(ext(), "media", "examples", "sentence-mood.test.csv"), moodTest.fsPath);
+      moodCkpt = join(ws(), "mood.classify.safetensors");
+      segCkpt = join(ws(), "zh.segment.safetensors");
+      cli("train", join(ext(), "media", "examples", "sentence-mood.csv"), "--task", "classify", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", moodCkpt, "--force");
+      cli("train", join(ext(), "media", "examples", "chinese-sentences.txt"), "--task", "segment", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", segCkpt, "--force");
+      zh = file("reading.txt", "今天上海很便宜\n\n我觉得自行车很忙。\n");
+    });
+
+    it("Predict with a Model on This File…: each record's label after its line, the wrong ones exactly where rnn-lab eval says; the list of them", async () => {
+      const evalOut = jsonLines(cli("eval", moodCkpt, moodTest.fsPath, "--json")).find((o) => o.type === "eval") as { predictions: { line: number; truth: string; predicted: string; confidence: number }[] };
+      const wrongLines = evalOut.predictions.filter((p) => p.truth !== p.predicted).map((p) => p.line);
+      const r = await vscode.commands.executeCommand<{ type: string }>("rnnLab.predictWithModel", moodTest, { checkpoint: moodCkpt });
+      assert.equal(r?.type, "predictions");
+      const a = api.textMarks.applied.get(moodTest.toString())!;
+      assert.equal(a.get("right")!.length + a.get("wrong")!.length, 400);
+      assert.deepEqual(a.get("wrong")!.map((x) => x.start.line + 1), wrongLines, "the same records wrong as rnn-lab eval");
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", moodTest, new vscode.Position(1, 2));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === "string" ? c : (c as vscode.MarkdownString).value))).join("\n");
+      const first = evalOut.predictions[0];
+      // the likeliest class first (in bold when it is the file's own label), with rnn-lab eval's confidence
+      assert.match(text, new RegExp(`\\| (\\*\\*)?${first.predicted}(\\*\\*)?[^|]*\\| ${(100 * first.confidence).toFixed(first.confidence >= 0.995 || first.confidence < 0.1 ? 1 : 0)} %`), text);
+      await screenshot("text-tasks-classifier");
+      const shown = await answered("rnnLab.showMisclassified", moodTest, [() => undefined]);
+      assert.equal(shown[0].items.length, wrongLines.length);
+    });
+
+    it("Show Classification Report…: the panel's matrix is rnn-lab eval's confusion matrix", async () => {
+      const evalOut = jsonLines(cli("eval", moodCkpt, moodTest.fsPath, "--json")).find((o) => o.type === "eval") as { confusion: number[][]; accuracy: number };
+      const panel = await vscode.commands.executeCommand<{ host: { rendered: Record<string, unknown>; failure: string | null }; data: { confusion: number[][]; accuracy: number } }>("rnnLab.showClassificationReport", moodTest, { checkpoint: moodCkpt });
+      assert.ok(panel, "the panel opened");
+      assert.deepEqual(panel.data.confusion, evalOut.confusion);
+      assert.ok(Math.abs(panel.data.accuracy - evalOut.accuracy) < 1e-12);
+      const drawn = await until("the report to draw", () => (panel.host.rendered.records === 400 ? panel.host.rendered : undefined), 30_000);
+      assert.equal(drawn.matrixTotal, 400);
+      assert.equal(drawn.diagonal, evalOut.confusion.reduce((s, row, i) => s + row[i], 0));
+      assert.equal(panel.host.failure, null);
+      await screenshot("text-tasks-report");
+    });
+
+    it("a segmenter draws its words over Chinese text in any open file: the words rnn-lab predict gives", async () => {
+      const predicted = jsonLines(cli("predict", segCkpt, zh.fsPath, "--json")).filter((o) => o.type === "prediction") as { line: number; words: string[] }[];
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(zh));
+      await vscode.commands.executeCommand("rnnLab.predictWithModel", zh, { checkpoint: segCkpt });
+      const words = api.textMarks.applied.get(zh.toString())!.get("words")!;
+      const doc = await vscode.workspace.openTextDocument(zh);
+      const drawn = words.map((r) => `${r.start.line + 1}:${doc.getText(r)}`).sort();
+      assert.deepEqual(drawn, predicted.flatMap((p) => p.words.map((w) => `${p.line}:${w}`)).sort());
+      await screenshot("text-tasks-segmenter");
+    });
   });
 });
