@@ -30,6 +30,7 @@ import { ForecastCommands } from "./forecastCommands";
 import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
 import { startForecaster } from "./forecastTraining";
 import { TextTaskCommands } from "./textTaskCommands";
+import { startTextTask } from "./textTaskTraining";
 import { TextTaskDecorations } from "./textTaskDecorations";
 import { TextTaskPredictions } from "./textTaskPredictions";
 
@@ -289,15 +290,8 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const forecasts = new ForecastClient(context.extensionPath);
   const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { log, extensionPath: context.extensionPath }));
   context.subscriptions.push(forecasts, forecastCommands, ...forecastCommands.register(), vscode.languages.registerHoverProvider(TABLE_SELECTOR, new ForecastHover(forecasts)));
-  // classification, tagging and segmentation of labelled files: the training worker has no text
-  // task to run yet (the engine's classify/tag/segment task modules are not in this build), so the
-  // commands stop after their questions and say so, naming what they would have trained
-  const textTasks = new TextTaskCommands(context.extensionPath, async (choice) => {
-    log.info(`text task chosen but not trainable in this build: ${JSON.stringify(choice)}`);
-    const what = { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[choice.task];
-    void prompts.error(vscode.l10n.t("RNN Lab: this build cannot train a {0} yet: the training worker has no classification, tagging or segmentation task.", what));
-    return undefined;
-  });
+  // classification, tagging and segmentation of labelled files, trained in the training worker
+  const textTasks = new TextTaskCommands(context.extensionPath, (choice) => startTextTask(choice, { log, extensionPath: context.extensionPath }));
   // what a classifier, tagger or segmenter says, run in the text-task worker and drawn in the editor
   const textMarks = new TextTaskDecorations();
   const textPredictions = new TextTaskPredictions(panels, textMarks);

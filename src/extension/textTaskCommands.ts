@@ -154,7 +154,7 @@ export class TextTaskCommands {
       { label: vscode.l10n.t("{0} layers × {1} units", 2, 128), description: vscode.l10n.t("for larger data"), layers: 2, hidden: 128 },
     ], { title: vscode.l10n.t("RNN Lab: model size") }));
     if (!size) return undefined;
-    const seconds = args.seconds ?? (await prompts.pick([60, 300, 900].map((s) => ({ label: vscode.l10n.t("{0} minutes", s / 60), seconds: s }))
+    const seconds = args.seconds ?? (await prompts.pick([60, 300, 900].map((s) => ({ label: s === 60 ? vscode.l10n.t("1 minute") : vscode.l10n.t("{0} minutes", s / 60), seconds: s }))
       , { title: vscode.l10n.t("RNN Lab: how long to train") }))?.seconds;
     if (!seconds) return undefined;
     return this.start({

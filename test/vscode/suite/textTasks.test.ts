@@ -2,15 +2,15 @@
 // host: Train Classifier / Tagger / Word Segmenter on This File… from the explorer's menu, their
 // preview of the classes with their counts (or the tag set) read by the corpus worker, the column
 // picks when the default columns are missing, and a bad file's one-line error with nothing else
-// asked. (This build's training worker has no text task: the commands end by saying so.) Then the
-// drawing of predictions, fed here in the shape the prediction worker returns (the engine has no
-// prediction for these tasks in this build, so no command makes them yet): labels after each
-// record's line with the wrong ones marked, the hover's class probabilities, the misclassified
-// list jumping to a record, a segmenter's words and a tagger's spans, attribution colours.
+// asked; a classifier trained by the command in the training worker. Then the drawing of
+// predictions, first fed in the shape the text-task worker returns (labels after each record's line
+// with the wrong ones marked, the hover's class probabilities, the misclassified list jumping to a
+// record, a segmenter's words and a tagger's spans, attribution colours), then from tiny models
+// trained by rnn-lab on the bundled examples, checked against rnn-lab eval and predict.
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
@@ -51,8 +51,8 @@ describe("Classify, tag and segment text in VS Code", () => {
 
   it("Train Classifier on This File…: a preview of the classes with their counts, then cell, directions, size and budget", async () => {
     const csv = file("reviews.csv", REVIEWS);
-    const shown = await answered("rnnLab.trainClassifier", csv, [(s) => s.items[0], () => "LSTM", () => "Both Directions", (s) => s.items[1], (s) => s.items[0]]);
-    const [preview, cell, directions, size, budget, end] = shown;
+    const shown = await answered("rnnLab.trainClassifier", csv, [(s) => s.items[0], () => "LSTM", () => "Both Directions", (s) => s.items[1], () => undefined]);
+    const [preview, cell, directions, size, budget] = shown;
     assert.equal(preview.kind, "pick");
     assert.match(preview.text, /reviews\.csv: 12 records, 3 classes, 2–17 characters each/);
     assert.equal(cell.text, "RNN Lab: cell type");
@@ -60,10 +60,8 @@ describe("Classify, tag and segment text in VS Code", () => {
     assert.deepEqual(directions.items, ["Both Directions", "Left to Right Only"]);
     assert.equal(size.text, "RNN Lab: model size");
     assert.equal(budget.text, "RNN Lab: how long to train");
-    // what this build does at the end: says that its training worker has no classification task
-    assert.equal(end.kind, "error");
-    assert.match(end.text, /cannot train a classifier yet/);
-    assert.equal(shown.length, 6);
+    assert.deepEqual(budget.items, ["1 minute", "5 minutes", "15 minutes"]);
+    assert.equal(shown.length, 5, "Escape at the budget starts nothing");
   });
 
   it("the preview lists each class with its count and share; Escape there asks nothing more", async () => {
@@ -104,10 +102,9 @@ describe("Classify, tag and segment text in VS Code", () => {
 
   it("Train Word Segmenter on This File…: B/M/E/S from spaced words, then the same questions", async () => {
     const txt = file("sentences.txt", "今天 是 个 好日子\n我 爱 北京\n");
-    const shown = await answered("rnnLab.trainSegmenter", txt, [(s) => s.items[0], () => "GRU", () => "Left to Right Only", (s) => s.items[0], (s) => s.items[0]]);
+    const shown = await answered("rnnLab.trainSegmenter", txt, [(s) => s.items[0], () => "GRU", () => "Left to Right Only", (s) => s.items[0], () => undefined]);
     assert.match(shown[0].text, /sentences\.txt: 2 records, 4 tags, 4–7 characters each/);
-    assert.equal(shown[5].kind, "error");
-    assert.match(shown[5].text, /cannot train a word segmenter yet/);
+    assert.deepEqual(shown.slice(1).map((x) => x.text), ["RNN Lab: cell type", "RNN Lab: read the text in both directions?", "RNN Lab: model size", "RNN Lab: how long to train"]);
   });
 
   it("predicted labels after each record's line, wrong ones marked; the hover's probabilities; the misclassified list opens a record's line", async () => {
@@ -177,6 +174,25 @@ describe("Classify, tag and segment text in VS Code", () => {
       cli("train", join(ext(), "media", "examples", "sentence-mood.csv"), "--task", "classify", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", moodCkpt, "--force");
       cli("train", join(ext(), "media", "examples", "chinese-sentences.txt"), "--task", "segment", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", segCkpt, "--force");
       zh = file("reading.txt", "今天上海很便宜\n\n我觉得自行车很忙。\n");
+    });
+
+    it("Train Classifier on This File… trains in the training worker: validations with accuracy and F1, the best checkpoint, then predictions from it", async function () {
+      this.timeout(120_000);
+      const data = vscode.Uri.file(join(ws(), "sentence-mood.csv"));
+      copyFileSync(join(ext(), "media", "examples", "sentence-mood.csv"), data.fsPath);
+      const run = await vscode.commands.executeCommand<{ checkpoint: string; finished: Promise<{ state: string; message?: string; validations: { valAccuracy: number; valF1: number }[]; bestValF1?: number | null; names: string[]; counts: number[] }> }>(
+        "rnnLab.trainClassifier", data, { cell: "gru", bidirectional: false, layers: 1, hidden: 16, seconds: 4 });
+      assert.ok(run, "the command returns the run");
+      const done = await run.finished;
+      assert.equal(done.state, "done", done.message);
+      assert.ok(existsSync(run.checkpoint));
+      assert.deepEqual(done.names, ["exclamation", "question", "statement"]);
+      assert.ok(done.validations.length >= 1 && done.validations.every((v) => v.valAccuracy >= 0 && v.valAccuracy <= 1 && v.valF1 >= 0 && v.valF1 <= 1), JSON.stringify(done.validations));
+      assert.equal(done.bestValF1, Math.max(...done.validations.map((v) => v.valF1)), "the checkpoint is the best validation F1");
+      console.log(`classifier trained in the worker: ${done.validations.length} validations, best F1 ${done.bestValF1?.toFixed(3)}`);
+      const evalOut = jsonLines(cli("eval", run.checkpoint, moodTest.fsPath, "--json")).find((o) => o.type === "eval") as { labels: string[]; records: number };
+      assert.deepEqual(evalOut.labels, done.names);
+      assert.equal(evalOut.records, 400);
     });
 
     it("Predict with a Model on This File…: each record's label after its line, the wrong ones exactly where rnn-lab eval says; the list of them", async () => {
