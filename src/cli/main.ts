@@ -18,7 +18,8 @@ import { clock } from "../protocol/clock";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/insight/sampler";
 import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
 import { INIT_SCHEMES, InitScheme } from "../engine/model/initialise";
-import { exportModel, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { exportModel, readTaskHead, readTorchWeights, saveImportedCheckpoint } from "../engine/interop/interopFiles";
+import { IMPORT_TASKS, ImportOptions, ImportTask } from "../engine/interop/torchImport";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
@@ -44,7 +45,7 @@ const USAGE = `usage:
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
   rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
-  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--force] [--json]
+  rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--task classify --labels LABELS.json [--pool last|mean|max] | --task tag|segment --tags TAGS.json] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 ${FORECAST_USAGE}
 ${TEXT_TASK_USAGE}
@@ -592,8 +593,9 @@ async function gradcheck(args: string[]): Promise<number> {
 
 async function importWeights(args: string[]): Promise<number> {
   const { flags, files } = parse("import", args, { vocab: "string", out: "string", map: "strings", nonlinearity: "string", cell: "string", force: "boolean", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [1, 1]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", task: "string", labels: "string", tags: "string", pool: "string" }, [1, 1]);
   if (typeof flags.vocab !== "string") throw new UsageError("--vocab VOCAB is required: a JSON list of characters, or the text the model was trained on");
+  const head = importHeadFlags(flags);
   if (typeof flags.out !== "string") throw new UsageError("--out CKPT is required: where to write the RNN Lab checkpoint");
   // refused before reading: the weights or the vocabulary as --out, a device, an existing file without --force
   checkOutputPath({ out: flags.out, kind: "file", inputs: [files[0], flags.vocab], force: flags.force === true });
@@ -602,6 +604,7 @@ async function importWeights(args: string[]): Promise<number> {
     cell: flags.cell === undefined ? undefined : oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     cellOptions: cellOptionFlags(flags),
     gruReset: flags["gru-reset"] === undefined ? undefined : oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after"),
+    head,
   });
   saveImportedCheckpoint(flags.out, result.model, { weights: files[0], vocab: flags.vocab }, flags.force === true);
   if (flags.json) {
@@ -610,6 +613,20 @@ async function importWeights(args: string[]): Promise<number> {
     process.stdout.write(`${result.summary}\nwrote ${flags.out}\n`);
   }
   return 0;
+}
+
+/** import's --task classify --labels L.json [--pool P] or --task tag|segment --tags T.json: a classifier's or tagger's head; none for a char model. */
+function importHeadFlags(flags: Flags): ImportOptions["head"] {
+  if (flags.task === undefined) {
+    for (const f of ["labels", "tags", "pool"]) if (flags[f] !== undefined) throw new UsageError(`--${f} goes with --task classify|tag|segment`);
+    return undefined;
+  }
+  const task = oneOf<ImportTask>(flags, "task", IMPORT_TASKS, "classify");
+  const list = task === "classify" ? "labels" : "tags";
+  const other = task === "classify" ? "tags" : "labels";
+  if (flags[other] !== undefined) throw new UsageError(`--${other} is not for --task ${task}; give --${list}`);
+  if (typeof flags[list] !== "string") throw new UsageError(`--task ${task} needs --${list} ${list.toUpperCase()}.json: a JSON list of the ${task === "classify" ? "classes" : "tags"} in head.weight's row order`);
+  return readTaskHead(task, flags[list] as string, flags.pool as string | undefined);
 }
 
 async function exportWeights(args: string[]): Promise<number> {

@@ -19,6 +19,11 @@ export {
 } from "./network";
 // the numeric task (forecasting): dense inputs and a regression loss (mirrored in coreAbi.ts)
 export { setRegression, denseInputsPtr, realTargetsPtr, targetWidth } from "./network";
+// bidirectional layers, the pooled (sequence) head, backward from the engine's ∂L/∂logits, input gradients (mirrored in coreAbi.ts)
+export {
+  setSequenceHead, dLogitsPtr, classTargetsPtr, streamWeightsPtr, pooledPtr, dEmbeddedPtr, inputGradPtr, setInputScale,
+  layerOutputPtr, directionHiddenPtr, directionCellPtr, directionCount, sequenceHead,
+} from "./network";
 export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN } from "./regression";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 // real-valued cell constants (CTRNN Δt, fixed τ): after configure(), which resets them

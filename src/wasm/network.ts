@@ -30,18 +30,16 @@
 //   nothing in network.ts, head.ts or index.ts (the engine's registry entry, src/engine/model/cells.ts,
 //   gives the CELL_* code as its coreCode; a new tensor kind needs a TensorKind name in coreAbi.ts).
 //
-// Two directions per layer (bidirectional, not built yet): the layer table is indexed by unit
-// (layer, direction), MAX_DIRECTIONS = 2, and the loops below already run `for d < D` with D = 1.
-// To build it: configure() adds a second set of W_ih, W_hh, b_ih, b_hh (+ the cell's own tensors) per
-// layer with tensor field 5 (direction) = 1 (PyTorch's *_reverse), sets D = 2, and outWidth(l) is
-// then 2H, so layer l + 1's W_ih has 2H rows and the head 2H. directionForward(l, 1) walks
-// t = T − 1 … 0, reading states block t + 1 and writing block t (its initial state is block T); the
-// held-stream rule stays "t ≥ length" (so the reverse direction starts at each stream's own last
-// step, holding its initial state through the padding). The layer output Y [T·B, 2H] gets the two
-// directions' h side by side (a copy per direction after its loop, instead of today's alias of the
-// states), residual adds input to both halves, and backward splits dY by columns into each
-// direction's dh (a strided read), with dBelow = Σ_d dG_d·W_ih,dᵀ (the second product accumulates).
-// gradFlow and the state-gradient buffers become per unit.
+// Two directions per layer (FLAG_BIDIRECTIONAL): the layer table is indexed by unit (layer,
+// direction). configure() adds a second W_ih, W_hh, b_ih, b_hh (+ the cell's own tensors) per layer
+// with tensor field 5 (direction) = 1 (PyTorch's *_reverse); outWidth(l) is 2H, so layer l + 1's W_ih
+// has 2H rows and the head 2H. directionForward(l, 1) walks t = T − 1 … 0 from a zero state in block
+// T, reading states block t + 1 and writing block t; the held-stream rule stays "t ≥ length", so the
+// reverse direction starts at each stream's own last step, holding its zero state through the
+// padding. The layer output Y [T·B, 2H] gets the two directions' h side by side (a copy per
+// direction after its loop), residual adds the [T·B, 2H] input to it, and backward splits dY by
+// columns into each direction's F_DYU, with dBelow = Σ_d dG_d·W_ih,dᵀ (the second product
+// accumulates). gradFlow is [L·D, Tmax] (row l·D + d). The linear-recurrence cells refuse it.
 //
 // A second recurrent product per step (reset-before GRU: W_hn·(r ∘ h)): see cells.ts. The network
 // side is the product-then-step pair in directionForward's time loop, run once per phase; W_hh is
@@ -65,6 +63,10 @@ import { addInto, addTo, mulInto, sumSquares } from "./vec";
 export { CELL_MINGRU, CELL_MINLSTM } from "./cells";
 export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_PEEPHOLE, FLAG_RESET_BEFORE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
 export const FLAG_RESIDUAL = 4;
+/** Two directions per layer (PyTorch's bidirectional = True); refused for the linear-recurrence cells. */
+export const FLAG_BIDIRECTIONAL = 128;
+/** The CRF's tensors in the block after the head (kinds T_CRF_*): the core only stores them (the engine's CRF uses them). */
+export const FLAG_CRF_TENSORS = 256;
 
 export const MAX_LAYERS = 4;
 export const MAX_DIRECTIONS = 2;
@@ -78,12 +80,29 @@ export const T_B_IH = 3;
 export const T_B_HH = 4;
 export const T_HEAD_W = 8;
 export const T_HEAD_B = 9;
+// The linear-chain CRF's scores (FLAG_CRF_TENSORS): transitions [O, O] (from row tag to column tag),
+// start and end [1, O]. Kinds 11–19 are the normalisation layers'.
+export const T_CRF_TRANSITIONS = 20;
+export const T_CRF_START = 21;
+export const T_CRF_END = 22;
+
+// The head over the top layer's output Y [T·B, W] (W = D·H): per step (every row gets logits, as a
+// language model or a tagger), or one row per stream pooled over its real steps t < length:
+//   last  D = 1: Y at the stream's last real step; D = 2: the forward half there joined with the
+//         backward half at step 0 (its state after reading the whole stream backwards) = PyTorch's h_n
+//   mean  Σ_{t<len} Y_t / len;   max  per column over t < len (the gradient goes to the arg max)
+// A pooled head writes logits [B, O] into rows 0 … B−1 of logitsPtr() and its loss is the weighted
+// softmax cross-entropy against classTargets [B] with weights streamWeights [B] (Σ w·ℓ / Σ w).
+export const POOL_STEPS = 0;
+export const POOL_LAST = 1;
+export const POOL_MEAN = 2;
+export const POOL_MAX = 3;
 
 // ---- configuration ----
 let cell = CELL_LSTM;
 let cellFlags = 0; // configure()'s flags, passed to the cell's steps (peephole, coupled)
 let L = 1;       // layers
-let D = 1;       // directions per layer (2 = bidirectional, not built yet)
+let D = 1;       // directions per layer (2 = bidirectional)
 let V = 2;       // vocabulary (input ids)
 let O = 2;       // head outputs (targets are 0 … O − 1); V for language modelling
 let E = 0;       // embedding width; 0 = one-hot input (a row gather of W_ih, no table)
@@ -105,6 +124,11 @@ let linearSolver = 0;          // setLinearSolver(): 0 = the faster on this core
 // realTargets [T·B, K] (regression.ts). LOSS_CROSS_ENTROPY = ids and softmax, as before.
 let lossKind = LOSS_CROSS_ENTROPY;
 let K = 0;       // target values per row (regression only)
+let pool = POOL_STEPS;        // setSequenceHead()
+let crfTensors = false;       // FLAG_CRF_TENSORS
+let crfOff = -1;              // the transitions' offset (start and end follow)
+let inputScale: real = 1;     // setInputScale(): layer 0 reads α·x (integrated gradients' path)
+let wantInputGrad = false;    // backward(BACKWARD_INPUT_GRAD)
 
 // ---- parameter block and tensor table ----
 let paramCount = 0;
@@ -137,7 +161,8 @@ const F_IN = 15;    // per layer: address of the input actually used by this for
 const F_DROP = 16;  // per layer: 1 when this forward pass used dropout on the layer's input
 const F_DSTATE0 = 17; // [max(S, 2), B, H] state gradient: in ∂L/∂state_T from a later window (when asked), out ∂L/∂state_0
 const F_WIHP = 18;  // W_ih packed (layers fed by a dense input)
-const LAYER_FIELDS = 19;
+const F_DYU = 19;   // D = 2: [T·B, H] this direction's columns of the layer's ∂L/∂Y (F_DY split by columns)
+const LAYER_FIELDS = 20;
 const layerTable = memory.data(MAX_LAYERS * MAX_DIRECTIONS * LAYER_FIELDS * 4, 16);
 
 @inline function unit(l: i32, d: i32): i32 { return l * MAX_DIRECTIONS + d; }
@@ -169,6 +194,11 @@ let dhNext: usize = 0, hhScratch: usize = 0;    // [B, H] ∂L/∂h_{t−1}; [B,
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
 let scanScratch: usize = 0;                     // [2, B, H] the linear scan's running products
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
+let pooled: usize = 0, dPooled: usize = 0;      // [B, W] the pooled head's input and its gradient
+let poolArg: usize = 0;                         // i32 [B, W] the step each max came from
+let classTargets: usize = 0;                    // i32 [B] one class per stream (pooled head)
+let streamWeights: usize = 0;                   // real [B] per-stream loss weight, 1 after setShape
+let inputGrad: usize = 0;                       // real [T·B] one-hot input: ∂L/∂(the active entry of row r)
 // Lengths of this forward pass, clamped to [0, T]: steps t < minLen run every stream, steps
 // t ≥ maxLen hold every stream, and in between the streams with length ≤ t are held.
 let minLen = 1, maxLen = 1;
@@ -220,10 +250,13 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   const products = cellDescription(cellType, flags, CD_RECURRENT_PRODUCTS);
   const linear = cellDescription(cellType, flags, CD_LINEAR_RECURRENCE) == 1;
   if (products < 0 || products > 2 || (linear && products != 0)) return -1; // see cells.ts
+  const bidirectional = (flags & FLAG_BIDIRECTIONAL) != 0;
+  if (bidirectional && linear) return -1; // the whole-window solver runs forwards only (the registry says why)
   recurrentProducts = products; linearRecurrence = linear;
   resetCellConstants();
-  cell = cellType; L = layers; D = 1; V = vocab; O = outputs; E = embed; H = hidden;
-  lossKind = LOSS_CROSS_ENTROPY; K = 0;
+  cell = cellType; L = layers; D = bidirectional ? 2 : 1; V = vocab; O = outputs; E = embed; H = hidden;
+  lossKind = LOSS_CROSS_ENTROPY; K = 0; pool = POOL_STEPS; inputScale = 1;
+  crfTensors = (flags & FLAG_CRF_TENSORS) != 0;
   cellFlags = cellOptions(cell, flags);
   residual = (flags & FLAG_RESIDUAL) != 0;
   GH = H * cellDescription(cell, cellFlags, CD_GATES);
@@ -234,7 +267,7 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   extraTensors = cellDescription(cell, cellFlags, CD_EXTRA_TENSORS);
   twoProducts = products == 2;
   productSource = twoProducts ? cellDescription(cell, cellFlags, CD_PRODUCT_SOURCE) : 0;
-  if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 2 > MAX_TENSORS) return -1;
+  if ((E > 0 ? 1 : 0) + L * D * (4 + extraTensors) + 5 > MAX_TENSORS) return -1;
   paramCount = 0;
   tensorCount = 0;
   sizeOverflow = false;
@@ -254,6 +287,12 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   }
   headWOff = addTensor(T_HEAD_W, -1, 0, outWidth(L - 1), O);
   headBOff = addTensor(T_HEAD_B, -1, 0, 1, O);
+  crfOff = -1;
+  if (crfTensors) {
+    crfOff = addTensor(T_CRF_TRANSITIONS, -1, 0, O, O);
+    addTensor(T_CRF_START, -1, 0, 1, O);
+    addTensor(T_CRF_END, -1, 0, 1, O);
+  }
   if (sizeOverflow) return -1;
   arenaReset(0);
   params = allocReal(paramCount);
@@ -313,7 +352,14 @@ export function setShape(batch: i32, steps: i32): void {
   dStateHeld = allocReal(S * B * H);
   dhNext = allocReal(B * H);
   hhScratch = allocReal(B * GH);
-  gradFlow = allocReal(L * Tmax);
+  gradFlow = allocReal(L * D * Tmax);
+  pooled = allocReal(B * top);
+  dPooled = allocReal(B * top);
+  poolArg = allocI32(B * top);
+  classTargets = allocI32(B);
+  streamWeights = allocReal(B);
+  for (let b = 0; b < B; b++) store<real>(at(streamWeights, b), 1);
+  inputGrad = E == 0 ? allocReal(R) : 0;
   scanScratch = linearRecurrence ? allocReal(2 * B * H) : 0;
   sampleProbs = allocReal(O);
   sampleOrder = allocI32(O);
@@ -329,9 +375,11 @@ export function setShape(batch: i32, steps: i32): void {
       setUf(u, F_WHHTP, recurrentProducts > 0 ? allocReal(packedSize(GH, H)) : 0);
       setUf(u, F_WIHP, l > 0 || E > 0 || denseInput() ? allocReal(packedSize(In, GH)) : 0);
       setUf(u, F_DSTATE0, allocReal(max(S, 2) * B * H));
+      setUf(u, F_DYU, D == 2 ? allocReal(R * H) : 0);
     }
-    // D = 1: the output is the states' slot 0 from row block 1 on (no copy); see the header for D = 2.
-    setUf(unit(l, 0), F_Y, residual && l > 0 ? allocReal(R * H) : uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()));
+    // D = 1: the output is the states' slot 0 from row block 1 on (no copy); D = 2: [T·B, 2H], each
+    // direction's h copied into its half after its loop.
+    setUf(unit(l, 0), F_Y, D == 2 ? allocReal(R * 2 * H) : residual && l > 0 ? allocReal(R * H) : uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()));
     setUf(unit(l, 0), F_XIN, l > 0 ? allocReal(R * In) : 0);
     setUf(unit(l, 0), F_MASK, l > 0 ? allocReal(R * In) : 0);
     setUf(unit(l, 0), F_DY, allocReal(R * outWidth(l)));
@@ -375,14 +423,18 @@ function lossRowWeights(): usize {
   return rowWeights;
 }
 
-/** Step t of a ragged pass: streams whose length is ≤ t keep their state (row block t → t + 1). */
-function holdEndedStreams(states: usize, t: i32): void {
+/**
+ * Step t of a ragged pass: streams whose length is ≤ t keep their state (row block t → t + 1; the
+ * reverse direction's step t reads block t + 1 and writes block t).
+ */
+function holdEndedStreams(states: usize, t: i32, reverse: bool): void {
   const n = B * H, bytes = <usize>H << alignof<real>();
+  const from = reverse ? t + 1 : t, to = reverse ? t : t + 1;
   for (let b = 0; b < B; b++) {
     if (lengthOf(b) > t) continue;
     for (let k = 0; k < S; k++) {
       const slot = at(states, k * stateStride);
-      memory.copy(at(slot, (t + 1) * n + b * H), at(slot, t * n + b * H), bytes);
+      memory.copy(at(slot, to * n + b * H), at(slot, from * n + b * H), bytes);
     }
   }
 }
@@ -401,7 +453,19 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   for (let l = 0; l < L; l++) {
     const input = layerInput(l, training, dropout);
     for (let d = 0; d < D; d++) directionForward(l, d, input);
-    if (residual && l > 0) addTo(lf(l, F_Y), uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()), input, R * H);
+    if (D == 2) {
+      if (residual && l > 0) addInto(lf(l, F_Y), input, R * 2 * H);
+    } else if (residual && l > 0) {
+      addTo(lf(l, F_Y), uf(unit(l, 0), F_STATES) + (<usize>(B * H) << alignof<real>()), input, R * H);
+    }
+  }
+  if (pool != POOL_STEPS) {
+    const W = outWidth(L - 1);
+    poolForward();
+    fillRows(logits, B, O, param(headBOff), 0);
+    gemmPacked(pooled, W, 1, headWP, logits, B, W, O, true);
+    if (!withLoss) return 0;
+    return softmaxCrossEntropy(logits, classTargets, streamWeights, dLogits, B, O);
   }
   fillRows(logits, R, O, param(headBOff), 0);
   gemmPacked(lf(L - 1, F_Y), outWidth(L - 1), 1, headWP, logits, R, outWidth(L - 1), O, true);
@@ -422,6 +486,7 @@ function layerInput(l: i32, training: bool, dropout: f64): usize {
       for (let r = 0; r < R; r++) {
         memory.copy(at(embedded, r * E), at(table, inputId(r) * E), <usize>E << alignof<real>());
       }
+      if (inputScale != 1) for (let k = 0; k < R * E; k++) store<real>(at(embedded, k), inputScale * load<real>(at(embedded, k)));
       input = embedded;
     }
   } else {
@@ -465,7 +530,12 @@ function directionForward(l: i32, d: i32, input: usize): void {
     const wih = param(uf(u, F_WIH));
     for (let r = 0; r < R; r++) {
       const dst = at(G, r * GH);
-      addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+      if (inputScale != 1) {
+        const row = at(wih, inputId(r) * GH);
+        for (let j = 0; j < GH; j++) store<real>(at(dst, j), inputScale * load<real>(at(row, j)) + load<real>(at(bih, j)));
+      } else {
+        addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+      }
       if (foldBiases) addInto(dst, bhh, GH);
     }
   } else {
@@ -476,8 +546,13 @@ function directionForward(l: i32, d: i32, input: usize): void {
   const states = uf(u, F_STATES), aux = uf(u, F_AUX), whhP = uf(u, F_WHHP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0;
   const n = B * H;
-  for (let t = 0; t < T; t++) {
-    const prev = at(states, t * n), next = at(states, (t + 1) * n);
+  // Direction 1 walks t = T − 1 … 0 from a zero state in block T (it never carries a state: the next
+  // window's future is not known), reading block t + 1 and writing block t.
+  const reverse = d == 1;
+  if (reverse) for (let k = 0; k < S; k++) memory.fill(at(states, k * stateStride + T * n), 0, <usize>n << alignof<real>());
+  for (let i = 0; i < T; i++) {
+    const t = reverse ? T - 1 - i : i;
+    const prev = at(states, (reverse ? t + 1 : t) * n), next = at(states, (reverse ? t : t + 1) * n);
     if (t >= maxLen) {
       // every stream has ended: the state is held, nothing is computed
       for (let k = 0; k < S; k++) memory.copy(at(next, k * stateStride), at(prev, k * stateStride), <usize>n << alignof<real>());
@@ -504,7 +579,12 @@ function directionForward(l: i32, d: i32, input: usize): void {
       gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
     }
     cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
-    if (t >= minLen) holdEndedStreams(states, t);
+    if (t >= minLen) holdEndedStreams(states, t, reverse);
+  }
+  if (D == 2) {
+    // this direction's output at step t (state block t + 1 forwards, t backwards) into its half of Y
+    const Y = lf(l, F_Y), src = at(states, reverse ? 0 : n), bytes = <usize>H << alignof<real>();
+    for (let r = 0; r < R; r++) memory.copy(at(Y, r * 2 * H + d * H), at(src, r * H), bytes);
   }
 }
 
@@ -512,6 +592,8 @@ function directionForward(l: i32, d: i32, input: usize): void {
 
 export const BACKWARD_RECORD_FLOW = 1;
 export const BACKWARD_STATE_GRAD_IN = 2;
+/** Also ∂L/∂(layer 0's input): dEmbeddedPtr() [T·B, E] (always filled for embedding input) or, for one-hot, inputGradPtr() [T·B]. */
+export const BACKWARD_INPUT_GRAD = 4;
 
 /**
  * Adds ∂(mean loss)/∂θ of the last forward pass into the gradient block and leaves ∂L/∂(initial
@@ -522,15 +604,96 @@ export const BACKWARD_STATE_GRAD_IN = 2;
 export function backward(flags: i32): void {
   const recordFlow = (flags & BACKWARD_RECORD_FLOW) != 0;
   const stateGradIn = (flags & BACKWARD_STATE_GRAD_IN) != 0;
+  wantInputGrad = (flags & BACKWARD_INPUT_GRAD) != 0;
   const R = T * B;
   const top = lf(L - 1, F_Y), Wt = outWidth(L - 1);
-  gemm(top, 1, Wt, dLogits, grad(headWOff), Wt, R, O, true, gemmScratch);
-  addColumnSums(dLogits, grad(headBOff), R, O);
-  gemmTransposedB(dLogits, O, 1, param(headWOff), lf(L - 1, F_DY), R, O, Wt, false, gemmScratch);
+  if (pool != POOL_STEPS) {
+    gemm(pooled, 1, Wt, dLogits, grad(headWOff), Wt, B, O, true, gemmScratch);
+    addColumnSums(dLogits, grad(headBOff), B, O);
+    gemmTransposedB(dLogits, O, 1, param(headWOff), dPooled, B, O, Wt, false, gemmScratch);
+    poolBackward();
+  } else {
+    gemm(top, 1, Wt, dLogits, grad(headWOff), Wt, R, O, true, gemmScratch);
+    addColumnSums(dLogits, grad(headBOff), R, O);
+    gemmTransposedB(dLogits, O, 1, param(headWOff), lf(L - 1, F_DY), R, O, Wt, false, gemmScratch);
+  }
+  if (wantInputGrad && inputGrad != 0) memory.fill(inputGrad, 0, <usize>R << alignof<real>());
 
   for (let l = L - 1; l >= 0; l--) {
+    if (D == 2) {
+      // each direction's columns of ∂L/∂Y, contiguous for its time loop
+      const dY = lf(l, F_DY), bytes = <usize>H << alignof<real>();
+      for (let d = 0; d < 2; d++) {
+        const dst = uf(unit(l, d), F_DYU);
+        for (let r = 0; r < R; r++) memory.copy(at(dst, r * H), at(dY, r * 2 * H + d * H), bytes);
+      }
+    }
     for (let d = 0; d < D; d++) directionBackward(l, d, recordFlow, stateGradIn);
     layerInputBackward(l);
+  }
+}
+
+// ---- the pooled head (POOL_*) ----
+
+/** setSequenceHead(mode): POOL_STEPS (0, every row) or POOL_LAST / MEAN / MAX (one row per stream); 0, or −1 refused. */
+export function setSequenceHead(mode: i32): i32 {
+  if (mode < POOL_STEPS || mode > POOL_MAX || denseInput()) return -1;
+  pool = mode;
+  return 0;
+}
+
+/** The top layer's Y [T·B, W] → pooled [B, W] over each stream's real steps (a stream of length 0 pools to zeros). */
+function poolForward(): void {
+  const W = outWidth(L - 1), Y = lf(L - 1, F_Y);
+  const hBytes = <usize>H << alignof<real>(), wBytes = <usize>W << alignof<real>();
+  for (let b = 0; b < B; b++) {
+    const len = lengthOf(b), dst = at(pooled, b * W);
+    if (len == 0) { memory.fill(dst, 0, wBytes); continue; }
+    if (pool == POOL_LAST) {
+      memory.copy(dst, at(Y, ((len - 1) * B + b) * W), hBytes);
+      if (D == 2) memory.copy(at(dst, H), at(Y, b * W + H), hBytes);
+    } else if (pool == POOL_MEAN) {
+      memory.fill(dst, 0, wBytes);
+      for (let t = 0; t < len; t++) addInto(dst, at(Y, (t * B + b) * W), W);
+      const inv = <real>(1.0 / <f64>len);
+      for (let j = 0; j < W; j++) store<real>(at(dst, j), load<real>(at(dst, j)) * inv);
+    } else {
+      memory.copy(dst, at(Y, b * W), wBytes);
+      for (let j = 0; j < W; j++) store<i32>(atI32(poolArg, b * W + j), 0);
+      for (let t = 1; t < len; t++) {
+        const row = at(Y, (t * B + b) * W);
+        for (let j = 0; j < W; j++) {
+          const v = load<real>(at(row, j));
+          if (v > load<real>(at(dst, j))) { store<real>(at(dst, j), v); store<i32>(atI32(poolArg, b * W + j), t); }
+        }
+      }
+    }
+  }
+}
+
+/** dPooled [B, W] → the top layer's ∂L/∂Y [T·B, W] (zero on the steps the pooling did not read). */
+function poolBackward(): void {
+  const W = outWidth(L - 1), dY = lf(L - 1, F_DY);
+  memory.fill(dY, 0, <usize>(T * B * W) << alignof<real>());
+  for (let b = 0; b < B; b++) {
+    const len = lengthOf(b), src = at(dPooled, b * W);
+    if (len == 0) continue;
+    if (pool == POOL_LAST) {
+      addInto(at(dY, ((len - 1) * B + b) * W), src, H);
+      if (D == 2) addInto(at(dY, b * W + H), at(src, H), H);
+    } else if (pool == POOL_MEAN) {
+      const inv = <real>(1.0 / <f64>len);
+      for (let t = 0; t < len; t++) {
+        const row = at(dY, (t * B + b) * W);
+        for (let j = 0; j < W; j++) store<real>(at(row, j), load<real>(at(row, j)) + inv * load<real>(at(src, j)));
+      }
+    } else {
+      for (let j = 0; j < W; j++) {
+        const t = load<i32>(atI32(poolArg, b * W + j));
+        const p = at(dY, (t * B + b) * W + j);
+        store<real>(p, load<real>(p) + load<real>(at(src, j)));
+      }
+    }
   }
 }
 
@@ -542,7 +705,9 @@ export function backward(flags: i32): void {
 function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool): void {
   const u = unit(l, d);
   const R = T * B, n = B * H;
-  const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
+  const G = uf(u, F_G), dG = G, dGhh = uf(u, F_DGHH), dY = D == 2 ? uf(u, F_DYU) : lf(l, F_DY), states = uf(u, F_STATES), aux = uf(u, F_AUX);
+  const reverse = d == 1;
+  const prevStates = reverse ? at(states, n) : states; // row block of the state step t started from, at row block 0
   const whhTP = uf(u, F_WHHTP);
   const cp = extraTensors > 0 ? param(uf(u, F_CP)) : 0, gcp = extraTensors > 0 ? grad(uf(u, F_CP)) : 0;
   const F = twoProducts ? GH - H : GH; // W_hh columns of the first recurrent product
@@ -566,9 +731,12 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   // A linear-recurrence cell solves the whole window at once (dhNext: ∂L/∂h_T in, ∂L/∂h_0 out); the
   // step-by-step loop is for the others.
   if (linearRecurrence) linearBackward(u, l, recordFlow);
-  for (let t = linearRecurrence ? -1 : T - 1; t >= 0; t--) {
-    addTo(dState, at(dY, t * n), dhNext, n); // dh = ∂L/∂h_t, from above and from step t + 1
-    if (recordFlow) store<real>(at(gradFlow, l * Tmax + t), <real>Math.sqrt(sumSquares(dState, n)));
+  // The reverse direction's steps run backwards in the opposite order: t = 0 … T − 1.
+  const steps = linearRecurrence ? 0 : T;
+  for (let i = 0; i < steps; i++) {
+    const t = reverse ? i : T - 1 - i;
+    addTo(dState, at(dY, t * n), dhNext, n); // dh = ∂L/∂h_t, from above and from the step after (in reading order)
+    if (recordFlow) store<real>(at(gradFlow, (l * D + d) * Tmax + t), <real>Math.sqrt(sumSquares(dState, n)));
     const dg = at(dG, t * B * GH), dq = at(dGhh, t * B * GH);
     if (t >= maxLen) {
       // every stream was held at this step: an identity, so the gradient passes through unchanged
@@ -579,12 +747,12 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     }
     const heldSome = t >= minLen;
     if (heldSome) keepHeldGradients(t, true);
-    cellBackwardStep(cell, cellFlags, at(G, t * B * GH), at(states, t * n), stateStride, A > 0 ? at(aux, t * n) : 0, auxStride,
+    cellBackwardStep(cell, cellFlags, at(G, t * B * GH), at(prevStates, t * n), stateStride, A > 0 ? at(aux, t * n) : 0, auxStride,
       dState, dg, dq, dhNext, B, H, cp, gcp);
     if (twoProducts) {
       // ∂L/∂source = dGhh[last block]·W_hh[:, last]ᵀ (into hhScratch, free in backward), then phase 0
       gemmPacked(at(dq, F), GH, 1, at(whhTP, packedSize(F, H)), hhScratch, B, H, H, false);
-      cellBackwardPhase0(cell, cellFlags, dg, at(states, t * n), hhScratch, dhNext, B, H);
+      cellBackwardPhase0(cell, cellFlags, dg, at(prevStates, t * n), hhScratch, dhNext, B, H);
     }
     if (heldSome) clearHeldRows(t, dg, dq);
     // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
@@ -595,20 +763,33 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
   for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
   // Weight gradients as three big products over all T·B rows at once.
   if (twoProducts) {
-    gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, F, true, gemmScratch, GH, GH);
+    gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, F, true, gemmScratch, GH, GH);
     gemm(at(aux, productSource * auxStride), 1, H, at(dGhh, F), at(grad(uf(u, F_WHH)), F), H, R, H, true, gemmScratch, GH, GH);
   } else if (recurrentProducts > 0) {
-    gemm(states, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+    gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
   }
   addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
   if (recurrentProducts > 0) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
   const input = lf(l, F_IN);
   if (input == 0) {
     // one-hot: scatter-add each row of dG into the W_ih row of its input character
-    const gw = grad(uf(u, F_WIH));
+    const gw = grad(uf(u, F_WIH)), wih = param(uf(u, F_WIH));
     for (let r = 0; r < R; r++) {
       if (ragged && pastLength(r)) continue;
-      addInto(at(gw, load<i32>(atI32(inputs, r)) * GH), at(dG, r * GH), GH);
+      const id = load<i32>(atI32(inputs, r));
+      if (inputScale != 1) {
+        const dst = at(gw, id * GH), src = at(dG, r * GH);
+        for (let j = 0; j < GH; j++) store<real>(at(dst, j), load<real>(at(dst, j)) + inputScale * load<real>(at(src, j)));
+      } else {
+        addInto(at(gw, id * GH), at(dG, r * GH), GH);
+      }
+      if (wantInputGrad) {
+        // ∂L/∂(active entry) = dG_r · W_ih[id], summed over the directions
+        let s: real = 0;
+        const w = at(wih, id * GH), g = at(dG, r * GH);
+        for (let j = 0; j < GH; j++) s += load<real>(at(w, j)) * load<real>(at(g, j));
+        store<real>(at(inputGrad, r), load<real>(at(inputGrad, r)) + s);
+      }
     }
     return;
   }
@@ -710,12 +891,17 @@ function layerInputBackward(l: i32): void {
     if (denseInput()) return;
     const ge = grad(<usize>embedOff);
     for (let r = 0; r < R; r++) {
-      if (ragged && pastLength(r)) continue;
-      addInto(at(ge, load<i32>(atI32(inputs, r)) * E), at(dEmbedded, r * E), E);
+      if (ragged && pastLength(r)) { memory.fill(at(dEmbedded, r * E), 0, <usize>E << alignof<real>()); continue; }
+      if (inputScale != 1) {
+        const dst = at(ge, load<i32>(atI32(inputs, r)) * E), src = at(dEmbedded, r * E);
+        for (let j = 0; j < E; j++) store<real>(at(dst, j), load<real>(at(dst, j)) + inputScale * load<real>(at(src, j)));
+      } else {
+        addInto(at(ge, load<i32>(atI32(inputs, r)) * E), at(dEmbedded, r * E), E);
+      }
     }
   } else {
     const dBelow = lf(l - 1, F_DY);
-    if (residual) addInto(dBelow, lf(l, F_DY), R * H);
+    if (residual) addInto(dBelow, lf(l, F_DY), R * outWidth(l));
     if (lf(l, F_DROP) != 0) mulInto(dBelow, lf(l, F_MASK), R * inWidth(l));
   }
 }
@@ -803,6 +989,31 @@ export function denseInputsPtr(): usize { return denseInputs; }
 export function realTargetsPtr(): usize { return realTargets; }
 export function targetWidth(): i32 { return K; }
 export function logitsPtr(): usize { return logits; }
+/**
+ * real [Tmax·B, O] (per-step head) or [B, O] (pooled head): ∂L/∂logits. forward(withLoss) writes it;
+ * the engine may write its own (a CRF's, one logit's) after forward(withLoss = false), and backward
+ * then runs from it.
+ */
+export function dLogitsPtr(): usize { return dLogits; }
+/** i32 [B]: the class of each stream (pooled head). */
+export function classTargetsPtr(): usize { return classTargets; }
+/** real [B]: each stream's loss weight (pooled head), 1 after setShape; 0 = the stream carries no loss. */
+export function streamWeightsPtr(): usize { return streamWeights; }
+/** real [B, W]: the pooled head's input of the last forward pass (W = D·H). */
+export function pooledPtr(): usize { return pooled; }
+/** real [Tmax·B, E]: ∂L/∂(layer 0's input row, as scaled) after backward (embedding input; 0 on rows past a length). */
+export function dEmbeddedPtr(): usize { return dEmbedded; }
+/** real [Tmax·B]: one-hot input, ∂L/∂(row r's active entry) after backward(BACKWARD_INPUT_GRAD); 0 for embedding input. */
+export function inputGradPtr(): usize { return inputGrad; }
+/** Layer 0 reads α·x (the embedded row, or the one-hot row): integrated gradients' path from the zero input. */
+export function setInputScale(alpha: f64): void { inputScale = <real>alpha; }
+/** real [Tmax·B, D·H]: layer l's output (both directions side by side when bidirectional). */
+export function layerOutputPtr(layer: i32): usize { return lf(layer, F_Y); }
+/** [(T+1)·B, H] the states of direction d of layer l (d = 1: block t is the state after reading step t backwards; block T is its zero start). */
+export function directionHiddenPtr(layer: i32, direction: i32): usize { return uf(unit(layer, direction), F_STATES); }
+export function directionCellPtr(layer: i32, direction: i32): usize { return S > 1 ? uf(unit(layer, direction), F_STATES) + (<usize>stateStride << alignof<real>()) : 0; }
+export function directionCount(): i32 { return D; }
+export function sequenceHead(): i32 { return pool; }
 export function gradFlowPtr(): usize { return gradFlow; }
 export function getBatch(): i32 { return B; }
 export function getSteps(): i32 { return T; }

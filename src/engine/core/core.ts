@@ -5,7 +5,7 @@
 // V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
 import { cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
-import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, RegressionLoss, TensorField, TensorKind, TensorSlot } from "./coreAbi";
+import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, RegressionLoss, SequencePool, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
 
@@ -35,7 +35,9 @@ export class Core {
     this.tensors = [];
     for (let i = 0; i < this.x.getTensorCount(); i++) {
       const f = (k: TensorField) => this.x.tensorField(i, k);
-      this.tensors.push({ offset: f(TensorField.Offset), rows: f(TensorField.Rows), cols: f(TensorField.Cols), kind: f(TensorField.Kind) as TensorKind, layer: f(TensorField.Layer) });
+      const slot: TensorSlot = { offset: f(TensorField.Offset), rows: f(TensorField.Rows), cols: f(TensorField.Cols), kind: f(TensorField.Kind) as TensorKind, layer: f(TensorField.Layer) };
+      if (f(TensorField.Direction) === 1) slot.direction = 1;
+      this.tensors.push(slot);
     }
   }
 
@@ -144,6 +146,38 @@ export class Core {
   memoryBytes(): number { return this.x.memory.buffer.byteLength; }
   /** Sequential or scan solution of a minGRU/minLSTM window (the same numbers to rounding; Auto = the faster here). */
   setLinearSolver(mode: LinearSolver): void { this.x.setLinearSolver(mode); }
+
+  // ---- bidirectional layers, the pooled head, external logit gradients, input gradients
+  /** D: 2 for a bidirectional model. */
+  get directions(): number { return this.x.directionCount(); }
+  /** The pooled head (one logits row per stream, rows 0 … batch−1) or the per-step head (SequencePool.Steps). */
+  setSequenceHead(pool: SequencePool): void { if (this.x.setSequenceHead(pool) < 0) throw new Error(`the core refused the sequence head ${pool}`); }
+  get sequenceHead(): SequencePool { return this.x.sequenceHead() as SequencePool; }
+  /** The logits rows the head writes: batch (pooled head) or maxSteps·batch. */
+  private get logitRows(): number { return this.sequenceHead === SequencePool.Steps ? this.batch * this.maxSteps : this.batch; }
+  /** [logit rows, O]: ∂L/∂logits; write it after forward(_, _, false), then backward() runs from it (a CRF's gradient, one logit's). */
+  dLogits(): RealArray { return this.view(this.x.dLogitsPtr(), this.logitRows * this.outputs); }
+  /** [batch] i32: each stream's class (pooled head). */
+  classTargets(): Int32Array { return new Int32Array(this.x.memory.buffer, this.x.classTargetsPtr() >>> 0, this.batch); }
+  /** [batch]: each stream's loss weight (pooled head), 1 after setShape. */
+  streamWeights(): RealArray { return this.view(this.x.streamWeightsPtr(), this.batch); }
+  /** [batch, directions·hidden]: the pooled head's input. */
+  pooled(): RealArray { return this.view(this.x.pooledPtr(), this.batch * this.directions * this.hidden); }
+  /** [maxSteps·batch, directions·hidden]: layer l's output (forward half, then backward half). */
+  layerOutput(layer: number): RealArray { return this.view(this.x.layerOutputPtr(layer), this.batch * this.maxSteps * this.directions * this.hidden); }
+  /** [(maxSteps+1)·batch, hidden]: direction d's hidden states (d = 1: block t = after reading steps T−1 … t). */
+  directionHidden(layer: number, direction: number): RealArray { return this.view(this.x.directionHiddenPtr(layer, direction), (this.maxSteps + 1) * this.batch * this.hidden); }
+  directionCell(layer: number, direction: number): RealArray { return this.view(this.x.directionCellPtr(layer, direction), (this.maxSteps + 1) * this.batch * this.hidden); }
+  /** Layer 0 reads α·x (integrated gradients' straight path from the zero input); 1 = as is. */
+  setInputScale(alpha: number): void { this.x.setInputScale(alpha); }
+  /** backward() that also leaves ∂L/∂(layer 0's input): inputGradient() afterwards. */
+  backwardWithInputGrad(): void { this.x.backward(BackwardFlag.InputGrad); }
+  /** After backwardWithInputGrad: [maxSteps·batch, E] ∂L/∂(embedded row) for embedding input, or [maxSteps·batch] ∂L/∂(the one-hot row's active entry). */
+  inputGradient(): RealArray {
+    const ptr = this.x.inputGradPtr();
+    return ptr !== 0 ? this.view(ptr, this.batch * this.maxSteps) : this.view(this.x.dEmbeddedPtr(), this.batch * this.maxSteps * this.embedWidth);
+  }
+  private get embedWidth(): number { return this.facts.embed; }
 }
 
 /** What limits.ts needs to size a core, from configure()'s arguments (the cell kind by its code in the registry). */

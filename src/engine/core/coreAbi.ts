@@ -13,24 +13,28 @@
 //   must be made afresh after any call that may allocate (memory.grow detaches the old buffer).
 
 /** Bit flags of configure()'s last argument (src/wasm/network.ts FLAG_*). */
-export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8, ResetBefore = 64 }
+export enum CoreFlag { Peephole = 1, Coupled = 2, Residual = 4, LearnTau = 8, ResetBefore = 64, Bidirectional = 128, CrfTensors = 256 }
 /** optimizerStep()'s kind: the OPT_* globals of src/wasm/index.ts. */
 export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 /** A tensor's kind in the parameter block (src/wasm/network.ts T_*), in block order within a layer. */
-export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10 }
+export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10, CrfTransitions = 20, CrfStart = 21, CrfEnd = 22 }
+/** setSequenceHead()'s mode (network.ts POOL_*): the per-step head, or one row per stream pooled over its real steps. */
+export enum SequencePool { Steps = 0, Last = 1, Mean = 2, Max = 3 }
 /** setRegression()'s loss: regression.ts LOSS_* (0, cross-entropy, is the language model's and not a regression loss). */
 export enum RegressionLoss { Mse = 1, Mae = 2, Gaussian = 3 }
 /** tensorField(index, field)'s field. */
-export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4 }
+export enum TensorField { Offset = 0, Rows = 1, Cols = 2, Kind = 3, Layer = 4, Direction = 5 }
 /** setLinearSolver()'s mode (src/wasm/linearScan.ts SOLVE_*; 0 = the core's choice). */
 export enum LinearSolver { Auto = 0, Sequential = 1, Scan = 2 }
 /** backward()'s flags. */
-export enum BackwardFlag { RecordFlow = 1, StateGradIn = 2 }
+export enum BackwardFlag { RecordFlow = 1, StateGradIn = 2, InputGrad = 4 }
 
 /** One tensor of the parameter block, as the core lays it out ([rows, cols] row-major). */
 export interface TensorSlot {
   kind: TensorKind;
-  layer: number; // -1 for embedding and head
+  layer: number; // -1 for embedding, head and CRF
+  /** 1 for a bidirectional layer's reverse direction (PyTorch's *_reverse); absent = the forward direction. */
+  direction?: 1;
   offset: number; // elements into the block
   rows: number;
   cols: number;
@@ -178,4 +182,33 @@ export interface CoreExports {
   realTargetsPtr(): number;
   /** K (0 without setRegression). */
   targetWidth(): number;
+
+  // ---- bidirectional layers (CoreFlag.Bidirectional), the pooled head, external ∂L/∂logits, input gradients (network.ts)
+  // With D = 2 directions a layer's output is [T·B, 2H] (forward half, then backward half); the
+  // reverse direction's states block t is its state after reading steps T−1 … t, block T its zero start.
+  /** SequencePool: 0 = per-step head ([T·B, O] logits, targets, lossWeights); else logits [B, O] in rows 0 … B−1, loss against classTargets with streamWeights. 0, or −1 refused. */
+  setSequenceHead(mode: number): number;
+  /** real [Tmax·B, O] (per-step) or [B, O] (pooled): ∂L/∂logits; forward(withLoss) writes it, or the engine after forward(withLoss = 0); backward runs from it. */
+  dLogitsPtr(): number;
+  /** i32 [B]: one class per stream (pooled head). */
+  classTargetsPtr(): number;
+  /** real [B]: per-stream loss weight (pooled head), 1 after setShape. */
+  streamWeightsPtr(): number;
+  /** real [B, D·H]: the pooled head's input. */
+  pooledPtr(): number;
+  /** real [Tmax·B, E]: ∂L/∂(layer 0's input row as scaled by setInputScale), after backward (embedding input). */
+  dEmbeddedPtr(): number;
+  /** real [Tmax·B]: one-hot input, ∂L/∂(the active entry of row r) after backward(InputGrad); 0 for embedding input. */
+  inputGradPtr(): number;
+  /** Layer 0 reads α·x (embedded or one-hot row); 1 after configure. */
+  setInputScale(alpha: number): void;
+  /** real [Tmax·B, D·H]: layer l's output. */
+  layerOutputPtr(layer: number): number;
+  /** real [(Tmax+1)·B, H]: direction d's states of layer l (h, and the LSTM's c). */
+  directionHiddenPtr(layer: number, direction: number): number;
+  directionCellPtr(layer: number, direction: number): number;
+  /** D: 1, or 2 when bidirectional. */
+  directionCount(): number;
+  /** The SequencePool in use. */
+  sequenceHead(): number;
 }

@@ -59,10 +59,11 @@ export type ShapeFacts = CellSpec;
 export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, realBytes = 4): number {
   const r = realBytes;
   const H = s.hidden, V = s.vocabSize, O = s.outputs ?? s.vocabSize, E = s.embed, L = s.layers, B = batch, T = window;
+  const D = s.bidirectional ? 2 : 1, W = D * H; // directions; a layer's output width
   const GH = H * gatesPerUnit(s.cell);
   const { states: S, aux: A, separateRecurrent, recurrentProducts } = cellCoreBuffers(s);
   const R = T * B;
-  const inWidth = (l: number) => (l === 0 ? (E === 0 ? V : E) : H);
+  const inWidth = (l: number) => (l === 0 ? (E === 0 ? V : E) : W);
   const slotStride = (n: number) => Math.ceil(n / 16) * 16; // network.ts: each slot starts 64-byte aligned
   let bytes = CORE_STATIC_BYTES + 5 * align64(parameterCount(s) * r);
   const real = (n: number) => { bytes += align64(n * r); };
@@ -71,15 +72,18 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   real(R); real(R); int(B); // loss weights, their per-row copy, stream lengths
   if (E > 0) { real(R * E); real(R * E); } // embedded rows and their gradient
   real(R * O); real(R * O); // logits, ∂L/∂logits (O = the head's width: the vocabulary for a language model)
-  real(packedSize(H, O)); // head weight packed
+  real(packedSize(W, O)); // head weight packed
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = Math.max(maxIn, inWidth(l));
-  real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, H)))); // gemm scratch
+  real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, W)))); // gemm scratch
   real(S * B * H); real(S * B * H); real(B * H); real(B * GH); // dState, dState held, dhNext, hhScratch
-  real(L * T); // gradient-flow record
+  real(L * D * T); // gradient-flow record
+  real(B * W); real(B * W); int(B * W); int(B); real(B); // pooled head: input, its gradient, arg max, classes, stream weights
+  if (E === 0) real(R); // one-hot input gradient
   if (cellEntry(s.cell).linearRecurrence) real(2 * B * H); // the linear scan's running products
   real(O); int(O); // sampling
   for (let l = 0; l < L; l++) {
+   for (let d = 0; d < D; d++) {
     real(R * GH); // gates
     real(S * slotStride((T + 1) * B * H)); // carried states (h, and c for an LSTM), row block 0 the initial state
     if (A > 0) real(A * slotStride(R * H)); // per-step values kept for backward
@@ -88,9 +92,11 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
     if (hasRecurrentWeights(s)) { real(recurrentProducts === 2 ? packedSize(H, GH - H) + packedSize(H, H) : packedSize(H, GH)); real(packedSize(GH, H)); }
     if (l > 0 || E > 0) real(packedSize(inWidth(l), GH)); // W_ih packed
     real(Math.max(S, 2) * B * H); // state gradients in/out
-    if (s.residual && l > 0) real(R * H); // layer output
-    if (l > 0) { real(R * H); real(R * H); } // input after dropout, dropout mask
-    real(R * H); // ∂L/∂y
+    if (D === 2) real(R * H); // this direction's columns of ∂L/∂y
+   }
+    if (D === 2 || (s.residual && l > 0)) real(R * W); // layer output
+    if (l > 0) { real(R * W); real(R * W); } // input after dropout, dropout mask
+    real(R * W); // ∂L/∂y
   }
   return Math.ceil(bytes / WASM_PAGE_BYTES) * WASM_PAGE_BYTES;
 }

@@ -77,17 +77,24 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   core.zeroGrads();
   loss();
   core.backward();
+  return finiteDifferenceCheck(core, loss, o.epsilon > 0 ? o.epsilon : stepFor(spec));
+}
+
+/**
+ * The core's gradient block (filled by the caller's backward for `loss`) against central finite
+ * differences of `loss` (which runs a forward pass on the core's current parameters), tensor by
+ * tensor. Seven-point central stencil, error O(ε⁶): a step large enough that rounding in the loss
+ * (~1e-16·L/ε) stays near 1e-14, so gradients down to ~1e-7 are checked to 1e-6 relative.
+ */
+export function finiteDifferenceCheck(core: Core, loss: () => number, h: number): TensorCheck[] {
   const analytic = Float64Array.from(core.grads());
   const params: RealArray = core.params();
   return core.tensors.map((slot) => {
     let maxRel = 0, sumRel = 0, maxAbs = 0;
     const n = slot.rows * slot.cols;
     for (let k = slot.offset; k < slot.offset + n; k++) {
-      // Seven-point central stencil, error O(ε⁶): a step large enough that rounding in the loss
-      // (~1e-16·L/ε) stays near 1e-14, so gradients down to ~1e-7 are checked to 1e-6 relative.
       const saved = params[k];
       const at = (d: number) => { params[k] = saved + d; return loss(); };
-      const h = o.epsilon > 0 ? o.epsilon : stepFor(spec);
       const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
       params[k] = saved;
       const rel = relativeError(analytic[k], numeric);

@@ -11,7 +11,7 @@ import { corpusPath, modelManifestPath } from "../runs/runStore";
 import { checkOutputPath, describeWriteFailure, probeOutputFolder } from "../files/outputFile";
 import { ExportFormat, exportOnnx, exportSafetensors, pytorchProject } from "./modelExport";
 import { SafetensorsError, decodeSafetensors } from "./safetensors";
-import { ImportOptions, ImportResult, importTorchWeights, vocabularyFrom } from "./torchImport";
+import { ImportOptions, ImportResult, ImportTask, importTorchWeights, importedTaskHead, vocabularyFrom } from "./torchImport";
 
 const MAX_WEIGHTS_BYTES = 4 * 1024 ** 3;
 
@@ -42,6 +42,18 @@ export function readTorchWeights(weightsPath: string, vocabPath: string, options
     if (e instanceof InputError) throw new InputError(`${basename(weightsPath)}: ${e.message}`);
     throw e;
   }
+}
+
+/** The head of a classifier or tagger being imported, from its label file (a JSON list, one entry per head row). */
+export function readTaskHead(task: ImportTask, labelsPath: string, pool: string | undefined): NonNullable<ImportOptions["head"]> {
+  let labels: unknown;
+  try {
+    labels = JSON.parse(readTextFile(labelsPath));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${labelsPath} is not valid JSON (${(e as Error).message})`);
+  }
+  return importedTaskHead(task, labels, pool, basename(labelsPath));
 }
 
 export interface ExportRequest {

@@ -18,20 +18,21 @@ import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
 import { toTorchLayout } from "../model/modelSpec";
 import { Field, concat, floatField, intField, messageField, packedIntsField, stringField, bytesField } from "./protobuf";
+import { exportSequenceOnnx, isSequenceModel } from "./onnxSequenceExport";
 
-const FLOAT = 1, INT64 = 7;
-const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6, ATTR_GRAPH = 5;
+export const FLOAT = 1, INT64 = 7, INT32 = 6;
+const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6, ATTR_GRAPH = 5, ATTR_INTS = 7;
 export const ONNX_OPSET = 17;
-const IR_VERSION = 8;
+export const IR_VERSION = 8;
 
-interface Initializer { name: string; dims: number[]; data: Float32Array | BigInt64Array }
+export interface Initializer { name: string; dims: number[]; data: Float32Array | BigInt64Array }
 
-function tensorProto(t: Initializer): Field[] {
+export function tensorProto(t: Initializer): Field[] {
   const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return [packedIntsField(1, t.dims), intField(2, t.data instanceof Float32Array ? FLOAT : INT64), stringField(8, t.name), bytesField(9, raw)];
 }
 
-type Attr = { name: string } & ({ i: number } | { s: string } | { strings: string[] } | { floats: number[] } | { graph: Field[] });
+export type Attr = { name: string } & ({ i: number } | { s: string } | { strings: string[] } | { floats: number[] } | { ints: number[] } | { graph: Field[] });
 
 function attribute(a: Attr): Field[] {
   const f: Field[] = [stringField(1, a.name)];
@@ -39,28 +40,29 @@ function attribute(a: Attr): Field[] {
   else if ("s" in a) f.push(stringField(4, a.s), intField(20, ATTR_STRING));
   else if ("strings" in a) f.push(...a.strings.map((s) => stringField(9, s)), intField(20, ATTR_STRINGS));
   else if ("graph" in a) f.push(messageField(6, ...a.graph), intField(20, ATTR_GRAPH));
+  else if ("ints" in a) f.push(...a.ints.map((x) => intField(8, x)), intField(20, ATTR_INTS));
   else f.push(...a.floats.map((x) => floatField(7, x)), intField(20, ATTR_FLOATS));
   return f;
 }
 
-function node(op: string, inputs: string[], outputs: string[], name: string, attrs: Attr[] = []): Field {
+export function node(op: string, inputs: string[], outputs: string[], name: string, attrs: Attr[] = []): Field {
   return messageField(1, ...inputs.map((n) => stringField(1, n)), ...outputs.map((n) => stringField(2, n)), stringField(3, name), stringField(4, op),
     ...attrs.map((a) => messageField(5, ...attribute(a))));
 }
 
-function valueInfo(field: number, name: string, elemType: number, dims: (number | string)[]): Field {
+export function valueInfo(field: number, name: string, elemType: number, dims: (number | string)[]): Field {
   const shape = dims.map((d) => messageField(1, typeof d === "number" ? intField(1, d) : stringField(2, d)));
   return messageField(field, stringField(1, name), messageField(2, messageField(1, intField(1, elemType), messageField(2, ...shape))));
 }
 
 /** Rows of a [blocks·H, cols] matrix (or a [blocks·H] vector) with its H-row blocks in `order`. */
-function reorderBlocks(data: Float32Array, H: number, cols: number, order: number[]): Float32Array {
+export function reorderBlocks(data: Float32Array, H: number, cols: number, order: number[]): Float32Array {
   const out = new Float32Array(data.length);
   order.forEach((from, to) => out.set(data.subarray(from * H * cols, (from + 1) * H * cols), to * H * cols));
   return out;
 }
 
-function joined(parts: Float32Array[]): Float32Array {
+export function joined(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -71,6 +73,7 @@ function joined(parts: Float32Array[]): Float32Array {
 }
 
 export function exportOnnx(model: Model): Uint8Array {
+  if (isSequenceModel(model)) return exportSequenceOnnx(model);
   const { spec } = model;
   const H = spec.hidden, V = spec.vocabSize, L = spec.layers;
   const cell = cellEntry(spec.cell);

@@ -7,6 +7,7 @@
 import { CELLS, CELL_TYPES, CellEntry, cellEntry, isCellType } from "../model/cells";
 import { CharVocabulary } from "../model/charVocabulary";
 import { Model, tensorSlots } from "../files/checkpoint";
+import type { TaskCheckpoint } from "../tasks/task";
 import { TensorKind } from "../core/coreAbi";
 import { InputError } from "../messages/inputError";
 import { CellType, GruReset, ModelSpec, Nonlinearity, describeSpec, fromTorchLayout, gatesPerUnit, torchName, torchShape, validateSpec } from "../model/modelSpec";
@@ -18,9 +19,11 @@ export class ImportError extends InputError {}
 // dropped first. word_language_model calls its embedding "encoder" and its head "decoder".
 const ROLE_PREFIXES: Record<"embed" | "rnn" | "head", string[]> = {
   embed: ["embed.", "embedding.", "embeddings.", "encoder.", "emb.", "char_embedding."],
-  rnn: ["rnn.", "lstm.", "gru.", "cell.", "recurrent."],
-  head: ["head.", "fc.", "decoder.", "linear.", "out.", "output.", "proj.", "classifier."],
+  rnn: ["rnn.", "lstm.", "gru.", "cell.", "recurrent.", "encoder_rnn.", "bilstm.", "bigru."],
+  head: ["head.", "fc.", "decoder.", "linear.", "out.", "output.", "proj.", "classifier.", "hidden2tag.", "tagger."],
 };
+// A linear-chain CRF's scores (pytorch-crf's names): transitions [O, O], start and end [O].
+const CRF_TENSORS = ["transitions", "start_transitions", "end_transitions"];
 
 export interface ImportOptions {
   /** Renames applied first, each "from=to" on name prefixes (e.g. "my_lstm.=rnn."). */
@@ -33,6 +36,12 @@ export interface ImportOptions {
   cellOptions?: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm">;
   /** A GRU's reset position, which shapes cannot tell: the option, else the file's metadata (an RNN Lab model), else after (nn.GRU). */
   gruReset?: GruReset;
+  /**
+   * A classifier's or tagger's weights (--task classify|tag): the head has `outputs` rows (classes or
+   * tags) instead of one per character, bidirectional layers (*_reverse) and a CRF (crf.*) are
+   * accepted, and the model carries `task` as its checkpoint entry.
+   */
+  head?: { outputs: number; task: TaskCheckpoint };
 }
 
 export interface ImportResult {
@@ -62,10 +71,11 @@ function canonicalName(name: string): string | null {
     for (const p of prefixes) {
       if (!n.startsWith(p)) continue;
       const rest = n.slice(p.length);
-      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+$|^weight_c[ifo]_l\d+$|^tau_rho_l\d+$/.test(rest)) return `rnn.${rest}`;
+      if (role === "rnn" && /^(weight|bias)_(ih|hh)_l\d+(_reverse)?$|^weight_c[ifo]_l\d+(_reverse)?$|^tau_rho_l\d+(_reverse)?$/.test(rest)) return `rnn.${rest}`;
       if (role !== "rnn" && (rest === "weight" || rest === "bias")) return `${role}.${rest}`;
     }
   }
+  for (const p of ["crf."]) if (n.startsWith(p) && CRF_TENSORS.includes(n.slice(p.length))) return n;
   return null;
 }
 
@@ -139,7 +149,7 @@ export function chooseCell(gates: number, hidden: number, named: { option?: stri
 
 /** Reads the architecture off the shapes; `tensors` holds canonical names. */
 function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, nonlinearity: Nonlinearity, named: { option?: string; metadata?: string },
-                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> , gruReset?: GruReset): ModelSpec {
+                   cellOptions: Pick<ModelSpec, "tau" | "dt" | "learnTau" | "additiveForm"> , gruReset?: GruReset, outputs?: number): ModelSpec {
   const shapeOf = (n: string) => `[${tensors.get(n)!.shape.join(", ")}]`;
   const hh0 = tensors.get("rnn.weight_hh_l0");
   const head = tensors.get("head.weight");
@@ -162,7 +172,13 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
   if (embed && (embed.shape.length !== 2 || embed.shape[0] !== V)) {
     throw new ImportError(`the vocabulary has ${V} characters but embed.weight has shape ${shapeOf("embed.weight")} (rows must equal the vocabulary size)`);
   }
-  if (head.shape.length !== 2 || head.shape[0] !== V) {
+  const bidirectional = tensors.has(`${layerWeight}0_reverse`);
+  const width = (bidirectional ? 2 : 1) * hidden;
+  if (outputs !== undefined) {
+    if (head.shape.length !== 2 || head.shape[0] !== outputs || head.shape[1] !== width) {
+      throw new ImportError(`the label list has ${outputs} entries but head.weight has shape ${shapeOf("head.weight")} (it must be [${outputs}, ${width}]${bidirectional ? ": both directions' hidden states" : ""})`);
+    }
+  } else if (head.shape.length !== 2 || head.shape[0] !== V) {
     throw new ImportError(`the vocabulary has ${V} characters but head.weight has shape ${shapeOf("head.weight")} (it must be [${V}, ${hidden}])`);
   }
   const peephole = tensors.has("rnn.weight_ci_l0");
@@ -170,6 +186,9 @@ function inferSpec(tensors: Map<string, NamedTensor>, vocab: CharVocabulary, non
     cell, nonlinearity: cellEntry(cell).options.includes("nonlinearity") ? nonlinearity : "tanh", layers, hidden, embed: embed ? embed.shape[1] : 0, vocabSize: V,
     peephole, coupled: false, residual: false,
     ...(gruReset !== undefined && cell === "gru" ? { gruReset } : {}),
+    ...(outputs !== undefined ? { outputs } : {}),
+    ...(bidirectional ? { bidirectional } : {}),
+    ...(tensors.has("crf.transitions") ? { crf: true } : {}),
   };
   // the cell's own options: what the tensors show (a learned τ's ρ, the additive form's W_hh), else the flags or the metadata
   const entry = cellEntry(cell);
@@ -190,7 +209,9 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
   const renamed: { from: string; to: string }[] = [];
   const unknown: string[] = [];
   const reverse = [...file.tensors.keys()].find((n) => n.endsWith("_reverse"));
-  if (reverse) throw new ImportError(`${reverse}: bidirectional layers read the text backwards too, so they cannot generate it left to right; not supported`);
+  if (reverse && !options.head) throw new ImportError(`${reverse}: bidirectional layers read the text backwards too, so they cannot generate it left to right; import a classifier or tagger with --task classify|tag`);
+  const crf = [...file.tensors.keys()].find((n) => CRF_TENSORS.some((c) => n.endsWith(`crf.${c}`)));
+  if (crf && options.head?.task.name !== "tag" && options.head?.task.name !== "segment") throw new ImportError(`${crf}: a CRF belongs to a tagger; import it with --task tag`);
   for (const [name, t] of file.tensors) {
     const mapped = applyMap(name, map);
     const c = canonicalName(mapped);
@@ -209,7 +230,7 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
   const metadataCell = cellInMetadata(file.metadata);
   const fromMetadata = metadataCell === (options.cell ?? metadataCell) ? cellOptionsInMetadata(file.metadata) : {};
   const spec = inferSpec(canonical, vocab, options.nonlinearity ?? "tanh", { option: options.cell, metadata: metadataCell }, { ...fromMetadata, ...options.cellOptions },
-    options.gruReset ?? gruResetInMetadata(file.metadata));
+    options.gruReset ?? gruResetInMetadata(file.metadata), options.head?.outputs);
   const slots = tensorSlots(spec);
   const params = new Float32Array(slots.reduce((n, s) => n + s.rows * s.cols, 0));
   const used = new Set<string>();
@@ -245,7 +266,34 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     ...renamed.filter((r) => r.from !== r.to).map((r) => `  ${r.from} → ${r.to}`),
     ...zeroed.map((n) => `  ${n}: absent (bias=False), zeros`),
   ].join("\n");
-  return { model: { spec, vocab, params, training: null }, summary, renamed };
+  return { model: { spec, vocab, params, training: null, ...(options.head ? { task: options.head.task } : {}) }, summary, renamed };
+}
+
+export const IMPORT_TASKS = ["classify", "tag", "segment"] as const;
+export type ImportTask = (typeof IMPORT_TASKS)[number];
+export const IMPORT_POOLINGS = ["last", "mean", "max"] as const;
+
+/**
+ * The head of imported classifier or tagger weights (--task with --labels / --tags, --pool): the
+ * label list in the head's row order, and the checkpoint entry the task modules read back
+ * (tasks/classifyTask.ts ClassifyMetadata, tasks/tagTask.ts TagMetadata; no class weights, the
+ * longest length cap, seed 0).
+ */
+export function importedTaskHead(task: ImportTask, labels: unknown, pool: string | undefined, what: string): { outputs: number; task: TaskCheckpoint } {
+  if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === "string" && l.length > 0)) {
+    throw new ImportError(`${what} must be a JSON list of at least two non-empty strings, one per row of head.weight`);
+  }
+  const names = labels as string[];
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new ImportError(`${what} names ${JSON.stringify(twice)} twice`);
+  if (task === "classify") {
+    if (pool !== undefined && !(IMPORT_POOLINGS as readonly string[]).includes(pool)) throw new ImportError(`--pool must be ${IMPORT_POOLINGS.join(", ")}, not ${JSON.stringify(pool)}`);
+    return { outputs: names.length, task: { name: "classify", metadata: { classes: names, pool: pool ?? "last", classWeights: null, maxLength: 4096, seed: 0 } } };
+  }
+  if (pool !== undefined) throw new ImportError("--pool is for --task classify (a tagger predicts at every character)");
+  const scheme = names.every((n) => ["B", "M", "E", "S"].includes(n)) ? "bmes" : names.every((n) => n === "O" || /^[BI]-./.test(n)) ? "bio" : "none";
+  if (task === "segment" && scheme !== "bmes") throw new ImportError(`${what}: a segmenter's tags are B, M, E and S`);
+  return { outputs: names.length, task: { name: task, metadata: { tags: names, scheme, segment: task === "segment", maxLength: 4096, seed: 0 } } };
 }
 
 /**

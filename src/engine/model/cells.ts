@@ -44,6 +44,15 @@ export interface CellSpec {
   gruReset?: GruReset; // GRU only; absent = "after"
   /** O, the head's width when it is not the vocabulary (classes, tags: tasks/classifyTask.ts, tagTask.ts); absent = vocabSize. */
   outputs?: number;
+  /** Two directions per layer, PyTorch's bidirectional = True (the core's CoreFlag.Bidirectional); absent = one. */
+  bidirectional?: boolean;
+  /** A linear-chain CRF's scores in the parameter block after the head (transitions [O, O], start and end [1, O]). */
+  crf?: boolean;
+}
+
+/** Directions per layer: 2 when bidirectional. */
+export function directionCount(spec: CellSpec): 1 | 2 {
+  return spec.bidirectional ? 2 : 1;
 }
 
 /** O: the head's width, classes or tags, else the vocabulary (language modelling). */
@@ -324,6 +333,7 @@ export function cellOptionProblem(spec: CellSpec): string | null {
     const owner = (o: CellOption) => CELLS.filter((c) => c.options.includes(o)).map((c) => c.label).join(" or ");
     return `${flag[given[0]]} is only for ${owner(given[0])}, not ${entry.label}`;
   }
+  if (spec.bidirectional && entry.linearRecurrence) return `${entry.label} cannot be bidirectional: its whole-window solver runs forwards only (use LSTM, GRU or RNN)`;
   return entry.optionProblem?.(spec) ?? null;
 }
 
@@ -349,7 +359,8 @@ export function coreShape(spec: CellSpec): CoreShape {
   const entry = cellEntry(spec.cell);
   const flags = (spec.peephole ? CoreFlag.Peephole : 0) | (spec.coupled ? CoreFlag.Coupled : 0) | (spec.residual ? CoreFlag.Residual : 0)
     | (spec.gruReset === "before" && entry.options.includes("gruReset") ? CoreFlag.ResetBefore : 0)
-    | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0);
+    | (spec.learnTau && entry.options.includes("learnTau") ? CoreFlag.LearnTau : 0)
+    | (spec.bidirectional ? CoreFlag.Bidirectional : 0) | (spec.crf ? CoreFlag.CrfTensors : 0);
   const shape: CoreShape = { cell: entry.coreCode(spec), layers: spec.layers, vocab: spec.vocabSize, embed: spec.embed, hidden: spec.hidden, flags,
     ...(spec.outputs !== undefined ? { outputs: spec.outputs } : {}) };
   const constants = entry.constants?.(spec);
@@ -367,20 +378,30 @@ export function tensorTable(spec: CellSpec): TensorSlot[] {
   const own = ownTensorKinds(spec), recurrent = hasRecurrentWeights(spec);
   const slots: TensorSlot[] = [];
   let offset = 0;
+  let direction = 0;
   const add = (kind: TensorKind, layer: number, rows: number, cols: number) => {
-    slots.push({ kind, layer, offset, rows, cols });
+    slots.push(direction === 1 ? { kind, layer, offset, rows, cols, direction } : { kind, layer, offset, rows, cols });
     offset += rows * cols;
   };
+  const D = directionCount(spec), O = headWidth(spec);
   if (spec.embed > 0) add(TensorKind.Embed, -1, V, spec.embed);
   for (let l = 0; l < spec.layers; l++) {
-    add(TensorKind.WeightIh, l, l > 0 ? H : spec.embed > 0 ? spec.embed : V, GH);
-    if (recurrent) add(TensorKind.WeightHh, l, H, GH);
-    add(TensorKind.BiasIh, l, 1, GH);
-    if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
-    for (const k of own) add(k, l, 1, H);
+    for (direction = 0; direction < D; direction++) {
+      add(TensorKind.WeightIh, l, l > 0 ? D * H : spec.embed > 0 ? spec.embed : V, GH);
+      if (recurrent) add(TensorKind.WeightHh, l, H, GH);
+      add(TensorKind.BiasIh, l, 1, GH);
+      if (recurrent) add(TensorKind.BiasHh, l, 1, GH);
+      for (const k of own) add(k, l, 1, H);
+    }
   }
-  add(TensorKind.HeadWeight, -1, H, headWidth(spec));
-  add(TensorKind.HeadBias, -1, 1, headWidth(spec));
+  direction = 0;
+  add(TensorKind.HeadWeight, -1, D * H, O);
+  add(TensorKind.HeadBias, -1, 1, O);
+  if (spec.crf) {
+    add(TensorKind.CrfTransitions, -1, O, O);
+    add(TensorKind.CrfStart, -1, 1, O);
+    add(TensorKind.CrfEnd, -1, 1, O);
+  }
   return slots;
 }
 
@@ -395,16 +416,17 @@ export function parameterCount(spec: CellSpec): number {
   const H = spec.hidden, V = spec.vocabSize, GH = gatesPerUnit(spec.cell) * H;
   const own = ownTensorKinds(spec).length, recurrent = hasRecurrentWeights(spec);
   let n = spec.embed > 0 ? V * spec.embed : 0;
+  const D = directionCount(spec), O = headWidth(spec);
   for (let l = 0; l < spec.layers; l++) {
-    const input = l > 0 ? H : spec.embed > 0 ? spec.embed : V;
-    n += input * GH + (recurrent ? H * GH + 2 * GH : GH) + own * H;
+    const input = l > 0 ? D * H : spec.embed > 0 ? spec.embed : V;
+    n += D * (input * GH + (recurrent ? H * GH + 2 * GH : GH) + own * H);
   }
-  return n + H * headWidth(spec) + headWidth(spec);
+  return n + D * H * O + O + (spec.crf ? O * O + 2 * O : 0);
 }
 
 /** PyTorch's state_dict name of a tensor (nn.Embedding "embed", nn.RNN/LSTM/GRU "rnn", nn.Linear "head"); peepholes have no PyTorch counterpart and get names of their own. */
 export function torchTensorName(slot: TensorSlot): string {
-  const l = slot.layer;
+  const l = slot.direction === 1 ? `${slot.layer}_reverse` : slot.layer;
   switch (slot.kind) {
     case TensorKind.Embed: return "embed.weight";
     case TensorKind.WeightIh: return `rnn.weight_ih_l${l}`;
@@ -417,6 +439,9 @@ export function torchTensorName(slot: TensorSlot): string {
     case TensorKind.CtrnnRho: return `rnn.tau_rho_l${l}`;
     case TensorKind.HeadWeight: return "head.weight";
     case TensorKind.HeadBias: return "head.bias";
+    case TensorKind.CrfTransitions: return "crf.transitions";
+    case TensorKind.CrfStart: return "crf.start_transitions";
+    case TensorKind.CrfEnd: return "crf.end_transitions";
   }
 }
 

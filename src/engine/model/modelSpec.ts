@@ -27,6 +27,8 @@ export interface ModelSpec {
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
   gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
   outputs?: number; // the head's width O when it is not the vocabulary: classes or tags (absent = vocabSize)
+  bidirectional?: boolean; // two directions per layer (PyTorch's bidirectional = True); absent = false
+  crf?: boolean; // the CRF's transition, start and end scores in the parameter block (tagging with --crf); absent = false
 }
 
 export const MAX_LAYERS = LIMITS.layers.max;
@@ -48,6 +50,7 @@ export function validateSpec(spec: ModelSpec): void {
   for (const flag of ["peephole", "coupled", "residual"] as const) if (typeof spec[flag] !== "boolean") bad(`${flag} must be true or false, ${found(spec[flag])}`);
   for (const key of ["tau", "dt"] as const) if (spec[key] !== undefined && typeof spec[key] !== "number") bad(`${key} must be a number, ${found(spec[key])}`);
   if (spec.learnTau !== undefined && typeof spec.learnTau !== "boolean") bad(`learnTau must be true or false, ${found(spec.learnTau)}`);
+  for (const key of ["bidirectional", "crf"] as const) if (spec[key] !== undefined && typeof spec[key] !== "boolean") bad(`${key} must be true or false, ${found(spec[key])}`);
   const cellProblem = cellOptionProblem(spec);
   if (cellProblem) bad(cellProblem);
 }

@@ -112,6 +112,9 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     validateTrainOptions(options);
     if (!Number.isInteger(threads) || threads < 1) throw new InputError(`threads must be a positive integer, not ${threads}`);
     this.task = task ?? (new CharacterModel(spec.vocabSize) as unknown as Task<D, Evaluation, unknown, B>);
+    if (spec.bidirectional && this.task instanceof CharacterModel) {
+      throw new InputError("a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict (bidirectional is for --task classify, tag or segment)");
+    }
     this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
     checkTrainingMemory(spec, options, this.threads, this.task.size(data.train) + this.task.size(data.val));
