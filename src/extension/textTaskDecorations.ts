@@ -8,8 +8,8 @@
 // src/engine/insight/textTaskMarks.ts.
 
 import * as vscode from "vscode";
-import type { AttributionResult, ClassPredictions, RecordPrediction, TagPredictions } from "../protocol/textPredictions";
-import { attributionColour, rankedClasses, recordMark, tagScheme, tagSpans } from "../engine/insight/textTaskMarks";
+import { AttributionResult, ClassPredictions, RecordPrediction, TagPredictions, attributionColour } from "../protocol/textPredictions";
+import { rankedClasses, recordMark, tagScheme, tagSpans } from "../engine/insight/textTaskMarks";
 import { prompts } from "./prompts";
 import { revealLine } from "./panels/classificationReportPanel";
 

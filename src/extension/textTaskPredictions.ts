@@ -12,10 +12,15 @@ import { errorText } from "./errorText";
 import { prompts } from "./prompts";
 import type { PanelContext } from "./panels/panelContext";
 import { ClassificationReportPanel } from "./panels/classificationReportPanel";
+import { ExplainPredictionPanel } from "./panels/explainPredictionPanel";
 import type { TextTaskDecorations } from "./textTaskDecorations";
 
 /** What a caller (a test) may pass instead of answering the quick picks. */
 export interface PredictArgs { checkpoint?: string; textColumn?: string; labelColumn?: string }
+export interface ExplainArgs { checkpoint?: string; steps?: number }
+
+/** Integrated gradients' steps at first (Gauss–Legendre nodes: 1 % completeness for last and mean pooling); the panel offers more. */
+const FIRST_STEPS = 32;
 
 export class TextTaskPredictions implements vscode.Disposable {
   private channel: WorkerChannel<TextTaskRequestBody, TextTaskResult> | null = null;
@@ -34,6 +39,7 @@ export class TextTaskPredictions implements vscode.Disposable {
     return [
       vscode.commands.registerCommand("rnnLab.predictWithModel", (uri?: vscode.Uri, args?: PredictArgs) => this.predictCommand(uri, args)),
       vscode.commands.registerCommand("rnnLab.showClassificationReport", (uri?: vscode.Uri, args?: PredictArgs) => this.reportCommand(uri, args)),
+      vscode.commands.registerCommand("rnnLab.explainPrediction", (args?: ExplainArgs) => this.explainCommand(args)),
     ];
   }
 
@@ -109,6 +115,39 @@ export class TextTaskPredictions implements vscode.Disposable {
       return r.type === "report" ? ClassificationReportPanel.show(this.ctx, checkpoint, r.report) : undefined;
     } catch (e) {
       void prompts.error(vscode.l10n.t("RNN Lab: cannot evaluate {0} on {1}: {2}", basename(checkpoint), basename(doc.uri.fsPath), errorText(e)));
+      return undefined;
+    }
+  }
+
+  /**
+   * Explain Prediction: the selection, else the record or line at the cursor (the record's text
+   * column is not split out: a CSV line is explained as written), by the document's classifier
+   * (the one predicting it) or one asked for; colours in the editor and the panel with the numbers.
+   */
+  async explainCommand(args: ExplainArgs = {}): Promise<ExplainPredictionPanel | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) {
+      void prompts.error(vscode.l10n.t("RNN Lab: select the text to explain in an editor first."));
+      return undefined;
+    }
+    const range = editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : new vscode.Range(editor.selection.start, editor.selection.end);
+    const text = editor.document.getText(range).slice(0, MAX_LINE_CHARS);
+    if (text.trim() === "") {
+      void prompts.error(vscode.l10n.t("RNN Lab: the line is empty; select the text to explain."));
+      return undefined;
+    }
+    const checkpoint = args.checkpoint ?? this.models.get(editor.document.uri.toString())?.checkpoint ?? await this.checkpoint();
+    if (!checkpoint) return undefined;
+    const explain = async (steps: number) => {
+      const r = await this.request({ type: "explain", checkpoint, text, steps });
+      if (r.type !== "explain") throw new Error("unexpected reply");
+      return r.attribution;
+    };
+    try {
+      const first = await explain(args.steps ?? FIRST_STEPS);
+      return ExplainPredictionPanel.show(this.ctx, checkpoint, text, first, explain, (a) => this.marks.showAttributions(editor, range.start, a));
+    } catch (e) {
+      void prompts.error(vscode.l10n.t("RNN Lab: cannot explain with {0}: {1}", basename(checkpoint), errorText(e)));
       return undefined;
     }
   }

@@ -8,7 +8,8 @@ import { basename } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { translatableOf } from "../engine/messages/inputError";
 import { describeSpec } from "../engine/model/modelSpec";
-import { classificationReportData } from "../engine/insight/classificationReportData";
+import { argmax, classificationReportData } from "../engine/insight/classificationReportData";
+import { attributions } from "../engine/insight/attributions";
 import { formatFromName, parseTextRecords } from "../engine/tasks/labelledText";
 import { TextTaskModel, loadTextTaskModel, predictTexts, readLabelledFile } from "../engine/tasks/textTaskModel";
 import { readFileSync } from "node:fs";
@@ -77,6 +78,17 @@ function handle(r: TextTaskRequest): TextTaskResult {
       const probabilities = probabilitiesOf(m, recs.texts);
       const records = recs.texts.map((text, i) => ({ text, label: recs.truth[i]!, line: recs.lines[i] }));
       return { type: "report", report: classificationReportData(r.title, r.file, m.names, records, probabilities) };
+    }
+    case "explain": {
+      if (m.kind !== "classify") throw new Error(`${basename(r.checkpoint)} is a ${m.kind === "tag" ? "tagger" : "segmenter"}; Explain Prediction explains a classifier's class`);
+      const probabilities = probabilitiesOf(m, [r.text])[0];
+      const target = argmax(probabilities);
+      const gi = attributions(m.model, r.text, target, "gradxinput");
+      const ig = attributions(m.model, r.text, target, "ig", r.steps);
+      return {
+        type: "explain",
+        attribution: { chars: ig.characters, classes: m.names, target, probabilities, gradientTimesInput: gi.scores, integratedGradients: ig.scores, steps: ig.steps, logit: ig.logit, baselineLogit: ig.baselineLogit },
+      };
     }
   }
 }

@@ -31,6 +31,21 @@ export interface AttributionResult {
   baselineLogit: number;
 }
 
+/**
+ * An attribution as a colour: red for the class, blue against, its opacity the share of the largest
+ * magnitude in the text (0 to `maxAlpha`), so the strongest character is the most saturated.
+ */
+export function attributionColour(value: number, maxAbs: number, maxAlpha = 0.6): string {
+  const a = maxAbs > 0 ? Math.min(1, Math.abs(value) / maxAbs) * maxAlpha : 0;
+  return value >= 0 ? `rgba(230, 40, 40, ${a.toFixed(3)})` : `rgba(40, 90, 230, ${a.toFixed(3)})`;
+}
+
+/** Integrated gradients' completeness: their sum, the logit difference it should equal, and the relative gap. */
+export function completeness(integratedGradients: readonly number[], logit: number, baselineLogit: number): { sum: number; difference: number; relativeError: number } {
+  const sum = integratedGradients.reduce((a, b) => a + b, 0), difference = logit - baselineLogit;
+  return { sum, difference, relativeError: Math.abs(sum - difference) / Math.max(Math.abs(difference), 1e-12) };
+}
+
 const isNumArray = (v: unknown, n?: number): v is number[] => Array.isArray(v) && (n === undefined || v.length === n) && v.every((x) => typeof x === "number" && Number.isFinite(x));
 const isStrArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 const isLine = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;

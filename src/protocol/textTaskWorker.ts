@@ -5,7 +5,7 @@
 
 import type { ClassificationReportData } from "../engine/insight/classificationReportData";
 import { requestFields } from "./messageChannel";
-import { ClassPredictions, TagPredictions, isClassPredictions, isTagPredictions } from "./textPredictions";
+import { AttributionResult, ClassPredictions, TagPredictions, isAttributionResult, isClassPredictions, isTagPredictions } from "./textPredictions";
 
 export type TextTaskKindName = "classify" | "tag" | "segment";
 
@@ -15,14 +15,17 @@ export type TextTaskRequest =
   | { type: "predictFile"; id: number; checkpoint: string; file: string; textColumn?: string; labelColumn?: string }
   /** stretches of an open document: its 1-based line, the UTF-16 column the text starts at, the text */
   | { type: "predictLines"; id: number; checkpoint: string; lines: { line: number; column: number; text: string }[] }
-  | { type: "report"; id: number; checkpoint: string; file: string; title: string; textColumn?: string; labelColumn?: string };
+  | { type: "report"; id: number; checkpoint: string; file: string; title: string; textColumn?: string; labelColumn?: string }
+  /** why a classifier gives its class to `text`: gradient × input and integrated gradients in `steps` steps */
+  | { type: "explain"; id: number; checkpoint: string; text: string; steps: number };
 
 export type TextTaskRequestBody = TextTaskRequest extends infer R ? R extends { id: number } ? Omit<R, "id"> : never : never;
 
 export type TextTaskResult =
   | { type: "describe"; kind: TextTaskKindName; names: string[]; description: string }
   | { type: "predictions"; predictions: ClassPredictions | TagPredictions }
-  | { type: "report"; report: ClassificationReportData };
+  | { type: "report"; report: ClassificationReportData }
+  | { type: "explain"; attribution: AttributionResult };
 
 export type TextTaskReply = { id: number; ok: true; result: TextTaskResult } | { id: number; ok: false; message: string; template?: string; args?: (string | number)[] };
 
@@ -44,6 +47,7 @@ export function isTextTaskRequest(m: unknown): m is TextTaskRequest {
     case "predictLines": return Array.isArray(r.lines) && r.lines.length <= MAX_PREDICTED_LINES && r.lines.every((l: Record<string, unknown>) => typeof l === "object" && l !== null
       && Number.isInteger(l.line) && (l.line as number) >= 1 && Number.isInteger(l.column) && (l.column as number) >= 0 && str(l.text) && l.text.length > 0 && l.text.length <= MAX_LINE_CHARS);
     case "report": return str(r.file) && str(r.title) && optStr(r.textColumn) && optStr(r.labelColumn);
+    case "explain": return str(r.text) && r.text.length > 0 && r.text.length <= MAX_LINE_CHARS && Number.isInteger(r.steps) && (r.steps as number) >= 1 && (r.steps as number) <= 1024;
     default: return false;
   }
 }
@@ -68,6 +72,7 @@ export function isTextTaskReply(m: unknown): m is TextTaskReply {
     case "describe": return KINDS.includes(x.kind as TextTaskKindName) && Array.isArray(x.names) && x.names.every(str) && str(x.description);
     case "predictions": return isClassPredictions(x.predictions) || isTagPredictions(x.predictions);
     case "report": return isReport(x.report);
+    case "explain": return isAttributionResult(x.attribution);
     default: return false;
   }
 }

@@ -3,8 +3,8 @@
 // sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
 // sends: parseFromWebview checks every field and range and returns null for anything else.
 
-export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport";
-export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport"];
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport" | "explainPrediction";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport", "explainPrediction"];
 
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
@@ -15,9 +15,11 @@ export type PanelRestore =
   | { kind: "compareRuns"; runDirs: string[] }
   | { kind: "gradientCheck" }
   | { kind: "forecast"; file: string; target: string; timeColumn?: string }
-  | { kind: "classificationReport"; checkpoint: string; file: string };
+  | { kind: "classificationReport"; checkpoint: string; file: string }
+  | { kind: "explainPrediction"; checkpoint: string; text: string };
 
 import type { ClassificationReportData, ReportRecord } from "../engine/insight/classificationReportData";
+import type { AttributionResult } from "./textPredictions";
 
 // ---- shared payloads ----
 
@@ -161,6 +163,7 @@ export type ToWebview =
   | { type: "forecast.data"; data: ForecastPanelData }
   | { type: "forecast.training"; training: ForecastTrainingData }
   | { type: "report.data"; data: ClassificationReportData }
+  | { type: "explain.data"; model: string; attribution: AttributionResult }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -191,7 +194,9 @@ export type FromWebview =
   /** Show the row of the file a forecast origin came from. */
   | { type: "forecast.reveal"; line: number }
   /** Open the report's file at a record's line. */
-  | { type: "report.reveal"; line: number };
+  | { type: "report.reveal"; line: number }
+  /** Explain again with this many integrated-gradients steps. */
+  | { type: "explain.steps"; steps: number };
 
 export const LIMITS = {
   typedText: 5000, // characters of text a heatmap reads
@@ -204,6 +209,7 @@ export const LIMITS = {
   exportName: 80,
   forecastHorizon: [1, 1000] as const,
   forecastOrigins: [1, 2000] as const,
+  explainSteps: [1, 1024] as const,
 };
 const PNG_PREFIX = "data:image/png;base64,";
 
@@ -262,6 +268,9 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
     case "classificationReport":
       if (x.type === "report.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
+    case "explainPrediction":
+      if (x.type === "explain.steps" && isInt(x.steps, ...LIMITS.explainSteps)) return { type: x.type, steps: x.steps };
+      return null;
     default:
       return null; // compareRuns and gradientCheck only show what the host sends
   }
@@ -281,6 +290,7 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
     case "gradientCheck": return true;
     case "forecast": return typeof r.file === "string" && typeof r.target === "string" && (r.timeColumn === undefined || typeof r.timeColumn === "string");
     case "classificationReport": return typeof r.checkpoint === "string" && typeof r.file === "string";
+    case "explainPrediction": return typeof r.checkpoint === "string" && typeof r.text === "string";
     default: return false;
   }
 }

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InputError } from "../../src/engine/messages/inputError";
 import { cellRecords, classificationReportData } from "../../src/engine/insight/classificationReportData";
-import { attributionColour, codePointOffsets, completeness, rankedClasses, recordMark, tagScheme, tagSpans } from "../../src/engine/insight/textTaskMarks";
+import { codePointOffsets, rankedClasses, recordMark, tagScheme, tagSpans } from "../../src/engine/insight/textTaskMarks";
 import { previewLabelledText } from "../../src/engine/tasks/labelledPreview";
-import { isAttributionResult, isClassPredictions, isTagPredictions } from "../../src/protocol/textPredictions";
+import { attributionColour, completeness, isAttributionResult, isClassPredictions, isTagPredictions } from "../../src/protocol/textPredictions";
 
 const oneLine = (pattern: RegExp) => (e: unknown) => e instanceof InputError && pattern.test(e.message) && !e.message.includes("\n");
 

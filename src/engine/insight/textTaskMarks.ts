@@ -1,7 +1,8 @@
 // What the editor draws from a classifier's, tagger's or segmenter's predictions, computed apart
 // from VS Code so that it can be tested: a record's label and confidence and whether it is wrong,
 // tag spans as UTF-16 column ranges (a character is a code point; an editor column is a UTF-16
-// unit, so 😀 is one character and two columns), and the colour and completeness of attributions.
+// unit, so 😀 is one character and two columns). Attribution colours are in src/protocol/textPredictions.ts
+// (the editor and the Explain Prediction page share them).
 
 import { argmax } from "./classificationReportData";
 import { Span, chunks, wordSpans } from "../tasks/taskMetrics";
@@ -55,19 +56,4 @@ export function tagSpans(text: string, tags: readonly string[], column = 0, sche
     }
   }
   return spans.map((s) => ({ start: column + at[s.start], end: column + at[s.end], type: s.type }));
-}
-
-/**
- * An attribution as a colour: red for the class, blue against, its opacity the share of the largest
- * magnitude in the text (0 to `maxAlpha`), so the strongest character is the most saturated.
- */
-export function attributionColour(value: number, maxAbs: number, maxAlpha = 0.6): string {
-  const a = maxAbs > 0 ? Math.min(1, Math.abs(value) / maxAbs) * maxAlpha : 0;
-  return value >= 0 ? `rgba(230, 40, 40, ${a.toFixed(3)})` : `rgba(40, 90, 230, ${a.toFixed(3)})`;
-}
-
-/** Integrated gradients' completeness: their sum, the logit difference it should equal, and the relative gap. */
-export function completeness(integratedGradients: readonly number[], logit: number, baselineLogit: number): { sum: number; difference: number; relativeError: number } {
-  const sum = integratedGradients.reduce((a, b) => a + b, 0), difference = logit - baselineLogit;
-  return { sum, difference, relativeError: Math.abs(sum - difference) / Math.max(Math.abs(difference), 1e-12) };
 }

@@ -226,6 +226,27 @@ describe("Classify, tag and segment text in VS Code", () => {
       await screenshot("text-tasks-report");
     });
 
+    it("Explain Prediction on a selection: characters coloured in the editor and in the panel, integrated gradients adding up to the logit difference within 1 %", async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
+      const line = editor.document.lineAt(2).text; // "Nay, go not from us thus",statement
+      const start = line.indexOf('"') + 1, end = line.indexOf('"', start);
+      editor.selection = new vscode.Selection(2, start, 2, end);
+      const panel = await vscode.commands.executeCommand<{ attribution: { chars: string[]; integratedGradients: number[]; gradientTimesInput: number[]; logit: number; baselineLogit: number; steps: number }; host: { rendered: Record<string, unknown>; failure: string | null } }>("rnnLab.explainPrediction", { checkpoint: moodCkpt });
+      assert.ok(panel, "the panel opened");
+      const a = panel.attribution;
+      assert.equal(a.chars.join(""), line.slice(start, end));
+      const sum = a.integratedGradients.reduce((x, y) => x + y, 0), diff = a.logit - a.baselineLogit;
+      console.log(`explain: Σ IG ${sum.toFixed(6)} vs logit difference ${diff.toFixed(6)} (${(100 * Math.abs(sum - diff) / Math.abs(diff)).toFixed(3)} %, ${a.steps} steps)`);
+      assert.ok(Math.abs(sum - diff) <= 0.01 * Math.abs(diff), `completeness: ${sum} vs ${diff}`);
+      const marks = api.textMarks.applied.get(moodTest.toString())!;
+      assert.equal(marks.get("attribution+")!.length, a.integratedGradients.filter((v) => v > 0).length);
+      assert.equal(marks.get("attribution-")!.length, a.integratedGradients.filter((v) => v < 0).length);
+      assert.ok(marks.get("attribution+")!.every((r) => r.start.line === 2 && r.start.character >= start && r.end.character <= end));
+      const drawn = await until("the explanation to draw", () => (panel.host.rendered.chars === a.chars.length ? panel.host.rendered : undefined), 30_000);
+      assert.equal(drawn.complete, true);
+      await screenshot("text-tasks-explain");
+    });
+
     it("a segmenter draws its words over Chinese text in any open file: the words rnn-lab predict gives", async () => {
       const predicted = jsonLines(cli("predict", segCkpt, zh.fsPath, "--json")).filter((o) => o.type === "prediction") as { line: number; words: string[] }[];
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(zh));
