@@ -11,6 +11,7 @@ import type { CellType } from "../engine/model/modelSpec";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
 import { inCorpusWorker } from "./trainCommands";
+import { pickCell } from "./forecastCommands";
 
 /** What a caller (a test) may pass instead of answering the quick picks. */
 export interface TextTaskArgs {
@@ -137,11 +138,7 @@ export class TextTaskCommands {
       p = await this.preview(file, task, columns);
       if (!p) return undefined;
     }
-    const cell = args.cell ?? (await prompts.pick([
-      { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" as CellType },
-      { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" as CellType },
-      { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" as CellType },
-    ], { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
+    const cell = args.cell ?? await pickCell();
     if (!cell) return undefined;
     const bidirectional = args.bidirectional ?? (await prompts.pick([
       { label: vscode.l10n.t("Both Directions"), detail: vscode.l10n.t("one direction reads left to right, another right to left: every character is seen with the whole text around it"), value: true },

@@ -9,13 +9,14 @@
 
 import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
-import { mkdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { writeJsonAtomic } from "../engine/runs/runStore";
 import { WorkerChannel } from "../protocol/messageChannel";
 import { TrainingEvent, isTrainingEvent } from "../protocol/trainingWorker";
 import type { TextTaskChoice } from "./textTaskCommands";
-import { errorText, fileErrorText } from "./errorText";
+import { errorText } from "./errorText";
+import { runFiles } from "./forecastTraining";
 import { prompts } from "./prompts";
 import { runsRoot } from "./settings";
 
@@ -42,6 +43,22 @@ export interface TextTaskRecord {
   bestValF1?: number | null;
   seconds?: number;
   message?: string;
+}
+
+/** Every text task's run record under the runs folder, newest first (a few small JSON files: read on the host's thread). */
+export function listTextTaskRecords(root: string): { path: string; record: TextTaskRecord }[] {
+  const top = join(root, TEXT_TASKS_FOLDER);
+  if (!existsSync(top)) return [];
+  const out: { path: string; record: TextTaskRecord }[] = [];
+  for (const dir of readdirSync(top, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    for (const f of readdirSync(join(top, dir.name)).filter((n) => n.endsWith(".json"))) {
+      try {
+        const record = JSON.parse(readFileSync(join(top, dir.name, f), "utf8")) as TextTaskRecord;
+        if (typeof record.checkpoint === "string" && Array.isArray(record.names)) out.push({ path: join(top, dir.name, f), record });
+      } catch { /* a record being written or damaged: left out until it reads */ }
+    }
+  }
+  return out.sort((a, b) => (a.record.created < b.record.created ? 1 : -1));
 }
 
 export interface TextTaskTrainingDeps { log: vscode.LogOutputChannel; extensionPath: string }
@@ -133,15 +150,9 @@ export async function startTextTask(choice: TextTaskChoice, deps: TextTaskTraini
     void prompts.error(vscode.l10n.t("RNN Lab: models and runs are saved in the workspace; open a folder first."));
     return undefined;
   }
-  const dir = join(root, TEXT_TASKS_FOLDER, `${basename(choice.file, extname(choice.file))}.${choice.task}`.replace(/[^\w.-]+/g, "_"));
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", dir, fileErrorText(e)));
-    return undefined;
-  }
-  const run = new TextTaskRun(choice, join(dir, `${stamp}.safetensors`), join(dir, `${stamp}.json`), deps);
+  const files = runFiles(root, TEXT_TASKS_FOLDER, `${basename(choice.file, extname(choice.file))}.${choice.task}`);
+  if (!files) return undefined;
+  const run = new TextTaskRun(choice, files.checkpoint, files.record, deps);
   run.start();
   return run;
 }

@@ -29,6 +29,7 @@ function file(name: string, text: string): vscode.Uri {
 
 /** Asks the runner (runInCodeServer.ts) for a screenshot of the window now, and gives it time to take it. */
 async function screenshot(name: string): Promise<void> {
+  await vscode.commands.executeCommand("notifications.clearAll"); // the errors earlier tests asked for are not part of the picture
   console.log(`screenshot: ${name}`);
   await new Promise((r) => setTimeout(r, 1500));
 }
@@ -193,6 +194,14 @@ describe("Classify, tag and segment text in VS Code", () => {
       const evalOut = jsonLines(cli("eval", run.checkpoint, moodTest.fsPath, "--json")).find((o) => o.type === "eval") as { labels: string[]; records: number };
       assert.deepEqual(evalOut.labels, done.names);
       assert.equal(evalOut.records, 400);
+      // the model explorer lists the run with its task, classes and best validation scores
+      await api.explorer.refresh();
+      const nodes = api.explorer.getChildren().filter((n) => n.kind === "textTask");
+      const item = nodes.map((n) => api.explorer.getTreeItem(n)).find((i) => String(i.id).endsWith(run.checkpoint));
+      assert.ok(item, `a tree item for ${run.checkpoint}`);
+      assert.equal(item.label, "classifier of sentence-mood.csv");
+      assert.equal(item.description, `3 classes · best validation accuracy ${(100 * (done.validations.find((v) => v.valF1 === done.bestValF1)!.valAccuracy)).toFixed(1)} %, F1 ${done.bestValF1!.toFixed(3)}`);
+      assert.match(String(item.tooltip), /^classifier: GRU 1×16\nclasses: exclamation, question, statement\nbest validation accuracy/);
     });
 
     it("Predict with a Model on This File…: each record's label after its line, the wrong ones exactly where rnn-lab eval says; the list of them", async () => {
