@@ -10,7 +10,7 @@ import type { CellType, Nonlinearity } from "../engine/model/modelSpec";
 import { describeSpec } from "../engine/model/modelSpec";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { paramCount, Model } from "../engine/files/checkpoint";
-import { removeStaleTempFiles, saveCheckpoint } from "../engine/files/checkpointFile";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/files/checkpointFile";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { InputError } from "../engine/messages/inputError";
 import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions } from "../engine/training/trainOptions";
@@ -22,10 +22,8 @@ import type { LabelledFormat } from "../engine/tasks/labelledText";
 import { POOLINGS, Pooling } from "../engine/tasks/classifyTask";
 import {
   ClassifyEvalResult, DEFAULT_MAX_LENGTH, ReadOptions, TagEvalResult, TextTaskEvalResult, TextTaskKind, TextPrediction, evaluateTextTask,
-  loadTextTaskModel, predictTexts, prepareTextTask,
+  TEXT_TASK_DEFAULTS, createTextTaskTrainer, resumeTextTaskTrainer, loadTextTaskModel, predictTexts, prepareTextTask,
 } from "../engine/tasks/textTaskModel";
-import type { SequenceData } from "../engine/tasks/sequenceBatches";
-import type { SequenceBatches } from "../engine/tasks/sequenceBatches";
 import { CliKit, Flags, choice, int, real } from "./forecastCommands";
 import { clock } from "../protocol/clock";
 
@@ -40,7 +38,7 @@ export const TEXT_TASK_TRAIN_FLAGS = {
 } as const;
 
 export const TEXT_TASK_USAGE = `  rnn-lab train DATA --task classify|tag|segment [--text-column C --label-column C] [--format csv|tsv|jsonl|conll]
-                        [--val FILE | --val-frac F] [--max-length N] [--pool last] [--class-weights balanced] [model and training options] [--out CKPT] [--json]
+                        [--val FILE | --val-frac F] [--max-length N] [--bidirectional] [--pool last|mean|max] [--crf] [--class-weights balanced] [model and training options] [--out CKPT] [--json]
   rnn-lab predict CKPT (FILE | --text TEXT) [--json]`;
 
 export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train DATA --task classify|tag|segment; docs/text-tasks.md):
@@ -48,10 +46,12 @@ export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train D
   tag: .jsonl {"text", "tags": [one per character]} or CoNLL (.conll, .bio, or --format conll): character TAB tag, a blank line between sequences
   segment: one sentence a line, words separated by spaces (SIGHAN); trained as B/M/E/S tags, predicted back into words
   --val FILE | --val-frac F [0.1] (seeded; stratified by label for classify)   --max-length N [${DEFAULT_MAX_LENGTH}] characters read per record (longer ones are cut, and counted)
-  --pool last (the state after the last character; mean and max need the pooled head, not in this build)   --class-weights balanced|none [none]
-  --max-classes N [1000]   --bidirectional, --crf: not in this build yet (they need the core's bidirectional layers and external logit gradient)
+  --pool last|mean|max [last] over each record's characters (last, bidirectional: the forward state after the last character
+    joined with the backward state after the first)   --class-weights balanced|none [none]   --max-classes N [1000]
+  --bidirectional   two directions per layer (RNN, LSTM, GRU)   --crf   a linear-chain CRF over the tags (tag, segment)
   model and training: --cell --layers --hidden --embed --dropout --batch [32] --lr --optimizer --clip --seed --threads --steps | --seconds | --epochs [10]
   --eval-every N [once an epoch]   --out CKPT [DATA.TASK.safetensors]   --force   --json (progress lines carry val_loss, val_accuracy, val_f1)
+  --resume CKPT   continue a run exactly on the same files (from the checkpoint's state: the best validation model)
   the checkpoint written is the one with the best validation F1 (macro F1 for classify, span F1 for tag, word F1 for segment)
   eval CKPT DATA on such a checkpoint: classify — loss, accuracy, macro F1, per-class precision/recall/F1/support, the confusion
     matrix with its labels; tag / segment — loss, per-character accuracy, span (conlleval) or word (SIGHAN) precision/recall/F1
@@ -59,9 +59,11 @@ export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train D
 predict: a label and its probabilities per line (or record of a .csv/.tsv/.jsonl), tags per character, or the
   text with its words separated by spaces (segment); --text TEXT for one text.`;
 
-const DEFAULT_EPOCHS = 10;
-const DEFAULT_BATCH = 32;
 const PROGRESS_EVERY_MS = 500;
+
+// Flags that shape the model, its task or its optimisation: fixed by the checkpoint when resuming.
+const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "residual", "dropout", "batch", "lr", "optimizer", "momentum", "beta1", "beta2", "eps",
+  "weight-decay", "clip", "lr-decay", "lr-decay-every", "init", "forget-bias", "seed", "vocab-cap", "val-frac", "max-length", "pool", "crf", "bidirectional", "class-weights", "max-classes"];
 
 function readOptions(kit: CliKit, flags: Flags): ReadOptions {
   return {
@@ -75,7 +77,11 @@ function readOptions(kit: CliKit, flags: Flags): ReadOptions {
 export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise<number> {
   const { flags, files } = kit.parse("train", args, TEXT_TASK_TRAIN_FLAGS, [1, 1]);
   const kind = choice<TextTaskKind>(kit, flags, "task", ["classify", "tag", "segment"])!;
-  if (flags.resume !== undefined) throw kit.usage("--resume is not available for classify, tag or segment runs yet; start a new run (the checkpoint keeps the best validation model)");
+  const resumeFrom = typeof flags.resume === "string" ? loadCheckpoint(flags.resume) : null;
+  if (resumeFrom) {
+    const fixed = RUN_DEFINING.filter((k) => flags[k] !== undefined);
+    if (fixed.length) throw kit.usage(`--${fixed[0]} cannot change when resuming: the checkpoint fixes the model, its task and its training settings`);
+  }
   const json = flags.json === true;
   const say = (text: string) => { if (!json) process.stderr.write(text + "\n"); };
   const record = (o: Record<string, unknown>) => { if (json) process.stdout.write(JSON.stringify(o) + "\n"); };
@@ -84,42 +90,44 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw kit.usage(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budgetKind = budgets[0] ?? "epochs";
-  const amount = budgetKind === "seconds" ? real(kit, flags, "seconds")! : budgets.length ? int(kit, flags, budgetKind)! : DEFAULT_EPOCHS;
+  const amount = budgetKind === "seconds" ? real(kit, flags, "seconds")! : budgets.length ? int(kit, flags, budgetKind)! : TEXT_TASK_DEFAULTS.epochs;
   if (!(amount > 0)) throw kit.usage(`--${budgetKind} must be positive`);
   const cell = choice<CellType>(kit, flags, "cell", CELL_TYPES) ?? DEFAULT_MODEL.cell;
   const classWeights = choice<"balanced" | "none">(kit, flags, "class-weights", ["balanced", "none"]);
   const D = DEFAULT_TRAIN_OPTIONS, M = DEFAULT_MODEL;
   const seed = int(kit, flags, "seed") ?? D.seed;
   const prepared = prepareTextTask({
-    kind, data: files[0], read: readOptions(kit, flags), val: flags.val as string | undefined, valFraction: real(kit, flags, "val-frac"),
+    kind, data: files[0], read: readOptions(kit, flags), val: flags.val as string | undefined,
+    valFraction: resumeFrom?.training && flags.val === undefined ? resumeFrom.training.options.valFraction : real(kit, flags, "val-frac"),
     maxLength: int(kit, flags, "max-length"), pool: choice<Pooling>(kit, flags, "pool", POOLINGS), classWeights, bidirectional: flags.bidirectional === true,
-    crf: flags.crf === true, seed, vocabCap: int(kit, flags, "vocab-cap"),
+    crf: flags.crf === true, seed, vocabCap: int(kit, flags, "vocab-cap"), resume: resumeFrom ?? undefined,
     network: {
-      cell, nonlinearity: choice<Nonlinearity>(kit, flags, "nonlinearity", NONLINEARITIES) ?? M.nonlinearity, layers: int(kit, flags, "layers") ?? 1,
-      hidden: int(kit, flags, "hidden") ?? 64, embed: int(kit, flags, "embed") ?? 32, peephole: false, coupled: false, residual: flags.residual === true,
+      cell, nonlinearity: choice<Nonlinearity>(kit, flags, "nonlinearity", NONLINEARITIES) ?? M.nonlinearity, layers: int(kit, flags, "layers") ?? TEXT_TASK_DEFAULTS.layers,
+      hidden: int(kit, flags, "hidden") ?? TEXT_TASK_DEFAULTS.hidden, embed: int(kit, flags, "embed") ?? TEXT_TASK_DEFAULTS.embed, peephole: false, coupled: false, residual: flags.residual === true,
     },
   });
   const { task, spec, window } = prepared;
-  const options: TrainOptions = {
-    ...D, batch: Math.min(int(kit, flags, "batch") ?? DEFAULT_BATCH, prepared.trainSequences), seq: window, lr: real(kit, flags, "lr") ?? D.lr,
+  const options: Partial<TrainOptions> = {
+    batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr") ?? D.lr,
     optimizer: choice<OptimizerName>(kit, flags, "optimizer", OPTIMIZER_NAMES) ?? D.optimizer, momentum: real(kit, flags, "momentum") ?? D.momentum,
     beta1: real(kit, flags, "beta1") ?? D.beta1, beta2: real(kit, flags, "beta2") ?? D.beta2, eps: real(kit, flags, "eps") ?? D.eps,
     weightDecay: real(kit, flags, "weight-decay") ?? (flags.optimizer === "adamw" ? 0.01 : D.weightDecay), clip: real(kit, flags, "clip") ?? D.clip,
     dropout: real(kit, flags, "dropout") ?? D.dropout, lrDecay: real(kit, flags, "lr-decay") ?? D.lrDecay, lrDecayEvery: int(kit, flags, "lr-decay-every") ?? D.lrDecayEvery,
     seed, init: choice<InitScheme>(kit, flags, "init", INIT_SCHEMES) ?? D.init, forgetBias: real(kit, flags, "forget-bias") ?? D.forgetBias,
-    valFraction: Math.min(0.5, real(kit, flags, "val-frac") ?? 0.1),
+    valFraction: real(kit, flags, "val-frac") ?? TEXT_TASK_DEFAULTS.valFraction,
   };
-  const outPath = (flags.out as string | undefined) ?? `${basename(files[0], extname(files[0]))}.${kind}.safetensors`;
+  if (options.batch === undefined) delete options.batch;
+  const outPath = (flags.out as string | undefined) ?? (flags.resume as string | undefined) ?? `${basename(files[0], extname(files[0]))}.${kind}.safetensors`;
   checkOutputNotLocked(outPath);
-  checkOutputPath({ out: outPath, kind: "file", inputs: prepared.corpus.files, force: flags.force === true });
+  checkOutputPath({ out: outPath, kind: "file", inputs: prepared.corpus.files, ownCheckpoint: (flags.resume as string | undefined) ?? null, force: flags.force === true, suggestResume: true });
   probeOutputFolder(outPath, 4 * 3 * paramCount(spec) + 65536);
   lockOutput(outPath);
   try {
     removeStaleTempFiles(dirname(outPath));
-    const trainer = new Trainer<SequenceData, SequenceBatches>(spec, prepared.vocab, { train: prepared.train, val: prepared.val }, options, prepared.corpus, null, undefined, threads, task);
+    const trainer = resumeFrom ? resumeTextTaskTrainer(prepared, resumeFrom, threads) : createTextTaskTrainer(prepared, options, threads);
     try {
       const cut = prepared.truncated.train + prepared.truncated.val;
-      say(`training ${kind} ${describeSpec(spec)}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
+      say(`training ${kind} ${describeSpec(spec)}${spec.bidirectional ? ", bidirectional" : ""}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
       say(`${files[0]}: ${prepared.trainSequences} training + ${prepared.valSequences} validation records; window ${window}; ${trainer.batches.batchesPerEpoch} steps per epoch`);
       if (cut > 0) say(`note: ${cut} record${cut > 1 ? "s" : ""} longer than --max-length ${task.meta.maxLength} ${cut > 1 ? "were" : "was"} cut to it (${prepared.truncated.train} training, ${prepared.truncated.val} validation)`);
       record({ type: "start", task: kind, model: spec, options, params: paramCount(spec), labels: kind === "classify" ? task.head.width : undefined, names: Object.keys(prepared.counts), counts: prepared.counts,
@@ -174,7 +182,7 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
         best_val_f1: b?.metrics.val_f1 ?? null, best_val_accuracy: b?.metrics.val_accuracy ?? null, best_val_loss: b?.metrics.val_loss ?? null, checkpoint: outPath, interrupted: stop.signal !== null };
       record(summary);
       say(`${stop.signal ? "interrupted" : "done"}: ${session.steps} steps in ${clock(session.seconds)}; ${b ? `best validation F1 ${b.metrics.val_f1?.toFixed(4)} (accuracy ${(100 * (b.metrics.val_accuracy ?? 0)).toFixed(2)} %) at step ${b.step}` : "no validation records"}`);
-      say(`checkpoint: ${outPath}   (evaluate with: rnn-lab eval ${outPath} FILE)`);
+      say(`checkpoint: ${outPath}   (evaluate with: rnn-lab eval ${outPath} FILE; continue with: rnn-lab train ${files[0]} --task ${kind} --resume ${outPath} --epochs N)`);
       return stop.signal === "SIGTERM" ? 143 : stop.signal === "SIGINT" ? 130 : 0;
     } finally {
       trainer.dispose();

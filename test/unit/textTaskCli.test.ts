@@ -62,6 +62,14 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     assert.equal(r.confusion[0][0] + r.confusion[1][1], right);
     for (const k of ["loss", "macro_f1"]) assert.equal(typeof r[k], "number");
     assert.match(runCli(["eval", "m.safetensors", "mood.csv"], { cwd: dir }).stdout, /accuracy .* macro F1[\s\S]*confusion \(rows: true label/);
+    // a test file of one class is fine to evaluate on (not to train on); a label the model does not know is refused at its line
+    writeFileSync(join(dir, "questions.csv"), "text,label\nwhat now,question\nwhy so,question\n");
+    const one = JSON.parse(runCli(["eval", "m.safetensors", "questions.csv", "--json"], { cwd: dir }).stdout);
+    assert.deepEqual(one.per_class.map((c: { support: number }) => c.support), [2, 0]);
+    writeFileSync(join(dir, "other.csv"), "text,label\nwhat now,question\nhm,unsure\n");
+    const bad = runCli(["eval", "m.safetensors", "other.csv"], { cwd: dir });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /^rnn-lab: error: other\.csv:3: the class "unsure" is not one of the model's 2 \(question, statement\)\n$/);
 
     const p = JSON.parse(runCli(["predict", "m.safetensors", "--text", "why is it", "--json"], { cwd: dir }).stdout);
     assert.ok(["question", "statement"].includes(p.label));
@@ -104,23 +112,57 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     assert.equal(p.words.join(""), "今天是好日子", "spaces in the input are dropped; the words cover the text");
     assert.equal(p.segmented, p.words.join(" "));
     assert.ok(!/^[ME]|B$|M$/.test(p.tags.join("")), `an impossible B/M/E/S sequence: ${p.tags.join("")}`);
+    // a bidirectional BiLSTM-CRF: the CRF's transitions are trained with the network and kept in the checkpoint
+    const c = runCli(["train", "zh.txt", "--task", "segment", "--val", "zh.val.txt", ...FAST, "--epochs", "2", "--bidirectional", "--crf", "--out", "crf.safetensors", "--json"], { cwd: dir });
+    assert.equal(c.status, 0, c.stderr);
+    assert.deepEqual((jsonLines(c.stdout).find((l) => l.type === "start")!.model as { crf: boolean; bidirectional: boolean }), { ...(jsonLines(c.stdout).find((l) => l.type === "start")!.model as object), crf: true, bidirectional: true });
+    const ce = JSON.parse(runCli(["eval", "crf.safetensors", "zh.val.txt", "--json"], { cwd: dir }).stdout);
+    assert.equal(ce.unit, "words");
+    assert.ok(ce.loss > 0 && Number.isFinite(ce.loss));
+    const cp = JSON.parse(runCli(["predict", "crf.safetensors", "--text", "我们去公园玩", "--json"], { cwd: dir }).stdout);
+    assert.equal(cp.words.join(""), "我们去公园玩");
+    assert.ok(!/^[ME]|B$|M$|[BM][BS]|[ES][ME]/.test(cp.tags.join("")), `an impossible B/M/E/S sequence: ${cp.tags.join("")}`);
   });
 
-  test("language-model-only options and unbuilt parts are refused with the reason", () => {
-    const dir = folderWith({ "mood.csv": moodCsv(20) });
+  test("bidirectional with mean and max pooling: train, eval and predict; options refused with the reason", () => {
+    const dir = folderWith({ "mood.csv": moodCsv(40) });
+    for (const pool of ["mean", "max"]) {
+      const t = runCli(["train", "mood.csv", "--task", "classify", ...FAST, "--epochs", "1", "--bidirectional", "--pool", pool, "--cell", "gru", "--out", `${pool}.safetensors`], { cwd: dir });
+      assert.equal(t.status, 0, t.stderr);
+      assert.match(t.stderr, /training classify GRU 1×8, embedding 4, vocabulary \d+, bidirectional; 834 parameters/);
+      const e = JSON.parse(runCli(["eval", `${pool}.safetensors`, "mood.csv", "--json"], { cwd: dir }).stdout);
+      assert.equal(e.records, 40);
+    }
     for (const [args, why] of [
-      [["--pool", "mean"], /--pool mean needs the core's pooled sequence head/],
-      [["--crf"], /--crf needs the core's backward from an external logit gradient/],
-      [["--bidirectional"], /--bidirectional needs the core's bidirectional layers/],
-      [["--resume", "x.safetensors"], /--resume is not available for classify/],
       [["--val-frac", "0.1", "--val", "mood.csv"], /give --val FILE or --val-frac F, not both/],
+      [["--crf"], /--crf is for --task tag or segment/],
+      [["--bidirectional", "--cell", "mingru"], /cannot be bidirectional/],
     ] as const) {
-      const r = runCli(["train", "mood.csv", "--task", "classify", ...FAST, ...args], { cwd: dir });
+      const r = runCli(["train", "mood.csv", "--task", "classify", ...FAST, ...args, "--out", "no.safetensors"], { cwd: dir });
       assert.notEqual(r.status, 0);
       assert.match(r.stderr, why);
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     }
-    assert.deepEqual(readdirSync(dir), ["mood.csv"]);
+    assert.ok(!readdirSync(dir).includes("no.safetensors"));
+  });
+
+  test("--resume continues a run exactly: 2 epochs at once = 1 epoch, then 1 more resumed (the same last training loss, bit for bit)", () => {
+    const dir = folderWith({ "v.jsonl": vowelJsonl(40) });
+    const args = ["train", "v.jsonl", "--task", "tag", ...FAST, "--bidirectional", "--crf", "--json"];
+    const whole = jsonLines(runCli([...args, "--epochs", "2", "--out", "whole.safetensors"], { cwd: dir }).stdout).find((l) => l.type === "summary")!;
+    const first = runCli([...args, "--epochs", "1", "--out", "part.safetensors"], { cwd: dir });
+    assert.equal(first.status, 0, first.stderr);
+    const refused = runCli(["train", "v.jsonl", "--task", "tag", "--resume", "part.safetensors", "--hidden", "9"], { cwd: dir });
+    assert.match(refused.stderr, /--hidden cannot change when resuming/);
+    const rest = runCli(["train", "v.jsonl", "--task", "tag", "--threads", "1", "--resume", "part.safetensors", "--epochs", "1", "--json"], { cwd: dir });
+    assert.equal(rest.status, 0, rest.stderr);
+    const end = jsonLines(rest.stdout).find((l) => l.type === "summary")!;
+    assert.equal(end.step, whole.step);
+    assert.equal(end.loss, whole.loss);
+    writeFileSync(join(dir, "w.jsonl"), vowelJsonl(41));
+    const other = runCli(["train", "w.jsonl", "--task", "tag", "--resume", "part.safetensors", "--out", "x.safetensors"], { cwd: dir });
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /the data differs from the run's \(v\.jsonl\); resuming needs the same files/);
   });
 
   describe("bad input: one line naming the file and line, nothing written", () => {

@@ -9,12 +9,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
+import { SequencePool } from "../../src/engine/core/coreAbi";
 import { coreShape, ModelSpec } from "../../src/engine/model/modelSpec";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { ClassifyTask, balancedClassWeights } from "../../src/engine/tasks/classifyTask";
 import { TagTask, detectScheme } from "../../src/engine/tasks/tagTask";
+import { crfParameters, crfShardLoss } from "../../src/engine/tasks/crfTagging";
 import { SequenceBatches, SequenceData, encodeSequences, fillSequences } from "../../src/engine/tasks/sequenceBatches";
 import { restoreTask } from "../../src/engine/tasks/taskRegistry";
 import { transitionRules } from "../../src/engine/tasks/linearChainCrf";
@@ -55,7 +57,7 @@ function coreFor(s: ModelSpec, precision: "f32" | "f64" = "f64", seed = 3): Core
 }
 
 function buffers(core: Core) {
-  return { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths() };
+  return { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths(), classTargets: core.classTargets(), streamWeights: core.streamWeights() };
 }
 
 /** The logits of one sequence run alone (B = 1, T = its length), [T, O]. */
@@ -78,12 +80,12 @@ function logSoftmax(row: ArrayLike<number>): number[] {
 describe("sequence batches", () => {
   test("bucketed by length: every sequence in some batch, lengths and masks as the layout says, steps = the batch's longest", () => {
     const data = randomData(23, 9, 3, false, 1);
-    const b = new SequenceBatches(data, 5, 9, "last-step", (y) => y + 1, 4);
+    const b = new SequenceBatches(data, 5, 9, "pooled", (y) => y + 1, 4);
     assert.equal(b.batchesPerEpoch, 5);
     const seen = new Set<number>();
-    const tokens = new Int32Array(45), targets = new Int32Array(45), lossWeights = new Float32Array(45), lengths = new Int32Array(5);
+    const tokens = new Int32Array(45), targets = new Int32Array(45), lossWeights = new Float32Array(45), lengths = new Int32Array(5), classTargets = new Int32Array(5), streamWeights = new Float32Array(5);
     for (let k = 0; k < b.batchesPerEpoch; k++) {
-      b.fillBatch(k, { tokens, vectors: null, targets, targetValues: null, lossWeights, lengths });
+      b.fillBatch(k, { tokens, vectors: null, targets, targetValues: null, lossWeights, lengths, classTargets, streamWeights });
       const steps = b.stepsOf(k);
       assert.equal(steps, Math.max(...lengths), "a batch runs its longest sequence's steps");
       assert.ok(Math.max(...lengths) - Math.min(...lengths) <= 4, "sorted by length: a batch's lengths are close");
@@ -93,11 +95,9 @@ describe("sequence batches", () => {
         const idx = [...Array(23).keys()].find((i) => data.offsets[i + 1] - data.offsets[i] === lengths[s] && Array.from(data.ids.subarray(data.offsets[i], data.offsets[i + 1])).join() === toks.join())!;
         assert.ok(idx !== undefined);
         seen.add(idx);
-        for (let t = 0; t < steps; t++) {
-          const r = t * 5 + s, last = t === lengths[s] - 1;
-          assert.equal(targets[r], last ? data.targets[idx] : -1);
-          assert.equal(lossWeights[r], last ? data.targets[idx] + 1 : 0);
-        }
+        assert.equal(classTargets[s], data.targets[idx]);
+        assert.equal(streamWeights[s], data.targets[idx] + 1, "the class's weight");
+        for (let t = 0; t < steps; t++) { assert.equal(targets[t * 5 + s], -1); assert.equal(lossWeights[t * 5 + s], 0); }
       }
     }
     assert.equal(seen.size, 23);
@@ -125,11 +125,14 @@ describe("classify task", () => {
     const s = spec(3), core = coreFor(s);
     const data = randomData(17, 8, 3, false, 5);
     const task = new ClassifyTask({ classes: ["neg", "neu", "pos"], pool: "last", classWeights: null, maxLength: 8, seed: 1 }, 5);
+    // the reference: the per-step head's logits at the last character of each sequence run alone (one direction: h_n is that state)
+    const alone = [...Array(17).keys()].map((i) => aloneLogits(core, data, i));
+    task.prepareCore(core);
     const e = task.evaluate(core, data, 4, 8)!;
     let loss = 0, correct = 0;
     for (let i = 0; i < 17; i++) {
       const n = data.offsets[i + 1] - data.offsets[i];
-      const lp = logSoftmax(aloneLogits(core, data, i).subarray((n - 1) * 3, n * 3));
+      const lp = logSoftmax(alone[i].subarray((n - 1) * 3, n * 3));
       loss -= lp[data.targets[i]];
       const best = lp.indexOf(Math.max(...lp));
       assert.equal(e.predicted[i], best, `sequence ${i}`);
@@ -148,8 +151,19 @@ describe("classify task", () => {
     assert.deepEqual(balancedClassWeights([1, 1, 0, 1], 3), [4 / 3, 4 / 9, 1]);
   });
 
-  test("pooling other than last is refused until the core's pooled head exists, with the reason", () => {
-    assert.throws(() => new ClassifyTask({ classes: ["a", "b"], pool: "mean", classWeights: null, maxLength: 8, seed: 1 }, 5), /--pool mean needs the core's pooled sequence head/);
+  test("mean and max pooling, bidirectional: evaluation = each sequence alone through the pooled head (padding changes nothing)", () => {
+    for (const pool of ["mean", "max"] as const) {
+      const s = { ...spec(2, "gru"), bidirectional: true }, core = coreFor(s, "f64", 13);
+      const data = randomData(9, 7, 2, false, 17);
+      const task = new ClassifyTask({ classes: ["a", "b"], pool, classWeights: null, maxLength: 7, seed: 1 }, 5);
+      task.prepareCore(core);
+      const e = task.evaluate(core, data, 4, 7)!;
+      for (let i = 0; i < 9; i++) {
+        const one: SequenceData = { ids: data.ids.subarray(data.offsets[i], data.offsets[i + 1]), offsets: Int32Array.of(0, data.offsets[i + 1] - data.offsets[i]), targets: data.targets.subarray(i, i + 1) };
+        const alone = task.evaluate(core, one, 1, 7)!;
+        for (let k = 0; k < 2; k++) assert.ok(Math.abs(alone.probabilities[0][k] - e.probabilities[i][k]) < 1e-12, `${pool}, sequence ${i}`);
+      }
+    }
   });
 });
 
@@ -186,9 +200,17 @@ describe("tag task", () => {
 });
 
 describe("the tasks' loss through the whole model (f64, central differences < 1e-6 per tensor)", () => {
-  for (const [what, layout, weights] of [["classify, balanced class weights", "last-step", [0.5, 2, 1.25]], ["tag", "every-step", [1, 1, 1]]] as const) {
+  for (const [what, layout, weights, pool, bidirectional] of [
+    ["classify, last, balanced class weights", "pooled", [0.5, 2, 1.25], SequencePool.Last, false],
+    ["classify, bidirectional, mean", "pooled", [0.5, 2, 1.25], SequencePool.Mean, true],
+    ["classify, bidirectional, max", "pooled", [1, 1, 1], SequencePool.Max, true],
+    ["tag", "every-step", [1, 1, 1], SequencePool.Steps, false],
+    ["tag, bidirectional", "every-step", [1, 1, 1], SequencePool.Steps, true],
+  ] as const) {
     test(`${what}: mixed lengths in one batch`, () => {
-      const s = spec(3, "lstm", 2), core = coreFor(s, "f64", 9);
+      // max pooling is not differentiable where two steps tie: one layer and a seed whose maxima stay apart over the stencil (seeds 1, 2, 6, 7 have a near tie)
+      const s = { ...spec(3, "lstm", pool === SequencePool.Max ? 1 : 2), ...(bidirectional ? { bidirectional } : {}) }, core = coreFor(s, "f64", pool === SequencePool.Max ? 3 : 9);
+      core.setSequenceHead(pool);
       const data = randomData(4, 6, 3, layout === "every-step", 11);
       core.setShape(4, 6);
       const run = () => {
@@ -206,7 +228,7 @@ describe("the tasks' loss through the whole model (f64, central differences < 1e
         let worst = 0;
         for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) {
           // the harness's seven-point stencil (insight/gradientCheck.ts), error O(h⁶)
-          const x = p[k], h = stepFor(s);
+          const x = p[k], h = pool === SequencePool.Max ? 1e-3 : stepFor(s); // max is piecewise: a stencil must not straddle a change of argmax (1e-4 leaves rounding ~1e-6)
           const at = (d: number) => { p[k] = x + d; return run(); };
           const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
           p[k] = x;
@@ -216,6 +238,87 @@ describe("the tasks' loss through the whole model (f64, central differences < 1e
       }
     });
   }
+});
+
+describe("the CRF tagger (--crf) through the whole model", () => {
+  for (const bidirectional of [false, true]) {
+    test(`f64 gradient of the CRF's loss: emissions through the network, transitions in the block (central differences < 1e-6 per tensor)${bidirectional ? ", bidirectional" : ""}`, () => {
+      const tags = ["B", "E", "M", "S"], K = 4;
+      const s: ModelSpec = { ...spec(K, "gru", 1), crf: true, ...(bidirectional ? { bidirectional } : {}) };
+      const core = coreFor(s, "f64", 21);
+      const p = core.params(), r = rng(5);
+      for (const slot of core.tensors) if (slot.kind >= 20) for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) p[k] = r() - 0.5;
+      // gold B/M/E/S paths the scheme allows
+      const words = [["ab", "c"], ["d", "eab"], ["abcd"], ["e", "a", "bc"]];
+      const seqs = words.map((w) => Array.from(w.join(""))), gold = words.map((w) => w.flatMap((x) => (x.length === 1 ? [3] : [0, ...Array(x.length - 2).fill(2), 1])));
+      const data = encodeSequences(VOCAB, seqs, gold, 8).data;
+      const rules = transitionRules(tags, "bmes");
+      core.setShape(4, 4);
+      const run = () => {
+        core.resetState();
+        core.zeroGrads();
+        const steps = fillSequences(data, [0, 1, 2, 3], "every-step", buffers(core), () => 1);
+        core.setSteps(steps);
+        core.forward(false, 0, true); // with loss, as runShard does (lossWeightTotal counts the characters)
+        return crfShardLoss(core, data, [0, 1, 2, 3], rules);
+      };
+      const loss = run();
+      core.backward();
+      const g = Float64Array.from(core.grads());
+      // the loss is the mean −log p(gold) per character, by enumeration of every path of each sequence
+      const params = crfParameters(core);
+      let brute = 0;
+      for (let i = 0; i < 4; i++) {
+        const n = seqs[i].length, e = aloneLogits(core, data, i);
+        core.setShape(4, 4);
+        const score = (path: number[]) => {
+          if (!rules.first[path[0]] || !rules.last[path[n - 1]] || path.some((y, t) => t > 0 && !rules.allowed[path[t - 1] * K + y])) return -Infinity;
+          return params.start[path[0]] + params.end[path[n - 1]] + path.reduce((a, y, t) => a + e[t * K + y] + (t ? params.transitions[path[t - 1] * K + y] : 0), 0);
+        };
+        let z = 0;
+        const path = new Array(n).fill(0);
+        for (let code = 0; code < K ** n; code++) { for (let t = 0, c = code; t < n; t++, c = Math.floor(c / K)) path[t] = c % K; z += Math.exp(score(path)); }
+        brute += Math.log(z) - score(gold[i]);
+      }
+      assert.ok(Math.abs(loss - brute / data.ids.length) < 1e-10, `${loss} vs enumeration ${brute / data.ids.length}`);
+      const q = core.params(); // setShape may have grown the memory: a fresh view
+      for (const slot of core.tensors) {
+        let worst = 0;
+        for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) {
+          const x = q[k], h = stepFor(s);
+          const at = (d: number) => { q[k] = x + d; return run(); };
+          const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
+          q[k] = x;
+          worst = Math.max(worst, relativeError(g[k], numeric));
+        }
+        assert.ok(worst < 1e-6, `tensor kind ${slot.kind} layer ${slot.layer}: ${worst}`);
+      }
+    });
+  }
+
+  test("CRF decoding = the best allowed path by enumeration with the learned transitions", () => {
+    const tags = ["B", "E", "M", "S"], K = 4;
+    const s: ModelSpec = { ...spec(K, "lstm", 1), crf: true };
+    const core = coreFor(s, "f64", 8);
+    const p = core.params(), r = rng(9);
+    for (const slot of core.tensors) if (slot.kind >= 20) for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) p[k] = 3 * (r() - 0.5);
+    const task = new TagTask({ tags, scheme: "bmes", segment: true, maxLength: 6, seed: 1 }, 5, true);
+    const data = randomData(6, 5, 4, true, 3);
+    const e = task.evaluate(core, data, 3, 6)!;
+    const params = crfParameters(core), rules = transitionRules(tags, "bmes");
+    for (let i = 0; i < 6; i++) {
+      const n = data.offsets[i + 1] - data.offsets[i], em = aloneLogits(core, data, i);
+      let best = -Infinity, bestPath: number[] = [];
+      const path = new Array(n).fill(0);
+      for (let code = 0; code < K ** n; code++) {
+        for (let t = 0, c = code; t < n; t++, c = Math.floor(c / K)) path[t] = c % K;
+        if (!rules.first[path[0]] || !rules.last[path[n - 1]] || path.some((y, t) => t > 0 && !rules.allowed[path[t - 1] * K + y])) continue;
+        const sc = params.start[path[0]] + params.end[path[n - 1]] + path.reduce((a, y, t) => a + em[t * K + y] + (t ? params.transitions[path[t - 1] * K + y] : 0), 0);
+        if (sc > best) { best = sc; bestPath = path.slice(); }
+      }
+      assert.deepEqual(Array.from(e.predicted[i]), bestPath, `sequence ${i}`);
+    }
+  });
 });
 
 describe("checkpoint entry and threads", () => {
@@ -239,14 +342,19 @@ describe("checkpoint entry and threads", () => {
     }
   });
 
-  test("2 threads train as 1 (same losses to float rounding)", () => {
-    const data = randomData(48, 10, 3, true, 31);
-    const task = new TagTask({ tags: ["p", "q", "r"], scheme: "none", segment: false, maxLength: 10, seed: 5 }, 5);
-    const losses = [1, 2].map((threads) => {
-      const t = new Trainer<SequenceData, SequenceBatches>(spec(3), VOCAB, { train: data, val: data }, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 10 },
-        { files: ["x.jsonl"], sha256: "0", chars: 1, trainChars: 1 }, null, undefined, threads, task);
-      try { return Array.from({ length: 8 }, () => t.trainStep().loss); } finally { t.dispose(); }
+  for (const [what, crf, pooled] of [["a tagger", false, false], ["a bidirectional CRF tagger", true, false], ["a bidirectional mean-pooled classifier", false, true]] as const) {
+    test(`2 threads train ${what} as 1 (same losses to float rounding)`, () => {
+      const data = pooled ? randomData(48, 10, 3, false, 31) : randomData(48, 10, 3, true, 31);
+      const task = pooled ? new ClassifyTask({ classes: ["p", "q", "r"], pool: "mean", classWeights: [1, 2, 0.5], maxLength: 10, seed: 5 }, 5)
+        : new TagTask({ tags: ["p", "q", "r"], scheme: "none", segment: false, maxLength: 10, seed: 5 }, 5, crf);
+      const s: ModelSpec = { ...spec(3), ...(crf || pooled ? { bidirectional: true } : {}), ...(crf ? { crf } : {}) };
+      const losses = [1, 2].map((threads) => {
+        const t = new Trainer<SequenceData, SequenceBatches>(s, VOCAB, { train: data, val: data }, { ...DEFAULT_TRAIN_OPTIONS, batch: 8, seq: 10 },
+          { files: ["x.jsonl"], sha256: "0", chars: 1, trainChars: 1 }, null, undefined, threads, task as never);
+        try { return Array.from({ length: 8 }, () => t.trainStep().loss); } finally { t.dispose(); }
+      });
+      assert.notEqual(losses[0][7], losses[0][0], "the steps train");
+      losses[0].forEach((l, i) => assert.ok(Math.abs(l - losses[1][i]) < 1e-5 * Math.max(1, l), `step ${i}: ${l} vs ${losses[1][i]}`));
     });
-    losses[0].forEach((l, i) => assert.ok(Math.abs(l - losses[1][i]) < 1e-5 * Math.max(1, l), `step ${i}: ${l} vs ${losses[1][i]}`));
-  });
+  }
 });

@@ -1,8 +1,8 @@
-// Text classification as a Task (task.ts): the model reads a sequence's characters and its head
-// gives one of the classes (many-to-one). Today's core reads the class at each sequence's last real
-// step (pool "last": the state after the last character); mean and max pooling over the real steps
-// and bidirectional layers need the core's pooled sequence head (the bidir work), and are refused
-// until it is there. Batches are sequences bucketed by length (sequenceBatches.ts); the state is
+// Text classification as a Task (task.ts): the model reads a sequence's characters and the core's
+// pooled sequence head (Core.setSequenceHead) gives one of the classes (many-to-one) from the last,
+// mean or max of the top layer's outputs over each sequence's real steps ("last" for a bidirectional
+// model: the forward state after the last character joined with the backward state after the first,
+// PyTorch's h_n). Batches are sequences bucketed by length (sequenceBatches.ts); the state is
 // reset for every batch. --class-weights balanced weights each class's rows by n / (K · count),
 // scikit-learn's "balanced". The checkpoint entry keeps the sorted class list, the pooling, the
 // class weights and the length cap.
@@ -12,6 +12,7 @@ import type { Core } from "../core/core";
 import { ClassificationReport, classificationReport } from "./taskMetrics";
 import { SequenceBatches, SequenceData, forwardSequences, sequenceCount, sharedSequences } from "./sequenceBatches";
 import { Evaluation, MetricDefinition, Task, TaskCheckpoint, softmaxRow } from "./task";
+import { SequencePool } from "../core/coreAbi";
 
 export const CLASSIFY = "classify";
 export const POOLINGS = ["last", "mean", "max"] as const;
@@ -63,7 +64,7 @@ export class ClassifyTask implements Task<SequenceData, ClassifyEvaluation, Floa
   readonly name = CLASSIFY;
   readonly input;
   readonly head;
-  readonly lossRows = "last-step" as const;
+  readonly lossRows = "pooled" as const;
   readonly carriesState = false;
   readonly metrics = METRICS;
   readonly selectionMetric = "val_f1";
@@ -71,7 +72,6 @@ export class ClassifyTask implements Task<SequenceData, ClassifyEvaluation, Floa
 
   constructor(meta: ClassifyMetadata, vocabulary: number) {
     this.meta = checkClassifyMetadata(meta);
-    if (meta.pool !== "last") throw new InputError(`--pool ${meta.pool} needs the core's pooled sequence head, which this build does not have yet; use --pool last`);
     this.input = { kind: "tokens", vocabulary } as const;
     this.head = { kind: "classes", width: meta.classes.length } as const;
   }
@@ -80,7 +80,7 @@ export class ClassifyTask implements Task<SequenceData, ClassifyEvaluation, Floa
 
   batches(data: SequenceData, streams: number, window: number, what?: string): SequenceBatches {
     const w = this.meta.classWeights;
-    return new SequenceBatches(data, streams, window, "last-step", w ? (y) => w[y] : () => 1, this.meta.seed, what);
+    return new SequenceBatches(data, streams, window, "pooled", w ? (y) => w[y] : () => 1, this.meta.seed, what);
   }
 
   shared(data: SequenceData): SequenceData { return sharedSequences(data); }
@@ -92,7 +92,7 @@ export class ClassifyTask implements Task<SequenceData, ClassifyEvaluation, Floa
     const K = this.meta.classes.length;
     const predicted = new Int32Array(n);
     const probabilities = new Array<Float64Array>(n);
-    const { lossSum, weight } = forwardSequences(core, data, streams, window, "last-step", (o) => {
+    const { lossSum, weight } = forwardSequences(core, data, streams, window, "pooled", (o) => {
       const p = softmaxRow(o.logits, 0, K);
       let best = 0;
       for (let k = 1; k < K; k++) if (p[k] > p[best]) best = k;
@@ -102,7 +102,11 @@ export class ClassifyTask implements Task<SequenceData, ClassifyEvaluation, Floa
     return { loss: lossSum / weight, weight, report: classificationReport(data.targets, predicted, K), predicted, probabilities };
   }
 
-  /** The class distribution at a sequence's last row, [K] in f64. */
+  prepareCore(core: Core): void {
+    core.setSequenceHead(this.meta.pool === "mean" ? SequencePool.Mean : this.meta.pool === "max" ? SequencePool.Max : SequencePool.Last);
+  }
+
+  /** The class distribution of a pooled head's row (one per stream), [K] in f64. */
   predictionOf(outputs: ArrayLike<number>, row: number): Float64Array {
     return softmaxRow(outputs, row, this.meta.classes.length);
   }

@@ -33,7 +33,8 @@ export function formatFromName(file: string, task: "classify" | "tag" | "segment
 
 // ---------------------------------------------------------------- classification
 
-export function parseClassificationData(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string; labelColumn?: string; maxClasses?: number }): ClassificationData {
+/** `minClasses` (2): fewer distinct labels are refused (1 for a file a trained model is evaluated on). */
+export function parseClassificationData(text: string, file: string, options: { format: "csv" | "tsv" | "jsonl"; textColumn?: string; labelColumn?: string; maxClasses?: number; minClasses?: number }): ClassificationData {
   const textColumn = options.textColumn ?? "text", labelColumn = options.labelColumn ?? "label";
   const records: ClassifiedRecord[] = [];
   if (options.format === "jsonl") {
@@ -61,7 +62,7 @@ export function parseClassificationData(text: string, file: string, options: { f
   }
   if (records.length === 0) throw new InputError(`${file}: no records`);
   const classes = [...new Set(records.map((r) => r.label))].sort(compareCodePoints);
-  if (classes.length < 2) throw new InputError(`${file}: every record has the label "${classes[0]}"; a classifier needs at least two classes`);
+  if (classes.length < (options.minClasses ?? 2)) throw new InputError(`${file}: every record has the label "${classes[0]}"; a classifier needs at least two classes`);
   const cap = options.maxClasses ?? DEFAULT_MAX_CLASSES;
   if (classes.length > cap) throw new InputError(`${file}: ${classes.length} different labels, more than the ${cap} a classifier takes here; is "${labelColumn}" the label column?`);
   return { file, records, classes };

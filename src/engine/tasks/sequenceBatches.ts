@@ -5,9 +5,10 @@
 //
 // Layout of a batch (the core's, time-major): row r = t·B + b for t < steps of this batch.
 //   tokens   the sequence's character id at t < length, 0 after (never read: t ≥ length holds the state)
-//   targets  tagging: the tag id at each real step, −1 after; classification: the class id at the
-//            last real step only (many-to-one read at the end), −1 elsewhere
-//   weights  the loss weight of each target row (a class weight for --class-weights balanced), 0 elsewhere
+//   targets  tagging ("every-step"): the tag id at each real step, −1 after, and its loss weight
+//            (0 after); classification ("pooled"): no per-row target (−1, weight 0) but the stream's
+//            class in classTargets and its weight (a class weight for --class-weights balanced) in
+//            streamWeights, for the core's pooled head (last, mean or max over the real steps)
 //   lengths  the sequence's length (≤ the window, --max-length)
 
 import { InputError } from "../messages/inputError";
@@ -24,7 +25,7 @@ export interface SequenceData {
   targets: Int32Array;
 }
 
-export type TargetLayout = "last-step" | "every-step";
+export type TargetLayout = "pooled" | "every-step";
 
 export function sequenceCount(data: SequenceData): number { return data.offsets.length - 1; }
 export function sequenceLength(data: SequenceData, i: number): number { return data.offsets[i + 1] - data.offsets[i]; }
@@ -95,9 +96,10 @@ export function fillSequences(data: SequenceData, seqs: readonly number[], layou
     if (layout === "every-step") {
       for (let t = 0; t < n; t++) { const y = data.targets[o + t]; into.targets[t * B + b] = y; into.lossWeights[t * B + b] = w(y); }
     } else {
-      const y = data.targets[s], r = (n - 1) * B + b;
-      into.targets[r] = y;
-      into.lossWeights[r] = w(y);
+      if (!into.classTargets || !into.streamWeights) throw new Error("a pooled batch needs the core's class targets and stream weights");
+      const y = data.targets[s];
+      into.classTargets[b] = y;
+      into.streamWeights[b] = w(y);
     }
   });
   return steps;
@@ -117,7 +119,7 @@ export class SequenceBatches implements TaskBatches {
   private readonly steps: number[];
 
   constructor(readonly data: SequenceData, readonly streams: number, readonly window: number, readonly layout: TargetLayout,
-              private readonly weightOf: (target: number) => number, seed: number, what = "the training data") {
+              protected readonly weightOf: (target: number) => number, seed: number, what = "the training data") {
     const n = sequenceCount(data);
     if (n < streams) throw new InputError(`${what} has ${n} sequences, fewer than a batch of ${streams}; lower --batch`);
     let longest = 0;
@@ -133,6 +135,9 @@ export class SequenceBatches implements TaskBatches {
 
   stepsOf(index: number): number { return this.steps[index]; }
 
+  /** The sequences of batch `index`, one per stream. */
+  sequencesOf(index: number): readonly number[] { return this.groups[index]; }
+
   fillBatch(index: number, into: BatchBuffers, b0 = 0, b1 = this.streams): void {
     // every shard of a batch runs the batch's steps (runShard sets them from stepsOf)
     fillSequences(this.data, this.groups[index].slice(b0, b1), this.layout, into, this.weightOf, this.steps[index]);
@@ -144,7 +149,7 @@ export interface SequenceOutputs {
   index: number;
   /** its length */
   length: number;
-  /** [length, O] logits of its real steps (every-step) or [1, O] at its last step (last-step), f64 */
+  /** [length, O] logits of its real steps (every-step) or [1, O] of the pooled head (pooled), f64 */
   logits: Float64Array;
 }
 
@@ -165,7 +170,8 @@ export function forwardSequences(core: import("../core/core").Core, data: Sequen
     const real = order.slice(start, start + B);
     const group = [...real, ...new Array<number>(B - real.length).fill(real[0])]; // a short last group is filled with weight-0 copies
     core.resetState();
-    const into = { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths() };
+    const into = { tokens: core.inputs(), vectors: null, targets: core.targets(), targetValues: null, lossWeights: core.lossWeights(), lengths: core.lengths(),
+      classTargets: core.classTargets(), streamWeights: core.streamWeights() };
     const steps = fillSequences(data, group, layout, into, () => 1, undefined, real.length);
     core.setSteps(steps);
     const loss = core.forward(false, 0, true);
@@ -178,8 +184,8 @@ export function forwardSequences(core: import("../core/core").Core, data: Sequen
       const rows = layout === "every-step" ? len : 1;
       const out = new Float64Array(rows * O);
       for (let k = 0; k < rows; k++) {
-        const t = layout === "every-step" ? k : len - 1;
-        for (let j = 0; j < O; j++) out[k * O + j] = logits[(t * B + b) * O + j];
+        const r = layout === "every-step" ? k * B + b : b; // the pooled head's rows are 0 … B − 1
+        for (let j = 0; j < O; j++) out[k * O + j] = logits[r * O + j];
       }
       each({ index: s, length: len, logits: out });
     });

@@ -5,13 +5,18 @@
 // (linearChainCrf.ts transitionRules, all other transition scores 0), so a B/M/E/S or BIO tagger never
 // outputs an impossible sequence. Span metrics: conlleval's chunks (taskMetrics.ts), or words for
 // segmentation as the SIGHAN scorer counts them. The checkpoint entry keeps the sorted tag set, the
-// scheme, whether it segments, and the length cap.
+// scheme, whether it segments, and the length cap. With a CRF (ModelSpec.crf, crfTagging.ts) the loss
+// is the CRF's −log p(tags) per character and decoding is Viterbi with its learned transitions (and
+// the same impossible transitions removed).
 
 import { InputError } from "../messages/inputError";
 import type { Core } from "../core/core";
+import { SequencePool } from "../core/coreAbi";
 import { TagScheme, TransitionRules, crfViterbi, transitionRules } from "./linearChainCrf";
 import { SpanReport, spanReport } from "./taskMetrics";
 import { SequenceBatches, SequenceData, forwardSequences, sequenceCount, sharedSequences } from "./sequenceBatches";
+import { CrfBatches, crfParameters } from "./crfTagging";
+import { crfNegLogLikelihood } from "./linearChainCrf";
 import { Evaluation, MetricDefinition, Task, TaskCheckpoint, softmaxRow } from "./task";
 
 export const TAG = "tag";
@@ -68,7 +73,8 @@ export class TagTask implements Task<SequenceData, TagEvaluation, Float64Array, 
   readonly meta: TagMetadata;
   readonly rules: TransitionRules;
 
-  constructor(meta: TagMetadata, vocabulary: number) {
+  /** `crf`: the model has the CRF's tensors (ModelSpec.crf) and trains and decodes through them. */
+  constructor(meta: TagMetadata, vocabulary: number, readonly crf = false) {
     this.meta = checkTagMetadata(meta);
     this.name = meta.segment ? SEGMENT : TAG;
     this.input = { kind: "tokens", vocabulary } as const;
@@ -79,6 +85,7 @@ export class TagTask implements Task<SequenceData, TagEvaluation, Float64Array, 
   get tags(): string[] { return this.meta.tags; }
 
   batches(data: SequenceData, streams: number, window: number, what?: string): SequenceBatches {
+    if (this.crf) return new CrfBatches(data, streams, window, this.rules, this.meta.seed, what);
     return new SequenceBatches(data, streams, window, "every-step", () => 1, this.meta.seed, what);
   }
 
@@ -101,11 +108,21 @@ export class TagTask implements Task<SequenceData, TagEvaluation, Float64Array, 
     const n = sequenceCount(data);
     if (n === 0) return null;
     const predicted = new Array<Int32Array>(n);
-    const { lossSum, weight } = forwardSequences(core, data, streams, window, "every-step", (o) => { predicted[o.index] = this.decode(o.logits, o.length); });
+    const crf = this.crf ? crfParameters(core) : null;
+    let crfLoss = 0;
+    const { lossSum, weight } = forwardSequences(core, data, streams, window, "every-step", (o) => {
+      if (!crf) { predicted[o.index] = this.decode(o.logits, o.length); return; }
+      const gold = data.targets.subarray(data.offsets[o.index], data.offsets[o.index + 1]);
+      crfLoss += crfNegLogLikelihood(o.logits, o.length, gold, crf, this.rules);
+      predicted[o.index] = Int32Array.from(crfViterbi(o.logits, o.length, crf, this.rules).path);
+    });
     const names = (ids: ArrayLike<number>) => Array.from(ids, (k) => this.meta.tags[k]);
     const truth = predicted.map((_, i) => names(data.targets.subarray(data.offsets[i], data.offsets[i + 1])));
-    return { loss: lossSum / weight, weight, report: spanReport(truth, predicted.map(names), this.meta.segment ? "words" : "chunks"), predicted };
+    return { loss: (crf ? crfLoss : lossSum) / weight, weight, report: spanReport(truth, predicted.map(names), this.meta.segment ? "words" : "chunks"), predicted };
   }
+
+  /** The per-step head (the core's default, said here so a core reused from a classifier is right too). */
+  prepareCore(core: Core): void { core.setSequenceHead(SequencePool.Steps); }
 
   /** The tag distribution of one row, [K] in f64. */
   predictionOf(outputs: ArrayLike<number>, row: number): Float64Array {

@@ -65,6 +65,10 @@ export interface BatchBuffers {
   lossWeights: RealArray;
   /** i32 [B']: the real steps of each stream in this window (T after Core.setShape); later steps hold its state. */
   lengths: Int32Array;
+  /** i32 [B']: one class per stream, for the core's pooled head (Core.setSequenceHead); absent where a caller has no such head. */
+  classTargets?: Int32Array;
+  /** real [B']: one loss weight per stream, for the pooled head. */
+  streamWeights?: RealArray;
 }
 
 /** One epoch of a data set cut into batches of B streams × T steps. */
@@ -77,6 +81,12 @@ export interface TaskBatches {
   readonly unitsPerBatch: number;
   /** Steps batch `index` runs when fewer than `window` (sequences bucketed by length); absent = window. */
   stepsOf?(index: number): number;
+  /**
+   * A loss the core's head does not compute (a CRF over the per-step logits): called after the
+   * forward pass with loss; returns this shard's mean loss per unit of loss weight, having written
+   * Core.dLogits() and added its own parameters' gradients into Core.grads(), the same mean's.
+   */
+  externalLoss?(core: Core, index: number, b0: number, b1: number): number;
   /** Writes batch `index` (0 ≤ index < batchesPerEpoch), streams [b0, b1), into a shard's buffers. */
   fillBatch(index: number, into: BatchBuffers, b0?: number, b1?: number): void;
 }
@@ -134,6 +144,8 @@ export interface Task<D = unknown, E extends Evaluation = Evaluation, P = unknow
   evaluate(core: Core, data: D, streams: number, window: number): E | null;
   /** Row `row` of the head's outputs (O reals per row) as the task's prediction: a distribution, a label, values. */
   predictionOf(outputs: ArrayLike<number>, row: number): P;
+  /** Sets up a core made for this task's model (the pooled sequence head of a classifier); absent = nothing to set. */
+  prepareCore?(core: Core): void;
   /** What the checkpoint stores to rebuild this task (taskRegistry.ts restoreTask). */
   checkpoint(): TaskCheckpoint;
 }

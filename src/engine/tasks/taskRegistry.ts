@@ -22,7 +22,7 @@ export function restoreTask(entry: TaskCheckpoint, spec: ModelSpec): Task<unknow
     case CHARACTER_MODEL: return new CharacterModel(spec.vocabSize) as Task<unknown, Evaluation>;
     case FORECAST: return new ForecastTask(entry.metadata as unknown as ForecastSpec, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
     case CLASSIFY: return new ClassifyTask(entry.metadata as unknown as ClassifyMetadata, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
-    case TAG: case SEGMENT: return new TagTask({ ...(entry.metadata as unknown as TagMetadata), segment: entry.name === SEGMENT }, spec.vocabSize) as unknown as Task<unknown, Evaluation>;
+    case TAG: case SEGMENT: return new TagTask({ ...(entry.metadata as unknown as TagMetadata), segment: entry.name === SEGMENT }, spec.vocabSize, spec.crf === true) as unknown as Task<unknown, Evaluation>;
     default: throw new InputError(`unknown task ${JSON.stringify(entry.name)}; this version of RNN Lab trains ${TASK_NAMES.join(", ")}`);
   }
 }

@@ -17,7 +17,11 @@ import { CLASSIFY, ClassifyEvaluation, ClassifyMetadata, ClassifyTask, Pooling, 
 import { SEGMENT, TAG, TagEvaluation, TagTask, detectScheme } from "./tagTask";
 import { SequenceData, encodeSequences } from "./sequenceBatches";
 import { restoreTask } from "./taskRegistry";
+import { TagScheme, transitionRules } from "./linearChainCrf";
 import type { ClassScores } from "./taskMetrics";
+import { Trainer } from "../training/trainer";
+import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../training/trainOptions";
+import type { SequenceBatches } from "./sequenceBatches";
 
 export type TextTaskKind = "classify" | "tag" | "segment";
 export const TEXT_TASK_KINDS: readonly TextTaskKind[] = [CLASSIFY, TAG, SEGMENT];
@@ -28,6 +32,8 @@ export interface ReadOptions {
   textColumn?: string;
   labelColumn?: string;
   maxClasses?: number;
+  /** a file a trained model is evaluated on: one class or one tag is fine there */
+  evaluating?: boolean;
 }
 
 /** One file read for a task: sequences of characters and their class or tags, by name. */
@@ -52,13 +58,13 @@ export function readLabelledFile(file: string, kind: TextTaskKind, options: Read
   const format = options.format ?? formatFromName(file, kind);
   if (kind === "classify") {
     if (format !== "csv" && format !== "tsv" && format !== "jsonl") throw new InputError(`${file}: classification reads csv, tsv or jsonl, not --format ${format}`);
-    const d: ClassificationData = parseClassificationData(text, file, { format, textColumn: options.textColumn, labelColumn: options.labelColumn, maxClasses: options.maxClasses });
+    const d: ClassificationData = parseClassificationData(text, file, { format, textColumn: options.textColumn, labelColumn: options.labelColumn, maxClasses: options.maxClasses, minClasses: options.evaluating ? 1 : 2 });
     return { file, kind, sequences: d.records.map((r) => Array.from(r.text)), labels: d.records.map((r) => r.label), lines: d.records.map((r) => r.line), names: d.classes };
   }
   const f = kind === "segment" ? "segmented" : format;
   if (f !== "jsonl" && f !== "conll" && f !== "segmented") throw new InputError(`${file}: tagging reads jsonl or conll, not --format ${format}`);
   const d: TaggingData = parseTaggingData(text, file, f);
-  if (d.tags.length < 2) throw new InputError(`${file}: every character has the tag "${d.tags[0]}"; a tagger needs at least two tags`);
+  if (d.tags.length < 2 && !options.evaluating) throw new InputError(`${file}: every character has the tag "${d.tags[0]}"; a tagger needs at least two tags`);
   return { file, kind, sequences: d.records.map((r) => r.chars), labels: d.records.map((r) => r.tags), lines: d.records.map((r) => r.line), names: d.tags };
 }
 
@@ -90,6 +96,8 @@ export interface TextTaskRequest {
   vocabCap?: number;
   /** the network: cell, layers, hidden, embed, … (vocabSize and outputs are the task's) */
   network: Omit<ModelSpec, "vocabSize" | "outputs">;
+  /** a run to continue: its model, vocabulary, task (classes or tags, length cap, seed) instead of new ones */
+  resume?: Model;
 }
 
 export interface PreparedTextTask {
@@ -112,14 +120,14 @@ export const DEFAULT_MAX_LENGTH = 256;
 
 /** Reads, checks, splits and encodes everything a run needs, before anything is trained or written. */
 export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
-  if (r.bidirectional) throw new InputError("--bidirectional needs the core's bidirectional layers, which this build does not have yet");
-  if (r.crf) throw new InputError("--crf needs the core's backward from an external logit gradient (for the CRF's transitions), which this build does not have yet; without it the tagger still decodes only sequences its tag scheme allows");
-  if (r.crf && r.kind === "classify") throw new InputError("--crf is for --task tag or segment");
+  if (r.crf && r.kind === "classify") throw new InputError("--crf is for --task tag or segment (a classifier has one label per record)");
   if (r.pool !== undefined && r.kind !== "classify") throw new InputError("--pool is for --task classify (a tagger predicts at every character)");
   if (r.classWeights === "balanced" && r.kind !== "classify") throw new InputError("--class-weights is for --task classify");
-  const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
+  const resumed = r.resume ? textTaskModelOf(r.resume) : null;
+  if (resumed && resumed.kind !== r.kind) throw new InputError(`the checkpoint holds a ${resumed.kind} model, not --task ${r.kind}`);
+  const maxLength = resumed ? resumed.task.meta.maxLength : r.maxLength ?? DEFAULT_MAX_LENGTH;
   if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 4096) throw new InputError(`--max-length must be a whole number from 1 to 4096, not ${maxLength}`);
-  const seed = r.seed ?? 1;
+  const seed = resumed ? resumed.task.meta.seed : r.seed ?? 1;
   const all = readLabelledFile(r.data, r.kind, r.read);
   let trainPart: LabelledFile, valPart: LabelledFile;
   if (r.val !== undefined) {
@@ -137,24 +145,25 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
   }
   const names = trainPart.names.filter((n) => (r.kind === "classify" ? trainPart.labels.includes(n) : trainPart.labels.some((t) => (t as string[]).includes(n))));
   if (names.length < 2) throw new InputError(`${r.data}: the training part has only ${names.length === 1 ? `"${names[0]}"` : "no labels"}; it needs at least two ${r.kind === "classify" ? "classes" : "tags"}`);
-  const allNames = [...new Set([...names, ...(r.kind === "classify" ? valPart.labels as string[] : (valPart.labels as string[][]).flat())])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const allNames = resumed ? resumed.names
+    : [...new Set([...names, ...(r.kind === "classify" ? valPart.labels as string[] : (valPart.labels as string[][]).flat())])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const counts = new Map<string, number>();
   const chars = new Map<string, number>();
   let total = 0;
   trainPart.sequences.forEach((s) => { for (const c of s.slice(0, maxLength)) { chars.set(c, (chars.get(c) ?? 0) + 1); total++; } });
   trainPart.labels.forEach((l) => { for (const n of typeof l === "string" ? [l] : l) counts.set(n, (counts.get(n) ?? 0) + 1); });
   if (chars.size < 2) chars.set(chars.has("\u0000") ? "\u0001" : "\u0000", 0); // a one-character alphabet still gets a vocabulary of two
-  const vocab = CharVocabulary.fromCounts(chars, total, r.vocabCap ?? DEFAULT_VOCAB_CAP).vocab;
+  const vocab = resumed ? resumed.model.vocab : CharVocabulary.fromCounts(chars, total, r.vocabCap ?? DEFAULT_VOCAB_CAP).vocab;
   const trainEnc = encodeSequences(vocab, trainPart.sequences, targetIds(trainPart, allNames), maxLength);
   const valEnc = encodeSequences(vocab, valPart.sequences, targetIds(valPart, allNames), maxLength);
   let window = 1;
   for (const s of trainPart.sequences) window = Math.max(window, Math.min(s.length, maxLength));
   for (const s of valPart.sequences) window = Math.max(window, Math.min(s.length, maxLength));
-  const task = r.kind === "classify"
+  const task = resumed ? resumed.task : r.kind === "classify"
     ? new ClassifyTask({ classes: allNames, pool: r.pool ?? "last", seed, maxLength,
       classWeights: r.classWeights === "balanced" ? balancedClassWeights(trainEnc.data.targets, allNames.length) : null }, vocab.size)
-    : new TagTask({ tags: allNames, scheme: detectScheme(allNames), segment: r.kind === "segment", maxLength, seed }, vocab.size);
-  const spec: ModelSpec = { ...r.network, vocabSize: vocab.size, outputs: allNames.length };
+    : new TagTask({ tags: allNames, scheme: schemeOf(allNames, trainEnc.data), segment: r.kind === "segment", maxLength, seed }, vocab.size, r.crf === true);
+  const spec: ModelSpec = resumed ? resumed.model.spec : { ...r.network, vocabSize: vocab.size, outputs: allNames.length, ...(r.bidirectional ? { bidirectional: true } : {}), ...(r.crf ? { crf: true } : {}) };
   validateSpec(spec);
   const files = r.val !== undefined ? [r.data, r.val] : [r.data];
   const hash = createHash("sha256");
@@ -166,6 +175,46 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
     corpus: { files, sha256: hash.digest("hex"), chars: trainEnc.data.ids.length + valEnc.data.ids.length, trainChars: trainEnc.data.ids.length },
     trainSequences: trainPart.sequences.length, valSequences: valPart.sequences.length,
   };
+}
+
+/** The tag set's scheme (tagTask.ts detectScheme), or none when the training tags break it (an I-X after O): decoding must allow what the data holds. */
+function schemeOf(tags: string[], data: SequenceData): TagScheme {
+  const scheme = detectScheme(tags);
+  if (scheme === "none") return scheme;
+  const rules = transitionRules(tags, scheme), K = tags.length;
+  for (let i = 0; i + 1 < data.offsets.length; i++) {
+    const o = data.offsets[i], n = data.offsets[i + 1] - o;
+    if (!rules.first[data.targets[o]] || !rules.last[data.targets[o + n - 1]]) return "none";
+    for (let t = 1; t < n; t++) if (!rules.allowed[data.targets[o + t - 1] * K + data.targets[o + t]]) return "none";
+  }
+  return scheme;
+}
+
+/** Defaults of a text-task run that differ from a language model's (TrainOptions' others apply). */
+export const TEXT_TASK_DEFAULTS = { batch: 32, epochs: 10, hidden: 64, embed: 32, layers: 1, valFraction: 0.1 } as const;
+
+/**
+ * The Trainer of a prepared run (the CLI's and the editor's): `options` over the language model's
+ * defaults, with the window set to the data's (PreparedTextTask.window) and the batch at most the
+ * training records. Drive it with a TrainingSession; dispose() it after.
+ */
+export function createTextTaskTrainer(p: PreparedTextTask, options: Partial<TrainOptions> = {}, threads = 1): Trainer<SequenceData, SequenceBatches> {
+  const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, valFraction: TEXT_TASK_DEFAULTS.valFraction, ...options,
+    batch: Math.min(options.batch ?? TEXT_TASK_DEFAULTS.batch, p.trainSequences), seq: p.window };
+  o.valFraction = Math.min(0.5, o.valFraction);
+  return new Trainer<SequenceData, SequenceBatches>(p.spec, p.vocab, { train: p.train, val: p.val }, o, p.corpus, null, undefined, threads, p.task);
+}
+
+/**
+ * The Trainer continuing `model` (a training checkpoint of a run on the same data: its options,
+ * weights, optimizer moments and position). `p` must come from prepareTextTask with `resume: model`.
+ */
+export function resumeTextTaskTrainer(p: PreparedTextTask, model: Model, threads = 1): Trainer<SequenceData, SequenceBatches> {
+  const t = model.training;
+  if (!t) throw new InputError("the checkpoint holds weights only (no optimizer state); it cannot be resumed exactly");
+  if (t.corpus.sha256 !== p.corpus.sha256) throw new InputError(`the data differs from the run's (${t.corpus.files.join(", ")}); resuming needs the same files`);
+  if (t.options.seq !== p.window) throw new InputError(`the data's longest record (${p.window} characters) differs from the run's window ${t.options.seq}`);
+  return new Trainer<SequenceData, SequenceBatches>(p.spec, p.vocab, { train: p.train, val: p.val }, t.options, p.corpus, model, undefined, threads, p.task);
 }
 
 // ---------------------------------------------------------------- a trained model
@@ -193,10 +242,19 @@ export function loadTextTaskModel(checkpoint: string): TextTaskModel {
   return textTaskModelOf(loadCheckpoint(checkpoint), checkpoint);
 }
 
+// One core per loaded model, made on first use and kept (a hover or a line decoration predicts one
+// line at a time: instantiating a core each time would cost more than the prediction).
+const cores = new WeakMap<TextTaskModel, Core>();
+
 function modelCore(m: TextTaskModel): Core {
-  const core = new Core(coreShape(m.model.spec), "f32");
-  core.params().set(m.model.params);
-  core.freezeWeights();
+  let core = cores.get(m);
+  if (!core) {
+    core = new Core(coreShape(m.model.spec), "f32");
+    m.task.prepareCore(core);
+    core.params().set(m.model.params);
+    core.freezeWeights();
+    cores.set(m, core);
+  }
   return core;
 }
 
@@ -241,7 +299,7 @@ export type TextTaskEvalResult = ClassifyEvalResult | TagEvalResult;
 
 /** The model on a labelled file read as it was trained (every record whole: no --max-length cut at evaluation). */
 export function evaluateTextTask(m: TextTaskModel, file: string, read: ReadOptions = {}): TextTaskEvalResult {
-  const f = readLabelledFile(file, m.kind, { ...read, maxClasses: Math.max(read.maxClasses ?? 0, m.names.length + 1000) });
+  const f = readLabelledFile(file, m.kind, { ...read, maxClasses: Math.max(read.maxClasses ?? 0, m.names.length + 1000), evaluating: true });
   const window = Math.max(1, ...f.sequences.map((s) => s.length));
   const { data } = encodeSequences(m.model.vocab, f.sequences, targetIds(f, m.names), window);
   const core = modelCore(m);

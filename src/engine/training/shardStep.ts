@@ -33,7 +33,8 @@ export function dropoutKeyFor(seed: number, step: number): number {
 /** The core's buffers as a task's batch writes them (views made now: see Core). */
 export function coreBuffers(core: Core): BatchBuffers {
   const values = core.regression; // the numeric task's buffers (forecasting), when the core has them
-  return { tokens: core.inputs(), vectors: values ? core.denseInputs() : null, targets: core.targets(), targetValues: values ? core.realTargets() : null, lossWeights: core.lossWeights(), lengths: core.lengths() };
+  return { tokens: core.inputs(), vectors: values ? core.denseInputs() : null, targets: core.targets(), targetValues: values ? core.realTargets() : null, lossWeights: core.lossWeights(), lengths: core.lengths(),
+    classTargets: core.classTargets(), streamWeights: core.streamWeights() };
 }
 
 /** Returns this shard's mean loss; the core's gradient block holds this shard's mean gradient. */
@@ -49,7 +50,9 @@ export function runShard(core: Core, batches: TaskBatches, layers: number, hidde
   batches.fillBatch(job.batchIndex, coreBuffers(core), b0, b1);
   core.zeroGrads();
   core.setDropoutKey(job.dropoutKey, b0, B);
-  const loss = core.forward(true, job.dropout, true);
+  let loss = core.forward(true, job.dropout, true);
+  // a loss the core's head does not compute (a CRF over the per-step logits) replaces it and its ∂L/∂logits
+  if (batches.externalLoss) loss = batches.externalLoss(core, job.batchIndex, b0, b1);
   core.backward();
   for (let l = 0; l < layers; l++) {
     const from = (l * B + b0) * hidden;

@@ -13,7 +13,9 @@ const w = workerData as ShardWorkerInit;
 if (process.env[LOW_PRIORITY_ENV]) lowerThisThreadPriority();
 const core = new Core(coreShape(w.spec), "f32", w.variant);
 core.setShape(w.b1 - w.b0, w.window);
-const batches = restoreTask(w.task, w.spec).batches(w.data, w.batch, w.window);
+const task = restoreTask(w.task, w.spec);
+task.prepareCore?.(core);
+const batches = task.batches(w.data, w.batch, w.window);
 let generation = 0;
 
 for (;;) {

@@ -124,6 +124,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     const shards = shardStreams(options.batch, this.threads);
     this.mainShard = shards[0];
     this.core = new Core(coreShape(spec), "f32", variant);
+    this.task.prepareCore?.(this.core);
     this.core.setShape(this.mainShard.b1 - this.mainShard.b0, options.seq);
     this.state = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
     this.nextState = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
@@ -249,7 +250,10 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
 
   /** One validation pass through the task: its evaluation and metrics, and whether its selection metric improved. */
   validate(): ValidationResult | null {
-    if (!this.evalCore) this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
+    if (!this.evalCore) {
+      this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
+      this.task.prepareCore?.(this.evalCore);
+    }
     this.evalCore.params().set(this.core.params());
     const evaluation = this.task.evaluate(this.evalCore, this.data.val, this.options.batch, this.options.seq);
     if (evaluation === null) return null;
