@@ -31,6 +31,7 @@ import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
 import { startForecaster } from "./forecastTraining";
 import { TextTaskCommands } from "./textTaskCommands";
 import { startTextTask } from "./textTaskTraining";
+import { TextTaskTrainingPanel } from "./panels/textTaskTrainingPanel";
 import { TextTaskDecorations } from "./textTaskDecorations";
 import { TextTaskPredictions } from "./textTaskPredictions";
 
@@ -291,7 +292,11 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { log, extensionPath: context.extensionPath }));
   context.subscriptions.push(forecasts, forecastCommands, ...forecastCommands.register(), vscode.languages.registerHoverProvider(TABLE_SELECTOR, new ForecastHover(forecasts)));
   // classification, tagging and segmentation of labelled files, trained in the training worker
-  const textTasks = new TextTaskCommands(context.extensionPath, (choice) => startTextTask(choice, { log, extensionPath: context.extensionPath }));
+  const textTasks = new TextTaskCommands(context.extensionPath, async (choice) => {
+    const run = await startTextTask(choice, { log, extensionPath: context.extensionPath });
+    if (run) TextTaskTrainingPanel.show(panels, run.recordFile); // its validations as they come
+    return run;
+  });
   // what a classifier, tagger or segmenter says, run in the text-task worker and drawn in the editor
   const textMarks = new TextTaskDecorations();
   const textPredictions = new TextTaskPredictions(panels, textMarks);

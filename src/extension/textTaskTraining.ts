@@ -66,7 +66,11 @@ export interface TextTaskTrainingDeps { log: vscode.LogOutputChannel; extensionP
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? "—" : `${(100 * v).toFixed(1)} %`);
 const f1 = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toFixed(3));
 
+/** The runs training now, by their record's path (a panel follows one). */
+export const runningTextTasks = new Map<string, TextTaskRun>();
+
 export class TextTaskRun {
+  private readonly updates = new Set<(r: TextTaskRecord) => void>();
   private readonly channel: WorkerChannel<never, never, never, TrainingEvent>;
   readonly record: TextTaskRecord;
   readonly finished: Promise<TextTaskRecord>;
@@ -84,7 +88,16 @@ export class TextTaskRun {
     });
   }
 
+  /** Called with the record after each change (a validation, the end). */
+  onDidUpdate(listener: (r: TextTaskRecord) => void): vscode.Disposable {
+    this.updates.add(listener);
+    return { dispose: () => this.updates.delete(listener) };
+  }
+
+  get recordFile(): string { return this.recordPath; }
+
   start(): void {
+    runningTextTasks.set(this.recordPath, this);
     this.save();
     const c = this.choice;
     this.channel.send({
@@ -122,6 +135,7 @@ export class TextTaskRun {
     if (this.record.state !== "training") return;
     this.record.state = state;
     if (why) this.record.message = why;
+    runningTextTasks.delete(this.recordPath);
     this.save();
     void this.channel.stop("the run ended");
     if (state === "failed") void prompts.error(vscode.l10n.t("RNN Lab: training on {0} failed: {1}", basename(this.choice.file), why ?? ""));
@@ -140,6 +154,7 @@ export class TextTaskRun {
     } catch (e) {
       this.deps.log.error(`cannot write ${this.recordPath}: ${(e as Error).message}`);
     }
+    for (const l of this.updates) l(this.record);
   }
 }
 

@@ -3,8 +3,8 @@
 // sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
 // sends: parseFromWebview checks every field and range and returns null for anything else.
 
-export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport" | "explainPrediction";
-export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport", "explainPrediction"];
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport" | "explainPrediction" | "textTaskTraining";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport", "explainPrediction", "textTaskTraining"];
 
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
@@ -16,7 +16,8 @@ export type PanelRestore =
   | { kind: "gradientCheck" }
   | { kind: "forecast"; file: string; target: string; timeColumn?: string }
   | { kind: "classificationReport"; checkpoint: string; file: string }
-  | { kind: "explainPrediction"; checkpoint: string; text: string };
+  | { kind: "explainPrediction"; checkpoint: string; text: string }
+  | { kind: "textTaskTraining"; record: string };
 
 import type { ClassificationReportData, ReportRecord } from "../engine/insight/classificationReportData";
 import type { AttributionResult } from "./textPredictions";
@@ -139,6 +140,17 @@ export interface ForecastTrainingData {
 /** A classifier's evaluation on a labelled file, as the classification report panel draws it (made by src/engine/insight/classificationReportData.ts). */
 export type { ClassificationReportData, ReportRecord };
 
+/** A classifier's, tagger's or segmenter's training as its panel draws it: every validation, the classes or tags with their training counts. */
+export interface TextTaskTrainingData {
+  title: string;
+  model: string;
+  state: "training" | "done" | "failed" | "stopped";
+  names: string[];
+  counts: number[];
+  validations: { step: number; valLoss: number; valAccuracy: number; valF1: number }[];
+  message?: string;
+}
+
 // ---- host → webview ----
 
 export type ToWebview =
@@ -164,6 +176,7 @@ export type ToWebview =
   | { type: "forecast.training"; training: ForecastTrainingData }
   | { type: "report.data"; data: ClassificationReportData }
   | { type: "explain.data"; model: string; attribution: AttributionResult }
+  | { type: "textTask.data"; data: TextTaskTrainingData }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -196,7 +209,9 @@ export type FromWebview =
   /** Open the report's file at a record's line. */
   | { type: "report.reveal"; line: number }
   /** Explain again with this many integrated-gradients steps. */
-  | { type: "explain.steps"; steps: number };
+  | { type: "explain.steps"; steps: number }
+  /** Stop the text task's run this panel follows (the best model so far is kept). */
+  | { type: "textTask.stop" };
 
 export const LIMITS = {
   typedText: 5000, // characters of text a heatmap reads
@@ -268,6 +283,8 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
     case "classificationReport":
       if (x.type === "report.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
+    case "textTaskTraining":
+      return x.type === "textTask.stop" ? { type: x.type } : null;
     case "explainPrediction":
       if (x.type === "explain.steps" && isInt(x.steps, ...LIMITS.explainSteps)) return { type: x.type, steps: x.steps };
       return null;
@@ -291,6 +308,7 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
     case "forecast": return typeof r.file === "string" && typeof r.target === "string" && (r.timeColumn === undefined || typeof r.timeColumn === "string");
     case "classificationReport": return typeof r.checkpoint === "string" && typeof r.file === "string";
     case "explainPrediction": return typeof r.checkpoint === "string" && typeof r.text === "string";
+    case "textTaskTraining": return typeof r.record === "string";
     default: return false;
   }
 }

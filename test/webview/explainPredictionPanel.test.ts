@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseFromWebview } from "../../src/protocol/webview";
-import { explainFixture } from "./explainData";
+import { explainFixture, trainingFixture } from "./explainData";
 import { ThemeName, chromiumAvailable, openPanel, startHarness, stopHarness } from "./panelHarness";
 
 before(async () => {
@@ -55,4 +55,26 @@ describe("Explain Prediction in Chromium", () => {
       await p.page.close();
     });
   }
+});
+
+describe("text task training panel in Chromium", () => {
+  test("validation accuracy and F1, the loss, the best validation named, Stop while training", async () => {
+    const d = trainingFixture();
+    const p = await openPanel("textTaskTraining", "dark");
+    await p.send({ type: "textTask.data", data: d });
+    const r = await p.rendered(0, (s) => s.validations === 5);
+    const bestAt = d.validations.reduce((b, v, i) => (v.valF1 > d.validations[b].valF1 ? i : b), 0);
+    assert.deepEqual([r.bestStep, r.bestF1, r.datasets, r.names, r.stopShown], [d.validations[bestAt].step, d.validations[bestAt].valF1, 3, 3, true]);
+    assert.match(await p.page.locator("#state").textContent() ?? "", /^training · 5 validations · best F1 0\.610 \(accuracy 71\.0 %\) at step 400$/);
+    assert.equal(await p.page.locator("#labels").textContent(), "negative 40 · neutral 30 · positive 50");
+    await p.screenshot("textTaskTraining-dark");
+    await p.page.getByRole("button", { name: "Stop Training" }).click();
+    assert.deepEqual((await p.posted()).filter((m) => m.type === "textTask.stop"), [{ type: "textTask.stop" }]);
+    assert.deepEqual(parseFromWebview("textTaskTraining", { type: "textTask.stop" }), { type: "textTask.stop" });
+    await p.send({ type: "textTask.data", data: { ...d, state: "done" } });
+    const done = await p.rendered(0, (s) => s.state === "done");
+    assert.equal(done.stopShown, false, "no Stop once it has ended");
+    assert.deepEqual(p.problems, []);
+    await p.page.close();
+  });
 });

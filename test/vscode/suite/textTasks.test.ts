@@ -194,6 +194,11 @@ describe("Classify, tag and segment text in VS Code", () => {
       const evalOut = jsonLines(cli("eval", run.checkpoint, moodTest.fsPath, "--json")).find((o) => o.type === "eval") as { labels: string[]; records: number };
       assert.deepEqual(evalOut.labels, done.names);
       assert.equal(evalOut.records, 400);
+      // its panel drew every validation
+      type Panel = { host: { kind: string; rendered: Record<string, unknown> } };
+      const trainingPanel = await until("the training panel to draw", () => [...(api.panels.open as Set<Panel>)].find((p) => p.host.kind === "textTaskTraining" && p.host.rendered.validations === done.validations.length && p.host.rendered.state === "done"), 30_000);
+      assert.equal(trainingPanel.host.rendered.bestF1, done.bestValF1);
+      await screenshot("text-tasks-training");
       // the model explorer lists the run with its task, classes and best validation scores
       await api.explorer.refresh();
       const nodes = api.explorer.getChildren().filter((n) => n.kind === "textTask");
