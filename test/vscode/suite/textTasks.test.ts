@@ -177,12 +177,12 @@ describe("Classify, tag and segment text in VS Code", () => {
       zh = file("reading.txt", "今天上海很便宜\n\n我觉得自行车很忙。\n");
     });
 
-    it("Train Classifier on This File… trains in the training worker: validations with accuracy and F1, the best checkpoint, then predictions from it", async function () {
+    it("Train Classifier on This File… trains a bidirectional GRU in the training worker: validations with accuracy and F1, the best checkpoint, its panel, the explorer, Explain Prediction on it", async function () {
       this.timeout(120_000);
       const data = vscode.Uri.file(join(ws(), "sentence-mood.csv"));
       copyFileSync(join(ext(), "media", "examples", "sentence-mood.csv"), data.fsPath);
       const run = await vscode.commands.executeCommand<{ checkpoint: string; finished: Promise<{ state: string; message?: string; validations: { valAccuracy: number; valF1: number }[]; bestValF1?: number | null; names: string[]; counts: number[] }> }>(
-        "rnnLab.trainClassifier", data, { cell: "gru", bidirectional: false, layers: 1, hidden: 16, seconds: 4 });
+        "rnnLab.trainClassifier", data, { cell: "gru", bidirectional: true, layers: 1, hidden: 16, seconds: 4 });
       assert.ok(run, "the command returns the run");
       const done = await run.finished;
       assert.equal(done.state, "done", done.message);
@@ -206,7 +206,14 @@ describe("Classify, tag and segment text in VS Code", () => {
       assert.ok(item, `a tree item for ${run.checkpoint}`);
       assert.equal(item.label, "classifier of sentence-mood.csv");
       assert.equal(item.description, `3 classes · best validation accuracy ${(100 * (done.validations.find((v) => v.valF1 === done.bestValF1)!.valAccuracy)).toFixed(1)} %, F1 ${done.bestValF1!.toFixed(3)}`);
-      assert.match(String(item.tooltip), /^classifier: GRU 1×16\nclasses: exclamation, question, statement\nbest validation accuracy/);
+      assert.match(String(item.tooltip), /^classifier: GRU 1×16 \(both directions\)\nclasses: exclamation, question, statement\nbest validation accuracy/);
+      // the bidirectional classifier explained: integrated gradients add up to its logit difference
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
+      editor.selection = new vscode.Selection(5, 0, 5, editor.document.lineAt(5).text.lastIndexOf(","));
+      const explained = await vscode.commands.executeCommand<{ attribution: { integratedGradients: number[]; logit: number; baselineLogit: number } }>("rnnLab.explainPrediction", { checkpoint: run.checkpoint });
+      const ig = explained.attribution.integratedGradients.reduce((x, y) => x + y, 0), diff = explained.attribution.logit - explained.attribution.baselineLogit;
+      console.log(`bidirectional explain: Σ IG ${ig.toFixed(6)} vs ${diff.toFixed(6)}`);
+      assert.ok(Math.abs(ig - diff) <= 0.01 * Math.abs(diff), `completeness: ${ig} vs ${diff}`);
     });
 
     it("Predict with a Model on This File…: each record's label after its line, the wrong ones exactly where rnn-lab eval says; the list of them", async () => {
