@@ -11,6 +11,8 @@ import { cellRecords, classificationReportData } from "../../src/engine/insight/
 import { codePointOffsets, rankedClasses, recordMark, tagScheme, tagSpans } from "../../src/engine/insight/textTaskMarks";
 import { previewLabelledText } from "../../src/engine/tasks/labelledPreview";
 import { attributionColour, completeness, isAttributionResult, isClassPredictions, isTagPredictions } from "../../src/protocol/textPredictions";
+import { isTextTaskReply, isTextTaskRequest } from "../../src/protocol/textTaskWorker";
+import { isToTrainingWorker, isTrainingEvent } from "../../src/protocol/trainingWorker";
 
 const oneLine = (pattern: RegExp) => (e: unknown) => e instanceof InputError && pattern.test(e.message) && !e.message.includes("\n");
 
@@ -112,5 +114,38 @@ describe("editor marks", () => {
     assert.ok(isAttributionResult(a));
     assert.ok(!isAttributionResult({ ...a, integratedGradients: [0.1] }), "one attribution per character");
     assert.ok(!isAttributionResult({ ...a, target: 2 }));
+  });
+});
+
+describe("the text-task worker's and the training worker's checks", () => {
+  test("requests: lines from 1, non-empty texts within the cap, steps 1 to 1024; anything else refused", () => {
+    assert.ok(isTextTaskRequest({ type: "predictLines", id: 1, checkpoint: "m.safetensors", lines: [{ line: 1, column: 0, text: "今天" }] }));
+    assert.ok(!isTextTaskRequest({ type: "predictLines", id: 1, checkpoint: "m.safetensors", lines: [{ line: 0, column: 0, text: "x" }] }));
+    assert.ok(!isTextTaskRequest({ type: "predictLines", id: 1, checkpoint: "m.safetensors", lines: [{ line: 1, column: 0, text: "" }] }));
+    assert.ok(isTextTaskRequest({ type: "explain", id: 2, checkpoint: "m.safetensors", text: "good", steps: 32 }));
+    assert.ok(!isTextTaskRequest({ type: "explain", id: 2, checkpoint: "m.safetensors", text: "good", steps: 0 }));
+    assert.ok(!isTextTaskRequest({ type: "explain", id: 2, checkpoint: "m.safetensors", text: "x".repeat(5000), steps: 32 }));
+    assert.ok(!isTextTaskRequest({ type: "delete", id: 3, checkpoint: "m.safetensors" }));
+  });
+
+  test("replies: a report's matrix square and its records' classes in range", () => {
+    const report = { title: "t", file: "f.csv", classes: ["a", "b"], accuracy: 1, macroF1: 1, weightedF1: 1, perClass: [{}, {}], confusion: [[1, 0], [0, 1]], records: [{ line: 2, text: "x", truth: 0, predicted: 0, confidence: 0.9 }] };
+    assert.ok(isTextTaskReply({ id: 1, ok: true, result: { type: "report", report } }));
+    assert.ok(!isTextTaskReply({ id: 1, ok: true, result: { type: "report", report: { ...report, confusion: [[1, 0]] } } }));
+    assert.ok(!isTextTaskReply({ id: 1, ok: true, result: { type: "report", report: { ...report, records: [{ line: 2, text: "x", truth: 2, predicted: 0, confidence: 1 }] } } }));
+    assert.ok(isTextTaskReply({ id: 1, ok: false, message: "m.safetensors is a tagger" }));
+    assert.ok(isTextTaskReply({ id: 1, ok: true, result: { type: "describe", kind: "segment", names: ["B", "E", "M", "S"], description: "GRU 1×16" } }));
+    assert.ok(!isTextTaskReply({ id: 1, ok: true, result: { type: "describe", kind: "forecast", names: [], description: "" } }));
+  });
+
+  test("the training worker's textTask command and events", () => {
+    const request = { kind: "classify", data: "r.csv", bidirectional: true, cell: "gru", layers: 1, hidden: 16, seconds: 4, out: "o.safetensors" };
+    assert.ok(isToTrainingWorker({ type: "textTask", request }));
+    assert.ok(!isToTrainingWorker({ type: "textTask", request: { ...request, seconds: 0 } }));
+    assert.ok(!isToTrainingWorker({ type: "textTask", request: { ...request, kind: "forecast" } }));
+    assert.ok(isTrainingEvent({ type: "textTaskEval", step: 10, valLoss: 1, valAccuracy: 0.5, valF1: 0.4, improved: true, fraction: 0.1 }));
+    assert.ok(!isTrainingEvent({ type: "textTaskEval", step: 10, valLoss: 1, valAccuracy: 0.5, valF1: "0.4", improved: true, fraction: 0.1 }));
+    assert.ok(isTrainingEvent({ type: "textTaskStarted", description: "GRU", params: 10, names: ["a", "b"], counts: [1, 2], trainRecords: 3, valRecords: 1, truncated: 0 }));
+    assert.ok(!isTrainingEvent({ type: "textTaskStarted", description: "GRU", params: 10, names: ["a", "b"], counts: [1], trainRecords: 3, valRecords: 1, truncated: 0 }), "a count per name");
   });
 });
