@@ -127,7 +127,7 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
     const trainer = resumeFrom ? resumeTextTaskTrainer(prepared, resumeFrom, threads) : createTextTaskTrainer(prepared, options, threads);
     try {
       const cut = prepared.truncated.train + prepared.truncated.val;
-      say(`training ${kind} ${describeSpec(spec)}${spec.bidirectional ? ", bidirectional" : ""}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
+      say(`training ${kind} ${describeSpec(spec)}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
       say(`${files[0]}: ${prepared.trainSequences} training + ${prepared.valSequences} validation records; window ${window}; ${trainer.batches.batchesPerEpoch} steps per epoch`);
       if (cut > 0) say(`note: ${cut} record${cut > 1 ? "s" : ""} longer than --max-length ${task.meta.maxLength} ${cut > 1 ? "were" : "was"} cut to it (${prepared.truncated.train} training, ${prepared.truncated.val} validation)`);
       record({ type: "start", task: kind, model: spec, options, params: paramCount(spec), labels: kind === "classify" ? task.head.width : undefined, names: Object.keys(prepared.counts), counts: prepared.counts,

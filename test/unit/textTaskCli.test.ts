@@ -129,7 +129,7 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     for (const pool of ["mean", "max"]) {
       const t = runCli(["train", "mood.csv", "--task", "classify", ...FAST, "--epochs", "1", "--bidirectional", "--pool", pool, "--cell", "gru", "--out", `${pool}.safetensors`], { cwd: dir });
       assert.equal(t.status, 0, t.stderr);
-      assert.match(t.stderr, /training classify GRU 1×8, embedding 4, vocabulary \d+, bidirectional; 834 parameters/);
+      assert.match(t.stderr, /training classify GRU 1×8, bidirectional, embedding 4, vocabulary \d+; 834 parameters/);
       const e = JSON.parse(runCli(["eval", `${pool}.safetensors`, "mood.csv", "--json"], { cwd: dir }).stdout);
       assert.equal(e.records, 40);
     }
