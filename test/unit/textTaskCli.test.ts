@@ -159,6 +159,14 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     const end = jsonLines(rest.stdout).find((l) => l.type === "summary")!;
     assert.equal(end.step, whole.step);
     assert.equal(end.loss, whole.loss);
+    // --out is the last state (resumed from), --best the best validation model: the two runs' best models evaluate the same, bit for bit
+    assert.ok(readdirSync(dir).includes("whole.best.safetensors") && readdirSync(dir).includes("part.best.safetensors"));
+    const evalOf = (ckpt: string) => { const e = runCli(["eval", ckpt, "v.jsonl", "--json"], { cwd: dir }); assert.equal(e.status, 0, e.stderr); return JSON.parse(e.stdout); };
+    assert.deepEqual(evalOf("part.best.safetensors"), evalOf("whole.best.safetensors"));
+    assert.deepEqual(evalOf("part.safetensors"), evalOf("whole.safetensors"));
+    const again = runCli(["train", "v.jsonl", "--task", "tag", "--resume", "part.safetensors", "--best", "part.safetensors"], { cwd: dir });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /--best must differ from --out/);
     writeFileSync(join(dir, "w.jsonl"), vowelJsonl(41));
     const other = runCli(["train", "w.jsonl", "--task", "tag", "--resume", "part.safetensors", "--out", "x.safetensors"], { cwd: dir });
     assert.equal(other.status, 1);
