@@ -13,6 +13,7 @@ import { lossOnText } from "../engine/training/evaluate";
 import { ADDITIVE_FORMS, AdditiveForm, CELL_TYPES, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
+import { SequencePool } from "../engine/core/coreAbi";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
 import { clock } from "../protocol/clock";
 import { DEFAULT_SAMPLE_OPTIONS, Sampler, SampleOptions } from "../engine/insight/sampler";
@@ -44,7 +45,7 @@ const USAGE = `usage:
                         [--steps N | --seconds N | --epochs N] [--seed N] [--threads N] [--out PATH] [--resume CKPT] [--force] [--json]
   rnn-lab sample CKPT [--prime TEXT] [--length N] [--temperature F] [--top-k N] [--top-p F] [--seed N] [--json]
   rnn-lab eval CKPT FILE [--json]
-  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--json]
+  rnn-lab gradcheck [--cell ${CELLS}] [cell options: --gru-reset, --tau, --learn-tau, --dt, --additive-form] [--layers N] [--hidden N] [--bidirectional [--pool last|mean|max]] [--json]
   rnn-lab import WEIGHTS.safetensors --vocab VOCAB --out CKPT [--map FROM=TO]... [--nonlinearity ${NONLINEARITIES.join("|")}] [--cell ${CELLS}] [--tau T] [--dt D] [--gru-reset ${GRU_RESETS.join("|")}] [--task classify --labels LABELS.json [--pool last|mean|max] | --task tag|segment --tags TAGS.json] [--force] [--json]
   rnn-lab export CKPT --format safetensors|onnx|pytorch --out PATH [--data FILE]... [--force] [--json]
 ${FORECAST_USAGE}
@@ -553,7 +554,11 @@ async function evaluate(args: string[]): Promise<number> {
 async function gradcheck(args: string[]): Promise<number> {
   const { flags } = parse("gradcheck", args, { cell: "string", nonlinearity: "string", layers: "string", hidden: "string", embed: "string", vocab: "string",
     peephole: "boolean", coupled: "boolean", residual: "boolean", dropout: "string", batch: "string", seq: "string", seed: "string", json: "boolean",
-    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string" }, [0, 0]);
+    tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", bidirectional: "boolean", pool: "string" }, [0, 0]);
+  // a bidirectional model has no language-model head: the classifier's pooled head (--pool) or, without it, the tagger's per-step head
+  if (flags.pool !== undefined && flags.bidirectional !== true) throw new UsageError("--pool goes with --bidirectional (a one-direction check uses the language-model head)");
+  const pool = flags.pool === undefined ? SequencePool.Steps : ({ last: SequencePool.Last, mean: SequencePool.Mean, max: SequencePool.Max } as Record<string, SequencePool>)[flags.pool as string];
+  if (pool === undefined) throw new UsageError(`--pool must be last, mean or max, not ${JSON.stringify(flags.pool)} (leave it out for a tagger's per-step head)`);
   const spec: ModelSpec = {
     cell: oneOf<CellType>(flags, "cell", CELL_TYPES, M.cell),
     nonlinearity: oneOf(flags, "nonlinearity", NONLINEARITIES, M.nonlinearity),
@@ -565,6 +570,7 @@ async function gradcheck(args: string[]): Promise<number> {
     coupled: flags.coupled === true,
     residual: flags.residual === true,
     ...cellOptionFlags(flags),
+    ...(flags.bidirectional === true ? { bidirectional: true } : {}),
   };
   Object.assign(spec, gruResetFlag(flags, spec.cell));
   if (flags.nonlinearity !== undefined && !cellEntry(spec.cell).options.includes("nonlinearity")) throw new UsageError(nonlinearityRefusal(spec.cell));
@@ -572,14 +578,14 @@ async function gradcheck(args: string[]): Promise<number> {
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
-  const results = gradientCheck(spec, { dropout, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
+  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
   const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {
     for (const r of results) process.stdout.write(JSON.stringify({ type: "tensor", name: r.name, size: r.size, max_rel_error: r.maxRelError, mean_rel_error: r.meanRelError, max_abs_error: r.maxAbsError, pass: r.maxRelError < GRADIENT_CHECK_THRESHOLD }) + "\n");
-    process.stdout.write(JSON.stringify({ type: "summary", model: spec, dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
+    process.stdout.write(JSON.stringify({ type: "summary", model: spec, ...(spec.bidirectional ? { pool: flags.pool ?? "steps" } : {}), dropout, max_rel_error: worst, threshold: GRADIENT_CHECK_THRESHOLD, pass }) + "\n");
   } else {
-    process.stdout.write(`gradient check of ${describeSpec(spec)} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
+    process.stdout.write(`gradient check of ${describeSpec(spec)}${spec.bidirectional ? `, ${flags.pool === undefined ? "per-step head" : `pool ${flags.pool}`}` : ""} (f64, central differences), threshold ${GRADIENT_CHECK_THRESHOLD}\n`);
     const w = Math.max(...results.map((r) => r.name.length));
     for (const r of results) {
       process.stdout.write(`  ${r.name.padEnd(w)}  ${String(r.size).padStart(6)} values  max rel ${r.maxRelError.toExponential(2)}  mean rel ${r.meanRelError.toExponential(2)}  ${r.maxRelError < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}\n`);

@@ -12,6 +12,9 @@ import type { TensorCheckRow } from "../protocol/webview";
 import { GradientCheckReply, GradientCheckRequest, isGradientCheckReply } from "../protocol/gradientCheckWorker";
 import { WorkerChannel } from "../protocol/messageChannel";
 
+/** The cells the text tasks train bidirectionally (issue 15): their reverse tensors are a path of their own. */
+const BIDIRECTIONAL_CHECKED: readonly ModelSpec["cell"][] = ["rnn", "lstm", "gru"];
+
 /** Small versions of the architectures: the check is about the maths, not the size. */
 function checkedModels(like?: ModelSpec): ModelSpec[] {
   const base = { nonlinearity: "tanh" as const, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false };
@@ -24,6 +27,8 @@ function checkedModels(like?: ModelSpec): ModelSpec[] {
     for (const c of CELLS) {
       for (const v of c.variants ?? [{ options: {} }]) specs.push({ ...base, cell: c.type, layers, ...v.options });
       if (c.options.includes("peephole")) specs.push({ ...base, cell: c.type, layers, peephole: true });
+      // the bidirectional RNN, LSTM and GRU of the text tasks (the per-step head; --pool in the CLI checks the pooled ones)
+      if (BIDIRECTIONAL_CHECKED.includes(c.type)) specs.push({ ...base, cell: c.type, layers, bidirectional: true });
     }
   }
   return specs;
@@ -67,7 +72,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
           const w = Math.max(...m.tensors.map((t) => t.maxRelError));
           worst = Math.max(worst, w);
-          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
+          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}${m.spec.bidirectional ? " (bidirectional)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
           report?.result(checkLabel(m.spec), m.tensors);
         } else if (m.type === "done") {

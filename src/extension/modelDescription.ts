@@ -18,6 +18,7 @@ function option(o: ModelOption): string {
     case "dt": return vscode.l10n.t("Δt {0}", o.dt);
     case "additive-form": return o.form === "state" ? vscode.l10n.t("state form") : vscode.l10n.t("input form");
     case "reset-before": return vscode.l10n.t("reset gate before the recurrent product");
+    case "bidirectional": return vscode.l10n.t("bidirectional");
   }
 }
 
@@ -47,7 +48,7 @@ export function namedShape(name: string, spec: ModelSpec): string {
 export function modelCheckLabel(spec: ModelSpec): string {
   const d = describeModel(spec);
   const options = d.options.filter((o) => o.kind === "peepholes" || o.kind === "coupled" || o.kind === "residual"
-    || o.kind === "tau" || o.kind === "dt" || o.kind === "additive-form" || o.kind === "reset-before").map(option);
+    || o.kind === "tau" || o.kind === "dt" || o.kind === "additive-form" || o.kind === "reset-before" || o.kind === "bidirectional").map(option);
   const depth = spec.layers === 1 ? vscode.l10n.t("1 layer") : vscode.l10n.t("{0} layers", spec.layers);
   return [d.cell, ...options, depth].join(vscode.l10n.t(", "));
 }

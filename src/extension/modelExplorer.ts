@@ -158,7 +158,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         const isActive = !!active && active.startsWith(model.dir + "/");
         // the label may already name the cell (Compare Cells names its models "text · GRU"): say it once
         const d = describeModel(m.spec);
-        const shape = label.toUpperCase().endsWith(` ${m.spec.cell.toUpperCase()}`) ? d.size : `${d.cell} ${d.size}`;
+        const bare = label.toUpperCase().endsWith(` ${m.spec.cell.toUpperCase()}`) ? d.size : `${d.cell} ${d.size}`;
+        const shape = m.spec.bidirectional ? vscode.l10n.t("{0} bidirectional", bare) : bare;
         item.description = [shape, vscode.l10n.t("{0} params", compact(paramCount(m.spec))),
           best !== null ? vscode.l10n.t("best {0} nats/char", best.toFixed(3)) : null, stateLabel(state), isActive ? vscode.l10n.t("active") : null].filter(Boolean).join(" · ");
         const tip = new vscode.MarkdownString();

@@ -22,7 +22,7 @@ export { setRegression, denseInputsPtr, realTargetsPtr, targetWidth } from "./ne
 // bidirectional layers, the pooled (sequence) head, backward from the engine's ∂L/∂logits, input gradients (mirrored in coreAbi.ts)
 export {
   setSequenceHead, dLogitsPtr, classTargetsPtr, streamWeightsPtr, pooledPtr, dEmbeddedPtr, inputGradPtr, setInputScale,
-  layerOutputPtr, directionHiddenPtr, directionCellPtr, directionCount, sequenceHead,
+  layerOutputPtr, directionHiddenPtr, directionCellPtr, directionGatesPtr, directionCount, sequenceHead,
 } from "./network";
 export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN } from "./regression";
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";

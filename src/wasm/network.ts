@@ -92,7 +92,8 @@ export const T_CRF_END = 22;
 //         backward half at step 0 (its state after reading the whole stream backwards) = PyTorch's h_n
 //   mean  Σ_{t<len} Y_t / len;   max  per column over t < len (the gradient goes to the arg max)
 // A pooled head writes logits [B, O] into rows 0 … B−1 of logitsPtr() and its loss is the weighted
-// softmax cross-entropy against classTargets [B] with weights streamWeights [B] (Σ w·ℓ / Σ w).
+// softmax cross-entropy against classTargets [B] with weights streamWeights [B] (Σ w·ℓ / Σ w); a
+// stream of length 0 carries no loss (and a negative class target none either, as in head.ts).
 export const POOL_STEPS = 0;
 export const POOL_LAST = 1;
 export const POOL_MEAN = 2;
@@ -465,7 +466,13 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
     fillRows(logits, B, O, param(headBOff), 0);
     gemmPacked(pooled, W, 1, headWP, logits, B, W, O, true);
     if (!withLoss) return 0;
-    return softmaxCrossEntropy(logits, classTargets, streamWeights, dLogits, B, O);
+    // a stream of length 0 (a batch's unused slot) carries no loss, as rows past a length do
+    let weights = streamWeights;
+    if (minLen == 0) {
+      for (let b = 0; b < B; b++) store<real>(at(rowWeights, b), lengthOf(b) == 0 ? <real>0 : load<real>(at(streamWeights, b)));
+      weights = rowWeights;
+    }
+    return softmaxCrossEntropy(logits, classTargets, weights, dLogits, B, O);
   }
   fillRows(logits, R, O, param(headBOff), 0);
   gemmPacked(lf(L - 1, F_Y), outWidth(L - 1), 1, headWP, logits, R, outWidth(L - 1), O, true);
@@ -1013,6 +1020,8 @@ export function layerOutputPtr(layer: i32): usize { return lf(layer, F_Y); }
 export function directionHiddenPtr(layer: i32, direction: i32): usize { return uf(unit(layer, direction), F_STATES); }
 export function directionCellPtr(layer: i32, direction: i32): usize { return S > 1 ? uf(unit(layer, direction), F_STATES) + (<usize>stateStride << alignof<real>()) : 0; }
 export function directionCount(): i32 { return D; }
+/** [T·B, GH] direction d's gate activations of the last forward pass (backward overwrites them). */
+export function directionGatesPtr(layer: i32, direction: i32): usize { return uf(unit(layer, direction), F_G); }
 export function sequenceHead(): i32 { return pool; }
 export function gradFlowPtr(): usize { return gradFlow; }
 export function getBatch(): i32 { return B; }

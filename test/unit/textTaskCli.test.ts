@@ -129,7 +129,7 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     for (const pool of ["mean", "max"]) {
       const t = runCli(["train", "mood.csv", "--task", "classify", ...FAST, "--epochs", "1", "--bidirectional", "--pool", pool, "--cell", "gru", "--out", `${pool}.safetensors`], { cwd: dir });
       assert.equal(t.status, 0, t.stderr);
-      assert.match(t.stderr, /training classify GRU 1×8, embedding 4, vocabulary \d+, bidirectional; 834 parameters/);
+      assert.match(t.stderr, /training classify GRU 1×8, bidirectional, embedding 4, vocabulary \d+; 834 parameters/);
       const e = JSON.parse(runCli(["eval", `${pool}.safetensors`, "mood.csv", "--json"], { cwd: dir }).stdout);
       assert.equal(e.records, 40);
     }
@@ -159,6 +159,14 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
     const end = jsonLines(rest.stdout).find((l) => l.type === "summary")!;
     assert.equal(end.step, whole.step);
     assert.equal(end.loss, whole.loss);
+    // --out is the last state (resumed from), --best the best validation model: the two runs' best models evaluate the same, bit for bit
+    assert.ok(readdirSync(dir).includes("whole.best.safetensors") && readdirSync(dir).includes("part.best.safetensors"));
+    const evalOf = (ckpt: string) => { const e = runCli(["eval", ckpt, "v.jsonl", "--json"], { cwd: dir }); assert.equal(e.status, 0, e.stderr); return JSON.parse(e.stdout); };
+    assert.deepEqual(evalOf("part.best.safetensors"), evalOf("whole.best.safetensors"));
+    assert.deepEqual(evalOf("part.safetensors"), evalOf("whole.safetensors"));
+    const again = runCli(["train", "v.jsonl", "--task", "tag", "--resume", "part.safetensors", "--best", "part.safetensors"], { cwd: dir });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /--best must differ from --out/);
     writeFileSync(join(dir, "w.jsonl"), vowelJsonl(41));
     const other = runCli(["train", "w.jsonl", "--task", "tag", "--resume", "part.safetensors", "--out", "x.safetensors"], { cwd: dir });
     assert.equal(other.status, 1);

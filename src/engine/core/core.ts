@@ -86,8 +86,8 @@ export class Core {
   get regression(): boolean { return this.x.targetWidth() > 0; }
   /** [Tmax·B, O], time-major: the head's values (the logits, for a classes head). */
   outputValues(): RealArray { return this.logits(); }
-  /** [layers, maxSteps]: ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
-  gradFlow(): RealArray { return this.view(this.x.gradFlowPtr(), this.layers * this.maxSteps); }
+  /** [layers·directions, maxSteps] (row l·directions + d): ‖∂L/∂h_t‖ from the last backward(recordFlow = true). */
+  gradFlow(): RealArray { return this.view(this.x.gradFlowPtr(), this.layers * this.directions * this.maxSteps); }
   /** [(maxSteps+1)·batch, hidden]: block 0 is the carried initial state. */
   hiddenStates(layer: number): RealArray { return this.view(this.x.hiddenPtr(layer), (this.maxSteps + 1) * this.batch * this.hidden); }
   cellStates(layer: number): RealArray { return this.view(this.x.cellPtr(layer), (this.maxSteps + 1) * this.batch * this.hidden); }
@@ -168,6 +168,8 @@ export class Core {
   /** [(maxSteps+1)·batch, hidden]: direction d's hidden states (d = 1: block t = after reading steps T−1 … t). */
   directionHidden(layer: number, direction: number): RealArray { return this.view(this.x.directionHiddenPtr(layer, direction), (this.maxSteps + 1) * this.batch * this.hidden); }
   directionCell(layer: number, direction: number): RealArray { return this.view(this.x.directionCellPtr(layer, direction), (this.maxSteps + 1) * this.batch * this.hidden); }
+  /** [maxSteps·batch, gateRows]: direction d's gate activations (read them before backward, which reuses the buffer); the gate heatmap of each direction. */
+  directionGates(layer: number, direction: number): RealArray { return this.view(this.x.directionGatesPtr(layer, direction), this.batch * this.maxSteps * this.x.gateRows()); }
   /** Layer 0 reads α·x (integrated gradients' straight path from the zero input); 1 = as is. */
   setInputScale(alpha: number): void { this.x.setInputScale(alpha); }
   /** backward() that also leaves ∂L/∂(layer 0's input): inputGradient() afterwards. */

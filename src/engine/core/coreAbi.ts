@@ -102,7 +102,7 @@ export interface CoreExports {
   targetsPtr(): number;
   /** [Tmax·B, V] real: the head's logits of the last forward pass. */
   logitsPtr(): number;
-  /** [L, Tmax] real: ‖∂L/∂h_t‖ per layer and step from the last backward(RecordFlow). */
+  /** [L·D, Tmax] real: ‖∂L/∂h_t‖ per unit (row l·D + d: layer l, direction d) and step from the last backward(RecordFlow). */
   gradFlowPtr(): number;
   getBatch(): number; // B
   getSteps(): number; // T
@@ -207,6 +207,8 @@ export interface CoreExports {
   /** real [(Tmax+1)·B, H]: direction d's states of layer l (h, and the LSTM's c). */
   directionHiddenPtr(layer: number, direction: number): number;
   directionCellPtr(layer: number, direction: number): number;
+  /** real [Tmax·B, GH]: direction d's gate activations of the last forward pass. */
+  directionGatesPtr(layer: number, direction: number): number;
   /** D: 1, or 2 when bidirectional. */
   directionCount(): number;
   /** The SequencePool in use. */

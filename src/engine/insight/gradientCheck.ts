@@ -3,6 +3,7 @@
 // every forward pass so all passes share one mask.
 
 import { Core, RealArray } from "../core/core";
+import { SequencePool } from "../core/coreAbi";
 import { ModelSpec, coreShape, torchName } from "../model/modelSpec";
 import { cellEntry } from "../model/cells";
 
@@ -21,12 +22,15 @@ export interface GradientCheckOptions {
   dropout: number;
   seed: number;
   weightScale: number; // std of the random weights: large enough to leave the linear regime
+  // A bidirectional model's head (it has no language-model head): pooled per sequence, or one row per step
+  // (a tagger's); the batch then has mixed lengths (see sequenceLengths). Ignored for one direction.
+  pool: SequencePool;
 }
 
 /** A tensor passes when its worst relative error is below this (the CLI, the extension and its report use it). */
 export const GRADIENT_CHECK_THRESHOLD = 1e-6;
 
-export const DEFAULT_GRADCHECK_OPTIONS: GradientCheckOptions = { batch: 3, steps: 5, epsilon: 0, dropout: 0, seed: 7, weightScale: 0.5 };
+export const DEFAULT_GRADCHECK_OPTIONS: GradientCheckOptions = { batch: 3, steps: 5, epsilon: 0, dropout: 0, seed: 7, weightScale: 0.5, pool: SequencePool.Steps };
 
 /** |a − n| / max(|a|, |n|), with both below 1e-10 counted as agreeing. */
 export function relativeError(analytic: number, numeric: number): number {
@@ -40,7 +44,11 @@ export function relativeError(analytic: number, numeric: number): number {
  * additive recurrence sums its increments, so a weight moves every later state and the loss curves
  * more sharply: at 1e-2 the O(ε⁶) truncation error is ~1e-5 relative, at 3e-3 it is ~1e-9.
  */
-export function stepFor(spec: ModelSpec): number {
+export function stepFor(spec: ModelSpec, pool: SequencePool = SequencePool.Steps): number {
+  // a bidirectional ReLU model's pre-activations come within 3e-3 of the kink (both directions read
+  // every step); max pooling's arg max must not switch inside the stencil, 2e-3 (test/unit/bidirectional)
+  if (spec.bidirectional && spec.nonlinearity === "relu" && cellEntry(spec.cell).options.includes("nonlinearity")) return 1e-4;
+  if (spec.bidirectional && pool === SequencePool.Max) return 2e-3;
   if (spec.nonlinearity === "relu" && cellEntry(spec.cell).options.includes("nonlinearity")) return 1e-3;
   return spec.cell === "additive" ? 3e-3 : 1e-2;
 }
@@ -58,14 +66,22 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   const o = { ...DEFAULT_GRADCHECK_OPTIONS, weightScale: weightScaleFor(spec), ...options };
   const core = new Core(coreShape(spec), "f64");
   core.setShape(o.batch, o.steps);
+  if (spec.bidirectional) core.setSequenceHead(o.pool);
   core.seed(o.seed);
   core.fillRandom(core.params(), o.weightScale);
   const inputs = core.inputs(), targets = core.targets();
-  const draw = () => core.nextU32() % spec.vocabSize;
-  for (let k = 0; k < inputs.length; k++) inputs[k] = draw();
-  for (let k = 0; k < targets.length; k++) targets[k] = draw();
-  // A non-zero carried state, as in the middle of a run.
-  for (let l = 0; l < spec.layers; l++) {
+  const width = spec.outputs ?? spec.vocabSize;
+  const draw = (n: number) => core.nextU32() % n;
+  for (let k = 0; k < inputs.length; k++) inputs[k] = draw(spec.vocabSize);
+  for (let k = 0; k < targets.length; k++) targets[k] = draw(width);
+  if (spec.bidirectional) {
+    // sequences, not a stream: each its own length (the reverse direction starts at its last step), a class each
+    core.lengths().set(sequenceLengths(o.batch, o.steps));
+    const classes = core.classTargets();
+    for (let b = 0; b < classes.length; b++) classes[b] = draw(width);
+  }
+  // A non-zero carried state, as in the middle of a run (a bidirectional model reads whole sequences from zero).
+  for (let l = 0; l < (spec.bidirectional ? 0 : spec.layers); l++) {
     core.fillRandom(core.hiddenStates(l).subarray(0, o.batch * spec.hidden), 0.5);
     if (cellEntry(spec.cell).cellState) core.fillRandom(core.cellStates(l).subarray(0, o.batch * spec.hidden), 0.5);
   }
@@ -77,7 +93,12 @@ export function gradientCheck(spec: ModelSpec, options: Partial<GradientCheckOpt
   core.zeroGrads();
   loss();
   core.backward();
-  return finiteDifferenceCheck(core, loss, o.epsilon > 0 ? o.epsilon : stepFor(spec));
+  return finiteDifferenceCheck(core, loss, o.epsilon > 0 ? o.epsilon : stepFor(spec, o.pool));
+}
+
+/** Mixed lengths for a batch of sequences: the first full, the others shorter (cycling down to 1), so padding is exercised. */
+export function sequenceLengths(batch: number, steps: number): number[] {
+  return Array.from({ length: batch }, (_, b) => steps - (b * 2) % steps);
 }
 
 /**

@@ -28,6 +28,10 @@ export { exportOnnx };
 /** Files of the PyTorch project, by relative path. `corpus`, when given, becomes data.txt. */
 export function pytorchProject(model: Model, corpus: string | null): Map<string, Uint8Array> {
   const { spec } = model;
+  // the project's train.py trains a character model on a text; a classifier's or tagger's head and data are not there yet
+  if (spec.bidirectional || (model.task && model.task.name !== "character-model")) {
+    throw new InputError(`the exported PyTorch project trains character models only; export this ${spec.bidirectional ? "bidirectional model" : model.task!.name + " model"} as safetensors (PyTorch loads it strictly) or onnx`);
+  }
   const { torch } = cellEntry(spec.cell);
   const unsupported = [spec.peephole && !torch.options.includes("peephole") && "peepholes", spec.coupled && !torch.options.includes("coupled") && "coupled gates",
     spec.residual && "residual layers"].filter(Boolean);

@@ -23,7 +23,7 @@ import { exportSequenceOnnx, isSequenceModel } from "./onnxSequenceExport";
 export const FLOAT = 1, INT64 = 7, INT32 = 6;
 const ATTR_INT = 2, ATTR_STRING = 3, ATTR_STRINGS = 8, ATTR_FLOATS = 6, ATTR_GRAPH = 5, ATTR_INTS = 7;
 export const ONNX_OPSET = 17;
-export const IR_VERSION = 8;
+const IR_VERSION = 8;
 
 export interface Initializer { name: string; dims: number[]; data: Float32Array | BigInt64Array }
 
@@ -164,9 +164,15 @@ export function exportOnnx(model: Model): Uint8Array {
     valueInfo(12, "hn", FLOAT, stateDims),
     ...(lstm ? [valueInfo(12, "cn", FLOAT, stateDims)] : []),
   ];
+  return modelProto(model, graph);
+}
+
+/** The ModelProto around a graph: IR version, producer, opset, and the model's spec, vocabulary (and task entry) as metadata. */
+export function modelProto(model: Model, graph: Field[]): Uint8Array {
   const metadata = [
-    ["rnn_lab.model", JSON.stringify(spec)],
+    ["rnn_lab.model", JSON.stringify(model.spec)],
     ["rnn_lab.vocab", JSON.stringify(model.vocab.toJSON())],
+    ...(model.task ? [["rnn_lab.task", JSON.stringify(model.task)]] : []),
   ].map(([k, v]) => messageField(14, stringField(1, k), stringField(2, v)));
   return concat([
     intField(1, IR_VERSION),

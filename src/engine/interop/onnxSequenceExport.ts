@@ -20,8 +20,8 @@ import { InputError } from "../messages/inputError";
 import { Model, tensorSlots } from "../files/checkpoint";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
 import { toTorchLayout } from "../model/modelSpec";
-import { Field, concat, intField, messageField, stringField } from "./protobuf";
-import { Attr, FLOAT, INT32, INT64, IR_VERSION, Initializer, ONNX_OPSET, joined, node, reorderBlocks, tensorProto, valueInfo } from "./onnxExport";
+import { Field, messageField, stringField } from "./protobuf";
+import { Attr, FLOAT, INT32, INT64, Initializer, joined, modelProto, node, reorderBlocks, tensorProto, valueInfo } from "./onnxExport";
 
 /** Whether the model is exported with sequence_lens and a task head (this file) rather than as a char model. */
 export function isSequenceModel(model: Model): boolean {
@@ -149,16 +149,5 @@ export function exportSequenceOnnx(model: Model): Uint8Array {
     valueInfo(11, "sequence_lens", INT32, ["batch"]),
     valueInfo(12, "logits", FLOAT, pool === "steps" ? ["seq", "batch", O] : ["batch", O]),
   ];
-  const metadata = [
-    ["rnn_lab.model", JSON.stringify(spec)],
-    ["rnn_lab.vocab", JSON.stringify(model.vocab.toJSON())],
-    ...(model.task ? [["rnn_lab.task", JSON.stringify(model.task)]] : []),
-  ].map(([k, v]) => messageField(14, stringField(1, k), stringField(2, v)));
-  return concat([
-    intField(1, IR_VERSION),
-    stringField(2, "rnn-lab"),
-    messageField(7, ...graph),
-    messageField(8, stringField(1, ""), intField(2, ONNX_OPSET)),
-    ...metadata,
-  ]);
+  return modelProto(model, graph);
 }

@@ -97,7 +97,8 @@ export type ModelOption =
   | { kind: "tau"; tau: number; learned: boolean }
   | { kind: "dt"; dt: number }
   | { kind: "additive-form"; form: AdditiveForm }
-  | { kind: "reset-before" };
+  | { kind: "reset-before" }
+  | { kind: "bidirectional" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
 export interface ModelDescription {
@@ -106,19 +107,22 @@ export interface ModelDescription {
   hidden: number;
   size: string; // "2×128" (layers × hidden units)
   options: ModelOption[]; // input, vocabulary, then the cell's options
-  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes"
+  english: string; // "LSTM 2×128, one-hot input, vocabulary 65, peepholes" ("LSTM 1×128, bidirectional, …")
 }
 
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
   tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before",
+  bidirectional: () => "bidirectional",
 };
 
 export function describeModel(spec: ModelSpec): ModelDescription {
   const entry = cellEntry(spec.cell);
   const cell = entry.options.includes("nonlinearity") ? `${entry.label} (${spec.nonlinearity})` : entry.label;
-  const options: ModelOption[] = [spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize }];
+  // bidirectional first: it doubles every layer's output, so it belongs with the size
+  const options: ModelOption[] = spec.bidirectional ? [{ kind: "bidirectional" }] : [];
+  options.push(spec.embed === 0 ? { kind: "one-hot" } : { kind: "embedding", size: spec.embed }, { kind: "vocabulary", size: spec.vocabSize });
   if (spec.peephole) options.push({ kind: "peepholes" });
   if (spec.coupled) options.push({ kind: "coupled" });
   if (entry.options.includes("tau")) {
