@@ -55,6 +55,7 @@ await esbuild.build({
     insightWorker: "src/extension/insightWorker.ts",
     corpusWorker: "src/extension/corpusWorker.ts",
     forecastWorker: "src/extension/forecastWorker.ts",
+    textTaskWorker: "src/extension/textTaskWorker.ts",
   },
   external: ["vscode"],
   outdir: dist,
@@ -64,7 +65,7 @@ await esbuild.build({
 // panels share (Chart.js, the toolkit) goes once into chunk-*.js files that the entries import.
 rmSync(join(dist, "webview"), { recursive: true, force: true }); // no chunks left from an older build
 await esbuild.build({
-  entryPoints: ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast"].map((p) => `webview/${p}.ts`),
+  entryPoints: ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport", "explainPrediction", "textTaskTraining"].map((p) => `webview/${p}.ts`),
   outdir: join(dist, "webview"), bundle: true, platform: "browser", target: "chrome120", format: "esm", splitting: true,
   chunkNames: "chunk-[hash]", minify: true, sourcemap: false, logLevel: "warning",
 });

@@ -17,7 +17,7 @@ await esbuild.build({ entryPoints: entries, outdir: out, bundle: true, platform:
 const vscodeOut = join(root, "out", "vscode");
 rmSync(vscodeOut, { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: { "suite/index": "test/vscode/suite/index.ts", "suite/extension.test": "test/vscode/suite/extension.test.ts", "suite/extension.zh-cn.test": "test/vscode/suite/extension.zh-cn.test.ts", "suite/forecast.test": "test/vscode/suite/forecast.test.ts", "suite/cells.test": "test/vscode/suite/cells.test.ts", runInCodeServer: "test/vscode/runInCodeServer.ts" },
+  entryPoints: { "suite/index": "test/vscode/suite/index.ts", "suite/extension.test": "test/vscode/suite/extension.test.ts", "suite/extension.zh-cn.test": "test/vscode/suite/extension.zh-cn.test.ts", "suite/forecast.test": "test/vscode/suite/forecast.test.ts", "suite/cells.test": "test/vscode/suite/cells.test.ts", "suite/textTasks.test": "test/vscode/suite/textTasks.test.ts", runInCodeServer: "test/vscode/runInCodeServer.ts" },
   outdir: vscodeOut, bundle: true, platform: "node", target: "node20", format: "cjs", sourcemap: true, logLevel: "warning", loader: { ".py": "text" },
   external: ["vscode", "mocha", "playwright-core"],
 });

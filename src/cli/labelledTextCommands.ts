@@ -4,13 +4,13 @@
 // and dispatches here; the engine half is src/engine/tasks/textTaskModel.ts.
 
 import { readFileSync } from "node:fs";
-import { basename, dirname, extname } from "node:path";
+import { basename, dirname, extname, resolve } from "node:path";
 import { CELL_TYPES, NONLINEARITIES } from "../engine/model/cells";
 import type { CellType, Nonlinearity } from "../engine/model/modelSpec";
 import { describeSpec } from "../engine/model/modelSpec";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { paramCount, Model } from "../engine/files/checkpoint";
-import { removeStaleTempFiles, saveCheckpoint } from "../engine/files/checkpointFile";
+import { loadCheckpoint, removeStaleTempFiles, saveCheckpoint } from "../engine/files/checkpointFile";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { InputError } from "../engine/messages/inputError";
 import { DEFAULT_TRAIN_OPTIONS, OPTIMIZER_NAMES, OptimizerName, TrainOptions } from "../engine/training/trainOptions";
@@ -22,7 +22,7 @@ import type { LabelledFormat } from "../engine/tasks/labelledText";
 import { POOLINGS, Pooling } from "../engine/tasks/classifyTask";
 import {
   ClassifyEvalResult, DEFAULT_MAX_LENGTH, ReadOptions, TagEvalResult, TextTaskEvalResult, TextTaskKind, TextPrediction, evaluateTextTask,
-  TEXT_TASK_DEFAULTS, createTextTaskTrainer, loadTextTaskModel, predictTexts, prepareTextTask,
+  TEXT_TASK_DEFAULTS, createTextTaskTrainer, resumeTextTaskTrainer, loadTextTaskModel, predictTexts, prepareTextTask,
 } from "../engine/tasks/textTaskModel";
 import { CliKit, Flags, choice, int, real } from "./forecastCommands";
 import { clock } from "../protocol/clock";
@@ -34,11 +34,11 @@ export const TEXT_TASK_TRAIN_FLAGS = {
   batch: "string", lr: "string", optimizer: "string", momentum: "string", beta1: "string", beta2: "string", eps: "string", "weight-decay": "string",
   clip: "string", "lr-decay": "string", "lr-decay-every": "string", init: "string", "forget-bias": "string", seed: "string", "vocab-cap": "string",
   steps: "string", seconds: "string", epochs: "string", "eval-every": "string", "checkpoint-every": "string",
-  out: "string", force: "boolean", json: "boolean", threads: "string", "max-memory": "string", resume: "string",
+  out: "string", best: "string", force: "boolean", json: "boolean", threads: "string", "max-memory": "string", resume: "string",
 } as const;
 
 export const TEXT_TASK_USAGE = `  rnn-lab train DATA --task classify|tag|segment [--text-column C --label-column C] [--format csv|tsv|jsonl|conll]
-                        [--val FILE | --val-frac F] [--max-length N] [--bidirectional] [--pool last|mean|max] [--crf] [--class-weights balanced] [model and training options] [--out CKPT] [--json]
+                        [--val FILE | --val-frac F] [--max-length N] [--bidirectional] [--pool last|mean|max] [--crf] [--class-weights balanced] [model and training options] [--out CKPT] [--best CKPT] [--json]
   rnn-lab predict CKPT (FILE | --text TEXT) [--json]`;
 
 export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train DATA --task classify|tag|segment; docs/text-tasks.md):
@@ -50,8 +50,9 @@ export const TEXT_TASK_HELP = `classify / tag / segment options (rnn-lab train D
     joined with the backward state after the first)   --class-weights balanced|none [none]   --max-classes N [1000]
   --bidirectional   two directions per layer (RNN, LSTM, GRU)   --crf   a linear-chain CRF over the tags (tag, segment)
   model and training: --cell --layers --hidden --embed --dropout --batch [32] --lr --optimizer --clip --seed --threads --steps | --seconds | --epochs [10]
-  --eval-every N [once an epoch]   --out CKPT [DATA.TASK.safetensors]   --force   --json (progress lines carry val_loss, val_accuracy, val_f1)
-  the checkpoint written is the one with the best validation F1 (macro F1 for classify, span F1 for tag, word F1 for segment)
+  --eval-every N [once an epoch]   --out CKPT [DATA.TASK.safetensors]: the last state   --force   --json (progress lines carry val_loss, val_accuracy, val_f1)
+  --best CKPT [CKPT with .best before .safetensors]: the model of the best validation F1 (macro F1 for classify, span F1 for tag, word F1 for segment)
+  --resume CKPT   continue a run exactly on the same files from where it stopped (give its --out, the last state, as for a language model)
   eval CKPT DATA on such a checkpoint: classify — loss, accuracy, macro F1, per-class precision/recall/F1/support, the confusion
     matrix with its labels; tag / segment — loss, per-character accuracy, span (conlleval) or word (SIGHAN) precision/recall/F1
 
@@ -59,6 +60,10 @@ predict: a label and its probabilities per line (or record of a .csv/.tsv/.jsonl
   text with its words separated by spaces (segment); --text TEXT for one text.`;
 
 const PROGRESS_EVERY_MS = 500;
+
+// Flags that shape the model, its task or its optimisation: fixed by the checkpoint when resuming.
+const RUN_DEFINING = ["cell", "nonlinearity", "layers", "hidden", "embed", "residual", "dropout", "batch", "lr", "optimizer", "momentum", "beta1", "beta2", "eps",
+  "weight-decay", "clip", "lr-decay", "lr-decay-every", "init", "forget-bias", "seed", "vocab-cap", "val-frac", "max-length", "pool", "crf", "bidirectional", "class-weights", "max-classes"];
 
 function readOptions(kit: CliKit, flags: Flags): ReadOptions {
   return {
@@ -72,7 +77,11 @@ function readOptions(kit: CliKit, flags: Flags): ReadOptions {
 export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise<number> {
   const { flags, files } = kit.parse("train", args, TEXT_TASK_TRAIN_FLAGS, [1, 1]);
   const kind = choice<TextTaskKind>(kit, flags, "task", ["classify", "tag", "segment"])!;
-  if (flags.resume !== undefined) throw kit.usage("--resume is not available for classify, tag or segment runs yet; start a new run (the checkpoint keeps the best validation model)");
+  const resumeFrom = typeof flags.resume === "string" ? loadCheckpoint(flags.resume) : null;
+  if (resumeFrom) {
+    const fixed = RUN_DEFINING.filter((k) => flags[k] !== undefined);
+    if (fixed.length) throw kit.usage(`--${fixed[0]} cannot change when resuming: the checkpoint fixes the model, its task and its training settings`);
+  }
   const json = flags.json === true;
   const say = (text: string) => { if (!json) process.stderr.write(text + "\n"); };
   const record = (o: Record<string, unknown>) => { if (json) process.stdout.write(JSON.stringify(o) + "\n"); };
@@ -88,9 +97,10 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
   const D = DEFAULT_TRAIN_OPTIONS, M = DEFAULT_MODEL;
   const seed = int(kit, flags, "seed") ?? D.seed;
   const prepared = prepareTextTask({
-    kind, data: files[0], read: readOptions(kit, flags), val: flags.val as string | undefined, valFraction: real(kit, flags, "val-frac"),
+    kind, data: files[0], read: readOptions(kit, flags), val: flags.val as string | undefined,
+    valFraction: resumeFrom?.training && flags.val === undefined ? resumeFrom.training.options.valFraction : real(kit, flags, "val-frac"),
     maxLength: int(kit, flags, "max-length"), pool: choice<Pooling>(kit, flags, "pool", POOLINGS), classWeights, bidirectional: flags.bidirectional === true,
-    crf: flags.crf === true, seed, vocabCap: int(kit, flags, "vocab-cap"),
+    crf: flags.crf === true, seed, vocabCap: int(kit, flags, "vocab-cap"), resume: resumeFrom ?? undefined,
     network: {
       cell, nonlinearity: choice<Nonlinearity>(kit, flags, "nonlinearity", NONLINEARITIES) ?? M.nonlinearity, layers: int(kit, flags, "layers") ?? TEXT_TASK_DEFAULTS.layers,
       hidden: int(kit, flags, "hidden") ?? TEXT_TASK_DEFAULTS.hidden, embed: int(kit, flags, "embed") ?? TEXT_TASK_DEFAULTS.embed, peephole: false, coupled: false, residual: flags.residual === true,
@@ -107,34 +117,53 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
     valFraction: real(kit, flags, "val-frac") ?? TEXT_TASK_DEFAULTS.valFraction,
   };
   if (options.batch === undefined) delete options.batch;
-  const outPath = (flags.out as string | undefined) ?? `${basename(files[0], extname(files[0]))}.${kind}.safetensors`;
+  const resumePath = (flags.resume as string | undefined) ?? null;
+  const outPath = (flags.out as string | undefined) ?? resumePath ?? `${basename(files[0], extname(files[0]))}.${kind}.safetensors`;
+  // --out holds the last state (what --resume continues, as for a language model); --best the best validation model
+  const bestPath = (flags.best as string | undefined) ?? bestPathOf(outPath);
+  if (resolve(bestPath) === resolve(outPath)) throw kit.usage("--best must differ from --out (--out holds the last state, --best the best validation model)");
   checkOutputNotLocked(outPath);
-  checkOutputPath({ out: outPath, kind: "file", inputs: prepared.corpus.files, force: flags.force === true });
+  checkOutputNotLocked(bestPath);
+  checkOutputPath({ out: outPath, kind: "file", inputs: prepared.corpus.files, ownCheckpoint: resumePath, force: flags.force === true, suggestResume: true });
+  // resuming: the run's own best file (next to the checkpoint resumed) is its to replace
+  checkOutputPath({ out: bestPath, option: "--best", kind: "file", inputs: [...prepared.corpus.files, ...(resumePath ? [resumePath] : [])], ownCheckpoint: resumePath ? bestPathOf(resumePath) : null, force: flags.force === true });
   probeOutputFolder(outPath, 4 * 3 * paramCount(spec) + 65536);
+  probeOutputFolder(bestPath, 4 * 3 * paramCount(spec) + 65536);
   lockOutput(outPath);
   try {
+    lockOutput(bestPath, "--best");
+  } catch (e) {
+    unlockOutput(outPath);
+    throw e;
+  }
+  try {
     removeStaleTempFiles(dirname(outPath));
-    const trainer = createTextTaskTrainer(prepared, options, threads);
+    const trainer = resumeFrom ? resumeTextTaskTrainer(prepared, resumeFrom, threads) : createTextTaskTrainer(prepared, options, threads);
     try {
       const cut = prepared.truncated.train + prepared.truncated.val;
       say(`training ${kind} ${describeSpec(spec)}${spec.crf ? ", CRF" : ""}; ${paramCount(spec).toLocaleString("en")} parameters; ${task.head.width} ${kind === "classify" ? "classes" : "tags"}: ${Object.entries(prepared.counts).map(([n, c]) => `${n} (${c})`).join(", ")}`);
       say(`${files[0]}: ${prepared.trainSequences} training + ${prepared.valSequences} validation records; window ${window}; ${trainer.batches.batchesPerEpoch} steps per epoch`);
       if (cut > 0) say(`note: ${cut} record${cut > 1 ? "s" : ""} longer than --max-length ${task.meta.maxLength} ${cut > 1 ? "were" : "was"} cut to it (${prepared.truncated.train} training, ${prepared.truncated.val} validation)`);
       record({ type: "start", task: kind, model: spec, options, params: paramCount(spec), labels: kind === "classify" ? task.head.width : undefined, names: Object.keys(prepared.counts), counts: prepared.counts,
-        train_records: prepared.trainSequences, val_records: prepared.valSequences, truncated: cut, window, steps_per_epoch: trainer.batches.batchesPerEpoch, threads: trainer.threads, out: outPath });
+        train_records: prepared.trainSequences, val_records: prepared.valSequences, truncated: cut, window, steps_per_epoch: trainer.batches.batchesPerEpoch, threads: trainer.threads, out: outPath, best: bestPath });
       const plan: SessionPlan = {
         budget: { [budgetKind]: amount }, evalEvery: int(kit, flags, "eval-every") ?? trainer.batches.batchesPerEpoch, sampleEvery: 0, sampleLength: 0,
         checkpointEvery: int(kit, flags, "checkpoint-every") ?? 0, tensorNorms: false,
       };
-      const kept: { best: { model: Model; step: number; metrics: Record<string, number> } | null } = { best: null };
+      // the best validation model of this session (a resumed run's earlier best stays in --best until one beats it)
+      const kept: { best: { model: Model; step: number; metrics: Record<string, number>; written: boolean } | null } = { best: null };
       let last: Record<string, number> = {};
+      const writeTo = (path: string, model: Model) => {
+        try { saveCheckpoint(path, model); } catch (e) { throw describeWriteFailure(e, path); }
+      };
       const write = (model: Model) => {
-        try { saveCheckpoint(outPath, model); } catch (e) { throw describeWriteFailure(e, outPath); }
+        writeTo(outPath, model);
+        if (kept.best && !kept.best.written) { writeTo(bestPath, kept.best.model); kept.best.written = true; }
         return outPath;
       };
       const session = new TrainingSession(trainer as unknown as Trainer, plan, {
-        saveCheckpoint: (model) => write(kept.best?.model ?? model), // --out holds the best validation model (the latest while none has validated)
-        saveBest: (model) => { kept.best = { model, step: model.training!.step, metrics: {} }; },
+        saveCheckpoint: (model) => write(model),
+        saveBest: (model) => { kept.best = { model, step: model.training!.step, metrics: {}, written: false }; },
         onValidation: (step, v) => {
           last = v.metrics;
           if (kept.best && kept.best.step === step) kept.best.metrics = v.metrics;
@@ -159,8 +188,8 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
         }
       } catch (e) {
         if (!(e instanceof NonFiniteLossError)) throw e;
-        write(kept.best?.model ?? trainer.snapshot());
-        process.stderr.write(`rnn-lab: error: ${e.message}; ${kept.best ? "the best validation model so far" : "the last good state"} is saved in ${outPath}\n`);
+        write(trainer.snapshot());
+        process.stderr.write(`rnn-lab: error: ${e.message}; the last good state is saved in ${outPath}${kept.best ? `, the best validation model so far in ${bestPath}` : ""}\n`);
         return 1;
       } finally {
         process.off("SIGINT", onSignal);
@@ -169,17 +198,25 @@ export async function trainTextTaskCommand(args: string[], kit: CliKit): Promise
       session.finish(stop.signal ? "stopped" : "done");
       const b = kept.best;
       const summary = { type: "summary", step: trainer.step, epoch: trainer.epoch, loss: trainer.lastLoss, seconds: +session.seconds.toFixed(3), best_step: b?.step ?? null,
-        best_val_f1: b?.metrics.val_f1 ?? null, best_val_accuracy: b?.metrics.val_accuracy ?? null, best_val_loss: b?.metrics.val_loss ?? null, checkpoint: outPath, interrupted: stop.signal !== null };
+        best_val_f1: b?.metrics.val_f1 ?? null, best_val_accuracy: b?.metrics.val_accuracy ?? null, best_val_loss: b?.metrics.val_loss ?? null, checkpoint: outPath, best: b ? bestPath : null, interrupted: stop.signal !== null };
       record(summary);
       say(`${stop.signal ? "interrupted" : "done"}: ${session.steps} steps in ${clock(session.seconds)}; ${b ? `best validation F1 ${b.metrics.val_f1?.toFixed(4)} (accuracy ${(100 * (b.metrics.val_accuracy ?? 0)).toFixed(2)} %) at step ${b.step}` : "no validation records"}`);
-      say(`checkpoint: ${outPath}   (evaluate with: rnn-lab eval ${outPath} FILE)`);
+      say(`checkpoint: ${outPath} (the last state; continue with: rnn-lab train ${files[0]} --task ${kind} --resume ${outPath} --epochs N)`);
+      if (b) say(`best model: ${bestPath}   (evaluate with: rnn-lab eval ${bestPath} FILE)`);
       return stop.signal === "SIGTERM" ? 143 : stop.signal === "SIGINT" ? 130 : 0;
     } finally {
       trainer.dispose();
     }
   } finally {
+    unlockOutput(bestPath);
     unlockOutput(outPath);
   }
+}
+
+/** The default --best: the --out path with ".best" before its extension (mood.safetensors → mood.best.safetensors). */
+export function bestPathOf(out: string): string {
+  const ext = extname(out);
+  return ext ? `${out.slice(0, -ext.length)}.best${ext}` : `${out}.best`;
 }
 
 // ---------------------------------------------------------------- eval

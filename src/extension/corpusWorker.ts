@@ -5,6 +5,8 @@ import { parentPort } from "node:worker_threads";
 import { CharVocabulary } from "../engine/model/charVocabulary";
 import { translatableOf } from "../engine/messages/inputError";
 import { createModelFromText } from "../engine/runs/runStore";
+import { previewLabelledText } from "../engine/tasks/labelledPreview";
+import { readFileSync } from "node:fs";
 import { serveRequests } from "../protocol/messageChannel";
 import { CorpusRequest, CorpusResult, isCorpusRequest } from "../protocol/corpusWorker";
 
@@ -20,6 +22,14 @@ serveRequests<CorpusRequest, CorpusResult>(port, isCorpusRequest, (r, reply) => 
       let chars = 0;
       for (const _ of r.text) chars++; // code points, as the model reads them
       return reply.ok({ type: "vocabularySize", size: CharVocabulary.fromText(r.text, r.cap).vocab.size, chars });
+    } catch (e) {
+      return reply.fail(...failure(e));
+    }
+  }
+  if (r.type === "labelledPreview") {
+    try {
+      const text = readFileSync(r.file, "utf8");
+      return reply.ok({ type: "labelledPreview", preview: previewLabelledText(text, r.file, r.task, { ...(r.textColumn ? { textColumn: r.textColumn } : {}), ...(r.labelColumn ? { labelColumn: r.labelColumn } : {}) }) });
     } catch (e) {
       return reply.fail(...failure(e));
     }

@@ -29,6 +29,11 @@ import { ForecastClient } from "./forecastClient";
 import { ForecastCommands } from "./forecastCommands";
 import { ForecastHover, TABLE_SELECTOR } from "./forecastHover";
 import { startForecaster } from "./forecastTraining";
+import { TextTaskCommands } from "./textTaskCommands";
+import { startTextTask } from "./textTaskTraining";
+import { TextTaskTrainingPanel } from "./panels/textTaskTrainingPanel";
+import { TextTaskDecorations } from "./textTaskDecorations";
+import { TextTaskPredictions } from "./textTaskPredictions";
 
 const ACTIVE_KEY = "rnnLab.activeCheckpoint";
 /** Surprisal highlighting on or off in this workspace: the window's own state, never written into the user's .vscode/settings.json. */
@@ -46,6 +51,8 @@ export interface RnnLabApi {
   activationMs: number;
   /** Every message and quick pick shown, and answers for the next ones (the tests answer modal dialogs through it). */
   prompts: Prompts;
+  /** Predicted labels, tags and attributions drawn in the editor. */
+  textMarks: TextTaskDecorations;
   /** The context keys set for when clauses, as last set. */
   contextKeys: ReadonlyMap<string, unknown>;
   /** The RNN Lab log channel's file. */
@@ -284,6 +291,20 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   const forecasts = new ForecastClient(context.extensionPath);
   const forecastCommands = new ForecastCommands(panels, (choice) => startForecaster(choice, { log, extensionPath: context.extensionPath }));
   context.subscriptions.push(forecasts, forecastCommands, ...forecastCommands.register(), vscode.languages.registerHoverProvider(TABLE_SELECTOR, new ForecastHover(forecasts)));
+  // classification, tagging and segmentation of labelled files, trained in the training worker
+  const textTasks = new TextTaskCommands(context.extensionPath, async (choice) => {
+    const run = await startTextTask(choice, { log, extensionPath: context.extensionPath });
+    if (run) TextTaskTrainingPanel.show(panels, run.recordFile); // its validations as they come
+    return run;
+  });
+  // what a classifier, tagger or segmenter says, run in the text-task worker and drawn in the editor
+  const textMarks = new TextTaskDecorations();
+  const textPredictions = new TextTaskPredictions(panels, textMarks);
+  context.subscriptions.push(...textTasks.register(), textMarks, textPredictions, ...textPredictions.register(), vscode.languages.registerHoverProvider([{ scheme: "file" }, { scheme: "untitled" }], textMarks),
+    vscode.commands.registerCommand("rnnLab.showMisclassified", (uri?: vscode.Uri) => {
+      const target = uri instanceof vscode.Uri ? uri : vscode.window.activeTextEditor?.document.uri;
+      return target ? textMarks.showMisclassified(target) : prompts.info(vscode.l10n.t("RNN Lab: no predictions are shown in this file; classify it first."));
+    }));
   setContext("rnnLab.hasModels", false);
   setContext("rnnLab.hasActiveModel", false);
   context.subscriptions.push(client.onDidChangeModel((m) => setContext("rnnLab.hasActiveModel", !!m)));
@@ -386,7 +407,7 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
   log.info(`activated in ${activationMs.toFixed(1)} ms (module load to ready: ${(performance.now() - moduleLoadedAt).toFixed(1)} ms)`);
   return {
     queue, explorer, client, surprisal, panels, restorePanel: (kind, panel, state) => restorePanel(panels, kind, panel, state), activationMs,
-    prompts, contextKeys, logFile: join(context.logUri.fsPath, "RNN Lab.log"), workspaceState: context.workspaceState,
+    prompts, textMarks, contextKeys, logFile: join(context.logUri.fsPath, "RNN Lab.log"), workspaceState: context.workspaceState,
   };
 }
 

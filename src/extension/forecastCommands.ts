@@ -77,6 +77,15 @@ export function columnItem(c: ColumnPreview): vscode.QuickPickItem & { column: s
   };
 }
 
+/** The cell, asked: LSTM, GRU or the vanilla RNN, each with what it is. */
+export async function pickCell(): Promise<CellType | undefined> {
+  return (await prompts.pick([
+    { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" as CellType },
+    { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" as CellType },
+    { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" as CellType },
+  ], { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
+}
+
 export class ForecastCommands implements vscode.Disposable {
   private readonly client: ForecastClient;
 
@@ -162,11 +171,7 @@ export class ForecastCommands implements vscode.Disposable {
     if (!lookback) return undefined;
     const horizon = args.horizon ?? await this.pickNumber(vscode.l10n.t("RNN Lab: horizon (steps ahead to forecast)"), s.horizon, why, [s.horizon, 1, 2 * s.horizon], 1, 1000);
     if (!horizon) return undefined;
-    const cell = args.cell ?? (await prompts.pick([
-      { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" as CellType },
-      { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" as CellType },
-      { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" as CellType },
-    ], { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
+    const cell = args.cell ?? await pickCell();
     if (!cell) return undefined;
     // the forecast trainer counts optimizer steps (it has no time budget)
     const budget = args.steps ? { steps: args.steps } : (await prompts.pick([

@@ -142,6 +142,22 @@ export class ForecastRun {
 
 const fmt = (v: number | null) => (v === null || !Number.isFinite(v) ? "—" : Number(v.toPrecision(4)).toLocaleString(vscode.env.language));
 
+/**
+ * The checkpoint and record paths of a new single-file run, <root>/<folder>/<slug>/<time>.{safetensors,json},
+ * its folder made; undefined (said) when the folder cannot be made.
+ */
+export function runFiles(root: string, folder: string, slug: string): { checkpoint: string; record: string } | undefined {
+  const dir = join(root, folder, slug.replace(/[^\w.-]+/g, "_"));
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", dir, fileErrorText(e)));
+    return undefined;
+  }
+  return { checkpoint: join(dir, `${stamp}.safetensors`), record: join(dir, `${stamp}.json`) };
+}
+
 /** Makes the run's files and starts it in a training worker; undefined (said) without a workspace folder or when its folder cannot be written. */
 export async function startForecaster(choice: ForecasterChoice, deps: ForecastTrainingDeps): Promise<ForecastRun | undefined> {
   const root = runsRoot();
@@ -153,16 +169,9 @@ export async function startForecaster(choice: ForecasterChoice, deps: ForecastTr
     void prompts.info(vscode.l10n.t("RNN Lab: a forecaster of {0} is training already.", choice.target));
     return undefined;
   }
-  const slug = `${basename(choice.file, extname(choice.file))}-${choice.target}`.replace(/[^\w.-]+/g, "_");
-  const dir = join(root, FORECASTS_FOLDER, slug);
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    void prompts.error(vscode.l10n.t("RNN Lab: cannot create the run in {0}: {1}", dir, fileErrorText(e)));
-    return undefined;
-  }
-  const run = new ForecastRun(choice, join(dir, `${stamp}.safetensors`), join(dir, `${stamp}.json`), deps);
+  const files = runFiles(root, FORECASTS_FOLDER, `${basename(choice.file, extname(choice.file))}-${choice.target}`);
+  if (!files) return undefined;
+  const run = new ForecastRun(choice, files.checkpoint, files.record, deps);
   run.start();
   return run;
 }

@@ -3,7 +3,7 @@
 // disk when the queue reports progress or the runs folder changes.
 
 import * as vscode from "vscode";
-import { basename, dirname, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { paramCount } from "../engine/files/checkpoint";
 import { describeModel } from "../engine/model/modelSpec";
 import { modelDescriptionWithParams } from "./modelDescription";
@@ -11,6 +11,7 @@ import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samp
 import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
 import { runsRoot } from "./settings";
+import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords } from "./textTaskTraining";
 
 export type ModelState = "training" | "paused" | "queued" | "interrupted" | "done" | "stopped" | "failed" | "new";
 
@@ -19,13 +20,16 @@ export type ExplorerNode =
   | { kind: "run"; model: StoredModel; run: StoredRun; state: ModelState }
   | { kind: "checkpoint"; model: StoredModel | null; path: string; step: number | null; best: boolean }
   | { kind: "file"; path: string; label: string }
-  | { kind: "others"; paths: string[] };
+  | { kind: "others"; paths: string[] }
+  /** a classifier's, tagger's or segmenter's run (.rnnlab/text-tasks/) */
+  | { kind: "textTask"; record: TextTaskRecord };
 
 export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private models: StoredModel[] = [];
   private others: string[] = [];
+  private textTasks: TextTaskRecord[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -60,6 +64,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
   async refresh(rescan = true): Promise<void> {
     const root = runsRoot();
     this.models = root ? listModels(root) : [];
+    this.textTasks = root ? listTextTaskRecords(root).map((r) => r.record) : [];
     if (rescan || this.othersStale) {
       this.othersStale = false;
       try {
@@ -69,7 +74,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         this.others = [];
       }
     }
-    this.others = this.others.filter((p) => !this.inModelFolder(p));
+    this.others = this.others.filter((p) => !this.inModelFolder(p) && !(root && p.startsWith(join(root, TEXT_TASKS_FOLDER) + "/")));
     void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", this.models.length > 0 || this.others.length > 0);
     this.changed.fire(undefined);
   }
@@ -113,7 +118,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
   getChildren(node?: ExplorerNode): ExplorerNode[] {
     if (!node) {
       const models: ExplorerNode[] = this.models.map((m) => ({ kind: "model", model: m, state: this.stateOf(m) }));
-      return this.others.length ? [...models, { kind: "others", paths: this.others }] : models;
+      const tasks: ExplorerNode[] = this.textTasks.map((record) => ({ kind: "textTask", record }));
+      return this.others.length ? [...models, ...tasks, { kind: "others", paths: this.others }] : [...models, ...tasks];
     }
     switch (node.kind) {
       case "model": return node.model.runs.map((r): ExplorerNode => ({ kind: "run", model: node.model, run: r, state: this.runState(r) })).reverse();
@@ -127,6 +133,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         return out;
       }
       case "others": return node.paths.map((p) => ({ kind: "checkpoint", model: null, path: p, step: null, best: false }));
+      case "textTask": return existsSync(node.record.checkpoint) ? [{ kind: "checkpoint", model: null, path: node.record.checkpoint, step: null, best: true }] : [];
       default: return [];
     }
   }
@@ -206,6 +213,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
           : { command: "vscode.open", title: vscode.l10n.t("Open"), arguments: [vscode.Uri.file(node.path)] };
         return item;
       }
+      case "textTask": return textTaskItem(node.record);
       case "others": {
         const item = new vscode.TreeItem(vscode.l10n.t("Other checkpoints in the workspace"), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = "others";
@@ -257,4 +265,21 @@ function compact(n: number): string {
 
 function escape(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, "\\$&");
+}
+
+/** A text task's run: its file and task, its classes or tags, its best validation accuracy and F1. */
+export function textTaskItem(r: TextTaskRecord): vscode.TreeItem {
+  const task = { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[r.task];
+  const item = new vscode.TreeItem(vscode.l10n.t("{0} of {1}", task, basename(r.data)), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `textTask:${r.checkpoint}`;
+  const names = r.names.length > 6 ? vscode.l10n.t("{0} · and {1} more", r.names.slice(0, 6).join(", "), r.names.length - 6) : r.names.join(", ");
+  const scores = r.bestValF1 === undefined || r.bestValF1 === null ? "" : vscode.l10n.t("best validation accuracy {0}, F1 {1}", `${(100 * (r.bestValAccuracy ?? 0)).toFixed(1)} %`, r.bestValF1.toFixed(3));
+  item.description = [r.task === "classify" ? vscode.l10n.t("{0} classes", r.names.length) : vscode.l10n.t("{0} tags", r.names.length), scores].filter(Boolean).join(" · ");
+  item.tooltip = [
+    `${task}: ${r.cell.toUpperCase()} ${r.layers}×${r.hidden}${r.bidirectional ? ` (${vscode.l10n.t("both directions")})` : ""}`,
+    `${r.task === "classify" ? vscode.l10n.t("classes") : vscode.l10n.t("tags")}: ${names}`, scores, r.message ?? "",
+  ].filter(Boolean).join("\n");
+  item.iconPath = stateIcon(r.state === "training" ? "training" : r.state);
+  item.contextValue = `rnnLab.textTask.${r.state}`;
+  return item;
 }

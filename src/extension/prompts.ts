@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 export type PromptKind = "info" | "warning" | "error" | "pick" | "input";
 
 /** What was shown: the message (or the quick pick's title), its buttons or item labels, and whether it was modal. */
-export interface Shown { kind: PromptKind; text: string; items: string[]; modal: boolean; detail?: string }
+export interface Shown { kind: PromptKind; text: string; items: string[]; modal: boolean; detail?: string; itemDetails?: string[] }
 
 /** A scripted answer: a button's or item's label (or labels, for a pick of many), or undefined for Escape. */
 export type Answer = (shown: Shown) => string | string[] | undefined;
@@ -44,7 +44,7 @@ export class Prompts {
   confirm(text: string, detail: string | undefined, ...buttons: string[]): Promise<string | undefined> { return this.message("warning", text, { modal: true, detail }, ...buttons); }
 
   async pick<T extends vscode.QuickPickItem>(items: T[], options: vscode.QuickPickOptions & { title: string }): Promise<T | undefined> {
-    const scripted = this.record({ kind: "pick", text: options.title, items: items.map((i) => i.label), modal: false });
+    const scripted = this.record({ kind: "pick", text: options.title, items: items.map((i) => i.label), modal: false, itemDetails: items.map((i) => i.detail ?? "") });
     if (scripted) {
       const a = scripted(this.shown[this.shown.length - 1]);
       return items.find((i) => i.label === a);

@@ -72,7 +72,7 @@ function runPlan(budget: RunPlan["budget"]): RunPlan {
 }
 
 /** One request to a fresh corpus worker, which ends with it. */
-async function inCorpusWorker(extensionPath: string, body: CorpusRequestBody): Promise<CorpusResult> {
+export async function inCorpusWorker(extensionPath: string, body: CorpusRequestBody): Promise<CorpusResult> {
   const channel = new WorkerChannel<CorpusRequestBody, CorpusResult>("corpus worker", () => new Worker(join(extensionPath, "dist", "corpusWorker.js")), { reply: isCorpusReply });
   try {
     return await channel.request(body).result;

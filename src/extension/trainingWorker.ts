@@ -15,6 +15,16 @@ import { ToTrainingWorker, TrainingEvent, isToTrainingWorker } from "../protocol
 import { BASELINES } from "../engine/forecast/baselines";
 import type { ForecastTrainRequest } from "../engine/forecast/forecastModel";
 import { trainForecasterRun } from "../engine/forecast/forecastTrainer";
+import type { TrainTextTask } from "../protocol/trainingWorker";
+import { prepareTextTask } from "../engine/tasks/textTaskModel";
+import type { SequenceBatches, SequenceData } from "../engine/tasks/sequenceBatches";
+import { Trainer } from "../engine/training/trainer";
+import { TrainingSession } from "../engine/training/trainingSession";
+import { DEFAULT_TRAIN_OPTIONS } from "../engine/training/trainOptions";
+import { DEFAULT_MODEL, trainingThreads } from "../engine/model/defaults";
+import type { CellType } from "../engine/model/modelSpec";
+import type { Model } from "../engine/files/checkpoint";
+import { saveCheckpoint } from "../engine/files/checkpointFile";
 
 const port = parentPort;
 if (!port) throw new Error("trainingWorker runs only as a worker thread");
@@ -34,6 +44,7 @@ receiveMessages(port, isToTrainingWorker, (m: ToTrainingWorker) => {
   switch (m.type) {
     case "open": return open(m.modelDir, m.runDir);
     case "forecast": return void trainForecast(m.request);
+    case "textTask": return void trainTextTask(m.request);
     case "pause":
       if (driver && !paused) {
         paused = true;
@@ -142,5 +153,52 @@ async function trainForecast(request: ForecastTrainRequest): Promise<void> {
     send({ type: "error", message: message(e), step: null, ...translatableOf(e) });
   } finally {
     forecastStop = null;
+  }
+}
+
+/**
+ * A classifier's, tagger's or segmenter's run: the engine prepares the task from the labelled file
+ * (its one-line errors come back as they are), the one TrainingSession trains it for the budget in
+ * seconds, validating once an epoch, and `out` gets the best validation model (the latest while
+ * none has validated), written atomically. One step per turn of the event loop, so a stop is seen
+ * within a step; a stopped run keeps its best model so far.
+ */
+async function trainTextTask(r: TrainTextTask["request"]): Promise<void> {
+  let trainer: Trainer<SequenceData, SequenceBatches> | null = null;
+  try {
+    const prepared = prepareTextTask({
+      kind: r.kind, data: r.data, read: { ...(r.textColumn ? { textColumn: r.textColumn } : {}), ...(r.labelColumn ? { labelColumn: r.labelColumn } : {}) }, bidirectional: r.bidirectional,
+      network: { ...DEFAULT_MODEL, cell: r.cell as CellType, layers: r.layers, hidden: r.hidden, embed: 32, peephole: false, coupled: false, residual: false },
+    });
+    const { task, spec, window } = prepared;
+    const options = { ...DEFAULT_TRAIN_OPTIONS, batch: Math.min(32, prepared.trainSequences), seq: window };
+    trainer = new Trainer<SequenceData, SequenceBatches>(spec, prepared.vocab, { train: prepared.train, val: prepared.val }, options, prepared.corpus, null, undefined, trainingThreads(), task);
+    const names = Object.keys(prepared.counts);
+    send({ type: "textTaskStarted", description: describeSpec(spec), params: paramCount(spec), names, counts: names.map((n) => prepared.counts[n]), trainRecords: prepared.trainSequences, valRecords: prepared.valSequences, truncated: prepared.truncated.train + prepared.truncated.val });
+    const best: { model: Model | null; step: number | null; metrics: Record<string, number> } = { model: null, step: null, metrics: {} };
+    const session: TrainingSession = new TrainingSession(trainer as unknown as Trainer, {
+      budget: { seconds: r.seconds }, evalEvery: trainer.batches.batchesPerEpoch, sampleEvery: 0, sampleLength: 0, checkpointEvery: 0, tensorNorms: false,
+    }, {
+      saveCheckpoint: (model) => { saveCheckpoint(r.out, best.model ?? model); return r.out; },
+      saveBest: (model) => { best.model = model; best.step = model.training?.step ?? null; },
+      onValidation: (step, v) => {
+        if (v.improved) best.metrics = v.metrics;
+        send({ type: "textTaskEval", step, valLoss: v.metrics.val_loss, valAccuracy: v.metrics.val_accuracy, valF1: v.metrics.val_f1, improved: v.improved, fraction: Math.min(1, session.seconds / r.seconds) });
+      },
+    });
+    while (!session.budgetSpent && !stopRequested) {
+      session.step();
+      await new Promise<void>((resolve) => setImmediate(resolve)); // pause/stop messages are read between steps
+    }
+    const stopped = stopRequested && !session.budgetSpent;
+    session.finish(stopped ? "stopped" : "done");
+    send({
+      type: "textTaskDone", checkpoint: r.out, seconds: session.seconds, steps: session.steps, bestStep: best.step,
+      bestValAccuracy: best.metrics.val_accuracy ?? null, bestValF1: best.metrics.val_f1 ?? null, stopped,
+    });
+  } catch (e) {
+    send({ type: "error", message: message(e), step: trainer?.step ?? null, ...translatableOf(e) });
+  } finally {
+    trainer?.dispose();
   }
 }

@@ -14,7 +14,20 @@ export interface OpenRun {
 /** A forecaster's training (the forecast engine's trainForecaster): answered by forecastProgress events and one forecastDone or error. */
 export interface TrainForecaster { type: "forecast"; request: ForecastTrainRequest }
 
-export type ToTrainingWorker = OpenRun | TrainForecaster | { type: "pause" } | { type: "resume" } | { type: "stop" };
+/**
+ * A classifier's, tagger's or segmenter's training (the engine's prepareTextTask and the one
+ * TrainingSession): answered by textTaskEval events at each validation and one textTaskDone or error;
+ * `out` receives the best validation model.
+ */
+export interface TrainTextTask {
+  type: "textTask";
+  request: {
+    kind: "classify" | "tag" | "segment"; data: string; textColumn?: string; labelColumn?: string; bidirectional: boolean;
+    cell: string; layers: number; hidden: number; seconds: number; out: string;
+  };
+}
+
+export type ToTrainingWorker = OpenRun | TrainForecaster | TrainTextTask | { type: "pause" } | { type: "resume" } | { type: "stop" };
 
 export type TrainingEvent =
   | { type: "started"; how: "fresh" | "resumed" | "continued" | "from-weights"; step: number; params: number; description: string; trainChars: number; valChars: number; threads: number; kernels: string }
@@ -30,7 +43,12 @@ export type TrainingEvent =
   /** a forecaster's validation: MAE and RMSE in the data's units, and the best baseline's MAE (the line to beat) */
   | { type: "forecastProgress"; progress: ForecastTrainProgress }
   /** the forecaster's checkpoint, and the test span's MAE of the model and of the best baseline (first target, over every step) */
-  | { type: "forecastDone"; checkpoint: string; seconds: number; modelMae: number; bestBaseline: string; bestBaselineMae: number; steps: number; stopped: boolean };
+  | { type: "forecastDone"; checkpoint: string; seconds: number; modelMae: number; bestBaseline: string; bestBaselineMae: number; steps: number; stopped: boolean }
+  /** a text task's start: its classes or tags with their training counts, the records of each part */
+  | { type: "textTaskStarted"; description: string; params: number; names: string[]; counts: number[]; trainRecords: number; valRecords: number; truncated: number }
+  /** a text task's validation: loss (nats), accuracy and F1 (macro for classify, span/word for tag/segment); fraction of the budget spent */
+  | { type: "textTaskEval"; step: number; valLoss: number; valAccuracy: number; valF1: number; improved: boolean; fraction: number }
+  | { type: "textTaskDone"; checkpoint: string; seconds: number; steps: number; bestStep: number | null; bestValAccuracy: number | null; bestValF1: number | null; stopped: boolean };
 
 const num = (v: unknown) => typeof v === "number";
 const str = (v: unknown) => typeof v === "string";
@@ -54,6 +72,9 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
       return !!p && num(p.step) && num(p.steps) && num(p.baselineValMae) && (p.valMae === null || num(p.valMae)) && (p.valRmse === null || num(p.valRmse));
     }
     case "forecastDone": return str(e.checkpoint) && num(e.seconds) && num(e.modelMae) && str(e.bestBaseline) && num(e.bestBaselineMae) && num(e.steps) && typeof e.stopped === "boolean";
+    case "textTaskStarted": return str(e.description) && num(e.params) && Array.isArray(e.names) && e.names.every(str) && Array.isArray(e.counts) && e.counts.length === e.names.length && e.counts.every(num) && num(e.trainRecords) && num(e.valRecords) && num(e.truncated);
+    case "textTaskEval": return [e.step, e.valLoss, e.valAccuracy, e.valF1, e.fraction].every(num) && typeof e.improved === "boolean";
+    case "textTaskDone": return str(e.checkpoint) && num(e.seconds) && num(e.steps) && [e.bestStep, e.bestValAccuracy, e.bestValF1].every((v) => v === null || num(v)) && typeof e.stopped === "boolean";
     default: return false;
   }
 }
@@ -68,6 +89,11 @@ export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
       const r = c.request as Record<string, unknown> | null;
       return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon)
         && (r.resumeFrom === undefined || str(r.resumeFrom)) && (r.quantiles === undefined || (Array.isArray(r.quantiles) && r.quantiles.every(num)));
+    }
+    case "textTask": {
+      const r = c.request as Record<string, unknown> | null;
+      return !!r && ["classify", "tag", "segment"].includes(r.kind as string) && str(r.data) && str(r.out) && str(r.cell) && typeof r.bidirectional === "boolean"
+        && [r.layers, r.hidden, r.seconds].every((v) => num(v) && (v as number) > 0) && (r.textColumn === undefined || str(r.textColumn)) && (r.labelColumn === undefined || str(r.labelColumn));
     }
     case "pause": case "resume": case "stop": return true;
     default: return false;

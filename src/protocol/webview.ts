@@ -3,8 +3,8 @@
 // sends their buffers as binary, not as JSON lists of numbers). The host trusts nothing a webview
 // sends: parseFromWebview checks every field and range and returns null for anything else.
 
-export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast";
-export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast"];
+export type PanelKind = "dashboard" | "gateHeatmap" | "gradientFlow" | "generateText" | "compareRuns" | "gradientCheck" | "forecast" | "classificationReport" | "explainPrediction" | "textTaskTraining";
+export const PANEL_KINDS: PanelKind[] = ["dashboard", "gateHeatmap", "gradientFlow", "generateText", "compareRuns", "gradientCheck", "forecast", "classificationReport", "explainPrediction", "textTaskTraining"];
 
 /** What a panel needs to come back after a window reload (kept in the webview's state, read by the serializer). */
 export type PanelRestore =
@@ -16,7 +16,13 @@ export type PanelRestore =
   | { kind: "generateText"; checkpoint: string }
   | { kind: "compareRuns"; runDirs: string[] }
   | { kind: "gradientCheck" }
-  | { kind: "forecast"; file: string; target: string; timeColumn?: string };
+  | { kind: "forecast"; file: string; target: string; timeColumn?: string }
+  | { kind: "classificationReport"; checkpoint: string; file: string }
+  | { kind: "explainPrediction"; checkpoint: string; text: string }
+  | { kind: "textTaskTraining"; record: string };
+
+import type { ClassificationReportData, ReportRecord } from "../engine/insight/classificationReportData";
+import type { AttributionResult } from "./textPredictions";
 
 // ---- shared payloads ----
 
@@ -135,6 +141,20 @@ export interface ForecastTrainingData {
   baselineValMae: number;
 }
 
+/** A classifier's evaluation on a labelled file, as the classification report panel draws it (made by src/engine/insight/classificationReportData.ts). */
+export type { ClassificationReportData, ReportRecord };
+
+/** A classifier's, tagger's or segmenter's training as its panel draws it: every validation, the classes or tags with their training counts. */
+export interface TextTaskTrainingData {
+  title: string;
+  model: string;
+  state: "training" | "done" | "failed" | "stopped";
+  names: string[];
+  counts: number[];
+  validations: { step: number; valLoss: number; valAccuracy: number; valF1: number }[];
+  message?: string;
+}
+
 // ---- host → webview ----
 
 export type ToWebview =
@@ -160,6 +180,9 @@ export type ToWebview =
   | { type: "check.done"; passed: boolean; worst: number }
   | { type: "forecast.data"; data: ForecastPanelData }
   | { type: "forecast.training"; training: ForecastTrainingData }
+  | { type: "report.data"; data: ClassificationReportData }
+  | { type: "explain.data"; model: string; attribution: AttributionResult }
+  | { type: "textTask.data"; data: TextTaskTrainingData }
   | { type: "busy"; message: string }
   | { type: "failed"; message: string };
 
@@ -190,7 +213,13 @@ export type FromWebview =
   /** Open the training dashboard of this column's newest forecaster run. */
   | { type: "forecast.dashboard" }
   /** Show the row of the file a forecast origin came from. */
-  | { type: "forecast.reveal"; line: number };
+  | { type: "forecast.reveal"; line: number }
+  /** Open the report's file at a record's line. */
+  | { type: "report.reveal"; line: number }
+  /** Explain again with this many integrated-gradients steps. */
+  | { type: "explain.steps"; steps: number }
+  /** Stop the text task's run this panel follows (the best model so far is kept). */
+  | { type: "textTask.stop" };
 
 export const LIMITS = {
   typedText: 5000, // characters of text a heatmap reads
@@ -203,6 +232,7 @@ export const LIMITS = {
   exportName: 80,
   forecastHorizon: [1, 1000] as const,
   forecastOrigins: [1, 2000] as const,
+  explainSteps: [1, 1024] as const,
 };
 const PNG_PREFIX = "data:image/png;base64,";
 
@@ -258,6 +288,14 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       if (x.type === "forecast.train" || x.type === "forecast.stop" || x.type === "forecast.dashboard") return { type: x.type };
       if (x.type === "forecast.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
       return null;
+    case "classificationReport":
+      if (x.type === "report.reveal" && isInt(x.line, 1, Number.MAX_SAFE_INTEGER)) return { type: x.type, line: x.line };
+      return null;
+    case "textTaskTraining":
+      return x.type === "textTask.stop" ? { type: x.type } : null;
+    case "explainPrediction":
+      if (x.type === "explain.steps" && isInt(x.steps, ...LIMITS.explainSteps)) return { type: x.type, steps: x.steps };
+      return null;
     default:
       return null; // compareRuns and gradientCheck only show what the host sends
   }
@@ -276,6 +314,9 @@ export function isPanelRestore(v: unknown): v is PanelRestore {
     case "compareRuns": return Array.isArray(r.runDirs) && r.runDirs.every((d) => typeof d === "string");
     case "gradientCheck": return true;
     case "forecast": return typeof r.file === "string" && typeof r.target === "string" && (r.timeColumn === undefined || typeof r.timeColumn === "string");
+    case "classificationReport": return typeof r.checkpoint === "string" && typeof r.file === "string";
+    case "explainPrediction": return typeof r.checkpoint === "string" && typeof r.text === "string";
+    case "textTaskTraining": return typeof r.record === "string";
     default: return false;
   }
 }

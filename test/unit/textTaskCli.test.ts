@@ -134,7 +134,6 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
       assert.equal(e.records, 40);
     }
     for (const [args, why] of [
-      [["--resume", "x.safetensors"], /--resume is not available for classify/],
       [["--val-frac", "0.1", "--val", "mood.csv"], /give --val FILE or --val-frac F, not both/],
       [["--crf"], /--crf is for --task tag or segment/],
       [["--bidirectional", "--cell", "mingru"], /cannot be bidirectional/],
@@ -145,6 +144,33 @@ describe("rnn-lab classify / tag / segment, as a user runs them", () => {
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     }
     assert.ok(!readdirSync(dir).includes("no.safetensors"));
+  });
+
+  test("--resume continues a run exactly: 2 epochs at once = 1 epoch, then 1 more resumed (the same last training loss, bit for bit)", () => {
+    const dir = folderWith({ "v.jsonl": vowelJsonl(40) });
+    const args = ["train", "v.jsonl", "--task", "tag", ...FAST, "--bidirectional", "--crf", "--json"];
+    const whole = jsonLines(runCli([...args, "--epochs", "2", "--out", "whole.safetensors"], { cwd: dir }).stdout).find((l) => l.type === "summary")!;
+    const first = runCli([...args, "--epochs", "1", "--out", "part.safetensors"], { cwd: dir });
+    assert.equal(first.status, 0, first.stderr);
+    const refused = runCli(["train", "v.jsonl", "--task", "tag", "--resume", "part.safetensors", "--hidden", "9"], { cwd: dir });
+    assert.match(refused.stderr, /--hidden cannot change when resuming/);
+    const rest = runCli(["train", "v.jsonl", "--task", "tag", "--threads", "1", "--resume", "part.safetensors", "--epochs", "1", "--json"], { cwd: dir });
+    assert.equal(rest.status, 0, rest.stderr);
+    const end = jsonLines(rest.stdout).find((l) => l.type === "summary")!;
+    assert.equal(end.step, whole.step);
+    assert.equal(end.loss, whole.loss);
+    // --out is the last state (resumed from), --best the best validation model: the two runs' best models evaluate the same, bit for bit
+    assert.ok(readdirSync(dir).includes("whole.best.safetensors") && readdirSync(dir).includes("part.best.safetensors"));
+    const evalOf = (ckpt: string) => { const e = runCli(["eval", ckpt, "v.jsonl", "--json"], { cwd: dir }); assert.equal(e.status, 0, e.stderr); return JSON.parse(e.stdout); };
+    assert.deepEqual(evalOf("part.best.safetensors"), evalOf("whole.best.safetensors"));
+    assert.deepEqual(evalOf("part.safetensors"), evalOf("whole.safetensors"));
+    const again = runCli(["train", "v.jsonl", "--task", "tag", "--resume", "part.safetensors", "--best", "part.safetensors"], { cwd: dir });
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /--best must differ from --out/);
+    writeFileSync(join(dir, "w.jsonl"), vowelJsonl(41));
+    const other = runCli(["train", "w.jsonl", "--task", "tag", "--resume", "part.safetensors", "--out", "x.safetensors"], { cwd: dir });
+    assert.equal(other.status, 1);
+    assert.match(other.stderr, /the data differs from the run's \(v\.jsonl\); resuming needs the same files/);
   });
 
   describe("bad input: one line naming the file and line, nothing written", () => {

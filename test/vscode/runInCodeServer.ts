@@ -98,6 +98,9 @@ async function runSuite(page: Page, port: number, ws: string, name = "suite"): P
       if (shot) void page.screenshot({ path: join(shots, `${shot[1]}.png`) });
       output += line + "\n";
       process.stdout.write(`  [extension host] ${line}\n`);
+      // a suite asks for a screenshot of the window as it is now (suite/textTasks.test.ts's screenshot())
+      const shot = /^screenshot: ([\w-]+)$/.exec(line.trim());
+      if (shot) void page.screenshot({ path: join(shots, `${shot[1]}.png`) });
     });
   });
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);

@@ -8,6 +8,8 @@ import { after, before, describe, test } from "node:test";
 import type { HistogramSeriesData, PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
 import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
 import { FORECAST_STEPS, forecastMessages } from "./forecastData";
+import { reportFixture } from "./reportData";
+import { explainFixture, trainingFixture } from "./explainData";
 
 const themes: ThemeName[] = ["light", "dark"];
 const allThemes: ThemeName[] = ["light", "dark", "highContrast"];
@@ -673,6 +675,9 @@ describe("readable at 200 % zoom in a high-contrast theme", () => {
     compareRuns: { messages: () => [compareData()], drawn: (s) => s.runs === 3 },
     gradientCheck: { messages: checkMessages, drawn: (s) => s.done === true, reaches: /- table[\s\S]*- cell "rnn\.weight_hh_l0"/ },
     forecast: { messages: () => forecastMessages(), drawn: (s) => s.values === FORECAST_STEPS },
+    classificationReport: { messages: () => [{ type: "report.data", data: reportFixture().data }], drawn: (s) => s.records === 30 },
+    explainPrediction: { messages: () => [{ type: "explain.data", model: "mood (GRU 1×16)", attribution: explainFixture() }], drawn: (s) => s.chars === 10 },
+    textTaskTraining: { messages: () => [{ type: "textTask.data", data: trainingFixture() }], drawn: (s) => s.validations === 5 },
   };
   for (const [kind, feed] of Object.entries(feeds) as [PanelKind, (typeof feeds)[PanelKind]][]) {
     test(`${kind}: no horizontal scrolling at 550 CSS pixels, every control named, drawn in the theme's colours`, async () => {

@@ -96,6 +96,8 @@ export interface TextTaskRequest {
   vocabCap?: number;
   /** the network: cell, layers, hidden, embed, … (vocabSize and outputs are the task's) */
   network: Omit<ModelSpec, "vocabSize" | "outputs">;
+  /** a run to continue: its model, vocabulary, task (classes or tags, length cap, seed) instead of new ones */
+  resume?: Model;
 }
 
 export interface PreparedTextTask {
@@ -121,9 +123,11 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
   if (r.crf && r.kind === "classify") throw new InputError("--crf is for --task tag or segment (a classifier has one label per record)");
   if (r.pool !== undefined && r.kind !== "classify") throw new InputError("--pool is for --task classify (a tagger predicts at every character)");
   if (r.classWeights === "balanced" && r.kind !== "classify") throw new InputError("--class-weights is for --task classify");
-  const maxLength = r.maxLength ?? DEFAULT_MAX_LENGTH;
+  const resumed = r.resume ? textTaskModelOf(r.resume) : null;
+  if (resumed && resumed.kind !== r.kind) throw new InputError(`the checkpoint holds a ${resumed.kind} model, not --task ${r.kind}`);
+  const maxLength = resumed ? resumed.task.meta.maxLength : r.maxLength ?? DEFAULT_MAX_LENGTH;
   if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > 4096) throw new InputError(`--max-length must be a whole number from 1 to 4096, not ${maxLength}`);
-  const seed = r.seed ?? 1;
+  const seed = resumed ? resumed.task.meta.seed : r.seed ?? 1;
   const all = readLabelledFile(r.data, r.kind, r.read);
   let trainPart: LabelledFile, valPart: LabelledFile;
   if (r.val !== undefined) {
@@ -141,24 +145,25 @@ export function prepareTextTask(r: TextTaskRequest): PreparedTextTask {
   }
   const names = trainPart.names.filter((n) => (r.kind === "classify" ? trainPart.labels.includes(n) : trainPart.labels.some((t) => (t as string[]).includes(n))));
   if (names.length < 2) throw new InputError(`${r.data}: the training part has only ${names.length === 1 ? `"${names[0]}"` : "no labels"}; it needs at least two ${r.kind === "classify" ? "classes" : "tags"}`);
-  const allNames = [...new Set([...names, ...(r.kind === "classify" ? valPart.labels as string[] : (valPart.labels as string[][]).flat())])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const allNames = resumed ? resumed.names
+    : [...new Set([...names, ...(r.kind === "classify" ? valPart.labels as string[] : (valPart.labels as string[][]).flat())])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const counts = new Map<string, number>();
   const chars = new Map<string, number>();
   let total = 0;
   trainPart.sequences.forEach((s) => { for (const c of s.slice(0, maxLength)) { chars.set(c, (chars.get(c) ?? 0) + 1); total++; } });
   trainPart.labels.forEach((l) => { for (const n of typeof l === "string" ? [l] : l) counts.set(n, (counts.get(n) ?? 0) + 1); });
   if (chars.size < 2) chars.set(chars.has("\u0000") ? "\u0001" : "\u0000", 0); // a one-character alphabet still gets a vocabulary of two
-  const vocab = CharVocabulary.fromCounts(chars, total, r.vocabCap ?? DEFAULT_VOCAB_CAP).vocab;
+  const vocab = resumed ? resumed.model.vocab : CharVocabulary.fromCounts(chars, total, r.vocabCap ?? DEFAULT_VOCAB_CAP).vocab;
   const trainEnc = encodeSequences(vocab, trainPart.sequences, targetIds(trainPart, allNames), maxLength);
   const valEnc = encodeSequences(vocab, valPart.sequences, targetIds(valPart, allNames), maxLength);
   let window = 1;
   for (const s of trainPart.sequences) window = Math.max(window, Math.min(s.length, maxLength));
   for (const s of valPart.sequences) window = Math.max(window, Math.min(s.length, maxLength));
-  const task = r.kind === "classify"
+  const task = resumed ? resumed.task : r.kind === "classify"
     ? new ClassifyTask({ classes: allNames, pool: r.pool ?? "last", seed, maxLength,
       classWeights: r.classWeights === "balanced" ? balancedClassWeights(trainEnc.data.targets, allNames.length) : null }, vocab.size)
     : new TagTask({ tags: allNames, scheme: schemeOf(allNames, trainEnc.data), segment: r.kind === "segment", maxLength, seed }, vocab.size, r.crf === true);
-  const spec: ModelSpec = { ...r.network, vocabSize: vocab.size, outputs: allNames.length, ...(r.bidirectional ? { bidirectional: true } : {}), ...(r.crf ? { crf: true } : {}) };
+  const spec: ModelSpec = resumed ? resumed.model.spec : { ...r.network, vocabSize: vocab.size, outputs: allNames.length, ...(r.bidirectional ? { bidirectional: true } : {}), ...(r.crf ? { crf: true } : {}) };
   validateSpec(spec);
   const files = r.val !== undefined ? [r.data, r.val] : [r.data];
   const hash = createHash("sha256");
@@ -198,6 +203,18 @@ export function createTextTaskTrainer(p: PreparedTextTask, options: Partial<Trai
     batch: Math.min(options.batch ?? TEXT_TASK_DEFAULTS.batch, p.trainSequences), seq: p.window };
   o.valFraction = Math.min(0.5, o.valFraction);
   return new Trainer<SequenceData, SequenceBatches>(p.spec, p.vocab, { train: p.train, val: p.val }, o, p.corpus, null, undefined, threads, p.task);
+}
+
+/**
+ * The Trainer continuing `model` (a training checkpoint of a run on the same data: its options,
+ * weights, optimizer moments and position). `p` must come from prepareTextTask with `resume: model`.
+ */
+export function resumeTextTaskTrainer(p: PreparedTextTask, model: Model, threads = 1): Trainer<SequenceData, SequenceBatches> {
+  const t = model.training;
+  if (!t) throw new InputError("the checkpoint holds weights only (no optimizer state); it cannot be resumed exactly");
+  if (t.corpus.sha256 !== p.corpus.sha256) throw new InputError(`the data differs from the run's (${t.corpus.files.join(", ")}); resuming needs the same files`);
+  if (t.options.seq !== p.window) throw new InputError(`the data's longest record (${p.window} characters) differs from the run's window ${t.options.seq}`);
+  return new Trainer<SequenceData, SequenceBatches>(p.spec, p.vocab, { train: p.train, val: p.val }, t.options, p.corpus, model, undefined, threads, p.task);
 }
 
 // ---------------------------------------------------------------- a trained model

@@ -22,6 +22,9 @@ import { GenerateTextPanel } from "./generateTextPanel";
 import { GradientCheckPanel } from "./gradientCheckPanel";
 import { GradientFlowPanel } from "./gradientFlowPanel";
 import { ForecastPanel } from "./forecastPanel";
+import { ClassificationReportPanel } from "./classificationReportPanel";
+import { ExplainPredictionPanel } from "./explainPredictionPanel";
+import { TextTaskTrainingPanel } from "./textTaskTrainingPanel";
 import { PanelContext, corpusOf } from "./panelContext";
 import { PanelHost, VIEW_TYPES } from "./panelHost";
 import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../../engine/model/defaults";
@@ -229,6 +232,9 @@ export function restorePanel(ctx: PanelContext, kind: PanelKind, panel: vscode.W
     case "generateText": if (existsSync(restore.checkpoint)) return !!new GenerateTextPanel(ctx, host, restore.checkpoint); break;
     case "compareRuns": return !!new CompareRunsPanel(ctx, host, restore.runDirs.filter((d) => existsSync(d)), panel.title);
     case "gradientCheck": return !!new GradientCheckPanel(ctx, host); // the page still has its report
+    case "textTaskTraining": if (existsSync(restore.record)) return !!new TextTaskTrainingPanel(ctx, host, restore.record); break;
+    case "explainPrediction": if (existsSync(restore.checkpoint)) return !!new ExplainPredictionPanel(ctx, host, restore.checkpoint, null); break; // the page still has its explanation
+    case "classificationReport": if (existsSync(restore.file)) return !!new ClassificationReportPanel(ctx, host, restore.checkpoint, restore.file); break; // the page still has its report
     case "forecast": if (existsSync(restore.file)) return !!new ForecastPanel(ctx, host, { file: restore.file, target: restore.target, ...(restore.timeColumn ? { timeColumn: restore.timeColumn } : {}) }); break;
   }
   host.dispose();

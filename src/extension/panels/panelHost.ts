@@ -9,11 +9,11 @@ import { newNonce, panelHtml } from "./panelHtml";
 export const VIEW_TYPES: Record<PanelKind, string> = {
   dashboard: "rnnLab.dashboard", gateHeatmap: "rnnLab.gateHeatmap", gradientFlow: "rnnLab.gradientFlow",
   generateText: "rnnLab.generateText", compareRuns: "rnnLab.compareRuns", gradientCheck: "rnnLab.gradientCheck",
-  forecast: "rnnLab.forecast",
+  forecast: "rnnLab.forecast", classificationReport: "rnnLab.classificationReport", explainPrediction: "rnnLab.explainPrediction", textTaskTraining: "rnnLab.textTaskTraining",
 };
 
 /** Only the live training stream needs its page kept while hidden; the others redraw from the host on "ready". */
-const RETAIN: Record<PanelKind, boolean> = { dashboard: true, gateHeatmap: false, gradientFlow: false, generateText: true, compareRuns: false, gradientCheck: true, forecast: false };
+const RETAIN: Record<PanelKind, boolean> = { dashboard: true, gateHeatmap: false, gradientFlow: false, generateText: true, compareRuns: false, gradientCheck: true, forecast: false, classificationReport: false, explainPrediction: false, textTaskTraining: true };
 
 export type RenderSummary = Record<string, number | string | boolean>;
 

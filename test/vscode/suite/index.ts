@@ -9,7 +9,8 @@ import * as vscode from "vscode";
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: "bdd", timeout: 120_000, color: false, reporter: "spec" });
   const files = vscode.env.language === "zh-cn" ? ["extension.zh-cn.test.js"]
-    : ["extension.test.js", "forecast.test.js", "cells.test.js"]; // forecasting a CSV (issue 16); every cell variant's heatmap (issue 17)
+    // forecasting a CSV (issue 16); every cell variant's heatmap (issue 17); classify, tag, segment (issue 15)
+    : ["extension.test.js", "forecast.test.js", "cells.test.js", "textTasks.test.js"];
   // RNN_LAB_SUITE=cells (runInCodeServer.ts passes it on): only the files whose name starts with it
   const only = process.env.RNN_LAB_SUITE;
   for (const f of files) if (!only || f.startsWith(only)) mocha.addFile(join(__dirname, f));
