@@ -1,7 +1,8 @@
 // The classification task end to end against scikit-learn (test/fixtures/generateTaskEvalFixtures.py):
 // --class-weights balanced equals compute_class_weight("balanced"), and `rnn-lab eval --json` of a
 // committed classifier on the example test file reports, for its own predictions, the accuracy, F1s,
-// per-class scores and confusion matrix that classification_report and confusion_matrix give.
+// per-class scores and confusion matrix that classification_report and confusion_matrix give, and
+// the loss and confidences PyTorch computes from the checkpoint's weights.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -44,5 +45,15 @@ describe("classification against scikit-learn, end to end", () => {
       const s = fx.eval.per_class[k];
       expectClose([c.precision, c.recall, c.f1, c.support], [s.precision, s.recall, s.f1, s.support], EXACT, `class ${c.label}`);
     });
+  });
+
+  test("eval --json: the loss (mean nats per record) and each record's confidence are PyTorch's for the checkpoint's weights", () => {
+    const r = runCli(["eval", join(projectRoot, fx.eval.checkpoint), join(projectRoot, fx.eval.file), "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const e = JSON.parse(r.stdout);
+    const probs = fx.eval.torch_probabilities as number[][];
+    // the core runs in float32; PyTorch here in float64 on the same float32 weights
+    expectClose([e.loss], [fx.eval.torch_loss], { atol: 1e-6, rtol: 1e-5 }, "loss");
+    expectClose(e.predictions.map((p: { confidence: number }) => p.confidence), probs.map((p) => Math.max(...p)), { atol: 1e-6, rtol: 1e-5 }, "confidence");
   });
 });
