@@ -93,12 +93,9 @@ async function runSuite(page: Page, port: number, ws: string, name = "suite"): P
     void page.exposeFunction("codeAutomationLog", (_type: string, args: unknown[]) => {
       const line = format(...(args as [unknown, ...unknown[]])); // mocha logs printf-style
       if (/additional builtin extensions|ChatSessionStore|workbench contribution/.test(line)) return;
-      // a suite asks for a picture of what is on screen now (it waits before it moves on)
-      const shot = /^screenshot: ([a-z0-9-]+)$/.exec(line);
-      if (shot) void page.screenshot({ path: join(shots, `${shot[1]}.png`) });
       output += line + "\n";
       process.stdout.write(`  [extension host] ${line}\n`);
-      // a suite asks for a screenshot of the window as it is now (suite/textTasks.test.ts's screenshot())
+      // a suite asks for a screenshot of the window as it is now (suite/cells.test.ts, textTasks.test.ts; it waits before it moves on)
       const shot = /^screenshot: ([\w-]+)$/.exec(line.trim());
       if (shot) void page.screenshot({ path: join(shots, `${shot[1]}.png`) });
     });
