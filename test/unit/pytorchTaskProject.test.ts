@@ -85,6 +85,17 @@ describe("the exported PyTorch project trains classifiers and taggers", () => {
     trainProject(dir, join(dir, "t.safetensors"), "fruit.jsonl", "data.jsonl");
   });
 
+  test("a one-direction RNN word segmenter (spaced text: B/M/E/S tags made the same way on both sides)", (t) => {
+    const missing = torchMissing();
+    if (missing) return t.skip(missing);
+    const dir = tempDir("rnnlab-taskproject-");
+    const spaced = ["今天 是 个 好 日子", "我们 去 公园 玩", "今天 我们 去 公园", "好 日子", "我们 是 好 朋友"];
+    writeFileSync(join(dir, "zh.txt"), Array.from({ length: 20 }, (_, i) => spaced[i % 5]).join("\n") + "\n");
+    const r = runCli(["train", "zh.txt", "--task", "segment", ...FAST.filter((f) => f !== "--bidirectional"), "--cell", "rnn", "--val-frac", "0.2", "--out", "s.safetensors"], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    trainProject(dir, join(dir, "s.safetensors"), "zh.txt", "data.txt");
+  });
+
   test("a CRF tagger is refused with the reason and the formats that keep it", () => {
     const dir = tempDir("rnnlab-taskproject-");
     writeFileSync(join(dir, "fruit.jsonl"), vowelJsonl(12));
