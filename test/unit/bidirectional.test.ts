@@ -410,10 +410,10 @@ describe("bidirectional models in files", () => {
     }
   });
 
-  test("the PyTorch project export refuses a bidirectional model with the formats that work", () => {
+  test("the PyTorch project export refuses a bidirectional character model with the formats that work", () => {
     const spec: ModelSpec = { ...base, vocabSize: vocab.size };
     assert.throws(() => pytorchProject({ spec, vocab, params: new Float32Array(parameterCount(spec)), training: null }, null),
-      /the exported PyTorch project trains character models only; export this bidirectional model as safetensors \(PyTorch loads it strictly\) or onnx/);
+      /a bidirectional character model has no next-character training in the project; export it as safetensors \(PyTorch loads it strictly\) or onnx/);
   });
 
   test("a language model refuses bidirectional layers, with the reason", () => {

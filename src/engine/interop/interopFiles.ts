@@ -125,7 +125,8 @@ function writeExport(req: ExportRequest, model: Model): ExportResult {
   const dataFiles = req.data ?? model.training?.corpus.files.filter((f) => existsSync(f)) ?? [];
   const useData = dataFiles.length > 0 && (req.data !== undefined || dataFiles.length === model.training?.corpus.files.length);
   const corpus = useData ? readCorpus(dataFiles).text : null;
-  const files = pytorchProject(model, corpus);
+  // a classifier's or tagger's records keep their format (train_task.py reads them by extension)
+  const files = pytorchProject(model, corpus, useData && dataFiles.length === 1 ? extname(dataFiles[0]) || ".txt" : ".txt");
   let total = 0;
   for (const b of files.values()) total += b.length;
   probeOutputFolder(req.out, total);

@@ -10,6 +10,7 @@ import { exportOnnx } from "./onnxExport";
 import { DEFAULT_TRAIN_OPTIONS } from "../training/trainOptions";
 import modelPy from "./pytorchProject/model.py";
 import trainPy from "./pytorchProject/train.py";
+import trainTaskPy from "./pytorchProject/train_task.py";
 
 export type ExportFormat = "safetensors" | "onnx" | "pytorch";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["safetensors", "onnx", "pytorch"];
@@ -25,28 +26,67 @@ export function exportSafetensors(model: Model): Uint8Array {
 
 export { exportOnnx };
 
-/** Files of the PyTorch project, by relative path. `corpus`, when given, becomes data.txt. */
-export function pytorchProject(model: Model, corpus: string | null): Map<string, Uint8Array> {
+/** The text tasks the project's train_task.py trains (with their data formats there). */
+const PROJECT_TASKS = ["classify", "tag", "segment"];
+
+/**
+ * Files of the PyTorch project, by relative path. `corpus`, when given, is the training data: a
+ * character model's text (data.txt), or a classifier's or tagger's records, kept in their format
+ * as `data` + `dataExtension` (".jsonl", ".csv", …: train_task.py reads them by extension).
+ */
+export function pytorchProject(model: Model, corpus: string | null, dataExtension = ".txt"): Map<string, Uint8Array> {
   const { spec } = model;
-  // the project's train.py trains a character model on a text; a classifier's or tagger's head and data are not there yet
-  if (spec.bidirectional || (model.task && model.task.name !== "character-model")) {
-    throw new InputError(`the exported PyTorch project trains character models only; export this ${spec.bidirectional ? "bidirectional model" : model.task!.name + " model"} as safetensors (PyTorch loads it strictly) or onnx`);
-  }
+  const task = model.task && model.task.name !== "character-model" ? model.task.name : null;
+  if (task !== null && !PROJECT_TASKS.includes(task)) throw new InputError(`the exported PyTorch project trains character models, classifiers and taggers, not a ${task} model; export it as safetensors or onnx`);
+  if (task === null && spec.bidirectional) throw new InputError("a bidirectional character model has no next-character training in the project; export it as safetensors (PyTorch loads it strictly) or onnx");
+  // the CRF's forward algorithm and Viterbi decoding are RNN Lab's (crfTagging.ts); the project has no torch counterpart of them
+  if (spec.crf) throw new InputError("the exported PyTorch project has no CRF (its forward-algorithm loss and Viterbi decoding are RNN Lab's); export this tagger as safetensors (its crf.* tensors included) or onnx");
   const { torch } = cellEntry(spec.cell);
+  if (task !== null && !(["lstm", "gru", "rnn"].includes(spec.cell) && spec.gruReset !== "before")) {
+    throw new InputError(`the exported PyTorch project trains classifiers and taggers built on nn.LSTM, nn.GRU or nn.RNN, not ${describeSpec(spec)}; export it as safetensors or onnx`);
+  }
   const unsupported = [spec.peephole && !torch.options.includes("peephole") && "peepholes", spec.coupled && !torch.options.includes("coupled") && "coupled gates",
     spec.residual && "residual layers"].filter(Boolean);
   if (unsupported.length) throw new InputError(`a model with ${unsupported.join(" and ")} has no nn.${torch.module ?? "RNN"} counterpart; export it as onnx or safetensors instead`);
   const options = model.training?.options ?? DEFAULT_TRAIN_OPTIONS;
   const text = (s: string) => new TextEncoder().encode(s);
+  const dataName = task === null ? "data.txt" : `data${dataExtension}`;
   const files = new Map<string, Uint8Array>([
     ["model.py", text(modelPy)],
     ["train.py", text(trainPy)],
-    ["config.json", text(JSON.stringify({ spec, vocab: model.vocab.toJSON(), options }, null, 2) + "\n")],
+    ...(task === null ? [] : [["train_task.py", text(trainTaskPy)] as [string, Uint8Array]]),
+    ["config.json", text(JSON.stringify({ spec, vocab: model.vocab.toJSON(), options, ...(task === null ? {} : { data: dataName }) }, null, 2) + "\n")],
     ["model.safetensors", exportSafetensors(model)],
-    ["README.md", text(projectReadme(model, corpus !== null))],
+    ["README.md", text(task === null ? projectReadme(model, corpus !== null) : taskProjectReadme(model, task, corpus !== null ? dataName : null))],
   ]);
-  if (corpus !== null) files.set("data.txt", text(corpus));
+  if (corpus !== null) files.set(dataName, text(corpus));
   return files;
+}
+
+function taskProjectReadme(model: Model, task: string, dataName: string | null): string {
+  const o = model.training?.options ?? DEFAULT_TRAIN_OPTIONS;
+  const data = dataName === null ? "--data FILE " : "";
+  return `# ${describeSpec(model.spec)}, a ${task === "classify" ? "classifier" : task === "segment" ? "word segmenter" : "tagger"} exported from RNN Lab
+
+A standalone PyTorch project that rebuilds this model (\`model.py\` TaskModel: nn.Embedding,
+nn.${cellEntry(model.spec.cell).torch.module ?? "RNN"}${model.spec.bidirectional ? "(bidirectional=True)" : ""} on packed sequences, ${task === "classify" ? `${String(model.task?.metadata?.pool ?? "last")} pooling` : "a head at every character"}, nn.Linear) and continues
+training it from the exported weights (\`model.safetensors\`)${dataName ? ` on the run's records (\`${dataName}\`)` : ""}, with the run's
+hyperparameters (\`config.json\`: batch ${o.batch}, ${o.optimizer} lr ${o.lr}, clip ${o.clip}).
+
+    python train_task.py ${data}--steps 100                       # one CPU, or one GPU if there is one
+    torchrun --nproc_per_node 4 train_task.py ${data}--steps 100  # four processes, DistributedDataParallel
+
+Records are batched as RNN Lab batches them (bucketed by length, --batch per step); under torchrun
+each process takes its share of every batch and DDP averages the gradients, so N processes take the
+same steps as one. The script writes \`checkpoints/model.safetensors\` (or --out), an RNN Lab
+checkpoint with the task entry (classes or tags), and prints the mean loss on the records, the
+number \`rnn-lab eval\` reports for the same checkpoint and file.
+
+On Debian 12's python3-torch (1.13 on Python 3.11) add \`--redirects 2 --tee 2\` after --nproc_per_node.
+
+Options: --data PATH  --weights CKPT  --steps N  --out CKPT  --batch N  --lr F  --clip F  --seed N
+--print-every N  --eval PATH
+`;
 }
 
 function projectReadme(model: Model, withData: boolean): string {

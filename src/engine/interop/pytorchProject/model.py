@@ -1,4 +1,4 @@
-"""An RNN Lab character model in PyTorch, and RNN Lab's checkpoint format read and written by hand.
+"""An RNN Lab character model (or classifier or tagger) in PyTorch, and RNN Lab's checkpoint format read and written by hand.
 
 The module's state_dict names are RNN Lab's (embed.*, rnn.*, head.*), so a checkpoint loads with
 load_state_dict and a saved one opens in RNN Lab unchanged. Sequences are time-major: ids [T, B].
@@ -278,6 +278,46 @@ class CharModel(nn.Module):
         return self.head(y), state
 
 
+class TaskModel(nn.Module):
+    """A classifier or tagger: nn.Embedding (or one-hot) → nn.LSTM / nn.GRU / nn.RNN, one or two
+    directions (bidirectional=True) → the classifier's pooling over each sequence's real steps
+    (last: the forward state after the last character ⧺ the backward state after the first, PyTorch's
+    h_n; masked mean; masked max) or the tagger's every step → nn.Linear to the classes or tags."""
+
+    def __init__(self, spec, pool, dropout=0.0):
+        super().__init__()
+        for option in ("peephole", "coupled", "residual", "crf"):
+            if spec.get(option):
+                raise ValueError(f"a {option} model is not in this project; train it in RNN Lab")
+        if spec["cell"] not in ("lstm", "gru", "rnn") or spec.get("gruReset", "after") == "before":
+            raise ValueError(f"a {spec['cell']} classifier or tagger is not in this project (nn.LSTM, nn.GRU and nn.RNN are)")
+        self.spec, self.pool = spec, pool  # pool: "last" | "mean" | "max", or None for a tagger
+        V, H, L, E = spec["vocabSize"], spec["hidden"], spec["layers"], spec["embed"]
+        self.directions = 2 if spec.get("bidirectional") else 1
+        if E > 0:
+            self.embed = nn.Embedding(V, E)
+        cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[spec["cell"]]
+        extra = {"nonlinearity": spec["nonlinearity"]} if spec["cell"] == "rnn" else {}
+        self.rnn = cell(E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0, bidirectional=self.directions == 2, **extra)
+        self.head = nn.Linear(self.directions * H, spec.get("outputs", V))
+
+    def forward(self, ids, lengths):
+        """ids [T, B] (padding anywhere past each length), lengths [B] → logits [B, O] or [T, B, O]."""
+        x = self.embed(ids) if self.spec["embed"] > 0 else F.one_hot(ids, self.spec["vocabSize"]).to(self.head.weight.dtype)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), enforce_sorted=False)
+        out, h = self.rnn(packed)
+        y = nn.utils.rnn.pad_packed_sequence(out, total_length=ids.shape[0])[0]  # [T, B, D·H], zero past each length
+        if self.pool is None:
+            return self.head(y)
+        if self.pool == "last":
+            h_n = (h[0] if isinstance(h, tuple) else h)[-self.directions:]  # the last layer's directions [D, B, H]
+            return self.head(torch.cat(list(h_n), 1))
+        mask = (torch.arange(ids.shape[0], device=ids.device).unsqueeze(1) < lengths.to(ids.device).unsqueeze(0)).unsqueeze(2)  # [T, B, 1]
+        if self.pool == "mean":
+            return self.head(y.sum(0) / lengths.to(y.device, y.dtype).unsqueeze(1))
+        return self.head(y.masked_fill(~mask, float("-inf")).max(0).values)
+
+
 class Vocabulary:
     """Index ↔ character (Unicode code points, as RNN Lab counts them)."""
 
@@ -318,10 +358,13 @@ def load_checkpoint(path):
     return json.loads(meta["model"]), json.loads(meta["vocab"]), meta, state
 
 
-def save_checkpoint(path, model, vocab_json, extra_metadata=None):
-    """Writes model weights in RNN Lab's format (atomically: a crash leaves the old file whole)."""
+def save_checkpoint(path, model, vocab_json, extra_metadata=None, task=None):
+    """Writes model weights in RNN Lab's format (atomically: a crash leaves the old file whole); `task`:
+    a classifier's or tagger's task entry (its classes or tags, pooling, length cap), kept as read."""
     metadata = {"format": FORMAT, "format_version": str(format_version(model.spec)),
                 "model": json.dumps(model.spec), "vocab": json.dumps(vocab_json)}
+    if task is not None:
+        metadata["task"] = task
     metadata.update(extra_metadata or {})
     header, blobs, offset = {"__metadata__": metadata}, [], 0
     for name, tensor in model.state_dict().items():
