@@ -12,7 +12,7 @@ import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
 import { ADDITIVE_FORMS, AdditiveForm, CELL_NORMS, CELL_TYPES, CellNorm, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
-import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
+import { GRADIENT_CHECK_THRESHOLD, gradientCheck, gradientCheckBatch } from "../engine/insight/gradientCheck";
 import { SequencePool } from "../engine/core/coreAbi";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
 import { clock } from "../protocol/clock";
@@ -580,7 +580,7 @@ async function gradcheck(args: string[]): Promise<number> {
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
-  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
+  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", gradientCheckBatch(spec), true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
   const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {

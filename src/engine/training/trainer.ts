@@ -22,7 +22,7 @@ import { StreamBatches } from "./streamBatches";
 import { CharacterModel } from "../tasks/characterModel";
 import { Evaluation, Task, TaskBatches, isBetter, metricValue } from "../tasks/task";
 import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
-import { cellEntry } from "../model/cells";
+import { cellEntry, cellNorm } from "../model/cells";
 
 export interface StepReport {
   step: number; // steps completed, including this one
@@ -115,6 +115,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     if (spec.bidirectional && this.task instanceof CharacterModel) {
       throw new InputError("a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict (bidirectional is for --task classify, tag or segment)");
     }
+    batchNormProblem(spec, this.task instanceof CharacterModel, Math.min(threads, options.batch));
     this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
     checkTrainingMemory(spec, options, this.threads, this.task.size(data.train) + this.task.size(data.val));
@@ -304,4 +305,16 @@ export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, thre
   const t = Math.max(1, Math.min(threads, options.batch));
   checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${t} thread${t > 1 ? "s" : ""}`,
     trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: t, corpusChars }));
+}
+
+/**
+ * Recurrent batch normalisation's limits in training (src/wasm/batchNorm.ts, docs/cells.md): its
+ * statistics are the whole batch's at each step, so the batch may not be split into shards (each
+ * would have its own statistics and its own running averages), and every stream must run every step
+ * of the window (the text tasks' padded streams would enter the statistics).
+ */
+function batchNormProblem(spec: ModelSpec, languageModel: boolean, threads: number): void {
+  if (cellNorm(spec) !== "batch") return;
+  if (threads > 1) throw new InputError(`batch normalisation (--norm batch) trains on one thread: its statistics are the whole batch's at each step, and ${threads} threads would each normalise their own part of the batch; use --threads 1 (or --norm layer, which normalises each stream on its own)`);
+  if (!languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
 }
