@@ -32,6 +32,7 @@ export function pytorchProject(model: Model, corpus: string | null): Map<string,
   if (spec.bidirectional || (model.task && model.task.name !== "character-model")) {
     throw new InputError(`the exported PyTorch project trains character models only; export this ${spec.bidirectional ? "bidirectional model" : model.task!.name + " model"} as safetensors (PyTorch loads it strictly) or onnx`);
   }
+  if (spec.norm === "batch") throw new InputError("the exported PyTorch project has no batch-normalised LSTM or GRU module yet (its per-step running statistics would need one); export this model as safetensors, which holds its weights and running statistics (docs/cells.md)");
   const { torch } = cellEntry(spec.cell);
   const unsupported = [spec.peephole && !torch.options.includes("peephole") && "peepholes", spec.coupled && !torch.options.includes("coupled") && "coupled gates",
     spec.residual && "residual layers"].filter(Boolean);

@@ -201,13 +201,9 @@ export function normOnnxRefusal(s: CellSpec): string | null {
   return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
 }
 
-/** Until the running statistics travel with checkpoints, --norm batch stays refused (the core and its gradient are built). */
-const BATCH_NORM_PENDING: string | null = "recurrent batch normalisation (--norm batch) is not available yet: its running statistics are not yet stored in checkpoints; --norm layer normalises each stream on its own";
-
 function normProblem(s: CellSpec, label: string): string | null {
   const norm = cellNorm(s);
   if (norm === "none") return null;
-  if (norm === "batch" && BATCH_NORM_PENDING !== null) return BATCH_NORM_PENDING;
   const what = norm === "batch" ? "batch normalisation (--norm batch)" : "layer normalisation (--norm layer)";
   if (s.peephole || s.coupled) return `${what} is built for the plain ${label}: peepholes and coupled gates read c_{t−1} before its normalisation, which the papers leave undefined; drop --peephole / --coupled`;
   if (norm === "batch" && s.bidirectional) return "batch normalisation (--norm batch) is built for one direction: its running statistics are indexed by the step from the start, which the reverse direction reads from the other end; drop --bidirectional or use --norm layer";

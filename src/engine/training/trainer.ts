@@ -23,6 +23,7 @@ import { CharacterModel } from "../tasks/characterModel";
 import { Evaluation, Task, TaskBatches, isBetter, metricValue } from "../tasks/task";
 import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
 import { cellEntry, cellNorm } from "../model/cells";
+import { restoreNormStats, snapshotNormStats } from "../model/batchNormStats";
 
 export interface StepReport {
   step: number; // steps completed, including this one
@@ -146,6 +147,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
   private restore(model: Model): void {
     const t = model.training;
     this.core.params().set(model.params);
+    restoreNormStats(this.core, model.normStats);
     // weights only (an import, an export): a new run from these weights, fresh optimizer and state
     if (!t) return;
     if (t.window >= this.batches.batchesPerEpoch) {
@@ -256,6 +258,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
       this.task.prepareCore?.(this.evalCore);
     }
     this.evalCore.params().set(this.core.params());
+    restoreNormStats(this.evalCore, this.core.normStats()); // batch norm: validation uses the running averages
     const evaluation = this.task.evaluate(this.evalCore, this.data.val, this.options.batch, this.options.seq);
     if (evaluation === null) return null;
     const loss = evaluation.loss;
@@ -278,6 +281,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
       vocab: this.vocab,
       task: this.task.checkpoint(),
       params: Float32Array.from(this.core.params()),
+      ...(snapshotNormStats(this.core) ? { normStats: snapshotNormStats(this.core) } : {}),
       training: {
         options: this.options,
         step: this.step,
