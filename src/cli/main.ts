@@ -23,7 +23,7 @@ import { exportModel, readTaskHead, readTorchWeights, saveImportedCheckpoint } f
 import { IMPORT_TASKS, ImportOptions, ImportTask } from "../engine/interop/torchImport";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
-import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
+import { BATCH_NORM_THREADS_REFUSAL, CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
 import { TEXT_TASK_HELP, TEXT_TASK_USAGE, evalTextTaskCommand, predictCommand, trainTextTaskCommand } from "./labelledTextCommands";
@@ -260,6 +260,7 @@ async function train(args: string[]): Promise<number> {
   const out = new Reporter(flags.json === true);
   const threads = num(flags, "threads", trainingThreads(), true);
   if (threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}`);
+  if (flags.threads !== undefined && threads > 1 && flags.norm === "batch") throw new UsageError(BATCH_NORM_THREADS_REFUSAL);
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };

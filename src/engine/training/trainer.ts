@@ -116,8 +116,9 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     if (spec.bidirectional && this.task instanceof CharacterModel) {
       throw new InputError("a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict (bidirectional is for --task classify, tag or segment)");
     }
-    batchNormProblem(spec, this.task instanceof CharacterModel, Math.min(threads, options.batch));
-    this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
+    batchNormProblem(spec, this.task instanceof CharacterModel);
+    // a thread needs at least one stream; a batch-normalised model trains on one (its statistics are the whole batch's)
+    this.threads = cellNorm(spec) === "batch" ? 1 : Math.min(threads, options.batch);
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
     checkTrainingMemory(spec, options, this.threads, this.task.size(data.train) + this.task.size(data.val));
     const shared = this.threads > 1;
@@ -312,13 +313,13 @@ export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, thre
 }
 
 /**
- * Recurrent batch normalisation's limits in training (src/wasm/batchNorm.ts, docs/cells.md): its
- * statistics are the whole batch's at each step, so the batch may not be split into shards (each
- * would have its own statistics and its own running averages), and every stream must run every step
- * of the window (the text tasks' padded streams would enter the statistics).
+ * Recurrent batch normalisation's limit in training (src/wasm/batchNorm.ts, docs/cells.md): every
+ * stream must run every step of the window, or the text tasks' padding would enter each step's batch
+ * statistics. (Its one-thread rule is the constructor's: shards would each have their own statistics.)
  */
-function batchNormProblem(spec: ModelSpec, languageModel: boolean, threads: number): void {
-  if (cellNorm(spec) !== "batch") return;
-  if (threads > 1) throw new InputError(`batch normalisation (--norm batch) trains on one thread: its statistics are the whole batch's at each step, and ${threads} threads would each normalise their own part of the batch; use --threads 1 (or --norm layer, which normalises each stream on its own)`);
-  if (!languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
+function batchNormProblem(spec: ModelSpec, languageModel: boolean): void {
+  if (cellNorm(spec) === "batch" && !languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
 }
+
+/** Why an explicit thread count > 1 cannot train a batch-normalised model (the CLI's refusal). */
+export const BATCH_NORM_THREADS_REFUSAL = "batch normalisation (--norm batch) trains on one thread: its statistics are the whole batch's at each step, and several threads would each normalise their own part of the batch; drop --threads (or use --norm layer, which normalises each stream on its own)";
