@@ -58,7 +58,7 @@ train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
   --gru-reset ${GRU_RESETS.join("|")} [after] (gru) where the reset gate acts: after the recurrent product (PyTorch) or before it (TensorFlow)
-  --norm none|layer [none] (lstm, gru) layer normalisation of the input and recurrent pre-activations (and c): docs/cells.md
+  --norm none|layer|batch [none] (lstm, gru) layer or recurrent batch normalisation of the input and recurrent pre-activations (and c); batch trains on one thread: docs/cells.md
   --tau T [${CTRNN_DEFAULTS.tau}]   --learn-tau   --dt D [${CTRNN_DEFAULTS.dt}] (ctrnn: α = Δt/τ in (0, 1])   --additive-form ${ADDITIVE_FORMS.join("|")} [input] (additive)
   --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
