@@ -26,6 +26,7 @@ import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
+import { createTextTaskTrainer, prepareTextTask } from "../../src/engine/tasks/textTaskModel";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
@@ -338,6 +339,14 @@ describe("batch norm: exact resume", () => {
       w.dispose();
     });
   }
+  test("a text task is refused with the reason (its padded streams would enter the statistics)", () => {
+    const file = join(tempDir(), "mood.csv");
+    writeFileSync(file, ["text,label", ...Array.from({ length: 30 }, (_, i) => (i % 2 ? `why so ${i},question` : `it is so ${i},statement`))].join("\n") + "\n");
+    const { vocabSize, ...network } = { ...lstm, embed: 4 };
+    void vocabSize;
+    const prepared = prepareTextTask({ kind: "classify", data: file, valFraction: 0.2, network });
+    assert.throws(() => createTextTaskTrainer(prepared), /built for the language model \(--task lm\).*padding would enter each step's batch statistics/);
+  });
   test("a batch-normalised model trains on one thread whatever the thread count", () => {
     const t = new Trainer({ ...lstm, vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 3);
     assert.equal(t.threads, 1);
