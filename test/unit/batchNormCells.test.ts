@@ -347,6 +347,10 @@ describe("batch norm: exact resume", () => {
     const prepared = prepareTextTask({ kind: "classify", data: file, valFraction: 0.2, network });
     assert.throws(() => createTextTaskTrainer(prepared), /built for the language model \(--task lm\).*padding would enter each step's batch statistics/);
   });
+  test("a batch of one stream is refused with the reason", () => {
+    assert.throws(() => new Trainer({ ...lstm, vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), { ...options, batch: 1 },
+      { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 1), /needs a batch of at least 2 streams, not 1/);
+  });
   test("a batch-normalised model trains on one thread whatever the thread count", () => {
     const t = new Trainer({ ...lstm, vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 3);
     assert.equal(t.threads, 1);

@@ -116,7 +116,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     if (spec.bidirectional && this.task instanceof CharacterModel) {
       throw new InputError("a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict (bidirectional is for --task classify, tag or segment)");
     }
-    batchNormProblem(spec, this.task instanceof CharacterModel);
+    batchNormProblem(spec, this.task instanceof CharacterModel, options.batch);
     // a thread needs at least one stream; a batch-normalised model trains on one (its statistics are the whole batch's)
     this.threads = cellNorm(spec) === "batch" ? 1 : Math.min(threads, options.batch);
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
@@ -313,12 +313,14 @@ export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, thre
 }
 
 /**
- * Recurrent batch normalisation's limit in training (src/wasm/batchNorm.ts, docs/cells.md): every
- * stream must run every step of the window, or the text tasks' padding would enter each step's batch
- * statistics. (Its one-thread rule is the constructor's: shards would each have their own statistics.)
+ * Recurrent batch normalisation's limits in training (src/wasm/batchNorm.ts, docs/cells.md): at least
+ * two streams (over one, every variance is 0), and every stream must run every step of the window, or
+ * the text tasks' padding would enter each step's batch statistics. (Its one-thread rule is the constructor's: shards would each have their own statistics.)
  */
-function batchNormProblem(spec: ModelSpec, languageModel: boolean): void {
-  if (cellNorm(spec) === "batch" && !languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
+function batchNormProblem(spec: ModelSpec, languageModel: boolean, batch: number): void {
+  if (cellNorm(spec) !== "batch") return;
+  if (batch < 2) throw new InputError(`batch normalisation (--norm batch) needs a batch of at least 2 streams, not ${batch}: over one stream every column's variance is 0 and the normalised values are all 0; raise --batch`);
+  if (!languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
 }
 
 /** Why an explicit thread count > 1 cannot train a batch-normalised model (the CLI's refusal). */
