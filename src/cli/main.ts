@@ -12,7 +12,7 @@ import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
 import { ADDITIVE_FORMS, AdditiveForm, CELL_NORMS, CELL_TYPES, CellNorm, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
-import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../engine/insight/gradientCheck";
+import { GRADIENT_CHECK_THRESHOLD, gradientCheck, gradientCheckBatch } from "../engine/insight/gradientCheck";
 import { SequencePool } from "../engine/core/coreAbi";
 import { CellType, ModelSpec, Nonlinearity, describeSpec, validateSpec } from "../engine/model/modelSpec";
 import { clock } from "../protocol/clock";
@@ -23,7 +23,7 @@ import { exportModel, readTaskHead, readTorchWeights, saveImportedCheckpoint } f
 import { IMPORT_TASKS, ImportOptions, ImportTask } from "../engine/interop/torchImport";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
-import { CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
+import { BATCH_NORM_THREADS_REFUSAL, CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
 import { TEXT_TASK_HELP, TEXT_TASK_USAGE, evalTextTaskCommand, predictCommand, trainTextTaskCommand } from "./labelledTextCommands";
@@ -58,7 +58,7 @@ train options (defaults in brackets):
   --cell ${CELLS} [${M.cell}]   --nonlinearity ${NONLINEARITIES.join("|")} [${M.nonlinearity}] (rnn)   --layers N [${M.layers}]   --hidden N [${M.hidden}]
   --embed N [0 = one-hot input]   --peephole   --coupled (LSTM f = 1 - i)   --residual   --dropout F [${D.dropout}]
   --gru-reset ${GRU_RESETS.join("|")} [after] (gru) where the reset gate acts: after the recurrent product (PyTorch) or before it (TensorFlow)
-  --norm none|layer [none] (lstm, gru) layer normalisation of the input and recurrent pre-activations (and c): docs/cells.md
+  --norm none|layer|batch [none] (lstm, gru) layer or recurrent batch normalisation of the input and recurrent pre-activations (and c); batch trains on one thread: docs/cells.md
   --tau T [${CTRNN_DEFAULTS.tau}]   --learn-tau   --dt D [${CTRNN_DEFAULTS.dt}] (ctrnn: α = Δt/τ in (0, 1])   --additive-form ${ADDITIVE_FORMS.join("|")} [input] (additive)
   --batch N [${D.batch}]   --seq N | --window N [${D.seq}] (characters per stream per step; not a budget)   --optimizer ${OPTIMIZERS} [${D.optimizer}]   --lr F [${D.lr}]
   --momentum F [${D.momentum}]   --alpha F [${D.alpha}]   --beta1 F [${D.beta1}]   --beta2 F [${D.beta2}]   --eps F [${D.eps}]
@@ -260,6 +260,7 @@ async function train(args: string[]): Promise<number> {
   const out = new Reporter(flags.json === true);
   const threads = num(flags, "threads", trainingThreads(), true);
   if (threads < 1 || threads > MAX_THREADS) throw new UsageError(`--threads must be from 1 to ${MAX_THREADS}`);
+  if (flags.threads !== undefined && threads > 1 && flags.norm === "batch") throw new UsageError(BATCH_NORM_THREADS_REFUSAL);
   const budgets = (["steps", "seconds", "epochs"] as const).filter((k) => flags[k] !== undefined);
   if (budgets.length > 1) throw new UsageError(`give one of --steps, --seconds, --epochs, not ${budgets.map((b) => "--" + b).join(" and ")}`);
   const budget: Budget = budgets.length ? { kind: budgets[0], amount: num(flags, budgets[0], 0, budgets[0] !== "seconds") } : { kind: "epochs", amount: 1 };
@@ -580,7 +581,7 @@ async function gradcheck(args: string[]): Promise<number> {
   if (spec.hidden > 64) throw new UsageError("--hidden over 64 makes a finite-difference check very slow; the check is about the maths, not the size");
   const dropout = num(flags, "dropout", 0);
   if (dropout < 0 || dropout > 0.9) throw new UsageError("--dropout must be from 0 to 0.9");
-  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", 3, true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
+  const results = gradientCheck(spec, { dropout, pool, batch: num(flags, "batch", gradientCheckBatch(spec), true), steps: num(flags, "seq", 5, true), seed: num(flags, "seed", 7, true) });
   const worst = Math.max(...results.map((r) => r.maxRelError));
   const pass = worst < GRADIENT_CHECK_THRESHOLD;
   if (flags.json) {

@@ -72,7 +72,7 @@ export function runGradientCheck(extensionPath: string, log: vscode.LogOutputCha
           progress.report({ increment: 100 / specs.length, message: `${done}/${specs.length}` });
           const w = Math.max(...m.tensors.map((t) => t.maxRelError));
           worst = Math.max(worst, w);
-          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}${m.spec.norm === "layer" ? " (layer norm)" : ""}${m.spec.bidirectional ? " (bidirectional)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
+          log.info(`${m.spec.cell}${m.spec.peephole ? " (peepholes)" : ""}${m.spec.gruReset === "before" ? " (reset before)" : ""}${m.spec.norm === "layer" ? " (layer norm)" : m.spec.norm === "batch" ? " (batch norm)" : ""}${m.spec.bidirectional ? " (bidirectional)" : ""}, ${m.spec.layers} layer(s): worst ${w.toExponential(2)} ${w < GRADIENT_CHECK_THRESHOLD ? "ok" : "FAIL"}`);
           for (const t of m.tensors) log.info(`    ${t.name}: max ${t.maxRelError.toExponential(2)}, mean ${t.meanRelError.toExponential(2)}`);
           report?.result(checkLabel(m.spec), m.tensors);
         } else if (m.type === "done") {

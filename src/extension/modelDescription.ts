@@ -19,6 +19,7 @@ function option(o: ModelOption): string {
     case "additive-form": return o.form === "state" ? vscode.l10n.t("state form") : vscode.l10n.t("input form");
     case "reset-before": return vscode.l10n.t("reset gate before the recurrent product");
     case "layer-norm": return vscode.l10n.t("layer normalisation");
+    case "batch-norm": return vscode.l10n.t("batch normalisation");
     case "bidirectional": return vscode.l10n.t("bidirectional");
   }
 }

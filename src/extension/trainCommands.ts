@@ -123,7 +123,7 @@ async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: G
   if (args.cell) {
     const reset = args.cell === "gru" && resetSetting === "before" ? { gruReset: "before" as const } : {};
     // the reset-before GRU has no normalised form (the registry refuses it): the reset setting wins
-    const norm = (args.cell === "lstm" || args.cell === "gru") && normSetting === "layer" && !reset.gruReset ? { norm: "layer" as const } : {};
+    const norm = (args.cell === "lstm" || args.cell === "gru") && (normSetting === "layer" || normSetting === "batch") && !reset.gruReset ? { norm: normSetting } : {};
     return { cell: args.cell, ...reset, ...norm };
   }
   const cells: (vscode.QuickPickItem & { cell: CellType; gruReset?: GruReset; norm?: CellNorm })[] = [
@@ -131,6 +131,8 @@ async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: G
     { label: vscode.l10n.t("LSTM (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations and the cell state normalised per stream"), cell: "lstm", norm: "layer" },
     { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
     { label: vscode.l10n.t("GRU (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations normalised per stream"), cell: "gru", norm: "layer" },
+    { label: vscode.l10n.t("LSTM (batch norm)"), description: vscode.l10n.t("Cooijmans et al. 2016: pre-activations and the cell state normalised over the batch, per time step; one thread"), cell: "lstm", norm: "batch" },
+    { label: vscode.l10n.t("GRU (batch norm)"), description: vscode.l10n.t("Cooijmans et al. 2016: pre-activations normalised over the batch, per time step; one thread"), cell: "gru", norm: "batch" },
     { label: vscode.l10n.t("GRU (reset before)"), description: vscode.l10n.t("TensorFlow's GRU: the reset gate scales h before the recurrent product"), cell: "gru", gruReset: "before" },
     { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
     { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },

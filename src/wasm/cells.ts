@@ -60,6 +60,7 @@ import {
 import {
   LN_GRU_AUX, LN_GRU_TENSORS, LN_LSTM_AUX, LN_LSTM_TENSORS, lnGruBackwardStep, lnGruForwardStep, lnLstmBackwardStep, lnLstmForwardStep,
 } from "./layerNorm";
+import { BN_GRU_AUX, BN_LSTM_AUX, bnGruBackwardStep, bnGruForwardStep, bnLstmBackwardStep, bnLstmForwardStep } from "./batchNorm";
 import { at } from "./arena";
 
 export const CELL_RNN_TANH = 0;
@@ -95,7 +96,7 @@ export function setCellConstant(k: i32, value: f64): i32 {
 }
 @inline function cellConstant(k: i32): real { return <real>load<f64>(cellConstants + (<usize>k << 3)); }
 export const FLAG_LAYER_NORM = 16; // LSTM, GRU (reset after): layer normalisation (layerNorm.ts)
-export const FLAG_BATCH_NORM = 32; // reserved: recurrent batch normalisation (not built)
+export const FLAG_BATCH_NORM = 32; // LSTM, GRU (reset after): recurrent batch normalisation (batchNorm.ts)
 export const FLAG_RESET_BEFORE = 64; // GRU: the reset gate before the recurrent product (gruResetBefore.ts)
 
 // Where h_{t−1}·W_hh goes.
@@ -134,16 +135,26 @@ export const T_LN_HH_GAIN = 13;
 export const T_LN_HH_BIAS = 14;
 export const T_LN_C_GAIN = 15;
 export const T_LN_C_BIAS = 16;
+// Batch normalisation (batchNorm.ts): the same six in the same order, gains 17–19 and biases 24–26
+export const T_BN_IH_GAIN = 17;
+export const T_BN_HH_GAIN = 18;
+export const T_BN_C_GAIN = 19;
+export const T_BN_IH_BIAS = 24;
+export const T_BN_HH_BIAS = 25;
+export const T_BN_C_BIAS = 26;
+const BN_TENSOR_KINDS: StaticArray<i32> = [T_BN_IH_GAIN, T_BN_IH_BIAS, T_BN_HH_GAIN, T_BN_HH_BIAS, T_BN_C_GAIN, T_BN_C_BIAS];
 
 @inline function layerNorm(kind: i32, flags: i32): bool { return (kind == CELL_LSTM || kind == CELL_GRU) && (flags & FLAG_LAYER_NORM) != 0; }
+/** Batch normalisation (batchNorm.ts): the layer-normalised cells' buffers and tensors, statistics over the batch. */
+@inline export function batchNorm(kind: i32, flags: i32): bool { return (kind == CELL_LSTM || kind == CELL_GRU) && (flags & FLAG_BATCH_NORM) != 0 && (flags & FLAG_LAYER_NORM) == 0; }
 
-/** The layer-normalised LSTM's and GRU's description (layerNorm.ts). */
-function layerNormDescription(kind: i32, field: i32): i32 {
+/** The layer- or batch-normalised LSTM's and GRU's description (layerNorm.ts, batchNorm.ts): they differ only in aux slots. */
+function layerNormDescription(kind: i32, flags: i32, field: i32): i32 {
   const lstm = kind == CELL_LSTM;
   switch (field) {
     case CD_GATES: return lstm ? LSTM_GATES : GRU_GATES;
     case CD_STATES: return lstm ? LSTM_STATES : GRU_STATES;
-    case CD_AUX: return lstm ? LN_LSTM_AUX : LN_GRU_AUX;
+    case CD_AUX: return (flags & FLAG_LAYER_NORM) != 0 ? (lstm ? LN_LSTM_AUX : LN_GRU_AUX) : (lstm ? BN_LSTM_AUX : BN_GRU_AUX);
     case CD_RECURRENT: return RECURRENT_SEPARATE; // h·W_hh is normalised apart from x·W_ih
     case CD_DIRECT_PATH: return lstm ? 0 : 1;
     case CD_EXTRA_TENSORS: return lstm ? LN_LSTM_TENSORS : LN_GRU_TENSORS;
@@ -156,7 +167,7 @@ function layerNormDescription(kind: i32, field: i32): i32 {
 export function validCell(kind: i32): bool { return kind >= 0 && kind < CELL_KINDS; }
 
 export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
-  if (layerNorm(kind, flags)) return layerNormDescription(kind, field);
+  if (layerNorm(kind, flags) || batchNorm(kind, flags)) return layerNormDescription(kind, flags, field);
   switch (kind) {
     case CELL_LSTM: switch (field) {
       case CD_GATES: return LSTM_GATES;
@@ -236,20 +247,21 @@ export function cellDescription(kind: i32, flags: i32, field: i32): i32 {
 /** The bits of configure()'s flags that this cell reads (its options); 0 for a cell without options. */
 export function cellOptions(kind: i32, flags: i32): i32 {
   if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return flags & FLAG_LEARN_TAU;
-  if (kind == CELL_GRU) return flags & (FLAG_RESET_BEFORE | FLAG_LAYER_NORM);
-  return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED | FLAG_LAYER_NORM) : 0;
+  if (kind == CELL_GRU) return flags & (FLAG_RESET_BEFORE | FLAG_LAYER_NORM | FLAG_BATCH_NORM);
+  return kind == CELL_LSTM ? flags & (FLAG_PEEPHOLE | FLAG_COUPLED | FLAG_LAYER_NORM | FLAG_BATCH_NORM) : 0;
 }
 
 /** Tensor kind of the cell's k-th own tensor (k < CD_EXTRA_TENSORS); each is [1, H·cellExtraTensorBlocks]. */
 export function cellExtraTensorKind(kind: i32, flags: i32, k: i32): i32 {
   if (layerNorm(kind, flags)) return T_LN_IH_GAIN + k;
+  if (batchNorm(kind, flags)) return k < 6 ? BN_TENSOR_KINDS[k] : -1;
   if (kind == CELL_CTRNN_TANH || kind == CELL_CTRNN_RELU) return k == 0 ? T_CTRNN_RHO : -1;
   return kind == CELL_LSTM ? T_PEEP_I + k : -1;
 }
 
 /** Width of the cell's k-th own tensor in blocks of H: 1, or the gate count (a normalisation's gain over all gates). */
 export function cellExtraTensorBlocks(kind: i32, flags: i32, k: i32): i32 {
-  if (layerNorm(kind, flags)) return k < 4 ? cellDescription(kind, flags, CD_GATES) : 1;
+  if (layerNorm(kind, flags) || batchNorm(kind, flags)) return k < 4 ? cellDescription(kind, flags, CD_GATES) : 1;
   return 1;
 }
 
@@ -263,6 +275,11 @@ export function cellForwardStep(kind: i32, flags: i32, g: usize, hh: usize, prev
   if (layerNorm(kind, flags)) {
     if (kind == CELL_LSTM) lnLstmForwardStep(g, hh, at(prev, stride), at(next, stride), next, aux, auxStride, B, H, cp);
     else lnGruForwardStep(g, hh, prev, next, aux, auxStride, B, H, cp);
+    return;
+  }
+  if (batchNorm(kind, flags)) {
+    if (kind == CELL_LSTM) bnLstmForwardStep(g, hh, at(prev, stride), at(next, stride), next, aux, auxStride, B, H, cp);
+    else bnGruForwardStep(g, hh, prev, next, aux, auxStride, B, H, cp);
     return;
   }
   switch (kind) {
@@ -294,6 +311,11 @@ export function cellBackwardStep(kind: i32, flags: i32, g: usize, prev: usize, s
   if (layerNorm(kind, flags)) {
     if (kind == CELL_LSTM) lnLstmBackwardStep(g, at(prev, stride), aux, auxStride, dState, at(dState, B * H), dG, dGhh, B, H, cp, gcp);
     else lnGruBackwardStep(g, prev, aux, auxStride, dState, dG, dGhh, dhPrev, B, H, cp, gcp);
+    return;
+  }
+  if (batchNorm(kind, flags)) {
+    if (kind == CELL_LSTM) bnLstmBackwardStep(g, at(prev, stride), aux, auxStride, dState, at(dState, B * H), dG, dGhh, B, H, cp, gcp);
+    else bnGruBackwardStep(g, prev, aux, auxStride, dState, dG, dGhh, dhPrev, B, H, cp, gcp);
     return;
   }
   switch (kind) {

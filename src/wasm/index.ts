@@ -28,6 +28,8 @@ export { LOSS_CROSS_ENTROPY, LOSS_MSE, LOSS_MAE, LOSS_GAUSSIAN, LOSS_QUANTILE, s
 export { rngSeed, rngGetState, rngSetState, rngNextU32 } from "./rng";
 // real-valued cell constants (CTRNN Δt, fixed τ): after configure(), which resets them
 export { setCellConstant } from "./cells";
+// batch norm's running statistics (batchNorm.ts): setNormSteps before configure()
+export { setNormSteps, normStatsPtr, normStatsLength, normStatSteps } from "./batchNorm";
 
 /** Bytes per element of this build: 4 (training core) or 8 (gradient-check core). */
 export function realBytes(): i32 { return <i32>sizeof<real>(); }

@@ -53,7 +53,8 @@ import {
   CD_AUX, CD_DIRECT_PATH, CD_EXTRA_TENSORS, CD_GATES, CD_PRODUCT_SOURCE, CD_RECURRENT, CD_RECURRENT_PRODUCTS, CD_STATES, CELL_LSTM,
   CD_OWN_BIASES, RECURRENT_SEPARATE, cellBackwardPhase0, cellBackwardStep, cellDescription, cellExtraTensorBlocks, cellExtraTensorKind, cellForwardPhase0, cellForwardStep, cellOptions, resetCellConstants, validCell,
 } from "./cells";
-import { CD_LINEAR_RECURRENCE, cellLinearCoefficients, cellLinearGradients } from "./cells";
+import { CD_LINEAR_RECURRENCE, batchNorm, cellLinearCoefficients, cellLinearGradients } from "./cells";
+import { allocateNormStats, clearNormStats, setNormPass, setNormStep } from "./batchNorm";
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
 import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
@@ -304,6 +305,9 @@ export function configureModel(cellType: i32, layers: i32, vocab: i32, embed: i3
   moment1 = allocReal(paramCount);
   moment2 = allocReal(paramCount);
   gradScratch = allocReal(paramCount);
+  // a batch-normalised cell's running statistics: outside the parameter block (batchNorm.ts)
+  if (batchNorm(cell, cellFlags)) allocateNormStats(L * D, cell == CELL_LSTM, H);
+  else clearNormStats();
   shapeMark = arenaMark();
   setShape(1, 1);
   return paramCount;
@@ -455,6 +459,7 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   const R = T * B;
   if (!(weightsFrozen && packedFresh)) packWeights();
   measureLengths();
+  setNormPass(training); // batch norm: the batch's statistics, or the running averages (batchNorm.ts)
   for (let l = 0; l < L; l++) {
     const input = layerInput(l, training, dropout);
     for (let d = 0; d < D; d++) directionForward(l, d, input);
@@ -591,6 +596,7 @@ function directionForward(l: i32, d: i32, input: usize): void {
     } else if (recurrentProducts > 0) {
       gemmPacked(prev, H, 1, whhP, hh, B, H, GH, true);
     }
+    setNormStep(l * D + d, t);
     cellForwardStep(cell, cellFlags, g, hh, prev, next, stateStride, A > 0 ? at(aux, t * n) : 0, auxStride, B, H, cp);
     if (t >= minLen) holdEndedStreams(states, t, reverse);
   }
@@ -760,6 +766,7 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     }
     const heldSome = t >= minLen;
     if (heldSome) keepHeldGradients(t, true);
+    setNormStep(l * D + d, t);
     cellBackwardStep(cell, cellFlags, at(G, t * B * GH), at(prevStates, t * n), stateStride, A > 0 ? at(aux, t * n) : 0, auxStride,
       dState, dg, dq, dhNext, B, H, cp, gcp);
     if (twoProducts) {

@@ -16,6 +16,7 @@ import { SafetensorsError, decodeSafetensors, encodeSafetensors } from "../../sr
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { tempDir } from "../helpers";
+import { snapshotNormStats } from "../../src/engine/model/batchNormStats";
 
 function header(bytes: Uint8Array): { length: number; text: string } {
   const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
@@ -180,7 +181,7 @@ describe("checkpoints", () => {
       const full: ModelSpec = { nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false, ...spec } as ModelSpec;
       const core = new Core(coreShape(full));
       initialiseParameters(core, full, "scaled", 0, 1);
-      const bytes = encodeCheckpoint({ spec: full, vocab, params: Float32Array.from(core.params()), training: null });
+      const bytes = encodeCheckpoint({ spec: full, vocab, params: Float32Array.from(core.params()), normStats: snapshotNormStats(core), training: null }); // batch norm's running statistics
       const version = decodeSafetensors(bytes).metadata.format_version;
       assert.equal(version, readByFormat1.has(label) ? "1" : "2", label);
       assert.deepEqual(decodeCheckpoint(bytes, label).spec, full, `${label}: this reader reads its own format ${version}`);

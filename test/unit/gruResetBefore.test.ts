@@ -216,7 +216,7 @@ describe("reset-before GRU through the seams", () => {
     assert.throws(() => validateSpec({ ...base, cell: "lstm" }), /reset before \(--gru-reset\) is only for GRU, not LSTM/);
     assert.throws(() => validateSpec({ ...base, gruReset: "sideways" as never }), /must be after or before/);
     assert.equal(describeSpec(base), "GRU 1×4, one-hot input, vocabulary 6, reset before");
-    assert.deepEqual(cellEntry("gru").variants?.map((v) => v.options.gruReset ?? "after"), ["after", "before", "after"]); // the third: layer norm
+    assert.deepEqual(cellEntry("gru").variants?.map((v) => v.options.gruReset ?? "after"), ["after", "before", "after", "after"]); // the third: layer norm, the fourth: batch norm
   });
 
   test("Compare Cells can include it, at the LSTM's parameter count; the default list stays the registry's cells", () => {

@@ -4,7 +4,7 @@
 // Shapes: B = batch, Tmax = maxSteps (the window setShape allocated), T ≤ Tmax the steps of this pass,
 // V = vocabulary (input ids), O = outputs (the head's width; V for language modelling), H = hidden.
 
-import { cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
+import { BATCH_NORM_STEPS, cellOptionsOfCoreShape, cellTypeOfCoreCode } from "../model/cells";
 import { BackwardFlag, CoreExports, CoreFlag, CoreShape, LinearSolver, OptimizerCode, RegressionLoss, SequencePool, TensorField, TensorKind, TensorSlot } from "./coreAbi";
 import { CoreBuild, KernelVariant, Precision, coreBuild, instantiateCore } from "./coreLoader";
 import { MemoryLimitError, ShapeFacts, WASM_MAX_BYTES, coreMemoryBytes, formatBytes } from "./limits";
@@ -28,6 +28,7 @@ export class Core {
     this.x = instantiateCore(this.variant);
     const reg = shape.regression;
     const outputs = reg ? reg.targets * regressionOutputsPerValue(reg) : shape.outputs ?? shape.vocab;
+    this.x.setNormSteps(BATCH_NORM_STEPS); // batch norm's running statistics, allocated by configure
     const n = this.x.configureModel(shape.cell, shape.layers, shape.vocab, shape.embed, shape.hidden, shape.flags, outputs);
     const levelsRefused = reg?.loss === RegressionLoss.Quantile && (reg.quantiles ?? []).some((q, j) => this.x.setQuantileLevel(j, q) < 0);
     if (n < 0 || levelsRefused || (reg && this.x.setRegression(reg.loss, reg.targets) < 0)) throw new Error(`the core refused the model shape ${JSON.stringify(shape)}`);
@@ -67,6 +68,14 @@ export class Core {
     this.view(this.x.gradScratchPtr(), this.paramCount).set(other);
     this.x.accumulateScratchGrads(selfScale, scratchScale);
   }
+  /**
+   * Batch norm's running statistics (src/wasm/batchNorm.ts; empty for other cells): [0] the steps
+   * training has reached, then per unit l·D + d μ̄_ih, σ̄²_ih, μ̄_hh, σ̄²_hh [N, G·H] and (LSTM) μ̄_c, σ̄²_c [N, H].
+   * Not in the parameter block: no optimizer or weight decay touches them.
+   */
+  normStats(): RealArray { return this.view(this.x.normStatsPtr(), this.x.normStatsLength()); }
+  /** N: the steps of running statistics per unit. */
+  get normStatSteps(): number { return this.x.normStatSteps(); }
   moment1(): RealArray { return this.view(this.x.moment1Ptr(), this.paramCount); }
   moment2(): RealArray { return this.view(this.x.moment2Ptr(), this.paramCount); }
   /** [maxSteps·batch] ids, time-major. */

@@ -20,6 +20,8 @@ export enum OptimizerCode { Sgd = 0, Rmsprop = 1, Adam = 2, AdamW = 3 }
 export enum TensorKind { Embed = 0, WeightIh = 1, WeightHh = 2, BiasIh = 3, BiasHh = 4, PeepI = 5, PeepF = 6, PeepO = 7, HeadWeight = 8, HeadBias = 9, CtrnnRho = 10,
   // layer normalisation (src/wasm/layerNorm.ts): gains and biases of LN(x·W_ih), LN(h·W_hh) [1, G·H] and LN(c) [1, H]
   LnIhGain = 11, LnIhBias = 12, LnHhGain = 13, LnHhBias = 14, LnCGain = 15, LnCBias = 16,
+  // recurrent batch normalisation (src/wasm/batchNorm.ts): the same six, gains 17–19, biases 24–26
+  BnIhGain = 17, BnHhGain = 18, BnCGain = 19, BnIhBias = 24, BnHhBias = 25, BnCBias = 26,
   // the linear-chain CRF's scores after the head (tagging with --crf): transitions [O, O], start and end [1, O]
   CrfTransitions = 20, CrfStart = 21, CrfEnd = 22 }
 /** setSequenceHead()'s mode (network.ts POOL_*): the per-step head, or one row per stream pooled over its real steps. */
@@ -169,6 +171,11 @@ export interface CoreExports {
   lengthsPtr(): number;
   /** Real-valued cell constant k (0 ≤ k < 4; CTRNN 0 = Δt, 1 = fixed τ), reset to 1 by configure; returns 0, or −1 for k out of range. */
   setCellConstant(k: number, value: number): number;
+  /** batch norm (src/wasm/batchNorm.ts): steps of running statistics for the next configure; the buffer, its length and steps */
+  setNormSteps(steps: number): void;
+  normStatsPtr(): number;
+  normStatsLength(): number;
+  normStatSteps(): number;
   /** The total weight of the last loss (its mean's denominator). */
   lossWeightTotal(): number;
   /** O: the head's width. */

@@ -7,7 +7,7 @@
 // memory a real core grows to. validateSpec, validateTrainOptions, the CLI, package.json's settings
 // schema (checked by the same test) and the core's own asserts all use these numbers.
 
-import { CellSpec, cellCoreBuffers, cellEntry, gatesPerUnit, hasRecurrentWeights, parameterCount } from "../model/cells";
+import { BATCH_NORM_STEPS, CellSpec, cellCoreBuffers, cellEntry, gatesPerUnit, hasRecurrentWeights, parameterCount } from "../model/cells";
 import { InputError } from "../messages/inputError";
 
 export interface IntRange { min: number; max: number }
@@ -72,6 +72,8 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   real(R); real(R); int(B); // loss weights, their per-row copy, stream lengths
   if (E > 0) { real(R * E); real(R * E); } // embedded rows and their gradient
   real(R * O); real(R * O); // logits, ∂L/∂logits (O = the head's width: the vocabulary for a language model)
+  // batch norm's running statistics (src/wasm/batchNorm.ts), allocated with the parameter blocks
+  if (s.norm === "batch") real(1 + L * D * BATCH_NORM_STEPS * (4 * GH + (cellEntry(s.cell).cellState ? 2 * H : 0)));
   real(packedSize(W, O)); // head weight packed
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = Math.max(maxIn, inWidth(l));

@@ -1,7 +1,8 @@
 // RNN Lab's checkpoint: one .safetensors file. Model tensors carry PyTorch's state_dict names and
 // layouts; a training checkpoint adds the optimizer moments ("optimizer.exp_avg.<name>",
 // "optimizer.exp_avg_sq.<name>") and the carried hidden state ("state.h", "state.c": [layers, batch,
-// hidden]). Architecture, vocabulary, the task (tasks/task.ts TaskCheckpoint: its name and metadata;
+// hidden]). A batch-normalised model adds its running statistics (model/batchNormStats.ts:
+// "rnn.bn_steps_seen", "rnn.bn_ih_running_mean_l0" [N, G·H], …). Architecture, vocabulary, the task (tasks/task.ts TaskCheckpoint: its name and metadata;
 // absent = the character model) and the scalar training state are JSON strings in __metadata__.
 
 import { cellEntry, parameterCount, tensorTable } from "../model/cells";
@@ -9,6 +10,7 @@ import { CharVocabulary, VocabularyJson } from "../model/charVocabulary";
 import { ModelSpec, describeSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "../model/modelSpec";
 import { NamedTensor, SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "../interop/safetensors";
 import { checkMemory, inferenceMemory } from "../core/limits";
+import { normStatTensors, normStatsLength, normStatsProblem } from "../model/batchNormStats";
 import { TrainOptions, validateTrainOptions } from "../training/trainOptions";
 import { found, userError } from "../messages/inputError";
 import type { TaskCheckpoint } from "../tasks/task";
@@ -71,6 +73,8 @@ export interface Model {
   /** What the model is trained for; absent = the character model (every checkpoint before the task seam). */
   task?: TaskCheckpoint;
   params: Float32Array; // core layout
+  /** A batch-normalised model's running statistics (Core.normStats() layout, model/batchNormStats.ts); absent for other cells. */
+  normStats?: Float32Array;
   training: TrainingState | null;
 }
 
@@ -93,6 +97,12 @@ export function encodeCheckpoint(model: Model, extraMetadata: Record<string, str
     }
   };
   addBlock("", model.params);
+  const statTensors = normStatTensors(model.spec);
+  if (statTensors.length > 0) {
+    const stats = model.normStats;
+    if (!stats || stats.length !== normStatsLength(model.spec)) throw new CheckpointError(`cannot write a checkpoint: a batch-normalised model needs its ${normStatsLength(model.spec)} running statistics, it has ${stats?.length ?? 0}`);
+    for (const t of statTensors) tensors.push({ name: t.name, shape: t.rows === 1 ? [t.cols] : [t.rows, t.cols], data: stats.slice(t.offset, t.offset + t.rows * t.cols) });
+  }
   const metadata: Record<string, string> = {
     ...extraMetadata,
     format: CHECKPOINT_FORMAT,
@@ -174,6 +184,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
   const expected = new Map<string, number[]>();
   const prefixes = progress ? ["", "optimizer.exp_avg.", "optimizer.exp_avg_sq."] : [""];
   for (const prefix of prefixes) for (const slot of slots) expected.set(prefix + torchName(slot), torchShape(slot));
+  for (const t of normStatTensors(spec)) expected.set(t.name, t.rows === 1 ? [t.cols] : [t.rows, t.cols]);
   if (progress) {
     const stateShape = [spec.layers, progress.options.batch, spec.hidden];
     expected.set("state.h", stateShape);
@@ -208,6 +219,13 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     return block;
   };
   const params = readBlock("");
+  let normStats: Float32Array | undefined;
+  if (normStatTensors(spec).length > 0) {
+    normStats = new Float32Array(normStatsLength(spec));
+    for (const t of normStatTensors(spec)) normStats.set(values(t.name), t.offset);
+    const problem = normStatsProblem(spec, normStats);
+    if (problem) fail(problem);
+  }
   let training: TrainingState | null = null;
   if (progress) {
     training = {
@@ -219,7 +237,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = "checkpoint"): Model 
     };
     for (let k = 0; k < total; k++) if (training.moment2[k] < 0) fail("tensor optimizer.exp_avg_sq.* holds a negative second moment");
   }
-  return { spec, vocab, ...(task ? { task } : {}), params, training };
+  return { spec, vocab, ...(task ? { task } : {}), params, ...(normStats ? { normStats } : {}), training };
 }
 
 /** The `training` metadata: every field typed, ranged and consistent with the model and its text. */

@@ -7,6 +7,7 @@ import type { Model } from "../files/checkpoint";
 import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit, tensorTable } from "../model/cells";
 import { TensorKind } from "../core/coreAbi";
 import { normalisedActivations } from "./normalisedActivations";
+import { restoreNormStats } from "../model/batchNormStats";
 
 export type { QuantityInfo, QuantityRange } from "../model/cells";
 
@@ -46,6 +47,7 @@ export function recordActivations(model: Model, text: string): Activations {
   const chunk = Math.min(CHUNK, n);
   const core = new Core(coreShape(spec));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   core.freezeWeights();
   core.setShape(1, chunk);
   core.resetState();

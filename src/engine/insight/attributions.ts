@@ -17,6 +17,7 @@ import { SequencePool } from "../core/coreAbi";
 import type { Model } from "../files/checkpoint";
 import { InputError } from "../messages/inputError";
 import { coreShape } from "../model/modelSpec";
+import { restoreNormStats } from "../model/batchNormStats";
 
 export type AttributionMethod = "gradxinput" | "ig";
 export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ["gradxinput", "ig"];
@@ -98,6 +99,7 @@ function explainLogit(model: Model, text: string, head: SequencePool, row: numbe
   core.setShape(1, T);
   core.setSequenceHead(head);
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   core.freezeWeights(true);
   core.inputs().set(ids);
   const table = E > 0 ? core.tensor(core.tensors[0]) : null; // the embedding is the block's first tensor

@@ -6,6 +6,7 @@ import { Core } from "../core/core";
 import type { Model } from "../files/checkpoint";
 import { coreShape, torchName } from "../model/modelSpec";
 import { OptimizerName, learningRateAt, optimizerCode, optimizerCoefficients } from "../training/trainOptions";
+import { restoreNormStats } from "../model/batchNormStats";
 
 export interface GradientFlow {
   window: number; // T: steps per window
@@ -29,6 +30,7 @@ export function gradientFlow(model: Model, text: string, window: number, maxWind
   for (let k = 0; k < count; k++) starts.push(Math.floor((k * (ids.length - window - 1)) / Math.max(1, count - 1)));
   const core = new Core(coreShape(spec));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   core.freezeWeights();
   core.setShape(1, window);
   const logSums = Array.from({ length: spec.layers }, () => new Float64Array(window));
@@ -92,6 +94,7 @@ export function lossGradient(core: Core, model: Model, text: string, steps = 50,
   const T = Math.max(1, Math.min(steps, ids.length - 1));
   const B = Math.max(1, Math.min(batch, ids.length - T));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   core.setShape(B, T);
   core.resetState();
   const inputs = core.inputs(), targets = core.targets();
@@ -121,6 +124,7 @@ export function updateEffect(model: Model, gradient: Float32Array, threshold: nu
   const [a, b] = optimizerCoefficients(o);
   const step = (clip: boolean): Float64Array => {
     core.params().set(model.params);
+    restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
     core.moment1().set(state.moment1);
     core.moment2().set(state.moment2);
     core.grads().set(gradient);
@@ -144,6 +148,7 @@ export function updateEffect(model: Model, gradient: Float32Array, threshold: nu
 function coreFor(model: Model): Core {
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   return core;
 }
 

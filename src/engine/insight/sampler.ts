@@ -5,6 +5,7 @@ import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { requireFinite } from "../training/evaluate";
 import { textStartId } from "../tasks/characterModel";
+import { restoreNormStats } from "../model/batchNormStats";
 
 export interface SampleOptions {
   temperature: number; // ≤ 0: always the most likely character
@@ -29,6 +30,7 @@ export class Sampler {
   constructor(readonly model: Model, seed: number) {
     this.core = new Core(coreShape(model.spec));
     this.core.params().set(model.params);
+    restoreNormStats(this.core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
     this.core.freezeWeights();
     this.core.setShape(1, 1);
     this.core.seed(seed);

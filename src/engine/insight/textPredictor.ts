@@ -16,6 +16,7 @@ import { coreShape } from "../model/modelSpec";
 import { requireFinite } from "../training/evaluate";
 import { cellEntry } from "../model/cells";
 import { CharacterModel, textStartId } from "../tasks/characterModel";
+import { restoreNormStats } from "../model/batchNormStats";
 
 const CHUNK = 256; // steps per forward call
 const CACHE_STRIDE = 32;
@@ -57,6 +58,7 @@ export class TextPredictor {
     if (!Number.isInteger(contextChars) || contextChars < 1) throw new RangeError(`context must be a positive number of characters, not ${contextChars}`);
     this.core = new Core(coreShape(model.spec));
     this.core.params().set(model.params);
+    restoreNormStats(this.core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
     this.core.freezeWeights();
     this.core.setShape(1, CHUNK);
     this.L = model.spec.layers;

@@ -226,6 +226,9 @@ export function importTorchWeights(file: SafetensorsFile, vocab: CharVocabulary,
     canonical.set(c, t);
     renamed.push({ from: name, to: c });
   }
+  if (unknown.some((u) => u.startsWith("rnn.bn_"))) {
+    throw new ImportError("importing a batch-normalised model is not built: its running statistics per time step (rnn.bn_*_running_mean_l*, docs/cells.md) have no PyTorch counterpart to read; load its RNN Lab checkpoint directly, or import weights without batch norm");
+  }
   if (unknown.length) {
     throw new ImportError(`not part of a char model (embedding, ${CELLS.map((c) => c.label).join("/")}, linear head): ${unknown.join(", ")}; rename with --map FROM=TO or remove them`);
   }

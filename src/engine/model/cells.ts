@@ -17,7 +17,7 @@ export type GruReset = "after" | "before";
 export const GRU_RESETS: readonly GruReset[] = ["after", "before"];
 /**
  * Normalisation inside an LSTM or GRU: none, layer normalisation (Ba, Kiros & Hinton 2016;
- * src/wasm/layerNorm.ts) or recurrent batch normalisation (Cooijmans et al. 2016; not built yet).
+ * src/wasm/layerNorm.ts) or recurrent batch normalisation (Cooijmans et al. 2016; src/wasm/batchNorm.ts).
  */
 export type CellNorm = "none" | "layer" | "batch";
 export const CELL_NORMS: readonly CellNorm[] = ["none", "layer", "batch"];
@@ -143,6 +143,12 @@ export interface CellEntry {
 
 // ---- normalisation inside LSTM and GRU (option `norm`) ----
 
+/**
+ * Steps of running statistics a batch-normalised cell keeps per unit (src/wasm/batchNorm.ts's N):
+ * training windows longer than this normalise their later steps by the batch but update no average.
+ */
+export const BATCH_NORM_STEPS = 256;
+
 /** A spec's normalisation, the default filled in. */
 export function cellNorm(s: CellSpec): CellNorm { return s.norm ?? "none"; }
 
@@ -150,6 +156,16 @@ export function cellNorm(s: CellSpec): CellNorm { return s.norm ?? "none"; }
 const LAYER_NORM_TENSORS: readonly TensorKind[] = [
   TensorKind.LnIhGain, TensorKind.LnIhBias, TensorKind.LnHhGain, TensorKind.LnHhBias, TensorKind.LnCGain, TensorKind.LnCBias,
 ];
+
+/** The batch-normalised cell's own tensors, the same six in the same order (src/wasm/batchNorm.ts). */
+const BATCH_NORM_TENSORS: readonly TensorKind[] = [
+  TensorKind.BnIhGain, TensorKind.BnIhBias, TensorKind.BnHhGain, TensorKind.BnHhBias, TensorKind.BnCGain, TensorKind.BnCBias,
+];
+
+/** A normalised cell's own tensors: layer norm's or batch norm's six (the GRU the first four), else none. */
+function normTensors(s: CellSpec): readonly TensorKind[] {
+  return cellNorm(s) === "layer" ? LAYER_NORM_TENSORS : cellNorm(s) === "batch" ? BATCH_NORM_TENSORS : [];
+}
 
 /** The heatmap's view of the normalisation: the candidate block of a' and p' (LSTM g, GRU n), then the LSTM's LN(c). */
 const NORMALISED_QUANTITIES: readonly HeatmapQuantity[] = [
@@ -160,12 +176,18 @@ const NORMALISED_QUANTITIES: readonly HeatmapQuantity[] = [
 
 /** The normalisation tensors that span all gates ([1, G·H]); the others are [1, H]. */
 function spansGates(kind: TensorKind): boolean {
-  return kind === TensorKind.LnIhGain || kind === TensorKind.LnIhBias || kind === TensorKind.LnHhGain || kind === TensorKind.LnHhBias;
+  return kind === TensorKind.LnIhGain || kind === TensorKind.LnIhBias || kind === TensorKind.LnHhGain || kind === TensorKind.LnHhBias
+    || kind === TensorKind.BnIhGain || kind === TensorKind.BnIhBias || kind === TensorKind.BnHhGain || kind === TensorKind.BnHhBias;
 }
 
-/** A normalisation's gain (γ): starts at 1. */
+/** A normalisation's gain (γ). */
 export function isNormGain(kind: TensorKind): boolean {
-  return kind === TensorKind.LnIhGain || kind === TensorKind.LnHhGain || kind === TensorKind.LnCGain;
+  return kind === TensorKind.LnIhGain || kind === TensorKind.LnHhGain || kind === TensorKind.LnCGain || isBatchNormGain(kind);
+}
+
+/** A batch normalisation's gain: starts at 0.1 (Cooijmans et al. 2016, against the saturation that 1 brings); layer norm's at 1. */
+export function isBatchNormGain(kind: TensorKind): boolean {
+  return kind === TensorKind.BnIhGain || kind === TensorKind.BnHhGain || kind === TensorKind.BnCGain;
 }
 
 function normOfCore(flags: number): Partial<CellSpec> {
@@ -175,14 +197,16 @@ function normOfCore(flags: number): Partial<CellSpec> {
 /** Why a normalised cell has no ONNX export (null when the spec has no normalisation). */
 export function normOnnxRefusal(s: CellSpec): string | null {
   if (cellNorm(s) === "none") return null;
+  if (cellNorm(s) === "batch") return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and a batch-normalised cell also needs its running statistics per time step, which no ONNX operator indexes by step: export it as safetensors (weights and running statistics) instead";
   return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
 }
 
 function normProblem(s: CellSpec, label: string): string | null {
   const norm = cellNorm(s);
   if (norm === "none") return null;
-  if (norm === "batch") return "recurrent batch normalisation (--norm batch) is not built yet; --norm layer normalises each stream on its own";
-  if (s.peephole || s.coupled) return `layer normalisation (--norm layer) is built for the plain ${label}: peepholes and coupled gates read c_{t−1} before its normalisation, which the papers leave undefined; drop --peephole / --coupled`;
+  const what = norm === "batch" ? "batch normalisation (--norm batch)" : "layer normalisation (--norm layer)";
+  if (s.peephole || s.coupled) return `${what} is built for the plain ${label}: peepholes and coupled gates read c_{t−1} before its normalisation, which the papers leave undefined; drop --peephole / --coupled`;
+  if (norm === "batch" && s.bidirectional) return "batch normalisation (--norm batch) is built for one direction: its running statistics are indexed by the step from the start, which the reverse direction reads from the other end; drop --bidirectional or use --norm layer";
   return null;
 }
 
@@ -216,11 +240,13 @@ const LSTM: CellEntry = {
   ],
   forgetGate: 1,
   coreBuffers: { states: 2, aux: 1, separateRecurrent: false }, // h and c; tanh(c)
-  // layer norm: tanh(c'), â (4), p̂ (4), ĉ, three 1/σ (src/wasm/layerNorm.ts); h·W_hh is normalised apart
-  coreBuffersOf: (s) => (cellNorm(s) === "layer" ? { states: 2, aux: 13, separateRecurrent: true } : LSTM.coreBuffers),
-  ownTensors: (s) => (cellNorm(s) === "layer" ? LAYER_NORM_TENSORS : s.peephole ? [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO] : []),
+  // layer norm: tanh(c'), â (4), p̂ (4), ĉ, three 1/σ (src/wasm/layerNorm.ts); batch norm: the same
+  // with 1/σ per column, 4 + 4 + 1 slots (src/wasm/batchNorm.ts); h·W_hh is normalised apart
+  coreBuffersOf: (s) => (cellNorm(s) === "layer" ? { states: 2, aux: 13, separateRecurrent: true }
+    : cellNorm(s) === "batch" ? { states: 2, aux: 19, separateRecurrent: true } : LSTM.coreBuffers),
+  ownTensors: (s) => (cellNorm(s) !== "none" ? normTensors(s) : s.peephole ? [TensorKind.PeepI, TensorKind.PeepF, TensorKind.PeepO] : []),
   ownBiases: (s) => cellNorm(s) !== "none",
-  variants: [{ label: "LSTM", options: {} }, { label: "LSTM (layer norm)", options: { norm: "layer" } }],
+  variants: [{ label: "LSTM", options: {} }, { label: "LSTM (layer norm)", options: { norm: "layer" } }, { label: "LSTM (batch norm)", options: { norm: "batch" } }],
   optionsOfCore: (_code, flags) => normOfCore(flags),
   optionProblem: (s) => normProblem(s, "LSTM"),
 };
@@ -245,10 +271,11 @@ const GRU: CellEntry = {
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it
   // reset before: both products go into the gates; aux keeps r ∘ h_{t−1}, the second product's source
   coreBuffersOf: (s) => (s.gruReset === "before" ? { states: 1, aux: 1, separateRecurrent: false, recurrentProducts: 2 }
-    : cellNorm(s) === "layer" ? { states: 1, aux: 9, separateRecurrent: true } : GRU.coreBuffers), // layer norm: p'_n, â (3), p̂ (3), two 1/σ
-  ownTensors: (s) => (cellNorm(s) === "layer" ? LAYER_NORM_TENSORS.slice(0, 4) : []),
+    : cellNorm(s) === "layer" ? { states: 1, aux: 9, separateRecurrent: true } // layer norm: p'_n, â (3), p̂ (3), two 1/σ
+    : cellNorm(s) === "batch" ? { states: 1, aux: 13, separateRecurrent: true } : GRU.coreBuffers), // batch norm: 1/σ per column, 3 + 3 slots
+  ownTensors: (s) => normTensors(s).slice(0, 4),
   ownBiases: (s) => cellNorm(s) !== "none",
-  variants: [{ label: "GRU", options: {} }, { label: "GRU (reset before)", options: { gruReset: "before" } }, { label: "GRU (layer norm)", options: { norm: "layer" } }],
+  variants: [{ label: "GRU", options: {} }, { label: "GRU (reset before)", options: { gruReset: "before" } }, { label: "GRU (layer norm)", options: { norm: "layer" } }, { label: "GRU (batch norm)", options: { norm: "batch" } }],
   optionsOfCore: (_code, flags) => ({ gruReset: (flags & CoreFlag.ResetBefore) !== 0 ? "before" : "after", ...normOfCore(flags) }),
   optionProblem: (s) => (s.gruReset === "before" && cellNorm(s) !== "none" ? "normalisation (--norm) is built for the reset-after GRU only: with the reset before the recurrent product there are two products per step and no one pre-activation to normalise; use --gru-reset after" : normProblem(s, "GRU")),
 };
@@ -523,6 +550,12 @@ export function torchTensorName(slot: TensorSlot): string {
     case TensorKind.LnHhBias: return `rnn.ln_hh_bias_l${l}`;
     case TensorKind.LnCGain: return `rnn.ln_c_gain_l${l}`;
     case TensorKind.LnCBias: return `rnn.ln_c_bias_l${l}`;
+    case TensorKind.BnIhGain: return `rnn.bn_ih_gain_l${l}`;
+    case TensorKind.BnIhBias: return `rnn.bn_ih_bias_l${l}`;
+    case TensorKind.BnHhGain: return `rnn.bn_hh_gain_l${l}`;
+    case TensorKind.BnHhBias: return `rnn.bn_hh_bias_l${l}`;
+    case TensorKind.BnCGain: return `rnn.bn_c_gain_l${l}`;
+    case TensorKind.BnCBias: return `rnn.bn_c_bias_l${l}`;
     case TensorKind.HeadWeight: return "head.weight";
     case TensorKind.HeadBias: return "head.bias";
     case TensorKind.CrfTransitions: return "crf.transitions";

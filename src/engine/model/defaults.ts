@@ -40,7 +40,7 @@ export const SETTING_DEFAULTS = {
   ctrnnDt: CTRNN_DEFAULTS.dt as number,
   additiveForm: "input" as "input" | "state",
   gruReset: "after" as "after" | "before", // a GRU's reset gate: after the recurrent product (PyTorch) or before (TensorFlow)
-  norm: "none" as "none" | "layer", // an LSTM's or GRU's normalisation when the cell pick is skipped
+  norm: "none" as "none" | "layer" | "batch", // an LSTM's or GRU's normalisation when the cell pick is skipped
   layers: DEFAULT_MODEL.layers,
   hiddenSize: DEFAULT_MODEL.hidden,
   trainingSeconds: 60,

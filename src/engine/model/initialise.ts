@@ -4,12 +4,13 @@
 //   xavier:     U(±sqrt(6/(fan_in + fan_out)))
 //   orthogonal: recurrent matrices orthogonal per gate block, other weights as "scaled"
 // Biases start at zero, except a forget gate's input bias (forgetBias, often 1; cells.ts forgetGate;
-// a layer-normalised LSTM's is β_ih's f block). Normalisation gains start at 1.
+// a normalised LSTM's is β_ih's f block). Layer-normalisation gains start at 1, batch-normalisation
+// gains at 0.1 (Cooijmans et al. 2016: γ = 1 saturates the tanh and sigmoid and stops the gradient).
 // A CTRNN's learned-τ parameter ρ starts where τ = Δt + softplus(ρ) equals the spec's τ.
 
 import { Core, RealArray } from "../core/core";
 import { TensorKind, TensorSlot } from "../core/coreAbi";
-import { cellEntry, ctrnnOptions, ctrnnRhoFor, gatesPerUnit, isNormGain } from "./cells";
+import { cellEntry, ctrnnOptions, ctrnnRhoFor, gatesPerUnit, isBatchNormGain, isNormGain } from "./cells";
 import type { ModelSpec } from "./modelSpec";
 
 export type InitScheme = "small" | "scaled" | "xavier" | "orthogonal";
@@ -21,7 +22,7 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
   params.fill(0);
   for (const slot of core.tensors) {
     const t = core.tensor(slot, params);
-    if (isNormGain(slot.kind)) { t.fill(1); continue; } // a normalisation starts as the identity on the standardised values (Ba et al.)
+    if (isNormGain(slot.kind)) { t.fill(isBatchNormGain(slot.kind) ? 0.1 : 1); continue; } // a normalisation starts as the identity on the standardised values (Ba et al.)
     switch (slot.kind) {
       case TensorKind.Embed:
         core.fillRandom(t, 1); // nn.Embedding's N(0, 1)
@@ -42,6 +43,7 @@ export function initialiseParameters(core: Core, spec: ModelSpec, scheme: InitSc
         break;
       }
       case TensorKind.BiasIh:
+      case TensorKind.BnIhBias:
       case TensorKind.LnIhBias: {
         const f = cellEntry(spec.cell).forgetGate;
         if (f !== undefined && !spec.coupled) t.fill(forgetBias, f * spec.hidden, (f + 1) * spec.hidden);

@@ -26,7 +26,7 @@ export interface ModelSpec {
   dt?: number; // CTRNN: Euler step Δt, α = Δt/τ; default 1
   additiveForm?: AdditiveForm; // additive: "input" h + tanh(W x + b) or "state" h + tanh(W x + R h + b); default "input"
   gruReset?: GruReset; // GRU only: the reset gate after (PyTorch, absent = after) or before (TensorFlow) the recurrent product
-  norm?: CellNorm; // LSTM, GRU: "layer" normalisation inside the cell (docs/cells.md); absent = "none"
+  norm?: CellNorm; // LSTM, GRU: "layer" or "batch" normalisation inside the cell (docs/cells.md); absent = "none"
   outputs?: number; // the head's width O when it is not the vocabulary: classes or tags (absent = vocabSize)
   bidirectional?: boolean; // two directions per layer (PyTorch's bidirectional = True); absent = false
   crf?: boolean; // the CRF's transition, start and end scores in the parameter block (tagging with --crf); absent = false
@@ -100,6 +100,7 @@ export type ModelOption =
   | { kind: "additive-form"; form: AdditiveForm }
   | { kind: "reset-before" }
   | { kind: "layer-norm" }
+  | { kind: "batch-norm" }
   | { kind: "bidirectional" };
 
 /** What a model is, in parts: every place that names a model (log, CLI, explorer, panels) starts from this. */
@@ -115,7 +116,7 @@ export interface ModelDescription {
 const ENGLISH_OPTION: { [K in ModelOption["kind"]]: (o: Extract<ModelOption, { kind: K }>) => string } = {
   "one-hot": () => "one-hot input", embedding: (o) => `embedding ${o.size}`, vocabulary: (o) => `vocabulary ${o.size}`,
   peepholes: () => "peepholes", coupled: () => "coupled i/f", residual: () => "residual",
-  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before", "layer-norm": () => "layer norm",
+  tau: (o) => `τ ${o.tau}${o.learned ? " (learned)" : ""}`, dt: (o) => `Δt ${o.dt}`, "additive-form": (o) => `${o.form} form`, "reset-before": () => "reset before", "layer-norm": () => "layer norm", "batch-norm": () => "batch norm",
   bidirectional: () => "bidirectional",
 };
 
@@ -136,6 +137,7 @@ export function describeModel(spec: ModelSpec): ModelDescription {
   if (spec.residual) options.push({ kind: "residual" });
   if (spec.gruReset === "before") options.push({ kind: "reset-before" });
   if (spec.norm === "layer") options.push({ kind: "layer-norm" });
+  if (spec.norm === "batch") options.push({ kind: "batch-norm" });
   const size = `${spec.layers}×${spec.hidden}`;
   const english = [`${cell} ${size}`, ...options.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
   return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };

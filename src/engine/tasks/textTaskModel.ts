@@ -22,6 +22,7 @@ import type { ClassScores } from "./taskMetrics";
 import { Trainer } from "../training/trainer";
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions } from "../training/trainOptions";
 import type { SequenceBatches } from "./sequenceBatches";
+import { restoreNormStats } from "../model/batchNormStats";
 
 export type TextTaskKind = "classify" | "tag" | "segment";
 export const TEXT_TASK_KINDS: readonly TextTaskKind[] = [CLASSIFY, TAG, SEGMENT];
@@ -252,6 +253,7 @@ function modelCore(m: TextTaskModel): Core {
     core = new Core(coreShape(m.model.spec), "f32");
     m.task.prepareCore(core);
     core.params().set(m.model.params);
+    restoreNormStats(core, m.model.normStats); // batch norm's running averages (model/batchNormStats.ts)
     core.freezeWeights();
     cores.set(m, core);
   }

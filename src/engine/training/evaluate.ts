@@ -8,6 +8,7 @@ import { Model } from "../files/checkpoint";
 import { coreShape } from "../model/modelSpec";
 import { cellEntry } from "../model/cells";
 import { meanLossOverStreams } from "../tasks/characterModel";
+import { restoreNormStats } from "../model/batchNormStats";
 
 /**
  * A model whose arithmetic leaves the float range (weights as large as 1e30 are finite, and so
@@ -45,6 +46,7 @@ export function lossOnText(model: Model, encoded: ArrayLike<number>, window = 25
   if (encoded.length < 2) throw new InputError("the text needs at least 2 characters to predict one");
   const core = new Core(coreShape(model.spec));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   // the character model's evaluation with one stream: the text in windows, state carried from zero
   const n = encoded.length - 1;
   const loss = meanLossOverStreams(core, encoded, 1, window).loss;
@@ -77,6 +79,7 @@ export function windowLogits(model: Model, ids: Int32Array, batch: number, h0?: 
   if (!Number.isInteger(T) || T < 1) throw new InputError(`${ids.length} ids do not make whole steps of batch ${batch}`);
   const core = new Core(coreShape(spec));
   core.params().set(model.params);
+  restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
   core.setShape(batch, T);
   core.resetState();
   for (let l = 0; l < spec.layers; l++) {

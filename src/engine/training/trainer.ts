@@ -22,7 +22,8 @@ import { StreamBatches } from "./streamBatches";
 import { CharacterModel } from "../tasks/characterModel";
 import { Evaluation, Task, TaskBatches, isBetter, metricValue } from "../tasks/task";
 import { TrainOptions, learningRateAt, optimizerCode, optimizerCoefficients, validateTrainOptions } from "./trainOptions";
-import { cellEntry } from "../model/cells";
+import { cellEntry, cellNorm } from "../model/cells";
+import { restoreNormStats, snapshotNormStats } from "../model/batchNormStats";
 
 export interface StepReport {
   step: number; // steps completed, including this one
@@ -115,7 +116,9 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     if (spec.bidirectional && this.task instanceof CharacterModel) {
       throw new InputError("a language model cannot be bidirectional: its backward direction would read the very characters it is asked to predict (bidirectional is for --task classify, tag or segment)");
     }
-    this.threads = Math.min(threads, options.batch); // a thread needs at least one stream
+    batchNormProblem(spec, this.task instanceof CharacterModel, options.batch);
+    // a thread needs at least one stream; a batch-normalised model trains on one (its statistics are the whole batch's)
+    this.threads = cellNorm(spec) === "batch" ? 1 : Math.min(threads, options.batch);
     // Before any core is made: what this run will hold at its peak, against wasm32 and the cap.
     checkTrainingMemory(spec, options, this.threads, this.task.size(data.train) + this.task.size(data.val));
     const shared = this.threads > 1;
@@ -145,6 +148,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
   private restore(model: Model): void {
     const t = model.training;
     this.core.params().set(model.params);
+    restoreNormStats(this.core, model.normStats);
     // weights only (an import, an export): a new run from these weights, fresh optimizer and state
     if (!t) return;
     if (t.window >= this.batches.batchesPerEpoch) {
@@ -255,6 +259,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
       this.task.prepareCore?.(this.evalCore);
     }
     this.evalCore.params().set(this.core.params());
+    restoreNormStats(this.evalCore, this.core.normStats()); // batch norm: validation uses the running averages
     const evaluation = this.task.evaluate(this.evalCore, this.data.val, this.options.batch, this.options.seq);
     if (evaluation === null) return null;
     const loss = evaluation.loss;
@@ -277,6 +282,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
       vocab: this.vocab,
       task: this.task.checkpoint(),
       params: Float32Array.from(this.core.params()),
+      ...(snapshotNormStats(this.core) ? { normStats: snapshotNormStats(this.core) } : {}),
       training: {
         options: this.options,
         step: this.step,
@@ -305,3 +311,17 @@ export function checkTrainingMemory(spec: ModelSpec, options: TrainOptions, thre
   checkMemory(`training ${spec.cell.toUpperCase()} ${spec.layers}×${spec.hidden} (vocabulary ${spec.vocabSize}) at batch ${options.batch} × seq ${options.seq} on ${t} thread${t > 1 ? "s" : ""}`,
     trainingMemory(spec, { batch: options.batch, seq: options.seq, threads: t, corpusChars }));
 }
+
+/**
+ * Recurrent batch normalisation's limits in training (src/wasm/batchNorm.ts, docs/cells.md): at least
+ * two streams (over one, every variance is 0), and every stream must run every step of the window, or
+ * the text tasks' padding would enter each step's batch statistics. (Its one-thread rule is the constructor's: shards would each have their own statistics.)
+ */
+function batchNormProblem(spec: ModelSpec, languageModel: boolean, batch: number): void {
+  if (cellNorm(spec) !== "batch") return;
+  if (batch < 2) throw new InputError(`batch normalisation (--norm batch) needs a batch of at least 2 streams, not ${batch}: over one stream every column's variance is 0 and the normalised values are all 0; raise --batch`);
+  if (!languageModel) throw new InputError("batch normalisation (--norm batch) is built for the language model (--task lm): the text tasks pad streams to different lengths, and the padding would enter each step's batch statistics; use --norm layer");
+}
+
+/** Why an explicit thread count > 1 cannot train a batch-normalised model (the CLI's refusal). */
+export const BATCH_NORM_THREADS_REFUSAL = "batch normalisation (--norm batch) trains on one thread: its statistics are the whole batch's at each step, and several threads would each normalise their own part of the batch; drop --threads (or use --norm layer, which normalises each stream on its own)";
