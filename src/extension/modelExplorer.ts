@@ -230,6 +230,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       case "model": return { modelDir: node.model.dir, checkpoint: bestOrLatest(node.model) };
       case "run": return { modelDir: node.model.dir, runDir: node.run.dir, checkpoint: node.run.checkpoints[node.run.checkpoints.length - 1]?.path };
       case "checkpoint": return { modelDir: node.model?.dir, checkpoint: node.path };
+      case "textTask": return { checkpoint: node.record.checkpoint };
       default: return {};
     }
   }

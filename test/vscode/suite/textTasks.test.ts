@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
@@ -207,6 +207,37 @@ describe("Classify, tag and segment text in VS Code", () => {
       assert.equal(item.label, "classifier of sentence-mood.csv");
       assert.equal(item.description, `3 classes · best validation accuracy ${(100 * (done.validations.find((v) => v.valF1 === done.bestValF1)!.valAccuracy)).toFixed(1)} %, F1 ${done.bestValF1!.toFixed(3)}`);
       assert.match(String(item.tooltip), /^classifier: GRU 1×16 \(both directions\)\nclasses: exclamation, question, statement\nbest validation accuracy/);
+      // its gate heatmap from the explorer: the first record it was trained on, each direction of the bidirectional layer
+      type HeatmapPanel = { host: { rendered: Record<string, unknown>; failure: string | null; receive(m: unknown): void } };
+      const node = nodes.find((n) => api.explorer.getTreeItem(n).id === item.id)!;
+      const heatmap = await vscode.commands.executeCommand<HeatmapPanel>("rnnLab.showGateHeatmap", node);
+      const firstText = "You have a daughter call'd Elizabeth, Virtuous and fair, royal and gracious"; // media/examples/sentence-mood.csv, line 2
+      const forward = await until("the heatmap to draw", () => (heatmap.host.rendered.chars === Array.from(firstText).length && heatmap.host.rendered.directions === 2 ? heatmap.host.rendered : undefined), 30_000);
+      assert.equal(forward.direction, 0);
+      assert.equal(forward.units, 16);
+      assert.equal(forward.quantities, "reset gate|update gate|candidate|hidden state");
+      // the page's direction pick asks for the backward direction (the message goes through the host's check)
+      heatmap.host.receive({ type: "heatmap.request", layer: 0, direction: 1 });
+      const backward = await until("the backward direction to draw", () => (heatmap.host.rendered.direction === 1 ? heatmap.host.rendered : undefined), 30_000);
+      assert.notEqual(backward.ranges, forward.ranges, "the backward direction's own values");
+      assert.equal(heatmap.host.failure, null);
+      await screenshot("text-tasks-heatmap-backward");
+      // Compare Runs compares classifiers by macro F1 (highest best): this run's record, and a copy of it whose last validation scores 0.99
+      const recordPath = run.checkpoint.replace(/\.safetensors$/, ".json");
+      const better = JSON.parse(readFileSync(recordPath, "utf8")) as { validations: { valF1: number; valAccuracy: number }[]; created: string };
+      better.validations.at(-1)!.valF1 = 0.99;
+      better.created = new Date(Date.parse(better.created) + 60_000).toISOString();
+      const betterPath = join(ws(), "better-run.json");
+      writeFileSync(betterPath, JSON.stringify(better));
+      type ComparePanel = { host: { rendered: Record<string, unknown>; failure: string | null } };
+      const compare = await vscode.commands.executeCommand<ComparePanel>("rnnLab.compareRuns", undefined, undefined, { runDirs: [recordPath, betterPath] });
+      const compared = await until("the comparison to draw", () => (compare.host.rendered.runs === 2 ? compare.host.rendered : undefined), 30_000);
+      assert.equal(compared.metric, "validation macro F1");
+      assert.equal(compared.metrics, "validation macro F1|validation accuracy|validation loss");
+      assert.equal(compared.best, `${done.bestValF1!.toFixed(3)},0.990`);
+      assert.equal(compared.bestRun, 1);
+      assert.equal(compare.host.failure, null);
+      await screenshot("text-tasks-compare");
       // the bidirectional classifier explained: integrated gradients add up to its logit difference
       const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
       editor.selection = new vscode.Selection(5, 0, 5, editor.document.lineAt(5).text.lastIndexOf(","));
