@@ -299,6 +299,31 @@ describe("Classify, tag and segment text in VS Code", () => {
       await screenshot("text-tasks-explain");
     });
 
+    it("Explain Prediction on a record (the cursor on its line): the text field alone, quotes and columns excluded, coloured on its own characters; a JSONL record's escapes too", async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
+      const line = editor.document.lineAt(2).text; // "Nay, go not from us thus",statement
+      const start = line.indexOf('"') + 1, end = line.indexOf('"', start);
+      editor.selection = new vscode.Selection(2, 5, 2, 5);
+      type Explained = { attribution: { chars: string[]; integratedGradients: number[] } };
+      const csv = await vscode.commands.executeCommand<Explained>("rnnLab.explainPrediction", { checkpoint: moodCkpt });
+      assert.equal(csv.attribution.chars.join(""), line.slice(start, end), "the text column, without its quotes or the label");
+      const marks = api.textMarks.applied.get(moodTest.toString())!;
+      const coloured = [...marks.get("attribution+")!, ...marks.get("attribution-")!];
+      assert.equal(coloured.length, csv.attribution.integratedGradients.filter((v) => v !== 0).length);
+      assert.ok(coloured.every((r) => r.start.line === 2 && r.start.character >= start && r.end.character <= end), "every colour on the text's characters");
+      // JSONL: an escaped apostrophe (\u0027) is one character of the text, coloured over its escape's start; the key and the label are not
+      const jsonl = file("moods.jsonl", [String.raw`{"label": "question", "text": "Is it my lord\u0027s will"}`, ""].join("\n"));
+      const jEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(jsonl));
+      jEditor.selection = new vscode.Selection(0, 0, 0, 0);
+      const j = await vscode.commands.executeCommand<Explained>("rnnLab.explainPrediction", { checkpoint: moodCkpt });
+      assert.equal(j.attribution.chars.join(""), "Is it my lord's will");
+      const jLine = jEditor.document.lineAt(0).text, from = jLine.indexOf("Is it"), to = jLine.lastIndexOf('"');
+      const jMarks = api.textMarks.applied.get(jsonl.toString())!;
+      const jColoured = [...jMarks.get("attribution+")!, ...jMarks.get("attribution-")!];
+      assert.ok(jColoured.length > 0 && jColoured.every((r) => r.start.character >= from && r.end.character <= to), "within the string's value");
+      await screenshot("text-tasks-explain-record");
+    });
+
     it("a segmenter draws its words over Chinese text in any open file: the words rnn-lab predict gives", async () => {
       const predicted = jsonLines(cli("predict", segCkpt, zh.fsPath, "--json")).filter((o) => o.type === "prediction") as { line: number; words: string[] }[];
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(zh));
@@ -308,6 +333,49 @@ describe("Classify, tag and segment text in VS Code", () => {
       const drawn = words.map((r) => `${r.start.line + 1}:${doc.getText(r)}`).sort();
       assert.deepEqual(drawn, predicted.flatMap((p) => p.words.map((w) => `${p.line}:${w}`)).sort());
       await screenshot("text-tasks-segmenter");
+      // typing: a new first line is segmented after a pause (no save), the lines below it moved down and drawn again
+      const editor = vscode.window.activeTextEditor!;
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), "我们在公园里散步\n"));
+      const typed = jsonLines(cli("predict", segCkpt, "--text", "我们在公园里散步", "--json")).find((o) => o.type === "prediction") as { words: string[] };
+      const wordsOn = (line: number) => (api.textMarks.applied.get(zh.toString())?.get("words") ?? []).filter((r) => r.start.line === line).sort((a, b) => a.start.character - b.start.character).map((r) => editor.document.getText(r));
+      await until("the typed line's words", () => (JSON.stringify(wordsOn(0)) === JSON.stringify(typed.words) ? true : undefined), 20_000);
+      assert.deepEqual(wordsOn(1), predicted.find((p) => p.line === 1)!.words, "the old first line, now the second, drawn where it is now");
+      // reading on: a long document is drawn where it is scrolled to
+      const long = file("long.txt", Array.from({ length: 400 }, (_, i) => (i % 2 ? "我觉得自行车很忙。" : "今天上海很便宜")).join("\n") + "\n");
+      const longEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(long));
+      await vscode.commands.executeCommand("rnnLab.predictWithModel", long, { checkpoint: segCkpt });
+      await longEditor.edit((e) => e.insert(new vscode.Position(0, 0), "我"));
+      const longWords = () => api.textMarks.applied.get(long.toString())?.get("words") ?? [];
+      assert.ok(longWords().some((r) => r.start.line > 300), "Predict with a Model draws every line at first");
+      // after an edit the lines have moved: only those in view (and a margin) are drawn again
+      await until("the lines in view drawn again after the edit", () => (longWords().some((r) => r.start.line === 0) && !longWords().some((r) => r.start.line > 300) ? true : undefined), 20_000);
+      longEditor.revealRange(new vscode.Range(350, 0, 350, 0), vscode.TextEditorRevealType.AtTop);
+      await until("the lines scrolled to", () => (longWords().some((r) => r.start.line === 355) ? true : undefined), 20_000);
+      await screenshot("text-tasks-segmenter-scrolled");
+    });
+
+    it("a tagger on a CoNLL file predicts each blank-line-separated sequence whole, as rnn-lab predict does on its text, and draws each row's tag", async function () {
+      this.timeout(60_000);
+      const tagger = join(ws(), "names.tag.safetensors");
+      cli("train", join(ext(), "media", "examples", "shakespeare-names.conll"), "--task", "tag", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", tagger, "--force");
+      const blocks = ["Romeo, come", "Ask Juliet"];
+      const conll = file("two.conll", blocks.map((b) => Array.from(b).map((c) => `${c}\tO`).join("\n")).join("\n\n") + "\n");
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(conll));
+      await vscode.commands.executeCommand("rnnLab.predictWithModel", conll, { checkpoint: tagger });
+      const applied = api.textMarks.applied.get(conll.toString())!;
+      const drawn = new Map<number, string>();
+      for (const [name, ranges] of applied) if (name.startsWith("tag:")) for (const r of ranges) drawn.set(r.start.line, name.slice(4));
+      // expected: each block's text predicted whole by the CLI; row k of a block is its k-th character
+      const expected = new Map<number, string>();
+      let row = 0;
+      for (const b of blocks) {
+        const p = jsonLines(cli("predict", tagger, "--text", b, "--json")).find((o) => o.type === "prediction") as { tags: string[] };
+        p.tags.forEach((t, k) => { if (t !== "O") expected.set(row + k, t.replace(/^[BIES]-/, "")); });
+        row += Array.from(b).length + 1;
+      }
+      console.log(`CoNLL tagger: ${expected.size} characters tagged as names of ${row - blocks.length} rows`);
+      assert.deepEqual([...drawn].sort(), [...expected].sort());
+      await screenshot("text-tasks-conll");
     });
   });
 });
