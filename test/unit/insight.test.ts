@@ -165,9 +165,10 @@ describe("recorded activations follow the cell equations", () => {
     return { ...m, spec, params };
   }
 
-  for (const cell of ["lstm", "gru"] as const) {
-    test(`${cell} bidirectional: the forward direction is a one-direction layer reading the text, the backward one reading it reversed`, () => {
-      const m = randomModel({ cell, bidirectional: true, outputs: 3 }, 7);
+  // the reset-before GRU's r ∘ h reads the state before each step: h_{t+1} for the backward direction
+  for (const [cell, extra] of [["lstm", {}], ["gru", {}], ["gru", { gruReset: "before" }]] as const) {
+    test(`${cell}${"gruReset" in extra ? " (reset before)" : ""} bidirectional: the forward direction is a one-direction layer reading the text, the backward one reading it reversed`, () => {
+      const m = randomModel({ cell, bidirectional: true, outputs: 3, ...extra }, 7);
       const a = recordActivations(m, text);
       assert.equal(a.directions, 2);
       const fwd = recordActivations(oneDirection(m, 0), text), bwd = recordActivations(oneDirection(m, 1), [...text].reverse().join(""));
