@@ -11,7 +11,7 @@ import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samp
 import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
 import { runsRoot } from "./settings";
-import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords } from "./textTaskTraining";
+import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords, textTaskName } from "./textTaskTraining";
 
 export type ModelState = "training" | "paused" | "queued" | "interrupted" | "done" | "stopped" | "failed" | "new";
 
@@ -270,7 +270,7 @@ function escape(s: string): string {
 
 /** A text task's run: its file and task, its classes or tags, its best validation accuracy and F1. */
 export function textTaskItem(r: TextTaskRecord): vscode.TreeItem {
-  const task = { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[r.task];
+  const task = textTaskName(r.task);
   const item = new vscode.TreeItem(vscode.l10n.t("{0} of {1}", task, basename(r.data)), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `textTask:${r.checkpoint}`;
   const names = r.names.length > 6 ? vscode.l10n.t("{0} · and {1} more", r.names.slice(0, 6).join(", "), r.names.length - 6) : r.names.join(", ");

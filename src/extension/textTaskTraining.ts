@@ -62,6 +62,11 @@ export function listTextTaskRecords(root: string): { path: string; record: TextT
   return out.sort((a, b) => (a.record.created < b.record.created ? 1 : -1));
 }
 
+/** "classifier", "tagger", "word segmenter": a task as the explorer and the panels name it. */
+export function textTaskName(task: TextTaskRecord["task"]): string {
+  return { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[task];
+}
+
 /** Where a run's record sits: beside its checkpoint, <time>.safetensors → <time>.json. */
 export function recordPathOf(r: { checkpoint: string }): string {
   return r.checkpoint.replace(/\.safetensors$/, ".json");

@@ -13,7 +13,7 @@ import { readRunMetrics } from "../../engine/runs/runMetrics";
 import { readModelManifest, readRunManifest } from "../../engine/runs/runStore";
 import type { ComparedRun, RunMetric } from "../../protocol/webview";
 import type { ForecastRecord } from "../forecastModels";
-import type { TextTaskRecord } from "../textTaskTraining";
+import { TextTaskRecord, textTaskName } from "../textTaskTraining";
 import { evalColumns, modelDirOfRun } from "./dashboardPanel";
 import { PanelContext } from "./panelContext";
 import { PanelController } from "./panelController";
@@ -95,7 +95,6 @@ export function comparedRun(runDir: string, live: boolean): ComparedRun {
 
 /** The F1 each text task's checkpoint is chosen by (text-tasks.md): macro F1 over classes, conlleval's span F1, word F1. */
 const F1_NAME: Record<TextTaskRecord["task"], string> = { classify: "validation macro F1", tag: "validation span F1", segment: "validation word F1" };
-const TASK_NAME: Record<TextTaskRecord["task"], () => string> = { classify: () => vscode.l10n.t("classifier"), tag: () => vscode.l10n.t("tagger"), segment: () => vscode.l10n.t("word segmenter") };
 
 /** A classifier's, tagger's, segmenter's or forecaster's run record (<time>.json beside its checkpoint). */
 function comparedRecord(path: string): ComparedRun {
@@ -126,12 +125,12 @@ function comparedRecord(path: string): ComparedRun {
     { name: "validation loss", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valLoss) },
   ];
   const hyper: Record<string, string> = {
-    task: TASK_NAME[r.task](), data: stem, cell: r.cell.toUpperCase(), layers: String(r.layers), hidden: String(r.hidden), directions: r.bidirectional ? "2" : "1",
+    task: textTaskName(r.task), data: stem, cell: r.cell.toUpperCase(), layers: String(r.layers), hidden: String(r.hidden), directions: r.bidirectional ? "2" : "1",
     [r.task === "classify" ? "classes" : "tags"]: r.names.join(", "), budget: r.seconds ? `${r.seconds} s` : "—",
     steps: String(v.at(-1)?.step ?? 0), "best validation F1": r.bestValF1 === undefined || r.bestValF1 === null ? "—" : r.bestValF1.toFixed(3),
   };
   return {
-    label: `${stem} · ${TASK_NAME[r.task]()} · ${when}`, state, hyper, task: r.task, metrics, ...noTrainingCurve(),
+    label: `${stem} · ${textTaskName(r.task)} · ${when}`, state, hyper, task: r.task, metrics, ...noTrainingCurve(),
     eval: { step: Float64Array.from(v, (x) => x.step), valLoss: metrics[2].values, chars: new Float64Array(n).fill(NaN), seconds: nan(n) },
   };
 }

@@ -208,11 +208,12 @@ describe("Classify, tag and segment text in VS Code", () => {
       assert.equal(item.description, `3 classes · best validation accuracy ${(100 * (done.validations.find((v) => v.valF1 === done.bestValF1)!.valAccuracy)).toFixed(1)} %, F1 ${done.bestValF1!.toFixed(3)}`);
       assert.match(String(item.tooltip), /^classifier: GRU 1×16 \(both directions\)\nclasses: exclamation, question, statement\nbest validation accuracy/);
       // its gate heatmap from the explorer: the first record it was trained on, each direction of the bidirectional layer
-      type HeatmapPanel = { host: { rendered: Record<string, unknown>; failure: string | null; receive(m: unknown): void } };
+      type HeatmapPanel = { host: { panel: vscode.WebviewPanel; rendered: Record<string, unknown>; failure: string | null; receive(m: unknown): void } };
       const node = nodes.find((n) => api.explorer.getTreeItem(n).id === item.id)!;
       const heatmap = await vscode.commands.executeCommand<HeatmapPanel>("rnnLab.showGateHeatmap", node);
       const firstText = "You have a daughter call'd Elizabeth, Virtuous and fair, royal and gracious"; // media/examples/sentence-mood.csv, line 2
       const forward = await until("the heatmap to draw", () => (heatmap.host.rendered.chars === Array.from(firstText).length && heatmap.host.rendered.directions === 2 ? heatmap.host.rendered : undefined), 30_000);
+      assert.equal(heatmap.host.panel.title, "Gates: classifier of sentence-mood.csv", "named as the explorer names the run");
       assert.equal(forward.direction, 0);
       assert.equal(forward.units, 16);
       assert.equal(forward.quantities, "reset gate|update gate|candidate|hidden state");
