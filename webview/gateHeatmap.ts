@@ -37,8 +37,17 @@ const controls = document.createElement("div");
 controls.className = "controls";
 const layerPick = dropdown("layer", t("Layer"), [{ value: "0", label: "1" }], "0", (v) => {
   showStatus(t("Reading the text…"));
-  post({ type: "heatmap.request", layer: Number(v) });
+  post({ type: "heatmap.request", layer: Number(v), direction: data?.direction ?? 0 });
 });
+// a bidirectional layer: which direction's units are drawn (the other is one pick away)
+const directionPick = dropdown("direction", t("Direction"), directionOptions(), "0", (v) => {
+  showStatus(t("Reading the text…"));
+  post({ type: "heatmap.request", layer: Number(layerPick.control.value || 0), direction: Number(v) });
+});
+directionPick.element.hidden = true;
+function directionOptions(): { value: string; label: string }[] {
+  return [{ value: "0", label: t("→ forward (reads left to right)") }, { value: "1", label: t("← backward (reads right to left)") }];
+}
 const quantityPick = dropdown("quantity", t("Quantity"), [], "", (v) => { quantity = v; saveViewSetting("quantity", v); draw(); });
 const sortPick = dropdown("sort", t("Sort units by"), [
   { value: "unit", label: t("unit number") }, { value: "mean", label: t("mean activation") }, { value: "saturation", label: t("saturation") },
@@ -55,14 +64,14 @@ const unitPick = textField("units", t("Units over the text (e.g. 3, 5, 9)"), "",
   drawUnitText();
   reportSelection();
 } });
-controls.append(layerPick.element, quantityPick.element, scalePick.element, sortPick.element, zoomPick.element, unitPick.element);
+controls.append(layerPick.element, directionPick.element, quantityPick.element, scalePick.element, sortPick.element, zoomPick.element, unitPick.element);
 
 const typed = textArea("typed-text", t("Text to read (or leave the selection's)"), "", 2);
 const readTyped = button(t("Show for This Text"), () => {
   const text = typed.value;
   if (!text) return;
   showStatus(t("Reading the text…"));
-  post({ type: "heatmap.request", layer: Number(layerPick.control.value || 0), text });
+  post({ type: "heatmap.request", layer: Number(layerPick.control.value || 0), direction: data?.direction ?? 0, text });
 });
 const typedRow = document.createElement("div");
 typedRow.className = "controls";
@@ -109,6 +118,10 @@ readout.className = "readout";
 readout.setAttribute("aria-live", "polite");
 const legend = document.createElement("div");
 legend.className = "legend";
+/** What the shown direction has read at each character (the strip shades it at the hovered column). */
+const readCaption = document.createElement("div");
+readCaption.id = "heatmap-read";
+readCaption.className = "muted";
 
 const unitHeading = document.createElement("h2");
 const unitText = document.createElement("div");
@@ -117,7 +130,7 @@ unitText.className = "unit-text";
 const saturation = chartBox("saturation-chart", t("Saturation plot: each unit at (fraction left-saturated, fraction right-saturated)"), 320);
 const satHeading = document.createElement("h2");
 satHeading.textContent = t("Saturation");
-app.append(title, controls, typedRow, legend, colorbar, frame, readout, unitHeading, unitText, satHeading, saturation.box);
+app.append(title, controls, typedRow, legend, readCaption, colorbar, frame, readout, unitHeading, unitText, satHeading, saturation.box);
 
 function current(): { info: QuantityInfo; values: Float32Array } | null {
   if (!data) return null;
@@ -273,10 +286,38 @@ function draw(): void {
   }
   const rect = canvas.getBoundingClientRect();
   reportRendered({
-    chars: T, units: H, layer: data.layer, quantity: info.name, quantities: data.quantities.map((q) => q.name).join("|"), ranges: quantityRanges, finite: allFinite, sort, firstUnit: order[0], selectedUnit: selectedUnits[0] ?? -1, selectedUnits: selectedUnits.join(","),
+    chars: T, units: H, layer: data.layer, directions: data.directions, direction: data.direction, quantity: info.name, quantities: data.quantities.map((q) => q.name).join("|"), ranges: quantityRanges, finite: allFinite, sort, firstUnit: order[0], selectedUnit: selectedUnits[0] ?? -1, selectedUnits: selectedUnits.join(","),
     cellWidth: +cellW.toFixed(4), canvasWidth: +rect.width.toFixed(2), boxWidth, overflowX: scroller.scrollWidth - scroller.clientWidth, stripEvery: every,
     scale: scale.mode, limit: scale.global, drawMs: Math.round(performance.now() - started),
   });
+}
+
+/** The characters the shown direction's state at column `col` has read: forward 0 … col, backward col … T−1. */
+function readSpan(col: number): [number, number] {
+  return data!.direction === 1 ? [col, data!.chars.length - 1] : [0, col];
+}
+
+/** The column whose read span the strip shades (the hovered or focused one), −1 for none. */
+let readAt = -1;
+
+function readText(): string {
+  if (!data) return "";
+  const dir = data.direction === 1 ? t("← backward direction") : t("→ forward direction");
+  if (readAt < 0) {
+    return data.direction === 1
+      ? t("{0}: the state at each character has read it and every character after it (the strip shades them for the hovered column)", dir)
+      : t("{0}: the state at each character has read it and every character before it (the strip shades them for the hovered column)", dir);
+  }
+  const [a, b] = readSpan(readAt);
+  return t("{0}: at position {1} it has read positions {2} to {3} ({4} characters)", dir, readAt, a, b, b - a + 1);
+}
+
+function markRead(col: number): void {
+  if (!data || data.directions < 2 || col === readAt) return;
+  readAt = col;
+  readCaption.textContent = readText();
+  drawStrip(data.chars.length, cellW);
+  reportRendered({ readAt, readFrom: readSpan(col)[0], readTo: readSpan(col)[1] });
 }
 
 /** The characters above their columns: every one where a column is at least MIN_LABEL_PX wide, else every k-th (marked with a tick); returns k. */
@@ -291,6 +332,15 @@ function drawStrip(T: number, w: number): number {
   const ctx = strip.getContext("2d")!;
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, cssWidth, 16);
+  if (data!.directions > 1 && readAt >= 0 && readAt < T) {
+    // what the shown direction has read at the hovered column: a band over those characters, the column itself solid below
+    const [a, b] = readSpan(readAt);
+    ctx.fillStyle = themeColors().series[0];
+    ctx.globalAlpha = 0.35;
+    ctx.fillRect(a * w, 0, (b - a + 1) * w, 16);
+    ctx.globalAlpha = 1;
+    ctx.fillRect(readAt * w, 13, Math.max(1, w), 3);
+  }
   ctx.fillStyle = themeColors().foreground;
   ctx.font = `${Math.min(12, Math.max(9, w * every * 0.9))}px ${getComputedStyle(document.body).fontFamily}`;
   ctx.textAlign = "center";
@@ -322,7 +372,7 @@ function describe(col: number, row: number): string {
   return t("unit {0} · character {1} (position {2}) · {3} {4}", u, JSON.stringify(data!.chars[col]), col, t(cur.info.name), cur.values[col * data!.hidden + u].toFixed(4));
 }
 
-canvas.addEventListener("mousemove", (e) => { const c = cellAt(e); if (c) readout.textContent = describe(c.col, c.row); });
+canvas.addEventListener("mousemove", (e) => { const c = cellAt(e); if (c) { readout.textContent = describe(c.col, c.row); markRead(c.col); } });
 canvas.addEventListener("click", (e) => { const c = cellAt(e); if (c) selectUnit(order[c.row], c, e.ctrlKey || e.metaKey || e.shiftKey); });
 canvas.addEventListener("keydown", (e) => {
   if (!data) return;
@@ -332,6 +382,7 @@ canvas.addEventListener("keydown", (e) => {
     e.preventDefault();
     focus = { col: Math.max(0, Math.min(T - 1, focus.col + moves[e.key][0])), row: Math.max(0, Math.min(H - 1, focus.row + moves[e.key][1])) };
     readout.textContent = describe(focus.col, focus.row);
+    markRead(focus.col);
   } else if (e.key === "Enter" || e.key === " ") {
     e.preventDefault();
     selectUnit(order[focus.row], focus, e.shiftKey || e.ctrlKey || e.metaKey);
@@ -431,7 +482,14 @@ onMessage((m) => {
     const least = (v: Float32Array) => v.reduce((a, x) => Math.min(a, x), Infinity).toPrecision(6);
     const most = (v: Float32Array) => v.reduce((a, x) => Math.max(a, x), -Infinity).toPrecision(6);
     quantityRanges = m.quantities.map((q, k) => `${q.name}:${least(m.values[k])}:${most(m.values[k])}`).join("|");
-    title.textContent = t("{0}: layer {1} of {2}, {3} characters × {4} units", m.model, m.layer + 1, m.layers, m.chars.length, m.hidden);
+    title.textContent = m.directions > 1
+      ? t("{0}: layer {1} of {2}, {3}, {4} characters × {5} units", m.model, m.layer + 1, m.layers, m.direction === 1 ? t("← backward direction") : t("→ forward direction"), m.chars.length, m.hidden)
+      : t("{0}: layer {1} of {2}, {3} characters × {4} units", m.model, m.layer + 1, m.layers, m.chars.length, m.hidden);
+    directionPick.element.hidden = m.directions < 2;
+    directionPick.setOptions(directionOptions(), String(m.direction));
+    readAt = -1;
+    readCaption.hidden = m.directions < 2;
+    readCaption.textContent = readText();
     layerPick.setOptions(Array.from({ length: m.layers }, (_, l) => ({ value: String(l), label: String(l + 1) })), String(m.layer));
     if (!m.quantities.some((q) => q.name === quantity)) quantity = m.quantities[0].name;
     quantityPick.setOptions(m.quantities.map((q) => ({ value: q.name, label: t(q.name) })), quantity);

@@ -73,7 +73,7 @@ serveRequests<InsightRequest, InsightResult, GeneratedChunk>(port, isInsightRequ
       case "activations": {
         const { model, info } = load(r.checkpoint);
         const activations = recordActivations(model, r.text);
-        return reply.ok({ type: "activations", model: info, activations }, buffersOf(...activations.perLayer.flatMap((l) => l.values)));
+        return reply.ok({ type: "activations", model: info, activations }, buffersOf(...activations.perLayer.flatMap((l) => [...l.values, ...(l.reverse ?? [])])));
       }
       case "gradientFlow": {
         const loaded = r.checkpoints.map(load);

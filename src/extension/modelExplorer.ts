@@ -11,7 +11,7 @@ import { StoredModel, StoredRun, latestCheckpoint, listModels, metricsPath, samp
 import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
 import { runsRoot } from "./settings";
-import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords } from "./textTaskTraining";
+import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords, textTaskName } from "./textTaskTraining";
 
 export type ModelState = "training" | "paused" | "queued" | "interrupted" | "done" | "stopped" | "failed" | "new";
 
@@ -230,6 +230,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       case "model": return { modelDir: node.model.dir, checkpoint: bestOrLatest(node.model) };
       case "run": return { modelDir: node.model.dir, runDir: node.run.dir, checkpoint: node.run.checkpoints[node.run.checkpoints.length - 1]?.path };
       case "checkpoint": return { modelDir: node.model?.dir, checkpoint: node.path };
+      case "textTask": return { checkpoint: node.record.checkpoint };
       default: return {};
     }
   }
@@ -269,7 +270,7 @@ function escape(s: string): string {
 
 /** A text task's run: its file and task, its classes or tags, its best validation accuracy and F1. */
 export function textTaskItem(r: TextTaskRecord): vscode.TreeItem {
-  const task = { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[r.task];
+  const task = textTaskName(r.task);
   const item = new vscode.TreeItem(vscode.l10n.t("{0} of {1}", task, basename(r.data)), vscode.TreeItemCollapsibleState.Collapsed);
   item.id = `textTask:${r.checkpoint}`;
   const names = r.names.length > 6 ? vscode.l10n.t("{0} · and {1} more", r.names.slice(0, 6).join(", "), r.names.length - 6) : r.names.join(", ");

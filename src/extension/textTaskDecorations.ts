@@ -51,14 +51,20 @@ export class TextTaskDecorations implements vscode.Disposable, vscode.HoverProvi
     for (const e of vscode.window.visibleTextEditors) if (e.document.uri.toString() === uri.toString()) this.redraw(e);
   }
 
-  /** Each character of the explained text coloured by its integrated-gradients attribution; `start` is where the text begins. */
-  showAttributions(editor: vscode.TextEditor, start: vscode.Position, result: AttributionResult, values: readonly number[] = result.integratedGradients): void {
+  /**
+   * Each character of the explained text coloured by its integrated-gradients attribution. `at`: where the explained text starts (it runs on from there), or a record's line with each
+   * character's column (a CSV field's doubled quotes and a JSON string's escapes put them apart).
+   */
+  showAttributions(editor: vscode.TextEditor, at: vscode.Position | { line: number; columns: readonly number[] }, result: AttributionResult, values: readonly number[] = result.integratedGradients): void {
     const maxAbs = Math.max(...values.map(Math.abs), 0);
     const buckets: vscode.Range[][] = this.attributionTypes.map(() => []);
-    let line = start.line, character = start.character;
+    const columns = "columns" in at ? at.columns : null;
+    let line = at.line, character = "character" in at ? at.character : 0;
     result.chars.forEach((ch, i) => {
-      if (ch === "\n") { line++; character = 0; return; }
+      if (columns) character = columns[i];
+      else if (ch === "\n") { line++; character = 0; return; }
       const level = maxAbs > 0 ? Math.min(ATTRIBUTION_LEVELS, Math.ceil((Math.abs(values[i]) / maxAbs) * ATTRIBUTION_LEVELS)) : 0;
+      // an escaped character (\t, \u4eca) is coloured over its one written character at the column it starts
       if (level > 0) buckets[(values[i] >= 0 ? 0 : ATTRIBUTION_LEVELS) + level - 1].push(new vscode.Range(line, character, line, character + ch.length));
       character += ch.length;
     });

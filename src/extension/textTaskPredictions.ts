@@ -7,17 +7,24 @@ import * as vscode from "vscode";
 import { Worker } from "node:worker_threads";
 import { basename, join } from "node:path";
 import { WorkerChannel } from "../protocol/messageChannel";
-import { MAX_LINE_CHARS, MAX_PREDICTED_LINES, TextTaskRequestBody, TextTaskResult, isTextTaskReply } from "../protocol/textTaskWorker";
+import { MAX_LINE_CHARS, MAX_PREDICTED_LINES, TextTaskKindName, TextTaskRequestBody, TextTaskResult, isTextTaskReply } from "../protocol/textTaskWorker";
+import type { TagSequencePrediction } from "../protocol/textPredictions";
+import { conllSequences, rowTags } from "../engine/tasks/conllSequences";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
 import type { PanelContext } from "./panels/panelContext";
 import { ClassificationReportPanel } from "./panels/classificationReportPanel";
 import { ExplainPredictionPanel } from "./panels/explainPredictionPanel";
 import type { TextTaskDecorations } from "./textTaskDecorations";
+import { RecordField, recordTextField } from "../engine/tasks/recordField";
+import { textTaskRecordOf } from "./textTaskTraining";
 
 /** What a caller (a test) may pass instead of answering the quick picks. */
 export interface PredictArgs { checkpoint?: string; textColumn?: string; labelColumn?: string }
-export interface ExplainArgs { checkpoint?: string; steps?: number }
+export interface ExplainArgs { checkpoint?: string; steps?: number; textColumn?: string }
+
+/** A tagger's or segmenter's redraw waits this long after the last scroll or keystroke (ms), and predicts this many lines beyond those in view. */
+const FOLLOW_MS = 300, FOLLOW_MARGIN = 20;
 
 /** Integrated gradients' steps at first (Gauss–Legendre nodes: 1 % completeness for last and mean pooling); the panel offers more. */
 const FIRST_STEPS = 32;
@@ -25,14 +32,43 @@ const FIRST_STEPS = 32;
 export class TextTaskPredictions implements vscode.Disposable {
   private channel: WorkerChannel<TextTaskRequestBody, TextTaskResult> | null = null;
   /** The checkpoint predicting each document, by URI: it predicts again on save. */
-  private readonly models = new Map<string, { checkpoint: string; args: PredictArgs }>();
+  private readonly models = new Map<string, { checkpoint: string; args: PredictArgs; kind?: TextTaskKindName }>();
+  /** A tagger's or segmenter's predictions drawn on each document, by URI and then 1-based line. */
+  private readonly tagged = new Map<string, Map<number, TagSequencePrediction>>();
+  /** Documents edited since their tags were predicted: their lines have moved, so the next prediction starts afresh. */
+  private readonly edited = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly ctx: PanelContext, private readonly marks: TextTaskDecorations) {
-    this.subscriptions.push(vscode.workspace.onDidSaveTextDocument((d) => {
-      const m = this.models.get(d.uri.toString());
-      if (m) void this.predict(d, m.checkpoint, m.args);
-    }));
+    this.subscriptions.push(
+      vscode.workspace.onDidSaveTextDocument((d) => {
+        const m = this.models.get(d.uri.toString());
+        if (m) void this.predict(d, m.checkpoint, m.args);
+      }),
+      // a tagger or segmenter draws as you read and type: the lines in view, predicted again after a pause
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.follow(e.textEditor.document)),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (!e.contentChanges.length) return;
+        this.edited.add(e.document.uri.toString());
+        this.follow(e.document);
+      }),
+    );
+  }
+
+  /** After FOLLOW_MS without scrolling or typing, the lines in view (and a margin) of a document a tagger or segmenter predicts. */
+  private follow(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString(), m = this.models.get(key);
+    if (!m || !m.kind || m.kind === "classify") return;
+    clearTimeout(this.timers.get(key));
+    this.timers.set(key, setTimeout(() => {
+      this.timers.delete(key);
+      const views = vscode.window.visibleTextEditors.filter((e) => e.document.uri.toString() === key).flatMap((e) => e.visibleRanges);
+      if (!views.length) return;
+      const from = Math.max(1, Math.min(...views.map((r) => r.start.line + 1)) - FOLLOW_MARGIN);
+      const to = Math.min(doc.lineCount, Math.max(...views.map((r) => r.end.line + 1)) + FOLLOW_MARGIN);
+      void this.predict(doc, m.checkpoint, m.args, { from, to });
+    }, FOLLOW_MS));
   }
 
   register(): vscode.Disposable[] {
@@ -76,28 +112,52 @@ export class TextTaskPredictions implements vscode.Disposable {
     return this.predict(doc, checkpoint, args);
   }
 
-  private async predict(doc: vscode.TextDocument, checkpoint: string, args: PredictArgs): Promise<TextTaskResult | undefined> {
+  /**
+   * Predicts on the document and draws the result. `only` (1-based lines, inclusive): a tagger's or
+   * segmenter's redraw of the lines in view, added to what is drawn (quietly: an error while typing
+   * is logged, not shown).
+   */
+  private async predict(doc: vscode.TextDocument, checkpoint: string, args: PredictArgs, only?: { from: number; to: number }): Promise<TextTaskResult | undefined> {
+    const key = doc.uri.toString();
     try {
       const what = await this.request({ type: "describe", checkpoint });
       if (what.type !== "describe") return undefined;
       const labelled = what.kind === "classify" && doc.uri.scheme === "file" && /\.(csv|tsv|jsonl|ndjson)$/i.test(doc.uri.fsPath) && !doc.isDirty;
+      // a tagger on a CoNLL file reads each blank-line-separated block as one sequence, as it was trained
+      const conll = what.kind === "tag" && /\.(conll|bio|tsv)$/i.test(doc.fileName)
+        ? conllSequences(Array.from({ length: doc.lineCount }, (_, i) => doc.lineAt(i).text)).filter((q) => !only || (q.rows.at(-1)!.line >= only.from && q.line <= only.to))
+        : null;
       const lines: { line: number; column: number; text: string }[] = [];
-      if (!labelled) {
-        for (let i = 0; i < doc.lineCount && lines.length < MAX_PREDICTED_LINES; i++) {
+      if (conll) for (const q of conll.slice(0, MAX_PREDICTED_LINES)) lines.push({ line: q.line, column: 0, text: q.text.slice(0, MAX_LINE_CHARS) });
+      else if (!labelled) {
+        for (let i = only ? only.from - 1 : 0; i < (only ? only.to : doc.lineCount) && lines.length < MAX_PREDICTED_LINES; i++) {
           const text = doc.lineAt(i).text;
           if (text.trim() !== "") lines.push({ line: i + 1, column: 0, text: text.slice(0, MAX_LINE_CHARS) });
         }
       }
+      const version = doc.version;
       const r = labelled
         ? await this.request({ type: "predictFile", checkpoint, file: doc.uri.fsPath, ...(args.textColumn ? { textColumn: args.textColumn } : {}), ...(args.labelColumn ? { labelColumn: args.labelColumn } : {}) })
-        : await this.request({ type: "predictLines", checkpoint, lines });
-      if (r.type !== "predictions") return undefined;
-      this.models.set(doc.uri.toString(), { checkpoint, args });
-      if (r.predictions.task === "classify") this.marks.showClassPredictions(doc.uri, r.predictions);
-      else this.marks.showTagPredictions(doc.uri, r.predictions);
+        : lines.length ? await this.request({ type: "predictLines", checkpoint, lines }) : null;
+      if (only && doc.version !== version) return undefined; // typed again meanwhile: the redraw after that follows
+      this.models.set(key, { checkpoint, args, kind: what.kind });
+      if (!r || r.type !== "predictions") return r ?? undefined;
+      if (r.predictions.task === "classify") {
+        this.marks.showClassPredictions(doc.uri, r.predictions);
+        return r;
+      }
+      const sequences = conll ? r.predictions.sequences.flatMap((q, i) => rowTags(conll[i], q.tags)) : r.predictions.sequences;
+      // a redraw of the lines in view adds to what is drawn, unless an edit has moved the lines since
+      const drawn = only && !this.edited.has(key) ? this.tagged.get(key) ?? new Map<number, TagSequencePrediction>() : new Map<number, TagSequencePrediction>();
+      if (only) for (let line = only.from; line <= only.to; line++) drawn.delete(line);
+      for (const q of sequences) drawn.set(q.line, q);
+      this.edited.delete(key);
+      this.tagged.set(key, drawn);
+      this.marks.showTagPredictions(doc.uri, { ...r.predictions, sequences: [...drawn.values()] });
       return r;
     } catch (e) {
-      void prompts.error(vscode.l10n.t("RNN Lab: cannot predict with {0}: {1}", basename(checkpoint), errorText(e)));
+      if (only) this.ctx.log.warn(`predicting the lines in view of ${doc.fileName}: ${errorText(e)}`);
+      else void prompts.error(vscode.l10n.t("RNN Lab: cannot predict with {0}: {1}", basename(checkpoint), errorText(e)));
       return undefined;
     }
   }
@@ -120,8 +180,8 @@ export class TextTaskPredictions implements vscode.Disposable {
   }
 
   /**
-   * Explain Prediction: the selection, else the record or line at the cursor (the record's text
-   * column is not split out: a CSV line is explained as written), by the document's classifier
+   * Explain Prediction: the selection, else the record or line at the cursor (a CSV/TSV/JSONL
+   * record's text field alone, coloured on its own characters), by the document's classifier
    * (the one predicting it) or one asked for; colours in the editor and the panel with the numbers.
    */
   async explainCommand(args: ExplainArgs = {}): Promise<ExplainPredictionPanel | undefined> {
@@ -131,13 +191,25 @@ export class TextTaskPredictions implements vscode.Disposable {
       return undefined;
     }
     const range = editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : new vscode.Range(editor.selection.start, editor.selection.end);
-    const text = editor.document.getText(range).slice(0, MAX_LINE_CHARS);
+    let text = editor.document.getText(range).slice(0, MAX_LINE_CHARS);
     if (text.trim() === "") {
       void prompts.error(vscode.l10n.t("RNN Lab: the line is empty; select the text to explain."));
       return undefined;
     }
-    const checkpoint = args.checkpoint ?? this.models.get(editor.document.uri.toString())?.checkpoint ?? await this.checkpoint();
+    const predicting = this.models.get(editor.document.uri.toString());
+    const checkpoint = args.checkpoint ?? predicting?.checkpoint ?? await this.checkpoint();
     if (!checkpoint) return undefined;
+    // the cursor on a record of a labelled file: its text field alone, coloured where its characters are written
+    let at: vscode.Position | { line: number; columns: readonly number[] } = range.start;
+    const field = editor.selection.isEmpty ? recordFieldAt(editor.document, range.start.line, args.textColumn ?? predicting?.args.textColumn ?? textTaskRecordOf(checkpoint)?.textColumn) : null;
+    if (field) {
+      if (field.text.trim() === "") {
+        void prompts.error(vscode.l10n.t("RNN Lab: the record's text is empty; select the text to explain."));
+        return undefined;
+      }
+      text = field.text.slice(0, MAX_LINE_CHARS);
+      at = { line: range.start.line, columns: field.columns };
+    }
     const explain = async (steps: number) => {
       const r = await this.request({ type: "explain", checkpoint, text, steps });
       if (r.type !== "explain") throw new Error("unexpected reply");
@@ -145,7 +217,7 @@ export class TextTaskPredictions implements vscode.Disposable {
     };
     try {
       const first = await explain(args.steps ?? FIRST_STEPS);
-      return ExplainPredictionPanel.show(this.ctx, checkpoint, text, first, explain, (a) => this.marks.showAttributions(editor, range.start, a));
+      return ExplainPredictionPanel.show(this.ctx, checkpoint, text, first, explain, (a) => this.marks.showAttributions(editor, at, a));
     } catch (e) {
       void prompts.error(vscode.l10n.t("RNN Lab: cannot explain with {0}: {1}", basename(checkpoint), errorText(e)));
       return undefined;
@@ -153,7 +225,15 @@ export class TextTaskPredictions implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
     void this.channel?.stop("the extension ends");
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+/** The text field of the record on line `line` of a CSV, TSV or JSONL document (null: another file, the header, or a line that is not a whole record). */
+function recordFieldAt(doc: vscode.TextDocument, line: number, textColumn?: string): RecordField | null {
+  const format = /\.csv$/i.test(doc.fileName) ? "csv" : /\.tsv$/i.test(doc.fileName) ? "tsv" : /\.(jsonl|ndjson)$/i.test(doc.fileName) ? "jsonl" : null;
+  if (!format || (format !== "jsonl" && line === 0)) return null;
+  return recordTextField(format, format === "jsonl" ? null : doc.lineAt(0).text, doc.lineAt(line).text, textColumn);
 }

@@ -12,6 +12,7 @@ import { Worker } from "node:worker_threads";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { writeJsonAtomic } from "../engine/runs/runStore";
+import { formatFromName, parseTaggingData, parseTextRecords } from "../engine/tasks/labelledText";
 import { WorkerChannel } from "../protocol/messageChannel";
 import { TrainingEvent, isTrainingEvent } from "../protocol/trainingWorker";
 import type { TextTaskChoice } from "./textTaskCommands";
@@ -59,6 +60,49 @@ export function listTextTaskRecords(root: string): { path: string; record: TextT
     }
   }
   return out.sort((a, b) => (a.record.created < b.record.created ? 1 : -1));
+}
+
+/** "classifier", "tagger", "word segmenter": a task as the explorer and the panels name it. */
+export function textTaskName(task: TextTaskRecord["task"]): string {
+  return { classify: vscode.l10n.t("classifier"), tag: vscode.l10n.t("tagger"), segment: vscode.l10n.t("word segmenter") }[task];
+}
+
+/** Where a run's record sits: beside its checkpoint, <time>.safetensors → <time>.json. */
+export function recordPathOf(r: { checkpoint: string }): string {
+  return r.checkpoint.replace(/\.safetensors$/, ".json");
+}
+
+/** The record beside a text task's checkpoint, or null for any other checkpoint. */
+export function textTaskRecordOf(checkpoint: string): TextTaskRecord | null {
+  const path = recordPathOf({ checkpoint });
+  if (path === checkpoint || !existsSync(path)) return null;
+  try {
+    const record = JSON.parse(readFileSync(path, "utf8")) as TextTaskRecord;
+    return typeof record.checkpoint === "string" && Array.isArray(record.names) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+const SAMPLE_BYTES = 64 * 1024;
+
+/** The text of the first record of the file a text task was trained on (what its gate heatmap reads when nothing is selected); null when it cannot be read. */
+export function firstRecordText(record: TextTaskRecord): string | null {
+  if (!existsSync(record.data)) return null;
+  try {
+    // the file's start, cut at its last whole line (a training file can be large)
+    const head = readFileSync(record.data).subarray(0, SAMPLE_BYTES).toString("utf8");
+    const whole = head.length < SAMPLE_BYTES ? head : head.slice(0, head.lastIndexOf("\n") + 1);
+    const format = formatFromName(record.data, record.task);
+    if (record.task === "classify") {
+      if (format !== "csv" && format !== "tsv" && format !== "jsonl") return null;
+      return parseTextRecords(whole, record.data, { format, textColumn: record.textColumn }).texts.find((t) => t.length > 0) ?? null;
+    }
+    if (format === "csv" || format === "tsv") return null;
+    return parseTaggingData(whole, record.data, format).records[0]?.chars.join("") ?? null;
+  } catch {
+    return null; // the file changed since: the command asks for a selection instead
+  }
 }
 
 export interface TextTaskTrainingDeps { log: vscode.LogOutputChannel; extensionPath: string }

@@ -75,8 +75,18 @@ export interface HistogramSeriesData {
 
 export interface TensorCheckRow { name: string; size: number; maxRelError: number; meanRelError: number; maxAbsError: number }
 
+/** What a compared run was trained to do; each task is compared by its own validation metrics. */
+export type RunTask = "language" | "classify" | "tag" | "segment" | "forecast";
+
+/** One validation metric of a run, a value per row of its `eval` columns; `name` is English (the page translates it). */
+export interface RunMetric { name: string; higherIsBetter: boolean; values: Float32Array }
+
 export interface ComparedRun {
   label: string;
+  /** absent: a language model's run, compared by its validation loss */
+  task?: RunTask;
+  /** the run's validation metrics, the one its checkpoint is chosen by first; absent: validation loss alone */
+  metrics?: RunMetric[];
   /** The run's own name, note and tags from its run.json, where the user gave them. */
   name?: string;
   notes?: string;
@@ -169,7 +179,8 @@ export type ToWebview =
   /** a forecaster's run on the dashboard: its validations (MAE, RMSE in the data's units) and the best baseline's MAE; live: it trains in this window; resumable: stopped with a checkpoint */
   | { type: "dashboard.forecast"; label: string; column: string; training: ForecastTrainingData; live: boolean; resumable: boolean }
   | { type: "histograms.data"; steps: number[]; quantiles: number[]; series: HistogramSeriesData[] }
-  | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }
+  /** directions: 2 for a bidirectional model; direction: the one shown (1 = backward: row t has read T−1 … t). */
+  | { type: "heatmap.data"; model: string; cell: string; layers: number; hidden: number; layer: number; directions: number; direction: number; chars: string[]; quantities: QuantityInfo[]; values: Float32Array[] }
   | { type: "flow.data"; model: string; window: number; windows: number; series: FlowSeries[]; clipping: ClippingSummary | null; candidates: { label: string; cell: string }[]; selected: number[] }
   | { type: "generate.model"; model: string; vocab: string[]; k: number }
   | { type: "generate.chunk"; chars: string[]; probs: Float32Array; alternatives: Int32Array; alternativeProbs: Float32Array }
@@ -198,7 +209,7 @@ export type FromWebview =
   | { type: "histograms.request" }
   /** Save a chart the page drew as a PNG (any panel; the host asks where with a save dialog). */
   | { type: "export.png"; name: string; dataUrl: string }
-  | { type: "heatmap.request"; layer: number; text?: string }
+  | { type: "heatmap.request"; layer: number; direction?: number; text?: string }
   | { type: "flow.request"; window: number; compare: number[] }
   | { type: "generate.start"; prime: string; length: number; temperature: number; topK: number; topP: number; seed: number }
   | { type: "generate.stop" }
@@ -266,8 +277,8 @@ export function parseFromWebview(kind: PanelKind, m: unknown): FromWebview | nul
       if (x.type === "dashboard.exportCsv" || x.type === "histograms.request") return { type: x.type };
       return null;
     case "gateHeatmap":
-      if (x.type === "heatmap.request" && isInt(x.layer, 0, 3) && (x.text === undefined || (isStr(x.text, LIMITS.typedText) && x.text.length > 0))) {
-        return x.text === undefined ? { type: x.type, layer: x.layer } : { type: x.type, layer: x.layer, text: x.text };
+      if (x.type === "heatmap.request" && isInt(x.layer, 0, 3) && (x.direction === undefined || isInt(x.direction, 0, 1)) && (x.text === undefined || (isStr(x.text, LIMITS.typedText) && x.text.length > 0))) {
+        return { type: x.type, layer: x.layer, ...(x.direction === undefined ? {} : { direction: x.direction }), ...(x.text === undefined ? {} : { text: x.text }) };
       }
       return null;
     case "gradientFlow":

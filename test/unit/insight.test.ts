@@ -151,6 +151,50 @@ describe("recorded activations follow the cell equations", () => {
     assert.equal(a.chars.length, 12);
     assert.equal(a.perLayer[0].values[0].length, 12 * a.hidden);
   });
+
+  /** A one-direction, one-layer model with direction `d`'s layer-0 tensors of a bidirectional `m`. */
+  function oneDirection(m: Model, d: 0 | 1): Model {
+    const spec: ModelSpec = { ...m.spec, bidirectional: false, layers: 1 };
+    const params = new Float32Array(paramCount(spec));
+    const from = tensorSlots(m.spec);
+    for (const slot of tensorSlots(spec)) {
+      if (slot.layer !== 0) continue; // the head is not read by the heatmap
+      const src = from.find((s) => s.kind === slot.kind && s.layer === 0 && (s.direction ?? 0) === d)!;
+      params.set(m.params.subarray(src.offset, src.offset + src.rows * src.cols), slot.offset);
+    }
+    return { ...m, spec, params };
+  }
+
+  // the reset-before GRU's r ∘ h reads the state before each step: h_{t+1} for the backward direction
+  for (const [cell, extra] of [["lstm", {}], ["gru", {}], ["gru", { gruReset: "before" }]] as const) {
+    test(`${cell}${"gruReset" in extra ? " (reset before)" : ""} bidirectional: the forward direction is a one-direction layer reading the text, the backward one reading it reversed`, () => {
+      const m = randomModel({ cell, bidirectional: true, outputs: 3, ...extra }, 7);
+      const a = recordActivations(m, text);
+      assert.equal(a.directions, 2);
+      const fwd = recordActivations(oneDirection(m, 0), text), bwd = recordActivations(oneDirection(m, 1), [...text].reverse().join(""));
+      const H = a.hidden, T = a.chars.length;
+      a.quantities.forEach((q, k) => {
+        expectClose(a.perLayer[0].values[k], fwd.perLayer[0].values[k], { atol: 1e-5, rtol: 1e-5 }, `forward ${q.name}`);
+        const reversed = new Float32Array(T * H);
+        for (let t = 0; t < T; t++) reversed.set(bwd.perLayer[0].values[k].subarray((T - 1 - t) * H, (T - t) * H), t * H);
+        expectClose(a.perLayer[0].reverse![k], reversed, { atol: 1e-5, rtol: 1e-5 }, `backward ${q.name}`);
+      });
+      // layer 2's backward direction: its state at t follows from its state at t + 1 (what it read before)
+      const names = a.quantities.map((q) => q.name), r = a.perLayer[1].reverse!;
+      for (let t = 0; t < T; t++) for (let u = 0; u < H; u++) {
+        const k = t * H + u;
+        if (cell === "lstm") {
+          const [i, f, , g, c] = r, prev = t < T - 1 ? c[k + H] : 0;
+          assert.ok(Math.abs(c[k] - (f[k] * prev + i[k] * g[k])) < 1e-5, `layer 2 backward c at t=${t}`);
+        } else {
+          const z = r[names.indexOf("update gate")], n = r[names.indexOf("candidate")], h = r[names.indexOf("hidden state")];
+          const prev = t < T - 1 ? h[k + H] : 0;
+          assert.ok(Math.abs(h[k] - ((1 - z[k]) * n[k] + z[k] * prev)) < 1e-5, `layer 2 backward h at t=${t}`);
+        }
+      }
+    });
+  }
+
 });
 
 describe("clipping by global norm on one real gradient", () => {

@@ -20,6 +20,9 @@ const SENT_NAMES = [
   "cell", "layers", "hidden", "parameters", "corpus", "optimizer", "learning rate", "batch", "sequence length", "clip", "init", "dropout", "weight decay", "seed", "budget", "steps", "best validation",
   "precision", "finite differences", "ε", "relative error", "hidden units", "vocabulary", "weight std",
   "pre-activation", "leak α", "increment", "normalised input (candidate)", "normalised recurrent (candidate)", "normalised cell state",
+  // a text task's or forecaster's comparison: its settings and its metrics (compareRunsPanel.ts)
+  "task", "data", "directions", "classes", "tags", "lookback", "horizon", "best validation F1", "best validation MAE",
+  "validation macro F1", "validation span F1", "validation word F1", "validation accuracy", "validation loss", "validation MAE", "validation RMSE",
 ];
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 

@@ -66,7 +66,7 @@ function heatmapData(): Extract<ToWebview, { type: "heatmap.data" }> {
     }
   }
   return {
-    type: "heatmap.data", model: "shakespeare (LSTM 1×512)", cell: "lstm", layers: 2, hidden: H, layer: 0, chars,
+    type: "heatmap.data", model: "shakespeare (LSTM 1×512)", cell: "lstm", layers: 2, hidden: H, layer: 0, directions: 1, direction: 0, chars,
     quantities: [{ name: "input gate", range: "gate" }, { name: "hidden state", range: "tanh" }], values: [gate, hidden],
   };
 }
@@ -172,7 +172,7 @@ describe("gate heatmap in Chromium", () => {
       }
     }
     return {
-      type: "heatmap.data", model: "notes (LSTM 1×16)", cell: "lstm", layers: 1, hidden: U, layer: 0, chars: Array.from({ length: N }, (_, t) => "ab cd\n"[t % 6]),
+      type: "heatmap.data", model: "notes (LSTM 1×16)", cell: "lstm", layers: 1, hidden: U, layer: 0, directions: 1, direction: 0, chars: Array.from({ length: N }, (_, t) => "ab cd\n"[t % 6]),
       quantities: [{ name: "cell state", range: "unbounded" }, { name: "hidden state", range: "tanh" }], values: [c, c.map((v) => Math.tanh(v))],
     };
   }
@@ -237,6 +237,43 @@ describe("gate heatmap in Chromium", () => {
       await p.page.close();
     });
   }
+
+  test("a bidirectional layer: a direction pick, and the strip shades what the shown direction has read at the hovered character", async () => {
+    const p = await openPanel("gateHeatmap", "dark");
+    const N = 100, U = 8;
+    const values = [new Float32Array(N * U).map((_, k) => (k % 7) / 7)];
+    const base = { type: "heatmap.data" as const, model: "names (BiLSTM 1×8)", cell: "lstm", layers: 1, hidden: U, layer: 0, directions: 2, chars: Array.from({ length: N }, (_, t) => "abcde"[t % 5]), quantities: [{ name: "input gate", range: "gate" as const }], values };
+    await p.send({ ...base, direction: 1 });
+    await p.rendered(0, (s) => s.chars === N && s.direction === 1);
+    assert.equal(await p.page.locator("#direction").isVisible(), true);
+    assert.match(await p.page.locator("h1").textContent() ?? "", /← backward direction/);
+    assert.match(await p.page.locator("#heatmap-read").textContent() ?? "", /every character after it/);
+    // hovering character 30: the backward state there has read 30 … 99
+    const box = (await p.page.locator("#heatmap").boundingBox())!;
+    let n = (await p.posted()).length;
+    await p.page.mouse.move(box.x + (30.5 / N) * box.width, box.y + box.height / 2);
+    let read = await p.rendered(n, (s) => s.readAt === 30);
+    assert.deepEqual([read.readFrom, read.readTo], [30, 99]);
+    assert.match(await p.page.locator("#heatmap-read").textContent() ?? "", /at position 30 it has read positions 30 to 99 \(70 characters\)/);
+    const stripPixel = async (col: number) => (await canvasPixel(p.page, "#heatmap-chars", Math.round((col + 0.5) * (box.width / N)), 0))[3]; // the strip is transparent where nothing is drawn
+    assert.ok((await stripPixel(80)) > 0, "a character read is shaded");
+    assert.equal(await stripPixel(10), 0, "a character not yet read is not");
+    // choosing the forward direction asks the host for it; its data shades 0 … 30 instead
+    n = (await p.posted()).length;
+    await p.page.evaluate(() => { const d = document.querySelector("#direction") as HTMLElement & { value: string }; d.value = "0"; d.dispatchEvent(new Event("change")); });
+    const asked = (await p.posted()).slice(n).find((m) => m.type === "heatmap.request");
+    assert.deepEqual(asked, { type: "heatmap.request", layer: 0, direction: 0 });
+    n = (await p.posted()).length;
+    await p.send({ ...base, direction: 0 });
+    await p.rendered(n, (s) => s.direction === 0);
+    await p.page.mouse.move(box.x + (31.5 / N) * box.width, box.y + box.height / 2);
+    read = await p.rendered(n, (s) => s.readAt === 31);
+    assert.deepEqual([read.readFrom, read.readTo], [0, 31]);
+    assert.ok((await stripPixel(10)) > 0);
+    assert.equal(await stripPixel(80), 0);
+    await p.screenshot("gateHeatmap-bidirectional");
+    await p.page.close();
+  });
 });
 
 // ---- training dashboard ----
@@ -595,6 +632,51 @@ describe("run comparison in Chromium", () => {
       await p.page.close();
     });
   }
+
+  test("classifiers by their own metrics: macro F1 (highest best) by default, accuracy and loss on the pick; no training-loss chart; a forecaster by MAE (lowest best)", async () => {
+    const p = await openPanel("compareRuns", "light");
+    const steps = Float64Array.of(10, 20, 30), none = new Float32Array(0);
+    const classifier = (name: string, f1: number[], acc: number[], loss: number[]) => ({
+      label: name, state: "done" as const, task: "classify" as const, hyper: { task: "classifier", cell: name, "best validation F1": Math.max(...f1).toFixed(3) },
+      metrics: [{ name: "validation macro F1", higherIsBetter: true, values: Float32Array.from(f1) }, { name: "validation accuracy", higherIsBetter: true, values: Float32Array.from(acc) }, { name: "validation loss", higherIsBetter: false, values: Float32Array.from(loss) }],
+      step: new Float64Array(0), chars: new Float64Array(0), seconds: none, loss: none,
+      eval: { step: steps, valLoss: Float32Array.from(loss), chars: Float64Array.of(NaN, NaN, NaN), seconds: Float32Array.of(NaN, NaN, NaN) },
+    });
+    // GRU has the best F1 (0.8) but LSTM the best accuracy (0.9) and the lowest loss (0.3)
+    await p.send({ type: "compare.data", title: "mood", differing: ["cell"], runs: [
+      classifier("LSTM", [0.5, 0.7, 0.6], [0.6, 0.9, 0.8], [0.9, 0.3, 0.5]), classifier("GRU", [0.4, 0.8, 0.75], [0.5, 0.7, 0.85], [1, 0.6, 0.4]),
+    ] });
+    let r = await p.rendered(0, (s) => s.runs === 2);
+    assert.equal(r.metric, "validation macro F1");
+    assert.equal(r.metrics, "validation macro F1|validation accuracy|validation loss");
+    assert.equal(r.bestRun, 1);
+    assert.equal(r.best, "0.700,0.800");
+    assert.equal(await p.page.locator("#best-run").textContent(), "Best by validation macro F1 (the highest): GRU, 0.800.");
+    assert.equal(await p.page.locator("#val-chart").locator("xpath=ancestor::section//h2").textContent(), "validation macro F1");
+    assert.equal(r.datasets, 2, "the two runs' validation curves and no training-loss chart");
+    assert.equal(await p.page.locator("#axis").isVisible(), false, "validations are by step only");
+    for (const [metric, best, bestRun] of [["validation accuracy", "0.900,0.850", 0], ["validation loss", "0.300,0.400", 0]] as const) {
+      const n = (await p.posted()).length;
+      await p.page.evaluate((v) => { const d = document.querySelector("#metric") as HTMLElement & { value: string }; d.value = v; d.dispatchEvent(new Event("change")); }, metric);
+      r = await p.rendered(n, (s) => s.metric === metric);
+      assert.deepEqual([r.best, r.bestRun], [best, bestRun], metric);
+    }
+    assert.match(await p.page.locator("#best-run").textContent() ?? "", /^Best by validation loss \(the lowest\): LSTM, 0\.3000?\.$/);
+    await p.screenshot("compareRuns-classifiers");
+    // forecasters: MAE, the lowest the best
+    const forecaster = (name: string, mae: number[]) => ({
+      label: name, state: "done" as const, task: "forecast" as const, hyper: { task: "forecaster" },
+      metrics: [{ name: "validation MAE", higherIsBetter: false, values: Float32Array.from(mae) }, { name: "validation RMSE", higherIsBetter: false, values: Float32Array.from(mae, (x) => 1.3 * x) }],
+      step: new Float64Array(0), chars: new Float64Array(0), seconds: none, loss: none,
+      eval: { step: steps, valLoss: Float32Array.of(NaN, NaN, NaN), chars: Float64Array.of(NaN, NaN, NaN), seconds: Float32Array.of(NaN, NaN, NaN) },
+    });
+    const n = (await p.posted()).length;
+    await p.send({ type: "compare.data", title: "load", differing: [], runs: [forecaster("LSTM", [5, 4, 4.5]), forecaster("TDNN", [6, 3.5, 3.8])] });
+    r = await p.rendered(n, (s) => s.metric === "validation MAE");
+    assert.deepEqual([r.best, r.bestRun], ["4.000,3.500", 1]);
+    noProblems(p, await p.posted());
+    await p.page.close();
+  });
 });
 
 function checkMessages(): ToWebview[] {

@@ -1,10 +1,13 @@
 // What each unit of each layer does along a text: the gate activations, candidate, cell state and
 // hidden state after reading each character, for the gate heatmap. One forward pass at batch 1 in
-// chunks, the state carried between chunks (so a text of any length reads as one sequence).
+// chunks, the state carried between chunks (so a text of any length reads as one sequence). A
+// bidirectional model reads the text in one pass (its backward direction starts at the last
+// character) and records each direction: the forward one at character t has read characters 0 … t,
+// the backward one t … T−1.
 
 import { Core } from "../core/core";
 import type { Model } from "../files/checkpoint";
-import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, gatesPerUnit, tensorTable } from "../model/cells";
+import { CellType, HeatmapQuantity, QuantityInfo, cellEntry, coreShape, directionCount, gatesPerUnit, tensorTable } from "../model/cells";
 import { TensorKind } from "../core/coreAbi";
 import { normalisedActivations } from "./normalisedActivations";
 import { restoreNormStats } from "../model/batchNormStats";
@@ -15,12 +18,16 @@ export interface LayerActivations {
   layer: number;
   /** In the order of the cell's heatmap quantities (cells.ts); each [steps, hidden] row-major: row t is the state after reading character t. */
   values: Float32Array[];
+  /** Bidirectional models: the backward direction's quantities, the same order and shape (row t: the state after reading T−1 … t). */
+  reverse?: Float32Array[];
 }
 
 export interface Activations {
   cell: CellType;
   hidden: number;
   layers: number;
+  /** 2 for a bidirectional model (each layer has `reverse`), else 1. */
+  directions: number;
   chars: string[]; // one per step (code points)
   quantities: QuantityInfo[];
   perLayer: LayerActivations[];
@@ -41,10 +48,18 @@ export function recordActivations(model: Model, text: string): Activations {
   const ids = model.vocab.encode(text);
   const n = ids.length, H = spec.hidden, GH = H * gatesPerUnit(spec.cell);
   const src: readonly HeatmapQuantity[] = cellEntry(spec.cell).heatmap(spec);
+  const D = directionCount(spec);
   const perLayer: LayerActivations[] = [];
-  for (let l = 0; l < spec.layers; l++) perLayer.push({ layer: l, values: src.map(() => new Float32Array(n * H)) });
+  for (let l = 0; l < spec.layers; l++) {
+    const layer: LayerActivations = { layer: l, values: src.map(() => new Float32Array(n * H)) };
+    if (D === 2) layer.reverse = src.map(() => new Float32Array(n * H));
+    perLayer.push(layer);
+  }
   const normalised = src.some(({ source: s }) => typeof s === "object" && "normalised" in s);
-  const chunk = Math.min(CHUNK, n);
+  // the normalised quantities re-derive a layer's input from the one-direction layer below it
+  if (normalised && D === 2) throw new RangeError("the heatmap does not yet read a bidirectional layer-normalised model");
+  // the backward direction starts from the text's last character: one pass over the whole text
+  const chunk = D === 2 ? n : Math.min(CHUNK, n);
   const core = new Core(coreShape(spec));
   core.params().set(model.params);
   restoreNormStats(core, model.normStats); // batch norm's running averages (model/batchNormStats.ts)
@@ -58,10 +73,16 @@ export function recordActivations(model: Model, text: string): Activations {
     core.forward(false, 0, false);
     const chunkIds = ids.subarray(t0, t0 + T);
     let layerInput = normalised ? firstLayerInput(model, chunkIds) : null; // [T, In] rows (null: one-hot), only when a quantity needs them
-    for (let l = 0; l < spec.layers; l++) {
-      const G = core.gates(l), Hs = core.hiddenStates(l), Cs = cellEntry(spec.cell).cellState ? core.cellStates(l) : null;
+    for (let l = 0; l < spec.layers; l++) for (let d = 0; d < D; d++) {
+      const hasCell = cellEntry(spec.cell).cellState;
+      const G = D === 1 ? core.gates(l) : core.directionGates(l, d);
+      const Hs = D === 1 ? core.hiddenStates(l) : core.directionHidden(l, d);
+      const Cs = !hasCell ? null : D === 1 ? core.cellStates(l) : core.directionCell(l, d);
+      // state blocks: forward, block 0 is the zero start and block t + 1 the state after character t;
+      // backward, block t is the state after reading T−1 … t and block T its zero start
+      const after = d === 0 ? 1 : 0, before = d === 0 ? 0 : 1;
       src.forEach(({ source: s }, q) => {
-        const out = perLayer[l].values[q];
+        const out = (d === 0 ? perLayer[l].values : perLayer[l].reverse!)[q];
         if (typeof s === "object" && "normalised" in s) {
           normalisedActivations(spec, model.params, l, s.normalised, layerInput, chunkIds, Hs, Cs && Cs.subarray(H), T, out, t0);
           return;
@@ -73,13 +94,13 @@ export function recordActivations(model: Model, text: string): Activations {
         }
         for (let t = 0; t < T; t++) {
           const row = (t0 + t) * H;
-          // state buffers hold the initial state in block 0, so step t is block t + 1
-          if (s === "hidden") out.set(Hs.subarray((t + 1) * H, (t + 2) * H), row);
-          else if (s === "cell") out.set(Cs!.subarray((t + 1) * H, (t + 2) * H), row);
+          const a = (t + after) * H, b = (t + before) * H;
+          if (s === "hidden") out.set(Hs.subarray(a, a + H), row);
+          else if (s === "cell") out.set(Cs!.subarray(a, a + H), row);
           else if ("gateTimesPreviousHidden" in s) {
-            // gate k of step t times h_{t−1} (block t of the states): the reset-before GRU's r ∘ h
+            // gate k of step t times the state before it: the reset-before GRU's r ∘ h
             const g0 = t * GH + s.gateTimesPreviousHidden * H;
-            for (let j = 0; j < H; j++) out[row + j] = G[g0 + j] * Hs[t * H + j];
+            for (let j = 0; j < H; j++) out[row + j] = G[g0 + j] * Hs[b + j];
           } else out.set(G.subarray(t * GH + s.gate * H, t * GH + (s.gate + 1) * H), row);
         }
       });
@@ -87,7 +108,7 @@ export function recordActivations(model: Model, text: string): Activations {
     }
     core.carryState();
   }
-  return { cell: spec.cell, hidden: H, layers: spec.layers, chars, quantities: src.map(({ name, range }) => ({ name, range })), perLayer };
+  return { cell: spec.cell, hidden: H, layers: spec.layers, directions: D, chars, quantities: src.map(({ name, range }) => ({ name, range })), perLayer };
 }
 
 /** Layer 0's input rows [T, E] for ids (the embedding's rows), or null for one-hot input. */

@@ -1,13 +1,19 @@
 // Run comparison controller: the loss curves and hyperparameters of several runs, re-read every
 // two seconds while any of them is queued or training (the "Compare Cells" runs fill in live).
+// A run is a language model's run folder, or the <time>.json record of a classifier's, tagger's,
+// segmenter's or forecaster's run: those are compared by their own validation metrics (accuracy
+// and F1, MAE and RMSE) rather than a loss per character.
 
 import * as vscode from "vscode";
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { paramCount } from "../../engine/files/checkpoint";
 import { describeModel } from "../../engine/model/modelSpec";
 import { readRunMetrics } from "../../engine/runs/runMetrics";
 import { readModelManifest, readRunManifest } from "../../engine/runs/runStore";
-import type { ComparedRun } from "../../protocol/webview";
+import type { ComparedRun, RunMetric } from "../../protocol/webview";
+import type { ForecastRecord } from "../forecastModels";
+import { TextTaskRecord, textTaskName } from "../textTaskTraining";
 import { evalColumns, modelDirOfRun } from "./dashboardPanel";
 import { PanelContext } from "./panelContext";
 import { PanelController } from "./panelController";
@@ -60,6 +66,7 @@ export function compareTitle(n: number): string {
 
 /** Reads one run for the comparison: its curves and the settings worth comparing, as text. */
 export function comparedRun(runDir: string, live: boolean): ComparedRun {
+  if (runDir.endsWith(".json")) return comparedRecord(runDir);
   const run = readRunManifest(runDir);
   const model = readModelManifest(modelDirOfRun(runDir));
   const m = readRunMetrics(runDir);
@@ -86,9 +93,56 @@ export function comparedRun(runDir: string, live: boolean): ComparedRun {
   };
 }
 
+/** The F1 each text task's checkpoint is chosen by (text-tasks.md): macro F1 over classes, conlleval's span F1, word F1. */
+const F1_NAME: Record<TextTaskRecord["task"], string> = { classify: "validation macro F1", tag: "validation span F1", segment: "validation word F1" };
+
+/** A classifier's, tagger's, segmenter's or forecaster's run record (<time>.json beside its checkpoint). */
+function comparedRecord(path: string): ComparedRun {
+  const raw = JSON.parse(readFileSync(path, "utf8")) as Partial<TextTaskRecord & ForecastRecord>;
+  if (typeof raw.checkpoint !== "string" || !Array.isArray(raw.validations)) throw new Error("not a run record");
+  const stem = basename(raw.data ?? "");
+  const when = raw.created ? new Date(raw.created).toLocaleString(vscode.env.language, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" }) : basename(path, ".json");
+  const state = raw.state === "training" ? "interrupted" : raw.state ?? "failed"; // a live run's record is rewritten at each validation
+  const nan = (n: number) => new Float32Array(n).fill(NaN);
+  if (typeof raw.target === "string") {
+    const r = raw as ForecastRecord, v = r.validations, n = v.length;
+    const mae = Float32Array.from(v, (x) => x.valMae);
+    const hyper: Record<string, string> = {
+      task: vscode.l10n.t("forecaster"), data: `${stem} → ${r.target}`, cell: r.cell.toUpperCase(), lookback: String(r.lookback), horizon: String(r.horizon),
+      steps: String(r.stepsDone ?? r.steps ?? v.at(-1)?.step ?? 0), "best validation MAE": n ? Math.min(...mae).toPrecision(4) : "—",
+    };
+    return {
+      label: `${stem} · ${r.target} · ${when}`, state, hyper, task: "forecast",
+      metrics: [{ name: "validation MAE", higherIsBetter: false, values: mae }, { name: "validation RMSE", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valRmse) }],
+      ...noTrainingCurve(), eval: { step: Float64Array.from(v, (x) => x.step), valLoss: nan(n), chars: new Float64Array(n).fill(NaN), seconds: nan(n) },
+    };
+  }
+  const r = raw as TextTaskRecord, v = r.validations, n = v.length;
+  const f1 = Float32Array.from(v, (x) => x.valF1);
+  const metrics: RunMetric[] = [
+    { name: F1_NAME[r.task], higherIsBetter: true, values: f1 },
+    { name: "validation accuracy", higherIsBetter: true, values: Float32Array.from(v, (x) => x.valAccuracy) },
+    { name: "validation loss", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valLoss) },
+  ];
+  const hyper: Record<string, string> = {
+    task: textTaskName(r.task), data: stem, cell: r.cell.toUpperCase(), layers: String(r.layers), hidden: String(r.hidden), directions: r.bidirectional ? "2" : "1",
+    [r.task === "classify" ? "classes" : "tags"]: r.names.join(", "), budget: r.seconds ? `${r.seconds} s` : "—",
+    steps: String(v.at(-1)?.step ?? 0), "best validation F1": r.bestValF1 === undefined || r.bestValF1 === null ? "—" : r.bestValF1.toFixed(3),
+  };
+  return {
+    label: `${stem} · ${textTaskName(r.task)} · ${when}`, state, hyper, task: r.task, metrics, ...noTrainingCurve(),
+    eval: { step: Float64Array.from(v, (x) => x.step), valLoss: metrics[2].values, chars: new Float64Array(n).fill(NaN), seconds: nan(n) },
+  };
+}
+
+/** Text tasks and forecasters record validations only: no per-step training curve. */
+function noTrainingCurve(): Pick<ComparedRun, "step" | "chars" | "seconds" | "loss"> {
+  return { step: new Float64Array(0), chars: new Float64Array(0), seconds: new Float32Array(0), loss: new Float32Array(0) };
+}
+
 /** Settings whose values are not all the same (results such as steps and best loss are not settings). */
 export function differingKeys(runs: ComparedRun[]): string[] {
-  const results = new Set(["steps", "best validation"]);
+  const results = new Set(["steps", "best validation", "best validation F1", "best validation MAE"]);
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.hyper)))].filter((k) => !results.has(k));
   return runs.length < 2 ? [] : keys.filter((k) => new Set(runs.map((r) => r.hyper[k])).size > 1);
 }

@@ -13,6 +13,8 @@ export class GateHeatmapPanel extends PanelController {
   private readonly insight: InsightClient;
   private activations: Promise<Activations> | null = null;
   private layer = 0;
+  /** 0 forward, 1 backward (a bidirectional model's). */
+  private direction = 0;
 
   static show(ctx: PanelContext, checkpoint: string, text: string): GateHeatmapPanel {
     const host = PanelHost.create(ctx.extensionUri, "gateHeatmap", vscode.l10n.t("Gates: {0}", modelLabel(checkpoint)), { kind: "gateHeatmap", checkpoint, text }, ctx.log);
@@ -33,6 +35,7 @@ export class GateHeatmapPanel extends PanelController {
           host.setRestore({ kind: "gateHeatmap", checkpoint, text: m.text });
         }
         this.layer = m.layer;
+        if (m.direction !== undefined) this.direction = m.direction;
         void this.send();
       }),
     );
@@ -53,10 +56,11 @@ export class GateHeatmapPanel extends PanelController {
     try {
       this.activations ??= this.insight.request({ type: "activations", checkpoint: this.checkpoint, text: this.text }).result.then((r) => r.activations);
       const a = await this.activations;
-      const layer = Math.min(this.layer, a.layers - 1);
+      const layer = Math.min(this.layer, a.layers - 1), direction = Math.min(this.direction, a.directions - 1);
+      const shown = a.perLayer[layer];
       this.host.post({
-        type: "heatmap.data", model: modelLabel(this.checkpoint), cell: a.cell, layers: a.layers, hidden: a.hidden, layer,
-        chars: a.chars, quantities: a.quantities, values: a.perLayer[layer].values,
+        type: "heatmap.data", model: modelLabel(this.checkpoint), cell: a.cell, layers: a.layers, hidden: a.hidden, layer, directions: a.directions, direction,
+        chars: a.chars, quantities: a.quantities, values: direction === 1 ? shown.reverse! : shown.values,
       });
     } catch (e) {
       this.activations = null;

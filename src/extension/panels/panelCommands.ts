@@ -18,6 +18,7 @@ import { CompareRunsPanel } from "./compareRunsPanel";
 import { DashboardPanel, modelDirOfRun } from "./dashboardPanel";
 import { ForecastDashboardPanel } from "./forecastDashboardPanel";
 import { GateHeatmapPanel } from "./gateHeatmapPanel";
+import { firstRecordText, listTextTaskRecords, recordPathOf, textTaskRecordOf } from "../textTaskTraining";
 import { GenerateTextPanel } from "./generateTextPanel";
 import { GradientCheckPanel } from "./gradientCheckPanel";
 import { GradientFlowPanel } from "./gradientFlowPanel";
@@ -49,10 +50,12 @@ function currentEditor(): vscode.TextEditor | undefined {
 }
 
 /** The selection, else the line the cursor is on; null without an editor. */
-function selectedText(): string | null {
+/** The selection, or (unless `selectionOnly`) the line at the cursor. */
+function selectedText(selectionOnly = false): string | null {
   const editor = currentEditor();
   if (!editor) return null;
   const s = editor.selection;
+  if (s.isEmpty && selectionOnly) return null;
   const text = s.isEmpty ? editor.document.lineAt(s.active.line).text : editor.document.getText(s);
   return text.length ? text : null;
 }
@@ -84,7 +87,9 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
     ["rnnLab.showGateHeatmap", async (node?: ExplorerNode, args?: { text?: string }) => {
       const checkpoint = await checkpointFor(node);
       if (!checkpoint) return undefined;
-      const text = args?.text ?? selectedText() ?? corpusOf(checkpoint, HEATMAP_DEFAULT_CHARS);
+      // a classifier, tagger or segmenter reads the selection, else the first record it was trained on (not the line at the cursor: a record is what it reads)
+      const record = textTaskRecordOf(checkpoint);
+      const text = args?.text ?? (record ? selectedText(true) ?? firstRecordText(record) : selectedText() ?? corpusOf(checkpoint, HEATMAP_DEFAULT_CHARS));
       if (!text) return void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: select the text to read, or put the cursor on a line."));
       const chars = Array.from(text);
       if (chars.length > 5000) void vscode.window.showInformationMessage(vscode.l10n.t("RNN Lab: the heatmap reads the first 5,000 of {0} characters.", chars.length));
@@ -104,8 +109,8 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
     }],
     ["rnnLab.compareRuns", async (node?: ExplorerNode, nodes?: readonly ExplorerNode[], args?: { runDirs?: string[] }) => {
       let runDirs = args?.runDirs;
-      const chosen = (nodes?.length ? nodes : node ? [node] : []).filter((n) => n.kind === "run" || n.kind === "model");
-      if (!runDirs && chosen.length > 1) runDirs = chosen.flatMap((n) => (n.kind === "run" ? [n.run.dir] : n.kind === "model" ? n.model.runs.map((r) => r.dir) : []));
+      const chosen = (nodes?.length ? nodes : node ? [node] : []).filter((n) => n.kind === "run" || n.kind === "model" || n.kind === "textTask");
+      if (!runDirs && chosen.length > 1) runDirs = chosen.flatMap((n) => (n.kind === "run" ? [n.run.dir] : n.kind === "model" ? n.model.runs.map((r) => r.dir) : n.kind === "textTask" ? [recordPathOf(n.record)] : []));
       else if (!runDirs && chosen.length === 1) runDirs = sameCorpusRuns(chosen[0]);
       runDirs ??= await pickRuns(true);
       if (!runDirs?.length) return undefined;
@@ -129,6 +134,11 @@ export function registerPanels(deps: PanelDeps): vscode.Disposable[] {
 
 /** Every run of models trained on the same text as this node's model. */
 function sameCorpusRuns(node: ExplorerNode): string[] {
+  // a text task's run: every run of that task on that file (their records)
+  if (node.kind === "textTask") {
+    const root = runsRoot();
+    return (root ? listTextTaskRecords(root) : []).filter(({ record: r }) => r.data === node.record.data && r.task === node.record.task).map((r) => r.path).reverse();
+  }
   const model = node.kind === "run" || node.kind === "model" ? node.model : null;
   const root = runsRoot();
   if (!model?.manifest || !root) return [];

@@ -2,6 +2,7 @@
 // how a checkpoint relates to its model folder (name, corpus) in the run store.
 
 import * as vscode from "vscode";
+import { textTaskName, textTaskRecordOf } from "../textTaskTraining";
 import { closeSync, existsSync, openSync, readSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { modelDescription, modelDescriptionWithParams } from "../modelDescription";
@@ -37,7 +38,10 @@ export function manifestOf(checkpoint: string): ModelManifest | null {
 /** "name (LSTM 2×128, one-hot input, vocabulary 65)" for titles and legends, in the window's language. */
 export function modelLabel(checkpoint: string): string {
   const m = manifestOf(checkpoint);
-  return m ? vscode.l10n.t("{0} ({1})", m.name, modelDescription(m.spec)) : basename(checkpoint);
+  if (m) return vscode.l10n.t("{0} ({1})", m.name, modelDescription(m.spec));
+  // a classifier's, tagger's or segmenter's run: its task and file, as the explorer names it
+  const r = textTaskRecordOf(checkpoint);
+  return r ? vscode.l10n.t("{0} of {1}", textTaskName(r.task), basename(r.data)) : basename(checkpoint);
 }
 
 /** The dashboard header's model line: the description and the parameter count, in the window's language. */

@@ -21,6 +21,12 @@ const corpus = () => vscode.Uri.file(join(ws(), "corpus.txt"));
 interface Run { run: { modelDir: string; runDir: string }; finishedEvent: Promise<{ type: string; step?: number; message?: string }> }
 
 
+/** Asks the runner (runInCodeServer.ts) for a screenshot of the window now, and gives it time to take it. */
+async function screenshot(name: string): Promise<void> {
+  console.log(`screenshot: ${name}`);
+  await new Promise((r) => setTimeout(r, 1500));
+}
+
 const openCorpus = async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(corpus()));
 const shownSince = (from: number): Shown[] => api.prompts.shown.slice(from);
 const modelNodes = () => api.explorer.getChildren().filter((n): n is Extract<ExplorerNode, { kind: "model" }> => n.kind === "model");
@@ -147,5 +153,33 @@ describe("RNN Lab in VS Code, in Simplified Chinese", () => {
     assert.match((legend.tooltip as vscode.MarkdownString).value, /1 到 2 比特[\s\S]*8 比特及以上/);
     assert.equal(await vscode.commands.executeCommand("rnnLab.toggleSurprisal"), false);
     assert.ok(readdirSync(join(ws(), ".rnnlab")).length >= 2);
+  });
+
+  it("training the word segmenter on the bundled Chinese example: the notification, its button, the training panel and the explorer in Chinese", async function () {
+    this.timeout(120_000);
+    const ext = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;
+    const data = vscode.Uri.file(join(ws(), "chinese-sentences.txt"));
+    cpSync(join(ext, "media", "examples", "chinese-sentences.txt"), data.fsPath);
+    const from = api.prompts.shown.length;
+    const run = await vscode.commands.executeCommand<{ checkpoint: string; finished: Promise<{ state: string; message?: string; bestValF1?: number | null; bestValAccuracy?: number | null }> }>(
+      "rnnLab.trainSegmenter", data, { cell: "lstm", bidirectional: false, layers: 1, hidden: 16, seconds: 3 });
+    const done = await run.finished;
+    assert.equal(done.state, "done", done.message);
+    const note = await until("the segmenter's notification", () => shownSince(from).find((p) => p.text.startsWith("RNN Lab：已在 chinese-sentences.txt 上训练")), 30_000);
+    assert.match(note.text, /^RNN Lab：已在 chinese-sentences\.txt 上训练 \d+ 步：最佳验证准确率 \d+\.\d %，F1 \d\.\d{3}。$/);
+    assert.equal(note.text.match(/F1 (\d\.\d{3})/)![1], done.bestValF1!.toFixed(3), "the run's own best F1");
+    assert.deepEqual(note.items, ["在此文件上预测"], "a segmenter has no classification report");
+    assert.doesNotMatch(note.text, ENGLISH);
+    // its training panel, titled and drawn in Chinese
+    type Panel = { host: { kind: string; panel: vscode.WebviewPanel; rendered: Record<string, unknown> } };
+    const panel = await until("the training panel", () => [...(api.panels.open as Set<Panel>)].find((p) => p.host.kind === "textTaskTraining" && p.host.rendered.state === "done"), 30_000);
+    assert.equal(panel.host.panel.title, "训练：chinese-sentences.segment");
+    // the explorer: the run, its tags and its best scores
+    await api.explorer.refresh();
+    const item = api.explorer.getChildren().filter((n) => n.kind === "textTask").map((n) => api.explorer.getTreeItem(n)).find((i) => String(i.id).endsWith(run.checkpoint))!;
+    assert.equal(item.label, "chinese-sentences.txt 的分词器");
+    assert.match(String(item.description), /^4 种标签 · 最佳验证准确率 \d+\.\d %，F1 \d\.\d{3}$/);
+    assert.doesNotMatch(`${item.label} ${item.description} ${item.tooltip}`, ENGLISH);
+    await screenshot("zh-cn-segmenter");
   });
 });

@@ -10,7 +10,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
@@ -207,6 +207,38 @@ describe("Classify, tag and segment text in VS Code", () => {
       assert.equal(item.label, "classifier of sentence-mood.csv");
       assert.equal(item.description, `3 classes · best validation accuracy ${(100 * (done.validations.find((v) => v.valF1 === done.bestValF1)!.valAccuracy)).toFixed(1)} %, F1 ${done.bestValF1!.toFixed(3)}`);
       assert.match(String(item.tooltip), /^classifier: GRU 1×16 \(both directions\)\nclasses: exclamation, question, statement\nbest validation accuracy/);
+      // its gate heatmap from the explorer: the first record it was trained on, each direction of the bidirectional layer
+      type HeatmapPanel = { host: { panel: vscode.WebviewPanel; rendered: Record<string, unknown>; failure: string | null; receive(m: unknown): void } };
+      const node = nodes.find((n) => api.explorer.getTreeItem(n).id === item.id)!;
+      const heatmap = await vscode.commands.executeCommand<HeatmapPanel>("rnnLab.showGateHeatmap", node);
+      const firstText = "You have a daughter call'd Elizabeth, Virtuous and fair, royal and gracious"; // media/examples/sentence-mood.csv, line 2
+      const forward = await until("the heatmap to draw", () => (heatmap.host.rendered.chars === Array.from(firstText).length && heatmap.host.rendered.directions === 2 ? heatmap.host.rendered : undefined), 30_000);
+      assert.equal(heatmap.host.panel.title, "Gates: classifier of sentence-mood.csv", "named as the explorer names the run");
+      assert.equal(forward.direction, 0);
+      assert.equal(forward.units, 16);
+      assert.equal(forward.quantities, "reset gate|update gate|candidate|hidden state");
+      // the page's direction pick asks for the backward direction (the message goes through the host's check)
+      heatmap.host.receive({ type: "heatmap.request", layer: 0, direction: 1 });
+      const backward = await until("the backward direction to draw", () => (heatmap.host.rendered.direction === 1 ? heatmap.host.rendered : undefined), 30_000);
+      assert.notEqual(backward.ranges, forward.ranges, "the backward direction's own values");
+      assert.equal(heatmap.host.failure, null);
+      await screenshot("text-tasks-heatmap-backward");
+      // Compare Runs compares classifiers by macro F1 (highest best): this run's record, and a copy of it whose last validation scores 0.99
+      const recordPath = run.checkpoint.replace(/\.safetensors$/, ".json");
+      const better = JSON.parse(readFileSync(recordPath, "utf8")) as { validations: { valF1: number; valAccuracy: number }[]; created: string };
+      better.validations.at(-1)!.valF1 = 0.99;
+      better.created = new Date(Date.parse(better.created) + 60_000).toISOString();
+      const betterPath = join(ws(), "better-run.json");
+      writeFileSync(betterPath, JSON.stringify(better));
+      type ComparePanel = { host: { rendered: Record<string, unknown>; failure: string | null } };
+      const compare = await vscode.commands.executeCommand<ComparePanel>("rnnLab.compareRuns", undefined, undefined, { runDirs: [recordPath, betterPath] });
+      const compared = await until("the comparison to draw", () => (compare.host.rendered.runs === 2 ? compare.host.rendered : undefined), 30_000);
+      assert.equal(compared.metric, "validation macro F1");
+      assert.equal(compared.metrics, "validation macro F1|validation accuracy|validation loss");
+      assert.equal(compared.best, `${done.bestValF1!.toFixed(3)},0.990`);
+      assert.equal(compared.bestRun, 1);
+      assert.equal(compare.host.failure, null);
+      await screenshot("text-tasks-compare");
       // the bidirectional classifier explained: integrated gradients add up to its logit difference
       const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
       editor.selection = new vscode.Selection(5, 0, 5, editor.document.lineAt(5).text.lastIndexOf(","));
@@ -268,6 +300,31 @@ describe("Classify, tag and segment text in VS Code", () => {
       await screenshot("text-tasks-explain");
     });
 
+    it("Explain Prediction on a record (the cursor on its line): the text field alone, quotes and columns excluded, coloured on its own characters; a JSONL record's escapes too", async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(moodTest));
+      const line = editor.document.lineAt(2).text; // "Nay, go not from us thus",statement
+      const start = line.indexOf('"') + 1, end = line.indexOf('"', start);
+      editor.selection = new vscode.Selection(2, 5, 2, 5);
+      type Explained = { attribution: { chars: string[]; integratedGradients: number[] } };
+      const csv = await vscode.commands.executeCommand<Explained>("rnnLab.explainPrediction", { checkpoint: moodCkpt });
+      assert.equal(csv.attribution.chars.join(""), line.slice(start, end), "the text column, without its quotes or the label");
+      const marks = api.textMarks.applied.get(moodTest.toString())!;
+      const coloured = [...marks.get("attribution+")!, ...marks.get("attribution-")!];
+      assert.equal(coloured.length, csv.attribution.integratedGradients.filter((v) => v !== 0).length);
+      assert.ok(coloured.every((r) => r.start.line === 2 && r.start.character >= start && r.end.character <= end), "every colour on the text's characters");
+      // JSONL: an escaped apostrophe (\u0027) is one character of the text, coloured over its escape's start; the key and the label are not
+      const jsonl = file("moods.jsonl", [String.raw`{"label": "question", "text": "Is it my lord\u0027s will"}`, ""].join("\n"));
+      const jEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(jsonl));
+      jEditor.selection = new vscode.Selection(0, 0, 0, 0);
+      const j = await vscode.commands.executeCommand<Explained>("rnnLab.explainPrediction", { checkpoint: moodCkpt });
+      assert.equal(j.attribution.chars.join(""), "Is it my lord's will");
+      const jLine = jEditor.document.lineAt(0).text, from = jLine.indexOf("Is it"), to = jLine.lastIndexOf('"');
+      const jMarks = api.textMarks.applied.get(jsonl.toString())!;
+      const jColoured = [...jMarks.get("attribution+")!, ...jMarks.get("attribution-")!];
+      assert.ok(jColoured.length > 0 && jColoured.every((r) => r.start.character >= from && r.end.character <= to), "within the string's value");
+      await screenshot("text-tasks-explain-record");
+    });
+
     it("a segmenter draws its words over Chinese text in any open file: the words rnn-lab predict gives", async () => {
       const predicted = jsonLines(cli("predict", segCkpt, zh.fsPath, "--json")).filter((o) => o.type === "prediction") as { line: number; words: string[] }[];
       await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(zh));
@@ -277,6 +334,49 @@ describe("Classify, tag and segment text in VS Code", () => {
       const drawn = words.map((r) => `${r.start.line + 1}:${doc.getText(r)}`).sort();
       assert.deepEqual(drawn, predicted.flatMap((p) => p.words.map((w) => `${p.line}:${w}`)).sort());
       await screenshot("text-tasks-segmenter");
+      // typing: a new first line is segmented after a pause (no save), the lines below it moved down and drawn again
+      const editor = vscode.window.activeTextEditor!;
+      await editor.edit((e) => e.insert(new vscode.Position(0, 0), "我们在公园里散步\n"));
+      const typed = jsonLines(cli("predict", segCkpt, "--text", "我们在公园里散步", "--json")).find((o) => o.type === "prediction") as { words: string[] };
+      const wordsOn = (line: number) => (api.textMarks.applied.get(zh.toString())?.get("words") ?? []).filter((r) => r.start.line === line).sort((a, b) => a.start.character - b.start.character).map((r) => editor.document.getText(r));
+      await until("the typed line's words", () => (JSON.stringify(wordsOn(0)) === JSON.stringify(typed.words) ? true : undefined), 20_000);
+      assert.deepEqual(wordsOn(1), predicted.find((p) => p.line === 1)!.words, "the old first line, now the second, drawn where it is now");
+      // reading on: a long document is drawn where it is scrolled to
+      const long = file("long.txt", Array.from({ length: 400 }, (_, i) => (i % 2 ? "我觉得自行车很忙。" : "今天上海很便宜")).join("\n") + "\n");
+      const longEditor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(long));
+      await vscode.commands.executeCommand("rnnLab.predictWithModel", long, { checkpoint: segCkpt });
+      await longEditor.edit((e) => e.insert(new vscode.Position(0, 0), "我"));
+      const longWords = () => api.textMarks.applied.get(long.toString())?.get("words") ?? [];
+      assert.ok(longWords().some((r) => r.start.line > 300), "Predict with a Model draws every line at first");
+      // after an edit the lines have moved: only those in view (and a margin) are drawn again
+      await until("the lines in view drawn again after the edit", () => (longWords().some((r) => r.start.line === 0) && !longWords().some((r) => r.start.line > 300) ? true : undefined), 20_000);
+      longEditor.revealRange(new vscode.Range(350, 0, 350, 0), vscode.TextEditorRevealType.AtTop);
+      await until("the lines scrolled to", () => (longWords().some((r) => r.start.line === 355) ? true : undefined), 20_000);
+      await screenshot("text-tasks-segmenter-scrolled");
+    });
+
+    it("a tagger on a CoNLL file predicts each blank-line-separated sequence whole, as rnn-lab predict does on its text, and draws each row's tag", async function () {
+      this.timeout(60_000);
+      const tagger = join(ws(), "names.tag.safetensors");
+      cli("train", join(ext(), "media", "examples", "shakespeare-names.conll"), "--task", "tag", "--steps", "60", "--hidden", "16", "--embed", "8", "--threads", "1", "--out", tagger, "--force");
+      const blocks = ["Romeo, come", "Ask Juliet"];
+      const conll = file("two.conll", blocks.map((b) => Array.from(b).map((c) => `${c}\tO`).join("\n")).join("\n\n") + "\n");
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(conll));
+      await vscode.commands.executeCommand("rnnLab.predictWithModel", conll, { checkpoint: tagger });
+      const applied = api.textMarks.applied.get(conll.toString())!;
+      const drawn = new Map<number, string>();
+      for (const [name, ranges] of applied) if (name.startsWith("tag:")) for (const r of ranges) drawn.set(r.start.line, name.slice(4));
+      // expected: each block's text predicted whole by the CLI; row k of a block is its k-th character
+      const expected = new Map<number, string>();
+      let row = 0;
+      for (const b of blocks) {
+        const p = jsonLines(cli("predict", tagger, "--text", b, "--json")).find((o) => o.type === "prediction") as { tags: string[] };
+        p.tags.forEach((t, k) => { if (t !== "O") expected.set(row + k, t.replace(/^[BIES]-/, "")); });
+        row += Array.from(b).length + 1;
+      }
+      console.log(`CoNLL tagger: ${expected.size} characters tagged as names of ${row - blocks.length} rows`);
+      assert.deepEqual([...drawn].sort(), [...expected].sort());
+      await screenshot("text-tasks-conll");
     });
   });
 });
