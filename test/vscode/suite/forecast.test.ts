@@ -129,6 +129,13 @@ describe("Forecasting a CSV in VS Code", () => {
     assert.ok(asked, "the cell was asked for");
     assert.match(asked.text, /cell type/);
     assert.deepEqual(asked.items, variants, "the registry's variants, in its order");
+    // Train on Current File asks from the same list (cellPick.ts); answered with nothing, it stops there
+    let lmAsked: Shown | undefined;
+    api.prompts.answer((s) => { lmAsked = s; return undefined; });
+    await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { file: csv.fsPath });
+    assert.ok(lmAsked, "Train on Current File asked for the cell");
+    assert.match(lmAsked.text, /cell type/);
+    assert.deepEqual([...lmAsked.items].sort(), [...variants].sort(), "the language model's pick: the same variants");
     const byArgs = async (args: Record<string, unknown>) => {
       const run = await vscode.commands.executeCommand<Run>("rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, steps: 40, ...args });
       const done = await run.finished;
