@@ -18,18 +18,18 @@ const BASE = ["--task", "forecast", "--target", "load", "--inputs", "temperature
   "--steps", "12", "--hidden", "6", "--batch", "16", "--seed", "3"];
 
 /** Trains with `flags` into a fresh folder; the checkpoint read back and eval --json's model MAE per step. */
-function trainAndEval(flags: string[]): { network: ModelSpec; params: Float32Array; tensors: string[]; modelMae: number[] } {
+function trainAndEval(flags: string[]): { network: ModelSpec; params: Float32Array; tensors: string[]; modelMae: number[]; description: string } {
   const dir = tempDir("rnnlab-fccells-");
   const t = runCli(["train", DATA, ...BASE, ...flags, "--out", "m.safetensors"], { cwd: dir });
   assert.equal(t.status, 0, t.stderr);
   const e = runCli(["eval", "m.safetensors", DATA, "--json"], { cwd: dir });
   assert.equal(e.status, 0, e.stderr);
-  const r = JSON.parse(e.stdout) as { models: { model: { per_step: { mae: number }[][] } } };
+  const r = JSON.parse(e.stdout) as { model: string; models: { model: { per_step: { mae: number }[][] } } };
   const modelMae = r.models.model.per_step[0].map((s) => s.mae);
   assert.equal(modelMae.length, 3);
   assert.ok(modelMae.every((m) => Number.isFinite(m) && m > 0), `finite test MAE per step, not ${modelMae}`);
   const c = readForecastCheckpoint(join(dir, "m.safetensors"));
-  return { network: c.network, params: c.params, tensors: tensorNames(join(dir, "m.safetensors")), modelMae };
+  return { network: c.network, params: c.params, tensors: tensorNames(join(dir, "m.safetensors")), modelMae, description: r.model };
 }
 
 function tensorNames(path: string): string[] {
@@ -45,6 +45,8 @@ describe("a forecaster takes the language model's cell options", () => {
     assert.equal(before.network.gruReset, "before");
     assert.equal(after.network.gruReset, undefined, "absent = the default, after");
     assert.notDeepEqual(before.modelMae, after.modelMae, "the reset position reached the core");
+    assert.match(before.description, /^GRU 1×6, reset before, lookback 14, horizon 3 direct/, "eval names the variant");
+    assert.match(after.description, /^GRU 1×6, lookback 14/);
   });
 
   test("--cell lstm --norm layer --layers 2 --residual: the spec and the layer-norm gains of both layers", () => {
@@ -52,6 +54,7 @@ describe("a forecaster takes the language model's cell options", () => {
     assert.equal(r.network.norm, "layer");
     assert.equal(r.network.layers, 2);
     assert.equal(r.network.residual, true);
+    assert.match(r.description, /^LSTM 2×6, residual, layer norm, lookback/);
     for (const l of [0, 1]) assert.ok(r.tensors.includes(`rnn.ln_ih_gain_l${l}`) && r.tensors.includes(`rnn.ln_c_gain_l${l}`), r.tensors.join(" "));
     assert.ok(!r.tensors.includes("rnn.bias_ih_l0"), "a normalised LSTM's biases are the norms' shifts");
   });
