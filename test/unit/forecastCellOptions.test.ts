@@ -18,7 +18,7 @@ const BASE = ["--task", "forecast", "--target", "load", "--inputs", "temperature
   "--steps", "12", "--hidden", "6", "--batch", "16", "--seed", "3"];
 
 /** Trains with `flags` into a fresh folder; the checkpoint read back and eval --json's model MAE per step. */
-function trainAndEval(flags: string[]): { network: ModelSpec; params: Float32Array; tensors: string[]; modelMae: number[]; description: string } {
+function trainAndEval(flags: string[]): { network: ModelSpec; params: Float32Array; tensors: string[]; modelMae: number[]; description: string; dropout: number | undefined } {
   const dir = tempDir("rnnlab-fccells-");
   const t = runCli(["train", DATA, ...BASE, ...flags, "--out", "m.safetensors"], { cwd: dir });
   assert.equal(t.status, 0, t.stderr);
@@ -29,7 +29,7 @@ function trainAndEval(flags: string[]): { network: ModelSpec; params: Float32Arr
   assert.equal(modelMae.length, 3);
   assert.ok(modelMae.every((m) => Number.isFinite(m) && m > 0), `finite test MAE per step, not ${modelMae}`);
   const c = readForecastCheckpoint(join(dir, "m.safetensors"));
-  return { network: c.network, params: c.params, tensors: tensorNames(join(dir, "m.safetensors")), modelMae, description: r.model };
+  return { network: c.network, params: c.params, tensors: tensorNames(join(dir, "m.safetensors")), modelMae, description: r.model, dropout: c.training?.settings?.dropout };
 }
 
 function tensorNames(path: string): string[] {
@@ -95,6 +95,7 @@ describe("a forecaster takes the language model's cell options", () => {
     const dropped = trainAndEval(["--cell", "lstm", "--layers", "2", "--dropout", "0.3"]);
     assert.equal(plain.params.length, dropped.params.length);
     assert.ok(plain.params.some((v, i) => v !== dropped.params[i]), "dropout changed what was learned");
+    assert.deepEqual([plain.dropout, dropped.dropout], [0, 0.3], "the checkpoint keeps the dropout it was trained with");
   });
 
   test("--bidirectional is refused with its reason, an option on a cell without it with the registry's line; nothing written", () => {

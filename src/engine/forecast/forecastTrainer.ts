@@ -231,5 +231,5 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
   }
   // stopped before the first validation: the weights as they are now (a valid checkpoint that resumes from here)
   if (trained > 0 && trained < steps && bestStep === before) { best = Float32Array.from(net.core.params()); bestStep = before + trained; }
-  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss }, stopped: trained < steps };
+  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss, settings: { batch, lr, seed, dropout } }, stopped: trained < steps };
 }
