@@ -6,7 +6,8 @@ import { basename, extname } from "node:path";
 import { CELL_TYPES } from "../engine/model/cells";
 import type { CellType } from "../engine/model/modelSpec";
 import { evaluateForecast, forecastAfterEnd, loadForecastModel, readForecastTable } from "../engine/forecast/forecastModel";
-import { FORECASTER_NAMES, FORECAST_LOSSES } from "../engine/forecast/forecastModel";
+import { BIDIRECTIONAL_REFUSAL, FORECASTER_NAMES, FORECAST_LOSSES } from "../engine/forecast/forecastModel";
+import { CELL_OPTION_FLAGS, cellOptionFlags, gruResetFlag } from "./cellFlags";
 import type { ForecastEvaluation, ForecastLoss, ForecastStrategy, ForecastTrainRequest, StepMetrics } from "../engine/forecast/forecastModel";
 import { DEFAULT_QUANTILES } from "../engine/tasks/forecastTask";
 import { FORECAST_TRAIN_DEFAULTS, trainForecasterRun } from "../engine/forecast/forecastTrainer";
@@ -24,6 +25,7 @@ export const FORECAST_TRAIN_FLAGS = {
   "ar-order": "string", backtest: "string", "no-calendar": "boolean", cell: "string", nonlinearity: "string", layers: "string",
   hidden: "string", residual: "boolean", batch: "string", lr: "string", steps: "string", seed: "string", dropout: "string",
   out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string", resume: "string",
+  peephole: "boolean", coupled: "boolean", ...CELL_OPTION_FLAGS, bidirectional: "boolean",
 } as const;
 
 export const FORECAST_USAGE = `  rnn-lab train DATA.csv --task forecast --target COL[,COL] [--inputs COL,…] [--time-column COL] [--fill previous|linear]
@@ -42,6 +44,8 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   --val-frac F [${FORECAST_TRAIN_DEFAULTS.valFraction}]   --test-frac F [${FORECAST_TRAIN_DEFAULTS.testFraction}]   --test-from TIME   spans by time, never shuffled
   --season S [from the autocorrelation]   --ar-order P [by AIC]   --backtest N [${FORECAST_TRAIN_DEFAULTS.backtest}] origins over the test span
   --cell ${CELL_TYPES.join("|")} [${FORECAST_TRAIN_DEFAULTS.cell}]   --layers N [${FORECAST_TRAIN_DEFAULTS.layers}]   --hidden N [${FORECAST_TRAIN_DEFAULTS.hidden}]   --dropout F [0]
+  cell options as for a language model (rnn-lab help): --nonlinearity --peephole --coupled --residual --gru-reset --norm --tau --learn-tau --dt --additive-form
+  no --bidirectional: the head reads each step's output, which a backward direction would have computed from the window's future
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
   --resume CKPT   start from a forecaster's weights (one stopped by Ctrl-C, say) and train --steps more; the table,
@@ -97,6 +101,8 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   const lookback = int(kit, flags, "lookback"), horizon = int(kit, flags, "horizon");
   if (lookback === undefined || horizon === undefined) throw kit.usage("--task forecast needs --lookback L and --horizon H");
   if (flags["test-from"] !== undefined && flags["test-frac"] !== undefined) throw kit.usage("give --test-frac or --test-from, not both");
+  if (flags.bidirectional === true) throw kit.usage(`--bidirectional: ${BIDIRECTIONAL_REFUSAL}`);
+  const cell = choice<CellType>(kit, flags, "cell", CELL_TYPES);
   const data = files[0];
   const request: ForecastTrainRequest = {
     data, targets, inputs: list(flags.inputs), timeColumn: flags["time-column"] as string | undefined,
@@ -104,8 +110,9 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
     lookback, horizon, strategy: choice<ForecastStrategy>(kit, flags, "strategy", ["direct", "recursive"]), loss: choice<ForecastLoss>(kit, flags, "loss", FORECAST_LOSSES), quantiles: levels(kit, flags),
     valFraction: real(kit, flags, "val-frac"), testFraction: real(kit, flags, "test-frac"), testFrom: flags["test-from"] as string | undefined,
     season: int(kit, flags, "season"), arOrder: int(kit, flags, "ar-order"), backtest: int(kit, flags, "backtest"),
-    network: { cell: choice<CellType>(kit, flags, "cell", CELL_TYPES), layers: int(kit, flags, "layers"), hidden: int(kit, flags, "hidden"), residual: flags.residual === true,
-      nonlinearity: choice(kit, flags, "nonlinearity", ["tanh", "relu"] as const) },
+    network: { cell, layers: int(kit, flags, "layers"), hidden: int(kit, flags, "hidden"), residual: flags.residual === true,
+      nonlinearity: choice(kit, flags, "nonlinearity", ["tanh", "relu"] as const), peephole: flags.peephole === true, coupled: flags.coupled === true,
+      ...cellOptionFlags(kit, flags), ...gruResetFlag(kit, flags, cell ?? FORECAST_TRAIN_DEFAULTS.cell) },
     batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr"), steps: int(kit, flags, "steps"), seed: int(kit, flags, "seed"), dropout: real(kit, flags, "dropout"),
     out: (flags.out as string | undefined) ?? `${basename(data, extname(data))}.forecast.safetensors`, overwrite: flags.force === true,
     ...(typeof flags.resume === "string" ? { resumeFrom: flags.resume } : {}),

@@ -10,7 +10,7 @@ import { encodeCorpus, scanCorpus, vocabularyFromScan } from "../engine/files/co
 import { parseMemorySize, setMemoryCap } from "../engine/core/limits";
 import { InputError } from "../engine/messages/inputError";
 import { lossOnText } from "../engine/training/evaluate";
-import { ADDITIVE_FORMS, AdditiveForm, CELL_NORMS, CELL_TYPES, CellNorm, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
+import { ADDITIVE_FORMS, CELL_TYPES, CTRNN_DEFAULTS, GRU_RESETS, GruReset, NONLINEARITIES, cellEntry } from "../engine/model/cells";
 import { DEFAULT_MODEL, MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck, gradientCheckBatch } from "../engine/insight/gradientCheck";
 import { SequencePool } from "../engine/core/coreAbi";
@@ -24,6 +24,7 @@ import { IMPORT_TASKS, ImportOptions, ImportTask } from "../engine/interop/torch
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, probeOutputFolder, unlockOutput } from "../engine/files/outputFile";
 import { EXPORT_FORMATS, ExportFormat } from "../engine/interop/modelExport";
 import { BATCH_NORM_THREADS_REFUSAL, CorpusSplit, NonFiniteLossError, Trainer, checkTrainingMemory, splitCorpus } from "../engine/training/trainer";
+import { cellOptionFlags as sharedCellOptionFlags, gruResetFlag as sharedGruResetFlag } from "./cellFlags";
 import { CliKit, FORECAST_HELP, FORECAST_USAGE, evalForecastCommand, forecastCommand, trainForecastCommand } from "./forecastCommands";
 import { isForecastCheckpointFile } from "../engine/forecast/forecastCheckpoint";
 import { TEXT_TASK_HELP, TEXT_TASK_USAGE, evalTextTaskCommand, predictCommand, trainTextTaskCommand } from "./labelledTextCommands";
@@ -150,12 +151,8 @@ function useMemoryCap(flags: Flags): void {
   }
 }
 
-/** --gru-reset, for a GRU only: {} when not given (the spec keeps its default, after). */
-function gruResetFlag(flags: Flags, cell: CellType): { gruReset?: GruReset } {
-  if (flags["gru-reset"] === undefined) return {};
-  if (cell !== "gru") throw new UsageError(`--gru-reset is for --cell gru only: it says where the GRU's reset gate acts, and ${cellEntry(cell).label} has none`);
-  return { gruReset: oneOf<GruReset>(flags, "gru-reset", GRU_RESETS, "after") };
-}
+/** --gru-reset, for a GRU only (cellFlags.ts). */
+function gruResetFlag(flags: Flags, cell: CellType): { gruReset?: GruReset } { return sharedGruResetFlag(FORECAST_KIT, flags, cell); }
 
 function oneOf<T extends string>(flags: Flags, name: string, allowed: readonly T[], fallback: T): T {
   const raw = flags[name];
@@ -213,16 +210,8 @@ const TRAIN_FLAGS = {
   tau: "string", "learn-tau": "boolean", dt: "string", "additive-form": "string", "gru-reset": "string", norm: "string",
 } as const;
 
-/** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form, --norm), only those given: validateSpec refuses them on a cell without them. */
-function cellOptionFlags(flags: Flags): Partial<ModelSpec> {
-  const o: Partial<ModelSpec> = {};
-  if (flags.tau !== undefined) o.tau = num(flags, "tau", CTRNN_DEFAULTS.tau);
-  if (flags["learn-tau"] === true) o.learnTau = true;
-  if (flags.dt !== undefined) o.dt = num(flags, "dt", CTRNN_DEFAULTS.dt);
-  if (flags["additive-form"] !== undefined) o.additiveForm = oneOf<AdditiveForm>(flags, "additive-form", ADDITIVE_FORMS, "input");
-  if (flags.norm !== undefined && flags.norm !== "none") o.norm = oneOf<CellNorm>(flags, "norm", CELL_NORMS, "none");
-  return o;
-}
+/** The cell options given as flags (--tau, --learn-tau, --dt, --additive-form, --norm), only those given (cellFlags.ts). */
+function cellOptionFlags(flags: Flags): Partial<ModelSpec> { return sharedCellOptionFlags(FORECAST_KIT, flags); }
 
 /** --nonlinearity on a cell whose nonlinearity is fixed: the one-line refusal. */
 function nonlinearityRefusal(cell: CellType): string {

@@ -15,6 +15,8 @@ import { ForecastPanel, ForecastTarget } from "./panels/forecastPanel";
 import type { PanelContext } from "./panels/panelContext";
 import { prompts } from "./prompts";
 import type { CellType } from "../engine/model/modelSpec";
+import { forecastAllows, type ForecastNetworkChoice } from "../engine/forecast/forecastNetworkChoice";
+import { cellVariantItems } from "./cellPick";
 import { FORECAST_TRAIN_DEFAULTS } from "../engine/model/defaults";
 
 /** What a caller (a test, a panel's button) may pass instead of answering the quick picks. */
@@ -24,6 +26,8 @@ export interface ForecastArgs {
   lookback?: number;
   horizon?: number;
   cell?: CellType;
+  /** the cell's variant fields (a registry variant's options: { gruReset: "before" }, { norm: "layer" } …); with cell */
+  cellOptions?: ForecastCellOptions;
   steps?: number;
   /** quantile levels: a pinball head whose outer levels bound the panel's interval (no quick pick asks for it) */
   quantiles?: number[];
@@ -39,6 +43,8 @@ export interface ForecasterChoice {
   lookback: number;
   horizon: number;
   cell: CellType;
+  /** the variant's spec fields (absent: the cell's defaults) */
+  cellOptions?: ForecastCellOptions;
   budget: { steps: number };
   /** a stopped run's checkpoint to start from (Resume on the training dashboard) */
   resumeFrom?: string;
@@ -77,13 +83,22 @@ export function columnItem(c: ColumnPreview): vscode.QuickPickItem & { column: s
   };
 }
 
-/** The cell, asked: LSTM, GRU or the vanilla RNN, each with what it is. */
+/** The cell options a forecaster's variant may set (every network choice but the cell and its size). */
+export type ForecastCellOptions = Omit<ForecastNetworkChoice, "cell" | "layers" | "hidden">;
+
+/**
+ * The cell, asked: every registered variant (cellPick.ts), as Train on Current File offers them. None
+ * is bidirectional: the regression head reads each step's output, which a backward direction would
+ * have computed from the window's later steps, the future of the step forecast.
+ */
+export async function pickCellVariant(): Promise<{ cell: CellType; cellOptions: ForecastCellOptions } | undefined> {
+  const picked = await prompts.pick(cellVariantItems().filter((v) => forecastAllows(v.options)), { title: vscode.l10n.t("RNN Lab: cell type") });
+  return picked && { cell: picked.cell, cellOptions: picked.options as ForecastCellOptions };
+}
+
+/** LSTM, GRU or the vanilla RNN with their defaults (the text tasks' pick: the cells that also run both ways). */
 export async function pickCell(): Promise<CellType | undefined> {
-  return (await prompts.pick([
-    { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" as CellType },
-    { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" as CellType },
-    { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" as CellType },
-  ], { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
+  return (await prompts.pick(cellVariantItems().filter((v) => ["LSTM", "GRU", "RNN"].includes(v.variant)), { title: vscode.l10n.t("RNN Lab: cell type") }))?.cell;
 }
 
 export class ForecastCommands implements vscode.Disposable {
@@ -171,8 +186,9 @@ export class ForecastCommands implements vscode.Disposable {
     if (!lookback) return undefined;
     const horizon = args.horizon ?? await this.pickNumber(vscode.l10n.t("RNN Lab: horizon (steps ahead to forecast)"), s.horizon, why, [s.horizon, 1, 2 * s.horizon], 1, 1000);
     if (!horizon) return undefined;
-    const cell = args.cell ?? await pickCell();
-    if (!cell) return undefined;
+    const picked = args.cell ? { cell: args.cell, cellOptions: args.cellOptions ?? {} } : await pickCellVariant();
+    if (!picked) return undefined;
+    const { cell, cellOptions } = picked;
     // the forecast trainer counts optimizer steps (it has no time budget)
     const budget = args.steps ? { steps: args.steps } : (await prompts.pick([
       { label: vscode.l10n.t("{0} steps", FORECAST_TRAIN_DEFAULTS.steps), detail: vscode.l10n.t("the default of rnn-lab train --task forecast"), budget: { steps: FORECAST_TRAIN_DEFAULTS.steps } },
@@ -182,7 +198,7 @@ export class ForecastCommands implements vscode.Disposable {
     const run = await this.startForecaster({
       file, target: target.name, inputs, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}),
       fill: target.missing || preview.columns.some((c) => inputs!.includes(c.name) && c.missing) ? "linear" : "none", lookback, horizon, cell, budget,
-      ...(args.quantiles ? { quantiles: args.quantiles } : {}),
+      ...(Object.keys(cellOptions).length ? { cellOptions } : {}), ...(args.quantiles ? { quantiles: args.quantiles } : {}),
     });
     // the forecast panel of the column shows the run's validations against the best baseline as they come
     if (run) ForecastPanel.show(this.ctx, { file, target: target.name, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}) });

@@ -21,6 +21,8 @@ export interface ForecastRecord {
   lookback: number;
   horizon: number;
   cell: string;
+  /** the cell variant's spec fields (gruReset, norm, tau …; absent: the cell's defaults), to resume the same network */
+  cellOptions?: Record<string, unknown>;
   created: string;
   quantiles?: number[];
   /** the checkpoint this run started from (a resumed run) */

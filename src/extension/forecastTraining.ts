@@ -50,7 +50,7 @@ export class ForecastRun {
   constructor(readonly choice: ForecasterChoice, readonly checkpoint: string, readonly recordPath: string, private readonly deps: ForecastTrainingDeps) {
     this.record = {
       data: choice.file, target: choice.target, inputs: choice.inputs, ...(choice.timeColumn ? { timeColumn: choice.timeColumn } : {}), fill: choice.fill,
-      lookback: choice.lookback, horizon: choice.horizon, cell: choice.cell,
+      lookback: choice.lookback, horizon: choice.horizon, cell: choice.cell, ...(choice.cellOptions ? { cellOptions: choice.cellOptions } : {}),
       created: new Date().toISOString(), state: "training", checkpoint, validations: [], baselineValMae: null, ...(choice.resumeFrom ? { resumedFrom: choice.resumeFrom } : {}),
       ...(choice.quantiles ? { quantiles: choice.quantiles } : {}),
     };
@@ -71,11 +71,11 @@ export class ForecastRun {
       type: "forecast",
       request: {
         data: c.file, targets: [c.target], inputs: c.inputs, ...(c.timeColumn ? { timeColumn: c.timeColumn } : {}), fill: c.fill, lookback: c.lookback, horizon: c.horizon,
-        network: { cell: c.cell }, ...(c.budget.steps ? { steps: c.budget.steps } : {}), out: this.checkpoint, ...(c.resumeFrom ? { resumeFrom: c.resumeFrom } : {}),
+        network: { cell: c.cell, ...c.cellOptions }, ...(c.budget.steps ? { steps: c.budget.steps } : {}), out: this.checkpoint, ...(c.resumeFrom ? { resumeFrom: c.resumeFrom } : {}),
         ...(c.quantiles ? { quantiles: c.quantiles } : {}),
       },
     });
-    this.deps.log.info(`forecaster: training ${c.cell} on ${c.file} column ${c.target} (lookback ${c.lookback}, horizon ${c.horizon}) into ${this.checkpoint}`);
+    this.deps.log.info(`forecaster: training ${c.cell}${c.cellOptions ? ` ${JSON.stringify(c.cellOptions)}` : ""} on ${c.file} column ${c.target} (lookback ${c.lookback}, horizon ${c.horizon}) into ${this.checkpoint}`);
   }
 
   /** The run's validations so far, as the panel draws them. */

@@ -11,7 +11,7 @@ import { OutputError, probeOutputFolder } from "../engine/files/outputFile";
 import { basename, join } from "node:path";
 import { decodeText } from "../engine/files/corpusFile";
 import { DEFAULT_MODEL, SETTING_DEFAULTS } from "../engine/model/defaults";
-import { CellNorm, CellType, GruReset, ModelSpec, validateSpec } from "../engine/model/modelSpec";
+import { CellType, ModelSpec, validateSpec } from "../engine/model/modelSpec";
 import { RunPlan, createRun, listModels, readModelManifest } from "../engine/runs/runStore";
 import { loadCheckpoint } from "../engine/files/checkpointFile";
 import { DEFAULT_TRAIN_OPTIONS, TrainOptions, validateTrainOptions } from "../engine/training/trainOptions";
@@ -20,6 +20,7 @@ import { WorkerChannel } from "../protocol/messageChannel";
 import { batchThatFits, charactersForOneBatch } from "../engine/training/streamBatches";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
+import { CellVariantChoice, CellVariantItem, cellVariantItems } from "./cellPick";
 import { runsRoot, trainingThreads } from "./settings";
 import { ActiveRun, TrainingQueue } from "./trainingQueue";
 
@@ -115,37 +116,25 @@ function cellSettings(cell: CellType): Partial<ModelSpec> {
 }
 
 /**
- * The cell, its GRU reset position and its normalisation (absent: the defaults, after and none);
- * args.cell skips the pick and takes rnnLab.gruReset and rnnLab.norm.
+ * The cell and its variant's spec fields (cellPick.ts: every registry variant); args.cell skips the
+ * pick and takes rnnLab.gruReset and rnnLab.norm.
  */
-async function pickCell(args: TrainArgs): Promise<{ cell: CellType; gruReset?: GruReset; norm?: CellNorm } | undefined> {
+async function pickCell(args: TrainArgs): Promise<CellVariantChoice | undefined> {
   const resetSetting = setting("gruReset"), normSetting = setting("norm");
   if (args.cell) {
     const reset = args.cell === "gru" && resetSetting === "before" ? { gruReset: "before" as const } : {};
     // the reset-before GRU has no normalised form (the registry refuses it): the reset setting wins
     const norm = (args.cell === "lstm" || args.cell === "gru") && (normSetting === "layer" || normSetting === "batch") && !reset.gruReset ? { norm: normSetting } : {};
-    return { cell: args.cell, ...reset, ...norm };
+    return { cell: args.cell, options: { ...reset, ...norm } };
   }
-  const cells: (vscode.QuickPickItem & { cell: CellType; gruReset?: GruReset; norm?: CellNorm })[] = [
-    { label: "LSTM", description: vscode.l10n.t("long short-term memory: forget, input and output gates"), cell: "lstm" },
-    { label: vscode.l10n.t("LSTM (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations and the cell state normalised per stream"), cell: "lstm", norm: "layer" },
-    { label: "GRU", description: vscode.l10n.t("gated recurrent unit: reset and update gates"), cell: "gru" },
-    { label: vscode.l10n.t("GRU (layer norm)"), description: vscode.l10n.t("Ba et al. 2016: input and recurrent pre-activations normalised per stream"), cell: "gru", norm: "layer" },
-    { label: vscode.l10n.t("LSTM (batch norm)"), description: vscode.l10n.t("Cooijmans et al. 2016: pre-activations and the cell state normalised over the batch, per time step; one thread"), cell: "lstm", norm: "batch" },
-    { label: vscode.l10n.t("GRU (batch norm)"), description: vscode.l10n.t("Cooijmans et al. 2016: pre-activations normalised over the batch, per time step; one thread"), cell: "gru", norm: "batch" },
-    { label: vscode.l10n.t("GRU (reset before)"), description: vscode.l10n.t("TensorFlow's GRU: the reset gate scales h before the recurrent product"), cell: "gru", gruReset: "before" },
-    { label: "RNN", description: vscode.l10n.t("vanilla tanh RNN: watch its gradients vanish"), cell: "rnn" },
-    { label: "minGRU", description: vscode.l10n.t("minimal GRU (Feng et al. 2024): an update gate from the input alone, parallel over time"), cell: "mingru" },
-    { label: "minLSTM", description: vscode.l10n.t("minimal LSTM (Feng et al. 2024): normalised forget and input gates from the input alone"), cell: "minlstm" },
-    { label: "CTRNN", description: vscode.l10n.t("continuous-time RNN: each unit moves a fraction Δt/τ of the way to tanh(W·x + R·h + b)"), cell: "ctrnn" },
-    { label: "Additive", description: vscode.l10n.t("additive recurrence: h plus a bounded increment, so the gradient passes through unchanged"), cell: "additive" },
-  ];
+  const cells = cellVariantItems();
   const preferred = setting("cell");
-  const first = (c: (typeof cells)[number]) => c.cell === preferred && (c.cell !== "gru" || (c.gruReset ?? "after") === resetSetting)
-    && (c.norm ?? "none") === (c.gruReset ? "none" : normSetting);
+  // the settings' cell first: its variant with the reset and normalisation settings, and none of the other options
+  const first = (c: CellVariantItem) => c.cell === preferred && (c.options.gruReset ?? "after") === (c.cell === "gru" ? resetSetting : "after")
+    && (c.options.norm ?? "none") === (c.options.gruReset ? "none" : normSetting) && Object.keys(c.options).every((k) => k === "gruReset" || k === "norm");
   const ordered = [...cells.filter(first), ...cells.filter((c) => !first(c))];
   const picked = await prompts.pick(ordered, { title: vscode.l10n.t("RNN Lab: cell type"), placeHolder: vscode.l10n.t("Which recurrent cell?") });
-  return picked && { cell: picked.cell, ...(picked.gruReset ? { gruReset: picked.gruReset } : {}), ...(picked.norm ? { norm: picked.norm } : {}) };
+  return picked && { cell: picked.cell, options: picked.options };
 }
 
 /**
@@ -243,7 +232,8 @@ export class TrainCommands {
     if (!size) return undefined;
     const budget = await pickBudget(args);
     if (!budget) return undefined;
-    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, ...("gruReset" in picked && picked.gruReset ? { gruReset: picked.gruReset } : {}), ...("norm" in picked && picked.norm ? { norm: picked.norm } : {}), layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell) };
+    // the variant's own fields win over the cell's settings (CTRNN (learned τ) learns τ whatever rnnLab.ctrnnLearnTau says)
+    const { vocabSize, ...chosen } = args.spec ?? { ...DEFAULT_MODEL, cell, layers: size.layers, hidden: size.hidden, vocabSize: 0, ...cellSettings(cell), ...("options" in picked ? picked.options : {}) };
     void vocabSize; // the text's vocabulary decides it
     const options = { ...trainOptions(), ...args.options };
     try {

@@ -4,6 +4,8 @@
 
 import type { StepMetric } from "../engine/runs/runMetrics";
 import type { ForecastTrainProgress, ForecastTrainRequest } from "../engine/forecast/forecastModel";
+import { FORECAST_NETWORK_FIELDS } from "../engine/forecast/forecastNetworkChoice";
+import { ADDITIVE_FORMS, CELL_NORMS, CELL_TYPES, GRU_RESETS, NONLINEARITIES } from "../engine/model/cells";
 
 export interface OpenRun {
   type: "open";
@@ -79,6 +81,18 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
   }
 }
 
+/** A forecast run's network: known fields only (never bidirectional), each of its type; the engine checks the combination (validateSpec). */
+function isForecastNetworkChoice(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const n = v as Record<string, unknown>;
+  const among = (x: unknown, allowed: readonly string[]) => x === undefined || allowed.includes(x as string);
+  const optional = (x: unknown, check: (y: unknown) => boolean) => x === undefined || check(x);
+  const bool = (x: unknown) => typeof x === "boolean";
+  return Object.keys(n).every((k) => (FORECAST_NETWORK_FIELDS as readonly string[]).includes(k))
+    && among(n.cell, CELL_TYPES) && among(n.nonlinearity, NONLINEARITIES) && among(n.gruReset, GRU_RESETS) && among(n.norm, CELL_NORMS) && among(n.additiveForm, ADDITIVE_FORMS)
+    && [n.layers, n.hidden, n.tau, n.dt].every((x) => optional(x, num)) && [n.residual, n.peephole, n.coupled, n.learnTau].every((x) => optional(x, bool));
+}
+
 /** The worker checks every command before acting on it. */
 export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
   if (typeof m !== "object" || m === null) return false;
@@ -88,7 +102,8 @@ export function isToTrainingWorker(m: unknown): m is ToTrainingWorker {
     case "forecast": {
       const r = c.request as Record<string, unknown> | null;
       return !!r && str(r.data) && str(r.out) && Array.isArray(r.targets) && r.targets.length > 0 && r.targets.every(str) && num(r.lookback) && num(r.horizon)
-        && (r.resumeFrom === undefined || str(r.resumeFrom)) && (r.quantiles === undefined || (Array.isArray(r.quantiles) && r.quantiles.every(num)));
+        && (r.resumeFrom === undefined || str(r.resumeFrom)) && (r.quantiles === undefined || (Array.isArray(r.quantiles) && r.quantiles.every(num)))
+        && (r.network === undefined || isForecastNetworkChoice(r.network));
     }
     case "textTask": {
       const r = c.request as Record<string, unknown> | null;

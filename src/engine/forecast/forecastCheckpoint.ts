@@ -23,7 +23,11 @@ import { headTargets } from "./forecastNetwork";
 export const FORECAST_TASK = "forecast";
 
 /** What training leaves besides the weights (shown by eval, kept for the record). */
-export interface ForecastTrainingSummary { steps: number; seconds: number; bestStep: number; bestValLoss: number | null; trainLoss: number }
+export interface ForecastTrainingSummary {
+  steps: number; seconds: number; bestStep: number; bestValLoss: number | null; trainLoss: number;
+  /** the optimisation it was trained with (absent in checkpoints written before it was kept) */
+  settings?: { batch: number; lr: number; seed: number; dropout: number };
+}
 
 export interface ForecastCheckpoint { network: ModelSpec; spec: ForecastSpec; params: Float32Array; training: ForecastTrainingSummary | null }
 

@@ -6,7 +6,7 @@ import { InputError } from "../messages/inputError";
 import { readTextFile } from "../files/corpusFile";
 import { csvRecords } from "../files/csvTable";
 import type { ModelSpec } from "../model/modelSpec";
-import { describeSpec } from "../model/modelSpec";
+import { describeNetwork } from "../model/modelSpec";
 import { BASELINES, backtestOrigins, fitBaselines } from "./baselines";
 import { forecastErrors, intervalCoverage, naiveScale } from "./forecastMetrics";
 import { extendTimes, featureMatrix } from "./forecastFeatures";
@@ -47,7 +47,7 @@ export class LoadedForecastModel implements ForecastModel {
   get scaling() { return this.spec.scaling; }
   get description(): string {
     const s = this.spec;
-    return `${describeSpec(this.network).split(",")[0]}, lookback ${s.lookback}, horizon ${s.horizon} ${s.strategy}, loss ${s.loss}, ${this.network.vocabSize} values per step`;
+    return `${describeNetwork(this.network)}, lookback ${s.lookback}, horizon ${s.horizon} ${s.strategy}, loss ${s.loss}, ${this.network.vocabSize} values per step`;
   }
 
   forecastAt(series: NumericSeries, origins: number[], options: ForecastOptions = {}): ForecastPoints {

@@ -41,6 +41,11 @@ export interface ForecastSplit {
   testFromTime: number | null;
 }
 
+// the network fields a forecast run may choose (forecastNetworkChoice.ts: light enough for the protocol)
+export { BATCH_NORM_FORECAST_REFUSAL, BIDIRECTIONAL_REFUSAL, FORECAST_NETWORK_FIELDS, forecastAllows } from "./forecastNetworkChoice";
+export type { ForecastNetworkChoice } from "./forecastNetworkChoice";
+import type { ForecastNetworkChoice } from "./forecastNetworkChoice";
+
 /** Everything about the forecasting task a checkpoint stores besides the network's weights. */
 export interface ForecastSpec {
   targets: string[];
@@ -219,8 +224,8 @@ export interface ForecastTrainRequest {
   season?: number;
   arOrder?: number;
   backtest?: number;
-  /** the network: cell, layers, hidden (ModelSpec fields; vocabSize and embed are set by the task) */
-  network?: Partial<Pick<ModelSpec, "cell" | "layers" | "hidden" | "nonlinearity" | "residual">>;
+  /** the network: cell, its options, layers, hidden (ModelSpec fields; vocabSize and embed are set by the task; never bidirectional) */
+  network?: ForecastNetworkChoice;
   /** optimisation: batch, learning rate, epochs or steps, seed, dropout */
   batch?: number;
   lr?: number;

@@ -23,7 +23,7 @@ import { encodeForecastCheckpoint, quantileLevelsProblem, readForecastCheckpoint
 import { describeSpec } from "../model/modelSpec";
 import { DEFAULT_QUANTILES } from "../tasks/forecastTask";
 import { LoadedForecastModel, evaluate } from "./forecastEngine";
-import { FORECAST_LOSSES, type ForecastEvaluation, type ForecastSpec, type ForecastTrainProgress, type ForecastTrainRequest } from "./forecastModel";
+import { BATCH_NORM_FORECAST_REFUSAL, BIDIRECTIONAL_REFUSAL, FORECAST_LOSSES, FORECAST_NETWORK_FIELDS, type ForecastEvaluation, type ForecastSpec, type ForecastTrainProgress, type ForecastTrainRequest } from "./forecastModel";
 
 /** The defaults of `rnn-lab train --task forecast` and of the editor's Train Forecaster (written once, in model/defaults.ts). */
 export { FORECAST_TRAIN_DEFAULTS };
@@ -91,9 +91,17 @@ export function prepareForecast(r: ForecastTrainRequest): PreparedForecast {
   const firstTarget = Float64Array.from({ length: trainEnd }, (_, i) => series.values[i * series.columns.length]);
   const season = r.season ?? detectSeason(firstTarget, Math.min(Math.floor(trainEnd / 3), 400));
   const D = featureWidth(series.columns.length, calendar);
+  const n = r.network ?? {};
+  const refused = Object.keys(n).filter((k) => !(FORECAST_NETWORK_FIELDS as readonly string[]).includes(k));
+  if (refused.includes("bidirectional")) throw new InputError(BIDIRECTIONAL_REFUSAL);
+  if (n.norm === "batch") throw new InputError(BATCH_NORM_FORECAST_REFUSAL);
+  if (refused.length) throw new InputError(`a forecaster's network has no option ${refused[0]} (it takes ${FORECAST_NETWORK_FIELDS.join(", ")})`);
+  // the cell options only where given (absent = the cell's default), as the language model's spec keeps them
+  const options = Object.fromEntries((["gruReset", "norm", "tau", "learnTau", "dt", "additiveForm"] as const).filter((k) => n[k] !== undefined).map((k) => [k, n[k]]));
   const network: ModelSpec = {
-    cell: r.network?.cell ?? FORECAST_TRAIN_DEFAULTS.cell, nonlinearity: r.network?.nonlinearity ?? "tanh", layers: r.network?.layers ?? FORECAST_TRAIN_DEFAULTS.layers,
-    hidden: r.network?.hidden ?? FORECAST_TRAIN_DEFAULTS.hidden, embed: 0, vocabSize: D, peephole: false, coupled: false, residual: r.network?.residual ?? false,
+    cell: n.cell ?? FORECAST_TRAIN_DEFAULTS.cell, nonlinearity: n.nonlinearity ?? "tanh", layers: n.layers ?? FORECAST_TRAIN_DEFAULTS.layers,
+    hidden: n.hidden ?? FORECAST_TRAIN_DEFAULTS.hidden, embed: 0, vocabSize: D, peephole: n.peephole ?? false, coupled: n.coupled ?? false, residual: n.residual ?? false,
+    ...options,
   };
   validateSpec(network);
   const spec: ForecastSpec = {
@@ -152,7 +160,7 @@ export interface ResumePoint { params: Float32Array; steps: number }
 /** The checkpoint at path as the start of `prepared`'s run, or an InputError naming what differs. */
 export function resumePoint(path: string, prepared: PreparedForecast): ResumePoint {
   const c = readForecastCheckpoint(path);
-  if (JSON.stringify(c.network) !== JSON.stringify(prepared.network)) throw new InputError(`--resume ${path}: its network is ${describeSpec(c.network)}, this run's ${describeSpec(prepared.network)}; give the same --cell, --layers and --hidden`);
+  if (JSON.stringify(c.network) !== JSON.stringify(prepared.network)) throw new InputError(`--resume ${path}: its network is ${describeSpec(c.network)}, this run's ${describeSpec(prepared.network)}; give the same --cell, its options, --layers and --hidden`);
   const differs = (Object.keys(prepared.spec) as (keyof ForecastSpec)[]).filter((k) => k !== "backtest" && JSON.stringify(c.spec[k]) !== JSON.stringify(prepared.spec[k]));
   if (differs.length) throw new InputError(`--resume ${path}: it was trained with another ${differs.join(", ")} (the table, its columns, the window, the loss and the split must be the same)`);
   return { params: c.params, steps: c.training?.steps ?? 0 };
@@ -224,5 +232,5 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
   }
   // stopped before the first validation: the weights as they are now (a valid checkpoint that resumes from here)
   if (trained > 0 && trained < steps && bestStep === before) { best = Float32Array.from(net.core.params()); bestStep = before + trained; }
-  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss }, stopped: trained < steps };
+  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss, settings: { batch, lr, seed, dropout } }, stopped: trained < steps };
 }

@@ -143,6 +143,13 @@ export function describeModel(spec: ModelSpec): ModelDescription {
   return { cell, layers: spec.layers, hidden: spec.hidden, size, options, english };
 }
 
+/** The network alone in English, without its input and vocabulary (a forecaster reads values): "GRU 1×32, reset before". */
+export function describeNetwork(spec: ModelSpec): string {
+  const d = describeModel(spec);
+  const own = d.options.filter((o) => o.kind !== "one-hot" && o.kind !== "embedding" && o.kind !== "vocabulary");
+  return [`${d.cell} ${d.size}`, ...own.map((o) => (ENGLISH_OPTION[o.kind] as (o: ModelOption) => string)(o))].join(", ");
+}
+
 /** The English description (the CLI and the log): "LSTM 2×128, one-hot input, vocabulary 65". */
 export function describeSpec(spec: ModelSpec): string {
   return describeModel(spec).english;

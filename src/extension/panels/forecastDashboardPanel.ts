@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { basename } from "node:path";
 import type { ForecastTrainingData } from "../../protocol/webview";
 import type { CellType } from "../../engine/model/modelSpec";
+import type { ForecastCellOptions } from "../forecastCommands";
 import { ForecastRecord, readForecastRecord } from "../forecastModels";
 import { onForecastTraining, runningForecast, startForecaster } from "../forecastTraining";
 import { PanelContext } from "./panelContext";
@@ -74,7 +75,7 @@ export class ForecastDashboardPanel extends PanelController {
     const left = Math.max(1, (r.steps ?? 0) - (r.stepsDone ?? 0));
     const run = await startForecaster({
       file: r.data, target: r.target, inputs: r.inputs, ...(r.timeColumn ? { timeColumn: r.timeColumn } : {}), fill: r.fill === "linear" ? "linear" : "none",
-      lookback: r.lookback, horizon: r.horizon, cell: r.cell as CellType, budget: { steps: left }, resumeFrom: r.checkpoint, ...(r.quantiles ? { quantiles: r.quantiles } : {}),
+      lookback: r.lookback, horizon: r.horizon, cell: r.cell as CellType, ...(r.cellOptions ? { cellOptions: r.cellOptions as ForecastCellOptions } : {}), budget: { steps: left }, resumeFrom: r.checkpoint, ...(r.quantiles ? { quantiles: r.quantiles } : {}),
     }, { log: this.ctx.log, extensionPath: this.ctx.extensionPath });
     if (!run) return;
     this.recordPath = run.recordPath;

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import * as vscode from "vscode";
 import type { RnnLabApi } from "../../../src/extension/extension";
 import type { Shown } from "../../../src/extension/prompts";
+import { CELLS } from "../../../src/engine/model/cells";
+import { variantsWithoutText } from "../../../src/extension/cellPick";
 
 const EXTENSION_ID = "rnn-lab.rnn-lab";
 let api: RnnLabApi;
@@ -116,6 +118,46 @@ describe("Forecasting a CSV in VS Code", () => {
     assert.match(String(r.bandDatasets), /80 % interval/);
     assert.match(String(r.coverageCells), /model=\d+(\.\d)? % \(of 80 %\)/, "the model's coverage against its own level");
     assert.match(String(r.coverageCells), /ar=\d+(\.\d)? %;/, "the baselines' against the panel's 90 %");
+  });
+
+  it("Train Forecaster offers every registered cell variant (none bidirectional) and trains the one picked, or the one given as args, with its options", async () => {
+    // every registered variant a forecaster can take (batch norm is refused: forecastAllows)
+    const all = CELLS.flatMap((c) => (c.variants ?? [{ label: c.label, options: {} }]).map((v) => ({ label: v.label, options: v.options as { norm?: string } })));
+    const variants = all.filter((v) => v.options.norm !== "batch").map((v) => v.label);
+    assert.ok(variants.length >= all.length - 2, "only the batch-normalised variants are left out");
+    assert.deepEqual(variantsWithoutText(), [], "every variant has its localised label and description");
+    let asked: Shown | undefined;
+    api.prompts.answer((s) => { asked = s; return "GRU (reset before)"; });
+    const picked = await vscode.commands.executeCommand<Run>("rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, steps: 40 });
+    assert.ok(asked, "the cell was asked for");
+    assert.match(asked.text, /cell type/);
+    assert.deepEqual(asked.items, variants, "the registry's variants, in its order");
+    // Train on Current File asks from the same list (cellPick.ts); answered with nothing, it stops there
+    let lmAsked: Shown | undefined;
+    api.prompts.answer((s) => { lmAsked = s; return undefined; });
+    await vscode.commands.executeCommand("rnnLab.trainOnCurrentFile", { file: csv.fsPath });
+    assert.ok(lmAsked, "Train on Current File asked for the cell");
+    assert.match(lmAsked.text, /cell type/);
+    assert.deepEqual([...lmAsked.items].sort(), all.map((v) => v.label).sort(), "the language model's pick: every variant, batch norm included");
+    const byArgs = async (args: Record<string, unknown>) => {
+      const run = await vscode.commands.executeCommand<Run>("rnnLab.trainForecaster", csv, { target: "load", inputs: ["temperature"], lookback: 14, horizon: 7, steps: 40, ...args });
+      const done = await run.finished;
+      assert.equal(done.state, "done", done.message);
+      return run;
+    };
+    const pickedDone = await picked.finished;
+    assert.equal(pickedDone.state, "done", pickedDone.message);
+    const normed = await byArgs({ cell: "lstm", cellOptions: { norm: "layer" } });
+    for (const [run, cell, options] of [[picked, "gru", { gruReset: "before" }], [normed, "lstm", { norm: "layer" }]] as const) {
+      const b = readFileSync(run.checkpoint);
+      const header = JSON.parse(b.subarray(8, 8 + Number(b.readBigUInt64LE(0))).toString("utf8")) as { __metadata__: { model: string } };
+      const model = JSON.parse(header.__metadata__.model) as Record<string, unknown>;
+      assert.equal(model.cell, cell);
+      for (const [k, v] of Object.entries(options)) assert.equal(model[k], v, `the checkpoint's network has ${k} ${v}`);
+      assert.equal(model.bidirectional, undefined);
+      const record = JSON.parse(readFileSync(run.recordPath, "utf8")) as { cellOptions?: Record<string, unknown> };
+      assert.deepEqual(record.cellOptions, options, "the record keeps the variant (Resume trains the same network)");
+    }
   });
 
   it("Stop on the training dashboard's forecaster writes a checkpoint; the dashboard then offers Resume", async () => {
