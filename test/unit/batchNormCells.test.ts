@@ -29,6 +29,7 @@ import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { createTextTaskTrainer, prepareTextTask } from "../../src/engine/tasks/textTaskModel";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
+import { recordActivations } from "../../src/engine/insight/activations";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "batch" };
@@ -173,6 +174,39 @@ function evalLogits(model: Model, batch: number, ids: ArrayLike<number>): Float3
   core.forward(false, 0, false);
   return Float32Array.from(core.logits());
 }
+
+describe("batch norm: the gate heatmap's normalised pre-activations (evaluation mode)", () => {
+  // recomputed on the TS side with the running averages (insight/normalisedActivations.ts); checked
+  // against the core's own gates: LSTM g = tanh(a'_g + p'_g), h = o ∘ tanh(c'); GRU n = tanh(a'_n + r ∘ p'_n).
+  // Training reached 5 steps, so the text's steps 5… read step 4's averages.
+  for (const [cell, extra] of [["lstm", {}], ["lstm", { embed: 3, layers: 2 }], ["gru", {}], ["gru", { embed: 4, layers: 2 }]] as const) {
+    test(`${cell} ${JSON.stringify(extra)}`, () => {
+      const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
+      assert.equal(model.normStats![0], 5);
+      const a = recordActivations(model, "abcdefghijjihgfedcba");
+      const names = a.quantities.map((q) => q.name);
+      const at = (name: string) => names.indexOf(name);
+      assert.ok(at("normalised input (candidate)") >= 0 && at("normalised recurrent (candidate)") >= 0);
+      assert.equal(at("normalised cell state") >= 0, cell === "lstm");
+      let worst = 0;
+      for (const layer of a.perLayer) {
+        const v = (name: string) => layer.values[at(name)];
+        const x = v("normalised input (candidate)"), p = v("normalised recurrent (candidate)");
+        for (let k = 0; k < x.length; k++) {
+          const expected = cell === "lstm" ? Math.tanh(x[k] + p[k]) : Math.tanh(x[k] + v("reset gate")[k] * p[k]);
+          worst = Math.max(worst, Math.abs(expected - v("candidate")[k]));
+          if (cell === "lstm") worst = Math.max(worst, Math.abs(v("output gate")[k] * Math.tanh(v("normalised cell state")[k]) - v("hidden state")[k]));
+        }
+      }
+      assert.ok(worst < 1e-5, `worst ${worst}`);
+      // the averages matter: with the initial ones (μ̄ = 0, σ̄² = 1) the rows differ
+      const initial = new Float32Array(model.normStats!.length);
+      for (const t of normStatTensors(model.spec)) if (t.name.includes("_running_var_")) initial.fill(1, t.offset, t.offset + t.rows * t.cols);
+      const b = recordActivations({ ...model, normStats: initial }, "abcdefghijjihgfedcba");
+      assert.notDeepEqual(Array.from(b.perLayer[0].values[at("normalised input (candidate)")]), Array.from(a.perLayer[0].values[at("normalised input (candidate)")]));
+    });
+  }
+});
 
 describe("batch norm: evaluation uses the running averages", () => {
   for (const cell of ["lstm", "gru"] as const) {
