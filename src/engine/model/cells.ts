@@ -197,7 +197,7 @@ function normOfCore(flags: number): Partial<CellSpec> {
 /** Why a normalised cell has no ONNX export (null when the spec has no normalisation). */
 export function normOnnxRefusal(s: CellSpec): string | null {
   if (cellNorm(s) === "none") return null;
-  if (cellNorm(s) === "batch") return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and a batch-normalised cell also needs its running statistics per time step, which no ONNX operator indexes by step: export it as safetensors (weights and running statistics) instead";
+  if (cellNorm(s) === "batch") return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and a batch-normalised cell also needs its running statistics per time step, which no ONNX operator indexes by step: export it as safetensors (weights and running statistics) or as a PyTorch project instead";
   return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
 }
 
