@@ -181,7 +181,7 @@ describe("batch norm: the gate heatmap's normalised pre-activations (evaluation 
   // against the core's own gates: LSTM g = tanh(a'_g + p'_g), h = o ∘ tanh(c'); GRU n = tanh(a'_n + r ∘ p'_n).
   // Training reached 5 steps, so the text's steps 5… read step 4's averages.
   for (const [cell, extra] of [["lstm", {}], ["lstm", { embed: 3, layers: 2 }], ["gru", {}], ["gru", { embed: 4, layers: 2 }]] as const) {
-    test(`${cell} ${JSON.stringify(extra)}`, () => {
+    test(`${cell} ${JSON.stringify(extra)}`, (t) => {
       const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
       assert.equal(model.normStats![0], 5);
       const a = recordActivations(model, "abcdefghijjihgfedcba");
@@ -200,6 +200,7 @@ describe("batch norm: the gate heatmap's normalised pre-activations (evaluation 
         }
       }
       assert.ok(worst < 1e-5, `worst ${worst}`);
+      t.diagnostic(`worst ${worst.toExponential(1)}`);
       // the averages matter: with the initial ones (μ̄ = 0, σ̄² = 1) the rows differ
       const initial = new Float32Array(model.normStats!.length);
       for (const t of normStatTensors(model.spec)) if (t.name.includes("_running_var_")) initial.fill(1, t.offset, t.offset + t.rows * t.cols);
@@ -254,6 +255,8 @@ print(json.dumps({k[4:]: v.reshape(-1).tolist() for k, v in m.rnn.named_buffers(
         expectClose(torchBuffers[name], after.subarray(n.offset, n.offset + n.rows * n.cols), { atol: 1e-5, rtol: 1e-5 }, name);
       }
       assert.equal(after[0], 7);
+      const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0);
+      t.diagnostic(`worst logit ${worst(JSON.parse(logits) as number[], evalLogits(model, 1, ids)).toExponential(1)}, running average ${Math.max(...normStatTensors(model.spec).map((n) => worst(torchBuffers[n.name.replace(/^rnn\./, "")], after.subarray(n.offset, n.offset + n.rows * n.cols)))).toExponential(1)}`);
       // train.py trains it and writes a checkpoint RNN Lab reads with its running averages moved on
       const train = spawnSync(PYTHON, ["train.py", "--steps", "3", "--batch", "4", "--seq", "8", "--out", "trained.safetensors", "--print-every", "1"], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
       assert.equal(train.status, 0, train.stderr);
