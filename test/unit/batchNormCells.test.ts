@@ -8,6 +8,7 @@
 // and the seams: tensor names, initial gains, checkpoints with the running statistics, refusals.
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -29,6 +30,7 @@ import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { createTextTaskTrainer, prepareTextTask } from "../../src/engine/tasks/textTaskModel";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
+import { recordActivations } from "../../src/engine/insight/activations";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "batch" };
@@ -174,6 +176,100 @@ function evalLogits(model: Model, batch: number, ids: ArrayLike<number>): Float3
   return Float32Array.from(core.logits());
 }
 
+describe("batch norm: the gate heatmap's normalised pre-activations (evaluation mode)", () => {
+  // recomputed on the TS side with the running averages (insight/normalisedActivations.ts); checked
+  // against the core's own gates: LSTM g = tanh(a'_g + p'_g), h = o ∘ tanh(c'); GRU n = tanh(a'_n + r ∘ p'_n).
+  // Training reached 5 steps, so the text's steps 5… read step 4's averages.
+  for (const [cell, extra] of [["lstm", {}], ["lstm", { embed: 3, layers: 2 }], ["gru", {}], ["gru", { embed: 4, layers: 2 }]] as const) {
+    test(`${cell} ${JSON.stringify(extra)}`, (t) => {
+      const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
+      assert.equal(model.normStats![0], 5);
+      const a = recordActivations(model, "abcdefghijjihgfedcba");
+      const names = a.quantities.map((q) => q.name);
+      const at = (name: string) => names.indexOf(name);
+      assert.ok(at("normalised input (candidate)") >= 0 && at("normalised recurrent (candidate)") >= 0);
+      assert.equal(at("normalised cell state") >= 0, cell === "lstm");
+      let worst = 0;
+      for (const layer of a.perLayer) {
+        const v = (name: string) => layer.values[at(name)];
+        const x = v("normalised input (candidate)"), p = v("normalised recurrent (candidate)");
+        for (let k = 0; k < x.length; k++) {
+          const expected = cell === "lstm" ? Math.tanh(x[k] + p[k]) : Math.tanh(x[k] + v("reset gate")[k] * p[k]);
+          worst = Math.max(worst, Math.abs(expected - v("candidate")[k]));
+          if (cell === "lstm") worst = Math.max(worst, Math.abs(v("output gate")[k] * Math.tanh(v("normalised cell state")[k]) - v("hidden state")[k]));
+        }
+      }
+      assert.ok(worst < 1e-5, `worst ${worst}`);
+      t.diagnostic(`worst ${worst.toExponential(1)}`);
+      // the averages matter: with the initial ones (μ̄ = 0, σ̄² = 1) the rows differ
+      const initial = new Float32Array(model.normStats!.length);
+      for (const t of normStatTensors(model.spec)) if (t.name.includes("_running_var_")) initial.fill(1, t.offset, t.offset + t.rows * t.cols);
+      const b = recordActivations({ ...model, normStats: initial }, "abcdefghijjihgfedcba");
+      assert.notDeepEqual(Array.from(b.perLayer[0].values[at("normalised input (candidate)")]), Array.from(a.perLayer[0].values[at("normalised input (candidate)")]));
+    });
+  }
+});
+
+describe("batch norm: the exported PyTorch project's BatchNormRNN", () => {
+  const PYTHON = "/usr/bin/python3";
+  for (const [cell, extra] of [["lstm", { embed: 4 }], ["lstm", { layers: 2 }], ["gru", { embed: 4, layers: 2 }]] as const) {
+    test(`${cell} ${JSON.stringify(extra)}: the core's evaluation logits, one training pass's running averages, train.py`, (t) => {
+      if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return t.skip("/usr/bin/python3 has no torch");
+      const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
+      const dir = tempDir();
+      for (const [name, bytes] of pytorchProject(model, "abcdefghij".repeat(20) + "jihgfedcba".repeat(20))) writeFileSync(join(dir, name), bytes);
+      const V = model.vocab.size, B = 4, T = 7;
+      const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 4 + 2) % V); // 9 steps: past the 5 trained, row 4 is read
+      const batch = Int32Array.from({ length: T * B }, (_, i) => (i * 3 + Math.floor(i / B)) % V); // [T, B] time-major
+      const script = `
+import json, torch
+from model import CharModel, load_checkpoint
+spec, vocab, _, state = load_checkpoint("model.safetensors")
+m = CharModel(spec)
+m.load_state_dict(state)
+m.eval()
+print(type(m.rnn).__name__)
+logits, _ = m(torch.tensor(${JSON.stringify(Array.from(ids))}).unsqueeze(1))
+print(json.dumps(logits.reshape(-1).tolist()))
+m.train()
+m(torch.tensor(${JSON.stringify(Array.from(batch))}).reshape(${T}, ${B}))
+print(json.dumps({k[4:]: v.reshape(-1).tolist() for k, v in m.rnn.named_buffers(prefix="rnn")}))
+`;
+      const r = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+      assert.equal(r.status, 0, r.stderr);
+      const [moduleName, logits, buffers] = r.stdout.trim().split("\n");
+      assert.equal(moduleName, "BatchNormRNN");
+      expectClose(JSON.parse(logits) as number[], evalLogits(model, 1, ids), { atol: 1e-5, rtol: 1e-5 }, "model.py evaluation logits");
+      // one training pass of the core from the same averages
+      const core = new Core(coreShape(model.spec));
+      core.params().set(model.params);
+      restoreNormStats(core, model.normStats);
+      core.setShape(B, T);
+      core.inputs().set(batch);
+      core.forward(true, 0, false);
+      const after = snapshotNormStats(core)!;
+      const torchBuffers = JSON.parse(buffers) as Record<string, number[]>;
+      for (const n of normStatTensors(model.spec)) {
+        const name = n.name.replace(/^rnn\./, "");
+        assert.ok(torchBuffers[name], `BatchNormRNN has the buffer ${name}`);
+        expectClose(torchBuffers[name], after.subarray(n.offset, n.offset + n.rows * n.cols), { atol: 1e-5, rtol: 1e-5 }, name);
+      }
+      assert.equal(after[0], 7);
+      const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0);
+      t.diagnostic(`worst logit ${worst(JSON.parse(logits) as number[], evalLogits(model, 1, ids)).toExponential(1)}, running average ${Math.max(...normStatTensors(model.spec).map((n) => worst(torchBuffers[n.name.replace(/^rnn\./, "")], after.subarray(n.offset, n.offset + n.rows * n.cols)))).toExponential(1)}`);
+      // train.py trains it and writes a checkpoint RNN Lab reads with its running averages moved on
+      const train = spawnSync(PYTHON, ["train.py", "--steps", "3", "--batch", "4", "--seq", "8", "--out", "trained.safetensors", "--print-every", "1"], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+      assert.equal(train.status, 0, train.stderr);
+      assert.match(train.stdout, /step 3\/3  loss \d/);
+      const trained = decodeCheckpoint(readFileSync(join(dir, "trained.safetensors")));
+      assert.equal(trained.spec.norm, "batch");
+      assert.equal(trained.normStats![0], 8, "training reached the window's 8 steps");
+      assert.notDeepEqual(Array.from(trained.normStats!), Array.from(model.normStats!));
+      assert.notDeepEqual(Array.from(trained.params), Array.from(model.params));
+    });
+  }
+});
+
 describe("batch norm: evaluation uses the running averages", () => {
   for (const cell of ["lstm", "gru"] as const) {
     test(`${cell}: a stream's outputs do not depend on the other streams of the batch`, () => {
@@ -262,12 +358,11 @@ describe("batch norm: the registry, checkpoints and refusals", () => {
     });
   }
 
-  test("refused with a reason: bidirectional, peepholes, ONNX, the PyTorch project, importing", () => {
+  test("refused with a reason: bidirectional, peepholes, ONNX, importing", () => {
     assert.throws(() => validateSpec({ ...lstm, bidirectional: true }), /built for one direction/);
     assert.throws(() => validateSpec({ ...lstm, peephole: true }), /batch normalisation \(--norm batch\) is built for the plain LSTM/);
     const model = trainedModel(lstm);
     assert.throws(() => exportOnnx(model), /running statistics per time step, which no ONNX operator indexes by step/);
-    assert.throws(() => pytorchProject(model, null), /no batch-normalised LSTM or GRU module yet/);
     const file = decodeSafetensors(encodeCheckpoint(model));
     assert.throws(() => importTorchWeights(file, model.vocab), /importing a batch-normalised model is not built/);
   });

@@ -84,7 +84,7 @@ export function recordActivations(model: Model, text: string): Activations {
       src.forEach(({ source: s }, q) => {
         const out = (d === 0 ? perLayer[l].values : perLayer[l].reverse!)[q];
         if (typeof s === "object" && "normalised" in s) {
-          normalisedActivations(spec, model.params, l, s.normalised, layerInput, chunkIds, Hs, Cs && Cs.subarray(H), T, out, t0);
+          normalisedActivations(spec, model.params, model.normStats, l, s.normalised, layerInput, chunkIds, Hs, Cs && Cs.subarray(H), T, out, t0);
           return;
         }
         if (typeof s === "object" && "perUnit" in s) {

@@ -41,7 +41,6 @@ export function pytorchProject(model: Model, corpus: string | null, dataExtensio
   if (task === null && spec.bidirectional) throw new InputError("a bidirectional character model has no next-character training in the project; export it as safetensors (PyTorch loads it strictly) or onnx");
   // the CRF's forward algorithm and Viterbi decoding are RNN Lab's (crfTagging.ts); the project has no torch counterpart of them
   if (spec.crf) throw new InputError("the exported PyTorch project has no CRF (its forward-algorithm loss and Viterbi decoding are RNN Lab's); export this tagger as safetensors (its crf.* tensors included) or onnx");
-  if (spec.norm === "batch") throw new InputError("the exported PyTorch project has no batch-normalised LSTM or GRU module yet (its per-step running statistics would need one); export this model as safetensors, which holds its weights and running statistics (docs/cells.md)");
   const { torch } = cellEntry(spec.cell);
   if (task !== null && !(["lstm", "gru", "rnn"].includes(spec.cell) && spec.gruReset !== "before")) {
     throw new InputError(`the exported PyTorch project trains classifiers and taggers built on nn.LSTM, nn.GRU or nn.RNN, not ${describeSpec(spec)}; export it as safetensors or onnx`);

@@ -74,7 +74,7 @@ export interface QuantityInfo { name: string; range: QuantityRange }
 export interface HeatmapQuantity extends QuantityInfo {
   /** `perUnit`: a value per unit, the same at every step, from the parameters (CTRNN's α); params in the core's block layout. */
   source: { gate: number } | { gateTimesPreviousHidden: number } | "cell" | "hidden" | { perUnit(spec: CellSpec, params: ArrayLike<number>, layer: number): Float32Array }
-    /** a layer-normalised cell's candidate block of LN(x·W_ih) or LN(h_{t−1}·W_hh), or LN(c_t) (insight/normalisedActivations.ts) */
+    /** a normalised cell's candidate block of N(x·W_ih) or N(h_{t−1}·W_hh), or N(c_t), N = LN or BN (insight/normalisedActivations.ts) */
     | { normalised: "input" | "recurrent" | "cell" };
 }
 
@@ -197,7 +197,7 @@ function normOfCore(flags: number): Partial<CellSpec> {
 /** Why a normalised cell has no ONNX export (null when the spec has no normalisation). */
 export function normOnnxRefusal(s: CellSpec): string | null {
   if (cellNorm(s) === "none") return null;
-  if (cellNorm(s) === "batch") return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and a batch-normalised cell also needs its running statistics per time step, which no ONNX operator indexes by step: export it as safetensors (weights and running statistics) instead";
+  if (cellNorm(s) === "batch") return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and a batch-normalised cell also needs its running statistics per time step, which no ONNX operator indexes by step: export it as safetensors (weights and running statistics) or as a PyTorch project instead";
   return "ONNX's LSTM and GRU operators have no normalisation inside the recurrence, and this export writes only ONNX's own recurrent operators (a decomposed Loop with LayerNormalization is not built): export it as safetensors or as a PyTorch project (model.py's LayerNormRNN) instead";
 }
 
@@ -235,7 +235,7 @@ const LSTM: CellEntry = {
     { name: "output gate", range: "gate", source: { gate: 3 } },
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     { name: "cell state", range: "unbounded", source: "cell" },
-    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES : []),
+    ...(cellNorm(s) !== "none" ? NORMALISED_QUANTITIES : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   forgetGate: 1,
@@ -265,7 +265,7 @@ const GRU: CellEntry = {
     { name: "candidate", range: "tanh", source: { gate: 2 } },
     // reset before: what the candidate's recurrent product reads, r ∘ h_{t−1}
     ...(s.gruReset === "before" ? [{ name: "reset hidden state", range: "tanh" as const, source: { gateTimesPreviousHidden: 0 } }] : []),
-    ...(cellNorm(s) === "layer" ? NORMALISED_QUANTITIES.slice(0, 2) : []),
+    ...(cellNorm(s) !== "none" ? NORMALISED_QUANTITIES.slice(0, 2) : []),
     { name: "hidden state", range: "tanh", source: "hidden" },
   ],
   coreBuffers: { states: 1, aux: 1, separateRecurrent: true }, // W_hn·h + b_hn; the reset gate multiplies it

@@ -245,8 +245,84 @@ class MinLSTM(_MinimalRnn):
         return f / (f + i), i / (f + i) * candidate
 
 
+class BatchNormRNN(nn.Module):
+    """Recurrently batch-normalised LSTM or GRU layers (Cooijmans, Ballas, Laurent, Gulcehre & Courville 2016),
+    as RNN Lab computes them (docs/cells.md). BN_t(v; g, b) = g * (v - mu_t) / sqrt(var_t + 1e-5) + b per
+    column over the B streams at step t (the step within the window passed to forward):
+
+        a = BN_t(W_ih x; bn_ih_gain, bn_ih_bias)      p = BN_t(W_hh h; bn_hh_gain, bn_hh_bias)   (no b_ih, b_hh)
+        LSTM: i, f, g, o = sigma, sigma, tanh, sigma of (a + p);  c' = f*c + i*g;  h' = o * tanh(BN_t(c'; bn_c_gain, bn_c_bias))
+        GRU:  r = sigma(a_r + p_r);  z = sigma(a_z + p_z);  n = tanh(a_n + r * p_n);  h' = (1 - z) * n + z * h
+
+    Training uses the batch's statistics (biased variance) and moves row t of the running averages
+    (buffers bn_{ih,hh,c}_running_{mean,var}_l{l} [STEPS, width]) with momentum 0.1 and the unbiased
+    variance, as torch.nn.BatchNorm1d; steps t >= STEPS update nothing. bn_steps_seen [1] counts the
+    steps training reached; evaluation at step t uses row min(t, seen - 1) (seen = 0: the last row).
+    Time-major like nn.LSTM / nn.GRU: forward(x [T, B, in], state) -> (y [T, B, H], state).
+    """
+
+    STEPS = 256  # RNN Lab's BATCH_NORM_STEPS
+
+    def __init__(self, kind, input_size, hidden_size, num_layers=1, dropout=0.0):
+        super().__init__()
+        self.kind, self.hidden_size, self.num_layers, self.dropout = kind, hidden_size, num_layers, dropout
+        H, G, N = hidden_size, 4 if kind == "lstm" else 3, self.STEPS
+        self.register_buffer("bn_steps_seen", torch.zeros(1))
+        for layer in range(num_layers):
+            width = input_size if layer == 0 else H
+            setattr(self, f"weight_ih_l{layer}", nn.Parameter(torch.empty(G * H, width).uniform_(-H ** -0.5, H ** -0.5)))
+            setattr(self, f"weight_hh_l{layer}", nn.Parameter(torch.empty(G * H, H).uniform_(-H ** -0.5, H ** -0.5)))
+            for part, width in (("ih", G * H), ("hh", G * H)) + ((("c", H),) if kind == "lstm" else ()):
+                setattr(self, f"bn_{part}_gain_l{layer}", nn.Parameter(torch.full((width,), 0.1)))  # the paper's 0.1
+                setattr(self, f"bn_{part}_bias_l{layer}", nn.Parameter(torch.zeros(width)))
+                self.register_buffer(f"bn_{part}_running_mean_l{layer}", torch.zeros(N, width))
+                self.register_buffer(f"bn_{part}_running_var_l{layer}", torch.ones(N, width))
+
+    def forward(self, x, state=None):
+        H, lstm, N, T = self.hidden_size, self.kind == "lstm", self.STEPS, x.shape[0]
+        zeros = x.new_zeros(self.num_layers, x.shape[1], H)
+        h0, c0 = (state if state is not None else (zeros, zeros)) if lstm else (state if state is not None else zeros, None)
+        seen = int(self.bn_steps_seen.item())
+        last = (min(seen, N) if seen > 0 else N) - 1
+        hs, cs = [], []
+        for layer in range(self.num_layers):
+            if layer > 0 and self.training and self.dropout > 0:
+                x = F.dropout(x, self.dropout)  # between layers, as nn.LSTM
+            p = lambda name: getattr(self, f"{name}_l{layer}")
+
+            def bn(v, part, t):  # v [B, width] at step t
+                mean, var = p(f"bn_{part}_running_mean"), p(f"bn_{part}_running_var")
+                if self.training:  # the batch's statistics; row t of the averages moves (in place) when t < N
+                    row = (mean[t], var[t]) if t < N else (None, None)
+                    return F.batch_norm(v, row[0], row[1], p(f"bn_{part}_gain"), p(f"bn_{part}_bias"), True, 0.1, 1e-5)
+                s = min(t, last)
+                return F.batch_norm(v, mean[s], var[s], p(f"bn_{part}_gain"), p(f"bn_{part}_bias"), False, 0.0, 1e-5)
+
+            xw = F.linear(x, p("weight_ih"))  # [T, B, G*H]
+            h, c, outputs = h0[layer], (c0[layer] if lstm else None), []
+            for t in range(T):
+                a, q = bn(xw[t], "ih", t), bn(F.linear(h, p("weight_hh")), "hh", t)
+                if lstm:
+                    s = a + q
+                    i, f, g, o = torch.sigmoid(s[:, :H]), torch.sigmoid(s[:, H:2 * H]), torch.tanh(s[:, 2 * H:3 * H]), torch.sigmoid(s[:, 3 * H:])
+                    c = f * c + i * g
+                    h = o * torch.tanh(bn(c, "c", t))
+                else:
+                    r = torch.sigmoid(a[:, :H] + q[:, :H])
+                    z = torch.sigmoid(a[:, H:2 * H] + q[:, H:2 * H])
+                    n = torch.tanh(a[:, 2 * H:] + r * q[:, 2 * H:])
+                    h = (1 - z) * n + z * h
+                outputs.append(h)
+            x = torch.stack(outputs)
+            hs.append(h)
+            cs.append(c)
+        if self.training:
+            self.bn_steps_seen.fill_(max(seen, min(T, N)))
+        return (x, (torch.stack(hs), torch.stack(cs))) if lstm else (x, torch.stack(hs))
+
+
 class CharModel(nn.Module):
-    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / GRUResetBefore / LayerNormRNN / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
+    """Embedding (or one-hot input) → nn.LSTM / nn.GRU / nn.RNN / GRUResetBefore / LayerNormRNN / BatchNormRNN / MinGRU / MinLSTM (or LeakyStack) → nn.Linear."""
 
     def __init__(self, spec, dropout=0.0):
         super().__init__()
@@ -261,6 +337,8 @@ class CharModel(nn.Module):
             self.rnn = LeakyStack(spec, E if E > 0 else V, dropout=dropout if L > 1 else 0.0)
         elif spec.get("norm", "none") == "layer":
             self.rnn = LayerNormRNN(spec["cell"], E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0)
+        elif spec.get("norm", "none") == "batch":
+            self.rnn = BatchNormRNN(spec["cell"], E if E > 0 else V, H, L, dropout=dropout if L > 1 else 0.0)
         else:
             cell = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN, "mingru": MinGRU, "minlstm": MinLSTM}[spec["cell"]]
             if spec["cell"] == "gru" and spec.get("gruReset", "after") == "before":

@@ -75,6 +75,9 @@ def main():
     spec, vocab_json, _, state = load_checkpoint(args.weights)
     model = CharModel(spec, dropout=config["options"].get("dropout", 0.0)).to(device)
     model.load_state_dict(state)
+    if spec.get("norm") == "batch" and world > 1:
+        # each process would normalise by its own shard's statistics, not the whole batch's (RNN Lab trains it on one thread)
+        raise SystemExit("a batch-normalised model trains in one process here: its statistics are the whole batch's at each step")
     vocab = Vocabulary(vocab_json)
     with open(args.data, encoding="utf-8") as f:
         data = vocab.encode(f.read())
