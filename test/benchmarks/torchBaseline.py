@@ -52,6 +52,55 @@ class LogSpaceMinimalRnn(MinimalRnn):
         return x, torch.stack(finals)
 
 
+class LayerNormStack(torch.nn.Module):
+    """Ba et al.'s layer-normalised LSTM or GRU (docs/cells.md's equations) with F.layer_norm, in nn.LSTM's
+    calling convention: forward(x [T, B, in], state) -> (y, (h, c)) or (y, h); state None = zeros.
+    PyTorch has no such layer; the fixtures' LayerNormRNN checks its statistics by hand, so it is not timed."""
+
+    def __init__(self, kind, vocab, hidden, layers):
+        super().__init__()
+        self.kind, self.hidden, self.layers = kind, hidden, layers
+        H, G = hidden, 4 if kind == "lstm" else 3
+        P = torch.nn.Parameter
+        u = lambda *shape: P(torch.empty(*shape).uniform_(-hidden ** -0.5, hidden ** -0.5))
+        self.w_ih = torch.nn.ParameterList([u(G * H, vocab if l == 0 else H) for l in range(layers)])
+        self.w_hh = torch.nn.ParameterList([u(G * H, H) for _ in range(layers)])
+        self.g_ih = torch.nn.ParameterList([P(torch.ones(G * H)) for _ in range(layers)])
+        self.b_ih = torch.nn.ParameterList([P(torch.zeros(G * H)) for _ in range(layers)])
+        self.g_hh = torch.nn.ParameterList([P(torch.ones(G * H)) for _ in range(layers)])
+        self.b_hh = torch.nn.ParameterList([P(torch.zeros(G * H)) for _ in range(layers)])
+        self.g_c = torch.nn.ParameterList([P(torch.ones(H)) for _ in range(layers)])
+        self.b_c = torch.nn.ParameterList([P(torch.zeros(H)) for _ in range(layers)])
+
+    def forward(self, x, state):
+        F, H = torch.nn.functional, self.hidden
+        if state is None:
+            zeros = x.new_zeros(self.layers, x.shape[1], H, dtype=torch.float32)
+            state = (zeros, zeros.clone()) if self.kind == "lstm" else zeros
+        hs, cs = [], []
+        for l in range(self.layers):
+            a = F.layer_norm(x @ self.w_ih[l].t(), (self.w_ih[l].shape[0],), self.g_ih[l], self.b_ih[l])  # [T, B, G·H], the window at once
+            h = state[0][l] if self.kind == "lstm" else state[l]
+            c = state[1][l] if self.kind == "lstm" else None
+            out = []
+            for t in range(x.shape[0]):
+                p = F.layer_norm(h @ self.w_hh[l].t(), (self.w_hh[l].shape[0],), self.g_hh[l], self.b_hh[l])
+                if self.kind == "lstm":
+                    i, f, g, o = (a[t] + p).chunk(4, 1)
+                    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                    h = torch.sigmoid(o) * torch.tanh(F.layer_norm(c, (H,), self.g_c[l], self.b_c[l]))
+                else:
+                    ar, az, an = a[t].chunk(3, 1)
+                    pr, pz, pn = p.chunk(3, 1)
+                    r, z = torch.sigmoid(ar + pr), torch.sigmoid(az + pz)
+                    h = (1 - z) * torch.tanh(an + r * pn) + z * h
+                out.append(h)
+            x = torch.stack(out)
+            hs.append(h)
+            cs.append(c)
+        return x, ((torch.stack(hs), torch.stack(cs)) if self.kind == "lstm" else torch.stack(hs))
+
+
 class CharModel(torch.nn.Module):
     def __init__(self, cell, vocab, hidden, layers, variant="loop", options=None):
         super().__init__()
@@ -68,6 +117,8 @@ class CharModel(torch.nn.Module):
             self.rnn = (LogSpaceMinimalRnn if variant == "logspace" else MinimalRnn)(cell, vocab, hidden, layers)
             for p in self.rnn.parameters():
                 torch.nn.init.uniform_(p, -hidden ** -0.5, hidden ** -0.5)
+        elif (options or {}).get("norm") == "layer":
+            self.rnn = LayerNormStack(cell, vocab, hidden, layers)  # PyTorch has no layer-normalised LSTM or GRU
         else:
             rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[cell]
             if cell == "gru" and (options or {}).get("gruReset") == "before":

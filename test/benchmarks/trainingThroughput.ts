@@ -53,6 +53,8 @@ const CONFIGS: BenchConfig[] = [
   { name: "GRU 1x256 b32 s100", cell: "gru", layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "GRU reset-before 1x256 b32 s100", cell: "gru", options: { gruReset: "before" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "RNN 1x256 b32 s100", cell: "rnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "LSTM layer-norm 1x256 b32 s100", cell: "lstm", options: { norm: "layer" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
+  { name: "GRU layer-norm 1x256 b32 s100", cell: "gru", options: { norm: "layer" }, layers: 1, hidden: 256, batch: 32, seq: 100 },
   { name: "LSTM 1x512 b32 s100", cell: "lstm", layers: 1, hidden: 512, batch: 32, seq: 100 },
   // no PyTorch layer: against the reference modules of test/fixtures/generateLeakyCellFixtures.py (eager, a Python loop over time)
   { name: "CTRNN 1x256 b32 s100", cell: "ctrnn", layers: 1, hidden: 256, batch: 32, seq: 100 },
