@@ -272,7 +272,7 @@ function draw(): void {
   scalePick.setOptions(scaleModes(info), scale.mode);
   drawColorbar(info, scale.mode, scale.global, bg);
   axisX.textContent = every > 1
-    ? t("characters of the text in reading order (time →), positions 0 to {0}; every {1}th character written above", T - 1, every)
+    ? t("characters of the text in reading order (time →), positions 0 to {0}; one character in {1} written above", T - 1, every)
     : t("characters of the text in reading order (time →), positions 0 to {0}", T - 1);
   axisY.textContent = t("hidden units of layer {0} ({1}), sorted by {2}", data.layer + 1, H, sort === "unit" ? t("unit number") : sort === "mean" ? t("mean activation") : t("saturation"));
   drawUnitText();

@@ -18,11 +18,20 @@ export async function forecastAsPerson(page: Page, ws: string, kit: Kit): Promis
   const problems: string[] = [];
   copyFileSync(join(kit.root, "media", "examples", "daily-load.csv"), join(ws, "daily-load.csv"));
   try {
-    await page.keyboard.press("Escape");
-    await page.keyboard.press("Control+P");
-    await page.waitForSelector(".quick-input-widget input");
-    await page.keyboard.type("daily-load.csv");
-    await page.waitForFunction(() => Array.from(document.querySelectorAll(".quick-input-list .monaco-list-row")).some((e) => (e.textContent ?? "").includes("daily-load.csv")), undefined, { timeout: 20_000 });
+    // Quick Open, as a person would; a file copied in a moment ago can miss code-server's file search
+    // ("No matching results") until it looks again, so a person closes it and asks again
+    for (let attempt = 1; ; attempt++) {
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      await page.waitForSelector(".quick-input-widget input");
+      await page.keyboard.type("daily-load.csv");
+      try {
+        await page.waitForFunction(() => Array.from(document.querySelectorAll(".quick-input-list .monaco-list-row")).some((e) => (e.textContent ?? "").includes("daily-load.csv")), undefined, { timeout: 10_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) throw e;
+      }
+    }
     await page.keyboard.press("Enter");
     await page.waitForFunction(() => Array.from(document.querySelectorAll(".monaco-editor .view-line")).some((e) => /date,load,temperature/.test(e.textContent ?? "")), undefined, { timeout: 20_000 });
     await kit.fromCommandPalette(page, "RNN Lab: Show Forecast Baselines for This File");
