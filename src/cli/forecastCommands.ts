@@ -11,6 +11,7 @@ import { CELL_OPTION_FLAGS, cellOptionFlags, gruResetFlag } from "./cellFlags";
 import type { ForecastEvaluation, ForecastLoss, ForecastStrategy, ForecastTrainRequest, StepMetrics } from "../engine/forecast/forecastModel";
 import { DEFAULT_QUANTILES } from "../engine/tasks/forecastTask";
 import { FORECAST_TRAIN_DEFAULTS, trainForecasterRun } from "../engine/forecast/forecastTrainer";
+import { MAX_THREADS, trainingThreads } from "../engine/model/defaults";
 import type { FillMethod } from "../engine/forecast/numericSeries";
 
 export type Flags = Record<string, string | boolean | string[] | undefined>;
@@ -47,9 +48,11 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   cell options as for a language model (rnn-lab help): --nonlinearity --peephole --coupled --residual --gru-reset --norm --tau --learn-tau --dt --additive-form
   no --bidirectional: the head reads each step's output, which a backward direction would have computed from the window's future
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
+  --threads N [cores - 1, 1 to ${MAX_THREADS}]   each batch's windows split over N threads (the same run up to float summation order)
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
-  --resume CKPT   start from a forecaster's weights (one stopped by Ctrl-C, say) and train --steps more; the table,
-                  columns, window, loss and network must be the ones it was trained with
+  --resume CKPT   go on from a forecaster's checkpoint (one stopped by Ctrl-C, say) for --steps more, exactly where it
+                  stood (its latest weights, Adam's moments, the epoch's order); the table, columns, window, loss and
+                  network must be the ones it was trained with
   eval CKPT DATA.csv on a forecasting checkpoint: the model and every baseline (naive, seasonal_naive, mean, ar) per step ahead;
     --open-loop: a recursive model reads the actual values at each step instead of its own predictions
 
@@ -121,6 +124,9 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
     if (v !== undefined && v < 1) throw kit.usage(`${name} must be at least 1`);
   }
   if (request.lr !== undefined && !(request.lr > 0)) throw kit.usage("--lr must be above 0");
+  const threads = int(kit, flags, "threads") ?? trainingThreads();
+  if (threads < 1 || threads > MAX_THREADS) throw kit.usage(`--threads must be from 1 to ${MAX_THREADS}`);
+  request.threads = threads;
   if (request.dropout !== undefined && !(request.dropout >= 0 && request.dropout < 1)) throw kit.usage("--dropout must be from 0 to below 1");
   // Ctrl-C / SIGTERM: training stops after the current step and the best weights so far are written (exit 130 / 143)
   const stop = new AbortController();

@@ -138,14 +138,16 @@ function finish(d: RunDriver): void {
 }
 
 /**
- * A forecaster's run: the forecast engine trains and writes the checkpoint, reporting each validation.
- * Its loop yields every 20 ms, so a stop is seen within a step: it ends the loop, and the best weights
- * so far are written as when it finishes (a checkpoint a later run resumes from).
+ * A forecaster's run: the forecast engine trains it on the one training loop and writes the
+ * checkpoint, reporting each validation. It yields every 20 ms, so a stop is seen within a step: it
+ * ends the run, and the best weights so far are written with where training stands (a checkpoint a
+ * later run resumes from exactly).
  */
 async function trainForecast(request: ForecastTrainRequest): Promise<void> {
   forecastStop = new AbortController();
   try {
-    const r = await trainForecasterRun(request, (progress) => send({ type: "forecastProgress", progress }), forecastStop.signal);
+    // on the one training loop, with the threads every run of this worker gets (cores − 1)
+    const r = await trainForecasterRun({ threads: trainingThreads(), ...request }, (progress) => send({ type: "forecastProgress", progress }), forecastStop.signal);
     const overall = (name: string) => r.evaluation.scores[name as keyof typeof r.evaluation.scores].overall[0].mae;
     const best = BASELINES.reduce((a, b) => (overall(b) < overall(a) ? b : a));
     send({ type: "forecastDone", checkpoint: r.checkpoint, seconds: r.seconds, modelMae: overall("model"), bestBaseline: best, bestBaselineMae: overall(best), steps: r.steps, stopped: r.stopped });

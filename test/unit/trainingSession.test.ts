@@ -115,6 +115,18 @@ describe("TrainingSession", () => {
       t.dispose();
     }
   });
+
+  test("done on a step that has just validated: no second validation of the same model, and the end's loss is that validation's", () => {
+    const t = trainer();
+    const { log, output } = spy();
+    const s = new TrainingSession(t, plan({ budget: { steps: 10 }, evalEvery: 5 }), output);
+    while (!s.budgetSpent) s.step();
+    const end = s.finish("done");
+    assert.deepEqual(log.validations.map((v) => v.step), [5, 10], "step 10 validated once");
+    assert.equal(end.valLoss, log.validations[1].loss);
+    assert.deepEqual(log.checkpoints, [10]);
+    t.dispose();
+  });
 });
 
 describe("the CLI on the session", () => {
@@ -134,6 +146,13 @@ describe("the CLI on the session", () => {
     assert.equal(evals[0].val_loss, summary.val_loss);
     assert.ok(Math.abs((evals[0].val_bits_per_char as number) - (summary.val_loss as number) / Math.LN2) < 1e-12);
     assert.equal(lines.filter((l) => l.type === "progress").at(-1)!.step, 6, "the last step has a progress line");
+  });
+
+  test("--json: a run whose last step falls on --eval-every has one eval line for it, not two", () => {
+    const r = runCli(["train", file, ...SMALL.filter((a, i, all) => a !== "--eval-every" && all[i - 1] !== "--eval-every"), "--eval-every", "3", "--seq", "16", "--steps", "6", "--out", join(dir, "e.safetensors"), "--json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const evals = jsonLines(r.stdout).filter((l) => l.type === "eval");
+    assert.deepEqual(evals.map((l) => l.step), [3, 6]);
   });
 
   test("--window N is --seq N: the same run bit for bit; both at once, or --window on --resume, are refused", () => {

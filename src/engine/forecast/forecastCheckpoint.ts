@@ -3,18 +3,23 @@
 // [O, hidden], "head.bias" [O]) and JSON strings in __metadata__: "model" (the ModelSpec; vocabSize =
 // D, the values read per step) and "task", the task seam's entry (tasks/task.ts TaskCheckpoint):
 // {"name": "forecast", "metadata": the ForecastSpec (columns, window, strategy, loss, the training
-// span's scaling and split)}; "training" (a summary) when it was trained here.
+// span's scaling and split)}; "training" (a summary) when it was trained here. The tensors are the
+// best validation weights. A run that can go on exactly (--resume, the editor's Resume) also holds
+// where training stands, as a language model's checkpoint does: "training_state" (JSON: the
+// TrainingProgress of files/checkpoint.ts: step, epoch, window, generator, options …) and, per
+// tensor, "training.params.NAME" (the latest weights, which the next step updates),
+// "optimizer.exp_avg.NAME" and "optimizer.exp_avg_sq.NAME" (Adam's moments), in the same layouts.
 
 import { readFileSync } from "node:fs";
 import { Core } from "../core/core";
 import { RegressionLoss } from "../core/coreAbi";
 import { ModelSpec, coreShape, describeSpec, fromTorchLayout, toTorchLayout, torchName, torchShape, validateSpec } from "../model/modelSpec";
 import { SafetensorsError, SafetensorsHeader, encodeSafetensors, readSafetensorsHeader, tensorValues } from "../interop/safetensors";
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError } from "../files/checkpoint";
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, CheckpointError, type TrainingProgress } from "../files/checkpoint";
 import { found } from "../messages/inputError";
 import { FORECAST_LOSSES, type ForecastSpec } from "./forecastModel";
 import { MAX_QUANTILES } from "../core/coreAbi";
-import { outputsPerValue } from "../tasks/forecastTask";
+import { outputsPerValue } from "../tasks/forecastBatches";
 
 const STRATEGIES = ["direct", "recursive"];
 import { featureWidth } from "./forecastFeatures";
@@ -29,7 +34,17 @@ export interface ForecastTrainingSummary {
   settings?: { batch: number; lr: number; seed: number; dropout: number };
 }
 
-export interface ForecastCheckpoint { network: ModelSpec; spec: ForecastSpec; params: Float32Array; training: ForecastTrainingSummary | null }
+/** Where training stands, to continue it exactly: the latest weights (not the best), Adam's moments, and the run's position and options. */
+export interface ForecastTrainingState { params: Float32Array; moment1: Float32Array; moment2: Float32Array; progress: TrainingProgress }
+
+export interface ForecastCheckpoint {
+  network: ModelSpec; spec: ForecastSpec; params: Float32Array; training: ForecastTrainingSummary | null;
+  /** absent (or null) in a file of weights only, and in files written before it was kept: a resumed run then starts Adam afresh */
+  state?: ForecastTrainingState | null;
+}
+
+/** The tensor blocks of a training state, by name prefix. */
+const STATE_BLOCKS = [["training.params.", "params"], ["optimizer.exp_avg.", "moment1"], ["optimizer.exp_avg_sq.", "moment2"]] as const;
 
 /** The core's tensor table for this network and head (the head's width is O, not the vocabulary). */
 function slotsOf(network: ModelSpec, spec: ForecastSpec) {
@@ -40,12 +55,20 @@ function slotsOf(network: ModelSpec, spec: ForecastSpec) {
 export function encodeForecastCheckpoint(c: ForecastCheckpoint): Uint8Array {
   const { slots, total } = slotsOf(c.network, c.spec);
   if (c.params.length !== total) throw new CheckpointError(`cannot write a checkpoint: ${c.params.length} parameters for a model of ${total}`);
-  const tensors = slots.map((slot) => ({ name: torchName(slot), shape: torchShape(slot), data: toTorchLayout(slot, c.params.subarray(slot.offset, slot.offset + slot.rows * slot.cols)) }));
+  const block = (prefix: string, values: Float32Array) => {
+    if (values.length !== total) throw new CheckpointError(`cannot write a checkpoint: ${values.length} values in ${prefix || "parameters"} for a model of ${total}`);
+    return slots.map((slot) => ({ name: prefix + torchName(slot), shape: torchShape(slot), data: toTorchLayout(slot, values.subarray(slot.offset, slot.offset + slot.rows * slot.cols)) }));
+  };
+  const tensors = block("", c.params);
   const metadata: Record<string, string> = {
     format: CHECKPOINT_FORMAT, format_version: String(CHECKPOINT_VERSION),
     model: JSON.stringify(c.network), task: JSON.stringify({ name: FORECAST_TASK, metadata: c.spec }),
   };
   if (c.training) metadata.training = JSON.stringify(c.training);
+  if (c.state) {
+    for (const [prefix, key] of STATE_BLOCKS) tensors.push(...block(prefix, c.state[key]));
+    metadata.training_state = JSON.stringify(c.state.progress);
+  }
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -80,15 +103,33 @@ export function decodeForecastCheckpoint(bytes: Uint8Array, name: string): Forec
     if (t.shape.join(",") !== torchShape(slot).join(",")) fail(`tensor ${tname} has shape [${t.shape}], the model needs [${torchShape(slot)}]`);
     if (t.dtype !== "F32") fail(`tensor ${tname} is ${t.dtype}; RNN Lab checkpoints hold F32`);
   }
-  for (const tname of file.entries.keys()) if (!expected.has(tname)) fail(`tensor ${tname} does not belong to this forecaster`);
-  const params = new Float32Array(total);
-  for (const [tname, slot] of expected) {
-    const data = tensorValues(bytes, file, file.entries.get(tname)!);
-    for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) fail(`tensor ${tname} holds a non-finite value`);
-    fromTorchLayout(slot, data, params.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
-  }
+  const hasState = md.training_state !== undefined;
+  const stateTensor = (tname: string) => hasState && STATE_BLOCKS.some(([prefix]) => tname.startsWith(prefix) && expected.has(tname.slice(prefix.length)));
+  for (const tname of file.entries.keys()) if (!expected.has(tname) && !stateTensor(tname)) fail(`tensor ${tname} does not belong to this forecaster`);
+  const read = (prefix: string) => {
+    const values = new Float32Array(total);
+    for (const [name, slot] of expected) {
+      const tname = prefix + name;
+      const t = file.entries.get(tname) ?? fail(`tensor ${tname} is missing (the training state holds one per tensor)`);
+      if (t.shape.join(",") !== torchShape(slot).join(",")) fail(`tensor ${tname} has shape [${t.shape}], the model needs [${torchShape(slot)}]`);
+      if (t.dtype !== "F32") fail(`tensor ${tname} is ${t.dtype}; RNN Lab checkpoints hold F32`);
+      const data = tensorValues(bytes, file, t);
+      for (let k = 0; k < data.length; k++) if (!Number.isFinite(data[k])) fail(`tensor ${tname} holds a non-finite value`);
+      fromTorchLayout(slot, data, values.subarray(slot.offset, slot.offset + slot.rows * slot.cols));
+    }
+    return values;
+  };
+  const params = read("");
   const training = md.training === undefined ? null : (parse("training") as ForecastTrainingSummary);
-  return { network, spec, params, training };
+  let state: ForecastTrainingState | null = null;
+  if (hasState) {
+    const progress = parse("training_state") as TrainingProgress;
+    const whole = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+    if (typeof progress !== "object" || progress === null || !whole(progress.step) || !whole(progress.epoch) || !whole(progress.window)
+      || !Array.isArray(progress.rng) || progress.rng.length !== 4 || typeof progress.options !== "object" || progress.options === null) fail("metadata \"training_state\" does not say where training stands (step, epoch, window, generator, options)");
+    state = { params: read(STATE_BLOCKS[0][0]), moment1: read(STATE_BLOCKS[1][0]), moment2: read(STATE_BLOCKS[2][0]), progress };
+  }
+  return { network, spec, params, training, state };
 }
 
 export function readForecastCheckpoint(path: string): ForecastCheckpoint {

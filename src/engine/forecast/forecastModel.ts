@@ -232,6 +232,8 @@ export interface ForecastTrainRequest {
   steps?: number;
   seed?: number;
   dropout?: number;
+  /** training threads (data-parallel shards of each batch, training/shardPool.ts); default 1 */
+  threads?: number;
   /** start from this forecasting checkpoint's weights (the same table, columns, window, loss and network), counting on from its steps */
   resumeFrom?: string;
   /** the checkpoint written (the best validation loss); must not exist unless overwrite */

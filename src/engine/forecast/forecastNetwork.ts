@@ -9,21 +9,15 @@
 // A window always starts from the zero state: training and forecasting see the same L steps.
 
 import { Core } from "../core/core";
-import { RegressionLoss } from "../core/coreAbi";
 import type { Precision } from "../core/coreLoader";
 import { ModelSpec, coreShape } from "../model/modelSpec";
-import type { ForecastLoss, ForecastSpec } from "./forecastModel";
-import { DEFAULT_QUANTILES, ForecastBatches, headValues, outputsPerValue, pointBlock } from "../tasks/forecastTask";
+import type { ForecastSpec } from "./forecastModel";
+import { ForecastBatches, coreRegression, headValues, outputsPerValue, pointBlock } from "../tasks/forecastBatches";
 
-export const LOSS_CODES: Record<ForecastLoss, RegressionLoss> = { mse: RegressionLoss.Mse, mae: RegressionLoss.Mae, gaussian: RegressionLoss.Gaussian, quantile: RegressionLoss.Quantile };
+export { LOSS_CODES, coreRegression } from "../tasks/forecastBatches";
 
 /** Standardised forecasts: [origin][step][target] point forecasts (the mean, or the quantile nearest 0.5), log-variances (null without the Gaussian head), and per quantile level the same (null without the quantile head). */
 export interface StandardForecasts { mean: Float64Array[][]; logVariance: Float64Array[][] | null; quantiles: Float64Array[][][] | null }
-
-/** The core's regression head for this forecaster: its loss, values per row and quantile levels. */
-export function coreRegression(spec: ForecastSpec) {
-  return { loss: LOSS_CODES[spec.loss], targets: headTargets(spec), quantiles: spec.loss === "quantile" ? spec.quantiles ?? DEFAULT_QUANTILES : undefined };
-}
 
 /** K values per head step: the direct head's targets per row H·K, the recursive head's K. */
 export const headTargets = headValues;
@@ -36,12 +30,18 @@ export class ForecastNetwork {
   private readonly width: number; // K' = the head's targets per row
   private shape = { batch: 0, steps: 0 };
 
-  constructor(readonly spec: ForecastSpec, readonly network: ModelSpec, precision: Precision = "f32") {
+  /** A core of its own for `network`, or (`on`) one made for this forecaster elsewhere: the training loop's evaluation core (tasks/forecastTask.ts). */
+  constructor(readonly spec: ForecastSpec, network: Pick<ModelSpec, "vocabSize"> & Partial<ModelSpec>, precision: Precision = "f32", on?: Core) {
     this.K = spec.targets.length;
     this.D = network.vocabSize;
     this.L = spec.lookback;
     this.width = headTargets(spec);
-    this.core = new Core({ ...coreShape(network), regression: coreRegression(spec) }, precision);
+    this.core = on ?? new Core({ ...coreShape(network as ModelSpec), regression: coreRegression(spec) }, precision);
+  }
+
+  /** The forecaster on an existing core of its shape (CoreShape.regression of this spec, `width` values per step); the core's shape is set anew before each pass. */
+  static onCore(spec: ForecastSpec, width: number, core: Core): ForecastNetwork {
+    return new ForecastNetwork(spec, { vocabSize: width }, "f32", core);
   }
 
   get outputs(): number { return this.core.outputs; }

@@ -1,25 +1,31 @@
-// Training a forecaster: the table read and split by time, the scaling fitted on the training span,
-// windows drawn from the training span only (every target a window reads lies before trainEnd), Adam
-// on the core's regression head, the validation span's MAE measured as the evaluation measures it
-// (the same forecasts, closed loop), the best validation weights kept and written as the checkpoint.
-// Nothing at or after valEnd (the test span) is read before the final evaluation.
+// A forecaster's run: the table read and split by time, the scaling fitted on the training span,
+// windows drawn from the training span only (every target a window reads lies before trainEnd),
+// trained by the one training loop (TrainingSession on the Trainer) through the forecasting task
+// (tasks/forecastTask.ts: its batches, values head and closed-loop validation MAE, by which the best
+// weights are kept), then the checkpoint written: the best weights, and where training stands so
+// that --resume continues exactly. Nothing at or after valEnd (the test span) is read before the
+// final evaluation.
 
+import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { InputError } from "../messages/inputError";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, unlockOutput } from "../files/outputFile";
 import { writeFileAtomic } from "../files/checkpointFile";
-import { initialiseParameters } from "../model/initialise";
 import type { ModelSpec } from "../model/modelSpec";
 import { validateSpec } from "../model/modelSpec";
-import { mulberry32 } from "../model/seededRandom";
+import { CharVocabulary } from "../model/charVocabulary";
 import { FORECAST_TRAIN_DEFAULTS } from "../model/defaults";
-import { OptimizerCode } from "../core/coreAbi";
+import { LIMITS } from "../core/limits";
+import type { Model } from "../files/checkpoint";
+import { NonFiniteLossError, Trainer } from "../training/trainer";
+import { TrainingSession } from "../training/trainingSession";
+import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/trainOptions";
+import { ForecastBatches, ForecastTask, type ForecastData } from "../tasks/forecastTask";
 import { detectSeason } from "./seasonality";
 import { fitBaselines } from "./baselines";
 import { NumericSeries, fitScaling, readNumericSeries, splitByTime } from "./numericSeries";
 import { calendarFeaturesFor, featureMatrix, featureWidth } from "./forecastFeatures";
-import { ForecastNetwork } from "./forecastNetwork";
-import { encodeForecastCheckpoint, quantileLevelsProblem, readForecastCheckpoint } from "./forecastCheckpoint";
+import { encodeForecastCheckpoint, quantileLevelsProblem, readForecastCheckpoint, type ForecastTrainingState, type ForecastTrainingSummary } from "./forecastCheckpoint";
 import { describeSpec } from "../model/modelSpec";
 import { DEFAULT_QUANTILES } from "../tasks/forecastTask";
 import { LoadedForecastModel, evaluate } from "./forecastEngine";
@@ -27,21 +33,6 @@ import { BATCH_NORM_FORECAST_REFUSAL, BIDIRECTIONAL_REFUSAL, FORECAST_LOSSES, FO
 
 /** The defaults of `rnn-lab train --task forecast` and of the editor's Train Forecaster (written once, in model/defaults.ts). */
 export { FORECAST_TRAIN_DEFAULTS };
-
-/** Standardised MAE of the forecasts at origins against the table, averaged over targets and steps (the selection criterion), and the first target's MAE and RMSE in data units. */
-function validationError(model: LoadedForecastModel, series: NumericSeries, origins: number[]): { standard: number; mae: number; rmse: number } {
-  const p = model.forecastAt(series, origins, { closedLoop: true });
-  const w = series.columns.length, K = model.targets.length, std = model.scaling.std;
-  let standard = 0, abs = 0, sq = 0, n = 0;
-  p.mean.forEach((perStep, i) => perStep.forEach((m, h) => {
-    for (let k = 0; k < K; k++) {
-      const e = m[k] - series.values[(origins[i] + h) * w + k];
-      standard += Math.abs(e) / std[k];
-      if (k === 0) { abs += Math.abs(e); sq += e * e; n++; }
-    }
-  }));
-  return { standard: standard / (n * K), mae: abs / n, rmse: Math.sqrt(sq / n) };
-}
 
 /** Evenly spaced origins o in [first, last], at most `count`. */
 function spread(first: number, last: number, count: number): number[] {
@@ -140,7 +131,7 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
     notes?.(describePrepared(prepared));
     const from = r.resumeFrom === undefined ? undefined : resumePoint(r.resumeFrom, prepared);
     trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal, from);
-    const bytes = encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: trained.params, training: trained.summary });
+    const bytes = encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: trained.params, training: trained.summary, state: trained.state });
     try {
       writeFileAtomic(r.out, bytes);
     } catch (e) {
@@ -154,8 +145,8 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
   return { checkpoint: r.out, evaluation: evaluate(model, series), seconds: trained.summary.seconds, bestStep: trained.summary.bestStep, steps: trained.summary.steps, stopped: trained.stopped };
 }
 
-/** Where a resumed run starts: a checkpoint of the same network and task (the same table, columns, window, loss and split), its weights and the steps it had trained. */
-export interface ResumePoint { params: Float32Array; steps: number }
+/** Where a resumed run starts: a checkpoint of the same network and task (the same table, columns, window, loss and split): its best weights, the steps it had trained, and (when it kept it) where its training stands. */
+export interface ResumePoint { params: Float32Array; steps: number; bestStep?: number; state?: ForecastTrainingState | null }
 
 /** The checkpoint at path as the start of `prepared`'s run, or an InputError naming what differs. */
 export function resumePoint(path: string, prepared: PreparedForecast): ResumePoint {
@@ -163,26 +154,46 @@ export function resumePoint(path: string, prepared: PreparedForecast): ResumePoi
   if (JSON.stringify(c.network) !== JSON.stringify(prepared.network)) throw new InputError(`--resume ${path}: its network is ${describeSpec(c.network)}, this run's ${describeSpec(prepared.network)}; give the same --cell, its options, --layers and --hidden`);
   const differs = (Object.keys(prepared.spec) as (keyof ForecastSpec)[]).filter((k) => k !== "backtest" && JSON.stringify(c.spec[k]) !== JSON.stringify(prepared.spec[k]));
   if (differs.length) throw new InputError(`--resume ${path}: it was trained with another ${differs.join(", ")} (the table, its columns, the window, the loss and the split must be the same)`);
-  return { params: c.params, steps: c.training?.steps ?? 0 };
+  return { params: c.params, steps: c.training?.steps ?? 0, bestStep: c.training?.bestStep, state: c.state ?? null };
 }
 
-/** The training loop proper, on a prepared run (the leakage test calls it on tables that differ only in the test span). from: start from these weights (fresh Adam moments), counting on from its steps. */
-export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, from?: ResumePoint) {
-  const started = performance.now();
+/** What the forecaster's optimisation is, as the one loop's options (Adam, global-norm clipping, the scaled initialisation, one window = the lookback). */
+function trainOptions(L: number, r: { batch: number; lr: number; seed: number; dropout: number }): TrainOptions {
+  return { ...DEFAULT_TRAIN_OPTIONS, batch: r.batch, seq: L, lr: r.lr, optimizer: "adam", beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0,
+    clip: FORECAST_TRAIN_DEFAULTS.clip, dropout: r.dropout, lrDecay: 1, lrDecayEvery: 0, seed: r.seed, init: "scaled", forgetBias: 1, valFraction: 0 };
+}
+
+/** A forecaster has no characters; the Trainer's snapshot carries this placeholder, which no forecast checkpoint stores. */
+const NO_VOCABULARY = new CharVocabulary({ chars: ["0", "1"], unk: -1 });
+
+export interface TrainedForecast {
+  /** the best validation weights (the latest when nothing validated) */
+  params: Float32Array;
+  summary: ForecastTrainingSummary;
+  /** where training stands after the last step: what a resumed run continues from */
+  state: ForecastTrainingState;
+  stopped: boolean;
+}
+
+/**
+ * A forecaster's run on the one training loop (training/trainingSession.ts on the Trainer, with its
+ * shard threads when threads > 1): the ForecastTask supplies the batches (the training span's windows,
+ * each epoch in its own seeded order), the values head, and the validation (closed-loop MAE on the
+ * validation span, which keep-best selects by). The leakage test calls it on tables that differ only
+ * in the test span. from: a checkpoint to go on from (exactly, when it kept its training state).
+ */
+export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout" | "threads">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, from?: ResumePoint): Promise<TrainedForecast> {
   const { trainEnd, valEnd } = spec.split;
   const L = spec.lookback, H = spec.horizon;
   const steps = r.steps ?? FORECAST_TRAIN_DEFAULTS.steps, lr = r.lr ?? FORECAST_TRAIN_DEFAULTS.lr, seed = r.seed ?? FORECAST_TRAIN_DEFAULTS.seed, dropout = r.dropout ?? 0;
   // only the rows before valEnd exist for training and validation
   const visible: NumericSeries = { ...series, steps: valEnd, values: series.values.subarray(0, valEnd * series.columns.length), time: series.time?.slice(0, valEnd) ?? null };
   const features = featureMatrix(visible, spec.scaling, spec.calendar, valEnd, visible.time);
-  const net = new ForecastNetwork(spec, network);
-  if (from) net.core.params().set(from.params);
-  else initialiseParameters(net.core, network, "scaled", 1, seed);
-  const before = from?.steps ?? 0;
   const lastOrigin = spec.strategy === "direct" ? trainEnd - H : trainEnd - 1;
   const trainOrigins = Array.from({ length: lastOrigin - L + 1 }, (_, i) => L + i);
   const batch = Math.min(r.batch ?? FORECAST_TRAIN_DEFAULTS.batch, trainOrigins.length);
-  const random = mulberry32(seed);
+  if (L > LIMITS.seq.max) throw new InputError(`--lookback ${L} is over the ${LIMITS.seq.max} steps a training window may have`);
+  if (batch > LIMITS.batch.max) throw new InputError(`--batch ${batch} is over the ${LIMITS.batch.max} windows a batch may have`);
   const valOrigins = spread(Math.max(trainEnd, L), valEnd - H, 64);
   // the line to beat: the best baseline's validation MAE on the first target
   const firstTarget = Float64Array.from({ length: valEnd }, (_, i) => series.values[i * series.columns.length]);
@@ -192,45 +203,60 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
     for (const o of valOrigins) { const p = f(firstTarget.subarray(0, o), H); for (let h = 0; h < H; h++) s += Math.abs(p[h] - firstTarget[o + h]); }
     return s / (valOrigins.length * H);
   })) : NaN;
-  let order = trainOrigins.slice(), cursor = order.length;
-  let best: Float32Array = Float32Array.from(net.core.params()), bestStep = before, bestVal: number | null = null, trainLoss = NaN, trained = 0;
-  const validateEvery = Math.max(1, Math.floor(steps / FORECAST_TRAIN_DEFAULTS.validations));
-  let lastYield = performance.now();
-  for (let step = 1; step <= steps; step++) {
-    // a turn of the event loop every 20 ms: progress is delivered and an abort is seen
-    if (performance.now() - lastYield > 20) { await new Promise((resolve) => setImmediate(resolve)); lastYield = performance.now(); }
-    if (signal?.aborted) break;
-    trained = step;
-    if (cursor + batch > order.length) {
-      // a fresh permutation of the training windows each epoch (Fisher–Yates on the seeded generator)
-      order = trainOrigins.slice();
-      for (let i = order.length - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      cursor = 0;
-    }
-    net.loadTrainingBatch(features, order.slice(cursor, cursor + batch));
-    cursor += batch;
-    net.core.zeroGrads();
-    net.core.setDropoutKey((seed * 2654435761 + step) >>> 0);
-    const loss = net.core.forward(true, dropout, true);
-    net.core.backward();
-    net.core.clipGradients(FORECAST_TRAIN_DEFAULTS.clip);
-    net.core.optimizerStep(OptimizerCode.Adam, lr, 0.9, 0.999, 1e-8, 0, step);
-    trainLoss = loss;
-    if (!Number.isFinite(loss)) throw new InputError(`training diverged at step ${step} (loss ${loss}); lower --lr`);
-    if (step % validateEvery === 0 || step === steps) {
-      let valMae: number | null = null, valRmse: number | null = null;
-      if (valOrigins.length) {
-        const probe = new LoadedForecastModel(spec, network, net.core.params());
-        const v = validationError(probe, visible, valOrigins);
-        valMae = v.mae; valRmse = v.rmse;
-        if (bestVal === null || v.standard < bestVal) { bestVal = v.standard; best = Float32Array.from(net.core.params()); bestStep = before + step; }
-      } else {
-        best = Float32Array.from(net.core.params()); bestStep = before + step;
+
+  const task = new ForecastTask(spec, network.vocabSize);
+  const options = trainOptions(L, { batch, lr, seed, dropout });
+  const width = network.vocabSize;
+  const corpus = { files: [series.file], sha256: createHash("sha256").update(new Uint8Array(series.values.buffer, series.values.byteOffset, series.values.byteLength)).digest("hex"), chars: valEnd, trainChars: trainEnd };
+  const resumeFrom: Model | null = from ? {
+    spec: network, vocab: NO_VOCABULARY, task: task.checkpoint(), params: from.state?.params ?? from.params,
+    // the hidden state is never carried from one window to the next: zeros, sized for this run's batch
+    training: from.state ? { ...from.state.progress, options, moment1: from.state.moment1, moment2: from.state.moment2, hidden: new Float32Array(network.layers * batch * network.hidden), cell: null } : null,
+  } : null;
+  const trainer = new Trainer<ForecastData, ForecastBatches>(network, NO_VOCABULARY,
+    { train: { features, width, origins: trainOrigins, shuffle: seed }, val: { features, width, origins: valOrigins } },
+    options, corpus, resumeFrom, undefined, r.threads ?? 1, task);
+  try {
+    const start = trainer.step; // a file without a training state resumes its weights as a new run: step 0
+    let best: Float32Array | null = null, bestStep = from ? from.bestStep ?? start : start;
+    if (from?.state) best = from.params; // its best so far, until this run beats it (the trainer kept its best metric)
+    const evalEvery = Math.max(1, Math.floor(steps / FORECAST_TRAIN_DEFAULTS.validations));
+    const report = (step: number, valMae: number | null, valRmse: number | null) => progress?.({ step, steps: start + steps, trainLoss: trainer.lastLoss, valMae, valRmse, baselineValMae });
+    let last: Model | null = null;
+    const session = new TrainingSession(trainer as unknown as Trainer, { budget: { steps }, evalEvery, sampleEvery: 0, sampleLength: 0, checkpointEvery: 0, tensorNorms: false }, {
+      saveCheckpoint: (model) => { last = model; return "memory"; },
+      saveBest: (model) => { best = model.params; bestStep = model.training?.step ?? trainer.step; },
+      onValidation: (step, v) => report(step, v.metrics.val_mae, v.metrics.val_rmse),
+      // no validation windows (a validation span shorter than the horizon): progress on the same schedule, without a validation
+      onStep: (s) => { if (!valOrigins.length && (s.step % evalEvery === 0 || s.step === start + steps)) report(s.step, null, null); },
+    });
+    let lastYield = performance.now();
+    try {
+      while (!session.budgetSpent) {
+        // a turn of the event loop every 20 ms: progress is delivered and an abort is seen
+        if (performance.now() - lastYield > 20) { await new Promise((resolve) => setImmediate(resolve)); lastYield = performance.now(); }
+        if (signal?.aborted) break;
+        session.step();
       }
-      progress?.({ step: before + step, steps: before + steps, trainLoss: loss, valMae, valRmse, baselineValMae });
+    } catch (e) {
+      if (e instanceof NonFiniteLossError) throw new InputError(`training diverged at step ${e.step + 1} (loss ${e.loss}); lower --lr`);
+      throw e;
     }
+    const stopped = !session.budgetSpent;
+    session.finish(stopped ? "stopped" : "done");
+    const end = last as unknown as Model;
+    const t = end.training!;
+    const { moment1, moment2, hidden, cell, ...position } = t;
+    void hidden; void cell;
+    // nothing validated (stopped before the first validation, or no validation span): the weights as they are now
+    if (best === null) { best = end.params; bestStep = trainer.step; }
+    return {
+      params: best,
+      summary: { steps: trainer.step, seconds: session.seconds, bestStep, bestValLoss: trainer.bestSelection, trainLoss: trainer.lastLoss, settings: { batch, lr, seed, dropout } },
+      state: { params: end.params, moment1, moment2, progress: position },
+      stopped,
+    };
+  } finally {
+    trainer.dispose();
   }
-  // stopped before the first validation: the weights as they are now (a valid checkpoint that resumes from here)
-  if (trained > 0 && trained < steps && bestStep === before) { best = Float32Array.from(net.core.params()); bestStep = before + trained; }
-  return { params: best, summary: { steps: before + trained, seconds: (performance.now() - started) / 1000, bestStep, bestValLoss: bestVal, trainLoss, settings: { batch, lr, seed, dropout } }, stopped: trained < steps };
 }

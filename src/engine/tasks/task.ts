@@ -23,6 +23,7 @@
 //                     per window (or carried over the history); metadata: the columns and their scaling
 
 import type { Core, RealArray } from "../core/core";
+import type { CoreShape } from "../core/coreAbi";
 
 /** What the model reads at each step. */
 export type StepInput =
@@ -87,8 +88,12 @@ export interface TaskBatches {
    * Core.dLogits() and added its own parameters' gradients into Core.grads(), the same mean's.
    */
   externalLoss?(core: Core, index: number, b0: number, b1: number): number;
-  /** Writes batch `index` (0 ≤ index < batchesPerEpoch), streams [b0, b1), into a shard's buffers. */
-  fillBatch(index: number, into: BatchBuffers, b0?: number, b1?: number): void;
+  /**
+   * Writes batch `index` (0 ≤ index < batchesPerEpoch) of epoch `epoch`, streams [b0, b1), into a
+   * shard's buffers. A task whose order changes from one epoch to the next (forecasting's windows)
+   * reads `epoch`; the others give every epoch the same batches.
+   */
+  fillBatch(index: number, into: BatchBuffers, b0?: number, b1?: number, epoch?: number): void;
 }
 
 /** What an evaluation pass over held-out data measured: a task adds its own fields (predictions and truth, errors). */
@@ -144,6 +149,8 @@ export interface Task<D = unknown, E extends Evaluation = Evaluation, P = unknow
   evaluate(core: Core, data: D, streams: number, window: number): E | null;
   /** Row `row` of the head's outputs (O reals per row) as the task's prediction: a distribution, a label, values. */
   predictionOf(outputs: ArrayLike<number>, row: number): P;
+  /** The core's values head and dense inputs (CoreShape.regression: forecasting), given to every core made for this task; absent = token inputs and a softmax head. */
+  readonly coreRegression?: CoreShape["regression"];
   /** Sets up a core made for this task's model (the pooled sequence head of a classifier); absent = nothing to set. */
   prepareCore?(core: Core): void;
   /** What the checkpoint stores to rebuild this task (taskRegistry.ts restoreTask). */

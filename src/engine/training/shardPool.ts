@@ -17,6 +17,7 @@ export const CTRL_ERROR = 2; // 1 + index of a worker that failed
 export const CTRL_BATCH_INDEX = 3; // which batch of the epoch the step trains
 export const CTRL_KEY = 4;
 export const CTRL_STOP = 5;
+export const CTRL_EPOCH = 6; // which epoch the step trains in
 const CTRL_SIZE = 8;
 const ERROR_TEXT_BYTES = 1024;
 const STEP_TIMEOUT_MS = 10 * 60 * 1000;
@@ -79,6 +80,7 @@ export class ShardPool {
   start(job: ShardJob): void {
     Atomics.store(this.ctrl, CTRL_BATCH_INDEX, job.batchIndex);
     Atomics.store(this.ctrl, CTRL_KEY, job.dropoutKey | 0);
+    Atomics.store(this.ctrl, CTRL_EPOCH, job.epoch);
     Atomics.store(this.ctrl, CTRL_DONE, 0);
     Atomics.add(this.ctrl, CTRL_GENERATION, 1);
     Atomics.notify(this.ctrl, CTRL_GENERATION);

@@ -4,7 +4,9 @@
 // shard's loss rows; Core.lossWeightTotal() is its weight); the caller combines shards.
 
 import { Core } from "../core/core";
-import type { BatchBuffers, TaskBatches } from "../tasks/task";
+import type { CoreShape } from "../core/coreAbi";
+import { ModelSpec, coreShape } from "../model/modelSpec";
+import type { BatchBuffers, Task, TaskBatches } from "../tasks/task";
 
 /** Hidden (and LSTM cell) state of every stream, [layers, batch, hidden]. */
 export interface CarriedState {
@@ -14,6 +16,7 @@ export interface CarriedState {
 
 export interface ShardJob {
   batchIndex: number; // which batch of the epoch (the trainer's `window`, as checkpoints call it)
+  epoch: number; // which epoch (a task may order its batches per epoch)
   dropoutKey: number;
   dropout: number;
 }
@@ -28,6 +31,12 @@ export function dropoutKeyFor(seed: number, step: number): number {
   let x = (Math.imul(seed, 0x9e3779b1) ^ Math.imul(step + 1, 0x85ebca77)) >>> 0;
   x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
   return (x ^ (x >>> 12)) >>> 0;
+}
+
+/** The shape of every core made for `task`'s model of `spec` (the trainer's, its evaluation core, each shard thread's): the spec's, with the task's values head when it has one. */
+export function taskCoreShape(spec: ModelSpec, task: Pick<Task, "coreRegression">): CoreShape {
+  const shape = coreShape(spec);
+  return task.coreRegression ? { ...shape, regression: task.coreRegression } : shape;
 }
 
 /** The core's buffers as a task's batch writes them (views made now: see Core). */
@@ -47,7 +56,7 @@ export function runShard(core: Core, batches: TaskBatches, layers: number, hidde
     if (current.c) core.cellStates(l).set(current.c.subarray(from, to));
   }
   if (batches.stepsOf) core.setSteps(batches.stepsOf(job.batchIndex)); // a batch of short sequences runs only its own steps
-  batches.fillBatch(job.batchIndex, coreBuffers(core), b0, b1);
+  batches.fillBatch(job.batchIndex, coreBuffers(core), b0, b1, job.epoch);
   core.zeroGrads();
   core.setDropoutKey(job.dropoutKey, b0, B);
   let loss = core.forward(true, job.dropout, true);

@@ -3,17 +3,16 @@
 
 import { workerData } from "node:worker_threads";
 import { Core } from "../core/core";
-import { coreShape } from "../model/modelSpec";
-import { CTRL_DONE, CTRL_ERROR, CTRL_BATCH_INDEX, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, ShardWorkerInit } from "./shardPool";
+import { CTRL_DONE, CTRL_EPOCH, CTRL_ERROR, CTRL_BATCH_INDEX, CTRL_GENERATION, CTRL_KEY, CTRL_STOP, ShardWorkerInit } from "./shardPool";
 import { restoreTask } from "../tasks/taskRegistry";
-import { runShard } from "./shardStep";
+import { runShard, taskCoreShape } from "./shardStep";
 import { LOW_PRIORITY_ENV, lowerThisThreadPriority } from "./threadPriority";
 
 const w = workerData as ShardWorkerInit;
 if (process.env[LOW_PRIORITY_ENV]) lowerThisThreadPriority();
-const core = new Core(coreShape(w.spec), "f32", w.variant);
-core.setShape(w.b1 - w.b0, w.window);
 const task = restoreTask(w.task, w.spec);
+const core = new Core(taskCoreShape(w.spec, task), "f32", w.variant);
+core.setShape(w.b1 - w.b0, w.window);
 task.prepareCore?.(core);
 const batches = task.batches(w.data, w.batch, w.window);
 let generation = 0;
@@ -25,7 +24,7 @@ for (;;) {
   try {
     const t0 = performance.now();
     core.params().set(w.params);
-    const job = { batchIndex: Atomics.load(w.ctrl, CTRL_BATCH_INDEX), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, dropout: w.dropout };
+    const job = { batchIndex: Atomics.load(w.ctrl, CTRL_BATCH_INDEX), dropoutKey: Atomics.load(w.ctrl, CTRL_KEY) >>> 0, epoch: Atomics.load(w.ctrl, CTRL_EPOCH), dropout: w.dropout };
     w.losses[w.index] = runShard(core, batches, w.spec.layers, w.spec.hidden, w.b0, w.b1, job, w.current, w.next);
     w.weights[w.index] = core.lossWeightTotal();
     w.grads.set(core.grads());

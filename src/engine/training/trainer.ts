@@ -15,9 +15,9 @@ import { CharVocabulary, TokenIds } from "../model/charVocabulary";
 import { checkMemory, trainingMemory } from "../core/limits";
 import { Model, TrainingState } from "../files/checkpoint";
 import { initialiseParameters } from "../model/initialise";
-import { ModelSpec, coreShape, validateSpec } from "../model/modelSpec";
+import { ModelSpec, validateSpec } from "../model/modelSpec";
 import { ShardPool } from "./shardPool";
-import { CarriedState, carriedState, dropoutKeyFor, runShard } from "./shardStep";
+import { CarriedState, carriedState, dropoutKeyFor, runShard, taskCoreShape } from "./shardStep";
 import { StreamBatches } from "./streamBatches";
 import { CharacterModel } from "../tasks/characterModel";
 import { Evaluation, Task, TaskBatches, isBetter, metricValue } from "../tasks/task";
@@ -126,7 +126,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     this.batches = this.task.batches(trainData, options.batch, options.seq);
     const shards = shardStreams(options.batch, this.threads);
     this.mainShard = shards[0];
-    this.core = new Core(coreShape(spec), "f32", variant);
+    this.core = new Core(taskCoreShape(spec, this.task), "f32", variant);
     this.task.prepareCore?.(this.core);
     this.core.setShape(this.mainShard.b1 - this.mainShard.b0, options.seq);
     this.state = carriedState(spec.layers, options.batch, spec.hidden, cellEntry(spec.cell).cellState, shared);
@@ -178,7 +178,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     const o = this.options;
     const core = this.core;
     const { layers, hidden } = this.spec;
-    const job = { batchIndex: this.window, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
+    const job = { batchIndex: this.window, epoch: this.epoch, dropoutKey: dropoutKeyFor(o.seed, this.step), dropout: o.dropout };
     const t0 = performance.now();
     this.pool?.start(job);
     const { b0, b1 } = this.mainShard;
@@ -255,7 +255,7 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
   /** One validation pass through the task: its evaluation and metrics, and whether its selection metric improved. */
   validate(): ValidationResult | null {
     if (!this.evalCore) {
-      this.evalCore = new Core(coreShape(this.spec), "f32", this.core.variant as KernelVariant);
+      this.evalCore = new Core(taskCoreShape(this.spec, this.task), "f32", this.core.variant as KernelVariant);
       this.task.prepareCore?.(this.evalCore);
     }
     this.evalCore.params().set(this.core.params());

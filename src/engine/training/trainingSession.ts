@@ -85,6 +85,7 @@ export interface ProgressReport {
 export class TrainingSession {
   private nextMilestone = 0; // index into SAMPLE_MILESTONES of the next one to pass
   private lastSampleStep = -1;
+  private lastValidationStep = -1; // the step of the last validation pass this session made
   private lastProgress: { time: number; step: number };
 
   constructor(readonly trainer: Trainer, readonly plan: SessionPlan, private readonly output: SessionOutput,
@@ -140,6 +141,7 @@ export class TrainingSession {
 
   /** A validation pass now; keeps the model when it beat the best so far. */
   validate(): { valLoss: number | null; improved: boolean } {
+    this.lastValidationStep = this.trainer.step;
     const result = this.trainer.validate();
     if (result === null) return { valLoss: null, improved: false };
     if (result.improved) this.output.saveBest?.(this.trainer.snapshot());
@@ -171,16 +173,19 @@ export class TrainingSession {
   }
 
   /**
-   * The end of the session. "done" (the budget is spent): a last validation, a last sample (when
-   * the session samples and this step has none), then the checkpoint. "stopped" (asked to stop
+   * The end of the session. "done" (the budget is spent): a last validation (unless this step has
+   * just had one: the same model, so the same numbers), a last sample (when the session samples
+   * and this step has none), then the checkpoint. "stopped" (asked to stop
    * early: Ctrl-C, SIGTERM, the Stop button): the checkpoint at once, the last validation standing.
    */
   finish(how: "done" | "stopped"): SessionEnd {
     const t0 = performance.now();
     let valLoss = this.trainer.lastValLoss, sample: string | null = null;
     if (how === "done") {
-      const v = this.validate();
-      if (v.valLoss !== null) valLoss = v.valLoss;
+      if (this.lastValidationStep !== this.trainer.step) {
+        const v = this.validate();
+        if (v.valLoss !== null) valLoss = v.valLoss;
+      }
       if (this.plan.sampleEvery > 0 && this.lastSampleStep !== this.trainer.step) sample = this.sample();
     }
     this.trainer.elapsedSeconds += (performance.now() - t0) / 1000;
