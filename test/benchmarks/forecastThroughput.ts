@@ -1,22 +1,23 @@
 // npm run bench -- --only forecast: forecasting training steps per second, LSTM 1×64, lookback 64,
 // batch 64, 3 values per step (a target and two inputs), direct head of 8 steps, mse, Adam, clip 1:
-// the core through the forecasting network (forecast/forecastNetwork.ts, one thread: forecasting
-// training has no shard threads yet) against the same PyTorch model in the same run
-// (torchForecastBaseline.py), torch threads × OpenBLAS threads in {1, 2}².
+// RNN Lab through the one training loop's Trainer and the forecasting task (tasks/forecastTask.ts:
+// its batches, values head and shard threads), on 1 and 2 threads, against the same PyTorch model in
+// the same run (torchForecastBaseline.py), torch threads × OpenBLAS threads in {1, 2}².
 
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { OptimizerCode } from "../../src/engine/core/coreAbi";
-import { ForecastNetwork } from "../../src/engine/forecast/forecastNetwork";
 import type { ForecastSpec } from "../../src/engine/forecast/forecastModel";
-import { initialiseParameters } from "../../src/engine/model/initialise";
+import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import type { ModelSpec } from "../../src/engine/model/modelSpec";
 import { mulberry32 } from "../../src/engine/model/seededRandom";
+import { ForecastBatches, ForecastTask, type ForecastData } from "../../src/engine/tasks/forecastTask";
+import { Trainer } from "../../src/engine/training/trainer";
+import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 
 const HIDDEN = 64, LOOKBACK = 64, BATCH = 64, WIDTH = 3, HORIZON = 8, ROWS = 4000;
 
-function rnnLabStepsPerSecond(seconds: number): number {
+function rnnLabStepsPerSecond(seconds: number, threads: number): number {
   const columns = ["y", "a", "b"];
   const spec: ForecastSpec = {
     targets: ["y"], inputs: ["a", "b"], timeColumn: null, timeKind: "row", calendar: [], fill: "none", lookback: LOOKBACK, horizon: HORIZON,
@@ -24,24 +25,22 @@ function rnnLabStepsPerSecond(seconds: number): number {
     season: 1, arOrder: null, backtest: 1,
   };
   const network: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: HIDDEN, embed: 0, vocabSize: WIDTH, peephole: false, coupled: false, residual: false };
-  const net = new ForecastNetwork(spec, network);
-  initialiseParameters(net.core, network, "scaled", 1, 1);
   const random = mulberry32(1);
   const features = Float64Array.from({ length: ROWS * WIDTH }, () => random() * 2 - 1);
-  const step = (k: number) => {
-    const origins = Array.from({ length: BATCH }, () => LOOKBACK + Math.floor(random() * (ROWS - HORIZON - LOOKBACK)));
-    net.loadTrainingBatch(features, origins);
-    net.core.zeroGrads();
-    net.core.forward(true, 0, true);
-    net.core.backward();
-    net.core.clipGradients(1);
-    net.core.optimizerStep(OptimizerCode.Adam, 3e-3, 0.9, 0.999, 1e-8, 0, k);
-  };
-  for (let k = 1; k <= 3; k++) step(k);
-  let n = 0;
-  const start = performance.now();
-  while (performance.now() - start < seconds * 1000) step(4 + n++);
-  return n / ((performance.now() - start) / 1000);
+  const origins = Array.from({ length: ROWS - HORIZON - LOOKBACK + 1 }, (_, i) => LOOKBACK + i);
+  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: BATCH, seq: LOOKBACK, lr: 3e-3, clip: 1, seed: 1, valFraction: 0 };
+  const trainer = new Trainer<ForecastData, ForecastBatches>(network, new CharVocabulary({ chars: ["0", "1"], unk: -1 }),
+    { train: { features, width: WIDTH, origins, shuffle: 1 }, val: { features, width: WIDTH, origins: [] } },
+    options, { files: [], sha256: "", chars: ROWS, trainChars: ROWS }, null, undefined, threads, new ForecastTask(spec, WIDTH));
+  try {
+    for (let k = 0; k < 3; k++) trainer.trainStep();
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < seconds * 1000) { trainer.trainStep(); n++; }
+    return n / ((performance.now() - start) / 1000);
+  } finally {
+    trainer.dispose();
+  }
 }
 
 function torchStepsPerSecond(seconds: number): { setting: string; rate: number }[] {
@@ -62,15 +61,17 @@ function torchStepsPerSecond(seconds: number): { setting: string; rate: number }
 
 export function forecastBenchmark(seconds: number, rounds: number): void {
   console.log(`\nforecasting training: LSTM 1x${HIDDEN}, lookback ${LOOKBACK}, batch ${BATCH}, ${WIDTH} values per step, direct head ${HORIZON}, mse, Adam (steps/s, best of ${rounds} rounds)`);
-  let ours = 0;
+  const ours = new Map<number, number>([[1, 0], [2, 0]]);
   const torch = new Map<string, number>();
   for (let r = 0; r < rounds; r++) {
-    ours = Math.max(ours, rnnLabStepsPerSecond(seconds));
+    for (const threads of ours.keys()) ours.set(threads, Math.max(ours.get(threads)!, rnnLabStepsPerSecond(seconds, threads)));
     for (const t of torchStepsPerSecond(seconds)) torch.set(t.setting, Math.max(torch.get(t.setting) ?? 0, t.rate));
   }
-  console.log(`  RNN Lab (1 thread)      ${ours.toFixed(1)}`);
-  if (!torch.size) { console.log("  PyTorch: not available (/usr/bin/python3 with torch)"); return; }
-  for (const [setting, rate] of torch) console.log(`  PyTorch ${setting.padEnd(4)} (torch/BLAS threads)  ${rate.toFixed(1)}   RNN Lab / PyTorch ${(ours / rate).toFixed(2)}x`);
-  const best = Math.max(...torch.values());
-  console.log(`  vs PyTorch at its best: ${(ours / best).toFixed(2)}x`);
+  const best = torch.size ? Math.max(...torch.values()) : NaN;
+  const bestSetting = [...torch].find(([, v]) => v === best)?.[0] ?? "–";
+  console.log("\n| | steps/s | vs PyTorch at its best |\n|---|---:|---:|");
+  for (const [threads, rate] of ours) console.log(`| RNN Lab, ${threads} thread${threads > 1 ? "s" : ""} | ${rate.toFixed(1)} | ${torch.size ? `${(rate / best).toFixed(2)}x` : "–"} |`);
+  if (!torch.size) { console.log("PyTorch: not available (/usr/bin/python3 with torch)"); return; }
+  for (const [setting, rate] of torch) console.log(`| PyTorch ${setting} (torch/BLAS threads) | ${rate.toFixed(1)} | ${(rate / best).toFixed(2)}x |`);
+  console.log(`\nRNN Lab at its best (${Math.max(...ours.values()).toFixed(1)} steps/s) vs PyTorch at its best (${bestSetting}): ${(Math.max(...ours.values()) / best).toFixed(2)}x`);
 }
