@@ -135,7 +135,8 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const result = await trainForecasterRun(request, (p) => {
-    if (json) process.stdout.write(JSON.stringify({ type: "progress", step: p.step, steps: p.steps, train_loss: p.trainLoss, val_mae: p.valMae, val_rmse: p.valRmse, baseline_val_mae: p.baselineValMae }) + "\n");
+    if (json) process.stdout.write(JSON.stringify({ type: "progress", step: p.step, steps: p.steps, train_loss: p.trainLoss, val_mae: p.valMae, val_rmse: p.valRmse, baseline_val_mae: p.baselineValMae,
+      val_mase: p.valMase ?? null, baseline_val_mase: p.baselineValMase ?? null, baseline: p.baselineName ?? null }) + "\n");
     else process.stderr.write(`step ${p.step}/${p.steps}  loss ${p.trainLoss.toFixed(4)}${p.valMae === null ? "" : `  validation MAE ${fmt(p.valMae)} (best baseline ${fmt(p.baselineValMae)})`}\n`);
   }, stop.signal, (lines) => {
     if (json) process.stdout.write(JSON.stringify({ type: "data", notes: lines }) + "\n");

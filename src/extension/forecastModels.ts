@@ -29,10 +29,17 @@ export interface ForecastRecord {
   resumedFrom?: string;
   state: "training" | "done" | "failed" | "stopped";
   checkpoint: string;
-  /** every validation: MAE and RMSE in the data's units */
-  validations: { step: number; valMae: number; valRmse: number }[];
+  /** every validation: MAE and RMSE in the data's units, and MASE (absent in records made before it was kept) */
+  validations: { step: number; valMae: number; valRmse: number; valMase?: number }[];
   /** the best baseline's validation MAE: the line to beat */
   baselineValMae: number | null;
+  /** … its MASE, and which baseline it is (absent in older records) */
+  baselineValMase?: number | null;
+  baselineName?: string;
+  /** the task's own result, as a text task's record keeps its best F1: the validation the checkpoint holds (its step, MAE and MASE) */
+  bestStep?: number | null;
+  bestValMae?: number | null;
+  bestValMase?: number | null;
   /** the run's budget in optimizer steps (counting a resumed run's earlier steps) */
   steps?: number;
   /** the steps it trained, when it ended (a stopped run: fewer than steps) */
@@ -46,6 +53,11 @@ export interface ForecastRecord {
 
 /** Every run recorded for `file`'s column `target`, newest first, with the path of its record. */
 export function forecastRecords(file: string, target: string): (ForecastRecord & { path: string })[] {
+  return allForecastRecords().filter((r) => r.data === file && r.target === target);
+}
+
+/** Every forecaster's run recorded under the runs folder, newest first, with the path of its record (a few small JSON files). */
+export function allForecastRecords(): (ForecastRecord & { path: string })[] {
   const root = runsRoot();
   const dir = root && join(root, FORECASTS_FOLDER);
   if (!dir || !existsSync(dir)) return [];
@@ -57,7 +69,7 @@ export function forecastRecords(file: string, target: string): (ForecastRecord &
       try {
         const path = join(dir, sub.name, f);
         const r = JSON.parse(readFileSync(path, "utf8")) as ForecastRecord;
-        if (r.data === file && r.target === target) out.push({ ...r, path });
+        if (typeof r.target === "string" && typeof r.checkpoint === "string" && Array.isArray(r.validations)) out.push({ ...r, path });
       } catch {
         // a record being written, or not ours: skipped
       }

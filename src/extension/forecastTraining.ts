@@ -87,8 +87,13 @@ export class ForecastRun {
   private event(e: TrainingEvent): void {
     if (e.type === "forecastProgress") {
       const p: ForecastTrainProgress = e.progress;
-      this.record.validations.push({ step: p.step, valMae: p.valMae ?? NaN, valRmse: p.valRmse ?? NaN });
+      this.record.validations.push({ step: p.step, valMae: p.valMae ?? NaN, valRmse: p.valRmse ?? NaN, ...(p.valMase !== undefined ? { valMase: p.valMase ?? NaN } : {}) });
       this.record.baselineValMae = p.baselineValMae;
+      if (p.baselineValMase !== undefined) this.record.baselineValMase = p.baselineValMase;
+      if (p.baselineName !== undefined) this.record.baselineName = p.baselineName;
+      // the validation the checkpoint keeps: the lowest MAE so far (one target: keep-best's own choice), a resumed run's earlier ones included
+      const best = this.record.validations.reduce<ForecastRecord["validations"][number] | null>((b, v) => (Number.isFinite(v.valMae) && (b === null || v.valMae < b.valMae) ? v : b), null);
+      if (best) Object.assign(this.record, { bestStep: best.step, bestValMae: best.valMae, bestValMase: best.valMase ?? null });
       this.record.steps = p.steps;
       vscode.window.setStatusBarMessage(vscode.l10n.t("RNN Lab: forecaster step {0}/{1} · validation MAE {2} (best baseline {3})", p.step, p.steps, fmt(p.valMae), fmt(p.baselineValMae)), 10_000);
       this.tell();

@@ -71,7 +71,8 @@ export function isTrainingEvent(m: unknown): m is TrainingEvent {
     case "error": return str(e.message);
     case "forecastProgress": {
       const p = e.progress as Record<string, unknown> | null;
-      return !!p && num(p.step) && num(p.steps) && num(p.baselineValMae) && (p.valMae === null || num(p.valMae)) && (p.valRmse === null || num(p.valRmse));
+      return !!p && num(p.step) && num(p.steps) && num(p.baselineValMae) && (p.valMae === null || num(p.valMae)) && (p.valRmse === null || num(p.valRmse))
+        && (p.valMase === undefined || p.valMase === null || num(p.valMase)) && (p.baselineValMase === undefined || num(p.baselineValMase)) && (p.baselineName === undefined || str(p.baselineName));
     }
     case "forecastDone": return str(e.checkpoint) && num(e.seconds) && num(e.modelMae) && str(e.bestBaseline) && num(e.bestBaselineMae) && num(e.steps) && typeof e.stopped === "boolean";
     case "textTaskStarted": return str(e.description) && num(e.params) && Array.isArray(e.names) && e.names.every(str) && Array.isArray(e.counts) && e.counts.length === e.names.length && e.counts.every(num) && num(e.trainRecords) && num(e.valRecords) && num(e.truncated);

@@ -23,6 +23,7 @@ const SENT_NAMES = [
   // a text task's or forecaster's comparison: its settings and its metrics (compareRunsPanel.ts)
   "task", "data", "directions", "classes", "tags", "lookback", "horizon", "best validation F1", "best validation MAE",
   "validation macro F1", "validation span F1", "validation word F1", "validation accuracy", "validation loss", "validation MAE", "validation RMSE",
+  "best validation MASE", "best baseline's validation MAE", "test MAE", "validation MASE",
 ];
 const placeholders = (s: string) => (s.match(/\{\d+\}/g) ?? []).sort().join(",");
 

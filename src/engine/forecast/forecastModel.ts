@@ -250,6 +250,11 @@ export interface ForecastTrainProgress {
   valRmse: number | null;
   /** the best baseline's validation MAE (first target): the line to beat */
   baselineValMae: number;
+  /** the same scaled by the training span's one-step naive MAE (MASE, Hyndman & Koehler 2006): the model's (when measured) and the best baseline's */
+  valMase?: number | null;
+  baselineValMase?: number;
+  /** which baseline that is (naive, seasonal_naive, mean, ar, tdnn); absent without a validation span */
+  baselineName?: string;
 }
 
 /** Trains a forecaster and writes its checkpoint; progress is called at every validation. */

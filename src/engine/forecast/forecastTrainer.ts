@@ -23,6 +23,7 @@ import { DEFAULT_TRAIN_OPTIONS, type TrainOptions } from "../training/trainOptio
 import { ForecastBatches, ForecastTask, type ForecastData } from "../tasks/forecastTask";
 import { detectSeason } from "./seasonality";
 import { fitBaselines } from "./baselines";
+import { naiveScale } from "./forecastMetrics";
 import { NumericSeries, fitScaling, readNumericSeries, splitByTime } from "./numericSeries";
 import { calendarFeaturesFor, featureMatrix, featureWidth } from "./forecastFeatures";
 import { encodeForecastCheckpoint, quantileLevelsProblem, readForecastCheckpoint, type ForecastTrainingState, type ForecastTrainingSummary } from "./forecastCheckpoint";
@@ -198,11 +199,14 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
   // the line to beat: the best baseline's validation MAE on the first target
   const firstTarget = Float64Array.from({ length: valEnd }, (_, i) => series.values[i * series.columns.length]);
   const baselines = fitBaselines(firstTarget.subarray(0, trainEnd), { season: Math.min(spec.season, trainEnd), arOrder: spec.arOrder ?? undefined });
-  const baselineValMae = valOrigins.length ? Math.min(...Object.values(baselines.forecasters).map((f) => {
+  const baselineMaes = Object.entries(baselines.forecasters).map(([name, f]) => {
     let s = 0;
     for (const o of valOrigins) { const p = f(firstTarget.subarray(0, o), H); for (let h = 0; h < H; h++) s += Math.abs(p[h] - firstTarget[o + h]); }
-    return s / (valOrigins.length * H);
-  })) : NaN;
+    return { name, mae: s / (valOrigins.length * H) };
+  });
+  const bestBaseline = valOrigins.length ? baselineMaes.reduce((a, b) => (b.mae < a.mae ? b : a)) : null;
+  const baselineValMae = bestBaseline?.mae ?? NaN;
+  const maseScale = naiveScale(firstTarget.subarray(0, trainEnd)); // MASE's denominator, from the training span as the evaluation's
 
   const task = new ForecastTask(spec, network.vocabSize);
   const options = trainOptions(L, { batch, lr, seed, dropout });
@@ -221,7 +225,10 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
     let best: Float32Array | null = null, bestStep = from ? from.bestStep ?? start : start;
     if (from?.state) best = from.params; // its best so far, until this run beats it (the trainer kept its best metric)
     const evalEvery = Math.max(1, Math.floor(steps / FORECAST_TRAIN_DEFAULTS.validations));
-    const report = (step: number, valMae: number | null, valRmse: number | null) => progress?.({ step, steps: start + steps, trainLoss: trainer.lastLoss, valMae, valRmse, baselineValMae });
+    const report = (step: number, valMae: number | null, valRmse: number | null) => progress?.({
+      step, steps: start + steps, trainLoss: trainer.lastLoss, valMae, valRmse, baselineValMae,
+      valMase: valMae === null ? null : valMae / maseScale, baselineValMase: baselineValMae / maseScale, ...(bestBaseline ? { baselineName: bestBaseline.name } : {}),
+    });
     let last: Model | null = null;
     const session = new TrainingSession(trainer as unknown as Trainer, { budget: { steps }, evalEvery, sampleEvery: 0, sampleLength: 0, checkpointEvery: 0, tensorNorms: false }, {
       saveCheckpoint: (model) => { last = model; return "memory"; },

@@ -107,13 +107,22 @@ function comparedRecord(path: string): ComparedRun {
   if (typeof raw.target === "string") {
     const r = raw as ForecastRecord, v = r.validations, n = v.length;
     const mae = Float32Array.from(v, (x) => x.valMae);
+    const precise = (x: number | null | undefined) => (typeof x === "number" && Number.isFinite(x) ? x.toPrecision(4) : "—");
+    // the task's own results, as a text task's record gives its best F1: the kept validation's MAE and MASE, the line to beat, and the test span's verdict
+    const bestMae = r.bestValMae ?? (n ? Math.min(...mae) : null);
     const hyper: Record<string, string> = {
       task: vscode.l10n.t("forecaster"), data: `${stem} → ${r.target}`, cell: r.cell.toUpperCase(), lookback: String(r.lookback), horizon: String(r.horizon),
-      steps: String(r.stepsDone ?? r.steps ?? v.at(-1)?.step ?? 0), "best validation MAE": n ? Math.min(...mae).toPrecision(4) : "—",
+      steps: String(r.stepsDone ?? r.steps ?? v.at(-1)?.step ?? 0), "best validation MAE": precise(bestMae), "best validation MASE": precise(r.bestValMase),
+      "best baseline's validation MAE": r.baselineValMae === null || !Number.isFinite(r.baselineValMae) ? "—" : `${precise(r.baselineValMae)}${r.baselineName ? ` (${r.baselineName})` : ""}`,
+      "test MAE": r.modelMae === undefined ? "—" : `${precise(r.modelMae)}${r.bestBaseline ? ` (${r.bestBaseline} ${precise(r.bestBaselineMae)})` : ""}`,
     };
+    const metrics: RunMetric[] = [{ name: "validation MAE", higherIsBetter: false, values: mae }];
+    if (v.some((x) => x.valMase !== undefined)) metrics.push({ name: "validation MASE", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valMase ?? NaN) });
+    metrics.push({ name: "validation RMSE", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valRmse) });
+    // the line to beat, drawn at each validation step so it reads against the model's curve
+    if (r.baselineValMae !== null && Number.isFinite(r.baselineValMae)) metrics.push({ name: "best baseline's validation MAE", higherIsBetter: false, values: new Float32Array(n).fill(r.baselineValMae) });
     return {
-      label: `${stem} · ${r.target} · ${when}`, state, hyper, task: "forecast",
-      metrics: [{ name: "validation MAE", higherIsBetter: false, values: mae }, { name: "validation RMSE", higherIsBetter: false, values: Float32Array.from(v, (x) => x.valRmse) }],
+      label: `${stem} · ${r.target} · ${when}`, state, hyper, task: "forecast", metrics,
       ...noTrainingCurve(), eval: { step: Float64Array.from(v, (x) => x.step), valLoss: nan(n), chars: new Float64Array(n).fill(NaN), seconds: nan(n) },
     };
   }
@@ -142,7 +151,7 @@ function noTrainingCurve(): Pick<ComparedRun, "step" | "chars" | "seconds" | "lo
 
 /** Settings whose values are not all the same (results such as steps and best loss are not settings). */
 export function differingKeys(runs: ComparedRun[]): string[] {
-  const results = new Set(["steps", "best validation", "best validation F1", "best validation MAE"]);
+  const results = new Set(["steps", "best validation", "best validation F1", "best validation MAE", "best validation MASE", "best baseline's validation MAE", "test MAE"]);
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.hyper)))].filter((k) => !results.has(k));
   return runs.length < 2 ? [] : keys.filter((k) => new Set(runs.map((r) => r.hyper[k])).size > 1);
 }

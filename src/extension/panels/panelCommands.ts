@@ -18,7 +18,8 @@ import { CompareRunsPanel } from "./compareRunsPanel";
 import { DashboardPanel, modelDirOfRun } from "./dashboardPanel";
 import { ForecastDashboardPanel } from "./forecastDashboardPanel";
 import { GateHeatmapPanel } from "./gateHeatmapPanel";
-import { firstRecordText, listTextTaskRecords, recordPathOf, textTaskRecordOf } from "../textTaskTraining";
+import { firstRecordText, listTextTaskRecords, recordPathOf, textTaskName, textTaskRecordOf } from "../textTaskTraining";
+import { allForecastRecords } from "../forecastModels";
 import { GenerateTextPanel } from "./generateTextPanel";
 import { GradientCheckPanel } from "./gradientCheckPanel";
 import { GradientFlowPanel } from "./gradientFlowPanel";
@@ -151,6 +152,10 @@ async function pickRuns(many: boolean): Promise<string[] | undefined> {
     label: `${m.manifest?.name ?? basename(m.dir)} · ${r.manifest?.label ?? basename(r.dir)}`,
     description: r.manifest ? [...(r.manifest.tags ?? []).map((t) => `#${t}`), vscode.l10n.t("step {0}", r.manifest.step)].join(" · ") : "", runDir: r.dir,
   })));
+  // classifiers', taggers', segmenters' and forecasters' runs: their records, which Compare Runs reads by their own metrics
+  const when = (iso: string) => new Date(iso).toLocaleString(vscode.env.language, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  if (root) for (const { path, record } of listTextTaskRecords(root)) items.push({ label: `${basename(record.data)} · ${textTaskName(record.task)}`, description: when(record.created), runDir: path });
+  for (const r of allForecastRecords()) items.push({ label: `${basename(r.data)} → ${r.target} · ${vscode.l10n.t("forecaster")}`, description: when(r.created), runDir: r.path });
   // runs of same-named models started in the same second share a label: add the model folder's name
   const shared = new Set(items.map((i) => i.label).filter((l, k, all) => all.indexOf(l) !== k));
   for (const i of items) if (shared.has(i.label)) i.label = `${i.label} (${basename(modelDirOfRun(i.runDir))})`;

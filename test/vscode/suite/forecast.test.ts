@@ -106,6 +106,19 @@ describe("Forecasting a CSV in VS Code", () => {
     assert.equal(d.baselineLine, true);
     assert.equal(d.datasets, 3, "MAE, RMSE and the baseline's line");
     assert.equal(d.resumable, false, "a finished run does not resume");
+    // its record carries the task's own results, and Compare Runs compares it by them (MAE first, the line to beat among them)
+    const record = JSON.parse(readFileSync(run.recordPath, "utf8")) as { bestValMae: number; bestValMase: number; baselineValMae: number; baselineName: string; validations: { valMae: number; valMase: number }[] };
+    const lowest = Math.min(...record.validations.map((v) => v.valMae));
+    assert.equal(record.bestValMae, lowest, "the kept validation is the lowest MAE");
+    assert.ok(record.bestValMase > 0 && Math.abs(record.bestValMase / record.bestValMae - record.validations[0].valMase / record.validations[0].valMae) < 1e-9, "MASE is MAE over one scale");
+    assert.match(record.baselineName, /^(naive|seasonal_naive|mean|ar|tdnn)$/);
+    type ComparePanel = { host: { rendered: Record<string, unknown>; failure: string | null } };
+    const compare = await vscode.commands.executeCommand<ComparePanel>("rnnLab.compareRuns", undefined, undefined, { runDirs: [run.recordPath] });
+    const compared = await until("the comparison to draw", () => (compare.host.rendered.runs === 1 ? compare.host.rendered : undefined), 30_000);
+    assert.equal(compared.metric, "validation MAE");
+    assert.equal(compared.metrics, "validation MAE|validation MASE|validation RMSE|best baseline's validation MAE");
+    assert.equal(compared.best, lowest.toFixed(3));
+    assert.equal(compare.host.failure, null);
   });
 
   it("a quantile forecaster: the panel draws its 80 % band from the outer levels and gives its coverage against that level", async () => {
