@@ -63,6 +63,17 @@ describe("forecasting on the one training loop", () => {
     });
   }
 
+  test("a resume with another --batch goes on from the next epoch's start, with the checkpoint's weights and moments", async () => {
+    const { dir, p } = prepared("direct");
+    const first = await trainPrepared(p.series, p.spec, p.network, { batch: 16, seed: 4, steps: 12 });
+    assert.ok(first.state.progress.window > 0, "stopped inside an epoch");
+    const file = join(dir, "b16.safetensors");
+    writeFileSync(file, encodeForecastCheckpoint({ network: p.network, spec: p.spec, params: first.params, training: first.summary, state: first.state }));
+    const resumed = await trainPrepared(p.series, p.spec, p.network, { batch: 8, seed: 4, steps: 3 }, undefined, undefined, resumePoint(file, p));
+    assert.equal(resumed.summary.steps, 15);
+    assert.deepEqual([resumed.state.progress.epoch, resumed.state.progress.window], [first.state.progress.epoch + 1, 3]);
+  });
+
   test("two threads: a fixed count repeats bit for bit, and equals one thread up to float summation order", async () => {
     const { p } = prepared("direct");
     const settings = { batch: 16, lr: 3e-3, seed: 2, steps: 25 };

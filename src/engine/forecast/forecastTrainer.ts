@@ -212,10 +212,12 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
   const options = trainOptions(L, { batch, lr, seed, dropout });
   const width = network.vocabSize;
   const corpus = { files: [series.file], sha256: createHash("sha256").update(new Uint8Array(series.values.buffer, series.values.byteOffset, series.values.byteLength)).digest("hex"), chars: valEnd, trainChars: trainEnd };
+  // another --batch cuts the epoch differently: the run goes on from the next epoch's start (weights and moments as they were)
+  const position = from?.state && from.state.progress.options.batch !== batch ? { ...from.state.progress, epoch: from.state.progress.epoch + 1, window: 0 } : from?.state?.progress;
   const resumeFrom: Model | null = from ? {
     spec: network, vocab: NO_VOCABULARY, task: task.checkpoint(), params: from.state?.params ?? from.params,
     // the hidden state is never carried from one window to the next: zeros, sized for this run's batch
-    training: from.state ? { ...from.state.progress, options, moment1: from.state.moment1, moment2: from.state.moment2, hidden: new Float32Array(network.layers * batch * network.hidden), cell: null } : null,
+    training: from.state && position ? { ...position, options, moment1: from.state.moment1, moment2: from.state.moment2, hidden: new Float32Array(network.layers * batch * network.hidden), cell: null } : null,
   } : null;
   const trainer = new Trainer<ForecastData, ForecastBatches>(network, NO_VOCABULARY,
     { train: { features, width, origins: trainOrigins, shuffle: seed }, val: { features, width, origins: valOrigins } },
