@@ -83,11 +83,11 @@ export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: 
     const row = b * H;
     let j = 0;
     if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && (rho == 0 || rowed)) {
-      const fixed = f32x4.splat(<f32>alphaFixed);
+      const fixed = f32x4.splat(<f32>alphaFixed), zero = f32x4.splat(0);
       for (; j + 4 <= H; j += 4) {
         const al = rowed ? v128.load(at(alphaRow, j)) : fixed;
         const a = v128.load(at(G, row + j));
-        const yj = relu ? f32x4.max(a, f32x4.splat(0)) : tanhSimd(a);
+        const yj = relu ? f32x4.pmax(zero, a) : tanhSimd(a); // pmax(0, a) = 0 < a ? a : 0, the scalar ReLU's choice
         const hp = v128.load(at(hPrev, row + j));
         v128.store(at(y, row + j), yj);
         v128.store(at(h, row + j), f32x4.add(hp, f32x4.mul(al, f32x4.sub(yj, hp))));
