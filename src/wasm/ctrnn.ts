@@ -27,20 +27,46 @@ export const CTRNN_TAU = 1;
   return (x > 0 ? x : <real>0) + logr(<real>1 + expr(-abs<real>(x)));
 }
 
-// A learned τ's α and ∂α/∂ρ per unit, computed once per step (H softplus, not B·H) for hidden sizes
-// up to the engine's limit; a larger H (never configured by the engine) takes the per-element path.
+// A learned τ's α and ∂α/∂ρ per unit, for hidden sizes up to the engine's limit; a larger H (never
+// configured by the engine) takes the per-element path. ρ changes only at the optimiser's update, so
+// the rows are computed once per layer and pass (H softplus, not T·H): a step whose ρ, H and Δt are
+// bit for bit those the rows were made from reuses them. A bitwise comparison (not a version count)
+// keeps this right whatever wrote ρ: the optimiser, a loaded model, another layer's ρ.
 const MAX_ROW = 4096;
 const alphaRow = memory.data(MAX_ROW * 8, 16);
 const slopeRow = memory.data(MAX_ROW * 8, 16);
+const rhoSeen = memory.data(MAX_ROW * 8, 16); // the ρ [H] the rows were made from
+let seenH: i32 = -1;     // H of rhoSeen; −1: no rows yet
+let seenDt: real = 0;
+let slopeMade = false;  // slopeRow also matches rhoSeen (forward fills only alphaRow)
 
-/** Fills alphaRow (and, for backward, slopeRow = ∂α/∂ρ = −Δt/τ² · σ(ρ)) from ρ [H]. */
+/** ρ [H] equals rhoSeen bit for bit. */
+function sameRho(rho: usize, H: i32): bool {
+  const bytes = <usize>H << alignof<real>();
+  let k: usize = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; k + 16 <= bytes; k += 16) {
+      if (v128.any_true(v128.xor(v128.load(rho + k), v128.load(rhoSeen + k)))) return false;
+    }
+  }
+  for (; k < bytes; k += 4) if (load<u32>(rho + k) != load<u32>(rhoSeen + k)) return false;
+  return true;
+}
+
+/** Makes alphaRow (and, for backward, slopeRow = ∂α/∂ρ = −Δt/τ² · σ(ρ)) hold the rows of ρ [H]. */
 function fillLeakRows(rho: usize, H: i32, dt: real, withSlope: bool): void {
+  const fresh = seenH == H && seenDt == dt && sameRho(rho, H);
+  if (fresh && (slopeMade || !withSlope)) return;
   for (let j = 0; j < H; j++) {
     const r = load<real>(at(rho, j));
     const t = dt + softplus(r);
     store<real>(at(alphaRow, j), dt / t);
     if (withSlope) store<real>(at(slopeRow, j), -dt / (t * t) * sigmoid(r));
   }
+  memory.copy(rhoSeen, rho, <usize>H << alignof<real>());
+  seenH = H;
+  seenDt = dt;
+  slopeMade = withSlope;
 }
 
 /** α of unit j: Δt/τ fixed (rho = 0) or Δt/(Δt + softplus(ρ_j)). */
@@ -57,11 +83,11 @@ export function ctrnnForwardStep(G: usize, y: usize, hPrev: usize, h: usize, B: 
     const row = b * H;
     let j = 0;
     if (sizeof<real>() == 4 && ASC_FEATURE_SIMD && (rho == 0 || rowed)) {
-      const fixed = f32x4.splat(<f32>alphaFixed);
+      const fixed = f32x4.splat(<f32>alphaFixed), zero = f32x4.splat(0);
       for (; j + 4 <= H; j += 4) {
         const al = rowed ? v128.load(at(alphaRow, j)) : fixed;
         const a = v128.load(at(G, row + j));
-        const yj = relu ? f32x4.max(a, f32x4.splat(0)) : tanhSimd(a);
+        const yj = relu ? f32x4.pmax(zero, a) : tanhSimd(a); // pmax(0, a) = 0 < a ? a : 0, the scalar ReLU's choice
         const hp = v128.load(at(hPrev, row + j));
         v128.store(at(y, row + j), yj);
         v128.store(at(h, row + j), f32x4.add(hp, f32x4.mul(al, f32x4.sub(yj, hp))));

@@ -32,8 +32,10 @@ export function minLstmCoefficients(G: usize, a: usize, b: usize, q: usize, R: i
     if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
       const one = f32x4.splat(1), two = f32x4.splat(2), cap = f32x4.splat(MAX_EXPONENT);
       for (; j + 4 <= H; j += 4) {
-        const u = expSimd(f32x4.min(f32x4.neg(v128.load(at(g, j))), cap));
-        const v = expSimd(f32x4.min(f32x4.neg(v128.load(at(g, H + j))), cap));
+        // pmin(x, cap) = cap < x ? cap : x: one instruction on x64 (f32x4.min's NaN and −0 rules cost
+        // several), and the scalar min's result for every x, NaN included
+        const u = expSimd(f32x4.pmin(f32x4.neg(v128.load(at(g, j))), cap));
+        const v = expSimd(f32x4.pmin(f32x4.neg(v128.load(at(g, H + j))), cap));
         const inv = f32x4.div(one, f32x4.add(two, f32x4.add(u, v)));
         const fn = f32x4.mul(f32x4.add(one, v), inv), inn = f32x4.mul(f32x4.add(one, u), inv);
         v128.store(at(b, row + j), f32x4.mul(inn, v128.load(at(g, 2 * H + j))));

@@ -114,6 +114,37 @@ describe("what the CTRNN's options mean", () => {
       assert.ok(Math.abs(leak[t * spec.hidden + j] - expected) < 1e-6, `α at step ${t}, unit ${j}: ${leak[t * spec.hidden + j]} vs ${expected}`);
     }
   });
+  test("a ρ written between passes is the one the next pass uses (the core keeps α rows across steps)", () => {
+    // The core computes α and ∂α/∂ρ once per layer and pass and reuses them while ρ is unchanged: a
+    // core that has run with one ρ and then gets another must give what a fresh core gives with it.
+    const spec: ModelSpec = { ...BASE, vocabSize: 5, hidden: 9, learnTau: true, tau: 3, layers: 2 };
+    const run = (core: Core) => {
+      core.setShape(2, 4);
+      core.inputs().set([1, 2, 3, 4, 0, 1, 2, 3]);
+      core.targets().set([2, 3, 4, 0, 1, 2, 3, 4]);
+      core.resetState();
+      core.zeroGrads();
+      const loss = core.forward(true, 0, true);
+      core.backward();
+      return { loss, grads: Array.from(core.grads()) };
+    };
+    for (const [precision, variant] of [["f64", undefined], ...KERNEL_VARIANTS.map((v) => ["f32", v])] as const) {
+      const used = new Core(coreShape(spec), precision, variant);
+      initialiseParameters(used, spec, "scaled", 1, 4);
+      const before = run(used);
+      const changed = Float64Array.from(used.params());
+      for (const slot of used.tensors.filter((s) => s.kind === tensorTable(spec).find((t) => torchName(t) === "rnn.tau_rho_l0")!.kind)) {
+        for (let j = 0; j < slot.rows * slot.cols; j++) changed[slot.offset + j] += 0.75 + 0.1 * j; // every unit of both layers
+      }
+      used.params().set(changed);
+      const fresh = new Core(coreShape(spec), precision, variant);
+      fresh.params().set(changed);
+      const after = run(used), expected = run(fresh);
+      assert.notEqual(after.loss, before.loss, `${precision} ${variant}: ρ matters`);
+      assert.equal(after.loss, expected.loss, `${precision} ${variant}: the loss with the new ρ`);
+      assert.deepEqual(after.grads, expected.grads, `${precision} ${variant}: the gradients with the new ρ`);
+    }
+  });
   test("a fixed τ's α is the same constant in every unit", () => {
     const spec: ModelSpec = { ...BASE, vocabSize: 3, tau: 8 };
     const core = new Core(coreShape(spec));
