@@ -102,3 +102,28 @@ export function benchGemmSetup(M: i32, P: i32, N: i32): void {
 export function benchGemmRun(M: i32, P: i32, N: i32, reps: i32): void {
   for (let r = 0; r < reps; r++) gemmPacked(benchA, P, 1, benchB, benchC, M, P, N, false);
 }
+
+// ---- nonlinearity check (test/unit/nonlinearities.test.ts): the cells' e^x, σ, tanh on a buffer of its own ----
+import { expSimd, expr, sigmoid, sigmoidSimd, tanhSimd, tanhr } from "./mathx";
+
+export const NONLINEARITY_EXP = 0;
+export const NONLINEARITY_SIGMOID = 1;
+export const NONLINEARITY_TANH = 2;
+
+/** n reals, zeroed; the caller writes inputs there and nonlinearityInPlace overwrites them. */
+export function nonlinearityBuffer(n: i32): usize { return allocReal(n); }
+
+/** Applies one function in place as the cells do: f32x4 on groups of 4 where the build has SIMD, the scalar form on the rest. */
+export function nonlinearityInPlace(kind: i32, p: usize, n: i32): void {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    for (; k + 4 <= n; k += 4) {
+      const x = v128.load(at(p, k));
+      v128.store(at(p, k), kind == NONLINEARITY_EXP ? expSimd(x) : kind == NONLINEARITY_SIGMOID ? sigmoidSimd(x) : tanhSimd(x));
+    }
+  }
+  for (; k < n; k++) {
+    const x = load<real>(at(p, k));
+    store<real>(at(p, k), kind == NONLINEARITY_EXP ? expr(x) : kind == NONLINEARITY_SIGMOID ? sigmoid(x) : tanhr(x));
+  }
+}

@@ -91,8 +91,36 @@ export function lstmBackwardStep(G: usize, cPrev: usize, tanhC: usize, dh: usize
     const row = b * H;
     let j = 0;
     if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
-      // Without peepholes (their gradients sum over the batch; the scalar loop below does them).
-      if (pI == 0 && pO == 0) {
+      if (pI != 0 && pO != 0) {
+        // With peepholes (the cell table gives all three or none): the same expressions in the same
+        // order as the scalar loop, lane by lane; the peepholes' gradients are sums over the batch,
+        // one row b at a time, so each lane j adds in the scalar loop's order.
+        const one = f32x4.splat(1), zero = f32x4.splat(0);
+        for (; j + 4 <= H; j += 4) {
+          const i = v128.load(at(g, j)), f = v128.load(at(g, H + j));
+          const gg = v128.load(at(g, 2 * H + j)), o = v128.load(at(g, 3 * H + j));
+          const tc = v128.load(at(tanhC, row + j)), cp = v128.load(at(cPrev, row + j));
+          const dhj = v128.load(at(dh, row + j));
+          const doPre = f32x4.mul(f32x4.mul(f32x4.mul(dhj, tc), o), f32x4.sub(one, o));
+          let dcj = f32x4.add(v128.load(at(dc, row + j)), f32x4.mul(f32x4.mul(dhj, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+          dcj = f32x4.add(dcj, f32x4.mul(doPre, v128.load(at(pO, j))));
+          const cc = f32x4.add(f32x4.mul(f, cp), f32x4.mul(i, gg)); // c_t, as the forward step formed it
+          v128.store(at(gPO, j), f32x4.add(v128.load(at(gPO, j)), f32x4.mul(doPre, cc)));
+          const dgPre = f32x4.mul(f32x4.mul(dcj, i), f32x4.sub(one, f32x4.mul(gg, gg)));
+          const diPre = coupled
+            ? f32x4.mul(f32x4.mul(f32x4.mul(dcj, f32x4.sub(gg, cp)), i), f32x4.sub(one, i))
+            : f32x4.mul(f32x4.mul(f32x4.mul(dcj, gg), i), f32x4.sub(one, i));
+          const dfPre = coupled ? zero : f32x4.mul(f32x4.mul(f32x4.mul(dcj, cp), f), f32x4.sub(one, f));
+          const dcPrev = f32x4.add(f32x4.mul(dcj, f), f32x4.add(f32x4.mul(diPre, v128.load(at(pI, j))), f32x4.mul(dfPre, v128.load(at(pF, j)))));
+          v128.store(at(gPI, j), f32x4.add(v128.load(at(gPI, j)), f32x4.mul(diPre, cp)));
+          v128.store(at(gPF, j), f32x4.add(v128.load(at(gPF, j)), f32x4.mul(dfPre, cp)));
+          v128.store(at(d, j), diPre);
+          v128.store(at(d, H + j), dfPre);
+          v128.store(at(d, 2 * H + j), dgPre);
+          v128.store(at(d, 3 * H + j), doPre);
+          v128.store(at(dc, row + j), dcPrev);
+        }
+      } else if (pI == 0 && pO == 0) {
         const one = f32x4.splat(1), zero = f32x4.splat(0);
         for (; j + 4 <= H; j += 4) {
           const i = v128.load(at(g, j)), f = v128.load(at(g, H + j));

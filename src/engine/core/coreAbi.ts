@@ -228,4 +228,10 @@ export interface CoreExports {
   directionCount(): number;
   /** The SequencePool in use. */
   sequenceHead(): number;
+
+  // ---- nonlinearity check (index.ts; test/unit/nonlinearities.test.ts): a buffer of its own
+  /** n zeroed reals; returns their address. */
+  nonlinearityBuffer(n: number): number;
+  /** kind 0 e^x, 1 σ, 2 tanh, applied in place to n reals at p as the cells apply them. */
+  nonlinearityInPlace(kind: number, p: number, n: number): void;
 }
