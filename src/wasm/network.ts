@@ -188,6 +188,7 @@ let embedded: usize = 0;                        // [T·B, E] gathered embedding 
 let dEmbedded: usize = 0;                       // [T·B, E]
 let logits: usize = 0, dLogits: usize = 0;      // [T·B, O]
 let headWP: usize = 0;                          // head weight packed
+let slabT: usize = 0;                           // [weightGradientWidth(), SLAB_T_STRIDE] a KC-row slab of a weight gradient's A, transposed
 let headColumn: usize = 0;                      // [D·H] one column of the head's weight or of its gradient (headTail)
 let gemmScratch: usize = 0;                     // packing space for products with a changing B
 let weightsFrozen = false;                      // the engine promised not to change the parameters …
@@ -365,6 +366,7 @@ export function setShape(batch: i32, steps: i32): void {
   dhNext = allocReal(B * H);
   hhScratch = allocReal(B * GH);
   biasSums = allocReal(2 * GH);
+  slabT = allocReal(weightGradientWidth() * SLAB_T_STRIDE);
   gradFlow = allocReal(L * D * Tmax);
   pooled = allocReal(B * top);
   dPooled = allocReal(B * top);
@@ -838,9 +840,9 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, F, true, gemmScratch, GH, GH);
     gemm(at(aux, productSource * auxStride), 1, H, at(dGhh, F), at(grad(uf(u, F_WHH)), F), H, R, H, true, gemmScratch, GH, GH);
   } else if (sharedSlabs) {
-    weightGradientPair(prevStates, H, grad(uf(u, F_WHH)), input, inWidth(l), grad(uf(u, F_WIH)), dG, R, GH);
+    weightGradients(prevStates, H, grad(uf(u, F_WHH)), input, inWidth(l), grad(uf(u, F_WIH)), dG, R, GH);
   } else if (recurrentProducts > 0) {
-    gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+    weightGradients(prevStates, H, grad(uf(u, F_WHH)), 0, 0, 0, dGhh, R, GH);
   }
   if (stepBiasSums) {
     addInto(grad(uf(u, F_BIH)), biasSums, GH);
@@ -872,24 +874,74 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     return;
   }
   const In = inWidth(l);
-  if (!sharedSlabs) gemm(input, 1, In, dG, grad(uf(u, F_WIH)), In, R, GH, true, gemmScratch);
+  if (!sharedSlabs) weightGradients(input, In, grad(uf(u, F_WIH)), 0, 0, 0, dG, R, GH);
   if (l == 0 && denseInput()) return; // the data needs no gradient
   const dInput = l == 0 ? dEmbedded : lf(l - 1, F_DY);
   gemmTransposedB(dG, GH, 1, param(uf(u, F_WIH)), dInput, R, GH, In, d > 0, gemmScratch);
 }
 
+// Row stride of slabT: KC plus 4, so its rows are not a power of two apart (they would share cache sets).
+const SLAB_T_STRIDE = KC + 4;
+
+/** The widest A of a weight gradient: H, or a dense layer input's width. */
+function weightGradientWidth(): i32 {
+  let m = H;
+  for (let l = 0; l < L; l++) m = max(m, inWidth(l) * (l > 0 || E > 0 || denseInput() ? 1 : 0));
+  return m;
+}
+
 /**
- * C1 += A1ᵀ·G and C2 += A2ᵀ·G for A_k [R, m_k] and G [R, N] row-major (C_k [m_k, N]): the two
- * weight gradients of a layer with a dense input (W_hh's from the previous states, W_ih's from the
- * input). gemm() would pack each KC-row slab of G once per product; here it is packed once for both.
- * Each product sees exactly the slabs, in the order, that gemm() gives it, so the sums are the same.
+ * C1 += A1ᵀ·G, and C2 += A2ᵀ·G when a2 != 0, for A_k [R, m_k] and G [R, N] row-major (C_k [m_k, N]):
+ * a layer's weight gradients over every row of the window (W_hh's from the previous states, W_ih's
+ * from a dense input). Slab by slab of KC rows, as gemm() runs them: G's slab is packed once for
+ * both products, and each A's slab is transposed into slabT [m, KC] first, so the kernel reads A
+ * along its rows (the form of every other product) instead of down its columns, rows m floats
+ * apart (a power of two for H = 128, 256, 512: those reads fell into a few cache sets). The sums
+ * run over the same rows in the same order as gemm()'s, so the results are the same.
  */
-function weightGradientPair(a1: usize, m1: i32, c1: usize, a2: usize, m2: i32, c2: usize, G: usize, R: i32, N: i32): void {
+function weightGradients(a1: usize, m1: i32, c1: usize, a2: usize, m2: i32, c2: usize, G: usize, R: i32, N: i32): void {
   for (let p0 = 0; p0 < R; p0 += KC) {
     const kc = min(KC, R - p0);
     packPanels(at(G, p0 * N), N, kc, N, gemmScratch);
-    gemmPacked(at(a1, p0 * m1), 1, m1, gemmScratch, c1, m1, kc, N, true);
-    gemmPacked(at(a2, p0 * m2), 1, m2, gemmScratch, c2, m2, kc, N, true);
+    transposeSlab(at(a1, p0 * m1), m1, kc);
+    gemmPacked(slabT, SLAB_T_STRIDE, 1, gemmScratch, c1, m1, kc, N, true);
+    if (a2 != 0) {
+      transposeSlab(at(a2, p0 * m2), m2, kc);
+      gemmPacked(slabT, SLAB_T_STRIDE, 1, gemmScratch, c2, m2, kc, N, true);
+    }
+  }
+}
+
+/** slabT[i, r] ← A[r, i] for A [rows, m] row-major; slabT's rows SLAB_T_STRIDE apart. */
+function transposeSlab(A: usize, m: i32, rows: i32): void {
+  let r = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    // 4×4 blocks: four rows' vectors in, four columns' vectors out (moves only, so the same values)
+    const rowB = <usize>m << 2, outB = <usize>SLAB_T_STRIDE << 2;
+    for (; r + 4 <= rows; r += 4) {
+      const s0 = at(A, r * m), s1 = s0 + rowB, s2 = s1 + rowB, s3 = s2 + rowB;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const o = <usize>i << 2;
+        const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o), x2 = v128.load(s2 + o), x3 = v128.load(s3 + o);
+        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+        const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+        const d = at(slabT, i * SLAB_T_STRIDE + r);
+        v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+        v128.store(d + outB, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+        v128.store(d + 2 * outB, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+        v128.store(d + 3 * outB, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+      }
+      for (; i < m; i++) {
+        const d = at(slabT, i * SLAB_T_STRIDE + r), o = <usize>i << 2;
+        store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
+        store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const src = at(A, r * m);
+    for (let i = 0; i < m; i++) store<real>(at(slabT, i * SLAB_T_STRIDE + r), load<real>(at(src, i)));
   }
 }
 

@@ -80,6 +80,9 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, W)))); // gemm scratch
   real(S * B * H); real(S * B * H); real(B * H); real(B * GH); // dState, dState held, dhNext, hhScratch
   real(2 * GH); // bias-gradient sums (and b_ih + b_hh for a one-hot input)
+  let widestA = H; // a weight gradient's A slab, transposed: [max(H, a dense layer input's width), KC + 4]
+  for (let l = 0; l < L; l++) if (l > 0 || E > 0) widestA = Math.max(widestA, inWidth(l));
+  real(widestA * (KC + 4));
   real(L * D * T); // gradient-flow record
   real(B * W); real(B * W); int(B * W); int(B); real(B); // pooled head: input, its gradient, arg max, classes, stream weights
   if (E === 0) real(R); // one-hot input gradient
