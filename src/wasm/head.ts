@@ -35,9 +35,16 @@ export function softmaxCrossEntropy(logits: usize, targets: usize, weights: usiz
     }
     const scale = <real>(<f64>w / denominator);
     let mx = load<real>(row);
-    for (let j = 1; j < V; j++) mx = max<real>(mx, load<real>(at(row, j)));
+    let j = 1;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      // four lanes of running maxima (max is exact and order-free: the same value as the scalar loop)
+      let m4 = f32x4.splat(<f32>mx);
+      for (; j + 4 <= V; j += 4) m4 = f32x4.max(m4, v128.load(at(row, j)));
+      mx = <real>max<f32>(max<f32>(f32x4.extract_lane(m4, 0), f32x4.extract_lane(m4, 1)), max<f32>(f32x4.extract_lane(m4, 2), f32x4.extract_lane(m4, 3)));
+    }
+    for (; j < V; j++) mx = max<real>(mx, load<real>(at(row, j)));
     let sum: f64 = 0;
-    let j = 0;
+    j = 0;
     if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
       const m = f32x4.splat(<f32>mx);
       let acc = f32x4.splat(0);
@@ -57,7 +64,12 @@ export function softmaxCrossEntropy(logits: usize, targets: usize, weights: usiz
     const logSum = Math.log(sum);
     total += <f64>w * (logSum - <f64>(load<real>(at(row, y)) - mx));
     const inv = <real>(1.0 / sum) * scale;
-    for (let j = 0; j < V; j++) store<real>(at(drow, j), load<real>(at(drow, j)) * inv);
+    j = 0;
+    if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+      const inv4 = f32x4.splat(<f32>inv);
+      for (; j + 4 <= V; j += 4) v128.store(at(drow, j), f32x4.mul(v128.load(at(drow, j)), inv4));
+    }
+    for (; j < V; j++) store<real>(at(drow, j), load<real>(at(drow, j)) * inv);
     store<real>(at(drow, y), load<real>(at(drow, y)) - scale);
   }
   return total / denominator;

@@ -56,11 +56,11 @@ import {
 import { CD_LINEAR_RECURRENCE, batchNorm, cellLinearCoefficients, cellLinearGradients } from "./cells";
 import { allocateNormStats, clearNormStats, setNormPass, setNormStep } from "./batchNorm";
 import { SOLVE_SCAN, SOLVE_SEQUENTIAL, affineRow, solveLinear } from "./linearScan";
-import { KC, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
+import { KC, PANEL, addColumnSums, fillRows, gemm, gemmPacked, gemmTransposedB, packPanels, packPanelsTransposed, packedSize, paddedWidth } from "./gemm";
 import { lastWeightTotal, softmaxCrossEntropy } from "./head";
 import { LOSS_CROSS_ENTROPY, LOSS_GAUSSIAN, LOSS_QUANTILE, MAX_QUANTILES, lastRegressionWeightTotal, regressionLoss } from "./regression";
 import { hashUniform } from "./rng";
-import { addInto, addTo, mulInto, sumSquares } from "./vec";
+import { addInto, addScaled, addTo, dot, mulInto, sumSquares } from "./vec";
 
 export { CELL_MINGRU, CELL_MINLSTM } from "./cells";
 export { CELL_GRU, CELL_LSTM, CELL_RNN_RELU, CELL_RNN_TANH, FLAG_COUPLED, FLAG_LAYER_NORM, FLAG_PEEPHOLE, FLAG_RESET_BEFORE, T_PEEP_F, T_PEEP_I, T_PEEP_O } from "./cells";
@@ -188,6 +188,8 @@ let embedded: usize = 0;                        // [T·B, E] gathered embedding 
 let dEmbedded: usize = 0;                       // [T·B, E]
 let logits: usize = 0, dLogits: usize = 0;      // [T·B, O]
 let headWP: usize = 0;                          // head weight packed
+let slabT: usize = 0;                           // [weightGradientWidth(), SLAB_T_STRIDE] a KC-row slab of a weight gradient's A, transposed
+let headColumn: usize = 0;                      // [D·H] one column of the head's weight or of its gradient (headTail)
 let gemmScratch: usize = 0;                     // packing space for products with a changing B
 let weightsFrozen = false;                      // the engine promised not to change the parameters …
 let packedFresh = false;                        // … and the packed copies were made after it did
@@ -195,6 +197,7 @@ let stateStride = 0, auxStride = 0;             // elements between state slots,
 let dState: usize = 0;                          // [S, B, H] ∂L/∂state_t in backward (slot 0 = dh)
 let dStateHeld: usize = 0;                      // [S, B, H] rows of held streams, saved across a step
 let dhNext: usize = 0, hhScratch: usize = 0;    // [B, H] ∂L/∂h_{t−1}; [B, GH] separate recurrent product
+let biasSums: usize = 0;                        // [2, GH] backward: column sums of dG and dGhh (the bias gradients); forward: b_ih + b_hh
 let gradFlow: usize = 0;                        // f32-or-f64 [L, Tmax]: ‖∂L/∂h_t‖ per layer and step
 let scanScratch: usize = 0;                     // [2, B, H] the linear scan's running products
 let sampleProbs: usize = 0, sampleOrder: usize = 0;
@@ -351,6 +354,7 @@ export function setShape(batch: i32, steps: i32): void {
   dLogits = allocReal(R * O);
   const top = outWidth(L - 1);
   headWP = allocReal(packedSize(top, O));
+  headColumn = allocReal(top);
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = max(maxIn, inWidth(l));
   gemmScratch = allocReal(max(KC * paddedWidth(max(GH, O)), max(packedSize(GH, maxIn), packedSize(O, top))));
@@ -361,6 +365,8 @@ export function setShape(batch: i32, steps: i32): void {
   dStateHeld = allocReal(S * B * H);
   dhNext = allocReal(B * H);
   hhScratch = allocReal(B * GH);
+  biasSums = allocReal(2 * GH);
+  slabT = allocReal(weightGradientWidth() * SLAB_T_STRIDE);
   gradFlow = allocReal(L * D * Tmax);
   pooled = allocReal(B * top);
   dPooled = allocReal(B * top);
@@ -472,8 +478,7 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
   if (pool != POOL_STEPS) {
     const W = outWidth(L - 1);
     poolForward();
-    fillRows(logits, B, O, param(headBOff), 0);
-    gemmPacked(pooled, W, 1, headWP, logits, B, W, O, true);
+    headForward(pooled, B);
     if (!withLoss) return 0;
     // a stream of length 0 (a batch's unused slot) carries no loss, as rows past a length do
     let weights = streamWeights;
@@ -483,11 +488,41 @@ export function forward(training: bool, dropout: f64, withLoss: bool): f64 {
     }
     return softmaxCrossEntropy(logits, classTargets, weights, dLogits, B, O);
   }
-  fillRows(logits, R, O, param(headBOff), 0);
-  gemmPacked(lf(L - 1, F_Y), outWidth(L - 1), 1, headWP, logits, R, outWidth(L - 1), O, true);
+  headForward(lf(L - 1, F_Y), R);
   if (!withLoss) return 0;
   if (denseInput()) return regressionLoss(lossKind, logits, realTargets, lossRowWeights(), dLogits, R, O, K);
   return softmaxCrossEntropy(logits, targets, lossRowWeights(), dLogits, R, O);
+}
+
+// The head's last O mod PANEL columns, when there are only a few (a character vocabulary of 65: one):
+// the kernel computes a partial panel as a whole 16-column tile (gemm.ts edgeTile), so one column
+// would cost as much as sixteen. They are dot products here instead, the other columns the kernel's.
+const HEAD_TAIL_MAX = 3;
+@inline function headTail(): i32 { const t = O % PANEL; return t <= HEAD_TAIL_MAX ? t : 0; }
+
+/** logits [rows, O] ← b + Y·W for the head's input Y [rows, D·H]. */
+function headForward(Y: usize, rows: i32): void {
+  const W = outWidth(L - 1), tail = headTail(), full = O - tail, w = param(headWOff);
+  fillRows(logits, rows, O, param(headBOff), 0);
+  if (full > 0) gemmPacked(Y, W, 1, headWP, logits, rows, W, full, true, O);
+  for (let j = full; j < O; j++) {
+    for (let p = 0; p < W; p++) store<real>(at(headColumn, p), load<real>(at(w, p * O + j)));
+    for (let r = 0; r < rows; r++) {
+      const c = at(logits, r * O + j);
+      store<real>(c, load<real>(c) + dot(at(Y, r * W), headColumn, W));
+    }
+  }
+}
+
+/** ∂L/∂W_head += Yᵀ·dLogits for the head's input Y [rows, D·H]. */
+function headWeightGradient(Y: usize, rows: i32): void {
+  const W = outWidth(L - 1), tail = headTail(), full = O - tail, g = grad(headWOff);
+  if (full > 0) gemm(Y, 1, W, dLogits, g, W, rows, full, true, gemmScratch, O, O);
+  for (let j = full; j < O; j++) {
+    memory.fill(headColumn, 0, <usize>W << alignof<real>());
+    for (let r = 0; r < rows; r++) addScaled(headColumn, at(Y, r * W), load<real>(at(dLogits, r * O + j)), W);
+    for (let p = 0; p < W; p++) store<real>(at(g, p * O + j), load<real>(at(g, p * O + j)) + load<real>(at(headColumn, p)));
+  }
 }
 
 /** Layer l's input [T·B, In] as its directions use it (dropout applied); 0 = one-hot ids (layer 0, E = 0). */
@@ -542,17 +577,23 @@ function directionForward(l: i32, d: i32, input: usize): void {
   // a separate product keeps b_hh with it (GRU: inside r ∘ (W_hn h + b_hn)); a cell without W_hh has no b_hh
   const foldBiases = !separateRecurrent && recurrentProducts > 0;
   if (input == 0) {
-    // one-hot input: x·W_ih is row x of W_ih
+    // one-hot input: x·W_ih is row x of W_ih. Both biases are added as one row b_ih + b_hh (made
+    // once here, as fillRows does for a dense input), so each row of G is written in one pass.
     const wih = param(uf(u, F_WIH));
+    const pairBias = bih != 0 && foldBiases && inputScale == 1;
+    if (pairBias) addTo(biasSums, bih, bhh, GH);
     for (let r = 0; r < R; r++) {
       const dst = at(G, r * GH);
       if (inputScale != 1) {
         const row = at(wih, inputId(r) * GH);
         if (bih != 0) for (let j = 0; j < GH; j++) store<real>(at(dst, j), inputScale * load<real>(at(row, j)) + load<real>(at(bih, j)));
         else for (let j = 0; j < GH; j++) store<real>(at(dst, j), inputScale * load<real>(at(row, j)));
-      } else if (bih != 0) addTo(dst, at(wih, inputId(r) * GH), bih, GH);
-      else memory.copy(dst, at(wih, inputId(r) * GH), <usize>GH << alignof<real>());
-      if (foldBiases) addInto(dst, bhh, GH);
+        if (foldBiases) addInto(dst, bhh, GH);
+      } else if (pairBias) addTo(dst, at(wih, inputId(r) * GH), biasSums, GH);
+      else if (bih != 0) {
+        addTo(dst, at(wih, inputId(r) * GH), bih, GH);
+        if (foldBiases) addInto(dst, bhh, GH);
+      } else memory.copy(dst, at(wih, inputId(r) * GH), <usize>GH << alignof<real>());
     }
   } else {
     if (bih != 0) fillRows(G, R, GH, bih, foldBiases ? bhh : 0);
@@ -627,12 +668,12 @@ export function backward(flags: i32): void {
   const R = T * B;
   const top = lf(L - 1, F_Y), Wt = outWidth(L - 1);
   if (pool != POOL_STEPS) {
-    gemm(pooled, 1, Wt, dLogits, grad(headWOff), Wt, B, O, true, gemmScratch);
+    headWeightGradient(pooled, B);
     addColumnSums(dLogits, grad(headBOff), B, O);
     gemmTransposedB(dLogits, O, 1, param(headWOff), dPooled, B, O, Wt, false, gemmScratch);
     poolBackward();
   } else {
-    gemm(top, 1, Wt, dLogits, grad(headWOff), Wt, R, O, true, gemmScratch);
+    headWeightGradient(top, R);
     addColumnSums(dLogits, grad(headBOff), R, O);
     gemmTransposedB(dLogits, O, 1, param(headWOff), lf(L - 1, F_DY), R, O, Wt, false, gemmScratch);
   }
@@ -747,6 +788,11 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     for (let k = 1; k < S; k++) memory.fill(at(dState, k * n), 0, stateBytes);
   }
   const gateBytes = <usize>(B * GH) << alignof<real>();
+  // The bias gradients are column sums of dG (and dGhh): taken step by step below, while the step's
+  // B·GH rows are still in cache, into biasSums [2, GH] (row 0 for b_ih, row 1 for b_hh when dGhh
+  // is its own buffer), instead of two more passes over all T·B rows from memory afterwards.
+  const stepBiasSums = !linearRecurrence && !ownBiases;
+  if (stepBiasSums) memory.fill(biasSums, 0, <usize>(2 * GH) << alignof<real>());
   // A linear-recurrence cell solves the whole window at once (dhNext: ∂L/∂h_T in, ∂L/∂h_0 out); the
   // step-by-step loop is for the others.
   if (linearRecurrence) linearBackward(u, l, recordFlow);
@@ -778,19 +824,33 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     // ∂L/∂h_{t−1} += dGhh·W_hhᵀ (the cell's direct term, if it has one, is already in dhNext)
     if (recurrentProducts > 0) gemmPacked(dq, GH, 1, whhTP, dhNext, B, F, H, directPath);
     if (heldSome) keepHeldGradients(t, false);
+    if (stepBiasSums) {
+      addColumnSums(dg, biasSums, B, GH);
+      if (separateRecurrent && recurrentProducts > 0) addColumnSums(dq, at(biasSums, GH), B, GH);
+    }
   }
   memory.copy(dState0, dhNext, stateBytes);
   for (let k = 1; k < S; k++) memory.copy(at(dState0, k * n), at(dState, k * n), stateBytes);
-  // Weight gradients as three big products over all T·B rows at once.
+  // Weight gradients as big products over all T·B rows at once. W_ih's and W_hh's share their B
+  // (dG) when the recurrent product's gradient is dG itself and the input is dense: each KC-row slab
+  // of dG is then packed once for both (weightGradientPair).
+  const input = lf(l, F_IN);
+  const sharedSlabs = !twoProducts && recurrentProducts > 0 && dGhh == dG && input != 0;
   if (twoProducts) {
     gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, F, true, gemmScratch, GH, GH);
     gemm(at(aux, productSource * auxStride), 1, H, at(dGhh, F), at(grad(uf(u, F_WHH)), F), H, R, H, true, gemmScratch, GH, GH);
+  } else if (sharedSlabs) {
+    weightGradients(prevStates, H, grad(uf(u, F_WHH)), input, inWidth(l), grad(uf(u, F_WIH)), dG, R, GH);
   } else if (recurrentProducts > 0) {
-    gemm(prevStates, 1, H, dGhh, grad(uf(u, F_WHH)), H, R, GH, true, gemmScratch);
+    weightGradients(prevStates, H, grad(uf(u, F_WHH)), 0, 0, 0, dGhh, R, GH);
   }
-  if (!ownBiases) addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
-  if (recurrentProducts > 0 && !ownBiases) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
-  const input = lf(l, F_IN);
+  if (stepBiasSums) {
+    addInto(grad(uf(u, F_BIH)), biasSums, GH);
+    if (recurrentProducts > 0) addInto(grad(uf(u, F_BHH)), separateRecurrent ? at(biasSums, GH) : biasSums, GH);
+  } else {
+    if (!ownBiases) addColumnSums(dG, grad(uf(u, F_BIH)), R, GH);
+    if (recurrentProducts > 0 && !ownBiases) addColumnSums(dGhh, grad(uf(u, F_BHH)), R, GH);
+  }
   if (input == 0) {
     // one-hot: scatter-add each row of dG into the W_ih row of its input character
     const gw = grad(uf(u, F_WIH)), wih = param(uf(u, F_WIH));
@@ -814,10 +874,75 @@ function directionBackward(l: i32, d: i32, recordFlow: bool, stateGradIn: bool):
     return;
   }
   const In = inWidth(l);
-  gemm(input, 1, In, dG, grad(uf(u, F_WIH)), In, R, GH, true, gemmScratch);
+  if (!sharedSlabs) weightGradients(input, In, grad(uf(u, F_WIH)), 0, 0, 0, dG, R, GH);
   if (l == 0 && denseInput()) return; // the data needs no gradient
   const dInput = l == 0 ? dEmbedded : lf(l - 1, F_DY);
   gemmTransposedB(dG, GH, 1, param(uf(u, F_WIH)), dInput, R, GH, In, d > 0, gemmScratch);
+}
+
+// Row stride of slabT: KC plus 4, so its rows are not a power of two apart (they would share cache sets).
+const SLAB_T_STRIDE = KC + 4;
+
+/** The widest A of a weight gradient: H, or a dense layer input's width. */
+function weightGradientWidth(): i32 {
+  let m = H;
+  for (let l = 0; l < L; l++) m = max(m, inWidth(l) * (l > 0 || E > 0 || denseInput() ? 1 : 0));
+  return m;
+}
+
+/**
+ * C1 += A1ᵀ·G, and C2 += A2ᵀ·G when a2 != 0, for A_k [R, m_k] and G [R, N] row-major (C_k [m_k, N]):
+ * a layer's weight gradients over every row of the window (W_hh's from the previous states, W_ih's
+ * from a dense input). Slab by slab of KC rows, as gemm() runs them: G's slab is packed once for
+ * both products, and each A's slab is transposed into slabT [m, KC] first, so the kernel reads A
+ * along its rows (the form of every other product) instead of down its columns, rows m floats
+ * apart (a power of two for H = 128, 256, 512: those reads fell into a few cache sets). The sums
+ * run over the same rows in the same order as gemm()'s, so the results are the same.
+ */
+function weightGradients(a1: usize, m1: i32, c1: usize, a2: usize, m2: i32, c2: usize, G: usize, R: i32, N: i32): void {
+  for (let p0 = 0; p0 < R; p0 += KC) {
+    const kc = min(KC, R - p0);
+    packPanels(at(G, p0 * N), N, kc, N, gemmScratch);
+    transposeSlab(at(a1, p0 * m1), m1, kc);
+    gemmPacked(slabT, SLAB_T_STRIDE, 1, gemmScratch, c1, m1, kc, N, true);
+    if (a2 != 0) {
+      transposeSlab(at(a2, p0 * m2), m2, kc);
+      gemmPacked(slabT, SLAB_T_STRIDE, 1, gemmScratch, c2, m2, kc, N, true);
+    }
+  }
+}
+
+/** slabT[i, r] ← A[r, i] for A [rows, m] row-major; slabT's rows SLAB_T_STRIDE apart. */
+function transposeSlab(A: usize, m: i32, rows: i32): void {
+  let r = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    // 4×4 blocks: four rows' vectors in, four columns' vectors out (moves only, so the same values)
+    const rowB = <usize>m << 2, outB = <usize>SLAB_T_STRIDE << 2;
+    for (; r + 4 <= rows; r += 4) {
+      const s0 = at(A, r * m), s1 = s0 + rowB, s2 = s1 + rowB, s3 = s2 + rowB;
+      let i = 0;
+      for (; i + 4 <= m; i += 4) {
+        const o = <usize>i << 2;
+        const x0 = v128.load(s0 + o), x1 = v128.load(s1 + o), x2 = v128.load(s2 + o), x3 = v128.load(s3 + o);
+        const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5), t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+        const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5), t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+        const d = at(slabT, i * SLAB_T_STRIDE + r);
+        v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+        v128.store(d + outB, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+        v128.store(d + 2 * outB, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+        v128.store(d + 3 * outB, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+      }
+      for (; i < m; i++) {
+        const d = at(slabT, i * SLAB_T_STRIDE + r), o = <usize>i << 2;
+        store<f32>(d, load<f32>(s0 + o)); store<f32>(d, load<f32>(s1 + o), 4);
+        store<f32>(d, load<f32>(s2 + o), 8); store<f32>(d, load<f32>(s3 + o), 12);
+      }
+    }
+  }
+  for (; r < rows; r++) {
+    const src = at(A, r * m);
+    for (let i = 0; i < m; i++) store<real>(at(slabT, i * SLAB_T_STRIDE + r), load<real>(at(src, i)));
+  }
 }
 
 // ---- linear-recurrence cells (minGRU, minLSTM): the whole window at once ----

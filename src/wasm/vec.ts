@@ -50,3 +50,26 @@ export function sumSquares(x: usize, n: i32): f64 {
   }
   return s;
 }
+
+/** Σ a[k]·b[k] (with SIMD: four lane sums, added at the end, so a different summation order). */
+export function dot(a: usize, b: usize, n: i32): real {
+  let s: real = 0;
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    let acc = f32x4.splat(0);
+    for (; k + 4 <= n; k += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(at(a, k)), v128.load(at(b, k))));
+    s = <real>((f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3)));
+  }
+  for (; k < n; k++) s += load<real>(at(a, k)) * load<real>(at(b, k));
+  return s;
+}
+
+/** dst[k] += c·src[k] */
+export function addScaled(dst: usize, src: usize, c: real, n: i32): void {
+  let k = 0;
+  if (sizeof<real>() == 4 && ASC_FEATURE_SIMD) {
+    const v = f32x4.splat(<f32>c);
+    for (; k + 4 <= n; k += 4) v128.store(at(dst, k), f32x4.add(v128.load(at(dst, k)), f32x4.mul(v, v128.load(at(src, k)))));
+  }
+  for (; k < n; k++) store<real>(at(dst, k), load<real>(at(dst, k)) + c * load<real>(at(src, k)));
+}

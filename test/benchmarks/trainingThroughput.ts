@@ -94,9 +94,14 @@ function forwardMacsPerChar(cfg: BenchConfig, V: number): number {
 
 type StepTimings = Trainer["lastStepTimings"];
 
-/** "main shard 55.1 | worker shard 57.0 | wait 3.2 | sum 0.4 | clip+update 0.9 ms": where a step's time goes. */
+/**
+ * "main shard 55.1 | slowest worker shard 57.0 (wakes 0.05, copies 0.3) | wait 3.2 | sum shards 0.4 |
+ * clip+update 0.9 ms | serial 2.4 %": where a step's time goes; serial = (sum + clip+update) / step.
+ */
 function formatTimings(t: StepTimings): string {
-  return `main shard ${t.shard.toFixed(1)} | slowest worker shard ${t.workerShard.toFixed(1)} | wait ${t.wait.toFixed(1)} | sum shards ${t.combine.toFixed(1)} | clip+update ${t.update.toFixed(1)} ms`;
+  const step = t.shard + t.wait + t.combine + t.update;
+  const serial = step > 0 ? (100 * (t.combine + t.update)) / step : 0;
+  return `main shard ${t.shard.toFixed(1)} | slowest worker shard ${t.workerShard.toFixed(1)} (wakes ${t.wake.toFixed(2)}, copies ${t.workerCopies.toFixed(2)}) | wait ${t.wait.toFixed(1)} | sum shards ${t.combine.toFixed(2)} | clip+update ${t.update.toFixed(2)} ms | serial ${serial.toFixed(1)} %`;
 }
 
 function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: number): { rate: number; memoryMiB: number; timings: StepTimings } {
@@ -108,7 +113,7 @@ function trainRate(cfg: BenchConfig, text: string, seconds: number, threads: num
     trainer.trainStep();
     trainer.trainStep();
     let steps = 0;
-    const sum: StepTimings = { shard: 0, workerShard: 0, wait: 0, combine: 0, update: 0 };
+    const sum: StepTimings = { shard: 0, workerShard: 0, wake: 0, workerCopies: 0, wait: 0, combine: 0, update: 0 };
     const t0 = performance.now();
     while (performance.now() - t0 < seconds * 1000) {
       trainer.trainStep();
@@ -240,8 +245,8 @@ function main(): void {
     const flopsPerChar = 6 * forwardMacsPerChar(c, V); // forward 2·MAC, backward ≈ twice the forward
     process.stdout.write(`| ${c.name} | ${fmt(o.one)} | ${fmt(o.two)} | ${fmt(single?.chars_per_s)} | ${fmt(best?.chars_per_s)} (${best ? `${best.torch_threads}/${best.blas_threads}${best.variant ? ` ${best.variant}` : ""}` : "–"}) | ${ratio(o.one, single?.chars_per_s)} | ${ratio(o.two, best?.chars_per_s)} | ${(o.one * flopsPerChar / 1e9).toFixed(1)} / ${(o.two * flopsPerChar / 1e9).toFixed(1)} | ${o.memoryMiB.toFixed(1)} |\n`);
   });
-  process.stdout.write("\nWhere a 2-thread step's time goes (mean over the best round):\n");
-  configs.forEach((c, i) => { if (!c.sample) process.stdout.write(`  ${c.name}: ${ours[i].timings}\n`); });
+  process.stdout.write("\nWhere a 2-thread step's time goes (mean over the best round), and 2 threads' speed over 1 thread's (best rounds):\n");
+  configs.forEach((c, i) => { if (!c.sample) process.stdout.write(`  ${c.name}: ×${(ours[i].two / ours[i].one).toFixed(2)} | ${ours[i].timings}\n`); });
   for (const c of configs) {
     const variants = (torch?.get(c.name) ?? []).filter((r) => r.variant);
     if (new Set(variants.map((r) => r.variant)).size > 1) process.stdout.write(`  PyTorch ${c.name}: ${[...new Set(variants.map((r) => r.variant))].map((v) => `${v} best ${fmt(Math.max(...variants.filter((r) => r.variant === v).map((r) => r.chars_per_s)))}`).join(", ")} chars/s (loop: the same maths step by step; logspace: the paper's parallel scan, h̃ = g(·))\n`);

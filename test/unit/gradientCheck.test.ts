@@ -42,6 +42,18 @@ describe(`gradient check: max relative error < ${THRESHOLD} for every tensor`, (
       for (const r of gradientCheck({ ...base, ...v }, { dropout })) assert.ok(r.maxRelError < THRESHOLD, `${r.name}: ${r.maxRelError}`);
     });
   }
+  // A head width a few columns past a multiple of the kernel's 16-column panel: those columns are dot
+  // products (network.ts headTail), the others the kernel's; 2 outputs are dot products alone.
+  const headWidths: [string, Partial<ModelSpec>][] = [
+    ["17 outputs, one-hot", { vocabSize: 17 }],
+    ["35 outputs, embedding, 2 layers", { vocabSize: 35, embed: 5, layers: 2 }],
+    ["2 outputs, GRU", { vocabSize: 2, cell: "gru" }],
+  ];
+  for (const [name, v] of headWidths) {
+    test(`head of ${name}`, () => {
+      for (const r of gradientCheck({ ...base, ...v })) assert.ok(r.maxRelError < THRESHOLD, `${r.name}: ${r.maxRelError}`);
+    });
+  }
   test("the check detects a wrong gradient", () => {
     assert.ok(relativeError(1.0, 1.001) > 1e-4);
     assert.equal(relativeError(0, 0), 0);

@@ -16,6 +16,8 @@ const variants: [string, Partial<ModelSpec>, number][] = [
   ["GRU, residual, dropout", { cell: "gru", residual: true }, 0.2],
   ["RNN tanh", { cell: "rnn" }, 0],
   ["RNN ReLU, dropout", { cell: "rnn", nonlinearity: "relu" }, 0.25],
+  ["LSTM, 65 outputs (the head's 65th column a dot product)", { vocabSize: 65 }, 0],
+  ["GRU, 34 outputs, embedding", { cell: "gru", vocabSize: 34, embed: 6 }, 0],
 ];
 const B = 6, T = 7; // hidden 13 and batch 6 leave SIMD tails and remainder rows
 

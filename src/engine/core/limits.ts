@@ -74,11 +74,15 @@ export function coreMemoryBytes(s: ShapeFacts, batch: number, window: number, re
   real(R * O); real(R * O); // logits, ∂L/∂logits (O = the head's width: the vocabulary for a language model)
   // batch norm's running statistics (src/wasm/batchNorm.ts), allocated with the parameter blocks
   if (s.norm === "batch") real(1 + L * D * BATCH_NORM_STEPS * (4 * GH + (cellEntry(s.cell).cellState ? 2 * H : 0)));
-  real(packedSize(W, O)); // head weight packed
+  real(packedSize(W, O)); real(W); // head weight packed, one column of it (network.ts headTail)
   let maxIn = 0;
   for (let l = 0; l < L; l++) maxIn = Math.max(maxIn, inWidth(l));
   real(Math.max(KC * paddedWidth(Math.max(GH, O)), Math.max(packedSize(GH, maxIn), packedSize(O, W)))); // gemm scratch
   real(S * B * H); real(S * B * H); real(B * H); real(B * GH); // dState, dState held, dhNext, hhScratch
+  real(2 * GH); // bias-gradient sums (and b_ih + b_hh for a one-hot input)
+  let widestA = H; // a weight gradient's A slab, transposed: [max(H, a dense layer input's width), KC + 4]
+  for (let l = 0; l < L; l++) if (l > 0 || E > 0) widestA = Math.max(widestA, inWidth(l));
+  real(widestA * (KC + 4));
   real(L * D * T); // gradient-flow record
   real(B * W); real(B * W); int(B * W); int(B); real(B); // pooled head: input, its gradient, arg max, classes, stream weights
   if (E === 0) real(R); // one-hot input gradient

@@ -22,6 +22,18 @@ const CTRL_SIZE = 8;
 const ERROR_TEXT_BYTES = 1024;
 const STEP_TIMEOUT_MS = 10 * 60 * 1000;
 
+// Per worker, STEP_FIELDS entries of `stepTimes` about its last step (milliseconds):
+export const STEP_WOKE = 0; // monotonicMs() when it woke for the step
+export const STEP_SHARD = 1; // from waking to done: its shard, copies included
+export const STEP_COPIES = 2; // of which copying the parameters in and its gradient out
+export const STEP_FIELDS = 3;
+
+/** Milliseconds on a clock every thread of the process shares (performance.now() starts per thread). */
+export function monotonicMs(): number {
+  const [s, ns] = process.hrtime();
+  return s * 1e3 + ns / 1e6;
+}
+
 export interface ShardWorkerInit {
   index: number;
   spec: ModelSpec;
@@ -39,7 +51,7 @@ export interface ShardWorkerInit {
   grads: Float32Array; // this worker's slot
   losses: Float64Array;
   weights: Float64Array; // per worker: the total loss weight of its last shard (Core.lossWeightTotal)
-  shardMs: Float64Array; // per worker: milliseconds its last shard took, copies included
+  stepTimes: Float64Array; // per worker: STEP_FIELDS timings of its last step (STEP_*)
   errorText: Uint8Array;
   current: CarriedState;
   next: CarriedState;
@@ -53,20 +65,22 @@ export class ShardPool {
   readonly grads: Float32Array[] = [];
   readonly losses: Float64Array;
   readonly weights: Float64Array;
-  readonly shardMs: Float64Array;
+  readonly stepTimes: Float64Array;
+  /** monotonicMs() when start() woke the workers for the step in progress. */
+  startedAt = 0;
 
   constructor(spec: ModelSpec, variant: KernelVariant, task: TaskCheckpoint, batch: number, window: number, dropout: number, paramCount: number, data: unknown,
               readonly shards: { b0: number; b1: number }[], current: CarriedState, next: CarriedState) {
     this.params = new Float32Array(new SharedArrayBuffer(paramCount * 4));
     this.losses = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
     this.weights = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
-    this.shardMs = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * 8));
+    this.stepTimes = new Float64Array(new SharedArrayBuffer(Math.max(1, shards.length) * STEP_FIELDS * 8));
     shards.forEach((shard, index) => {
       const grads = new Float32Array(new SharedArrayBuffer(paramCount * 4));
       this.grads.push(grads);
       const init: ShardWorkerInit = {
         index, spec, variant, task, batch, window, b0: shard.b0, b1: shard.b1, dropout, paramCount, data,
-        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, weights: this.weights, shardMs: this.shardMs, errorText: this.errorText, current, next,
+        ctrl: this.ctrl, params: this.params, grads, losses: this.losses, weights: this.weights, stepTimes: this.stepTimes, errorText: this.errorText, current, next,
       };
       const worker = new Worker(join(__dirname, "shardWorker.js"), { workerData: init });
       worker.unref(); // a pool never keeps a finished program alive
@@ -82,8 +96,21 @@ export class ShardPool {
     Atomics.store(this.ctrl, CTRL_KEY, job.dropoutKey | 0);
     Atomics.store(this.ctrl, CTRL_EPOCH, job.epoch);
     Atomics.store(this.ctrl, CTRL_DONE, 0);
+    this.startedAt = monotonicMs();
     Atomics.add(this.ctrl, CTRL_GENERATION, 1);
     Atomics.notify(this.ctrl, CTRL_GENERATION);
+  }
+
+  /** Over the workers' last step: the latest wake after start(), the slowest shard, and the most time spent copying (ms). */
+  lastStepTimes(): { wake: number; shard: number; copies: number } {
+    let wake = 0, shard = 0, copies = 0;
+    for (let i = 0; i < this.workers.length; i++) {
+      const t = i * STEP_FIELDS;
+      wake = Math.max(wake, this.stepTimes[t + STEP_WOKE] - this.startedAt);
+      shard = Math.max(shard, this.stepTimes[t + STEP_SHARD]);
+      copies = Math.max(copies, this.stepTimes[t + STEP_COPIES]);
+    }
+    return { wake, shard, copies };
   }
 
   /** Blocks until every worker has finished the step started last. */

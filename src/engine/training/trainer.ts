@@ -95,8 +95,13 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
   bestSelection: number | null = null;
   elapsedSeconds = 0;
   charsSeen = 0;
-  /** Milliseconds the last step spent: own shard, waiting for the other threads, summing shards, clipping and updating. */
-  lastStepTimings = { shard: 0, workerShard: 0, wait: 0, combine: 0, update: 0 };
+  /**
+   * Milliseconds the last step spent: own shard, the slowest worker's shard (copies included), how
+   * late the last worker woke after the step started, the most a worker spent copying parameters in
+   * and its gradient out, waiting for the other threads, summing shards, clipping and updating (with
+   * publishing the parameters to the workers).
+   */
+  lastStepTimings = { shard: 0, workerShard: 0, wake: 0, workerCopies: 0, wait: 0, combine: 0, update: 0 };
 
   constructor(
     readonly spec: ModelSpec,
@@ -197,8 +202,8 @@ export class Trainer<D = TokenIds, B extends TaskBatches = StreamBatches> {
     const [a, b] = optimizerCoefficients(o);
     core.optimizerStep(optimizerCode(o.optimizer), lr, a, b, o.eps, o.weightDecay, this.step + 1);
     this.pool?.publishParams(core.params());
-    const workerShard = this.pool ? Math.max(...this.pool.shardMs) : 0;
-    this.lastStepTimings = { shard: t1 - t0, workerShard, wait: t2 - t1, combine: t3 - t2, update: performance.now() - t3 };
+    const workers = this.pool?.lastStepTimes() ?? { wake: 0, shard: 0, copies: 0 };
+    this.lastStepTimings = { shard: t1 - t0, workerShard: workers.shard, wake: workers.wake, workerCopies: workers.copies, wait: t2 - t1, combine: t3 - t2, update: performance.now() - t3 };
     this.step++;
     this.charsSeen += this.charsPerStep;
     this.lastLoss = loss;
