@@ -187,7 +187,7 @@ describe("the exported PyTorch project", () => {
     const project = join(dir, "project");
     const exp = runCli(["export", ckpt, "--format", "pytorch", "--out", project, "--json"]);
     assert.equal(exp.status, 0, exp.stderr);
-    for (const f of ["model.py", "train.py", "README.md", "config.json", "model.safetensors", "data.txt"]) assert.ok(existsSync(join(project, f)), f);
+    for (const f of ["model.py", "train.py", "training_loop.py", "README.md", "config.json", "model.safetensors", "data.txt"]) assert.ok(existsSync(join(project, f)), f);
     assert.equal(readFileSync(join(project, "data.txt"), "utf8"), text, "the run's corpus travels as data.txt");
     const again = runCli(["export", ckpt, "--format", "pytorch", "--out", project]);
     assert.notEqual(again.status, 0, "an existing project is not overwritten without --force");

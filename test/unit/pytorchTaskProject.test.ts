@@ -40,7 +40,7 @@ function trainProject(dir: string, ckpt: string, data: string, dataName: string)
   const project = join(dir, "project");
   const exp = runCli(["export", ckpt, "--format", "pytorch", "--out", project, "--json"], { cwd: dir });
   assert.equal(exp.status, 0, exp.stderr);
-  for (const f of ["model.py", "train.py", "train_task.py", "README.md", "config.json", "model.safetensors", dataName]) assert.ok(existsSync(join(project, f)), f);
+  for (const f of ["model.py", "train.py", "train_task.py", "training_loop.py", "README.md", "config.json", "model.safetensors", dataName]) assert.ok(existsSync(join(project, f)), f);
   const env = { ...process.env, OMP_NUM_THREADS: "1" };
   const single = spawnSync(PYTHON, ["train_task.py", "--steps", "6", "--print-every", "3", "--out", join(dir, "single.safetensors")], { cwd: project, encoding: "utf8", env });
   assert.equal(single.status, 0, single.stderr);
