@@ -12,6 +12,7 @@ import type { TagSequencePrediction } from "../protocol/textPredictions";
 import { conllSequences, rowTags } from "../engine/tasks/conllSequences";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
+import { pickWorkspaceFile } from "./workspaceFilePick";
 import type { PanelContext } from "./panels/panelContext";
 import { ClassificationReportPanel } from "./panels/classificationReportPanel";
 import { ExplainPredictionPanel } from "./panels/explainPredictionPanel";
@@ -87,13 +88,8 @@ export class TextTaskPredictions implements vscode.Disposable {
   /** A checkpoint of the workspace, asked (the given one for a test). */
   private async checkpoint(given?: string): Promise<string | undefined> {
     if (given) return given;
-    const found = await vscode.workspace.findFiles("**/*.safetensors", "**/node_modules/**", 500);
-    if (!found.length) {
-      void prompts.error(vscode.l10n.t("RNN Lab: no checkpoint in this workspace; train a classifier, tagger or segmenter first (rnn-lab train FILE --task classify)."));
-      return undefined;
-    }
-    const picked = await prompts.pick(found.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(u), path: u.fsPath })), { title: vscode.l10n.t("RNN Lab: which model?") });
-    return picked?.path;
+    return pickWorkspaceFile("**/*.safetensors", "**/node_modules/**", 500,
+      vscode.l10n.t("RNN Lab: no checkpoint in this workspace; train a classifier, tagger or segmenter first (rnn-lab train FILE --task classify)."), vscode.l10n.t("RNN Lab: which model?"));
   }
 
   private async document(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
