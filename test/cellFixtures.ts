@@ -1,8 +1,9 @@
 // What the newer cells' tests share. The PyTorch fixtures (test/fixtures/generate*Fixtures.py, their
 // case_record): one model case loaded into a core and checked against it — logits, loss, final states
-// and every gradient — on every core build. And the seams around a cell option: a random model, its
-// core's logits, the exported PyTorch project run on it, the memory estimate, the CLI round trip,
-// the gate heatmap's normalised quantities, training on a small corpus (threads, exact resume).
+// and every gradient — on every core build. And the seams around a cell option: a random model, the
+// exported PyTorch project run on it (training/evaluate.ts's windowLogits gives the core's side), the
+// memory estimate, the CLI round trip, the gate heatmap's normalised quantities, training on a small
+// corpus (threads, exact resume).
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -16,7 +17,6 @@ import { coreMemoryBytes } from "../src/engine/core/limits";
 import { Model, decodeCheckpoint } from "../src/engine/files/checkpoint";
 import type { Activations } from "../src/engine/insight/activations";
 import { pytorchProject } from "../src/engine/interop/modelExport";
-import { restoreNormStats } from "../src/engine/model/batchNormStats";
 import { CharVocabulary } from "../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../src/engine/model/initialise";
 import { ModelSpec, coreShape, fromTorchLayout, isTransposedInTorch, torchName } from "../src/engine/model/modelSpec";
@@ -113,22 +113,6 @@ export function randomCharModel(spec: ModelSpec, seed = 3): Model {
   initialiseParameters(core, full, "scaled", 1, seed);
   const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i));
   return { spec: full, vocab, params, training: null };
-}
-
-/** Evaluation-mode logits [T·B, V] and final h [L, B, H] of a model's f32 core (its running statistics
- *  restored, if it has any) for ids [T, B] time-major, from h0 [L, B, H] or a zero state. */
-export function coreForward(model: Model, ids: ArrayLike<number>, batch = 1, h0?: Float32Array): { logits: Float32Array; h: Float32Array } {
-  const { layers, hidden } = model.spec;
-  const core = new Core(coreShape(model.spec));
-  core.params().set(model.params);
-  restoreNormStats(core, model.normStats);
-  core.setShape(batch, ids.length / batch);
-  core.inputs().set(ids);
-  if (h0) for (let l = 0; l < layers; l++) core.hiddenStates(l).set(h0.subarray(l * batch * hidden, (l + 1) * batch * hidden));
-  core.forward(false, 0, false);
-  const h = new Float32Array(layers * batch * hidden);
-  for (let l = 0; l < layers; l++) h.set(core.finalHidden(l), l * batch * hidden);
-  return { logits: Float32Array.from(core.logits()), h };
 }
 
 export function pythonHasTorch(): boolean {

@@ -23,8 +23,9 @@ import { exportOnnx } from "../../src/engine/interop/modelExport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { createTextTaskTrainer, prepareTextTask } from "../../src/engine/tasks/textTaskModel";
+import { windowLogits } from "../../src/engine/training/evaluate";
 import { expectClose, jsonLines, runCli, tempDir } from "../helpers";
-import { CellFixture, PYTHON, checkCellFixture, coreForward, coreWithinMemoryEstimate, normalisedGateResidual, pythonHasTorch, readCellFixtures, runExportedProject, setCellFixtureState, smallTrainingCorpus, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
+import { CellFixture, PYTHON, checkCellFixture, coreWithinMemoryEstimate, normalisedGateResidual, pythonHasTorch, readCellFixtures, runExportedProject, setCellFixtureState, smallTrainingCorpus, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { recordActivations } from "../../src/engine/insight/activations";
 
@@ -104,7 +105,7 @@ function trainedModel(spec: ModelSpec, batch = 6, steps = 5, passes = 3): Model 
 }
 
 /** Evaluation-mode logits [T·B, O] of a model's f32 core for these inputs from a zero state. */
-const evalLogits = (model: Model, batch: number, ids: ArrayLike<number>): Float32Array => coreForward(model, ids, batch).logits;
+const evalLogits = (model: Model, batch: number, ids: Int32Array): Float32Array => windowLogits(model, ids, batch).logits;
 
 describe("batch norm: the gate heatmap's normalised pre-activations (evaluation mode)", () => {
   // normalisedGateResidual's check, with the running averages normalising. Training reached 5 steps, so the text's steps 5… read step 4's averages.

@@ -12,20 +12,20 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import * as ort from "onnxruntime-web";
 import { Core } from "../../src/engine/core/core";
 import { CoreFlag } from "../../src/engine/core/coreAbi";
 import { Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { recordActivations } from "../../src/engine/insight/activations";
 import { gradientCheck, relativeError } from "../../src/engine/insight/gradientCheck";
-import { exportOnnx } from "../../src/engine/interop/modelExport";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { cellVariants, experimentVariants } from "../../src/engine/runs/experiments";
 import { ModelSpec, describeSpec, validateSpec } from "../../src/engine/model/modelSpec";
+import { windowLogits } from "../../src/engine/training/evaluate";
 import { expectClose, jsonLines, runCli, tempDir } from "../helpers";
-import { coreForward, coreWithinMemoryEstimate, loadCellFixture, pythonHasTorch, randomCharModel, readCellFixtures, runExportedProject, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
+import { expectOnnxMatchesCore } from "../onnxAgainstCore";
+import { coreWithinMemoryEstimate, loadCellFixture, pythonHasTorch, randomCharModel, readCellFixtures, runExportedProject, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
 
 const fixtures = { models: readCellFixtures("gruResetBeforeFixtures.json") };
 const base: ModelSpec = { cell: "gru", nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, gruReset: "before" };
@@ -120,28 +120,14 @@ describe("reset-before GRU in ONNX Runtime (GRU operator, linear_before_reset = 
   for (const [name, spec] of cases) {
     test(name, async () => {
       const model = randomModel(spec);
-      const { layers, hidden } = model.spec;
-      const B = 3, T = 7;
-      const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % model.vocab.size);
-      const h0 = Float32Array.from({ length: layers * B * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
-      const bytes = exportOnnx(model);
-      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-      const feed = (part: Int32Array, steps: number, h: Float32Array) => session.run({
-        input_ids: new ort.Tensor("int64", BigInt64Array.from(part, (v) => BigInt(v)), [steps, B]),
-        h0: new ort.Tensor("float32", h, [layers, B, hidden]),
-      });
-      const ref = coreForward(model, ids, B, h0);
-      const whole = await feed(ids, T, h0);
-      const tol = { atol: 1e-4, rtol: 1e-4 };
-      const worst = Math.max(expectClose(whole.logits.data as Float32Array, ref.logits, tol, "logits"), expectClose(whole.hn.data as Float32Array, ref.h, tol, "hn"));
-      const first = await feed(ids.subarray(0, 3 * B), 3, h0);
-      const rest = await feed(ids.subarray(3 * B), T - 3, first.hn.data as Float32Array);
-      expectClose(rest.logits.data as Float32Array, ref.logits.subarray(3 * B * model.vocab.size), tol, "stepped logits");
+      const { worst, onnxLogits } = await expectOnnxMatchesCore(model, 3, 7, 3);
       // and the reset-after reading of the same graph would be wrong: the attribute matters
-      const after = coreForward({ ...model, spec: { ...model.spec, gruReset: "after" } }, ids, B, h0);
-      assert.ok(Math.max(...Array.from(after.logits, (v, i) => Math.abs(v - (whole.logits.data as Float32Array)[i]))) > 1e-3);
+      const { layers, hidden } = model.spec;
+      const ids = Int32Array.from({ length: 7 * 3 }, (_, i) => (i * 5 + 1) % model.vocab.size); // expectOnnxMatchesCore's window and h0
+      const h0 = Float32Array.from({ length: layers * 3 * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
+      const after = windowLogits({ ...model, spec: { ...model.spec, gruReset: "after" } }, ids, 3, h0);
+      assert.ok(Math.max(...Array.from(after.logits, (v, i) => Math.abs(v - onnxLogits[i]))) > 1e-3);
       process.stdout.write(`# onnxruntime ${name}: worst |Δ| ${worst.toExponential(2)}\n`);
-      await session.release();
     });
   }
 });
@@ -241,7 +227,7 @@ describe("reset-before GRU through the seams", () => {
     if (!pythonHasTorch()) return t.skip("/usr/bin/python3 has no torch");
     const model = randomModel({ layers: 2, embed: 4 });
     const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 4 + 2) % model.vocab.size);
-    const ref = coreForward(model, ids, 1, new Float32Array(2 * 6));
+    const ref = windowLogits(model, ids, 1, new Float32Array(2 * 6));
     const { moduleName, logits } = runExportedProject(model, null, ids);
     assert.equal(moduleName, "GRUResetBefore");
     expectClose(logits, ref.logits, { atol: 1e-5, rtol: 1e-5 }, "model.py logits");
