@@ -10,8 +10,8 @@ import { exportOnnx } from "../src/engine/interop/modelExport";
 import { windowLogits } from "../src/engine/training/evaluate";
 import { expectClose } from "./helpers";
 
-/** The worst absolute logit difference over the whole window (the assertions have passed when it returns). */
-export async function expectOnnxMatchesCore(model: Model, B: number, T: number, split: number): Promise<number> {
+/** The worst absolute logit difference over the whole window and onnxruntime's logits of it [T·B, V] (the assertions have passed when it returns). */
+export async function expectOnnxMatchesCore(model: Model, B: number, T: number, split: number): Promise<{ worst: number; onnxLogits: Float32Array }> {
   const { layers, hidden } = model.spec, V = model.vocab.size;
   const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % V);
   const h0 = Float32Array.from({ length: layers * B * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
@@ -31,7 +31,7 @@ export async function expectOnnxMatchesCore(model: Model, B: number, T: number, 
     const rest = await feed(ids.subarray(split * B), T - split, first.hn.data as Float32Array);
     expectClose(rest.logits.data as Float32Array, ref.logits.subarray(split * B * V), tol, "stepped logits");
     const got = whole.logits.data as Float32Array;
-    return got.reduce((w, v, i) => Math.max(w, Math.abs(v - ref.logits[i])), 0);
+    return { worst: got.reduce((w, v, i) => Math.max(w, Math.abs(v - ref.logits[i])), 0), onnxLogits: got };
   } finally {
     await session.release();
   }

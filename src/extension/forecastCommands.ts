@@ -14,6 +14,7 @@ import { ForecastClient } from "./forecastClient";
 import { ForecastPanel, ForecastTarget } from "./panels/forecastPanel";
 import type { PanelContext } from "./panels/panelContext";
 import { prompts } from "./prompts";
+import { pickWorkspaceFile } from "./workspaceFilePick";
 import type { CellType } from "../engine/model/modelSpec";
 import { forecastAllows, type ForecastNetworkChoice } from "../engine/forecast/forecastNetworkChoice";
 import { cellVariantItems } from "./cellPick";
@@ -63,13 +64,8 @@ async function tableFile(uri?: vscode.Uri): Promise<string | undefined> {
   if (uri instanceof vscode.Uri && isTable(uri)) return uri.fsPath;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && active.scheme === "file" && isTable(active)) return active.fsPath;
-  const found = await vscode.workspace.findFiles("**/*.{csv,tsv,CSV,TSV}", "{**/node_modules/**,.rnnlab/**}", 200);
-  if (!found.length) {
-    void prompts.error(vscode.l10n.t("RNN Lab: open a CSV or TSV file with a header row and numeric columns to forecast."));
-    return undefined;
-  }
-  const picked = await prompts.pick(found.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(u), file: u.fsPath })), { title: vscode.l10n.t("RNN Lab: which table?") });
-  return picked?.file;
+  return pickWorkspaceFile("**/*.{csv,tsv,CSV,TSV}", "{**/node_modules/**,.rnnlab/**}", 200,
+    vscode.l10n.t("RNN Lab: open a CSV or TSV file with a header row and numeric columns to forecast."), vscode.l10n.t("RNN Lab: which table?"));
 }
 
 const number = (v: number) => (Number.isInteger(v) ? v.toLocaleString(vscode.env.language) : Number(v.toPrecision(4)).toLocaleString(vscode.env.language));
@@ -141,13 +137,20 @@ export class ForecastCommands implements vscode.Disposable {
     return picked && columns.find((c) => c.name === picked.column);
   }
 
-  async showBaselines(uri?: vscode.Uri, args: ForecastArgs = {}): Promise<ForecastPanel | undefined> {
+  /** The table (the given file or one the person picks), its preview and the column to forecast; undefined once anything is cancelled or refused (said already). */
+  private async pickSeries(uri: vscode.Uri | undefined, args: ForecastArgs): Promise<{ file: string; preview: TablePreview; target: ColumnPreview } | undefined> {
     const file = await tableFile(uri);
     if (!file) return undefined;
     const preview = await this.preview(file);
     if (!preview) return undefined;
     const target = await this.pickTarget(file, preview, args.target);
-    if (!target) return undefined;
+    return target && { file, preview, target };
+  }
+
+  async showBaselines(uri?: vscode.Uri, args: ForecastArgs = {}): Promise<ForecastPanel | undefined> {
+    const series = await this.pickSeries(uri, args);
+    if (!series) return undefined;
+    const { file, preview, target } = series;
     const t: ForecastTarget = { file, target: target.name, ...(preview.timeColumn ? { timeColumn: preview.timeColumn } : {}) };
     return ForecastPanel.show(this.ctx, t);
   }
@@ -164,12 +167,9 @@ export class ForecastCommands implements vscode.Disposable {
   }
 
   async trainForecaster(uri?: vscode.Uri, args: ForecastArgs = {}): Promise<unknown> {
-    const file = await tableFile(uri);
-    if (!file) return undefined;
-    const preview = await this.preview(file);
-    if (!preview) return undefined;
-    const target = await this.pickTarget(file, preview, args.target);
-    if (!target) return undefined;
+    const series = await this.pickSeries(uri, args);
+    if (!series) return undefined;
+    const { file, preview, target } = series;
     const others = forecastableColumns(preview).filter((c) => c.name !== target.name);
     let inputs = args.inputs ?? (args.target ? [] : undefined);
     if (!inputs && others.length) {

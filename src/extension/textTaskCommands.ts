@@ -10,6 +10,7 @@ import type { LabelledPreview, TextTaskName } from "../engine/tasks/labelledPrev
 import type { CellType } from "../engine/model/modelSpec";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
+import { pickWorkspaceFile } from "./workspaceFilePick";
 import { inCorpusWorker } from "./trainCommands";
 import { pickCell } from "./forecastCommands";
 
@@ -59,14 +60,8 @@ async function dataFile(task: TextTaskName, uri?: vscode.Uri): Promise<string | 
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && active.scheme === "file" && isLabelledFile(active, task)) return active.fsPath;
   const glob = `**/*.{${EXTENSIONS[task].map((e) => e.slice(1)).join(",")}}`;
-  const found = await vscode.workspace.findFiles(glob, "{**/node_modules/**,.rnnlab/**}", 200);
   const what = { classify: vscode.l10n.t("a .csv, .tsv or .jsonl file with a text and a label per record"), tag: vscode.l10n.t("a .jsonl file with text and tags, or a .conll/.bio file"), segment: vscode.l10n.t("a .txt file of sentences with their words separated by spaces") }[task];
-  if (!found.length) {
-    void prompts.error(vscode.l10n.t("RNN Lab: open {0} to train on.", what));
-    return undefined;
-  }
-  const picked = await prompts.pick(found.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(u), file: u.fsPath })), { title: vscode.l10n.t("RNN Lab: which file? ({0})", what) });
-  return picked?.file;
+  return pickWorkspaceFile(glob, "{**/node_modules/**,.rnnlab/**}", 200, vscode.l10n.t("RNN Lab: open {0} to train on.", what), vscode.l10n.t("RNN Lab: which file? ({0})", what));
 }
 
 const share = (n: number, total: number) => `${((100 * n) / total).toFixed(n / total < 0.1 ? 1 : 0)} %`;

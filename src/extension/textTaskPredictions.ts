@@ -12,6 +12,7 @@ import type { TagSequencePrediction } from "../protocol/textPredictions";
 import { conllSequences, rowTags } from "../engine/tasks/conllSequences";
 import { errorText } from "./errorText";
 import { prompts } from "./prompts";
+import { pickWorkspaceFile } from "./workspaceFilePick";
 import type { PanelContext } from "./panels/panelContext";
 import { ClassificationReportPanel } from "./panels/classificationReportPanel";
 import { ExplainPredictionPanel } from "./panels/explainPredictionPanel";
@@ -28,6 +29,9 @@ const FOLLOW_MS = 300, FOLLOW_MARGIN = 20;
 
 /** Integrated gradients' steps at first (Gauss–Legendre nodes: 1 % completeness for last and mean pooling); the panel offers more. */
 const FIRST_STEPS = 32;
+
+/** The columns a command was given (a test's or a keybinding's), for a request that reads a labelled file. */
+const givenColumns = (args: PredictArgs) => ({ ...(args.textColumn ? { textColumn: args.textColumn } : {}), ...(args.labelColumn ? { labelColumn: args.labelColumn } : {}) });
 
 export class TextTaskPredictions implements vscode.Disposable {
   private channel: WorkerChannel<TextTaskRequestBody, TextTaskResult> | null = null;
@@ -87,13 +91,8 @@ export class TextTaskPredictions implements vscode.Disposable {
   /** A checkpoint of the workspace, asked (the given one for a test). */
   private async checkpoint(given?: string): Promise<string | undefined> {
     if (given) return given;
-    const found = await vscode.workspace.findFiles("**/*.safetensors", "**/node_modules/**", 500);
-    if (!found.length) {
-      void prompts.error(vscode.l10n.t("RNN Lab: no checkpoint in this workspace; train a classifier, tagger or segmenter first (rnn-lab train FILE --task classify)."));
-      return undefined;
-    }
-    const picked = await prompts.pick(found.map((u) => ({ label: basename(u.fsPath), description: vscode.workspace.asRelativePath(u), path: u.fsPath })), { title: vscode.l10n.t("RNN Lab: which model?") });
-    return picked?.path;
+    return pickWorkspaceFile("**/*.safetensors", "**/node_modules/**", 500,
+      vscode.l10n.t("RNN Lab: no checkpoint in this workspace; train a classifier, tagger or segmenter first (rnn-lab train FILE --task classify)."), vscode.l10n.t("RNN Lab: which model?"));
   }
 
   private async document(uri?: vscode.Uri): Promise<vscode.TextDocument | undefined> {
@@ -103,11 +102,18 @@ export class TextTaskPredictions implements vscode.Disposable {
     return d;
   }
 
-  async predictCommand(uri?: vscode.Uri, args: PredictArgs = {}): Promise<TextTaskResult | undefined> {
+  /** The document (the given one, else the active editor's) and the checkpoint to use on it (the given one, else asked). */
+  private async documentAndCheckpoint(uri: vscode.Uri | undefined, args: PredictArgs): Promise<{ doc: vscode.TextDocument; checkpoint: string } | undefined> {
     const doc = await this.document(uri);
     if (!doc) return undefined;
     const checkpoint = await this.checkpoint(args.checkpoint);
-    if (!checkpoint) return undefined;
+    return checkpoint ? { doc, checkpoint } : undefined;
+  }
+
+  async predictCommand(uri?: vscode.Uri, args: PredictArgs = {}): Promise<TextTaskResult | undefined> {
+    const asked = await this.documentAndCheckpoint(uri, args);
+    if (!asked) return undefined;
+    const { doc, checkpoint } = asked;
     await vscode.window.showTextDocument(doc, { preview: false });
     return this.predict(doc, checkpoint, args);
   }
@@ -137,7 +143,7 @@ export class TextTaskPredictions implements vscode.Disposable {
       }
       const version = doc.version;
       const r = labelled
-        ? await this.request({ type: "predictFile", checkpoint, file: doc.uri.fsPath, ...(args.textColumn ? { textColumn: args.textColumn } : {}), ...(args.labelColumn ? { labelColumn: args.labelColumn } : {}) })
+        ? await this.request({ type: "predictFile", checkpoint, file: doc.uri.fsPath, ...givenColumns(args) })
         : lines.length ? await this.request({ type: "predictLines", checkpoint, lines }) : null;
       if (only && doc.version !== version) return undefined; // typed again meanwhile: the redraw after that follows
       this.models.set(key, { checkpoint, args, kind: what.kind });
@@ -163,14 +169,13 @@ export class TextTaskPredictions implements vscode.Disposable {
   }
 
   async reportCommand(uri?: vscode.Uri, args: PredictArgs = {}): Promise<ClassificationReportPanel | undefined> {
-    const doc = await this.document(uri);
-    if (!doc) return undefined;
-    const checkpoint = await this.checkpoint(args.checkpoint);
-    if (!checkpoint) return undefined;
+    const asked = await this.documentAndCheckpoint(uri, args);
+    if (!asked) return undefined;
+    const { doc, checkpoint } = asked;
     try {
       const r = await this.request({
         type: "report", checkpoint, file: doc.uri.fsPath, title: vscode.l10n.t("Classification report: {0} on {1}", basename(checkpoint), basename(doc.uri.fsPath)),
-        ...(args.textColumn ? { textColumn: args.textColumn } : {}), ...(args.labelColumn ? { labelColumn: args.labelColumn } : {}),
+        ...givenColumns(args),
       });
       return r.type === "report" ? ClassificationReportPanel.show(this.ctx, checkpoint, r.report) : undefined;
     } catch (e) {

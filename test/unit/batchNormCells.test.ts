@@ -13,25 +13,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
-import { KERNEL_VARIANTS, variantAvailable } from "../../src/engine/core/coreLoader";
-import { TensorSlot } from "../../src/engine/core/coreAbi";
 import { coreShape, isNormGain, tensorTable } from "../../src/engine/model/cells";
-import { coreMemoryBytes } from "../../src/engine/core/limits";
-import { fromTorchLayout, isTransposedInTorch, torchName, validateSpec } from "../../src/engine/model/modelSpec";
+import { ModelSpec, torchName, validateSpec } from "../../src/engine/model/modelSpec";
 import { normStatTensors, restoreNormStats, snapshotNormStats } from "../../src/engine/model/batchNormStats";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { initialiseParameters } from "../../src/engine/model/initialise";
 import { Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
-import { exportOnnx, pytorchProject } from "../../src/engine/interop/modelExport";
+import { exportOnnx } from "../../src/engine/interop/modelExport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
-import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
-import { Trainer, splitCorpus } from "../../src/engine/training/trainer";
 import { createTextTaskTrainer, prepareTextTask } from "../../src/engine/tasks/textTaskModel";
-import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
+import { windowLogits } from "../../src/engine/training/evaluate";
+import { expectClose, jsonLines, runCli, tempDir } from "../helpers";
+import { CellFixture, PYTHON, checkCellFixture, coreWithinMemoryEstimate, normalisedGateResidual, pythonHasTorch, readCellFixtures, runExportedProject, setCellFixtureState, smallTrainingCorpus, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
 import { gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { recordActivations } from "../../src/engine/insight/activations";
-import { ModelSpec } from "../../src/engine/model/modelSpec";
 
 const lstm: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 1, hidden: 5, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, norm: "batch" };
 const gru: ModelSpec = { ...lstm, cell: "gru" };
@@ -52,42 +48,10 @@ describe("batch-normalised LSTM and GRU: finite differences in f64 (training mod
   }
 });
 
-interface Fixture {
-  name: string; spec: ModelSpec; batch: number; steps: number; inputs: number[]; targets: number[]; h0: number[]; c0: number[];
-  params: Record<string, { shape: number[]; data: number[] }>; logits: number[]; loss: number; hn: number[]; cn: number[]; grads: Record<string, number[]>;
+interface BatchNormFixture extends CellFixture {
   running: Record<string, { mean: number[][]; var: number[][] }>; evalLogits: number[];
 }
-const fixtures = JSON.parse(readFileSync(join(projectRoot, "test", "fixtures", "batchNormFixtures.json"), "utf8")) as { models: Fixture[] };
-
-function loadFixture(f: Fixture, precision: "f32" | "f64", variant?: (typeof KERNEL_VARIANTS)[number]): Core {
-  const core = new Core(coreShape(f.spec), precision, variant);
-  core.setShape(f.batch, f.steps);
-  assert.equal(core.tensors.length, Object.keys(f.params).length, "the module's tensors, no more, no fewer");
-  for (const slot of core.tensors) {
-    const p = f.params[torchName(slot)];
-    assert.ok(p, `the module has ${torchName(slot)}`);
-    fromTorchLayout(slot, p.data, core.tensor(slot));
-  }
-  core.inputs().set(f.inputs);
-  core.targets().set(f.targets);
-  setInitialState(core, f);
-  return core;
-}
-
-function setInitialState(core: Core, f: Fixture): void {
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) {
-    core.hiddenStates(l).set(f.h0.slice(l * n, (l + 1) * n));
-    if (f.c0.length) core.cellStates(l).set(f.c0.slice(l * n, (l + 1) * n));
-  }
-}
-
-/** Core layout → PyTorch layout in f64. */
-function torchLayout64(slot: TensorSlot, data: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(slot.rows * slot.cols);
-  for (let r = 0; r < slot.rows; r++) for (let c = 0; c < slot.cols; c++) out[isTransposedInTorch(slot) ? c * slot.rows + r : r * slot.cols + c] = data[r * slot.cols + c];
-  return out;
-}
+const fixtures = readCellFixtures<BatchNormFixture>("batchNormFixtures.json");
 
 /** The running averages of one layer and quantity (ih, hh, c) at step t, from the core's buffer (Core.normStats's layout). */
 function coreRunning(core: Core, spec: ModelSpec, layer: number, what: "ih" | "hh" | "c", t: number): { mean: number[]; var: number[] } {
@@ -99,20 +63,9 @@ function coreRunning(core: Core, spec: ModelSpec, layer: number, what: "ih" | "h
   return { mean: at(k, GH, 0), var: at(k + 1, GH, 0) };
 }
 
-function checkFixture(f: Fixture, core: Core, tol: { atol: number; rtol: number }): number {
-  const loss = core.forward(true, 0, true);
-  let worst = Math.max(expectClose(core.logits(), f.logits, tol, "logits"), expectClose([loss], [f.loss], tol, "loss"));
-  const n = f.batch * f.spec.hidden;
-  for (let l = 0; l < f.spec.layers; l++) {
-    worst = Math.max(worst, expectClose(core.finalHidden(l), f.hn.slice(l * n, (l + 1) * n), tol, `h_n of layer ${l}`));
-    if (f.cn.length) worst = Math.max(worst, expectClose(core.finalCell(l), f.cn.slice(l * n, (l + 1) * n), tol, `c_n of layer ${l}`));
-  }
-  core.zeroGrads();
-  core.backward();
-  for (const slot of core.tensors) {
-    const name = torchName(slot);
-    worst = Math.max(worst, expectClose(torchLayout64(slot, core.tensor(slot, core.grads())), f.grads[name], tol, `gradient of ${name}`));
-  }
+/** checkCellFixture in training mode, then the running averages that pass left and an evaluation-mode pass. */
+function checkBatchNormFixture(f: BatchNormFixture, core: Core, tol: { atol: number; rtol: number }): number {
+  let worst = checkCellFixture(f, core, tol, true);
   assert.equal(core.normStats()[0], f.steps, "the steps training has reached");
   for (const [key, steps] of Object.entries(f.running)) {
     const [what, layerName] = key.split("_") as ["ih" | "hh" | "c", string];
@@ -125,29 +78,15 @@ function checkFixture(f: Fixture, core: Core, tol: { atol: number; rtol: number 
     assert.ok(untouched.mean.every((v) => v === 0) && untouched.var.every((v) => v === 1), `${key}: a step no pass reached keeps μ̄ = 0, σ̄² = 1`);
   }
   // evaluation: the same batch from the same state, normalised by the running averages
-  setInitialState(core, f);
+  setCellFixtureState(core, f);
   core.forward(false, 0, false);
   worst = Math.max(worst, expectClose(core.logits(), f.evalLogits, tol, "evaluation-mode logits"));
   return worst;
 }
 
 describe("batch-normalised LSTM and GRU against torch.nn.BatchNorm1d per time step (Cooijmans et al. 2016)", () => {
-  assert.equal(fixtures.models.length, 10);
-  for (const variant of KERNEL_VARIANTS) {
-    for (const f of fixtures.models) {
-      test(`f32 ${variant}: ${f.name} (1e-5)`, () => {
-        assert.ok(variantAvailable(variant), `${variant} does not validate here`);
-        const worst = checkFixture(f, loadFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 });
-        process.stdout.write(`# ${variant} ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
-      });
-    }
-  }
-  for (const f of fixtures.models) {
-    test(`f64: ${f.name} (1e-12)`, () => {
-      const worst = checkFixture(f, loadFixture(f, "f64"), { atol: 1e-12, rtol: 1e-12 });
-      process.stdout.write(`# f64 ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
-    });
-  }
+  assert.equal(fixtures.length, 10);
+  testCellFixturesOnEveryCore(fixtures, checkBatchNormFixture);
 });
 
 /** A model with random weights (gains around 1) and the running statistics of `passes` training passes over random batches. */
@@ -166,80 +105,43 @@ function trainedModel(spec: ModelSpec, batch = 6, steps = 5, passes = 3): Model 
 }
 
 /** Evaluation-mode logits [T·B, O] of a model's f32 core for these inputs from a zero state. */
-function evalLogits(model: Model, batch: number, ids: ArrayLike<number>): Float32Array {
-  const core = new Core(coreShape(model.spec));
-  core.params().set(model.params);
-  restoreNormStats(core, model.normStats);
-  core.setShape(batch, ids.length / batch);
-  core.inputs().set(ids);
-  core.forward(false, 0, false);
-  return Float32Array.from(core.logits());
-}
+const evalLogits = (model: Model, batch: number, ids: Int32Array): Float32Array => windowLogits(model, ids, batch).logits;
 
 describe("batch norm: the gate heatmap's normalised pre-activations (evaluation mode)", () => {
-  // recomputed on the TS side with the running averages (insight/normalisedActivations.ts); checked
-  // against the core's own gates: LSTM g = tanh(a'_g + p'_g), h = o ∘ tanh(c'); GRU n = tanh(a'_n + r ∘ p'_n).
-  // Training reached 5 steps, so the text's steps 5… read step 4's averages.
+  // normalisedGateResidual's check, with the running averages normalising. Training reached 5 steps, so the text's steps 5… read step 4's averages.
   for (const [cell, extra] of [["lstm", {}], ["lstm", { embed: 3, layers: 2 }], ["gru", {}], ["gru", { embed: 4, layers: 2 }]] as const) {
     test(`${cell} ${JSON.stringify(extra)}`, (t) => {
       const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
       assert.equal(model.normStats![0], 5);
       const a = recordActivations(model, "abcdefghijjihgfedcba");
-      const names = a.quantities.map((q) => q.name);
-      const at = (name: string) => names.indexOf(name);
-      assert.ok(at("normalised input (candidate)") >= 0 && at("normalised recurrent (candidate)") >= 0);
-      assert.equal(at("normalised cell state") >= 0, cell === "lstm");
-      let worst = 0;
-      for (const layer of a.perLayer) {
-        const v = (name: string) => layer.values[at(name)];
-        const x = v("normalised input (candidate)"), p = v("normalised recurrent (candidate)");
-        for (let k = 0; k < x.length; k++) {
-          const expected = cell === "lstm" ? Math.tanh(x[k] + p[k]) : Math.tanh(x[k] + v("reset gate")[k] * p[k]);
-          worst = Math.max(worst, Math.abs(expected - v("candidate")[k]));
-          if (cell === "lstm") worst = Math.max(worst, Math.abs(v("output gate")[k] * Math.tanh(v("normalised cell state")[k]) - v("hidden state")[k]));
-        }
-      }
+      const worst = normalisedGateResidual(a, cell);
       assert.ok(worst < 1e-5, `worst ${worst}`);
       t.diagnostic(`worst ${worst.toExponential(1)}`);
       // the averages matter: with the initial ones (μ̄ = 0, σ̄² = 1) the rows differ
       const initial = new Float32Array(model.normStats!.length);
       for (const t of normStatTensors(model.spec)) if (t.name.includes("_running_var_")) initial.fill(1, t.offset, t.offset + t.rows * t.cols);
       const b = recordActivations({ ...model, normStats: initial }, "abcdefghijjihgfedcba");
-      assert.notDeepEqual(Array.from(b.perLayer[0].values[at("normalised input (candidate)")]), Array.from(a.perLayer[0].values[at("normalised input (candidate)")]));
+      const input = a.quantities.findIndex((q) => q.name === "normalised input (candidate)");
+      assert.notDeepEqual(Array.from(b.perLayer[0].values[input]), Array.from(a.perLayer[0].values[input]));
     });
   }
 });
 
 describe("batch norm: the exported PyTorch project's BatchNormRNN", () => {
-  const PYTHON = "/usr/bin/python3";
   for (const [cell, extra] of [["lstm", { embed: 4 }], ["lstm", { layers: 2 }], ["gru", { embed: 4, layers: 2 }]] as const) {
     test(`${cell} ${JSON.stringify(extra)}: the core's evaluation logits, one training pass's running averages, train.py`, (t) => {
-      if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return t.skip("/usr/bin/python3 has no torch");
+      if (!pythonHasTorch()) return t.skip("/usr/bin/python3 has no torch");
       const model = trainedModel({ ...lstm, cell, hidden: 6, ...extra });
-      const dir = tempDir();
-      for (const [name, bytes] of pytorchProject(model, "abcdefghij".repeat(20) + "jihgfedcba".repeat(20))) writeFileSync(join(dir, name), bytes);
       const V = model.vocab.size, B = 4, T = 7;
       const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 4 + 2) % V); // 9 steps: past the 5 trained, row 4 is read
       const batch = Int32Array.from({ length: T * B }, (_, i) => (i * 3 + Math.floor(i / B)) % V); // [T, B] time-major
-      const script = `
-import json, torch
-from model import CharModel, load_checkpoint
-spec, vocab, _, state = load_checkpoint("model.safetensors")
-m = CharModel(spec)
-m.load_state_dict(state)
-m.eval()
-print(type(m.rnn).__name__)
-logits, _ = m(torch.tensor(${JSON.stringify(Array.from(ids))}).unsqueeze(1))
-print(json.dumps(logits.reshape(-1).tolist()))
+      const { dir, moduleName, logits, printed: [buffers] } = runExportedProject(model, "abcdefghij".repeat(20) + "jihgfedcba".repeat(20), ids, `
 m.train()
 m(torch.tensor(${JSON.stringify(Array.from(batch))}).reshape(${T}, ${B}))
 print(json.dumps({k[4:]: v.reshape(-1).tolist() for k, v in m.rnn.named_buffers(prefix="rnn")}))
-`;
-      const r = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-      assert.equal(r.status, 0, r.stderr);
-      const [moduleName, logits, buffers] = r.stdout.trim().split("\n");
+`);
       assert.equal(moduleName, "BatchNormRNN");
-      expectClose(JSON.parse(logits) as number[], evalLogits(model, 1, ids), { atol: 1e-5, rtol: 1e-5 }, "model.py evaluation logits");
+      expectClose(logits, evalLogits(model, 1, ids), { atol: 1e-5, rtol: 1e-5 }, "model.py evaluation logits");
       // one training pass of the core from the same averages
       const core = new Core(coreShape(model.spec));
       core.params().set(model.params);
@@ -256,7 +158,7 @@ print(json.dumps({k[4:]: v.reshape(-1).tolist() for k, v in m.rnn.named_buffers(
       }
       assert.equal(after[0], 7);
       const worst = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, k) => Math.max(m, Math.abs(v - b[k])), 0);
-      t.diagnostic(`worst logit ${worst(JSON.parse(logits) as number[], evalLogits(model, 1, ids)).toExponential(1)}, running average ${Math.max(...normStatTensors(model.spec).map((n) => worst(torchBuffers[n.name.replace(/^rnn\./, "")], after.subarray(n.offset, n.offset + n.rows * n.cols)))).toExponential(1)}`);
+      t.diagnostic(`worst logit ${worst(logits, evalLogits(model, 1, ids)).toExponential(1)}, running average ${Math.max(...normStatTensors(model.spec).map((n) => worst(torchBuffers[n.name.replace(/^rnn\./, "")], after.subarray(n.offset, n.offset + n.rows * n.cols)))).toExponential(1)}`);
       // train.py trains it and writes a checkpoint RNN Lab reads with its running averages moved on
       const train = spawnSync(PYTHON, ["train.py", "--steps", "3", "--batch", "4", "--seq", "8", "--out", "trained.safetensors", "--print-every", "1"], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
       assert.equal(train.status, 0, train.stderr);
@@ -331,12 +233,7 @@ describe("batch norm: the registry, checkpoints and refusals", () => {
 
   test("limits.ts's memory estimate includes the running statistics", () => {
     for (const spec of [lstm, gru, { ...lstm, layers: 3, hidden: 50, embed: 16, vocabSize: 65 }]) {
-      for (const precision of ["f32", "f64"] as const) {
-        const core = new Core(coreShape(spec), precision);
-        core.setShape(7, 13);
-        const predicted = coreMemoryBytes(spec, 7, 13, precision === "f64" ? 8 : 4), grown = core.memoryBytes();
-        assert.ok(predicted >= grown && predicted - grown <= 65536, `${JSON.stringify(spec)} ${precision}: ${predicted} vs ${grown}`);
-      }
+      for (const precision of ["f32", "f64"] as const) coreWithinMemoryEstimate(spec, 7, 13, precision);
     }
   });
 
@@ -368,22 +265,10 @@ describe("batch norm: the registry, checkpoints and refusals", () => {
   });
 
   test("the CLI: train, sample, eval and resume keep the running statistics; --threads 2 is refused in one line; gradcheck", () => {
-    const dir = tempDir();
-    const text = join(dir, "text.txt");
-    writeFileSync(text, "the quick brown fox jumps over the lazy dog. ".repeat(40));
-    const ckpt = join(dir, "m.safetensors");
     const common = ["--cell", "lstm", "--norm", "batch", "--hidden", "12", "--batch", "4", "--seq", "16", "--json", "--threads", "1", "--val-frac", "0.1"];
-    const t = runCli(["train", text, ...common, "--steps", "4", "--out", ckpt]);
-    assert.equal(t.status, 0, t.stderr);
-    const saved = decodeCheckpoint(readFileSync(ckpt));
+    const { dir, text, trained: saved, resumed } = trainSampleEvalResume(common);
     assert.equal(saved.spec.norm, "batch");
     assert.equal(saved.normStats![0], 16, "training reached the window's 16 steps");
-    assert.equal(runCli(["sample", ckpt, "--length", "20", "--json"]).status, 0);
-    const e = runCli(["eval", ckpt, text, "--json"]);
-    assert.equal(e.status, 0, e.stderr);
-    const r = runCli(["train", text, "--resume", ckpt, "--steps", "6", "--json", "--threads", "1"]);
-    assert.equal(r.status, 0, r.stderr);
-    const resumed = decodeCheckpoint(readFileSync(ckpt));
     assert.equal(resumed.spec.norm, "batch");
     assert.notDeepEqual(Array.from(resumed.normStats!), Array.from(saved.normStats!), "the resumed run moved the averages on");
     const threads = runCli(["train", text, ...common.filter((a, i, all) => a !== "--threads" && all[i - 1] !== "--threads"), "--threads", "2", "--steps", "2", "--out", join(dir, "t.safetensors")]);
@@ -401,35 +286,23 @@ describe("batch norm: the registry, checkpoints and refusals", () => {
 });
 
 describe("batch norm: exact resume", () => {
-  const text = "It was the best of times, it was the worst of times; 最好的时代，最坏的时代。 ".repeat(30);
-  const { vocab } = CharVocabulary.fromText(text);
-  const data = vocab.encode(text);
-  const options = { ...DEFAULT_TRAIN_OPTIONS, batch: 6, seq: 10, lr: 5e-3, dropout: 0.2, valFraction: 0.1 };
-  const train = (spec: ModelSpec, steps: number, from: Model | null = null): Trainer => {
-    const t = new Trainer(spec, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, from, undefined, 1);
-    try {
-      for (let k = 0; k < steps; k++) t.trainStep();
-    } finally {
-      t.dispose();
-    }
-    return t;
-  };
+  const { vocab, options, trainer, trainFor } = smallTrainingCorpus();
   for (const cell of ["lstm", "gru"] as const) {
     const spec: ModelSpec = { ...lstm, cell, layers: 2, hidden: 12, vocabSize: vocab.size };
     test(`${cell}: stopping, saving and resuming continues bit for bit, running averages included; validation reads them`, () => {
-      const whole = train(spec, 8);
-      const half = decodeCheckpoint(encodeCheckpoint(train(spec, 4).snapshot()));
-      const resumed = train(spec, 4, half);
+      const whole = trainFor(spec, 8);
+      const half = decodeCheckpoint(encodeCheckpoint(trainFor(spec, 4).snapshot()));
+      const resumed = trainFor(spec, 4, half);
       assert.equal(resumed.step, 8);
       const bits = (x: ArrayLike<number>) => Buffer.from(Float32Array.from(x).buffer);
       assert.ok(bits(resumed.core.params()).equals(bits(whole.core.params())), "parameters");
       assert.ok(bits(resumed.core.normStats()).equals(bits(whole.core.normStats())), "running statistics");
-      assert.ok(bits(half.normStats!).equals(bits(train(spec, 4).core.normStats())), "the checkpoint holds the core's statistics");
+      assert.ok(bits(half.normStats!).equals(bits(trainFor(spec, 4).core.normStats())), "the checkpoint holds the core's statistics");
       // validation: the same loss as an evaluation-mode pass of a core given those weights and averages
       const v = whole.validate()!;
-      const fresh = train(spec, 8);
+      const fresh = trainFor(spec, 8);
       const zeroed = { ...fresh.snapshot(), normStats: new Float32Array(fresh.core.normStats().length) };
-      const w = new Trainer(spec, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, zeroed, undefined, 1);
+      const w = trainer(spec, zeroed);
       assert.equal(w.validate()!.loss === v.loss, false, "other running averages give another validation loss");
       w.dispose();
     });
@@ -443,14 +316,13 @@ describe("batch norm: exact resume", () => {
     assert.throws(() => createTextTaskTrainer(prepared), /built for the language model \(--task lm\).*padding would enter each step's batch statistics/);
   });
   test("a batch of one stream is refused with the reason", () => {
-    assert.throws(() => new Trainer({ ...lstm, vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), { ...options, batch: 1 },
-      { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 1), /needs a batch of at least 2 streams, not 1/);
+    assert.throws(() => trainer({ ...lstm, vocabSize: vocab.size }, null, 1, { ...options, batch: 1 }), /needs a batch of at least 2 streams, not 1/);
   });
   test("a batch-normalised model trains on one thread whatever the thread count", () => {
-    const t = new Trainer({ ...lstm, vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 3);
+    const t = trainer({ ...lstm, vocabSize: vocab.size }, null, 3);
     assert.equal(t.threads, 1);
     t.dispose();
-    const plain = new Trainer({ ...lstm, norm: "layer", vocabSize: vocab.size }, vocab, splitCorpus(data, 0.1), options, { files: [], sha256: "", chars: data.length, trainChars: 0 }, null, undefined, 3);
+    const plain = trainer({ ...lstm, norm: "layer", vocabSize: vocab.size }, null, 3);
     assert.equal(plain.threads, 3, "the rule is batch norm's");
     plain.dispose();
   });

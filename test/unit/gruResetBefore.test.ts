@@ -9,51 +9,30 @@
 // the CLI's flags and refusals.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import * as ort from "onnxruntime-web";
 import { Core } from "../../src/engine/core/core";
 import { CoreFlag } from "../../src/engine/core/coreAbi";
-import { KERNEL_VARIANTS, variantAvailable } from "../../src/engine/core/coreLoader";
-import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { Model, decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { recordActivations } from "../../src/engine/insight/activations";
-import { gradientCheck, relativeError } from "../../src/engine/insight/gradientCheck";
-import { exportOnnx, pytorchProject } from "../../src/engine/interop/modelExport";
+import { finiteDifferenceCheck, gradientCheck } from "../../src/engine/insight/gradientCheck";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { decodeSafetensors } from "../../src/engine/interop/safetensors";
 import { cellEntry, coreShape, parameterCount, tensorTable } from "../../src/engine/model/cells";
 import { cellVariants, experimentVariants } from "../../src/engine/runs/experiments";
-import { CharVocabulary } from "../../src/engine/model/charVocabulary";
-import { initialiseParameters } from "../../src/engine/model/initialise";
 import { ModelSpec, describeSpec, validateSpec } from "../../src/engine/model/modelSpec";
+import { windowLogits } from "../../src/engine/training/evaluate";
 import { expectClose, jsonLines, runCli, tempDir } from "../helpers";
-import { checkCellFixture, loadCellFixture, readCellFixtures } from "../cellFixtures";
+import { expectOnnxMatchesCore } from "../onnxAgainstCore";
+import { coreWithinMemoryEstimate, loadCellFixture, pythonHasTorch, randomCharModel, readCellFixtures, runExportedProject, testCellFixturesOnEveryCore, trainSampleEvalResume } from "../cellFixtures";
 
 const fixtures = { models: readCellFixtures("gruResetBeforeFixtures.json") };
 const base: ModelSpec = { cell: "gru", nonlinearity: "tanh", layers: 1, hidden: 4, embed: 0, vocabSize: 6, peephole: false, coupled: false, residual: false, gruReset: "before" };
-const PYTHON = "/usr/bin/python3";
-
 
 describe("reset-before GRU against the PyTorch module written from its equations", () => {
   assert.equal(fixtures.models.length, 5);
-  for (const variant of KERNEL_VARIANTS) {
-    for (const f of fixtures.models) {
-      test(`f32 ${variant}: ${f.name} (1e-5)`, () => {
-        assert.ok(variantAvailable(variant), `${variant} does not validate here`);
-        const worst = checkCellFixture(f, loadCellFixture(f, "f32", variant), { atol: 1e-5, rtol: 1e-5 });
-        process.stdout.write(`# ${variant} ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
-      });
-    }
-  }
-  for (const f of fixtures.models) {
-    test(`f64: ${f.name} (1e-12)`, () => {
-      const worst = checkCellFixture(f, loadCellFixture(f, "f64"), { atol: 1e-12, rtol: 1e-12 });
-      process.stdout.write(`# f64 ${f.name}: worst |Δ| ${worst.toExponential(2)}\n`);
-    });
-  }
+  testCellFixturesOnEveryCore(fixtures.models);
   test("the same weights as a reset-after GRU give other numbers (the option reaches the core)", () => {
     const f = fixtures.models[0];
     const after = loadCellFixture({ ...f, spec: { ...f.spec, gruReset: "after" } }, "f64");
@@ -105,18 +84,8 @@ describe("reset-before GRU: finite differences in f64, < 1e-6 relative for every
       }
     }
     core.backward();
-    const analytic = Float64Array.from(core.grads());
-    const p = core.params();
     // gradientCheck's stencil (seven points, step 1e-2, error O(ε⁶)) and its relative error
-    let worst = 0;
-    for (let k = 0; k < p.length; k++) {
-      const keep = p[k];
-      const at = (d: number) => { p[k] = keep + d; return loss(); };
-      const h = 1e-2;
-      const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
-      p[k] = keep;
-      worst = Math.max(worst, relativeError(analytic[k], numeric));
-    }
+    const worst = Math.max(...finiteDifferenceCheck(core, loss, 1e-2).map((c) => c.maxRelError));
     assert.ok(worst < 1e-6, `worst relative error ${worst}`);
     process.stdout.write(`# ragged, reset ${gruReset}: worst ${worst.toExponential(2)}\n`);
   });
@@ -134,57 +103,21 @@ describe("reset-before GRU: finite differences in f64, < 1e-6 relative for every
   });
 });
 
-function randomModel(spec: Partial<ModelSpec>, seed = 3): Model {
-  const { vocab } = CharVocabulary.fromText("abc defg, 中文!\n");
-  const full: ModelSpec = { ...base, layers: 2, hidden: 6, vocabSize: vocab.size, ...spec };
-  const core = new Core(coreShape(full));
-  initialiseParameters(core, full, "scaled", 1, seed);
-  const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i)); // biases away from zero
-  return { spec: full, vocab, params, training: null };
-}
-
-/** Logits [T·B, V] and final h [L, B, H] of the f32 core from h0. */
-function coreLogits(model: Model, ids: Int32Array, B: number, h0: Float32Array): { logits: Float32Array; h: Float32Array } {
-  const { layers, hidden } = model.spec;
-  const T = ids.length / B;
-  const core = new Core(coreShape(model.spec));
-  core.params().set(model.params);
-  core.setShape(B, T);
-  core.inputs().set(ids);
-  for (let l = 0; l < layers; l++) core.hiddenStates(l).set(h0.subarray(l * B * hidden, (l + 1) * B * hidden));
-  core.forward(false, 0, false);
-  const h = new Float32Array(layers * B * hidden);
-  for (let l = 0; l < layers; l++) h.set(core.finalHidden(l), l * B * hidden);
-  return { logits: Float32Array.from(core.logits()), h };
-}
+const randomModel = (spec: Partial<ModelSpec>, seed = 3): Model => randomCharModel({ ...base, layers: 2, hidden: 6, ...spec }, seed);
 
 describe("reset-before GRU in ONNX Runtime (GRU operator, linear_before_reset = 0), 1e-4", () => {
   const cases: [string, Partial<ModelSpec>][] = [["2 layers, one-hot", {}], ["1 layer, embedding", { layers: 1, embed: 3 }], ["2 layers, residual, hidden 9", { residual: true, hidden: 9 }]];
   for (const [name, spec] of cases) {
     test(name, async () => {
       const model = randomModel(spec);
-      const { layers, hidden } = model.spec;
-      const B = 3, T = 7;
-      const ids = Int32Array.from({ length: T * B }, (_, i) => (i * 5 + 1) % model.vocab.size);
-      const h0 = Float32Array.from({ length: layers * B * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
-      const bytes = exportOnnx(model);
-      const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
-      const feed = (part: Int32Array, steps: number, h: Float32Array) => session.run({
-        input_ids: new ort.Tensor("int64", BigInt64Array.from(part, (v) => BigInt(v)), [steps, B]),
-        h0: new ort.Tensor("float32", h, [layers, B, hidden]),
-      });
-      const ref = coreLogits(model, ids, B, h0);
-      const whole = await feed(ids, T, h0);
-      const tol = { atol: 1e-4, rtol: 1e-4 };
-      const worst = Math.max(expectClose(whole.logits.data as Float32Array, ref.logits, tol, "logits"), expectClose(whole.hn.data as Float32Array, ref.h, tol, "hn"));
-      const first = await feed(ids.subarray(0, 3 * B), 3, h0);
-      const rest = await feed(ids.subarray(3 * B), T - 3, first.hn.data as Float32Array);
-      expectClose(rest.logits.data as Float32Array, ref.logits.subarray(3 * B * model.vocab.size), tol, "stepped logits");
+      const { worst, onnxLogits } = await expectOnnxMatchesCore(model, 3, 7, 3);
       // and the reset-after reading of the same graph would be wrong: the attribute matters
-      const after = coreLogits({ ...model, spec: { ...model.spec, gruReset: "after" } }, ids, B, h0);
-      assert.ok(Math.max(...Array.from(after.logits, (v, i) => Math.abs(v - (whole.logits.data as Float32Array)[i]))) > 1e-3);
+      const { layers, hidden } = model.spec;
+      const ids = Int32Array.from({ length: 7 * 3 }, (_, i) => (i * 5 + 1) % model.vocab.size); // expectOnnxMatchesCore's window and h0
+      const h0 = Float32Array.from({ length: layers * 3 * hidden }, (_, i) => 0.4 * Math.sin(i + 1));
+      const after = windowLogits({ ...model, spec: { ...model.spec, gruReset: "after" } }, ids, 3, h0);
+      assert.ok(Math.max(...Array.from(after.logits, (v, i) => Math.abs(v - onnxLogits[i]))) > 1e-3);
       process.stdout.write(`# onnxruntime ${name}: worst |Δ| ${worst.toExponential(2)}\n`);
-      await session.release();
     });
   }
 });
@@ -195,12 +128,9 @@ describe("reset-before GRU through the seams", () => {
     for (const spec of specs) {
       for (const [batch, window] of [[1, 1], [7, 13], [50, 50]] as const) {
         for (const precision of ["f32", "f64"] as const) {
-          const core = new Core(coreShape(spec), precision);
-          core.setShape(batch, window);
+          const core = coreWithinMemoryEstimate(spec, batch, window, precision);
           assert.deepEqual(tensorTable(spec), core.tensors);
           assert.equal(parameterCount(spec), core.paramCount);
-          const predicted = coreMemoryBytes(spec, batch, window, precision === "f64" ? 8 : 4), grown = core.memoryBytes();
-          assert.ok(predicted >= grown && predicted - grown <= 65536, `${JSON.stringify(spec)} ${batch}×${window} ${precision}: ${predicted} vs ${grown}`);
         }
       }
     }
@@ -266,21 +196,9 @@ describe("reset-before GRU through the seams", () => {
   });
 
   test("the CLI: train, sample, eval and resume keep reset before; --gru-reset elsewhere is one clear line", () => {
-    const dir = tempDir();
-    const text = join(dir, "text.txt");
-    writeFileSync(text, "the quick brown fox jumps over the lazy dog. ".repeat(40));
-    const ckpt = join(dir, "m.safetensors");
-    const t = runCli(["train", text, "--cell", "gru", "--gru-reset", "before", "--layers", "2", "--hidden", "16", "--steps", "4", "--batch", "4", "--seq", "16", "--out", ckpt, "--json", "--threads", "1"]);
-    assert.equal(t.status, 0, t.stderr);
-    const model = decodeCheckpoint(readFileSync(ckpt));
-    assert.equal(model.spec.gruReset, "before");
-    const s = runCli(["sample", ckpt, "--length", "20", "--json"]);
-    assert.equal(s.status, 0, s.stderr);
-    const e = runCli(["eval", ckpt, text, "--json"]);
-    assert.equal(e.status, 0, e.stderr);
-    const r = runCli(["train", text, "--resume", ckpt, "--steps", "6", "--json", "--threads", "1"]);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(decodeCheckpoint(readFileSync(ckpt)).spec.gruReset, "before");
+    const { text, ckpt, trained, resumed } = trainSampleEvalResume(["--cell", "gru", "--gru-reset", "before", "--layers", "2", "--hidden", "16", "--batch", "4", "--seq", "16", "--json", "--threads", "1"]);
+    assert.equal(trained.spec.gruReset, "before");
+    assert.equal(resumed.spec.gruReset, "before");
     const changed = runCli(["train", text, "--resume", ckpt, "--gru-reset", "after", "--steps", "8"]);
     assert.equal(changed.status, 2);
     assert.match(changed.stderr, /--gru-reset cannot change when resuming/);
@@ -296,27 +214,12 @@ describe("reset-before GRU through the seams", () => {
   });
 
   test("the exported PyTorch project's module gives the core's logits (model.py, GRUResetBefore)", (t) => {
-    if (spawnSync(PYTHON, ["-c", "import torch"]).status !== 0) return t.skip("/usr/bin/python3 has no torch");
+    if (!pythonHasTorch()) return t.skip("/usr/bin/python3 has no torch");
     const model = randomModel({ layers: 2, embed: 4 });
-    const dir = tempDir();
-    for (const [name, bytes] of pytorchProject(model, null)) writeFileSync(join(dir, name), bytes);
     const ids = Int32Array.from({ length: 9 }, (_, i) => (i * 4 + 2) % model.vocab.size);
-    const ref = coreLogits(model, ids, 1, new Float32Array(2 * 6));
-    const script = `
-import json, sys, torch
-from model import CharModel, load_checkpoint
-spec, vocab, _, state = load_checkpoint("model.safetensors")
-m = CharModel(spec)
-m.load_state_dict(state)
-m.eval()
-print(type(m.rnn).__name__)
-logits, _ = m(torch.tensor(${JSON.stringify(Array.from(ids))}).unsqueeze(1))
-print(json.dumps(logits.reshape(-1).tolist()))
-`;
-    const r = spawnSync(PYTHON, ["-c", script], { cwd: dir, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-    assert.equal(r.status, 0, r.stderr);
-    const [moduleName, logits] = r.stdout.trim().split("\n");
+    const ref = windowLogits(model, ids, 1, new Float32Array(2 * 6));
+    const { moduleName, logits } = runExportedProject(model, null, ids);
     assert.equal(moduleName, "GRUResetBefore");
-    expectClose(JSON.parse(logits) as number[], ref.logits, { atol: 1e-5, rtol: 1e-5 }, "model.py logits");
+    expectClose(logits, ref.logits, { atol: 1e-5, rtol: 1e-5 }, "model.py logits");
   });
 });

@@ -12,16 +12,15 @@ import * as ort from "onnxruntime-web";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Model, decodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { loadCheckpoint, saveCheckpoint } from "../../src/engine/files/checkpointFile";
-import { Core } from "../../src/engine/core/core";
 import { windowLogits } from "../../src/engine/training/evaluate";
-import { initialiseParameters } from "../../src/engine/model/initialise";
-import { ModelSpec, coreShape } from "../../src/engine/model/modelSpec";
+import { ModelSpec } from "../../src/engine/model/modelSpec";
 import { exportOnnx, exportSafetensors } from "../../src/engine/interop/modelExport";
 import { SafetensorsError, decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { InputError } from "../../src/engine/messages/inputError";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { readTorchWeights } from "../../src/engine/interop/interopFiles";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
+import { randomCharModel } from "../cellFixtures";
 
 const PYTHON = "/usr/bin/python3";
 const torchScript = join(projectRoot, "test", "interop", "torchCharModels.py");
@@ -38,15 +37,8 @@ function python(args: string[], cwd?: string): string {
   return r.stdout;
 }
 
-function randomModel(spec: Partial<ModelSpec>, seed = 3): Model {
-  const { vocab } = CharVocabulary.fromText("abc defg, 中文!\n");
-  const full: ModelSpec = { cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 6, embed: 0, vocabSize: vocab.size, peephole: false, coupled: false, residual: false, ...spec };
-  const core = new Core(coreShape(full));
-  initialiseParameters(core, full, "scaled", 1, seed);
-  // biases away from zero so that a dropped or misplaced bias shows
-  const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i));
-  return { spec: full, vocab, params, training: null };
-}
+const randomModel = (spec: Partial<ModelSpec>, seed = 3): Model =>
+  randomCharModel({ cell: "lstm", nonlinearity: "tanh", layers: 2, hidden: 6, embed: 0, vocabSize: 0, peephole: false, coupled: false, residual: false, ...spec }, seed);
 
 /** ids[T][B] as the time-major flat array the core takes. */
 function flatIds(ids: number[][]): Int32Array {
@@ -187,7 +179,7 @@ describe("the exported PyTorch project", () => {
     const project = join(dir, "project");
     const exp = runCli(["export", ckpt, "--format", "pytorch", "--out", project, "--json"]);
     assert.equal(exp.status, 0, exp.stderr);
-    for (const f of ["model.py", "train.py", "README.md", "config.json", "model.safetensors", "data.txt"]) assert.ok(existsSync(join(project, f)), f);
+    for (const f of ["model.py", "train.py", "training_loop.py", "README.md", "config.json", "model.safetensors", "data.txt"]) assert.ok(existsSync(join(project, f)), f);
     assert.equal(readFileSync(join(project, "data.txt"), "utf8"), text, "the run's corpus travels as data.txt");
     const again = runCli(["export", ckpt, "--format", "pytorch", "--out", project]);
     assert.notEqual(again.status, 0, "an existing project is not overwritten without --force");

@@ -195,7 +195,7 @@ describe("ONNX export (a Scan of standard operators) runs in onnxruntime with RN
       initialiseParameters(core, spec, "scaled", 1, 3);
       // biases and ρ away from zero, so that a dropped bias or a wrong α shows
       const params = Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i));
-      const worst = await expectOnnxMatchesCore({ spec, vocab: new CharVocabulary({ chars: "abcdefg".split(""), unk: -1 }), params, training: null }, 3, 7, 3);
+      const { worst } = await expectOnnxMatchesCore({ spec, vocab: new CharVocabulary({ chars: "abcdefg".split(""), unk: -1 }), params, training: null }, 3, 7, 3);
       assert.ok(worst < 1e-4, `worst logit difference ${worst}`);
     });
   }

@@ -18,10 +18,9 @@ import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
 import { coreMemoryBytes } from "../../src/engine/core/limits";
 import { recordActivations } from "../../src/engine/insight/activations";
 import { expectOnnxMatchesCore } from "../onnxAgainstCore";
+import { randomCharModel } from "../cellFixtures";
 import { expectClose, jsonLines, projectRoot, runCli, tempDir } from "../helpers";
-import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Model } from "../../src/engine/files/checkpoint";
-import { initialiseParameters } from "../../src/engine/model/initialise";
 import { NamedTensor, decodeSafetensors, encodeSafetensors } from "../../src/engine/interop/safetensors";
 import { importTorchWeights } from "../../src/engine/interop/torchImport";
 import { InputError } from "../../src/engine/messages/inputError";
@@ -192,13 +191,7 @@ describe("gradient flow ‖∂L_T/∂h_t‖ equals PyTorch's (120 steps, the las
 });
 
 /** A model with random weights (biases away from zero, so a dropped bias shows). */
-function randomModel(over: Partial<ModelSpec>, seed = 3): Model {
-  const { vocab } = CharVocabulary.fromText("abc defg, 中文!\n");
-  const s = spec("mingru", { layers: 2, hidden: 6, vocabSize: vocab.size, ...over });
-  const core = new Core(coreShape(s));
-  initialiseParameters(core, s, "scaled", 1, seed);
-  return { spec: s, vocab, params: Float32Array.from(core.params(), (v, i) => v + 0.05 * Math.sin(i)), training: null };
-}
+const randomModel = (over: Partial<ModelSpec>, seed = 3): Model => randomCharModel(spec("mingru", { layers: 2, hidden: 6, ...over }), seed);
 
 describe("ONNX export (standard operators and a Scan) runs in onnxruntime with RNN Lab's numbers (1e-4)", () => {
   const cases: [string, Partial<ModelSpec>][] = [

@@ -40,7 +40,7 @@ function trainProject(dir: string, ckpt: string, data: string, dataName: string)
   const project = join(dir, "project");
   const exp = runCli(["export", ckpt, "--format", "pytorch", "--out", project, "--json"], { cwd: dir });
   assert.equal(exp.status, 0, exp.stderr);
-  for (const f of ["model.py", "train.py", "train_task.py", "README.md", "config.json", "model.safetensors", dataName]) assert.ok(existsSync(join(project, f)), f);
+  for (const f of ["model.py", "train.py", "train_task.py", "training_loop.py", "README.md", "config.json", "model.safetensors", dataName]) assert.ok(existsSync(join(project, f)), f);
   const env = { ...process.env, OMP_NUM_THREADS: "1" };
   const single = spawnSync(PYTHON, ["train_task.py", "--steps", "6", "--print-every", "3", "--out", join(dir, "single.safetensors")], { cwd: project, encoding: "utf8", env });
   assert.equal(single.status, 0, single.stderr);
@@ -62,38 +62,35 @@ function trainProject(dir: string, ckpt: string, data: string, dataName: string)
   assert.ok(Math.abs(before - lossOf(single.stdout)) > 1e-3, `six steps move the loss (${before} → ${lossOf(single.stdout)})`);
 }
 
+/** Writes `contents` as `file` in a new folder, trains `out` on it with `trainArgs`, and checks its exported project (trainProject). */
+function trainAndCheckProject(file: string, contents: string, trainArgs: string[], out: string, dataName: string): void {
+  const dir = tempDir("rnnlab-taskproject-");
+  writeFileSync(join(dir, file), contents);
+  const r = runCli(["train", file, ...trainArgs, "--val-frac", "0.2", "--out", out], { cwd: dir });
+  assert.equal(r.status, 0, r.stderr);
+  trainProject(dir, join(dir, out), file, dataName);
+}
+
 describe("the exported PyTorch project trains classifiers and taggers", () => {
   for (const pool of ["last", "mean", "max"]) {
     test(`a bidirectional LSTM classifier, pool ${pool} (csv with quoted fields)`, (t) => {
       const missing = torchMissing();
       if (missing) return t.skip(missing);
-      const dir = tempDir("rnnlab-taskproject-");
-      writeFileSync(join(dir, "mood.csv"), moodCsv(24));
-      const r = runCli(["train", "mood.csv", "--task", "classify", ...FAST, "--pool", pool, "--val-frac", "0.2", "--out", "c.safetensors"], { cwd: dir });
-      assert.equal(r.status, 0, r.stderr);
-      trainProject(dir, join(dir, "c.safetensors"), "mood.csv", "data.csv");
+      trainAndCheckProject("mood.csv", moodCsv(24), ["--task", "classify", ...FAST, "--pool", pool], "c.safetensors", "data.csv");
     });
   }
 
   test("a bidirectional GRU tagger, 2 layers (jsonl)", (t) => {
     const missing = torchMissing();
     if (missing) return t.skip(missing);
-    const dir = tempDir("rnnlab-taskproject-");
-    writeFileSync(join(dir, "fruit.jsonl"), vowelJsonl(20));
-    const r = runCli(["train", "fruit.jsonl", "--task", "tag", ...FAST, "--cell", "gru", "--layers", "2", "--val-frac", "0.2", "--out", "t.safetensors"], { cwd: dir });
-    assert.equal(r.status, 0, r.stderr);
-    trainProject(dir, join(dir, "t.safetensors"), "fruit.jsonl", "data.jsonl");
+    trainAndCheckProject("fruit.jsonl", vowelJsonl(20), ["--task", "tag", ...FAST, "--cell", "gru", "--layers", "2"], "t.safetensors", "data.jsonl");
   });
 
   test("a one-direction RNN word segmenter (spaced text: B/M/E/S tags made the same way on both sides)", (t) => {
     const missing = torchMissing();
     if (missing) return t.skip(missing);
-    const dir = tempDir("rnnlab-taskproject-");
     const spaced = ["今天 是 个 好 日子", "我们 去 公园 玩", "今天 我们 去 公园", "好 日子", "我们 是 好 朋友"];
-    writeFileSync(join(dir, "zh.txt"), Array.from({ length: 20 }, (_, i) => spaced[i % 5]).join("\n") + "\n");
-    const r = runCli(["train", "zh.txt", "--task", "segment", ...FAST.filter((f) => f !== "--bidirectional"), "--cell", "rnn", "--val-frac", "0.2", "--out", "s.safetensors"], { cwd: dir });
-    assert.equal(r.status, 0, r.stderr);
-    trainProject(dir, join(dir, "s.safetensors"), "zh.txt", "data.txt");
+    trainAndCheckProject("zh.txt", Array.from({ length: 20 }, (_, i) => spaced[i % 5]).join("\n") + "\n", ["--task", "segment", ...FAST.filter((f) => f !== "--bidirectional"), "--cell", "rnn"], "s.safetensors", "data.txt");
   });
 
   test("a CRF tagger is refused with the reason and the formats that keep it", () => {

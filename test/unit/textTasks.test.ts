@@ -20,7 +20,7 @@ import { crfParameters, crfShardLoss } from "../../src/engine/tasks/crfTagging";
 import { SequenceBatches, SequenceData, encodeSequences, fillSequences } from "../../src/engine/tasks/sequenceBatches";
 import { restoreTask } from "../../src/engine/tasks/taskRegistry";
 import { transitionRules } from "../../src/engine/tasks/linearChainCrf";
-import { relativeError, stepFor } from "../../src/engine/insight/gradientCheck";
+import { finiteDifferenceCheck, stepFor } from "../../src/engine/insight/gradientCheck";
 import { Trainer } from "../../src/engine/training/trainer";
 import { DEFAULT_TRAIN_OPTIONS } from "../../src/engine/training/trainOptions";
 
@@ -222,20 +222,9 @@ describe("the tasks' loss through the whole model (f64, central differences < 1e
       run();
       core.zeroGrads();
       core.backward();
-      const g = Float64Array.from(core.grads());
-      const p = core.params();
-      for (const slot of core.tensors) {
-        let worst = 0;
-        for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) {
-          // the harness's seven-point stencil (insight/gradientCheck.ts), error O(h⁶)
-          const x = p[k], h = pool === SequencePool.Max ? 1e-3 : stepFor(s); // max is piecewise: a stencil must not straddle a change of argmax (1e-4 leaves rounding ~1e-6)
-          const at = (d: number) => { p[k] = x + d; return run(); };
-          const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
-          p[k] = x;
-          worst = Math.max(worst, relativeError(g[k], numeric));
-        }
-        assert.ok(worst < 1e-6, `tensor kind ${slot.kind} layer ${slot.layer}: ${worst}`);
-      }
+      // the harness's seven-point stencil (insight/gradientCheck.ts), error O(h⁶); max is piecewise: a stencil must not straddle a change of argmax (1e-4 leaves rounding ~1e-6)
+      const h = pool === SequencePool.Max ? 1e-3 : stepFor(s);
+      for (const c of finiteDifferenceCheck(core, run, h)) assert.ok(c.maxRelError < 1e-6, `${c.name}: ${c.maxRelError}`);
     });
   }
 });
@@ -264,7 +253,7 @@ describe("the CRF tagger (--crf) through the whole model", () => {
       };
       const loss = run();
       core.backward();
-      const g = Float64Array.from(core.grads());
+      for (const c of finiteDifferenceCheck(core, run, stepFor(s))) assert.ok(c.maxRelError < 1e-6, `${c.name}: ${c.maxRelError}`);
       // the loss is the mean −log p(gold) per character, by enumeration of every path of each sequence
       const params = crfParameters(core);
       let brute = 0;
@@ -281,18 +270,6 @@ describe("the CRF tagger (--crf) through the whole model", () => {
         brute += Math.log(z) - score(gold[i]);
       }
       assert.ok(Math.abs(loss - brute / data.ids.length) < 1e-10, `${loss} vs enumeration ${brute / data.ids.length}`);
-      const q = core.params(); // setShape may have grown the memory: a fresh view
-      for (const slot of core.tensors) {
-        let worst = 0;
-        for (let k = slot.offset; k < slot.offset + slot.rows * slot.cols; k++) {
-          const x = q[k], h = stepFor(s);
-          const at = (d: number) => { q[k] = x + d; return run(); };
-          const numeric = (45 * (at(h) - at(-h)) - 9 * (at(2 * h) - at(-2 * h)) + (at(3 * h) - at(-3 * h))) / (60 * h);
-          q[k] = x;
-          worst = Math.max(worst, relativeError(g[k], numeric));
-        }
-        assert.ok(worst < 1e-6, `tensor kind ${slot.kind} layer ${slot.layer}: ${worst}`);
-      }
     });
   }
 

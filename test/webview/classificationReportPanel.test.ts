@@ -4,16 +4,12 @@
 // by the protocol's own parser). Screenshots go to .test-output/webview/classificationReport-*.png.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parseFromWebview } from "../../src/protocol/webview";
 import { REPORT_CLASSES, reportFixture } from "./reportData";
-import { ThemeName, chromiumAvailable, openPanel, startHarness, stopHarness } from "./panelHarness";
+import { ThemeName, openPanel, useHarness } from "./panelHarness";
 
-before(async () => {
-  if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
-  await startHarness();
-});
-after(async () => { if (chromiumAvailable) await stopHarness(); });
+useHarness();
 
 const themes: ThemeName[] = ["light", "dark"];
 

@@ -5,16 +5,12 @@
 // (checked by the protocol's own parser).
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parseFromWebview } from "../../src/protocol/webview";
 import { explainFixture, trainingFixture } from "./explainData";
-import { ThemeName, chromiumAvailable, openPanel, startHarness, stopHarness } from "./panelHarness";
+import { ThemeName, openPanel, useHarness } from "./panelHarness";
 
-before(async () => {
-  if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
-  await startHarness();
-});
-after(async () => { if (chromiumAvailable) await stopHarness(); });
+useHarness();
 
 const themes: ThemeName[] = ["light", "dark"];
 

@@ -5,17 +5,13 @@
 // to .test-output/webview/forecast-*.png.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parseFromWebview } from "../../src/protocol/webview";
 import type { ForecastPanelData } from "../../src/protocol/webview";
 import { FORECAST_STEPS, forecastData } from "./forecastData";
-import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
+import { THEMES, ThemeName, canvasPixel, countColor, hex, openPanel, useHarness } from "./panelHarness";
 
-before(async () => {
-  if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
-  await startHarness();
-});
-after(async () => { if (chromiumAvailable) await stopHarness(); });
+useHarness();
 
 /** The models with the lowest overall value of a metric, as the page should mark them. */
 function lowest(d: ForecastPanelData, k: "mae" | "rmse" | "mase" | "smape"): string {

@@ -6,6 +6,7 @@
 import { createServer, Server } from "node:http";
 import { readFileSync, existsSync, mkdirSync } from "node:fs";
 import { join, normalize } from "node:path";
+import { after, before } from "node:test";
 import { AddressInfo } from "node:net";
 import { Browser, Page, chromium } from "playwright-core";
 import { panelHtml } from "../../src/extension/panels/panelHtml";
@@ -72,6 +73,15 @@ export type ThemeName = keyof typeof THEMES;
 let server: Server | null = null;
 let origin = "";
 let browser: Browser | null = null;
+
+/** The harness for one test file: started before its tests (failing them, with the fix, where Chromium is missing), stopped after. */
+export function useHarness(): void {
+  before(async () => {
+    if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
+    await startHarness();
+  });
+  after(async () => { if (chromiumAvailable) await stopHarness(); });
+}
 
 export async function startHarness(): Promise<void> {
   server = createServer((req, res) => {

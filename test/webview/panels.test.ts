@@ -4,9 +4,9 @@
 // and on the absence of CSP violations and page errors. Screenshots go to .test-output/webview/.
 
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { HistogramSeriesData, PanelKind, StepColumns, ToWebview } from "../../src/protocol/webview";
-import { THEMES, ThemeName, canvasPixel, chromiumAvailable, countColor, hex, openPanel, startHarness, stopHarness } from "./panelHarness";
+import { THEMES, ThemeName, canvasPixel, countColor, hex, openPanel, useHarness } from "./panelHarness";
 import { FORECAST_STEPS, forecastMessages } from "./forecastData";
 import { reportFixture } from "./reportData";
 import { explainFixture, trainingFixture } from "./explainData";
@@ -43,11 +43,7 @@ async function setDropdown(p: { page: import("playwright-core").Page }, id: stri
   await p.page.evaluate(({ id, value }) => { const d = document.querySelector(id) as HTMLElement & { value: string }; d.value = value; d.dispatchEvent(new Event("change")); }, { id, value });
 }
 
-before(async () => {
-  if (!chromiumAvailable) throw new Error("the panel tests need Debian's chromium at /usr/bin/chromium: run test/vscode/installCodeServer.sh (npm test does)");
-  await startHarness();
-});
-after(async () => { if (chromiumAvailable) await stopHarness(); });
+useHarness();
 
 function noProblems(p: { problems: string[] }, posted: { type: string }[]): void {
   assert.deepEqual(p.problems, [], "no page errors");

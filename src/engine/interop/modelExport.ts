@@ -11,6 +11,7 @@ import { DEFAULT_TRAIN_OPTIONS } from "../training/trainOptions";
 import modelPy from "./pytorchProject/model.py";
 import trainPy from "./pytorchProject/train.py";
 import trainTaskPy from "./pytorchProject/train_task.py";
+import trainingLoopPy from "./pytorchProject/training_loop.py";
 
 export type ExportFormat = "safetensors" | "onnx" | "pytorch";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["safetensors", "onnx", "pytorch"];
@@ -54,6 +55,7 @@ export function pytorchProject(model: Model, corpus: string | null, dataExtensio
   const files = new Map<string, Uint8Array>([
     ["model.py", text(modelPy)],
     ["train.py", text(trainPy)],
+    ["training_loop.py", text(trainingLoopPy)], // what train.py and train_task.py share
     ...(task === null ? [] : [["train_task.py", text(trainTaskPy)] as [string, Uint8Array]]),
     ["config.json", text(JSON.stringify({ spec, vocab: model.vocab.toJSON(), options, ...(task === null ? {} : { data: dataName }) }, null, 2) + "\n")],
     ["model.safetensors", exportSafetensors(model)],

@@ -11,20 +11,19 @@ import { InputError } from "../messages/inputError";
 import type { Core } from "../core/core";
 import { ClassificationReport, classificationReport } from "./taskMetrics";
 import { SequenceBatches, SequenceData, forwardSequences, sequenceCount, sharedSequences } from "./sequenceBatches";
-import { Evaluation, MetricDefinition, Task, TaskCheckpoint, softmaxRow } from "./task";
+import { Evaluation, Task, TaskCheckpoint, softmaxRow } from "./task";
+import { LabelledSequenceMetadata, checkLabelledSequenceMetadata, labelledSequenceMetrics } from "./labelledSequenceTasks";
 import { SequencePool } from "../core/coreAbi";
 
 export const CLASSIFY = "classify";
 export const POOLINGS = ["last", "mean", "max"] as const;
 export type Pooling = (typeof POOLINGS)[number];
 
-export interface ClassifyMetadata {
+export interface ClassifyMetadata extends LabelledSequenceMetadata {
   classes: string[]; // sorted by code point; class id = index
   pool: Pooling;
   /** per class, the loss weight of its sequences in training (null = 1 each) */
   classWeights: number[] | null;
-  maxLength: number; // characters read per sequence; longer ones are cut
-  seed: number; // the order of the batches
 }
 
 export interface ClassifyEvaluation extends Evaluation {
@@ -36,11 +35,7 @@ export interface ClassifyEvaluation extends Evaluation {
   probabilities: Float64Array[];
 }
 
-const METRICS: readonly MetricDefinition<ClassifyEvaluation>[] = [
-  { name: "val_loss", better: "lower", of: (e) => e.loss },
-  { name: "val_accuracy", better: "higher", of: (e) => e.report.accuracy },
-  { name: "val_f1", better: "higher", of: (e) => e.report.macroF1 },
-];
+const METRICS = labelledSequenceMetrics<ClassifyEvaluation>((e) => e.report.macroF1);
 
 /** scikit-learn's compute_class_weight("balanced"): n / (K · count_c); a class absent from training gets 1. */
 export function balancedClassWeights(labels: ArrayLike<number>, classCount: number): number[] {
@@ -55,8 +50,7 @@ export function checkClassifyMetadata(m: unknown): ClassifyMetadata {
   if (!Array.isArray(x.classes) || x.classes.length < 2 || !x.classes.every((c) => typeof c === "string")) bad("has no list of at least two classes");
   if (!POOLINGS.includes(x.pool as Pooling)) bad(`has pooling ${JSON.stringify(x.pool)}, not one of ${POOLINGS.join(", ")}`);
   if (x.classWeights !== null && !(Array.isArray(x.classWeights) && x.classWeights.length === x.classes!.length && x.classWeights.every((w) => typeof w === "number" && w > 0))) bad("has class weights that are not one positive number per class");
-  if (!Number.isInteger(x.maxLength) || x.maxLength! < 1) bad("has no length cap");
-  if (!Number.isInteger(x.seed)) bad("has no seed");
+  checkLabelledSequenceMetadata(x, bad);
   return x as ClassifyMetadata;
 }
 

@@ -17,17 +17,16 @@ import { SpanReport, spanReport } from "./taskMetrics";
 import { SequenceBatches, SequenceData, forwardSequences, sequenceCount, sharedSequences } from "./sequenceBatches";
 import { CrfBatches, crfParameters } from "./crfTagging";
 import { crfNegLogLikelihood } from "./linearChainCrf";
-import { Evaluation, MetricDefinition, Task, TaskCheckpoint, softmaxRow } from "./task";
+import { Evaluation, Task, TaskCheckpoint, softmaxRow } from "./task";
+import { LabelledSequenceMetadata, checkLabelledSequenceMetadata, labelledSequenceMetrics } from "./labelledSequenceTasks";
 
 export const TAG = "tag";
 export const SEGMENT = "segment";
 
-export interface TagMetadata {
+export interface TagMetadata extends LabelledSequenceMetadata {
   tags: string[]; // sorted by code point; tag id = index
   scheme: TagScheme;
   segment: boolean; // B/M/E/S tags made from spaced words; predictions become words again
-  maxLength: number;
-  seed: number;
 }
 
 export interface TagEvaluation extends Evaluation {
@@ -38,11 +37,7 @@ export interface TagEvaluation extends Evaluation {
   predicted: Int32Array[];
 }
 
-const METRICS: readonly MetricDefinition<TagEvaluation>[] = [
-  { name: "val_loss", better: "lower", of: (e) => e.loss },
-  { name: "val_accuracy", better: "higher", of: (e) => e.report.accuracy },
-  { name: "val_f1", better: "higher", of: (e) => e.report.f1 },
-];
+const METRICS = labelledSequenceMetrics<TagEvaluation>((e) => e.report.f1);
 
 /** The scheme a tag set follows: B/M/E/S (a subset of those four), BIO (O and B-X / I-X), else none. */
 export function detectScheme(tags: readonly string[]): TagScheme {
@@ -57,8 +52,7 @@ export function checkTagMetadata(m: unknown): TagMetadata {
   if (!Array.isArray(x.tags) || x.tags.length < 2 || !x.tags.every((c) => typeof c === "string")) bad("has no list of at least two tags");
   if (!["bmes", "bio", "none"].includes(x.scheme as string)) bad(`has scheme ${JSON.stringify(x.scheme)}`);
   if (typeof x.segment !== "boolean") bad("does not say whether it segments");
-  if (!Number.isInteger(x.maxLength) || x.maxLength! < 1) bad("has no length cap");
-  if (!Number.isInteger(x.seed)) bad("has no seed");
+  checkLabelledSequenceMetadata(x, bad);
   return x as TagMetadata;
 }
 

@@ -11,7 +11,6 @@ sequences); segmentation one sentence per line, words separated by spaces (B/M/E
 are RNN Lab's: records bucketed by length, --batch per step; each process takes its share of every
 batch and DDP averages the gradients, so N processes take the same steps as one.
 """
-import argparse
 import csv
 import json
 import os
@@ -19,29 +18,10 @@ import random
 import time
 
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
-from torch.nn.parallel import DistributedDataParallel
 
-from model import TaskModel, Vocabulary, load_checkpoint, save_checkpoint
-from train import make_optimizer
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def parse_args(options, default_data):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", default=default_data, help="training records (default: the exported data file here)")
-    p.add_argument("--weights", default=os.path.join(HERE, "model.safetensors"), help="checkpoint to start from")
-    p.add_argument("--steps", type=int, default=100, help="optimizer steps to take")
-    p.add_argument("--out", default=os.path.join(HERE, "checkpoints", "model.safetensors"), help="checkpoint to write")
-    p.add_argument("--batch", type=int, default=options["batch"], help="records per step, over all processes")
-    p.add_argument("--lr", type=float, default=options["lr"])
-    p.add_argument("--clip", type=float, default=options["clip"], help="global gradient-norm clip (0 = off)")
-    p.add_argument("--seed", type=int, default=options["seed"])
-    p.add_argument("--print-every", type=int, default=10)
-    p.add_argument("--eval", default=None, help="records to report the final loss on (default: --data)")
-    return p.parse_args()
+from model import TaskModel, Vocabulary, load_checkpoint
+from training_loop import HERE, distributed, finish, is_report_step, optimizer_step, parse_args, print_progress, read_config, start_processes, summed_over_processes
 
 
 def segment_tags(line):
@@ -125,23 +105,16 @@ def mean_loss(model, data, device, batch=64):
 
 
 def main():
-    with open(os.path.join(HERE, "config.json"), encoding="utf-8") as f:
-        config = json.load(f)
+    config = read_config()
     data_name = config.get("data")
-    args = parse_args(config["options"], os.path.join(HERE, data_name) if data_name and os.path.exists(os.path.join(HERE, data_name)) else None)
+    args = parse_args(__doc__.split("\n\n")[0], config["options"],
+                      os.path.join(HERE, data_name) if data_name and os.path.exists(os.path.join(HERE, data_name)) else None,
+                      "training records (default: the exported data file here)", "records per step, over all processes",
+                      "records to report the final loss on (default: --data)")
     if not args.data:
         raise SystemExit("no training records: pass --data PATH (the export did not include the data file)")
 
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    rank = int(os.environ.get("RANK", "0"))
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    cuda = torch.cuda.is_available()
-    if world > 1:
-        dist.init_process_group("nccl" if cuda else "gloo")
-    device = torch.device(f"cuda:{local_rank}" if cuda else "cpu")
-    if cuda:
-        torch.cuda.set_device(device)
-    torch.manual_seed(args.seed)
+    world, rank, device = start_processes(args.seed)
 
     spec, vocab_json, meta, state = load_checkpoint(args.weights)
     task = json.loads(meta["task"])
@@ -160,8 +133,7 @@ def main():
     batches = [order[k:k + args.batch] for k in range(0, len(order) - args.batch + 1, args.batch)]
     random.Random(args.seed).shuffle(batches)
 
-    ddp = DistributedDataParallel(model) if world > 1 else model
-    optimizer = make_optimizer(ddp.parameters(), config["options"], args.lr)
+    ddp, optimizer = distributed(model, world, config["options"], args.lr)
     t0, chars = time.time(), 0
     for step in range(args.steps):
         batch = batches[step % len(batches)]
@@ -173,27 +145,13 @@ def main():
         everyone = [data[i] for i in batch]
         n = sum(weights[t[1]].item() for t in everyone) if weights is not None and y.dim() == 1 else (sum(len(t[0]) for t in everyone) if y.dim() == 2 else len(everyone))
         loss = s * world / n
-        optimizer.zero_grad(set_to_none=True)
-        loss.float().backward()
-        if args.clip > 0:
-            torch.nn.utils.clip_grad_norm_(ddp.parameters(), args.clip)
-        optimizer.step()
+        optimizer_step(loss.float(), ddp, optimizer, args.clip)
         chars += sum(len(t[0]) for t in everyone)
-        if (step + 1) % args.print_every == 0 or step + 1 == args.steps:
-            mean = (loss.detach() / world).clone()
-            if world > 1:
-                dist.all_reduce(mean)
-            if rank == 0:
-                print(f"step {step + 1}/{args.steps}  loss {mean.item():.4f}  {chars / (time.time() - t0):,.0f} chars/s", flush=True)
+        if is_report_step(step, args):
+            print_progress(rank, step, args.steps, summed_over_processes(loss.detach() / world, world), chars, t0)
 
-    if rank == 0:
-        save_checkpoint(args.out, model, vocab_json, {"trained_with": f"PyTorch {torch.__version__}, {world} process(es)"}, meta["task"])
-        eval_path = args.eval or args.data
-        loss = mean_loss(model, encode(read_records(eval_path, task["name"]), vocab, names, m["maxLength"]), device)
-        print(f"saved {args.out}")
-        print(f"eval loss {loss:.6f} nats/{'record' if task['name'] == 'classify' else 'char'} on {eval_path}", flush=True)
-    if world > 1:
-        dist.destroy_process_group()
+    eval_loss = lambda path: mean_loss(model, encode(read_records(path, task["name"]), vocab, names, m["maxLength"]), device)
+    finish(args, rank, world, model, vocab_json, eval_loss, "record" if task["name"] == "classify" else "char", meta["task"])
 
 
 if __name__ == "__main__":
