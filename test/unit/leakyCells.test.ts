@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Core } from "../../src/engine/core/core";
-import { KERNEL_VARIANTS } from "../../src/engine/core/coreLoader";
+import { KERNEL_VARIANTS, KernelVariant, Precision } from "../../src/engine/core/coreLoader";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { decodeCheckpoint, encodeCheckpoint } from "../../src/engine/files/checkpoint";
 import { GRADIENT_CHECK_THRESHOLD, gradientCheck } from "../../src/engine/insight/gradientCheck";
@@ -128,7 +128,8 @@ describe("what the CTRNN's options mean", () => {
       core.backward();
       return { loss, grads: Array.from(core.grads()) };
     };
-    for (const [precision, variant] of [["f64", undefined], ...KERNEL_VARIANTS.map((v) => ["f32", v])] as const) {
+    const builds: [Precision, KernelVariant | undefined][] = [["f64", undefined], ...KERNEL_VARIANTS.map((v): [Precision, KernelVariant] => ["f32", v])];
+    for (const [precision, variant] of builds) {
       const used = new Core(coreShape(spec), precision, variant);
       initialiseParameters(used, spec, "scaled", 1, 4);
       const before = run(used);
