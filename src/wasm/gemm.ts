@@ -376,7 +376,7 @@ function tileRelaxed(rows: i32, a: usize, rsB: usize, psB: usize, b: usize, c: u
       case 4: { tile8(4, a, psB, b, c, rowB, kc); tile8(4, a, psB, b + 32, c + 32, rowB, kc); break; }
       case 3: { tile8(3, a, psB, b, c, rowB, kc); tile8(3, a, psB, b + 32, c + 32, rowB, kc); break; }
       case 2: { tile8(2, a, psB, b, c, rowB, kc); tile8(2, a, psB, b + 32, c + 32, rowB, kc); break; }
-      default: { tile1x8(a, psB, b, c, kc); tile1x8(a, psB, b + 32, c + 32, kc); }
+      default: micro1x16(a, psB, b, c, kc); // one row (M = 1: sampling): four chains over the 16 columns
     }
   } else {
     for (let r = 0; r < rows; r++) microScalar(a + <usize>r * rsB, psB, b, c + <usize>r * rowB, kc);
@@ -419,25 +419,6 @@ function tileRelaxed(rows: i32, a: usize, rsB: usize, psB: usize, b: usize, c: u
   if (rows > 3) { v128.store(c3, c30); v128.store(c3, c31, 16); }
   if (rows > 4) { v128.store(c4, c40); v128.store(c4, c41, 16); }
   if (rows > 5) { v128.store(c5, c50); v128.store(c5, c51, 16); }
-}
-
-// Relaxed f32 only, a single row (M = 1: sampling, one stream): two k at a time into two sets of sums,
-// so four FMA chains run side by side instead of two.
-@inline function tile1x8(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {
-  let s0 = v128.load(c), s1 = v128.load(c, 16), t0 = f32x4.splat(0), t1 = t0;
-  let ap = a, bp = b, p = 0;
-  for (; p + 2 <= kc; p += 2) {
-    const x = v128.load32_splat(ap), y = v128.load32_splat(ap + psB);
-    s0 = madd(x, v128.load(bp), s0); s1 = madd(x, v128.load(bp, 16), s1);
-    t0 = madd(y, v128.load(bp, PANEL * 4), t0); t1 = madd(y, v128.load(bp, PANEL * 4 + 16), t1);
-    ap += psB << 1;
-    bp += PANEL << 3;
-  }
-  if (p < kc) {
-    const x = v128.load32_splat(ap);
-    s0 = madd(x, v128.load(bp), s0); s1 = madd(x, v128.load(bp, 16), s1);
-  }
-  v128.store(c, f32x4.add(s0, t0)); v128.store(c, f32x4.add(s1, t1), 16);
 }
 
 function microScalar(a: usize, psB: usize, b: usize, c: usize, kc: i32): void {
