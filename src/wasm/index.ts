@@ -82,23 +82,25 @@ export function sampleRow(row: i32, temperature: f64, topK: i32, topP: f64): i32
   return sampleFromLogits(at(logitsPtr(), row * O), sampleProbsPtr(), sampleOrderPtr(), O, temperature, topK, topP);
 }
 
-// ---- kernel benchmark (npm run bench): the packed product alone, on buffers of its own ----
-import { gemmPacked, packPanels, packedSize } from "./gemm";
-import { allocReal } from "./arena";
+// ---- kernel benchmark (npm run bench): the product alone, on buffers of its own ----
+import { KC, gemm, gemmPacked, gemmTransposedB, packPanels, packedSize, paddedWidth } from "./gemm";
+import { allocReal, arenaMark, arenaReset } from "./arena";
 
-let benchA: usize = 0, benchB: usize = 0, benchC: usize = 0;
+let benchA: usize = 0, benchB: usize = 0, benchC: usize = 0, benchRaw: usize = 0, benchScratch: usize = 0;
 
-/** Allocates A[M, P], packed B[P, N] (from random values) and C[M, N]; call after configure(). */
+/** Allocates A[M, P], B[P, N] (random) and its packed copy, and C[M, N]; call after configure(). */
 export function benchGemmSetup(M: i32, P: i32, N: i32): void {
   benchA = allocReal(M * P);
-  const raw = allocReal(P * N);
+  benchRaw = allocReal(P * N);
   benchB = allocReal(packedSize(P, N));
   benchC = allocReal(M * N);
+  benchScratch = allocReal(KC * paddedWidth(N));
   fillRandom(benchA, M * P, 1);
-  fillRandom(raw, P * N, 1);
-  packPanels(raw, N, P, N, benchB);
+  fillRandom(benchRaw, P * N, 1);
+  packPanels(benchRaw, N, P, N, benchB);
 }
 
+/** reps × C ← A·B with B packed beforehand (the recurrent products' form). */
 export function benchGemmRun(M: i32, P: i32, N: i32, reps: i32): void {
   for (let r = 0; r < reps; r++) gemmPacked(benchA, P, 1, benchB, benchC, M, P, N, false);
 }
@@ -126,4 +128,32 @@ export function nonlinearityInPlace(kind: i32, p: usize, n: i32): void {
     const x = load<real>(at(p, k));
     store<real>(at(p, k), kind == NONLINEARITY_EXP ? expr(x) : kind == NONLINEARITY_SIGMOID ? sigmoid(x) : tanhr(x));
   }
+}
+
+/** reps × C += Aᵀ·B, A read as [P, M] (rs = 1, ps = M), B row-major packed KC rows per slab (the weight gradients' form). */
+export function benchGemmTransposedARun(M: i32, P: i32, N: i32, reps: i32): void {
+  for (let r = 0; r < reps; r++) gemm(benchA, 1, M, benchRaw, benchC, M, P, N, true, benchScratch);
+}
+
+// ---- matrix kernel test (test/unit/matrixKernel.test.ts): every gemm.ts entry point on any shape ----
+
+/** n reals, zeroed, in the arena (gone at the next configure()). */
+export function kernelAlloc(n: i32): usize { return allocReal(n); }
+
+/**
+ * C (+)= A·B, C[i, j] at C + (i·ldc + j) reals, A[i, p] at A + i·rs + p·ps. form 0: gemm (B[P, N] rows ldb
+ * apart); 1: packPanels then gemmPacked (B likewise); 2: gemmTransposedB (B given as S[N, P], rows P apart).
+ * Its scratch is taken above the arena's top and given back.
+ */
+export function kernelProduct(form: i32, A: usize, rs: i32, ps: i32, B: usize, ldb: i32, C: usize, ldc: i32,
+                              M: i32, P: i32, N: i32, accumulate: bool): void {
+  const mark = arenaMark();
+  if (form == 0) gemm(A, rs, ps, B, C, M, P, N, accumulate, allocReal(KC * paddedWidth(N)), ldb, ldc);
+  else if (form == 1) {
+    const packed = allocReal(packedSize(P, N));
+    packPanels(B, ldb, P, N, packed);
+    gemmPacked(A, rs, ps, packed, C, M, P, N, accumulate, ldc);
+  } else if (ldc == N) gemmTransposedB(A, rs, ps, B, C, M, P, N, accumulate, allocReal(packedSize(P, N)));
+  else unreachable(); // gemmTransposedB writes C rows N apart
+  arenaReset(mark);
 }

@@ -7,6 +7,7 @@
 //   npm run bench -- --only hover     only the hover latency benchmark (hoverLatency.ts), which otherwise runs last
 //   npm run bench -- --only min       minGRU / minLSTM only, with the scan-vs-sequential table (linearRecurrence.ts)
 //   npm run bench -- --cells 60       also: every cell variant at equal parameter count, 60 s each: loss and gradient flow (cellGradientFlow.ts, as npm run compare-cells)
+//   npm run bench -- --only kernel    only the matrix kernel's GFLOP/s table (kernelGflops.ts; --seconds per shape, default 1)
 //   npm run bench -- --only forecast  only forecasting training against PyTorch (forecastThroughput.ts)
 //   npm run bench -- --only text      only the text tasks (bidirectional classify / tag) against PyTorch, and
 //                                     the p95 of predicting one line (textTaskThroughput.ts; --lines N, default 10000)
@@ -24,7 +25,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { CharVocabulary } from "../../src/engine/model/charVocabulary";
 import { Core } from "../../src/engine/core/core";
-import { kernelGflops } from "./kernelGflops";
+import { kernelGflops, kernelTable } from "./kernelGflops";
+import { type KernelVariant, variantAvailable } from "../../src/engine/core/coreLoader";
 import { ModelSpec } from "../../src/engine/model/modelSpec";
 import { CellType, gatesPerUnit, hasRecurrentWeights } from "../../src/engine/model/cells";
 import { Sampler } from "../../src/engine/insight/sampler";
@@ -205,8 +207,10 @@ function main(): void {
   const V = CharVocabulary.fromText(text).vocab.size;
   const probe = new Core({ cell: 2, layers: 1, vocab: 2, embed: 0, hidden: 1, flags: 0 });
   process.stdout.write(`RNN Lab benchmark: ${seconds} s per measurement, corpus ${text.length.toLocaleString("en")} characters, ${probe.variant} kernels, ${availableParallelism()} cores\n`);
-  const kernel = kernelGflops(32, 1024, 320, Math.min(seconds, 2));
-  process.stdout.write(`  matrix product 32×1024×320, one thread: ${kernel.toFixed(1)} GFLOP/s\n`);
+  if (only) {
+    const kernel = kernelGflops(32, 1024, 320, Math.min(seconds, 2));
+    process.stdout.write(`  matrix product 32×1024×320, one thread: ${kernel.toFixed(1)} GFLOP/s\n`);
+  } else process.stdout.write(kernelTable(Math.min(seconds, 1), kernelBuilds()));
   const rounds = Number(arg("rounds") ?? 2);
   const missing = torchAvailable();
   if (missing) process.stdout.write(`(no PyTorch comparison: ${missing})\n`);
@@ -279,9 +283,15 @@ function quality(text: string, torch: Map<string, TorchRate[]> | null): void {
   process.stdout.write(`quality: PyTorch ${best.torch_threads}/${best.blas_threads} threads, ${r.quality.steps} steps in ${seconds} s: validation loss ${r.quality.val_loss.toFixed(4)} nats/char\n`);
 }
 
+// The SIMD builds this runtime validates: the kernel table's columns.
+function kernelBuilds(): KernelVariant[] {
+  return (["relaxed", "simd"] as KernelVariant[]).filter(variantAvailable);
+}
+
 const only = arg("only");
 const runText = () => textTaskBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2), Number(arg("lines") ?? 10000));
-if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
+if (only === "kernel") process.stdout.write(kernelTable(Number(arg("seconds") ?? 1), kernelBuilds()));
+else if (only === "forecast") forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));
 else if (only === "text") runText();
 else if (only !== "hover") main();
 if (!only) forecastBenchmark(Number(arg("seconds") ?? 4), Number(arg("rounds") ?? 2));

@@ -159,8 +159,17 @@ export interface CoreExports {
   // ---- kernel benchmark (index.ts; test/benchmarks/kernelGflops.ts): buffers of its own, after configure()
   /** Allocates A[M, P], packed B[P, N] (random) and C[M, N]. */
   benchGemmSetup(M: number, P: number, N: number): void;
-  /** reps × C ← A·B. */
+  /** reps × C ← A·B (B packed beforehand). */
   benchGemmRun(M: number, P: number, N: number, reps: number): void;
+  /** reps × C += Aᵀ·B, A read as [P, M] (rs = 1, ps = M), B packed KC rows at a time (the weight gradients' form). */
+  benchGemmTransposedARun(M: number, P: number, N: number, reps: number): void;
+
+  // ---- matrix kernel test (index.ts; test/unit/matrixKernel.test.ts)
+  /** n reals, zeroed, in the arena (gone at the next configure()). */
+  kernelAlloc(n: number): number;
+  /** C (+)= A·B, A[i, p] at A + i·rs + p·ps reals, C[i, j] at C + i·ldc + j; form 0 gemm, 1 packPanels + gemmPacked (B[P, N] rows ldb apart), 2 gemmTransposedB (B as S[N, P], ldc = N). */
+  kernelProduct(form: number, A: number, rs: number, ps: number, B: number, ldb: number, C: number, ldc: number,
+                M: number, P: number, N: number, accumulate: number): void;
 
   // ---- the task seam and the cell seam (network.ts)
   /** configure() with the head's width given: outputs ≥ 1 classes, tags or symbols (targets 0 … outputs − 1). */

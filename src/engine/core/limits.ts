@@ -34,10 +34,10 @@ export const DEFAULT_MAX_MEMORY = 2 * 1024 ** 3;
 export const MAX_MEMORY_ENV = "RNN_LAB_MAX_MEMORY";
 
 // What the estimate adds besides the buffers it counts one by one: the core's static data below the
-// heap (tensor and layer tables, the CTRNN's two 32 KiB per-unit rows, constants: just over one
-// page, so two), a Node worker thread's own V8 isolate and stack, and the process's baseline (V8,
-// the bundled engine, the compiled cores).
-const CORE_STATIC_BYTES = 2 * WASM_PAGE_BYTES;
+// heap (tensor and layer tables, the CTRNN's two 32 KiB per-unit rows, the matrix kernel's 66 KiB
+// block of packed A rows, constants: just over two pages, so three), a Node worker thread's own V8
+// isolate and stack, and the process's baseline (V8, the bundled engine, the compiled cores).
+const CORE_STATIC_BYTES = 3 * WASM_PAGE_BYTES;
 const WORKER_THREAD_BYTES = 24 * 1024 ** 2;
 const PROCESS_BASELINE_BYTES = 80 * 1024 ** 2;
 
