@@ -7,19 +7,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { type CoreBuild, KERNEL_VARIANTS, instantiateCore, variantAvailable } from "../../src/engine/core/coreLoader";
+import { mulberry32 } from "../../src/engine/model/seededRandom";
 
 const KC = 256; // gemm.ts: rows of B per slab; shapes below cross it
 
-// A deterministic source of test values (mulberry32), uniform in (−1, 1).
+// A deterministic source of test values, uniform in (−1, 1).
 function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 2 ** 32) * 2 - 1;
-  };
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 /** How the product reads its operands: gemm (B row-major), gemmPacked (B packed first), gemmTransposedB (B given as S[N, P]). */
