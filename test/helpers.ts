@@ -33,6 +33,19 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   return worst;
 }
 
+/** An exported project's script trained 6 steps by `torchrun --nproc_per_node 2` (Gloo, one thread each) in
+ * `project`. A run still going after 5 minutes is stopped (SIGTERM: torchrun's agent stops its workers) and
+ * fails saying so, instead of holding the whole suite (torch 1.13's Gloo teardown could deadlock, see
+ * training_loop.py's end_processes). --redirects 2 --tee 2: Debian 12's torchrun (torch 1.13 on Python
+ * 3.11) fails on its default --redirects 0, because iterating an IntFlag no longer yields the zero member. */
+export function torchrunTwoProcesses(project: string, script: string, port: number, out: string): string {
+  const r = spawnSync("torchrun", ["--nproc_per_node", "2", "--master_port", String(port), "--redirects", "2", "--tee", "2", script, "--steps", "6", "--print-every", "3", "--out", out],
+    { cwd: project, encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" }, timeout: 300_000, killSignal: "SIGTERM" });
+  assert.ok(r.error === undefined, `torchrun ${script} had not ended after 5 minutes (${r.error?.message}); its output: ${r.stdout}${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
 export interface CliResult { status: number; stdout: string; stderr: string }
 
 /** Runs in a fresh temporary folder unless told otherwise, so default output paths never land in the project. */

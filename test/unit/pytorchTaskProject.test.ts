@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { jsonLines, runCli, tempDir } from "../helpers";
+import { jsonLines, runCli, tempDir, torchrunTwoProcesses } from "../helpers";
 
 const PYTHON = "/usr/bin/python3";
 const FAST = ["--hidden", "8", "--embed", "4", "--batch", "4", "--threads", "1", "--seed", "3", "--epochs", "1", "--bidirectional"];
@@ -45,11 +45,9 @@ function trainProject(dir: string, ckpt: string, data: string, dataName: string)
   const single = spawnSync(PYTHON, ["train_task.py", "--steps", "6", "--print-every", "3", "--out", join(dir, "single.safetensors")], { cwd: project, encoding: "utf8", env });
   assert.equal(single.status, 0, single.stderr);
   assert.match(single.stdout, /step 6\/6 {2}loss \d/);
-  const ddp = spawnSync("torchrun", ["--nproc_per_node", "2", "--master_port", "29519", "--redirects", "2", "--tee", "2", "train_task.py", "--steps", "6", "--print-every", "3", "--out", join(dir, "ddp.safetensors")],
-    { cwd: project, encoding: "utf8", env });
-  assert.equal(ddp.status, 0, ddp.stderr);
+  const ddp = torchrunTwoProcesses(project, "train_task.py", 29519, join(dir, "ddp.safetensors"));
   const lossOf = (stdout: string) => Number(/eval loss ([\d.]+)/.exec(stdout)?.[1]);
-  for (const [name, stdout] of [["single", single.stdout], ["ddp", ddp.stdout]] as const) {
+  for (const [name, stdout] of [["single", single.stdout], ["ddp", ddp]] as const) {
     const printed = lossOf(stdout);
     assert.ok(Number.isFinite(printed), `${name}: ${stdout}`);
     const ev = runCli(["eval", join(dir, `${name}.safetensors`), join(dir, data), "--json"], { cwd: dir });
@@ -57,7 +55,7 @@ function trainProject(dir: string, ckpt: string, data: string, dataName: string)
     const ours = jsonLines(ev.stdout)[0].loss as number;
     assert.ok(Math.abs(ours - printed) < 1e-4, `${name}: RNN Lab eval ${ours} vs PyTorch ${printed}`);
   }
-  assert.ok(Math.abs(lossOf(single.stdout) - lossOf(ddp.stdout)) < 1e-3, `1 process ${lossOf(single.stdout)} vs 2 processes ${lossOf(ddp.stdout)}`);
+  assert.ok(Math.abs(lossOf(single.stdout) - lossOf(ddp)) < 1e-3, `1 process ${lossOf(single.stdout)} vs 2 processes ${lossOf(ddp)}`);
   const before = jsonLines(runCli(["eval", ckpt, join(dir, data), "--json"], { cwd: dir }).stdout)[0].loss as number;
   assert.ok(Math.abs(before - lossOf(single.stdout)) > 1e-3, `six steps move the loss (${before} → ${lossOf(single.stdout)})`);
 }
