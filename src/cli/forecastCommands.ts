@@ -25,7 +25,7 @@ export const FORECAST_TRAIN_FLAGS = {
   strategy: "string", loss: "string", quantiles: "string", "val-frac": "string", "test-frac": "string", "test-from": "string", season: "string",
   "ar-order": "string", backtest: "string", "no-calendar": "boolean", cell: "string", nonlinearity: "string", layers: "string",
   hidden: "string", residual: "boolean", batch: "string", lr: "string", steps: "string", seed: "string", dropout: "string",
-  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string", resume: "string",
+  out: "string", force: "boolean", json: "boolean", "max-memory": "string", threads: "string", resume: "string", "checkpoint-every": "string",
   peephole: "boolean", coupled: "boolean", ...CELL_OPTION_FLAGS, bidirectional: "boolean",
 } as const;
 
@@ -50,6 +50,7 @@ export const FORECAST_HELP = `forecast options (rnn-lab train DATA.csv --task fo
   --batch N [${FORECAST_TRAIN_DEFAULTS.batch}]   --lr F [${FORECAST_TRAIN_DEFAULTS.lr}]   --steps N [${FORECAST_TRAIN_DEFAULTS.steps}]   --seed N [${FORECAST_TRAIN_DEFAULTS.seed}]
   --threads N [cores - 1, 1 to ${MAX_THREADS}]   each batch's windows split over N threads (the same run up to float summation order)
   --out CKPT [DATA.forecast.safetensors in the current folder]   --force   --json
+  --checkpoint-every N [${FORECAST_TRAIN_DEFAULTS.checkpointEvery}]   also write CKPT every N steps (0: only at the end), so a killed run loses at most N steps
   --resume CKPT   go on from a forecaster's checkpoint (one stopped by Ctrl-C, say) for --steps more, exactly where it
                   stood (its latest weights, Adam's moments, the epoch's order); the table, columns, window, loss and
                   network must be the ones it was trained with
@@ -117,6 +118,7 @@ export async function trainForecastCommand(args: string[], kit: CliKit): Promise
       nonlinearity: choice(kit, flags, "nonlinearity", ["tanh", "relu"] as const), peephole: flags.peephole === true, coupled: flags.coupled === true,
       ...cellOptionFlags(kit, flags), ...gruResetFlag(kit, flags, cell ?? FORECAST_TRAIN_DEFAULTS.cell) },
     batch: int(kit, flags, "batch"), lr: real(kit, flags, "lr"), steps: int(kit, flags, "steps"), seed: int(kit, flags, "seed"), dropout: real(kit, flags, "dropout"),
+    checkpointEvery: int(kit, flags, "checkpoint-every"),
     out: (flags.out as string | undefined) ?? `${basename(data, extname(data))}.forecast.safetensors`, overwrite: flags.force === true,
     ...(typeof flags.resume === "string" ? { resumeFrom: flags.resume } : {}),
   };

@@ -3,19 +3,21 @@
 // Adam moments of a run never stopped (epochs wrap inside each half, so the per-epoch window order and
 // the dropout keys are continued too); two threads give a fixed run bit for bit and the one-thread run
 // up to float summation order; keep-best keeps the weights of the validation whose closed-loop MAE,
-// recomputed here by the engine's own forecasts (rnn-lab eval's), is the lowest.
+// recomputed here by the engine's own forecasts (rnn-lab eval's), is the lowest; the checkpoints written
+// every N steps resume exactly, and a CLI run killed mid-way leaves the last of them whole.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { prepareForecast, resumePoint, trainPrepared } from "../../src/engine/forecast/forecastTrainer";
-import { encodeForecastCheckpoint } from "../../src/engine/forecast/forecastCheckpoint";
+import { prepareForecast, resumePoint, trainPrepared, type TrainedForecast } from "../../src/engine/forecast/forecastTrainer";
+import { encodeForecastCheckpoint, readForecastCheckpoint } from "../../src/engine/forecast/forecastCheckpoint";
 import { LoadedForecastModel } from "../../src/engine/forecast/forecastEngine";
 import type { ForecastTrainProgress, ForecastTrainRequest } from "../../src/engine/forecast/forecastModel";
 import type { NumericSeries } from "../../src/engine/forecast/numericSeries";
 import { mulberry32 } from "../../src/engine/model/seededRandom";
-import { expectClose, tempDir } from "../helpers";
+import { cliPath, expectClose, runCli, tempDir } from "../helpers";
 
 /** A seasonal series (period 12) with an input column and noise, as CSV text. */
 function seasonalCsv(rows: number): string {
@@ -108,5 +110,56 @@ describe("forecasting on the one training loop", () => {
     let openAbs = 0;
     open.mean.forEach((perStep, i) => perStep.forEach((m, h) => { openAbs += Math.abs(m[0] - s.values[(origins[i] + h) * w]); }));
     assert.notEqual(openAbs / count, abs / count);
+  });
+});
+
+describe("checkpoints during a forecaster's run", () => {
+  test("every 10 steps; the one at step 30 resumed for 5 steps equals 35 steps at once, bit for bit", async () => {
+    const { dir, p } = prepared("direct");
+    const settings = { batch: 16, lr: 3e-3, seed: 5, dropout: 0.1 };
+    const straight = await trainPrepared(p.series, p.spec, p.network, { ...settings, steps: 35 });
+    const saved: TrainedForecast[] = [];
+    const run = await trainPrepared(p.series, p.spec, p.network, { ...settings, steps: 35, checkpointEvery: 10 }, undefined, undefined, undefined, (t) => saved.push(structuredClone(t)));
+    assert.deepEqual(saved.map((t) => t.summary.steps), [10, 20, 30]);
+    assert.ok(bits(run.state.params).equals(bits(straight.state.params)), "writing checkpoints does not change the run");
+    const file = join(dir, "at30.safetensors");
+    const at30 = saved[2];
+    writeFileSync(file, encodeForecastCheckpoint({ network: p.network, spec: p.spec, params: at30.params, training: at30.summary, state: at30.state }));
+    const resumed = await trainPrepared(p.series, p.spec, p.network, { ...settings, steps: 5 }, undefined, undefined, resumePoint(file, p));
+    assert.equal(resumed.summary.steps, 35);
+    for (const [what, a, b] of [["latest weights", resumed.state.params, straight.state.params], ["first moments", resumed.state.moment1, straight.state.moment1],
+      ["second moments", resumed.state.moment2, straight.state.moment2], ["kept best", resumed.params, straight.params]] as const) assert.ok(bits(a).equals(bits(b)), what);
+    assert.equal(resumed.summary.bestStep, straight.summary.bestStep);
+    // the step-20 checkpoint resumed for 5 steps is another run (so the comparison above can fail)
+    const file20 = join(dir, "at20.safetensors");
+    writeFileSync(file20, encodeForecastCheckpoint({ network: p.network, spec: p.spec, params: saved[1].params, training: saved[1].summary, state: saved[1].state }));
+    const early = await trainPrepared(p.series, p.spec, p.network, { ...settings, steps: 5 }, undefined, undefined, resumePoint(file20, p));
+    assert.ok(!bits(early.state.params).equals(bits(straight.state.params)));
+  });
+
+  test("rnn-lab train --task forecast killed mid-run leaves its last periodic checkpoint whole, and --resume goes on from it", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "s.csv"), seasonalCsv(240));
+    const out = join(dir, "m.safetensors");
+    const args = ["train", "s.csv", "--task", "forecast", "--target", "y", "--inputs", "x", "--time-column", "step", "--lookback", "12", "--horizon", "4", "--hidden", "6", "--threads", "1", "--out", out];
+    const child = spawn(process.execPath, [cliPath, ...args, "--steps", "1000000", "--checkpoint-every", "20"], { cwd: dir, stdio: "ignore" });
+    const ended = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const t0 = Date.now();
+    while (!existsSync(out) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(existsSync(out), "a checkpoint within a minute");
+    await new Promise((r) => setTimeout(r, 300)); // let it write a few more
+    child.kill("SIGKILL");
+    await ended;
+    const c = readForecastCheckpoint(out);
+    const steps = c.training!.steps;
+    assert.ok(steps >= 20 && steps % 20 === 0, `a periodic checkpoint (step ${steps})`);
+    assert.ok(c.state !== null && c.state !== undefined, "it keeps where training stood");
+    // killed mid-write, the run may leave its temporary file, never a partial checkpoint; its lock is stale, not in the way
+    const others = (f: string) => f !== "s.csv" && f !== ".m.safetensors.lock" && !/^\.m\.safetensors\.\d+\.tmp$/.test(f);
+    assert.deepEqual(readdirSync(dir).filter(others), ["m.safetensors"]);
+    const resumed = runCli([...args, "--steps", "10", "--resume", out, "--out", join(dir, "m2.safetensors"), "--json"], { cwd: dir });
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(readForecastCheckpoint(join(dir, "m2.safetensors")).training!.steps, steps + 10);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".tmp")), [], "the next run removes a killed run's temporary file");
   });
 });

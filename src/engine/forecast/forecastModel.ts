@@ -234,6 +234,8 @@ export interface ForecastTrainRequest {
   dropout?: number;
   /** training threads (data-parallel shards of each batch, training/shardPool.ts); default 1 */
   threads?: number;
+  /** steps between checkpoints written to `out` during the run (0: only at its end); default FORECAST_TRAIN_DEFAULTS.checkpointEvery */
+  checkpointEvery?: number;
   /** start from this forecasting checkpoint's weights (the same table, columns, window, loss and network), counting on from its steps */
   resumeFrom?: string;
   /** the checkpoint written (the best validation loss); must not exist unless overwrite */

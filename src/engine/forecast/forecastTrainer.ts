@@ -7,10 +7,11 @@
 // final evaluation.
 
 import { createHash } from "node:crypto";
+import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { InputError } from "../messages/inputError";
 import { checkOutputNotLocked, checkOutputPath, describeWriteFailure, lockOutput, unlockOutput } from "../files/outputFile";
-import { writeFileAtomic } from "../files/checkpointFile";
+import { removeStaleTempFiles, writeFileAtomic } from "../files/checkpointFile";
 import type { ModelSpec } from "../model/modelSpec";
 import { validateSpec } from "../model/modelSpec";
 import { CharVocabulary } from "../model/charVocabulary";
@@ -125,19 +126,24 @@ export async function trainForecasterRun(r: ForecastTrainRequest, progress?: (p:
   // refused at once, naming the first, instead of replacing its checkpoint when it finishes
   checkOutputNotLocked(r.out);
   lockOutput(r.out);
+  removeStaleTempFiles(dirname(r.out)); // what a run killed mid-write left beside its checkpoint
   let trained: Awaited<ReturnType<typeof trainPrepared>>;
   let prepared: PreparedForecast;
   try {
     prepared = prepareForecast(r);
     notes?.(describePrepared(prepared));
     const from = r.resumeFrom === undefined ? undefined : resumePoint(r.resumeFrom, prepared);
-    trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal, from);
-    const bytes = encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: trained.params, training: trained.summary, state: trained.state });
-    try {
-      writeFileAtomic(r.out, bytes);
-    } catch (e) {
-      throw describeWriteFailure(e, r.out);
-    }
+    // the periodic checkpoints and the final one are the same file, each written whole (atomically)
+    // while the run holds its lock: a run killed between them leaves the last one, which --resume continues
+    const write = (t: TrainedForecast) => {
+      try {
+        writeFileAtomic(r.out, encodeForecastCheckpoint({ network: prepared.network, spec: prepared.spec, params: t.params, training: t.summary, state: t.state }));
+      } catch (e) {
+        throw describeWriteFailure(e, r.out);
+      }
+    };
+    trained = await trainPrepared(prepared.series, prepared.spec, prepared.network, r, progress, signal, from, write);
+    write(trained);
   } finally {
     unlockOutput(r.out);
   }
@@ -182,8 +188,9 @@ export interface TrainedForecast {
  * each epoch in its own seeded order), the values head, and the validation (closed-loop MAE on the
  * validation span, which keep-best selects by). The leakage test calls it on tables that differ only
  * in the test span. from: a checkpoint to go on from (exactly, when it kept its training state).
+ * saveCheckpoint: called every checkpointEvery steps with the run as it stands (what the end returns).
  */
-export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout" | "threads">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, from?: ResumePoint): Promise<TrainedForecast> {
+export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, network: ModelSpec, r: Pick<ForecastTrainRequest, "batch" | "lr" | "steps" | "seed" | "dropout" | "threads" | "checkpointEvery">, progress?: (p: ForecastTrainProgress) => void, signal?: AbortSignal, from?: ResumePoint, saveCheckpoint?: (t: TrainedForecast) => void): Promise<TrainedForecast> {
   const { trainEnd, valEnd } = spec.split;
   const L = spec.lookback, H = spec.horizon;
   const steps = r.steps ?? FORECAST_TRAIN_DEFAULTS.steps, lr = r.lr ?? FORECAST_TRAIN_DEFAULTS.lr, seed = r.seed ?? FORECAST_TRAIN_DEFAULTS.seed, dropout = r.dropout ?? 0;
@@ -231,9 +238,27 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
       step, steps: start + steps, trainLoss: trainer.lastLoss, valMae, valRmse, baselineValMae,
       valMase: valMae === null ? null : valMae / maseScale, baselineValMase: baselineValMae / maseScale, ...(bestBaseline ? { baselineName: bestBaseline.name } : {}),
     });
-    let last: Model | null = null;
-    const session = new TrainingSession(trainer as unknown as Trainer, { budget: { steps }, evalEvery, sampleEvery: 0, sampleLength: 0, checkpointEvery: 0, tensorNorms: false }, {
-      saveCheckpoint: (model) => { last = model; return "memory"; },
+    // the run as it stands after `model` (a Trainer snapshot): its kept best (the latest when nothing validated yet) and where training is
+    const standing = (model: Model, stopped: boolean): TrainedForecast => {
+      const { moment1, moment2, hidden, cell, ...position } = model.training!;
+      void hidden; void cell;
+      return {
+        params: best ?? model.params,
+        summary: { steps: trainer.step, seconds: session.seconds, bestStep: best === null ? trainer.step : bestStep, bestValLoss: trainer.bestSelection, trainLoss: trainer.lastLoss, settings: { batch, lr, seed, dropout } },
+        state: { params: model.params, moment1, moment2, progress: position },
+        stopped,
+      };
+    };
+    const checkpointEvery = r.checkpointEvery ?? FORECAST_TRAIN_DEFAULTS.checkpointEvery;
+    if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) throw new InputError(`--checkpoint-every must be a whole number ≥ 0, not ${checkpointEvery}`);
+    let last: Model | null = null, finishing = false;
+    const session: TrainingSession = new TrainingSession(trainer as unknown as Trainer, { budget: { steps }, evalEvery, sampleEvery: 0, sampleLength: 0, checkpointEvery: saveCheckpoint ? checkpointEvery : 0, tensorNorms: false }, {
+      saveCheckpoint: (model) => {
+        last = model;
+        if (finishing || !saveCheckpoint) return "memory";
+        saveCheckpoint(standing(model, false));
+        return "periodic";
+      },
       saveBest: (model) => { best = model.params; bestStep = model.training?.step ?? trainer.step; },
       onValidation: (step, v) => report(step, v.metrics.val_mae, v.metrics.val_rmse),
       // no validation windows (a validation span shorter than the horizon): progress on the same schedule, without a validation
@@ -252,19 +277,10 @@ export async function trainPrepared(series: NumericSeries, spec: ForecastSpec, n
       throw e;
     }
     const stopped = !session.budgetSpent;
+    finishing = true;
     session.finish(stopped ? "stopped" : "done");
-    const end = last as unknown as Model;
-    const t = end.training!;
-    const { moment1, moment2, hidden, cell, ...position } = t;
-    void hidden; void cell;
     // nothing validated (stopped before the first validation, or no validation span): the weights as they are now
-    if (best === null) { best = end.params; bestStep = trainer.step; }
-    return {
-      params: best,
-      summary: { steps: trainer.step, seconds: session.seconds, bestStep, bestValLoss: trainer.bestSelection, trainLoss: trainer.lastLoss, settings: { batch, lr, seed, dropout } },
-      state: { params: end.params, moment1, moment2, progress: position },
-      stopped,
-    };
+    return standing(last as unknown as Model, stopped);
   } finally {
     trainer.dispose();
   }

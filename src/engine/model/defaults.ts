@@ -18,6 +18,8 @@ export const DEFAULT_MODEL: Readonly<Omit<ModelSpec, "vocabSize">> = {
 export const FORECAST_TRAIN_DEFAULTS = {
   strategy: "direct", loss: "mse", valFraction: 0.15, testFraction: 0.15, backtest: 100, batch: 32, lr: 3e-3, steps: 1500, seed: 1, dropout: 0,
   cell: "lstm", layers: 1, hidden: 32, clip: 1, validations: 30,
+  /** steps between the checkpoints written during a run (0: only at its end): a killed run loses at most these */
+  checkpointEvery: 250,
 } as const;
 
 /** Training threads: at most this many. */
