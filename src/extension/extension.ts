@@ -245,7 +245,8 @@ export function activate(context: vscode.ExtensionContext): RnnLabApi {
     }),
     register("rnnLab.revealModel", (node?: ExplorerNode) => {
       const t = target(node);
-      const path = node?.kind === "checkpoint" ? t.checkpoint : t.runDir ?? t.modelDir;
+      // a checkpoint, a text task's or a forecaster's run: the checkpoint file; a model or run: its folder
+      const path = node?.kind === "checkpoint" || node?.kind === "textTask" || node?.kind === "forecast" ? t.checkpoint : t.runDir ?? t.modelDir;
       if (path) void vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(path));
     }),
     register("rnnLab.renameModel", async (node?: ExplorerNode) => {

@@ -12,6 +12,7 @@ import { existsSync } from "node:fs";
 import type { TrainingQueue } from "./trainingQueue";
 import { runsRoot } from "./settings";
 import { TEXT_TASKS_FOLDER, TextTaskRecord, listTextTaskRecords, textTaskName } from "./textTaskTraining";
+import { FORECASTS_FOLDER, type ForecastRecord, allForecastRecords } from "./forecastModels";
 
 export type ModelState = "training" | "paused" | "queued" | "interrupted" | "done" | "stopped" | "failed" | "new";
 
@@ -22,7 +23,9 @@ export type ExplorerNode =
   | { kind: "file"; path: string; label: string }
   | { kind: "others"; paths: string[] }
   /** a classifier's, tagger's or segmenter's run (.rnnlab/text-tasks/) */
-  | { kind: "textTask"; record: TextTaskRecord };
+  | { kind: "textTask"; record: TextTaskRecord }
+  /** a forecaster's run (.rnnlab/forecasts/) */
+  | { kind: "forecast"; record: ForecastRecord };
 
 export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ExplorerNode | undefined>();
@@ -30,6 +33,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
   private models: StoredModel[] = [];
   private others: string[] = [];
   private textTasks: TextTaskRecord[] = [];
+  private forecasts: ForecastRecord[] = [];
   private refreshTimer: NodeJS.Timeout | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -41,7 +45,9 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
     const root = runsRoot();
     if (root) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), "**/{model.json,run.json,*.safetensors}"));
-      this.subscriptions.push(watcher, watcher.onDidCreate(() => this.refreshSoon()), watcher.onDidDelete(() => this.refreshSoon()), watcher.onDidChange(() => this.refreshSoon()));
+      // forecasters' records: <time>.json beside each checkpoint under forecasts/
+      const records = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(root), `${FORECASTS_FOLDER}/*/*.json`));
+      for (const w of [watcher, records]) this.subscriptions.push(w, w.onDidCreate(() => this.refreshSoon()), w.onDidDelete(() => this.refreshSoon()), w.onDidChange(() => this.refreshSoon()));
     }
     const loose = vscode.workspace.createFileSystemWatcher("**/*.safetensors", false, true, false);
     const onLoose = (uri: vscode.Uri) => {
@@ -65,6 +71,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
     const root = runsRoot();
     this.models = root ? listModels(root) : [];
     this.textTasks = root ? listTextTaskRecords(root).map((r) => r.record) : [];
+    this.forecasts = root ? allForecastRecords() : [];
     if (rescan || this.othersStale) {
       this.othersStale = false;
       try {
@@ -74,8 +81,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         this.others = [];
       }
     }
-    this.others = this.others.filter((p) => !this.inModelFolder(p) && !(root && p.startsWith(join(root, TEXT_TASKS_FOLDER) + "/")));
-    void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", this.models.length > 0 || this.others.length > 0);
+    this.others = this.others.filter((p) => !this.inModelFolder(p) && !(root && [TEXT_TASKS_FOLDER, FORECASTS_FOLDER].some((f) => p.startsWith(join(root, f) + "/"))));
+    void vscode.commands.executeCommand("setContext", "rnnLab.hasModels", this.models.length > 0 || this.others.length > 0 || this.forecasts.length > 0);
     this.changed.fire(undefined);
   }
 
@@ -119,7 +126,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
     if (!node) {
       const models: ExplorerNode[] = this.models.map((m) => ({ kind: "model", model: m, state: this.stateOf(m) }));
       const tasks: ExplorerNode[] = this.textTasks.map((record) => ({ kind: "textTask", record }));
-      return this.others.length ? [...models, ...tasks, { kind: "others", paths: this.others }] : [...models, ...tasks];
+      const forecasts: ExplorerNode[] = this.forecasts.map((record) => ({ kind: "forecast", record }));
+      return this.others.length ? [...models, ...tasks, ...forecasts, { kind: "others", paths: this.others }] : [...models, ...tasks, ...forecasts];
     }
     switch (node.kind) {
       case "model": return node.model.runs.map((r): ExplorerNode => ({ kind: "run", model: node.model, run: r, state: this.runState(r) })).reverse();
@@ -133,7 +141,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         return out;
       }
       case "others": return node.paths.map((p) => ({ kind: "checkpoint", model: null, path: p, step: null, best: false }));
-      case "textTask": return existsSync(node.record.checkpoint) ? [{ kind: "checkpoint", model: null, path: node.record.checkpoint, step: null, best: true }] : [];
+      case "textTask":
+      case "forecast": return existsSync(node.record.checkpoint) ? [{ kind: "checkpoint", model: null, path: node.record.checkpoint, step: null, best: true }] : [];
       default: return [];
     }
   }
@@ -214,6 +223,7 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
         return item;
       }
       case "textTask": return textTaskItem(node.record);
+      case "forecast": return forecastItem(node.record);
       case "others": {
         const item = new vscode.TreeItem(vscode.l10n.t("Other checkpoints in the workspace"), vscode.TreeItemCollapsibleState.Collapsed);
         item.id = "others";
@@ -230,7 +240,8 @@ export class ModelExplorer implements vscode.TreeDataProvider<ExplorerNode>, vsc
       case "model": return { modelDir: node.model.dir, checkpoint: bestOrLatest(node.model) };
       case "run": return { modelDir: node.model.dir, runDir: node.run.dir, checkpoint: node.run.checkpoints[node.run.checkpoints.length - 1]?.path };
       case "checkpoint": return { modelDir: node.model?.dir, checkpoint: node.path };
-      case "textTask": return { checkpoint: node.record.checkpoint };
+      case "textTask":
+      case "forecast": return { checkpoint: node.record.checkpoint };
       default: return {};
     }
   }
@@ -282,5 +293,29 @@ export function textTaskItem(r: TextTaskRecord): vscode.TreeItem {
   ].filter(Boolean).join("\n");
   item.iconPath = stateIcon(r.state === "training" ? "training" : r.state);
   item.contextValue = `rnnLab.textTask.${r.state}`;
+  return item;
+}
+
+/** A forecaster's run: its column and file; its cell, how far it trained, and its best validation MASE beside the best baseline's (the line to beat). A click opens the forecast panel of that column. */
+export function forecastItem(r: ForecastRecord): vscode.TreeItem {
+  const item = new vscode.TreeItem(vscode.l10n.t("forecast of {0} in {1}", r.target, basename(r.data)), vscode.TreeItemCollapsibleState.Collapsed);
+  item.id = `forecast:${r.checkpoint}`;
+  const state = r.state === "training" ? "training" : r.state;
+  const mase = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v.toFixed(3));
+  const ours = mase(r.bestValMase), theirs = mase(r.baselineValMase);
+  const baseline = r.baselineName ?? vscode.l10n.t("best baseline");
+  const score = ours === null ? "" : theirs === null ? vscode.l10n.t("validation MASE {0}", ours) : vscode.l10n.t("validation MASE {0} ({1}: {2})", ours, baseline, theirs);
+  item.description = [r.cell.toUpperCase(), score || stateLabel(state)].filter(Boolean).join(" · ");
+  const steps = r.stepsDone ?? r.steps;
+  item.tooltip = [
+    vscode.l10n.t("{0}, lookback {1}, horizon {2}{3}", r.cell.toUpperCase(), r.lookback, r.horizon, r.inputs.length ? vscode.l10n.t(", inputs {0}", r.inputs.join(", ")) : ""),
+    `${stateLabel(state)}${steps ? ` · ${vscode.l10n.t("{0} steps", steps)}` : ""}${r.bestStep ? ` · ${vscode.l10n.t("best validation at step {0}", r.bestStep)}` : ""}`,
+    r.bestValMae !== null && r.bestValMae !== undefined && r.baselineValMae !== null ? vscode.l10n.t("validation MAE {0}; {1} {2}", r.bestValMae.toPrecision(4), baseline, r.baselineValMae.toPrecision(4)) : "",
+    r.message ?? "",
+  ].filter(Boolean).join("\n");
+  item.iconPath = stateIcon(state);
+  // "-", not ".": the queue's Pause and Stop (menus matching /\.training$/) are for language-model runs
+  item.contextValue = `rnnLab.forecast-${r.state}`;
+  item.command = { command: "rnnLab.showForecastBaselines", title: vscode.l10n.t("Open the forecast panel"), arguments: [vscode.Uri.file(r.data), { target: r.target }] };
   return item;
 }

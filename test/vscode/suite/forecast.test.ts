@@ -119,6 +119,20 @@ describe("Forecasting a CSV in VS Code", () => {
     assert.equal(compared.metrics, "validation MAE|validation MASE|validation RMSE|best baseline's validation MAE");
     assert.equal(compared.best, lowest.toFixed(3));
     assert.equal(compare.host.failure, null);
+    // the Models view lists the run: its column and file, its MASE beside the best baseline's, and its checkpoint under it
+    await api.explorer.refresh(false);
+    const node = api.explorer.getChildren().find((n) => n.kind === "forecast" && n.record.checkpoint === run.checkpoint);
+    assert.ok(node, "the forecaster in the Models view");
+    const item = api.explorer.getTreeItem(node);
+    assert.equal(item.label, "forecast of load in daily-load.csv");
+    assert.equal(item.description, `GRU · validation MASE ${record.bestValMase.toFixed(3)} (${record.baselineName}: ${(record as unknown as { baselineValMase: number }).baselineValMase.toFixed(3)})`);
+    assert.equal(item.command?.command, "rnnLab.showForecastBaselines");
+    assert.equal(item.contextValue, "rnnLab.forecast-done", "not the language-model queue's Pause/Stop menus (/\\.training$/)");
+    const under = api.explorer.getChildren(node);
+    assert.deepEqual(under.map((n) => n.kind === "checkpoint" && n.path), [run.checkpoint]);
+    await vscode.commands.executeCommand("rnnLab.models.focus");
+    console.log("screenshot: forecast-models-view"); // the runner (runInCodeServer.ts) takes it
+    await new Promise((r) => setTimeout(r, 1500));
   });
 
   it("a quantile forecaster: the panel draws its 80 % band from the outer levels and gives its coverage against that level", async () => {
